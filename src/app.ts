@@ -1,0 +1,70 @@
+import path from 'node:path';
+import { type AuditLog, createAuditLog } from './audit/index.js';
+import type { Config } from './config/index.js';
+import { createDelivery, type Delivery } from './delivery/index.js';
+import { createDirectory, type Directory } from './directory/index.js';
+import { createIdentity, createPasswordHasher, type Identity } from './identity/index.js';
+import { type Clock, systemClock } from './runtime/clock.js';
+import type { Logger } from './runtime/logger.js';
+import { openStore, type Store } from './store/index.js';
+
+/** The domain modules over one store: what the server, the CLI and the tests all build on. */
+export interface App {
+  config: Config;
+  store: Store;
+  audit: AuditLog;
+  directory: Directory;
+  identity: Identity;
+  delivery: Delivery;
+  clock: Clock;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+export interface AppDeps {
+  logger: Logger;
+  clock?: Clock;
+}
+
+export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
+  const clock = deps.clock ?? systemClock;
+  const store = await openStore({
+    databaseUrl: config.database.url,
+    dataDir: config.data.dir,
+    poolSize: config.database.poolSize,
+  });
+  const audit = createAuditLog({ store, clock });
+  const passwords = createPasswordHasher();
+  const directory = createDirectory({ store, audit, clock, passwords });
+  const identity = createIdentity({ directory, audit, clock, passwords });
+  const delivery = createDelivery(
+    {
+      relay: config.relay.url
+        ? {
+            url: config.relay.url,
+            poolSize: config.relay.poolSize,
+            timeoutMs: config.relay.timeoutMs,
+            rejectUnauthorized: config.relay.rejectUnauthorized,
+          }
+        : null,
+      spoolDir: path.join(config.data.dir, 'spool'),
+      hostname: config.smtp.hostname,
+    },
+    { clock, logger: deps.logger },
+  );
+  return {
+    config,
+    store,
+    audit,
+    directory,
+    identity,
+    delivery,
+    clock,
+    logger: deps.logger,
+    async close() {
+      await audit.flush();
+      await delivery.close();
+      await store.close();
+    },
+  };
+}

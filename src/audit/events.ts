@@ -1,0 +1,77 @@
+/**
+ * The one catalogue of audit operations. Mailbox operations use the reference names (PRODUCT.md,
+ * "Mailbox audit log"); admin operations are named verb-first after what they change.
+ */
+export const auditOperations = {
+  MailboxLogin: 'A sign-in to the mailbox on any protocol, successful or not.',
+  Send: 'A message was sent from the mailbox owner’s own address.',
+  SendAs: 'A message was sent from one of the mailbox’s aliases.',
+  AddDomain: 'An administrator added a domain the organization owns.',
+  AddUser: 'An administrator created a mailbox user.',
+  UpdateUser: 'An administrator changed a user’s display name or role.',
+  DisableUser: 'An administrator disabled a user: no sign-in, no sending.',
+  EnableUser: 'An administrator enabled a disabled user.',
+  SetPassword: 'The password of a user was set or changed.',
+  AddAlias: 'An alias address was added to a user.',
+  CreateApiToken: 'An API token was created.',
+  RevokeApiToken: 'An API token was revoked.',
+} as const;
+
+export type AuditOperation = keyof typeof auditOperations;
+
+export function isAuditOperation(name: string): name is AuditOperation {
+  return Object.hasOwn(auditOperations, name);
+}
+
+export type LogonType = 'owner' | 'delegate' | 'admin' | 'system';
+
+/** What a caller says happened; the writer adds id, time and the chain hashes. */
+export interface AuditRecordInput {
+  operation: AuditOperation;
+  result: 'success' | 'failure';
+  /** The mailbox acted on (its primary address), if any. */
+  mailbox?: string | null;
+  /** Who acted: an address, `token:<name>`, `cli` or `system`. */
+  actor: string;
+  logonType: LogonType;
+  clientIp?: string | null;
+  protocol?: string | null;
+  clientInfo?: string | null;
+  sessionId?: string | null;
+  folder?: string | null;
+  destinationFolder?: string | null;
+  itemIds?: readonly string[] | null;
+  messageId?: string | null;
+  subject?: string | null;
+  details?: Record<string, unknown> | null;
+}
+
+export interface AuditRecord {
+  id: number;
+  time: string;
+  operation: string;
+  result: 'success' | 'failure';
+  mailbox: string | null;
+  actor: string;
+  logonType: string;
+  clientIp: string | null;
+  protocol: string | null;
+  clientInfo: string | null;
+  sessionId: string | null;
+  folder: string | null;
+  destinationFolder: string | null;
+  itemIds: string[] | null;
+  messageId: string | null;
+  subject: string | null;
+  details: Record<string, unknown> | null;
+  hash: string;
+}
+
+/** Who performs an admin or self-service action, as it goes into the audit record. */
+export interface Actor {
+  actor: string;
+  logonType: LogonType;
+  clientIp?: string | null;
+  clientInfo?: string | null;
+  protocol?: string | null;
+}

@@ -1,0 +1,180 @@
+/**
+ * Every configuration key, once: its path in the YAML file, its type, default and meaning.
+ * The environment variable of a key is derived from its path (`dns.servers` → MAILWARDEN_DNS_SERVERS,
+ * `smtp.maxMessageBytes` → MAILWARDEN_SMTP_MAX_MESSAGE_BYTES), and docs/CONFIGURATION.md lists this table.
+ */
+export type ConfigValueKind = 'string' | 'port' | 'integer' | 'boolean' | 'string-list' | 'enum';
+
+export interface ConfigKey {
+  path: string;
+  kind: ConfigValueKind;
+  defaultValue: string | number | boolean | string[] | null;
+  description: string;
+  /** Shown as *** by `mailwarden config show` (or only its password part, for URLs). */
+  secret?: boolean;
+  min?: number;
+  max?: number;
+  values?: readonly string[];
+}
+
+const MEBIBYTE = 1024 * 1024;
+
+export const configKeys: readonly ConfigKey[] = [
+  { path: 'listen', kind: 'string', defaultValue: '127.0.0.1', description: 'Address every listener binds to.' },
+  {
+    path: 'data.dir',
+    kind: 'string',
+    defaultValue: './data',
+    description: 'Folder for the SQLite database, the spool, the TLS certificate and local keys.',
+  },
+  {
+    path: 'database.url',
+    kind: 'string',
+    defaultValue: null,
+    secret: true,
+    description: 'Unset: SQLite file DATA_DIR/mailwarden.sqlite. postgres://user:pass@host:port/db: PostgreSQL.',
+  },
+  {
+    path: 'database.poolSize',
+    kind: 'integer',
+    defaultValue: 10,
+    min: 1,
+    max: 200,
+    description: 'PostgreSQL connections per process.',
+  },
+  {
+    path: 'smtp.enabled',
+    kind: 'boolean',
+    defaultValue: true,
+    description: 'Run the submission listener (STARTTLS).',
+  },
+  { path: 'smtp.port', kind: 'port', defaultValue: 2587, description: 'Submission port (STARTTLS, RFC 6409).' },
+  {
+    path: 'smtp.hostname',
+    kind: 'string',
+    defaultValue: 'localhost',
+    description: 'Name in the SMTP greeting and the self-signed certificate.',
+  },
+  {
+    path: 'smtp.maxMessageBytes',
+    kind: 'integer',
+    defaultValue: 35 * MEBIBYTE,
+    min: 1024,
+    max: 1024 * MEBIBYTE,
+    description: 'Largest message accepted; announced in EHLO as SIZE (RFC 1870).',
+  },
+  {
+    path: 'smtp.maxRecipients',
+    kind: 'integer',
+    defaultValue: 1000,
+    min: 1,
+    max: 100000,
+    description: 'Hard cap of envelope recipients per message, before any sending policy applies.',
+  },
+  {
+    path: 'smtp.requireTls',
+    kind: 'boolean',
+    defaultValue: true,
+    description: 'Refuse AUTH on the STARTTLS port until STARTTLS was issued (530 5.7.0).',
+  },
+  {
+    path: 'smtp.maxClients',
+    kind: 'integer',
+    defaultValue: 2000,
+    min: 1,
+    max: 100000,
+    description: 'Concurrent SMTP connections per process; more get 421.',
+  },
+  {
+    path: 'smtp.socketTimeoutMs',
+    kind: 'integer',
+    defaultValue: 300_000,
+    min: 1000,
+    max: 3_600_000,
+    description: 'Idle SMTP connections are closed after this (RFC 5321 §4.5.3.2 suggests 5 minutes).',
+  },
+  {
+    path: 'smtp.greetingDelayMs',
+    kind: 'integer',
+    defaultValue: 0,
+    min: 0,
+    max: 30_000,
+    description: 'Pause before the greeting to catch early talkers. Off by default: submission is authenticated.',
+  },
+  {
+    path: 'smtps.enabled',
+    kind: 'boolean',
+    defaultValue: true,
+    description: 'Run the implicit-TLS submission listener (RFC 8314).',
+  },
+  { path: 'smtps.port', kind: 'port', defaultValue: 2465, description: 'Implicit-TLS submission port.' },
+  {
+    path: 'tls.certFile',
+    kind: 'string',
+    defaultValue: null,
+    description: 'PEM certificate chain. Unset: a self-signed certificate is generated into DATA_DIR/tls/.',
+  },
+  { path: 'tls.keyFile', kind: 'string', defaultValue: null, description: 'PEM private key for tls.certFile.' },
+  { path: 'http.enabled', kind: 'boolean', defaultValue: true, description: 'Run the HTTP listener (API, health).' },
+  { path: 'http.port', kind: 'port', defaultValue: 8025, description: 'HTTP port for /api/v1, /healthz.' },
+  {
+    path: 'relay.url',
+    kind: 'string',
+    defaultValue: null,
+    secret: true,
+    description: 'Upstream for accepted mail: smtp://host:port or smtps://user:pass@host:port. Unset: DATA_DIR/spool/.',
+  },
+  {
+    path: 'relay.poolSize',
+    kind: 'integer',
+    defaultValue: 20,
+    min: 1,
+    max: 500,
+    description: 'Pooled upstream connections per process.',
+  },
+  {
+    path: 'relay.timeoutMs',
+    kind: 'integer',
+    defaultValue: 60_000,
+    min: 1000,
+    max: 600_000,
+    description: 'Give up on the upstream after this and answer the client with a 4xx.',
+  },
+  {
+    path: 'relay.rejectUnauthorized',
+    kind: 'boolean',
+    defaultValue: true,
+    description: 'Verify the upstream TLS certificate.',
+  },
+  {
+    path: 'policy.port',
+    kind: 'port',
+    defaultValue: 10040,
+    description: 'Postfix policy delegation port (check_policy_service).',
+  },
+  { path: 'dns.servers', kind: 'string-list', defaultValue: [], description: 'DNS servers (host:port); empty: system.' },
+  {
+    path: 'log.level',
+    kind: 'enum',
+    defaultValue: 'info',
+    values: ['debug', 'info', 'warn', 'error'],
+    description: 'Lowest level written to stderr.',
+  },
+  {
+    path: 'shutdown.graceMs',
+    kind: 'integer',
+    defaultValue: 10_000,
+    min: 0,
+    max: 600_000,
+    description: 'On SIGTERM, how long SMTP sessions in flight may take to finish.',
+  },
+];
+
+/** `smtp.maxMessageBytes` → `MAILWARDEN_SMTP_MAX_MESSAGE_BYTES`. */
+export function toEnvironmentName(path: string): string {
+  const snake = path
+    .split('.')
+    .map((part) => part.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase())
+    .join('_');
+  return `MAILWARDEN_${snake}`;
+}

@@ -1,0 +1,25 @@
+/** The validated, frozen configuration every module receives (never read from process.env elsewhere). */
+export interface Config {
+  listen: string;
+  data: { dir: string };
+  database: { url: string | null; poolSize: number };
+  smtp: {
+    enabled: boolean;
+    port: number;
+    hostname: string;
+    maxMessageBytes: number;
+    maxRecipients: number;
+    requireTls: boolean;
+    maxClients: number;
+    socketTimeoutMs: number;
+    greetingDelayMs: number;
+  };
+  smtps: { enabled: boolean; port: number };
+  tls: { certFile: string | null; keyFile: string | null };
+  http: { enabled: boolean; port: number };
+  relay: { url: string | null; poolSize: number; timeoutMs: number; rejectUnauthorized: boolean };
+  policy: { port: number };
+  dns: { servers: string[] };
+  log: { level: 'debug' | 'info' | 'warn' | 'error' };
+  shutdown: { graceMs: number };
+}

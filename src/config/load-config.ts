@@ -1,0 +1,208 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { Config } from './config.js';
+import { type ConfigKey, configKeys, toEnvironmentName } from './config-keys.js';
+
+export type LoadConfigOutcome = { ok: true; config: Config } | { ok: false; problems: string[] };
+
+export interface ConfigSources {
+  env: Record<string, string | undefined>;
+  /** YAML file; MAILWARDEN_CONFIG in env names one too. */
+  file?: string;
+  /** Values set by the caller (tests, CLI flags) on top of file and env. */
+  overrides?: Record<string, unknown>;
+}
+
+/** Variables that are not config keys but are read here on purpose. */
+const nonKeyEnvironmentNames = new Set(['MAILWARDEN_CONFIG']);
+
+/**
+ * Loads defaults ← YAML file ← environment ← overrides, validates every key and the combinations,
+ * and reports every problem at once (Outline's env.ts habit) instead of failing on the first.
+ */
+export function loadConfig(sources: ConfigSources): LoadConfigOutcome {
+  const problems: string[] = [];
+  const raw = new Map<string, { value: unknown; origin: string }>();
+
+  const filePath = sources.file ?? sources.env['MAILWARDEN_CONFIG'];
+  if (filePath) readConfigFile(filePath, raw, problems);
+
+  const keysByEnvironmentName = new Map(configKeys.map((key) => [toEnvironmentName(key.path), key]));
+  for (const [name, value] of Object.entries(sources.env)) {
+    if (!name.startsWith('MAILWARDEN_') || value === undefined) continue;
+    const key = keysByEnvironmentName.get(name);
+    if (key) raw.set(key.path, { value, origin: name });
+    else if (!nonKeyEnvironmentNames.has(name) && !name.startsWith('MAILWARDEN_TEST_'))
+      problems.push(`${name}: unknown environment variable (no such config key)`);
+  }
+  for (const [keyPath, value] of Object.entries(sources.overrides ?? {})) {
+    raw.set(keyPath, { value, origin: keyPath });
+  }
+
+  const values: Record<string, unknown> = {};
+  for (const key of configKeys) {
+    const given = raw.get(key.path);
+    if (!given || given.value === undefined || given.value === '') {
+      values[key.path] = key.defaultValue;
+      continue;
+    }
+    const parsed = parseValue(key, given.value);
+    if (parsed.ok) values[key.path] = parsed.value;
+    else problems.push(`${given.origin}: ${parsed.problem}`);
+  }
+
+  const config = toConfig(values);
+  problems.push(...checkCombinations(config));
+  if (problems.length > 0) return { ok: false, problems };
+  return { ok: true, config: deepFreeze(config) };
+}
+
+function readConfigFile(
+  filePath: string,
+  raw: Map<string, { value: unknown; origin: string }>,
+  problems: string[],
+): void {
+  let text: string;
+  try {
+    text = readFileSync(filePath, 'utf8');
+  } catch (error) {
+    problems.push(`${filePath}: cannot read config file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    return;
+  }
+  let document: unknown;
+  try {
+    document = parseYaml(text);
+  } catch (error) {
+    problems.push(`${filePath}: not valid YAML (${(error as Error).message.split('\n')[0]})`);
+    return;
+  }
+  if (document === null || document === undefined) return;
+  if (typeof document !== 'object' || Array.isArray(document)) {
+    problems.push(`${filePath}: the top level must be a mapping of keys`);
+    return;
+  }
+  const knownPaths = new Set(configKeys.map((key) => key.path));
+  const knownPrefixes = new Set(configKeys.flatMap((key) => prefixesOf(key.path)));
+  const walk = (node: Record<string, unknown>, prefix: string) => {
+    for (const [name, value] of Object.entries(node)) {
+      const keyPath = prefix ? `${prefix}.${name}` : name;
+      if (knownPaths.has(keyPath)) raw.set(keyPath, { value, origin: `${filePath}: ${keyPath}` });
+      else if (knownPrefixes.has(keyPath) && value && typeof value === 'object' && !Array.isArray(value))
+        walk(value as Record<string, unknown>, keyPath);
+      else problems.push(`${filePath}: ${keyPath}: unknown config key`);
+    }
+  };
+  walk(document as Record<string, unknown>, '');
+}
+
+function prefixesOf(keyPath: string): string[] {
+  const parts = keyPath.split('.');
+  return parts.slice(0, -1).map((_, index) => parts.slice(0, index + 1).join('.'));
+}
+
+type ParsedValue = { ok: true; value: unknown } | { ok: false; problem: string };
+
+function parseValue(key: ConfigKey, value: unknown): ParsedValue {
+  switch (key.kind) {
+    case 'string':
+      if (typeof value === 'string' || typeof value === 'number') return { ok: true, value: String(value) };
+      return { ok: false, problem: 'must be a string' };
+    case 'enum': {
+      const text = String(value);
+      if (key.values?.includes(text)) return { ok: true, value: text };
+      return { ok: false, problem: `must be one of ${key.values?.join(', ')} (got "${text}")` };
+    }
+    case 'boolean': {
+      if (typeof value === 'boolean') return { ok: true, value };
+      const text = String(value).toLowerCase();
+      if (['true', '1', 'yes', 'on'].includes(text)) return { ok: true, value: true };
+      if (['false', '0', 'no', 'off'].includes(text)) return { ok: true, value: false };
+      return { ok: false, problem: `must be true or false (got "${String(value)}")` };
+    }
+    case 'port':
+    case 'integer': {
+      const text = String(value).trim();
+      const number = /^-?\d+$/.test(text) ? Number(text) : Number.NaN;
+      const min = key.kind === 'port' ? 0 : (key.min ?? Number.MIN_SAFE_INTEGER);
+      const max = key.kind === 'port' ? 65535 : (key.max ?? Number.MAX_SAFE_INTEGER);
+      if (!Number.isSafeInteger(number)) return { ok: false, problem: `must be a whole number (got "${text}")` };
+      if (number < min || number > max)
+        return { ok: false, problem: `must be between ${min} and ${max} (got ${number})` };
+      return { ok: true, value: number };
+    }
+    case 'string-list': {
+      if (Array.isArray(value)) return { ok: true, value: value.map(String) };
+      return {
+        ok: true,
+        value: String(value)
+          .split(',')
+          .map((part) => part.trim())
+          .filter(Boolean),
+      };
+    }
+  }
+}
+
+function toConfig(values: Record<string, unknown>): Config {
+  const config: Record<string, unknown> = {};
+  for (const [keyPath, value] of Object.entries(values)) {
+    const parts = keyPath.split('.');
+    let node = config;
+    for (const part of parts.slice(0, -1)) {
+      node[part] ??= {};
+      node = node[part] as Record<string, unknown>;
+    }
+    node[parts[parts.length - 1]!] = value;
+  }
+  const typed = config as unknown as Config;
+  typed.data.dir = path.resolve(typed.data.dir);
+  return typed;
+}
+
+function checkCombinations(config: Config): string[] {
+  const problems: string[] = [];
+  if (config.database.url !== null && !/^postgres(ql)?:\/\//.test(config.database.url))
+    problems.push('database.url: must start with postgres:// (leave unset for SQLite)');
+  if (config.relay.url !== null) {
+    try {
+      const url = new URL(config.relay.url);
+      if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:')
+        problems.push(`relay.url: must be smtp://host:port or smtps://user:pass@host:port (got ${url.protocol})`);
+      if (!url.hostname) problems.push('relay.url: has no host');
+    } catch {
+      problems.push('relay.url: not a URL; expected smtp://host:port or smtps://user:pass@host:port');
+    }
+  }
+  if ((config.tls.certFile === null) !== (config.tls.keyFile === null))
+    problems.push('tls.certFile and tls.keyFile: set both or neither');
+  for (const file of [config.tls.certFile, config.tls.keyFile]) {
+    if (file === null) continue;
+    try {
+      readFileSync(file);
+    } catch (error) {
+      problems.push(`tls: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  const ports = [
+    ['smtp.port', config.smtp.enabled ? config.smtp.port : null],
+    ['smtps.port', config.smtps.enabled ? config.smtps.port : null],
+    ['http.port', config.http.enabled ? config.http.port : null],
+  ] as const;
+  const seen = new Map<number, string>();
+  for (const [name, port] of ports) {
+    if (port === null || port === 0) continue;
+    const other = seen.get(port);
+    if (other) problems.push(`${name}: port ${port} is already used by ${other}`);
+    seen.set(port, name);
+  }
+  return problems;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import { constants, promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { Clock } from '../runtime/clock.js';
+import type { Delivery, OutboundMessage } from './delivery.js';
+
+/**
+ * Writes each accepted message to DATA_DIR/spool/<time>-<id>.eml, prefixed with its envelope as
+ * Return-Path and X-Mailwarden-Rcpt-To headers. The file is written under spool/tmp/, fsynced, then
+ * renamed into place and the folder fsynced, so a crash leaves either the whole message or nothing in
+ * spool/ — never a partial file that a reader could take for a message (maildir's recipe).
+ */
+export function createLocalSpool(deps: { spoolDir: string; clock: Clock }): Delivery {
+  const tmpDir = path.join(deps.spoolDir, 'tmp');
+  let ready: Promise<void> | null = null;
+  const prepare = () => {
+    ready ??= fs.mkdir(tmpDir, { recursive: true }).then(() => undefined);
+    return ready;
+  };
+  return {
+    describe: () => `spool:${deps.spoolDir}`,
+    async deliver(message) {
+      try {
+        await prepare();
+        const name = `${deps.clock.nowMs()}-${randomUUID()}.eml`;
+        const temporary = path.join(tmpDir, name);
+        const handle = await fs.open(temporary, 'wx', 0o640);
+        try {
+          await handle.writeFile(Buffer.concat([envelopeHeaders(message), message.raw]));
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+        await fs.rename(temporary, path.join(deps.spoolDir, name));
+        await syncDirectory(deps.spoolDir);
+        return { ok: true, detail: `spooled as ${name}`, refusedRecipients: [] };
+      } catch (error) {
+        return {
+          ok: false,
+          kind: 'temporary',
+          responseCode: null,
+          message: `local spool unavailable (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+        };
+      }
+    },
+    async check() {
+      try {
+        await prepare();
+        await fs.access(tmpDir, constants.W_OK);
+        return { ok: true };
+      } catch (error) {
+        return { ok: false, message: `spool folder not writable (${(error as NodeJS.ErrnoException).code})` };
+      }
+    },
+    async close() {},
+  };
+}
+
+function envelopeHeaders(message: OutboundMessage): Buffer {
+  const lines = [`Return-Path: <${message.from}>`, ...message.to.map((to) => `X-Mailwarden-Rcpt-To: <${to}>`)];
+  return Buffer.from(`${lines.join('\r\n')}\r\n`, 'utf8');
+}
+
+async function syncDirectory(directory: string): Promise<void> {
+  const handle = await fs.open(directory, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

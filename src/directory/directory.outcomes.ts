@@ -1,0 +1,21 @@
+/** The closed catalogue of expected directory outcomes; adapters map each code to their protocol once. */
+export const directoryFailureCodes = {
+  'invalid-address': 'The address is not a valid email address.',
+  'invalid-domain': 'The domain name is not valid.',
+  'domain-exists': 'The organization already owns this domain.',
+  'domain-not-owned': 'The address belongs to a domain the organization does not own.',
+  'address-taken': 'Another user already has this address.',
+  'user-not-found': 'No user has this address.',
+  'weak-password': 'The password does not meet the password policy.',
+  'invalid-name': 'The name is not valid.',
+  'token-name-taken': 'An API token with this name exists.',
+  'token-not-found': 'No API token has this name.',
+} as const;
+
+export type DirectoryFailureCode = keyof typeof directoryFailureCodes;
+
+export type DirectoryFailure = { ok: false; code: DirectoryFailureCode; message: string };
+
+export function directoryFailure(code: DirectoryFailureCode, message?: string): DirectoryFailure {
+  return { ok: false, code, message: message ?? directoryFailureCodes[code] };
+}

@@ -1,0 +1,41 @@
+import type { Actor, AuditLog } from '../audit/index.js';
+import type { Clock } from '../runtime/clock.js';
+import type { Store, UserTable } from '../store/index.js';
+import * as tokens from './api-tokens.js';
+import * as domains from './domains.js';
+import * as users from './users.js';
+
+export interface DirectoryDeps {
+  store: Store;
+  audit: AuditLog;
+  clock: Clock;
+  passwords: users.PasswordPolicy;
+}
+
+/** Domains, users, addresses and API tokens of the organization. */
+export function createDirectory(deps: DirectoryDeps) {
+  const db = deps.store.db;
+  return {
+    addDomain: (name: string, actor: Actor) => domains.addDomain(deps, name, actor),
+    listDomains: () => domains.listDomains(deps),
+    createUser: (input: users.NewUser, actor: Actor) => users.createUser(deps, input, actor),
+    updateUser: (reference: string, update: users.UserUpdate, actor: Actor) =>
+      users.updateUser(deps, reference, update, actor),
+    setPassword: (reference: string, password: string, actor: Actor) =>
+      users.setPassword(deps, reference, password, actor),
+    setDisabled: (reference: string, disabled: boolean, actor: Actor) =>
+      users.setDisabled(deps, reference, disabled, actor),
+    addAlias: (reference: string, alias: string, actor: Actor) => users.addAlias(deps, reference, alias, actor),
+    findUser: (reference: string) => users.findUser(db, reference),
+    listUsers: (options?: { limit?: number; afterAddress?: string }) => users.listUsers(db, options),
+    findLoginRow: (login: string): Promise<UserTable | null> => users.findLoginRow(db, login),
+    senderKind: (userId: string, sender: string) => users.senderKind(db, userId, sender),
+    createApiToken: (input: { name: string; role: tokens.ApiTokenRole }, actor: Actor) =>
+      tokens.createApiToken(deps, input, actor),
+    revokeApiToken: (name: string, actor: Actor) => tokens.revokeApiToken(deps, name, actor),
+    listApiTokens: () => tokens.listApiTokens(deps),
+    verifyApiToken: (token: string) => tokens.verifyApiToken(deps, token),
+  };
+}
+
+export type Directory = ReturnType<typeof createDirectory>;

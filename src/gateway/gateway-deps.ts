@@ -1,0 +1,26 @@
+import type { AuditLog } from '../audit/index.js';
+import type { Delivery } from '../delivery/index.js';
+import type { Directory } from '../directory/index.js';
+import type { Identity } from '../identity/index.js';
+import type { Logger } from '../runtime/logger.js';
+
+/** What every SMTP stage may use; the composition root builds it once. */
+export interface GatewayDeps {
+  identity: Identity;
+  directory: Directory;
+  audit: AuditLog;
+  delivery: Delivery;
+  logger: Logger;
+  limits: { maxMessageBytes: number; maxRecipients: number };
+}
+
+/** What onAuth stores in session.user. */
+export interface SessionUser {
+  id: string;
+  address: string;
+}
+
+/** Per-transaction facts the stages hand to each other (kept on the session object). */
+export interface TransactionState {
+  senderKind: 'primary' | 'alias';
+}

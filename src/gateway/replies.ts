@@ -1,0 +1,58 @@
+/**
+ * Every SMTP reply the gateway gives for an outcome, in one table: code, enhanced status (RFC 3463)
+ * and text. Admins grep logs and runbooks for these exact strings; change them only on purpose.
+ */
+export interface SmtpReply {
+  code: number;
+  status: string;
+  text: string;
+}
+
+export const smtpReplies = {
+  'tls-required': { code: 530, status: '5.7.0', text: 'Must issue a STARTTLS command first' },
+  'bad-credentials': { code: 535, status: '5.7.8', text: 'Authentication credentials invalid' },
+  'account-disabled': { code: 535, status: '5.7.8', text: 'Account disabled, contact your administrator' },
+  'sign-in-unavailable': { code: 454, status: '4.7.0', text: 'Temporary authentication failure, try again later' },
+  'sender-not-allowed': {
+    code: 550,
+    status: '5.7.60',
+    text: 'Client does not have permissions to send as this sender',
+  },
+  'too-many-recipients': { code: 452, status: '4.5.3', text: 'Too many recipients' },
+  'message-too-big': { code: 552, status: '5.3.4', text: 'Message size exceeds fixed maximum message size' },
+  'upstream-unavailable': {
+    code: 451,
+    status: '4.4.1',
+    text: 'The next server did not take the message, try again later',
+  },
+  'upstream-refused': { code: 554, status: '5.0.0', text: 'The next server refused the message' },
+  'local-error': { code: 451, status: '4.3.0', text: 'Local error in processing, try again later' },
+  'shutting-down': { code: 421, status: '4.3.2', text: 'Service shutting down, try again later' },
+} as const satisfies Record<string, SmtpReply>;
+
+export type SmtpReplyName = keyof typeof smtpReplies;
+
+/** An Error that smtp-server turns into the reply (it reads responseCode and message). */
+export function replyError(name: SmtpReplyName, detail?: string): Error & { responseCode: number } {
+  const reply: SmtpReply = smtpReplies[name];
+  return withCode(reply.code, reply.status, detail ? `${reply.text}: ${detail}` : reply.text);
+}
+
+/**
+ * A permanent upstream refusal is passed back with the upstream's own code and enhanced status when
+ * it gave them (550 5.1.1 stays 550 5.1.1), so the sender's client reports the real reason.
+ */
+export function upstreamRefusalError(responseCode: number | null, upstreamText: string): Error & { responseCode: number } {
+  const reply = smtpReplies['upstream-refused'];
+  const status = /^[45]\.\d{1,3}\.\d{1,3}\b/.exec(upstreamText)?.[0];
+  const code = responseCode !== null && responseCode >= 500 && responseCode < 600 ? responseCode : reply.code;
+  const text = upstreamText.replace(/^[45]\.\d{1,3}\.\d{1,3}\s*/, '');
+  return withCode(code, status?.startsWith('5') ? status : reply.status, `${reply.text}: ${text}`);
+}
+
+function withCode(code: number, status: string, text: string): Error & { responseCode: number } {
+  // Control characters could split the reply line; the upstream's text is not ours to trust.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: those characters are what is removed
+  const clean = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').slice(0, 400);
+  return Object.assign(new Error(`${status} ${clean}`), { responseCode: code });
+}

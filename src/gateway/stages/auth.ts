@@ -1,0 +1,27 @@
+import type { SMTPServerAuthentication, SMTPServerSession } from 'smtp-server';
+import type { GatewayDeps, SessionUser } from '../gateway-deps.js';
+import { replyError } from '../replies.js';
+
+/** AUTH PLAIN / LOGIN: identity decides; every attempt becomes a MailboxLogin audit record there. */
+export async function authenticate(
+  deps: GatewayDeps,
+  auth: SMTPServerAuthentication,
+  session: SMTPServerSession,
+): Promise<SessionUser> {
+  const login = auth.username ?? '';
+  const secret = auth.password ?? '';
+  let outcome: Awaited<ReturnType<GatewayDeps['identity']['verifyMailCredentials']>>;
+  try {
+    outcome = await deps.identity.verifyMailCredentials(login, secret, {
+      protocol: 'smtp',
+      clientIp: session.remoteAddress,
+      sessionId: session.id,
+      clientInfo: session.hostNameAppearsAs ? `ehlo:${session.hostNameAppearsAs}` : null,
+    });
+  } catch (error) {
+    deps.logger.error('sign-in could not be decided', { error, session: session.id });
+    throw replyError('sign-in-unavailable');
+  }
+  if (outcome.ok) return outcome.user;
+  throw replyError(outcome.code);
+}

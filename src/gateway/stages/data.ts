@@ -1,0 +1,80 @@
+import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
+import type { GatewayDeps, SessionUser, TransactionState } from '../gateway-deps.js';
+import { summarizeMessage } from '../message-headers.js';
+import { replyError, upstreamRefusalError } from '../replies.js';
+
+/** Recipient addresses kept in a Send record; the count is always complete. */
+const MAX_AUDITED_RECIPIENTS = 100;
+
+/**
+ * DATA: take the whole message, hand it to delivery (upstream relay or spool), and answer 250 only
+ * once delivery said it has the message; then the Send / SendAs record is committed before the reply.
+ */
+export async function receiveMessage(
+  deps: GatewayDeps,
+  stream: SMTPServerDataStream,
+  session: SMTPServerSession,
+  state: TransactionState | undefined,
+): Promise<string> {
+  const raw = await readMessage(stream);
+  const user = session.user as SessionUser | undefined;
+  if (!user || !state) throw replyError('local-error');
+  if (stream.sizeExceeded || raw === null) throw replyError('message-too-big');
+
+  const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+  const to = session.envelope.rcptTo.map((recipient) => recipient.address);
+  const summary = summarizeMessage(raw);
+  const outcome = await deps.delivery.deliver({ from, to, raw });
+
+  const auditResult = await deps.audit
+    .append({
+      operation: state.senderKind === 'alias' ? 'SendAs' : 'Send',
+      result: outcome.ok ? 'success' : 'failure',
+      mailbox: user.address,
+      actor: user.address,
+      logonType: 'owner',
+      clientIp: session.remoteAddress,
+      protocol: 'smtp',
+      sessionId: session.id,
+      messageId: summary.messageId,
+      subject: summary.subject,
+      details: {
+        from,
+        recipientCount: to.length,
+        recipients: to.slice(0, MAX_AUDITED_RECIPIENTS),
+        sizeBytes: raw.length,
+        ...(outcome.ok
+          ? { delivery: outcome.detail, refusedRecipients: outcome.refusedRecipients.map((r) => r.address) }
+          : { failure: outcome.kind, upstream: outcome.message }),
+      },
+    })
+    .then(
+      () => true,
+      (error: unknown) => {
+        deps.logger.error('Send audit record not written', { error, session: session.id, messageId: summary.messageId });
+        return false;
+      },
+    );
+
+  if (!outcome.ok) {
+    deps.logger.warn('message not delivered', { session: session.id, kind: outcome.kind, upstream: outcome.message });
+    if (outcome.kind === 'permanent') throw upstreamRefusalError(outcome.responseCode, outcome.message);
+    throw replyError('upstream-unavailable', outcome.message.slice(0, 200));
+  }
+  // The message is delivered: refusing now would make the client send it twice. A missing audit
+  // record is logged loudly above instead.
+  void auditResult;
+  return `Ok: ${outcome.detail}`;
+}
+
+/** The message bytes, or null once it grew past the size limit (the rest is drained, not kept). */
+function readMessage(stream: SMTPServerDataStream): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => {
+      if (!stream.sizeExceeded) chunks.push(chunk);
+    });
+    stream.once('end', () => resolve(stream.sizeExceeded ? null : Buffer.concat(chunks)));
+    stream.once('error', reject);
+  });
+}

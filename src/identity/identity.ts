@@ -1,0 +1,37 @@
+import { randomBytes } from 'node:crypto';
+import type { AuditLog } from '../audit/index.js';
+import type { Directory } from '../directory/index.js';
+import type { Clock } from '../runtime/clock.js';
+import type { PasswordHasher } from './passwords.js';
+import { createVerifiedCredentialCache } from './verified-credential-cache.js';
+import { type MailSignInContext, verifyMailCredentials } from './verify-mail-credentials.js';
+
+export interface IdentityDeps {
+  directory: Directory;
+  audit: AuditLog;
+  clock: Clock;
+  passwords: PasswordHasher;
+}
+
+/** How long a verified mail password skips argon2id; a password change ends it at once (see the cache). */
+const VERIFIED_CREDENTIAL_TTL_MS = 10 * 60_000;
+const VERIFIED_CREDENTIAL_MAX_ENTRIES = 100_000;
+
+export function createIdentity(deps: IdentityDeps) {
+  const cache = createVerifiedCredentialCache({
+    ttlMs: VERIFIED_CREDENTIAL_TTL_MS,
+    maxEntries: VERIFIED_CREDENTIAL_MAX_ENTRIES,
+    nowMs: deps.clock.nowMs,
+  });
+  let decoy: Promise<string> | null = null;
+  const decoyHash = () => {
+    decoy ??= deps.passwords.hash(randomBytes(24).toString('base64'));
+    return decoy;
+  };
+  return {
+    verifyMailCredentials: (login: string, secret: string, context: MailSignInContext) =>
+      verifyMailCredentials({ ...deps, cache, decoyHash }, login, secret, context),
+  };
+}
+
+export type Identity = ReturnType<typeof createIdentity>;

@@ -1,0 +1,72 @@
+import type { App } from './app.js';
+import { createHttpServer, type HttpServer } from './api/index.js';
+import { createSmtpGateway, type GatewayListener, loadTlsMaterial, type SmtpGateway } from './gateway/index.js';
+
+/** The network roles of one process (`mailwarden serve`): SMTP submission and HTTP. */
+export interface RunningServer {
+  smtpPorts(): Array<{ mode: GatewayListener['mode']; port: number }>;
+  httpPort(): number | null;
+  stop(): Promise<void>;
+}
+
+export async function startServer(app: App): Promise<RunningServer> {
+  const { config, logger } = app;
+  let gateway: SmtpGateway | null = null;
+  let http: HttpServer | null = null;
+  try {
+    const listeners: GatewayListener[] = [];
+    if (config.smtp.enabled) listeners.push({ mode: 'starttls', host: config.listen, port: config.smtp.port });
+    if (config.smtps.enabled) listeners.push({ mode: 'implicit-tls', host: config.listen, port: config.smtps.port });
+    if (listeners.length > 0) {
+      const tls = await loadTlsMaterial({
+        certFile: config.tls.certFile,
+        keyFile: config.tls.keyFile,
+        dataDir: config.data.dir,
+        hostname: config.smtp.hostname,
+      });
+      logger.info('tls certificate loaded', { source: tls.source });
+      gateway = createSmtpGateway(
+        {
+          identity: app.identity,
+          directory: app.directory,
+          audit: app.audit,
+          delivery: app.delivery,
+          logger: logger.child({ role: 'gateway' }),
+          limits: { maxMessageBytes: config.smtp.maxMessageBytes, maxRecipients: config.smtp.maxRecipients },
+        },
+        {
+          hostname: config.smtp.hostname,
+          listeners,
+          tls,
+          requireTls: config.smtp.requireTls,
+          maxClients: config.smtp.maxClients,
+          socketTimeoutMs: config.smtp.socketTimeoutMs,
+          greetingDelayMs: config.smtp.greetingDelayMs,
+          closeTimeoutMs: config.shutdown.graceMs,
+        },
+      );
+      await gateway.start();
+    }
+    if (config.http.enabled) {
+      http = createHttpServer(app);
+      await http.start(config.listen, config.http.port);
+    }
+  } catch (error) {
+    await gateway?.stop();
+    await http?.stop();
+    throw error;
+  }
+  logger.info('mailwarden started', {
+    smtp: gateway?.addresses() ?? [],
+    http: http?.port() ?? null,
+    database: app.store.location,
+    delivery: app.delivery.describe(),
+  });
+  return {
+    smtpPorts: () => gateway?.addresses() ?? [],
+    httpPort: () => http?.port() ?? null,
+    async stop() {
+      await Promise.all([gateway?.stop(), http?.stop()]);
+    },
+  };
+}
