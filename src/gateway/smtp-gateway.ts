@@ -60,6 +60,7 @@ export function createSmtpGateway(deps: GatewayDeps, options: GatewayOptions): S
       closeTimeout: options.closeTimeoutMs,
       disabledCommands: [],
       hideDSN: true,
+      hideENHANCEDSTATUSCODES: false,
       onAuth(auth, session, callback) {
         authenticate(deps, auth, session).then(
           (user) => callback(null, { user }),

@@ -35,6 +35,7 @@ export async function receiveMessage(
       logonType: 'owner',
       clientIp: session.remoteAddress,
       protocol: 'smtp',
+      clientInfo: session.hostNameAppearsAs ? `ehlo:${session.hostNameAppearsAs}` : null,
       sessionId: session.id,
       messageId: summary.messageId,
       subject: summary.subject,

@@ -1,0 +1,39 @@
+import { type CliCommand, cliActor } from '../cli-context.js';
+import { withApp } from '../open-app.js';
+import { writeJson, writeLine, writeTable } from '../output.js';
+import { reportFailure } from '../report-failure.js';
+
+export const domainCommands: CliCommand[] = [
+  {
+    path: ['domain', 'add'],
+    args: ['<domain>'],
+    summary: 'Add a domain the organization owns (users and aliases must be in one).',
+    flags: {},
+    run: (context) =>
+      withApp(context.io, context.configFile, async (app) => {
+        const outcome = await app.directory.addDomain(context.args[0]!, cliActor(context.io));
+        if (!outcome.ok) return reportFailure(context, outcome);
+        if (context.json) writeJson(context.io.stdout, outcome.domain);
+        else writeLine(context.io.stdout, `added domain ${outcome.domain.name}`);
+        return 0;
+      }),
+  },
+  {
+    path: ['domain', 'list'],
+    args: [],
+    summary: 'List the domains of the organization.',
+    flags: {},
+    run: (context) =>
+      withApp(context.io, context.configFile, async (app) => {
+        const domains = await app.directory.listDomains();
+        if (context.json) writeJson(context.io.stdout, domains);
+        else
+          writeTable(
+            context.io.stdout,
+            ['DOMAIN', 'ADDED'],
+            domains.map((domain) => [domain.name, domain.createdAt]),
+          );
+        return 0;
+      }),
+  },
+];
