@@ -1,10 +1,5 @@
-// Placeholder until the HTTP adapter lands (being written now).
-import type { App } from '../app.js';
-export interface HttpServer {
-  start(host: string, port: number): Promise<void>;
-  port(): number | null;
-  stop(): Promise<void>;
-}
-export function createHttpServer(_app: App): HttpServer {
-  throw new Error('not built yet');
-}
+export type { ApiEnv } from './api-env.js';
+export { type ApiErrorBody, type ApiErrorCode, apiErrorStatus } from './errors.js';
+export { createHttpApp, type HttpAppOptions } from './http-app.js';
+export { createHttpServer, type HttpServer } from './http-server.js';
+export { createOpenApiDocument } from './openapi.js';

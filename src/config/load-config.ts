@@ -43,7 +43,7 @@ export function loadConfig(sources: ConfigSources): LoadConfigOutcome {
   const values: Record<string, unknown> = {};
   for (const key of configKeys) {
     const given = raw.get(key.path);
-    if (!given || given.value === undefined || given.value === '') {
+    if (!given || given.value === undefined || given.value === null || given.value === '') {
       values[key.path] = key.defaultValue;
       continue;
     }

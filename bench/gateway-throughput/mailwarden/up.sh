@@ -1,0 +1,63 @@
+#!/bin/bash
+# up.sh WORKDIR [VARIANT] — start Mailwarden from this checkout (dist/ must be built) as a system under
+# test of the shared peer harness: STARTTLS submission on $SUT_PORT, relaying to the harness sink
+# ($SINK_HOST:$SINK_PORT from the harness's lib/common.sh). Every start gets a fresh data dir (empty
+# audit log) with domain bench.test and the bench user, created with the CLI.
+# VARIANT: comma-separated options:
+#   greet=MS     smtp.greetingDelayMs (default 0, Mailwarden's default; smtp-server stock is 100)
+#   pool=N       relay.poolSize (default 20, Mailwarden's default and the baseline's pool)
+#   requiretls   smtp.requireTls=true (Mailwarden's default; then only `:tls` loads can AUTH)
+#   cpuprof      run node with --cpu-prof; the profile lands in WORKDIR/mailwarden/prof/ at down.sh
+# Writes only under WORKDIR/mailwarden. Records the PID it starts in WORKDIR/mailwarden/run/.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$HERE/../../.." && pwd)
+PEERS=${BENCH_PEERS_DIR:-$REPO/../shared/bench/peers}
+[ -f "$PEERS/lib/common.sh" ] || { echo "peer harness not found at $PEERS (set BENCH_PEERS_DIR)" >&2; exit 1; }
+. "$PEERS/lib/common.sh"; . "$HERE/sut.env"
+W=${1:?usage: up.sh WORKDIR [VARIANT]}; mkdir -p "$W"; W=$(cd "$W" && pwd)/mailwarden; VARIANT=${2:-}
+[ -f "$REPO/dist/src/cli/main.js" ] || die "no $REPO/dist/src/cli/main.js: build first (npx tsc -p .)"
+[ -d "$REPO/node_modules" ] || die "no $REPO/node_modules: run npm ci in $REPO first"
+
+GREET=0; POOL=20; REQUIRE_TLS=false; NODE_FLAGS=()
+for opt in ${VARIANT//,/ }; do
+  case "$opt" in
+    greet=*) GREET=${opt#greet=} ;;
+    pool=*) POOL=${opt#pool=} ;;
+    requiretls) REQUIRE_TLS=true ;;
+    cpuprof) NODE_FLAGS+=(--cpu-prof --cpu-prof-dir "$W/prof") ;;
+    *) die "unknown variant option $opt" ;;
+  esac
+done
+
+if [ -f "$W/run/mw.pid" ] && kill -0 "$(cat "$W/run/mw.pid")" 2>/dev/null; then die "already running (pid $(cat "$W/run/mw.pid")); run down.sh first"; fi
+mkdir -p "$W/log" "$W/run"
+rm -rf "$W/data"; mkdir -p "$W/data"
+make_cert "$W/tls"   # the same kind of certificate (RSA 2048, self-signed) as the baseline peer
+
+# Only the variables set here reach Mailwarden: it refuses unknown MAILWARDEN_* names, and a stray
+# MAILWARDEN_CONFIG or MAILWARDEN_DATABASE_URL from the caller's shell must not change what is measured.
+for v in $(compgen -e); do case "$v" in MAILWARDEN_*) unset "$v" ;; esac; done
+export MAILWARDEN_DATA_DIR="$W/data" \
+  MAILWARDEN_LISTEN=127.0.0.1 \
+  MAILWARDEN_SMTP_PORT="$SUT_PORT" \
+  MAILWARDEN_SMTPS_PORT="$SUTS_PORT" \
+  MAILWARDEN_HTTP_ENABLED=false \
+  MAILWARDEN_RELAY_URL="smtp://$SINK_HOST:$SINK_PORT" \
+  MAILWARDEN_RELAY_POOL_SIZE="$POOL" \
+  MAILWARDEN_SMTP_REQUIRE_TLS="$REQUIRE_TLS" \
+  MAILWARDEN_SMTP_GREETING_DELAY_MS="$GREET" \
+  MAILWARDEN_TLS_CERT_FILE="$W/tls/cert.pem" \
+  MAILWARDEN_TLS_KEY_FILE="$W/tls/key.pem" \
+  MAILWARDEN_SHUTDOWN_GRACE_MS=2000 \
+  MAILWARDEN_LOG_LEVEL=warn
+MW=("$REPO/bin/mailwarden.js")
+
+{ node "${MW[@]}" domain add "${SUT_USER#*@}" && printf '%s\n' "$SUT_PASS" | node "${MW[@]}" user add "$SUT_USER" --password-stdin; } \
+  >"$W/log/setup.log" 2>&1 || { cat "$W/log/setup.log" >&2; die "could not create the bench user"; }
+
+nohup node "${NODE_FLAGS[@]}" "${MW[@]}" serve </dev/null >"$W/log/mailwarden.log" 2>&1 &
+echo $! >"$W/run/mw.pid"
+if ! wait_port "$SUT_PORT" 30; then cat "$W/log/mailwarden.log" >&2; die "mailwarden not listening on $SUT_PORT"; fi
+kill -0 "$(cat "$W/run/mw.pid")" 2>/dev/null || { cat "$W/log/mailwarden.log" >&2; die "mailwarden exited"; }
+log "mailwarden up (${VARIANT:-default}) on 127.0.0.1:$SUT_PORT, pid $(cat "$W/run/mw.pid"), relay smtp://$SINK_HOST:$SINK_PORT"

@@ -1,0 +1,66 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
+import type { App } from '../app.js';
+import type { ApiEnv } from './api-env.js';
+import { authenticate } from './authenticate.js';
+import { errorResponse } from './errors.js';
+import { createOpenApiDocument } from './openapi.js';
+import { auditRoutes } from './routes/audit.js';
+import { domainRoutes } from './routes/domains.js';
+import { healthRoutes } from './routes/health.js';
+import { userRoutes } from './routes/users.js';
+
+export interface HttpAppOptions {
+  /** Larger request bodies are refused with 413 before any handler reads them. */
+  maxBodyBytes?: number;
+  /** How long /healthz waits for each of its checks. */
+  healthTimeoutMs?: number;
+}
+
+const MAX_BODY_BYTES = 1024 * 1024;
+const HEALTH_TIMEOUT_MS = 3000;
+
+/** The whole HTTP surface as a Hono app: served by createHttpServer, or called directly in tests. */
+export function createHttpApp(app: App, options: HttpAppOptions = {}): Hono<ApiEnv> {
+  const logger = app.logger.child({ role: 'http' });
+  const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
+  // Built once at start-up, so that a schema the generator cannot describe fails here, not per request.
+  const openApi = createOpenApiDocument();
+
+  const http = new Hono<ApiEnv>();
+  http.use(requestId({ limitLength: 128 }));
+  http.use(
+    bodyLimit({
+      maxSize: maxBodyBytes,
+      onError: (c) => errorResponse(c, 'payload-too-large', `the request body exceeds ${maxBodyBytes} bytes`),
+    }),
+  );
+  http.route('/', healthRoutes(app, options.healthTimeoutMs ?? HEALTH_TIMEOUT_MS));
+  // Public, and registered before the /api/v1 router so that its authentication never runs for it.
+  http.get('/api/v1/openapi.json', (c) => c.json(openApi));
+  http.route('/api/v1', apiRoutes(app));
+
+  http.notFound((c) => errorResponse(c, 'not-found', `no route for ${c.req.method} ${c.req.path}`));
+  http.onError((error, c) => {
+    const id = c.var.requestId;
+    logger.error('request failed', { requestId: id, method: c.req.method, path: c.req.path, error });
+    return errorResponse(c, 'internal-error', 'internal error', { requestId: id });
+  });
+  return http;
+}
+
+/** Every route under /api/v1 is authenticated; `authenticate` also decides who may write. */
+function apiRoutes(app: App): Hono<ApiEnv> {
+  const api = new Hono<ApiEnv>();
+  api.use(authenticate(app.directory));
+  api.use(async (c, next) => {
+    await next();
+    // Answers carry personal data and audit records: no shared or browser cache keeps them.
+    c.header('Cache-Control', 'no-store');
+  });
+  api.route('/domains', domainRoutes(app.directory));
+  api.route('/users', userRoutes(app.directory));
+  api.route('/audit', auditRoutes(app.audit));
+  return api;
+}

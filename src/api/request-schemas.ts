@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { auditOperations, isAuditOperation } from '../audit/index.js';
+
+/**
+ * What the API accepts. These schemas check shapes and types only; what an address, a domain or a
+ * password must look like is the directory's to say, so a malformed address is a 422 from the
+ * directory, not a 400 from here. Bodies are strict: an unknown (or misspelt) field is refused.
+ */
+const role = z.enum(['user', 'admin']);
+const displayName = z
+  .string()
+  .nullable()
+  .meta({ description: 'Shown in mail clients; null or "" clears it.' });
+
+export const newDomainBody = z.strictObject({
+  name: z.string().meta({ description: 'A domain the organization owns.', examples: ['example.com'] }),
+});
+
+export const newUserBody = z.strictObject({
+  address: z
+    .string()
+    .meta({ description: 'The primary address; it is also the login.', examples: ['alice@example.com'] }),
+  password: z.string().meta({ description: '12 to 256 characters.' }),
+  displayName: displayName.optional(),
+  role: role.optional().meta({ description: 'Defaults to user.' }),
+});
+
+export const userUpdateBody = z
+  .strictObject({
+    displayName: displayName.optional(),
+    role: role.optional(),
+    disabled: z.boolean().optional().meta({ description: 'A disabled user can neither sign in nor send.' }),
+  })
+  .refine((body) => Object.values(body).some((value) => value !== undefined), {
+    error: 'give at least one of displayName, role, disabled',
+  });
+
+export const newPasswordBody = z.strictObject({ password: z.string() });
+
+export const newAliasBody = z.strictObject({
+  alias: z.string().meta({ description: 'An address in a domain of the organization.' }),
+});
+
+const pageLimit = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(1000)
+  .meta({ description: 'Page size, 1–1000 (default 100).' });
+
+export const userListQuery = z.object({
+  limit: pageLimit.optional(),
+  cursor: z.string().optional().meta({ description: 'The nextCursor of the previous page.' }),
+});
+
+/** ISO 8601 (RFC 3339 profile): a timestamp with Z or an offset, or a date taken as midnight UTC. */
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+const timestamp = z
+  .string()
+  .refine((text) => ISO_TIMESTAMP.test(text) && !Number.isNaN(Date.parse(text)), {
+    error: 'expected an ISO 8601 timestamp such as 2026-01-31T08:00:00Z or a date such as 2026-01-31',
+  })
+  .transform((text) => Date.parse(text));
+
+const operationList = z
+  .union([z.string(), z.array(z.string())])
+  .transform((value) =>
+    (Array.isArray(value) ? value : [value])
+      .flatMap((item) => item.split(','))
+      .map((item) => item.trim())
+      .filter((item) => item !== ''),
+  )
+  .refine((names) => names.every(isAuditOperation), {
+    error: `expected operation names among ${Object.keys(auditOperations).join(', ')}`,
+  });
+
+export const auditSearchQuery = z.object({
+  mailbox: z.string().optional().meta({ description: 'Primary address of the mailbox acted on.' }),
+  operation: operationList.optional().meta({
+    description: 'Operation names, comma-separated or the parameter repeated.',
+    examples: ['AddUser,SetPassword'],
+  }),
+  actor: z.string().optional().meta({ description: 'An address, token:<name>, cli or system.' }),
+  result: z.enum(['success', 'failure']).optional(),
+  clientIp: z.string().optional(),
+  since: timestamp
+    .optional()
+    .meta({ description: 'Records at or after this time (ISO 8601).', format: 'date-time' }),
+  until: timestamp
+    .optional()
+    .meta({ description: 'Records before this time (ISO 8601).', format: 'date-time' }),
+  cursor: z.coerce
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .meta({ description: 'The nextCursor of the previous page (records are newest first).' }),
+  limit: pageLimit.optional(),
+});

@@ -1,0 +1,20 @@
+import { Hono } from 'hono';
+import type { Directory } from '../../directory/index.js';
+import type { ApiEnv } from '../api-env.js';
+import { failureResponse } from '../errors.js';
+import { newDomainBody } from '../request-schemas.js';
+import { jsonBody } from '../validate.js';
+
+/** /api/v1/domains: the domains the organization owns. Authentication is the API router's. */
+export function domainRoutes(directory: Directory): Hono<ApiEnv> {
+  const routes = new Hono<ApiEnv>();
+
+  routes.get('/', async (c) => c.json({ domains: await directory.listDomains() }));
+
+  routes.post('/', jsonBody(newDomainBody), async (c) => {
+    const outcome = await directory.addDomain(c.req.valid('json').name, c.var.actor);
+    return outcome.ok ? c.json({ domain: outcome.domain }, 201) : failureResponse(c, outcome);
+  });
+
+  return routes;
+}

@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { type ApiHarness, createApiHarness, type Json } from './api-harness.js';
+
+describe('GET /api/v1/openapi.json', () => {
+  let api: ApiHarness;
+  let document: Json;
+  before(async () => {
+    api = await createApiHarness();
+    const response = await api.call('GET', '/api/v1/openapi.json', { token: null });
+    assert.equal(response.status, 200);
+    document = response.body;
+  });
+  after(() => api.cleanup());
+
+  test('is served without a token as an OpenAPI 3.1 document with the bearer scheme', () => {
+    assert.equal(document.openapi, '3.1.0');
+    assert.deepEqual(document.components.securitySchemes.bearer, {
+      type: 'http',
+      scheme: 'bearer',
+      description: document.components.securitySchemes.bearer.description,
+    });
+  });
+
+  test('describes every route the app serves, and no other', () => {
+    // Hono lists a route once per handler (its middleware included), hence the Set.
+    const served = [
+      ...new Set(
+        api.http.routes
+          .filter((route) => route.method !== 'ALL')
+          .map((route) => `${route.method.toLowerCase()} ${route.path.replace(/:(\w+)/g, '{$1}')}`),
+      ),
+    ].sort();
+    const described = Object.entries(document.paths as Record<string, Record<string, unknown>>)
+      .flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method} ${path}`))
+      .sort();
+    assert.deepEqual(described, served);
+    assert.ok(described.includes('patch /api/v1/users/{address}'));
+  });
+
+  test('asks for the bearer token on every API operation but the public ones', () => {
+    for (const [path, operations] of Object.entries(document.paths as Record<string, Record<string, Json>>)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const isPublic = path === '/healthz' || path === '/api/v1/openapi.json';
+        assert.deepEqual(operation.security, isPublic ? [] : [{ bearer: [] }], `${method} ${path}`);
+        if (!isPublic) assert.ok(operation.responses['401'], `${method} ${path} documents 401`);
+        if (method !== 'get') assert.ok(operation.responses['403'], `${method} ${path} documents 403`);
+      }
+    }
+  });
+
+  test('describes request bodies with the schemas the routes validate with', () => {
+    const { NewUser, UserUpdate } = document.components.schemas;
+    assert.deepEqual([...NewUser.required].sort(), ['address', 'password']);
+    assert.equal(NewUser.additionalProperties, false);
+    assert.deepEqual(UserUpdate.properties.role.enum, ['user', 'admin']);
+    assert.equal(UserUpdate.properties.disabled.type, 'boolean');
+    const createUser = document.paths['/api/v1/users'].post;
+    assert.equal(
+      createUser.requestBody.content['application/json'].schema.$ref,
+      '#/components/schemas/NewUser',
+    );
+    assert.equal(
+      createUser.responses['201'].content['application/json'].schema.$ref,
+      '#/components/schemas/UserResponse',
+    );
+  });
+
+  test('documents the query parameters of the audit search', () => {
+    const names = document.paths['/api/v1/audit'].get.parameters
+      .map((parameter: Json) => parameter.name)
+      .sort();
+    assert.deepEqual(names, [
+      'actor',
+      'clientIp',
+      'cursor',
+      'limit',
+      'mailbox',
+      'operation',
+      'result',
+      'since',
+      'until',
+    ]);
+  });
+
+  test('resolves every schema reference', () => {
+    const references = JSON.stringify(document).match(/"#\/components\/[^"]+"/g) ?? [];
+    for (const reference of new Set(references)) {
+      const [, section, name] = JSON.parse(reference).split('/').slice(1);
+      assert.ok(document.components[section][name], `${reference} resolves`);
+    }
+  });
+});
