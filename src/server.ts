@@ -1,6 +1,11 @@
-import type { App } from './app.js';
 import { createHttpServer, type HttpServer } from './api/index.js';
-import { createSmtpGateway, type GatewayListener, loadTlsMaterial, type SmtpGateway } from './gateway/index.js';
+import type { App } from './app.js';
+import {
+  createSmtpGateway,
+  type GatewayListener,
+  loadTlsMaterial,
+  type SmtpGateway,
+} from './gateway/index.js';
 
 /** The network roles of one process (`mailwarden serve`): SMTP submission and HTTP. */
 export interface RunningServer {
@@ -15,8 +20,10 @@ export async function startServer(app: App): Promise<RunningServer> {
   let http: HttpServer | null = null;
   try {
     const listeners: GatewayListener[] = [];
-    if (config.smtp.enabled) listeners.push({ mode: 'starttls', host: config.listen, port: config.smtp.port });
-    if (config.smtps.enabled) listeners.push({ mode: 'implicit-tls', host: config.listen, port: config.smtps.port });
+    if (config.smtp.enabled)
+      listeners.push({ mode: 'starttls', host: config.listen, port: config.smtp.port });
+    if (config.smtps.enabled)
+      listeners.push({ mode: 'implicit-tls', host: config.listen, port: config.smtps.port });
     if (listeners.length > 0) {
       const tls = await loadTlsMaterial({
         certFile: config.tls.certFile,

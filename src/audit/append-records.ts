@@ -14,7 +14,11 @@ const ROWS_PER_INSERT = 500;
  * Appends records at the head of the chain inside the caller's write transaction, so a state change
  * and its audit record commit or roll back together.
  */
-export async function appendRecords(store: Store, trx: Executor, records: readonly TimedInput[]): Promise<void> {
+export async function appendRecords(
+  store: Store,
+  trx: Executor,
+  records: readonly TimedInput[],
+): Promise<void> {
   if (records.length === 0) return;
   await store.lockAuditChain(trx);
   const head = await trx

@@ -47,5 +47,10 @@ export async function verifyChain(db: Executor): Promise<VerifyChainOutcome> {
     }
     if (rows.length < PAGE_SIZE) break;
   }
-  return { ok: true, recordsChecked: checked, headId: previousId === 0 ? null : previousId, headHash: previousHash };
+  return {
+    ok: true,
+    recordsChecked: checked,
+    headId: previousId === 0 ? null : previousId,
+    headHash: previousHash,
+  };
 }

@@ -78,8 +78,12 @@ function removePath(argv: readonly string[], path: readonly string[]): string[] 
 }
 
 function usageLine(command: CliCommand): string {
-  const flags = Object.entries(command.flags).map(([name, takesValue]) => `[--${name}${takesValue ? ' <value>' : ''}]`);
-  return ['mailwarden', ...command.path, ...command.args, ...flags, '[--json]', '[--config <file>]'].join(' ');
+  const flags = Object.entries(command.flags).map(
+    ([name, takesValue]) => `[--${name}${takesValue ? ' <value>' : ''}]`,
+  );
+  return ['mailwarden', ...command.path, ...command.args, ...flags, '[--json]', '[--config <file>]'].join(
+    ' ',
+  );
 }
 
 function writeUsage(io: CliIo, selected: CliCommand | undefined): void {
@@ -93,5 +97,8 @@ function writeUsage(io: CliIo, selected: CliCommand | undefined): void {
   writeLine(io.stdout, 'Commands:');
   for (const command of commands) writeLine(io.stdout, `  ${usageLine(command)}\n      ${command.summary}`);
   writeLine(io.stdout, '');
-  writeLine(io.stdout, 'Configuration: MAILWARDEN_* environment variables or --config file.yaml (see docs/CONFIGURATION.md).');
+  writeLine(
+    io.stdout,
+    'Configuration: MAILWARDEN_* environment variables or --config file.yaml (see docs/CONFIGURATION.md).',
+  );
 }

@@ -16,7 +16,11 @@ export function loadCliConfig(io: CliIo, configFile: string | undefined): Config
 }
 
 /** The same modules and store the server uses, so the CLI and the server always agree. */
-export async function withApp<T>(io: CliIo, configFile: string | undefined, work: (app: App) => Promise<T>): Promise<T> {
+export async function withApp<T>(
+  io: CliIo,
+  configFile: string | undefined,
+  work: (app: App) => Promise<T>,
+): Promise<T> {
   const config = loadCliConfig(io, configFile);
   const logger = createLogger({ level: config.log.level === 'debug' ? 'debug' : 'warn', sink: io.stderr });
   const app = await buildApp(config, { logger });

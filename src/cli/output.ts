@@ -9,8 +9,14 @@ export function writeLine(stream: Writable, text = ''): void {
 }
 
 /** A plain aligned table for humans; --json is the interface for scripts. */
-export function writeTable(stream: Writable, headers: readonly string[], rows: ReadonlyArray<readonly string[]>): void {
-  const widths = headers.map((header, index) => Math.max(header.length, ...rows.map((row) => (row[index] ?? '').length)));
+export function writeTable(
+  stream: Writable,
+  headers: readonly string[],
+  rows: ReadonlyArray<readonly string[]>,
+): void {
+  const widths = headers.map((header, index) =>
+    Math.max(header.length, ...rows.map((row) => (row[index] ?? '').length)),
+  );
   const format = (cells: readonly string[]) =>
     cells
       .map((cell, index) => (index === cells.length - 1 ? cell : cell.padEnd(widths[index] ?? 0)))
@@ -24,5 +30,7 @@ export function writeTable(stream: Writable, headers: readonly string[], rows: R
 export async function readSecretFromStdin(stdin: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }

@@ -20,7 +20,12 @@ export interface ConfigKey {
 const MEBIBYTE = 1024 * 1024;
 
 export const configKeys: readonly ConfigKey[] = [
-  { path: 'listen', kind: 'string', defaultValue: '127.0.0.1', description: 'Address every listener binds to.' },
+  {
+    path: 'listen',
+    kind: 'string',
+    defaultValue: '127.0.0.1',
+    description: 'Address every listener binds to.',
+  },
   {
     path: 'data.dir',
     kind: 'string',
@@ -32,7 +37,8 @@ export const configKeys: readonly ConfigKey[] = [
     kind: 'string',
     defaultValue: null,
     secret: true,
-    description: 'Unset: SQLite file DATA_DIR/mailwarden.sqlite. postgres://user:pass@host:port/db: PostgreSQL.',
+    description:
+      'Unset: SQLite file DATA_DIR/mailwarden.sqlite. postgres://user:pass@host:port/db: PostgreSQL.',
   },
   {
     path: 'database.poolSize',
@@ -48,7 +54,12 @@ export const configKeys: readonly ConfigKey[] = [
     defaultValue: true,
     description: 'Run the submission listener (STARTTLS).',
   },
-  { path: 'smtp.port', kind: 'port', defaultValue: 2587, description: 'Submission port (STARTTLS, RFC 6409).' },
+  {
+    path: 'smtp.port',
+    kind: 'port',
+    defaultValue: 2587,
+    description: 'Submission port (STARTTLS, RFC 6409).',
+  },
   {
     path: 'smtp.hostname',
     kind: 'string',
@@ -99,7 +110,8 @@ export const configKeys: readonly ConfigKey[] = [
     defaultValue: 0,
     min: 0,
     max: 30_000,
-    description: 'Pause before the greeting to catch early talkers. Off by default: submission is authenticated.',
+    description:
+      'Pause before the greeting to catch early talkers. Off by default: submission is authenticated.',
   },
   {
     path: 'smtps.enabled',
@@ -114,15 +126,26 @@ export const configKeys: readonly ConfigKey[] = [
     defaultValue: null,
     description: 'PEM certificate chain. Unset: a self-signed certificate is generated into DATA_DIR/tls/.',
   },
-  { path: 'tls.keyFile', kind: 'string', defaultValue: null, description: 'PEM private key for tls.certFile.' },
-  { path: 'http.enabled', kind: 'boolean', defaultValue: true, description: 'Run the HTTP listener (API, health).' },
+  {
+    path: 'tls.keyFile',
+    kind: 'string',
+    defaultValue: null,
+    description: 'PEM private key for tls.certFile.',
+  },
+  {
+    path: 'http.enabled',
+    kind: 'boolean',
+    defaultValue: true,
+    description: 'Run the HTTP listener (API, health).',
+  },
   { path: 'http.port', kind: 'port', defaultValue: 8025, description: 'HTTP port for /api/v1, /healthz.' },
   {
     path: 'relay.url',
     kind: 'string',
     defaultValue: null,
     secret: true,
-    description: 'Upstream for accepted mail: smtp://host:port or smtps://user:pass@host:port. Unset: DATA_DIR/spool/.',
+    description:
+      'Upstream for accepted mail: smtp://host:port or smtps://user:pass@host:port. Unset: DATA_DIR/spool/.',
   },
   {
     path: 'relay.poolSize',
@@ -152,7 +175,12 @@ export const configKeys: readonly ConfigKey[] = [
     defaultValue: 10040,
     description: 'Postfix policy delegation port (check_policy_service).',
   },
-  { path: 'dns.servers', kind: 'string-list', defaultValue: [], description: 'DNS servers (host:port); empty: system.' },
+  {
+    path: 'dns.servers',
+    kind: 'string-list',
+    defaultValue: [],
+    description: 'DNS servers (host:port); empty: system.',
+  },
   {
     path: 'log.level',
     kind: 'enum',

@@ -49,7 +49,11 @@ export function loadConfig(sources: ConfigSources): LoadConfigOutcome {
     }
     const parsed = parseValue(key, given.value);
     if (parsed.ok) values[key.path] = parsed.value;
-    else problems.push(`${given.origin}: ${parsed.problem}`);
+    else {
+      problems.push(`${given.origin}: ${parsed.problem}`);
+      // The default stands in so that the combination checks below do not report the same key twice.
+      values[key.path] = key.defaultValue;
+    }
   }
 
   const config = toConfig(values);
@@ -67,7 +71,9 @@ function readConfigFile(
   try {
     text = readFileSync(filePath, 'utf8');
   } catch (error) {
-    problems.push(`${filePath}: cannot read config file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    problems.push(
+      `${filePath}: cannot read config file (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
     return;
   }
   let document: unknown;
@@ -126,7 +132,8 @@ function parseValue(key: ConfigKey, value: unknown): ParsedValue {
       const number = /^-?\d+$/.test(text) ? Number(text) : Number.NaN;
       const min = key.kind === 'port' ? 0 : (key.min ?? Number.MIN_SAFE_INTEGER);
       const max = key.kind === 'port' ? 65535 : (key.max ?? Number.MAX_SAFE_INTEGER);
-      if (!Number.isSafeInteger(number)) return { ok: false, problem: `must be a whole number (got "${text}")` };
+      if (!Number.isSafeInteger(number))
+        return { ok: false, problem: `must be a whole number (got "${text}")` };
       if (number < min || number > max)
         return { ok: false, problem: `must be between ${min} and ${max} (got ${number})` };
       return { ok: true, value: number };
@@ -168,7 +175,9 @@ function checkCombinations(config: Config): string[] {
     try {
       const url = new URL(config.relay.url);
       if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:')
-        problems.push(`relay.url: must be smtp://host:port or smtps://user:pass@host:port (got ${url.protocol})`);
+        problems.push(
+          `relay.url: must be smtp://host:port or smtps://user:pass@host:port (got ${url.protocol})`,
+        );
       if (!url.hostname) problems.push('relay.url: has no host');
     } catch {
       problems.push('relay.url: not a URL; expected smtp://host:port or smtps://user:pass@host:port');

@@ -10,7 +10,10 @@ export function buildBounce(input: {
 }): Buffer {
   const boundary = `mw-${randomUUID()}`;
   const headerEnd = input.original.indexOf('\r\n\r\n');
-  const originalHeaders = input.original.subarray(0, headerEnd < 0 ? Math.min(input.original.length, 16_384) : headerEnd);
+  const originalHeaders = input.original.subarray(
+    0,
+    headerEnd < 0 ? Math.min(input.original.length, 16_384) : headerEnd,
+  );
   const perRecipient = input.refused
     .map((refusal) =>
       [

@@ -11,6 +11,7 @@ export function createDelivery(
   options: { relay: Omit<UpstreamRelayOptions, 'hostname'> | null; spoolDir: string; hostname: string },
   deps: { clock: Clock; logger: Logger },
 ): Delivery {
-  if (options.relay) return createUpstreamRelay({ ...options.relay, hostname: options.hostname }, deps.logger);
+  if (options.relay)
+    return createUpstreamRelay({ ...options.relay, hostname: options.hostname }, deps.logger);
   return createLocalSpool({ spoolDir: options.spoolDir, clock: deps.clock });
 }

@@ -57,7 +57,10 @@ export function createLocalSpool(deps: { spoolDir: string; clock: Clock }): Deli
 }
 
 function envelopeHeaders(message: OutboundMessage): Buffer {
-  const lines = [`Return-Path: <${message.from}>`, ...message.to.map((to) => `X-Mailwarden-Rcpt-To: <${to}>`)];
+  const lines = [
+    `Return-Path: <${message.from}>`,
+    ...message.to.map((to) => `X-Mailwarden-Rcpt-To: <${to}>`),
+  ];
   return Buffer.from(`${lines.join('\r\n')}\r\n`, 'utf8');
 }
 

@@ -85,7 +85,8 @@ export function createUpstreamRelay(options: UpstreamRelayOptions, logger: Logge
           original: message.raw,
         });
         void send({ from: '', to: [message.from], raw: bounce }).then((result) => {
-          if (!result.ok) logger.warn('bounce for refused recipients not delivered', { error: result.message });
+          if (!result.ok)
+            logger.warn('bounce for refused recipients not delivered', { error: result.message });
         });
       }
       return outcome;

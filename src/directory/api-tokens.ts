@@ -36,7 +36,10 @@ export async function createApiToken(
 ): Promise<{ ok: true; token: string; record: ApiToken } | DirectoryFailure> {
   const name = input.name.trim();
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(name))
-    return directoryFailure('invalid-name', 'a token name is 1–64 letters, digits, dots, dashes or underscores');
+    return directoryFailure(
+      'invalid-name',
+      'a token name is 1–64 letters, digits, dots, dashes or underscores',
+    );
   const token = TOKEN_PREFIX + randomBytes(TOKEN_BYTES).toString('base64url');
   const now = deps.clock.nowMs();
   const row: ApiTokenTable = {
@@ -50,7 +53,11 @@ export async function createApiToken(
     revoked_at: null,
   };
   return deps.store.writeTransaction(async (trx) => {
-    const existing = await trx.selectFrom('api_tokens').select('id').where('name', '=', name).executeTakeFirst();
+    const existing = await trx
+      .selectFrom('api_tokens')
+      .select('id')
+      .where('name', '=', name)
+      .executeTakeFirst();
     if (existing) return directoryFailure('token-name-taken', `an API token named ${name} exists`);
     await trx.insertInto('api_tokens').values(row).execute();
     await deps.audit.appendWithin(trx, [
@@ -71,7 +78,9 @@ export async function revokeApiToken(
     if (!row) return directoryFailure('token-not-found', `no API token named ${name}`);
     if (row.revoked_at === null) {
       await trx.updateTable('api_tokens').set({ revoked_at: now }).where('id', '=', row.id).execute();
-      await deps.audit.appendWithin(trx, [{ operation: 'RevokeApiToken', result: 'success', ...actor, details: { name } }]);
+      await deps.audit.appendWithin(trx, [
+        { operation: 'RevokeApiToken', result: 'success', ...actor, details: { name } },
+      ]);
     }
     return { ok: true as const, record: toApiToken({ ...row, revoked_at: row.revoked_at ?? now }) };
   });
@@ -86,7 +95,10 @@ export async function listApiTokens(deps: Pick<TokenDeps, 'store'>): Promise<Api
  * The token behind a bearer secret, or null. Looked up by the SHA-256 of the whole secret: the
  * comparison happens inside the index on a digest, which leaks nothing usable about the secret.
  */
-export async function verifyApiToken(deps: Pick<TokenDeps, 'store' | 'clock'>, token: string): Promise<ApiToken | null> {
+export async function verifyApiToken(
+  deps: Pick<TokenDeps, 'store' | 'clock'>,
+  token: string,
+): Promise<ApiToken | null> {
   if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return null;
   const row = await deps.store.db
     .selectFrom('api_tokens')
@@ -96,7 +108,11 @@ export async function verifyApiToken(deps: Pick<TokenDeps, 'store' | 'clock'>, t
   if (!row || row.revoked_at !== null) return null;
   const now = deps.clock.nowMs();
   if (row.last_used_at === null || now - row.last_used_at > LAST_USED_REFRESH_MS) {
-    await deps.store.db.updateTable('api_tokens').set({ last_used_at: now }).where('id', '=', row.id).execute();
+    await deps.store.db
+      .updateTable('api_tokens')
+      .set({ last_used_at: now })
+      .where('id', '=', row.id)
+      .execute();
   }
   return toApiToken(row);
 }

@@ -25,7 +25,8 @@ export function createDirectory(deps: DirectoryDeps) {
       users.setPassword(deps, reference, password, actor),
     setDisabled: (reference: string, disabled: boolean, actor: Actor) =>
       users.setDisabled(deps, reference, disabled, actor),
-    addAlias: (reference: string, alias: string, actor: Actor) => users.addAlias(deps, reference, alias, actor),
+    addAlias: (reference: string, alias: string, actor: Actor) =>
+      users.addAlias(deps, reference, alias, actor),
     findUser: (reference: string) => users.findUser(db, reference),
     listUsers: (options?: { limit?: number; afterAddress?: string }) => users.listUsers(db, options),
     findLoginRow: (login: string): Promise<UserTable | null> => users.findLoginRow(db, login),

@@ -24,10 +24,16 @@ export async function addDomain(
   if (!isDomainName(name)) return directoryFailure('invalid-domain', `"${input}" is not a valid domain name`);
   const now = deps.clock.nowMs();
   return deps.store.writeTransaction(async (trx) => {
-    const existing = await trx.selectFrom('domains').select('name').where('name', '=', name).executeTakeFirst();
+    const existing = await trx
+      .selectFrom('domains')
+      .select('name')
+      .where('name', '=', name)
+      .executeTakeFirst();
     if (existing) return directoryFailure('domain-exists', `${name} is already a domain of the organization`);
     await trx.insertInto('domains').values({ name, created_at: now }).execute();
-    await deps.audit.appendWithin(trx, [{ operation: 'AddDomain', result: 'success', ...actor, details: { name } }]);
+    await deps.audit.appendWithin(trx, [
+      { operation: 'AddDomain', result: 'success', ...actor, details: { name } },
+    ]);
     return { ok: true as const, domain: { name, createdAt: new Date(now).toISOString() } };
   });
 }

@@ -19,5 +19,7 @@ export function parseEmailAddress(input: string): ParsedAddress {
 export function isDomainName(input: string): boolean {
   if (input.length === 0 || input.length > 253) return false;
   const labels = input.split('.');
-  return labels.length >= 2 && labels.every((label) => DOMAIN_LABEL.test(label)) && !/^\d+$/.test(labels.at(-1)!);
+  return (
+    labels.length >= 2 && labels.every((label) => DOMAIN_LABEL.test(label)) && !/^\d+$/.test(labels.at(-1)!)
+  );
 }

@@ -43,16 +43,22 @@ type UserOutcome = { ok: true; user: User } | DirectoryFailure;
 
 export async function createUser(deps: UserDeps, input: NewUser, actor: Actor): Promise<UserOutcome> {
   const parsed = parseEmailAddress(input.address);
-  if (!parsed.ok) return directoryFailure('invalid-address', `"${input.address}" is not a valid email address`);
+  if (!parsed.ok)
+    return directoryFailure('invalid-address', `"${input.address}" is not a valid email address`);
   const policy = deps.passwords.check(input.password);
   if (!policy.ok) return directoryFailure('weak-password', policy.message);
   const displayName = normalizeDisplayName(input.displayName);
-  if (displayName === false) return directoryFailure('invalid-name', 'the display name must be 1–256 printable characters');
+  if (displayName === false)
+    return directoryFailure('invalid-name', 'the display name must be 1–256 printable characters');
   // Hash outside the transaction: argon2id takes tens of milliseconds and must not hold the write lock.
   const passwordHash = await deps.passwords.hash(input.password);
   const now = deps.clock.nowMs();
   return deps.store.writeTransaction(async (trx) => {
-    const domain = await trx.selectFrom('domains').select('name').where('name', '=', parsed.domain).executeTakeFirst();
+    const domain = await trx
+      .selectFrom('domains')
+      .select('name')
+      .where('name', '=', parsed.domain)
+      .executeTakeFirst();
     if (!domain)
       return directoryFailure(
         'domain-not-owned',
@@ -106,7 +112,9 @@ export async function setPassword(
       .set({ password_hash: passwordHash, password_changed_at: now, updated_at: now })
       .where('id', '=', row.id)
       .execute();
-    await deps.audit.appendWithin(trx, [{ operation: 'SetPassword', result: 'success', mailbox: row.address, ...actor }]);
+    await deps.audit.appendWithin(trx, [
+      { operation: 'SetPassword', result: 'success', mailbox: row.address, ...actor },
+    ]);
   });
 }
 
@@ -141,7 +149,8 @@ export async function updateUser(
   actor: Actor,
 ): Promise<UserOutcome> {
   const displayName = update.displayName === undefined ? undefined : normalizeDisplayName(update.displayName);
-  if (displayName === false) return directoryFailure('invalid-name', 'the display name must be 1–256 printable characters');
+  if (displayName === false)
+    return directoryFailure('invalid-name', 'the display name must be 1–256 printable characters');
   const now = deps.clock.nowMs();
   return changeUser(deps, reference, async (trx, row) => {
     const changes: Partial<UserTable> = { updated_at: now };
@@ -163,13 +172,23 @@ export async function updateUser(
   });
 }
 
-export async function addAlias(deps: UserDeps, reference: string, alias: string, actor: Actor): Promise<UserOutcome> {
+export async function addAlias(
+  deps: UserDeps,
+  reference: string,
+  alias: string,
+  actor: Actor,
+): Promise<UserOutcome> {
   const parsed = parseEmailAddress(alias);
   if (!parsed.ok) return directoryFailure('invalid-address', `"${alias}" is not a valid email address`);
   const now = deps.clock.nowMs();
   return changeUser(deps, reference, async (trx, row) => {
-    const domain = await trx.selectFrom('domains').select('name').where('name', '=', parsed.domain).executeTakeFirst();
-    if (!domain) return directoryFailure('domain-not-owned', `${parsed.domain} is not a domain of the organization`);
+    const domain = await trx
+      .selectFrom('domains')
+      .select('name')
+      .where('name', '=', parsed.domain)
+      .executeTakeFirst();
+    if (!domain)
+      return directoryFailure('domain-not-owned', `${parsed.domain} is not a domain of the organization`);
     if (await isAddressTaken(trx, parsed.address))
       return directoryFailure('address-taken', `${parsed.address} already belongs to a user`);
     await trx
@@ -178,7 +197,13 @@ export async function addAlias(deps: UserDeps, reference: string, alias: string,
       .execute();
     await trx.updateTable('users').set({ updated_at: now }).where('id', '=', row.id).execute();
     await deps.audit.appendWithin(trx, [
-      { operation: 'AddAlias', result: 'success', mailbox: row.address, ...actor, details: { alias: parsed.address } },
+      {
+        operation: 'AddAlias',
+        result: 'success',
+        mailbox: row.address,
+        ...actor,
+        details: { alias: parsed.address },
+      },
     ]);
   });
 }
@@ -195,7 +220,11 @@ export async function listUsers(
   options: { limit?: number; afterAddress?: string } = {},
 ): Promise<{ users: User[]; nextCursor: string | null }> {
   const limit = Math.min(Math.max(options.limit ?? 100, 1), 1000);
-  let query = db.selectFrom('users').selectAll().orderBy('address').limit(limit + 1);
+  let query = db
+    .selectFrom('users')
+    .selectAll()
+    .orderBy('address')
+    .limit(limit + 1);
   if (options.afterAddress) query = query.where('address', '>', options.afterAddress);
   const rows = await query.execute();
   const page = rows.slice(0, limit);
@@ -229,7 +258,11 @@ export async function findLoginRow(db: Executor, login: string): Promise<UserTab
 }
 
 /** Whether the user may use this envelope sender: 'primary', 'alias', or null (not theirs). */
-export async function senderKind(db: Executor, userId: string, sender: string): Promise<'primary' | 'alias' | null> {
+export async function senderKind(
+  db: Executor,
+  userId: string,
+  sender: string,
+): Promise<'primary' | 'alias' | null> {
   const row = await db
     .selectFrom('addresses')
     .select(['kind', 'user_id'])
@@ -241,7 +274,8 @@ export async function senderKind(db: Executor, userId: string, sender: string): 
 async function changeUser(
   deps: UserDeps,
   reference: string,
-  change: (trx: Executor, row: UserTable) => Promise<DirectoryFailure | undefined | void>,
+  // biome-ignore lint/suspicious/noConfusingVoidType: most changes return nothing; some return a refusal
+  change: (trx: Executor, row: UserTable) => Promise<DirectoryFailure | void>,
 ): Promise<UserOutcome> {
   const result = await deps.store.writeTransaction(async (trx) => {
     const row = await findUserRow(trx, reference);
@@ -279,7 +313,11 @@ async function aliasesOf(db: Executor, userId: string): Promise<string[]> {
 }
 
 async function isAddressTaken(db: Executor, address: string): Promise<boolean> {
-  const row = await db.selectFrom('addresses').select('address').where('address', '=', address).executeTakeFirst();
+  const row = await db
+    .selectFrom('addresses')
+    .select('address')
+    .where('address', '=', address)
+    .executeTakeFirst();
   return row !== undefined;
 }
 
@@ -301,7 +339,8 @@ export function toUser(row: UserTable, aliases: string[]): User {
     role: row.role,
     aliases,
     disabled: row.disabled_at !== null,
-    passwordChangedAt: row.password_changed_at === null ? null : new Date(row.password_changed_at).toISOString(),
+    passwordChangedAt:
+      row.password_changed_at === null ? null : new Date(row.password_changed_at).toISOString(),
     createdAt: new Date(row.created_at).toISOString(),
     updatedAt: new Date(row.updated_at).toISOString(),
   };

@@ -12,7 +12,11 @@ export const smtpReplies = {
   'tls-required': { code: 530, status: '5.7.0', text: 'Must issue a STARTTLS command first' },
   'bad-credentials': { code: 535, status: '5.7.8', text: 'Authentication credentials invalid' },
   'account-disabled': { code: 535, status: '5.7.8', text: 'Account disabled, contact your administrator' },
-  'sign-in-unavailable': { code: 454, status: '4.7.0', text: 'Temporary authentication failure, try again later' },
+  'sign-in-unavailable': {
+    code: 454,
+    status: '4.7.0',
+    text: 'Temporary authentication failure, try again later',
+  },
   'sender-not-allowed': {
     code: 550,
     status: '5.7.60',
@@ -42,7 +46,10 @@ export function replyError(name: SmtpReplyName, detail?: string): Error & { resp
  * A permanent upstream refusal is passed back with the upstream's own code and enhanced status when
  * it gave them (550 5.1.1 stays 550 5.1.1), so the sender's client reports the real reason.
  */
-export function upstreamRefusalError(responseCode: number | null, upstreamText: string): Error & { responseCode: number } {
+export function upstreamRefusalError(
+  responseCode: number | null,
+  upstreamText: string,
+): Error & { responseCode: number } {
   const reply = smtpReplies['upstream-refused'];
   const status = /^[45]\.\d{1,3}\.\d{1,3}\b/.exec(upstreamText)?.[0];
   const code = responseCode !== null && responseCode >= 500 && responseCode < 600 ? responseCode : reply.code;

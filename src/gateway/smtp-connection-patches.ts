@@ -41,7 +41,10 @@ export function applySmtpConnectionPatches(): void {
       const maxClients = options['maxClients'];
       if (typeof maxClients === 'number' && this._server.connections.size > maxClients) {
         const reply = smtpReplies['shutting-down'];
-        return this.send(421, `${reply.status} ${this.name} Too many connected clients, try again in a moment`);
+        return this.send(
+          421,
+          `${reply.status} ${this.name} Too many connected clients, try again in a moment`,
+        );
       }
       if (delay <= 0) return this.connectionReady();
       setTimeout(() => this.connectionReady(), delay).unref();
@@ -60,7 +63,8 @@ export function applySmtpConnectionPatches(): void {
 
   const originalSend = prototype.send;
   prototype.send = function send(this: PatchableConnection, code, data, context) {
-    if (typeof data === 'string' && ENHANCED_STATUS.test(data)) return originalSend.call(this, code, data, false);
+    if (typeof data === 'string' && ENHANCED_STATUS.test(data))
+      return originalSend.call(this, code, data, false);
     return originalSend.call(this, code, data, context);
   };
 }

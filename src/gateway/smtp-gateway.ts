@@ -115,7 +115,10 @@ export function createSmtpGateway(deps: GatewayDeps, options: GatewayOptions): S
     addresses() {
       return servers.map(({ listener, server }) => {
         const address = server.server.address();
-        return { mode: listener.mode, port: typeof address === 'object' && address ? address.port : listener.port };
+        return {
+          mode: listener.mode,
+          port: typeof address === 'object' && address ? address.port : listener.port,
+        };
       });
     },
     async stop() {

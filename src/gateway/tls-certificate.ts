@@ -51,5 +51,9 @@ export async function loadTlsMaterial(options: {
   // Write the key first and the certificate last: the certificate's presence marks a complete pair.
   await fs.writeFile(keyFile, generated.private, { mode: 0o600 });
   await fs.writeFile(certFile, generated.cert, { mode: 0o644 });
-  return { cert: Buffer.from(generated.cert), key: Buffer.from(generated.private), source: `${certFile} (generated)` };
+  return {
+    cert: Buffer.from(generated.cert),
+    key: Buffer.from(generated.private),
+    source: `${certFile} (generated)`,
+  };
 }

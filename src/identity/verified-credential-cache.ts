@@ -23,7 +23,13 @@ export function createVerifiedCredentialCache(options: {
   const key = randomBytes(32);
   const entries = new Map<string, number>();
   const digest = (userId: string, storedHash: string, secret: string) =>
-    createHmac('sha256', key).update(userId).update('\0').update(storedHash).update('\0').update(secret).digest('base64');
+    createHmac('sha256', key)
+      .update(userId)
+      .update('\0')
+      .update(storedHash)
+      .update('\0')
+      .update(secret)
+      .digest('base64');
   return {
     has(userId, storedHash, secret) {
       const entry = digest(userId, storedHash, secret);

@@ -47,7 +47,8 @@ export async function verifyMailCredentials(
     reason = row ? 'no-password-set' : 'unknown-user';
   } else {
     const matches =
-      deps.cache.has(row.id, row.password_hash, secret) || (await deps.passwords.verify(row.password_hash, secret));
+      deps.cache.has(row.id, row.password_hash, secret) ||
+      (await deps.passwords.verify(row.password_hash, secret));
     if (!matches) {
       outcome = { ok: false, code: 'bad-credentials' };
       reason = 'wrong-password';

@@ -6,7 +6,9 @@ export interface Clock {
 export const systemClock: Clock = { nowMs: () => Date.now() };
 
 /** A clock tests can move by hand. */
-export function createManualClock(startMs: number): Clock & { advanceMs(ms: number): void; setMs(ms: number): void } {
+export function createManualClock(
+  startMs: number,
+): Clock & { advanceMs(ms: number): void; setMs(ms: number): void } {
   let current = startMs;
   return {
     nowMs: () => current,

@@ -15,7 +15,11 @@ export interface LogSink {
   write(line: string): unknown;
 }
 
-export function createLogger(options: { level: LogLevel; sink: LogSink; base?: Record<string, unknown> }): Logger {
+export function createLogger(options: {
+  level: LogLevel;
+  sink: LogSink;
+  base?: Record<string, unknown>;
+}): Logger {
   const threshold = levelRank[options.level];
   const base = options.base ?? {};
   const emit = (level: LogLevel, message: string, fields?: Record<string, unknown>) => {

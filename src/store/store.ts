@@ -40,7 +40,9 @@ export interface StoreOptions {
 const AUDIT_CHAIN_LOCK_KEY = 7_201_947_001;
 
 export async function openStore(options: StoreOptions): Promise<Store> {
-  const store = options.databaseUrl ? openPostgres(options.databaseUrl, options.poolSize ?? 10) : openSqlite(options);
+  const store = options.databaseUrl
+    ? openPostgres(options.databaseUrl, options.poolSize ?? 10)
+    : openSqlite(options);
   try {
     await migrate(store);
   } catch (error) {
@@ -97,7 +99,9 @@ function openPostgres(url: string, poolSize: number): Store {
     // bigint columns hold millisecond times and audit ids, all far below 2^53.
     types: {
       getTypeParser: ((oid: number, format?: string) =>
-        oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as never,
+        oid === 20
+          ? (value: string) => Number(value)
+          : pg.types.getTypeParser(oid, format as 'text')) as never,
     },
   });
   pool.on('error', () => {

@@ -108,7 +108,11 @@ describe('submission gateway with an upstream relay', () => {
     assert.equal(reply.code, 535);
     assert.match(reply.text, /^5\.7\.8 /);
     await client.quit();
-    const page = await harness.app.audit.search({ mailbox: ALICE.address, operations: ['MailboxLogin'], result: 'failure' });
+    const page = await harness.app.audit.search({
+      mailbox: ALICE.address,
+      operations: ['MailboxLogin'],
+      result: 'failure',
+    });
     assert.equal(page.records[0]?.details?.['reason'], 'wrong-password');
     assert.equal(page.records[0]?.protocol, 'smtp');
     assert.equal(page.records[0]?.clientIp, '127.0.0.1');
@@ -128,7 +132,11 @@ describe('submission gateway with an upstream relay', () => {
   test('records a successful MailboxLogin', async () => {
     const client = await signedIn(harness, BOB.address, BOB.password);
     await client.quit();
-    const page = await harness.app.audit.search({ mailbox: BOB.address, operations: ['MailboxLogin'], result: 'success' });
+    const page = await harness.app.audit.search({
+      mailbox: BOB.address,
+      operations: ['MailboxLogin'],
+      result: 'success',
+    });
     assert.ok(page.records.length >= 1);
   });
 
@@ -179,7 +187,10 @@ describe('submission gateway with an upstream relay', () => {
   test('announces the size limit in EHLO and refuses a larger message with 552', async () => {
     const client = await signedIn(harness);
     const ehlo = await client.command('EHLO client.test');
-    assert.ok(ehlo.lines.some((line) => /^250[- ]SIZE 36700160$/.test(line)), ehlo.lines.join('|'));
+    assert.ok(
+      ehlo.lines.some((line) => /^250[- ]SIZE 36700160$/.test(line)),
+      ehlo.lines.join('|'),
+    );
     const declared = await client.command(`MAIL FROM:<${ALICE.address}> SIZE=999999999`);
     assert.equal(declared.code, 552);
     await client.quit();
@@ -208,7 +219,11 @@ describe('submission gateway with an upstream relay', () => {
     } finally {
       harness.upstream!.setMode('accept');
     }
-    const failures = await harness.app.audit.search({ mailbox: ALICE.address, operations: ['Send'], result: 'failure' });
+    const failures = await harness.app.audit.search({
+      mailbox: ALICE.address,
+      operations: ['Send'],
+      result: 'failure',
+    });
     assert.ok(failures.records.some((r) => r.subject === 'refused'));
   });
 
@@ -228,7 +243,9 @@ describe('submission gateway with an upstream relay', () => {
     const deadline = Date.now() + 5000;
     let bounce: (typeof harness.upstream extends infer U ? U : never) extends null ? never : unknown;
     do {
-      bounce = harness.upstream!.received.find((m) => m.from === '' && m.raw.includes('nobody@customer.test'));
+      bounce = harness.upstream!.received.find(
+        (m) => m.from === '' && m.raw.includes('nobody@customer.test'),
+      );
       if (!bounce) await new Promise((resolve) => setTimeout(resolve, 50));
     } while (!bounce && Date.now() < deadline);
     assert.ok(bounce, 'a bounce went to the sender');
@@ -258,7 +275,10 @@ describe('submission gateway with an upstream relay', () => {
     const healthy = await signedIn(harness);
     assert.equal((await healthy.command(`MAIL FROM:<${ALICE.address}>`)).code, 250);
     await healthy.quit();
-    assert.ok(!harness.upstream!.received.some((m) => m.raw.includes('cut off')), 'a cut-off message is not relayed');
+    assert.ok(
+      !harness.upstream!.received.some((m) => m.raw.includes('cut off')),
+      'a cut-off message is not relayed',
+    );
   });
 
   test('caps recipients per message with 452 4.5.3', async () => {

@@ -2,7 +2,11 @@ import { type RunningServer, startServer } from '../../src/server.js';
 import { addUser, createTestApp, type StoreKind, type TestApp } from './test-app.js';
 import { startUpstreamServer } from './upstream-server.js';
 
-export const ALICE = { address: 'alice@example.org', password: 'alice-password-123', alias: 'sales@example.org' };
+export const ALICE = {
+  address: 'alice@example.org',
+  password: 'alice-password-123',
+  alias: 'sales@example.org',
+};
 export const BOB = { address: 'bob@example.org', password: 'bob-password-4567' };
 
 export interface GatewayHarness extends TestApp {
@@ -17,12 +21,20 @@ export interface GatewayHarness extends TestApp {
  * to a real upstream SMTP server — or to the local spool, or to a closed port.
  */
 export async function startGatewayHarness(
-  options: { kind?: StoreKind; relay?: 'upstream' | 'spool' | 'closed-port'; overrides?: Record<string, unknown> } = {},
+  options: {
+    kind?: StoreKind;
+    relay?: 'upstream' | 'spool' | 'closed-port';
+    overrides?: Record<string, unknown>;
+  } = {},
 ): Promise<GatewayHarness> {
   const relay = options.relay ?? 'upstream';
   const upstream = relay === 'upstream' ? await startUpstreamServer() : null;
   const relayUrl =
-    relay === 'upstream' ? `smtp://127.0.0.1:${upstream!.port}` : relay === 'closed-port' ? 'smtp://127.0.0.1:1' : null;
+    relay === 'upstream'
+      ? `smtp://127.0.0.1:${upstream!.port}`
+      : relay === 'closed-port'
+        ? 'smtp://127.0.0.1:1'
+        : null;
   const testApp = await createTestApp(options.kind ?? 'sqlite', {
     overrides: {
       'http.enabled': false,
@@ -33,7 +45,10 @@ export async function startGatewayHarness(
     },
   });
   await addUser(testApp.app, ALICE.address, ALICE.password, { displayName: 'Alice' });
-  const aliasAdded = await testApp.app.directory.addAlias(ALICE.address, ALICE.alias, { actor: 'test', logonType: 'admin' });
+  const aliasAdded = await testApp.app.directory.addAlias(ALICE.address, ALICE.alias, {
+    actor: 'test',
+    logonType: 'admin',
+  });
   if (!aliasAdded.ok) throw new Error(aliasAdded.message);
   await addUser(testApp.app, BOB.address, BOB.password);
   const server = await startServer(testApp.app);

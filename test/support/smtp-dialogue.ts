@@ -22,7 +22,10 @@ export class SmtpDialogue {
     this.attach();
   }
 
-  static async connect(port: number, options: { implicitTls?: boolean } = {}): Promise<{ client: SmtpDialogue; greeting: SmtpResponse }> {
+  static async connect(
+    port: number,
+    options: { implicitTls?: boolean } = {},
+  ): Promise<{ client: SmtpDialogue; greeting: SmtpResponse }> {
     const socket = options.implicitTls
       ? tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false })
       : net.connect({ host: '127.0.0.1', port });

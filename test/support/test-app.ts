@@ -8,7 +8,8 @@ import type { Clock } from '../../src/runtime/clock.js';
 import { silentLogger } from '../../src/runtime/logger.js';
 
 /** PostgreSQL for tests: the machine's local server (trust auth), one fresh database per test app. */
-export const POSTGRES_ADMIN_URL = process.env['MAILWARDEN_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const POSTGRES_ADMIN_URL =
+  process.env['MAILWARDEN_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export type StoreKind = 'sqlite' | 'postgres';
 export const storeKinds: readonly StoreKind[] = ['sqlite', 'postgres'];
@@ -74,7 +75,11 @@ export async function createTestApp(
 ): Promise<TestApp> {
   const temp = makeTempDir();
   const postgres = kind === 'postgres' ? await createPostgresDatabase() : null;
-  const config = testConfig({ dataDir: temp.dir, databaseUrl: postgres?.url ?? null, overrides: options.overrides });
+  const config = testConfig({
+    dataDir: temp.dir,
+    databaseUrl: postgres?.url ?? null,
+    overrides: options.overrides,
+  });
   const app = await buildApp(config, { logger: silentLogger, clock: options.clock });
   return {
     app,

@@ -9,21 +9,33 @@ export const auditCommands: CliCommand[] = [
     path: ['audit', 'search'],
     args: [],
     summary: 'Search the audit log, newest first (--since/--until: ISO time or 30m, 24h, 7d).',
-    flags: { mailbox: true, operation: true, actor: true, result: true, ip: true, since: true, until: true, limit: true },
+    flags: {
+      mailbox: true,
+      operation: true,
+      actor: true,
+      result: true,
+      ip: true,
+      since: true,
+      until: true,
+      limit: true,
+    },
     run: (context) =>
       withApp(context.io, context.configFile, async (app) => {
-        const flag = (name: string) => (typeof context.flags[name] === 'string' ? (context.flags[name] as string) : undefined);
+        const flag = (name: string) =>
+          typeof context.flags[name] === 'string' ? (context.flags[name] as string) : undefined;
         const operations = flag('operation')
           ?.split(',')
           .map((name) => name.trim())
           .filter(Boolean);
         for (const operation of operations ?? [])
-          if (!isAuditOperation(operation)) throw new UsageError(`--operation: unknown operation ${operation}`);
+          if (!isAuditOperation(operation))
+            throw new UsageError(`--operation: unknown operation ${operation}`);
         const result = flag('result');
         if (result !== undefined && result !== 'success' && result !== 'failure')
           throw new UsageError('--result must be success or failure');
         const limit = flag('limit') === undefined ? 100 : Number(flag('limit'));
-        if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive whole number');
+        if (!Number.isInteger(limit) || limit < 1)
+          throw new UsageError('--limit must be a positive whole number');
         const now = app.clock.nowMs();
         const filter: AuditSearchFilter = {
           mailbox: flag('mailbox'),
@@ -37,7 +49,11 @@ export const auditCommands: CliCommand[] = [
         const records: AuditRecord[] = [];
         let beforeId: number | undefined;
         while (records.length < limit) {
-          const page = await app.audit.search({ ...filter, beforeId, limit: Math.min(1000, limit - records.length) });
+          const page = await app.audit.search({
+            ...filter,
+            beforeId,
+            limit: Math.min(1000, limit - records.length),
+          });
           records.push(...page.records);
           if (page.nextCursor === null) break;
           beforeId = page.nextCursor;
@@ -72,7 +88,10 @@ export const auditCommands: CliCommand[] = [
         if (context.json) writeJson(context.io.stdout, outcome);
         if (outcome.ok) {
           if (!context.json)
-            writeLine(context.io.stdout, `audit chain intact: ${outcome.recordsChecked} records, head ${outcome.headHash}`);
+            writeLine(
+              context.io.stdout,
+              `audit chain intact: ${outcome.recordsChecked} records, head ${outcome.headHash}`,
+            );
           return 0;
         }
         writeLine(

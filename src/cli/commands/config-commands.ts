@@ -16,7 +16,9 @@ export const configCommands: CliCommand[] = [
         return 0;
       }
       const valueAt = (keyPath: string) =>
-        keyPath.split('.').reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part], config);
+        keyPath
+          .split('.')
+          .reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part], config);
       writeTable(
         context.io.stdout,
         ['KEY', 'VALUE', 'ENVIRONMENT'],

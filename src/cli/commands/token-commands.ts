@@ -17,7 +17,10 @@ export const tokenCommands: CliCommand[] = [
       if (typeof role !== 'string' || !apiTokenRoles.includes(role as ApiTokenRole))
         throw new UsageError(`--role must be one of ${apiTokenRoles.join(', ')}`);
       return withApp(context.io, context.configFile, async (app) => {
-        const outcome = await app.directory.createApiToken({ name, role: role as ApiTokenRole }, cliActor(context.io));
+        const outcome = await app.directory.createApiToken(
+          { name, role: role as ApiTokenRole },
+          cliActor(context.io),
+        );
         if (!outcome.ok) return reportFailure(context, outcome);
         if (context.json) writeJson(context.io.stdout, { ...outcome.record, token: outcome.token });
         else {

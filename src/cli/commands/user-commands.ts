@@ -36,7 +36,9 @@ export const userCommands: CliCommand[] = [
           },
           cliActor(context.io),
         );
-        return outcome.ok ? printUser(context, outcome.user, 'created user') : reportFailure(context, outcome);
+        return outcome.ok
+          ? printUser(context, outcome.user, 'created user')
+          : reportFailure(context, outcome);
       });
     },
   },
@@ -79,7 +81,11 @@ export const userCommands: CliCommand[] = [
       withApp(context.io, context.configFile, async (app) => {
         const user = await app.directory.findUser(context.args[0]!);
         if (!user)
-          return reportFailure(context, { ok: false, code: 'user-not-found', message: `no user ${context.args[0]}` });
+          return reportFailure(context, {
+            ok: false,
+            code: 'user-not-found',
+            message: `no user ${context.args[0]}`,
+          });
         if (context.json) writeJson(context.io.stdout, user);
         else
           writeTable(
@@ -108,7 +114,11 @@ export const userCommands: CliCommand[] = [
       flags: {},
       run: (context) =>
         withApp(context.io, context.configFile, async (app) => {
-          const outcome = await app.directory.setDisabled(context.args[0]!, verb === 'disable', cliActor(context.io));
+          const outcome = await app.directory.setDisabled(
+            context.args[0]!,
+            verb === 'disable',
+            cliActor(context.io),
+          );
           return outcome.ok ? printUser(context, outcome.user, `${verb}d`) : reportFailure(context, outcome);
         }),
     }),
@@ -122,7 +132,9 @@ export const userCommands: CliCommand[] = [
       const password = await readPassword(context);
       return withApp(context.io, context.configFile, async (app) => {
         const outcome = await app.directory.setPassword(context.args[0]!, password, cliActor(context.io));
-        return outcome.ok ? printUser(context, outcome.user, 'set password of') : reportFailure(context, outcome);
+        return outcome.ok
+          ? printUser(context, outcome.user, 'set password of')
+          : reportFailure(context, outcome);
       });
     },
   },
@@ -133,7 +145,11 @@ export const userCommands: CliCommand[] = [
     flags: {},
     run: (context) =>
       withApp(context.io, context.configFile, async (app) => {
-        const outcome = await app.directory.addAlias(context.args[0]!, context.args[1]!, cliActor(context.io));
+        const outcome = await app.directory.addAlias(
+          context.args[0]!,
+          context.args[1]!,
+          cliActor(context.io),
+        );
         return outcome.ok
           ? printUser(context, outcome.user, `added alias ${context.args[1]!.toLowerCase()} to`)
           : reportFailure(context, outcome);

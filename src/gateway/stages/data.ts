@@ -52,13 +52,21 @@ export async function receiveMessage(
     .then(
       () => true,
       (error: unknown) => {
-        deps.logger.error('Send audit record not written', { error, session: session.id, messageId: summary.messageId });
+        deps.logger.error('Send audit record not written', {
+          error,
+          session: session.id,
+          messageId: summary.messageId,
+        });
         return false;
       },
     );
 
   if (!outcome.ok) {
-    deps.logger.warn('message not delivered', { session: session.id, kind: outcome.kind, upstream: outcome.message });
+    deps.logger.warn('message not delivered', {
+      session: session.id,
+      kind: outcome.kind,
+      upstream: outcome.message,
+    });
     if (outcome.kind === 'permanent') throw upstreamRefusalError(outcome.responseCode, outcome.message);
     throw replyError('upstream-unavailable', outcome.message.slice(0, 200));
   }

@@ -11,7 +11,8 @@ export async function checkSender(
   const user = session.user as SessionUser | undefined;
   if (!user) throw replyError('bad-credentials');
   const declaredSize = Number(address.args && (address.args as Record<string, string>)['SIZE']);
-  if (Number.isFinite(declaredSize) && declaredSize > deps.limits.maxMessageBytes) throw replyError('message-too-big');
+  if (Number.isFinite(declaredSize) && declaredSize > deps.limits.maxMessageBytes)
+    throw replyError('message-too-big');
   const kind = address.address === '' ? null : await deps.directory.senderKind(user.id, address.address);
   if (!kind) throw replyError('sender-not-allowed');
   return { senderKind: kind };

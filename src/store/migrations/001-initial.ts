@@ -69,7 +69,11 @@ export function initialMigration(dialect: Dialect) {
         .addColumn('prev_hash', 'text', (c) => c.notNull())
         .addColumn('hash', 'text', (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('audit_log_mailbox_time').on('audit_log').columns(['mailbox', 'time']).execute();
+      await db.schema
+        .createIndex('audit_log_mailbox_time')
+        .on('audit_log')
+        .columns(['mailbox', 'time'])
+        .execute();
       await db.schema
         .createIndex('audit_log_operation_time')
         .on('audit_log')

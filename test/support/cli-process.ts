@@ -1,0 +1,83 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The built executable, exactly as `npx mailwarden` runs it. */
+export const MAILWARDEN_BIN = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../../bin/mailwarden.js',
+);
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runMailwarden(
+  args: readonly string[],
+  options: { env: Record<string, string>; input?: string; cwd?: string },
+): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAILWARDEN_BIN, ...args], {
+      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', ...options.env },
+      cwd: options.cwd,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** Starts `mailwarden serve` and resolves once its log says it started. */
+export function startMailwardenServe(options: { env: Record<string, string>; cwd?: string }): Promise<{
+  child: ChildProcess;
+  log: () => string;
+  exited: Promise<number | null>;
+}> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAILWARDEN_BIN, 'serve'], {
+      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', ...options.env },
+      cwd: options.cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let log = '';
+    const exited = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
+    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${log}`)), 20_000);
+    const onOutput = (chunk: Buffer) => {
+      log += chunk.toString();
+      if (log.includes('"mailwarden started"')) {
+        clearTimeout(timer);
+        resolve({ child, log: () => log, exited });
+      }
+    };
+    child.stdout?.on('data', onOutput);
+    child.stderr?.on('data', onOutput);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited with ${code}:\n${log}`));
+    });
+  });
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
