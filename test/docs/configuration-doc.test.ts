@@ -12,7 +12,10 @@ const doc = readFileSync(
 
 test('docs/CONFIGURATION.md documents every config key with its environment variable', () => {
   for (const key of configKeys) {
-    assert.ok(doc.includes(`| \`${key.path}\` | \`${toEnvironmentName(key.path)}\` |`), `${key.path} is documented`);
+    assert.ok(
+      doc.includes(`| \`${key.path}\` | \`${toEnvironmentName(key.path)}\` |`),
+      `${key.path} is documented`,
+    );
   }
 });
 
