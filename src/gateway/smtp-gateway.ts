@@ -1,5 +1,6 @@
 import { SMTPServer, type SMTPServerEnvelope, type SMTPServerOptions } from 'smtp-server';
 import type { GatewayDeps, TransactionState } from './gateway-deps.js';
+import { replyError } from './replies.js';
 import { applySmtpConnectionPatches } from './smtp-connection-patches.js';
 import { authenticate } from './stages/auth.js';
 import { receiveMessage } from './stages/data.js';
@@ -38,6 +39,17 @@ export function createSmtpGateway(deps: GatewayDeps, options: GatewayOptions): S
   // Per-transaction state lives beside the envelope object that smtp-server renews on every RSET/EHLO/MAIL.
   const transactions = new WeakMap<SMTPServerEnvelope, TransactionState>();
 
+  /**
+   * Stage failures that are not a decided reply (a database outage, a bug) become a temporary
+   * `451 4.3.0` so the client retries; their text goes to the log, never to the client.
+   */
+  const toSmtpError = (error: unknown, stage: string): Error => {
+    if (error instanceof Error && typeof (error as { responseCode?: unknown }).responseCode === 'number')
+      return error;
+    deps.logger.error('smtp stage failed', { stage, error });
+    return replyError('local-error');
+  };
+
   const servers = options.listeners.map((listener) => {
     const serverOptions: SMTPServerOptions & Record<string, unknown> = {
       name: options.hostname,
@@ -64,7 +76,7 @@ export function createSmtpGateway(deps: GatewayDeps, options: GatewayOptions): S
       onAuth(auth, session, callback) {
         authenticate(deps, auth, session).then(
           (user) => callback(null, { user }),
-          (error: Error) => callback(error),
+          (error: unknown) => callback(toSmtpError(error, 'auth')),
         );
       },
       onMailFrom(address, session, callback) {
@@ -73,7 +85,7 @@ export function createSmtpGateway(deps: GatewayDeps, options: GatewayOptions): S
             transactions.set(session.envelope, state);
             callback();
           },
-          (error: Error) => callback(error),
+          (error: unknown) => callback(toSmtpError(error, 'mail-from')),
         );
       },
       onRcptTo(_address, session, callback) {
@@ -81,13 +93,13 @@ export function createSmtpGateway(deps: GatewayDeps, options: GatewayOptions): S
           checkRecipient(deps, session);
           callback();
         } catch (error) {
-          callback(error as Error);
+          callback(toSmtpError(error, 'rcpt-to'));
         }
       },
       onData(stream, session, callback) {
         receiveMessage(deps, stream, session, transactions.get(session.envelope)).then(
           (message) => callback(null, message),
-          (error: Error) => callback(error),
+          (error: unknown) => callback(toSmtpError(error, 'data')),
         );
       },
     };
