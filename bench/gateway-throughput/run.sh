@@ -106,18 +106,22 @@ for round in $(seq 1 "$ROUNDS"); do
         [ "${SUT_STARTTLS:-0}" = 1 ] || { log "  $label $lname: skipped (no STARTTLS)"; continue; }
         extra=(--starttls); fi
       sleep 1
-      t0=$(proc_ticks "$name")
+      load1=$(cut -d' ' -f1 /proc/loadavg); t0=$(proc_ticks "$name")
       line=$(node "$PEERS/lib/measure.mjs" --system "$label" --load "$lname" --round "$round" --sink-http "$SINK_HTTP" \
                --drain-timeout "$DRAIN_TIMEOUT" -- "${LG[@]}" --per-conn "$perconn" --total "$total" "${extra[@]}" --label "$label $lname") || true
       t1=$(proc_ticks "$name")
       if [ -n "$line" ]; then
+        # proc_cpu: the SUT's processes only. other_cpu: the rest of measure.mjs's "sut" share, i.e. kernel
+        # loopback work plus anything else running on the machine (high values mean a disturbed run).
         line=$(node -e 'const r=JSON.parse(process.argv[1]); const s=(process.argv[2]-process.argv[3])/process.argv[4];
-          r.proc_cpu_s=+s.toFixed(2); r.proc_cpu_ms_per_msg=r.msgs_ok?+(1000*s/r.msgs_ok).toFixed(3):null; console.log(JSON.stringify(r))' \
-          "$line" "$t1" "$t0" "$CLK_TCK") || true
+          r.proc_cpu_s=+s.toFixed(2); r.proc_cpu_ms_per_msg=r.msgs_ok?+(1000*s/r.msgs_ok).toFixed(3):null;
+          r.other_cpu_ms_per_msg=r.msgs_ok&&r.cpu?+(1000*(r.cpu.sut_s-s)/r.msgs_ok).toFixed(3):null;
+          r.loadavg_1m_before=+process.argv[5]; console.log(JSON.stringify(r))' \
+          "$line" "$t1" "$t0" "$CLK_TCK" "$load1") || true
       fi
       if [ -z "$line" ]; then line="{\"system\":\"$label\",\"load\":\"$lname\",\"round\":$round,\"error\":\"measure failed\"}"; fi
       echo "$line" >>"$RES"
-      node -e 'const r=JSON.parse(process.argv[1]); if (r.error) console.error(`  ${r.system} ${r.load}: ERROR ${r.error}`); else console.error(`  ${r.system} ${r.load}: ${r.msgs_per_s} msgs/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, failed ${r.msgs_failed}, lost ${r.lost}, busy ${r.cpu.busy_pct_client_phase}%, sut ${r.cpu.sut_ms_per_msg} ms/msg, process ${r.proc_cpu_ms_per_msg} ms/msg`)' "$line"
+      node -e 'const r=JSON.parse(process.argv[1]); if (r.error) console.error(`  ${r.system} ${r.load}: ERROR ${r.error}`); else console.error(`  ${r.system} ${r.load}: ${r.msgs_per_s} msgs/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, failed ${r.msgs_failed}, lost ${r.lost}, busy ${r.cpu.busy_pct_client_phase}%, sut ${r.cpu.sut_ms_per_msg} ms/msg, process ${r.proc_cpu_ms_per_msg} ms/msg, other ${r.other_cpu_ms_per_msg} ms/msg`)' "$line"
     done
     "$dir/down.sh" "$W" >>"$OUT/updown.log" 2>&1 || log "down.sh of $label failed"
     CURRENT=""

@@ -33,7 +33,7 @@ export function loadConfig(sources: ConfigSources): LoadConfigOutcome {
     if (!name.startsWith('MAILWARDEN_') || value === undefined) continue;
     const key = keysByEnvironmentName.get(name);
     if (key) raw.set(key.path, { value, origin: name });
-    else if (!nonKeyEnvironmentNames.has(name) && !name.startsWith('MAILWARDEN_TEST_'))
+    else if (!nonKeyEnvironmentNames.has(name))
       problems.push(`${name}: unknown environment variable (no such config key)`);
   }
   for (const [keyPath, value] of Object.entries(sources.overrides ?? {})) {
@@ -197,6 +197,7 @@ function checkCombinations(config: Config): string[] {
     ['smtp.port', config.smtp.enabled ? config.smtp.port : null],
     ['smtps.port', config.smtps.enabled ? config.smtps.port : null],
     ['http.port', config.http.enabled ? config.http.port : null],
+    ['policy.port', config.policy.port],
   ] as const;
   const seen = new Map<number, string>();
   for (const [name, port] of ports) {

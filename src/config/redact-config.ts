@@ -20,6 +20,9 @@ function redactValue(value: string): string {
   try {
     const url = new URL(value);
     if (url.password) url.password = '***';
+    // pg also takes the password as a query parameter (postgres://user@host/db?password=…).
+    for (const name of [...url.searchParams.keys()])
+      if (/password$/i.test(name)) url.searchParams.set(name, '***');
     return url.toString();
   } catch {
     return '***';

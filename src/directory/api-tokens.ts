@@ -108,11 +108,10 @@ export async function verifyApiToken(
   if (!row || row.revoked_at !== null) return null;
   const now = deps.clock.nowMs();
   if (row.last_used_at === null || now - row.last_used_at > LAST_USED_REFRESH_MS) {
-    await deps.store.db
-      .updateTable('api_tokens')
-      .set({ last_used_at: now })
-      .where('id', '=', row.id)
-      .execute();
+    // Through writeTransaction so that waiting for another writer never blocks the event loop.
+    await deps.store.writeTransaction((trx) =>
+      trx.updateTable('api_tokens').set({ last_used_at: now }).where('id', '=', row.id).execute(),
+    );
   }
   return toApiToken(row);
 }

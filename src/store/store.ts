@@ -20,8 +20,8 @@ export interface Store {
   /**
    * Runs `work` in a transaction that holds the write lock from its first statement, so that
    * read-then-write sequences (the audit chain head, uniqueness checks) cannot interleave with
-   * another writer. SQLite: BEGIN IMMEDIATE; PostgreSQL: an ordinary transaction plus the
-   * advisory locks the work takes (see lockAuditChain).
+   * another writer, in this process or another. SQLite: BEGIN IMMEDIATE; PostgreSQL: a transaction
+   * that first takes the write advisory lock.
    */
   writeTransaction<T>(work: (trx: Executor) => Promise<T>): Promise<T>;
   /** Serialises audit appends across processes sharing one PostgreSQL; a no-op on SQLite (see above). */
@@ -38,6 +38,8 @@ export interface StoreOptions {
 }
 
 const AUDIT_CHAIN_LOCK_KEY = 7_201_947_001;
+/** How long a writer waits for another writer (another handle or process) before giving up. */
+const BUSY_TIMEOUT_MS = 10_000;
 
 export async function openStore(options: StoreOptions): Promise<Store> {
   const store = options.databaseUrl
@@ -61,7 +63,7 @@ function openSqlite(options: StoreOptions): Store {
   // few milliseconds of commits (https://www.sqlite.org/pragma.html#pragma_synchronous).
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
-  database.pragma('busy_timeout = 10000');
+  database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   database.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   return {
@@ -71,7 +73,7 @@ function openSqlite(options: StoreOptions): Store {
     async writeTransaction(work) {
       // Kysely's SQLite driver holds one connection behind a mutex for the whole callback.
       return db.connection().execute(async (connection) => {
-        await sql`begin immediate`.execute(connection);
+        await beginImmediate(database, connection);
         try {
           const result = await work(connection);
           await sql`commit`.execute(connection);
@@ -110,11 +112,20 @@ function openPostgres(url: string, poolSize: number): Store {
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const safe = new URL(url);
   safe.password = '';
+  // pg also takes the password as a query parameter (postgres://user@host/db?password=…).
+  for (const name of [...safe.searchParams.keys()])
+    if (/password$/i.test(name)) safe.searchParams.delete(name);
   return {
     db,
     dialect: 'postgres',
     location: safe.toString(),
-    writeTransaction: (work) => db.transaction().execute(work),
+    // The same lock as the audit chain: every writeTransaction appends audit records anyway, and one
+    // lock taken first (advisory locks are re-entrant) keeps uniqueness checks and the chain head whole.
+    writeTransaction: (work) =>
+      db.transaction().execute(async (trx) => {
+        await sql`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK_KEY})`.execute(trx);
+        return work(trx);
+      }),
     async lockAuditChain(trx) {
       await sql`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK_KEY})`.execute(trx);
     },
@@ -125,6 +136,30 @@ function openPostgres(url: string, poolSize: number): Store {
       await db.destroy();
     },
   };
+}
+
+/**
+ * BEGIN IMMEDIATE, waiting for another writer between tries instead of in SQLite's busy handler:
+ * better-sqlite3 is synchronous, so the busy handler would stall this process's event loop, and
+ * deadlock outright when the lock is held by another handle in this same process.
+ */
+async function beginImmediate(database: SqliteDatabase.Database, connection: Executor): Promise<void> {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  // The connection is ours alone until the transaction ends (Kysely's SQLite driver holds a mutex).
+  database.pragma('busy_timeout = 0');
+  try {
+    for (let delayMs = 1; ; delayMs = Math.min(delayMs * 2, 20)) {
+      try {
+        await sql`begin immediate`.execute(connection);
+        return;
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  } finally {
+    database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  }
 }
 
 async function migrate(store: Store): Promise<void> {

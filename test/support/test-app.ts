@@ -9,7 +9,7 @@ import { silentLogger } from '../../src/runtime/logger.js';
 
 /** PostgreSQL for tests: the machine's local server (trust auth), one fresh database per test app. */
 export const POSTGRES_ADMIN_URL =
-  process.env['MAILWARDEN_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+  process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export type StoreKind = 'sqlite' | 'postgres';
 export const storeKinds: readonly StoreKind[] = ['sqlite', 'postgres'];

@@ -1,0 +1,190 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { AuditRecordInput, AuditSearchFilter } from '../../src/audit/index.js';
+import { createManualClock } from '../../src/runtime/clock.js';
+import { createTestApp, storeKinds, type TestApp } from '../support/test-app.js';
+
+const T0 = Date.UTC(2025, 0, 1, 8, 0, 0);
+const MINUTE = 60_000;
+const operations = ['MailboxLogin', 'Send', 'SendAs'] as const;
+
+interface Seeded extends AuditRecordInput {
+  id: number;
+  timeMs: number;
+}
+
+/** 24 records one minute apart: ids 1..24, alternating mailboxes, a failure every fourth record. */
+const seeded: Seeded[] = Array.from({ length: 24 }, (_, index) => {
+  const mailbox = index % 2 === 0 ? 'alice@example.org' : 'bob@example.org';
+  return {
+    id: index + 1,
+    timeMs: T0 + index * MINUTE,
+    operation: operations[index % 3]!,
+    result: index % 4 === 3 ? 'failure' : 'success',
+    mailbox,
+    actor: index % 6 === 5 ? 'token:ops' : mailbox,
+    logonType: index % 6 === 5 ? 'admin' : 'owner',
+    clientIp: index % 5 === 0 ? '198.51.100.5' : '192.0.2.1',
+  };
+});
+
+/** The ids a correct search returns: matching records, newest first. */
+function expectedIds(match: (record: Seeded) => boolean): number[] {
+  return seeded
+    .filter(match)
+    .map((record) => record.id)
+    .reverse();
+}
+
+for (const kind of storeKinds) {
+  describe(`audit search on ${kind}`, () => {
+    let harness: TestApp;
+    const clock = createManualClock(T0);
+
+    const ids = async (filter: AuditSearchFilter) =>
+      (await harness.app.audit.search({ limit: 1000, ...filter })).records.map((record) => record.id);
+
+    before(async () => {
+      harness = await createTestApp(kind, { clock });
+      for (const { id: _id, timeMs, ...input } of seeded) {
+        clock.setMs(timeMs);
+        await harness.app.audit.append(input);
+      }
+    });
+    after(async () => {
+      await harness.cleanup();
+    });
+
+    test('without a filter returns every record, newest first, with its fields', async () => {
+      const page = await harness.app.audit.search({ limit: 1000 });
+      assert.deepEqual(
+        page.records.map((record) => record.id),
+        expectedIds(() => true),
+      );
+      assert.equal(page.nextCursor, null);
+      const oldest = page.records.at(-1)!;
+      assert.equal(oldest.time, new Date(T0).toISOString());
+      assert.equal(oldest.operation, 'MailboxLogin');
+      assert.equal(oldest.mailbox, 'alice@example.org');
+      assert.equal(oldest.clientIp, '198.51.100.5');
+      assert.match(oldest.hash, /^[0-9a-f]{64}$/);
+    });
+
+    test('filters by mailbox, in any letter case', async () => {
+      const alice = expectedIds((record) => record.mailbox === 'alice@example.org');
+      assert.deepEqual(await ids({ mailbox: 'alice@example.org' }), alice);
+      assert.deepEqual(await ids({ mailbox: 'Alice@Example.ORG' }), alice);
+      assert.deepEqual(await ids({ mailbox: 'nobody@example.org' }), []);
+    });
+
+    test('filters by a set of operations', async () => {
+      assert.deepEqual(
+        await ids({ operations: ['Send', 'SendAs'] }),
+        expectedIds((record) => record.operation === 'Send' || record.operation === 'SendAs'),
+      );
+      assert.deepEqual(
+        await ids({ operations: ['SendAs'] }),
+        expectedIds((record) => record.operation === 'SendAs'),
+      );
+      assert.deepEqual(await ids({ operations: ['AddUser'] }), []);
+    });
+
+    test('filters by result, actor and client IP', async () => {
+      assert.deepEqual(
+        await ids({ result: 'failure' }),
+        expectedIds((record) => record.result === 'failure'),
+      );
+      assert.deepEqual(
+        await ids({ result: 'success' }),
+        expectedIds((record) => record.result === 'success'),
+      );
+      assert.deepEqual(
+        await ids({ actor: 'token:ops' }),
+        expectedIds((record) => record.actor === 'token:ops'),
+      );
+      assert.deepEqual(
+        await ids({ clientIp: '198.51.100.5' }),
+        expectedIds((record) => record.clientIp === '198.51.100.5'),
+      );
+    });
+
+    test('since is inclusive and until exclusive', async () => {
+      const sinceMs = T0 + 5 * MINUTE;
+      const untilMs = T0 + 11 * MINUTE;
+      assert.deepEqual(
+        await ids({ sinceMs, untilMs }),
+        expectedIds((record) => record.timeMs >= sinceMs && record.timeMs < untilMs),
+      );
+      assert.deepEqual(await ids({ sinceMs, untilMs }), [11, 10, 9, 8, 7, 6]);
+      assert.deepEqual(await ids({ sinceMs: T0 + 20 * MINUTE }), [24, 23, 22, 21]);
+      assert.deepEqual(await ids({ untilMs: T0 + 2 * MINUTE }), [2, 1]);
+    });
+
+    test('combines every filter with AND', async () => {
+      const filter = {
+        mailbox: 'bob@example.org',
+        operations: ['MailboxLogin', 'Send'],
+        result: 'failure' as const,
+        sinceMs: T0 + 2 * MINUTE,
+      };
+      const expected = expectedIds(
+        (record) =>
+          record.mailbox === 'bob@example.org' &&
+          (record.operation === 'MailboxLogin' || record.operation === 'Send') &&
+          record.result === 'failure' &&
+          record.timeMs >= filter.sinceMs,
+      );
+      assert.ok(expected.length > 0, 'the combination matches something');
+      assert.deepEqual(await ids(filter), expected);
+    });
+
+    test('pages newest first with a cursor, every record exactly once', async () => {
+      const seen: number[] = [];
+      const pageSizes: number[] = [];
+      let beforeId: number | undefined;
+      for (;;) {
+        const page = await harness.app.audit.search({ limit: 5, ...(beforeId ? { beforeId } : {}) });
+        seen.push(...page.records.map((record) => record.id));
+        pageSizes.push(page.records.length);
+        if (page.nextCursor === null) break;
+        beforeId = page.nextCursor;
+      }
+      assert.deepEqual(
+        seen,
+        expectedIds(() => true),
+      );
+      assert.deepEqual(pageSizes, [5, 5, 5, 5, 4]);
+    });
+
+    test('pages a filtered search, and a last full page has no next cursor', async () => {
+      const alice = expectedIds((record) => record.mailbox === 'alice@example.org');
+      assert.equal(alice.length, 12);
+      const first = await harness.app.audit.search({ mailbox: 'alice@example.org', limit: 6 });
+      assert.deepEqual(
+        first.records.map((record) => record.id),
+        alice.slice(0, 6),
+      );
+      assert.equal(first.nextCursor, alice[5]);
+      const second = await harness.app.audit.search({
+        mailbox: 'alice@example.org',
+        limit: 6,
+        beforeId: first.nextCursor!,
+      });
+      assert.deepEqual(
+        second.records.map((record) => record.id),
+        alice.slice(6),
+      );
+      assert.equal(second.nextCursor, null);
+    });
+
+    test('a limit out of range is clamped, never an error', async () => {
+      const one = await harness.app.audit.search({ limit: 0 });
+      assert.deepEqual(
+        one.records.map((record) => record.id),
+        [24],
+      );
+      const all = await harness.app.audit.search({ limit: 1_000_000 });
+      assert.equal(all.records.length, 24);
+    });
+  });
+}

@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import SqliteDatabase from 'better-sqlite3';
+import { sql } from 'kysely';
+import { openStore, type Store } from '../../src/store/index.js';
+import { createPostgresDatabase, makeTempDir, type StoreKind, storeKinds } from '../support/test-app.js';
+
+const tables = ['domains', 'users', 'addresses', 'api_tokens', 'audit_log', 'meta'] as const;
+
+/** A fresh place for a store of this kind, and the options to open it as often as a test likes. */
+async function freshLocation(kind: StoreKind) {
+  const temp = makeTempDir();
+  const postgres = kind === 'postgres' ? await createPostgresDatabase() : null;
+  return {
+    options: { databaseUrl: postgres?.url ?? null, dataDir: temp.dir },
+    async remove() {
+      await postgres?.drop();
+      temp.remove();
+    },
+  };
+}
+
+async function appliedMigrations(store: Store): Promise<string[]> {
+  const result = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(
+    store.db,
+  );
+  return result.rows.map((row) => row.name);
+}
+
+for (const kind of storeKinds) {
+  describe(`store migrations on ${kind}`, () => {
+    const cleanups: Array<() => Promise<void>> = [];
+    after(async () => {
+      for (const cleanup of cleanups) await cleanup();
+    });
+
+    test('creates every table, empty, on a fresh database', async () => {
+      const location = await freshLocation(kind);
+      cleanups.push(location.remove);
+      const store = await openStore(location.options);
+      try {
+        assert.equal(store.dialect, kind);
+        for (const table of tables) {
+          const count = await store.db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow();
+          assert.equal(Number(count.n), 0, `${table} exists and is empty`);
+        }
+        assert.deepEqual(await appliedMigrations(store), ['001-initial']);
+      } finally {
+        await store.close();
+      }
+    });
+
+    test('a second start on the same data dir just works and keeps the data', async () => {
+      const location = await freshLocation(kind);
+      cleanups.push(location.remove);
+      const first = await openStore(location.options);
+      await first.db.insertInto('meta').values({ key: 'marker', value: 'kept' }).execute();
+      await first.close();
+
+      const second = await openStore(location.options);
+      try {
+        const marker = await second.db
+          .selectFrom('meta')
+          .select('value')
+          .where('key', '=', 'marker')
+          .executeTakeFirst();
+        assert.equal(marker?.value, 'kept');
+        assert.deepEqual(await appliedMigrations(second), ['001-initial'], 'no migration ran twice');
+      } finally {
+        await second.close();
+      }
+    });
+
+    test('a store stays usable while a second one is opened on the same data', async () => {
+      const location = await freshLocation(kind);
+      cleanups.push(location.remove);
+      const first = await openStore(location.options);
+      const second = await openStore(location.options);
+      try {
+        await first.db.insertInto('meta').values({ key: 'from-first', value: '1' }).execute();
+        await second.db.insertInto('meta').values({ key: 'from-second', value: '2' }).execute();
+        const rows = await first.db.selectFrom('meta').select('key').orderBy('key').execute();
+        assert.deepEqual(
+          rows.map((row) => row.key),
+          ['from-first', 'from-second'],
+        );
+      } finally {
+        await first.close();
+        await second.close();
+      }
+    });
+  });
+}
+
+describe('store migrations on postgres, two processes starting at once', () => {
+  test('both stores migrate a fresh database without an error', async () => {
+    const postgres = await createPostgresDatabase();
+    const temp = makeTempDir();
+    try {
+      const options = { databaseUrl: postgres.url, dataDir: temp.dir };
+      const stores = await Promise.all([openStore(options), openStore(options)]);
+      try {
+        assert.deepEqual(await appliedMigrations(stores[0]), ['001-initial']);
+      } finally {
+        for (const store of stores) await store.close();
+      }
+    } finally {
+      await postgres.drop();
+      temp.remove();
+    }
+  });
+});
+
+describe('store location', () => {
+  test('never includes the PostgreSQL password, in the user part or in the query', async () => {
+    const postgres = await createPostgresDatabase();
+    const temp = makeTempDir();
+    try {
+      // The local server trusts every connection, so any password is accepted and ignored.
+      const url = new URL(postgres.url);
+      url.password = 'user-part-secret';
+      url.searchParams.set('password', 'query-secret');
+      url.searchParams.set('application_name', 'mailwarden-test');
+      const store = await openStore({ databaseUrl: url.toString(), dataDir: temp.dir });
+      try {
+        assert.ok(!store.location.includes('user-part-secret'), store.location);
+        assert.ok(!store.location.includes('query-secret'), store.location);
+        assert.match(store.location, /application_name=mailwarden-test/);
+        assert.equal(new URL(store.location).hostname, url.hostname);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await postgres.drop();
+      temp.remove();
+    }
+  });
+});
+
+describe('SQLite store settings', () => {
+  const temp = makeTempDir();
+  after(() => temp.remove());
+
+  test('the SQLite file is in WAL mode, with foreign keys enforced', async () => {
+    const store = await openStore({ databaseUrl: null, dataDir: temp.dir });
+    try {
+      assert.equal(store.location, path.join(temp.dir, 'mailwarden.sqlite'));
+      const journal = await sql<{ journal_mode: string }>`pragma journal_mode`.execute(store.db);
+      assert.equal(journal.rows[0]?.journal_mode, 'wal');
+      const foreignKeys = await sql<{ foreign_keys: number }>`pragma foreign_keys`.execute(store.db);
+      assert.equal(foreignKeys.rows[0]?.foreign_keys, 1);
+      await assert.rejects(
+        store.db
+          .insertInto('users')
+          .values({
+            id: 'u1',
+            address: 'a@nowhere.test',
+            domain: 'nowhere.test',
+            display_name: null,
+            role: 'user',
+            password_hash: null,
+            password_changed_at: null,
+            disabled_at: null,
+            created_at: 0,
+            updated_at: 0,
+          })
+          .execute(),
+        /FOREIGN KEY/,
+        'a user of an unknown domain is refused',
+      );
+    } finally {
+      await store.close();
+    }
+    // WAL is a property of the file: another process opening it sees it too.
+    const other = new SqliteDatabase(path.join(temp.dir, 'mailwarden.sqlite'), { readonly: true });
+    try {
+      assert.equal(other.pragma('journal_mode', { simple: true }), 'wal');
+    } finally {
+      other.close();
+    }
+  });
+});
