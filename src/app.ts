@@ -1,9 +1,11 @@
 import path from 'node:path';
+import { type Alerts, createAlerts } from './alerts/index.js';
 import { type AuditLog, createAuditLog } from './audit/index.js';
 import type { Config } from './config/index.js';
 import { createDelivery, type Delivery } from './delivery/index.js';
 import { createDirectory, type Directory } from './directory/index.js';
 import { createIdentity, createPasswordHasher, type Identity } from './identity/index.js';
+import { createOutbound, type Outbound } from './outbound/index.js';
 import { type Clock, systemClock } from './runtime/clock.js';
 import type { Logger } from './runtime/logger.js';
 import { openStore, type Store } from './store/index.js';
@@ -15,6 +17,8 @@ export interface App {
   audit: AuditLog;
   directory: Directory;
   identity: Identity;
+  alerts: Alerts;
+  outbound: Outbound;
   delivery: Delivery;
   clock: Clock;
   logger: Logger;
@@ -37,6 +41,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   const passwords = createPasswordHasher();
   const directory = createDirectory({ store, audit, clock, passwords });
   const identity = createIdentity({ directory, audit, clock, passwords });
+  const alerts = createAlerts({ store, audit, clock });
+  const outbound = createOutbound({ store, audit, alerts, directory, clock });
   const delivery = createDelivery(
     {
       relay: config.relay.url
@@ -58,6 +64,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     audit,
     directory,
     identity,
+    alerts,
+    outbound,
     delivery,
     clock,
     logger: deps.logger,

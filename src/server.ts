@@ -36,6 +36,7 @@ export async function startServer(app: App): Promise<RunningServer> {
         {
           identity: app.identity,
           directory: app.directory,
+          outbound: app.outbound,
           audit: app.audit,
           delivery: app.delivery,
           logger: logger.child({ role: 'gateway' }),

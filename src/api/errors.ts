@@ -1,6 +1,8 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { AlertUpdateOutcome } from '../alerts/index.js';
 import type { DirectoryFailure, DirectoryFailureCode } from '../directory/index.js';
+import type { OutboundFailure, OutboundFailureCode } from '../outbound/index.js';
 
 /**
  * The one outcome→HTTP table. Clients branch on `error.code`; change a row only on purpose. The
@@ -17,7 +19,28 @@ const directoryFailureStatus = {
   'token-name-taken': 409,
   'user-not-found': 404,
   'token-not-found': 404,
+  'group-exists': 409,
+  'group-not-found': 404,
 } as const satisfies Record<DirectoryFailureCode, ContentfulStatusCode>;
+
+const outboundFailureStatus = {
+  'sender-restricted': 409,
+  'rate-limited': 429,
+  'too-many-recipients': 422,
+  'hourly-limit-reached': 409,
+  'daily-limit-reached': 409,
+  'invalid-policy': 422,
+  'policy-not-found': 404,
+  'user-not-found': 404,
+  'not-restricted': 409,
+  'release-refused': 409,
+  'invalid-reason': 422,
+} as const satisfies Record<OutboundFailureCode, ContentfulStatusCode>;
+
+const alertFailureStatus = {
+  'alert-not-found': 404,
+  'invalid-status': 422,
+} as const satisfies Record<Exclude<AlertUpdateOutcome, { ok: true }>['code'], ContentfulStatusCode>;
 
 /** The adapter's own refusals, before a request reaches a module. */
 const requestErrorStatus = {
@@ -31,7 +54,12 @@ const requestErrorStatus = {
   'internal-error': 500,
 } as const satisfies Record<string, ContentfulStatusCode>;
 
-export const apiErrorStatus = { ...directoryFailureStatus, ...requestErrorStatus };
+export const apiErrorStatus = {
+  ...directoryFailureStatus,
+  ...outboundFailureStatus,
+  ...alertFailureStatus,
+  ...requestErrorStatus,
+};
 
 export type ApiErrorCode = keyof typeof apiErrorStatus;
 
@@ -42,19 +70,34 @@ export interface ValidationIssue {
 }
 
 export interface ApiErrorBody {
-  error: { code: ApiErrorCode; message: string; issues?: ValidationIssue[]; requestId?: string };
+  error: {
+    code: ApiErrorCode;
+    message: string;
+    issues?: ValidationIssue[];
+    /** release-refused: what securing the account still lacks. */
+    unmetChecks?: string[];
+    requestId?: string;
+  };
 }
 
 export function errorResponse(
   c: Context,
   code: ApiErrorCode,
   message: string,
-  extra: { issues?: ValidationIssue[]; requestId?: string } = {},
+  extra: Omit<ApiErrorBody['error'], 'code' | 'message'> = {},
 ): Response {
   const body: ApiErrorBody = { error: { code, message, ...extra } };
   return c.json(body, apiErrorStatus[code]);
 }
 
-export function failureResponse(c: Context, failure: DirectoryFailure): Response {
-  return errorResponse(c, failure.code, failure.message);
+export type ModuleFailure = (
+  | DirectoryFailure
+  | OutboundFailure
+  | Exclude<AlertUpdateOutcome, { ok: true }>
+) & { unmetChecks?: string[] };
+
+/** A module's refusal as its status from the table, with the module's message as it is. */
+export function failureResponse(c: Context, failure: ModuleFailure): Response {
+  const { code, message, unmetChecks } = failure;
+  return errorResponse(c, code, message, unmetChecks ? { unmetChecks } : {});
 }

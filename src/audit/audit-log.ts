@@ -2,13 +2,16 @@ import type { Clock } from '../runtime/clock.js';
 import type { Executor, Store } from '../store/index.js';
 import { appendRecords } from './append-records.js';
 import type { AuditRecordInput } from './events.js';
-import { createGroupCommitter } from './group-commit.js';
+import { type AlsoWithin, createGroupCommitter } from './group-commit.js';
 import { type AuditSearchFilter, type AuditSearchPage, searchRecords } from './search-records.js';
 import { type VerifyChainOutcome, verifyChain } from './verify-chain.js';
 
 export interface AuditLog {
-  /** Commits a record that is not part of another state change; resolves once it is durable. */
-  append(input: AuditRecordInput): Promise<void>;
+  /**
+   * Commits a record that is not part of another state change (group commit); resolves once it is
+   * durable. `alsoWithin` runs in the same transaction, for a small change that belongs with it.
+   */
+  append(input: AuditRecordInput, alsoWithin?: AlsoWithin): Promise<void>;
   /** Appends inside the caller's write transaction (from store.writeTransaction). */
   appendWithin(trx: Executor, inputs: readonly AuditRecordInput[]): Promise<void>;
   search(filter: AuditSearchFilter): Promise<AuditSearchPage>;
@@ -19,7 +22,7 @@ export interface AuditLog {
 export function createAuditLog(deps: { store: Store; clock: Clock }): AuditLog {
   const committer = createGroupCommitter(deps);
   return {
-    append: (input) => committer.append(input),
+    append: (input, alsoWithin) => committer.append(input, alsoWithin),
     appendWithin: (trx, inputs) =>
       appendRecords(
         deps.store,

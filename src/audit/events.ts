@@ -15,6 +15,13 @@ export const auditOperations = {
   AddAlias: 'An alias address was added to a user.',
   CreateApiToken: 'An API token was created.',
   RevokeApiToken: 'An API token was revoked.',
+  AddGroup: 'An administrator created a group.',
+  AddGroupMember: 'An administrator added a user to a group.',
+  SetSendingPolicy: 'A sending policy was created or changed.',
+  DeleteSendingPolicy: 'A sending policy was deleted.',
+  RestrictSender: 'A user was restricted from sending (a limit or spam verdicts).',
+  ReleaseSender: 'An administrator released a user from the restricted senders list.',
+  UpdateAlert: 'An administrator acknowledged or resolved an alert.',
 } as const;
 
 export type AuditOperation = keyof typeof auditOperations;

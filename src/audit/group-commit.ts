@@ -1,9 +1,13 @@
 import type { Clock } from '../runtime/clock.js';
-import type { Store } from '../store/index.js';
+import type { Executor, Store } from '../store/index.js';
 import { appendRecords, type TimedInput } from './append-records.js';
 import type { AuditRecordInput } from './events.js';
 
+/** A state change that belongs with the record (a send counter with its Send record). */
+export type AlsoWithin = (trx: Executor) => Promise<void>;
+
 interface Waiting extends TimedInput {
+  alsoWithin: AlsoWithin | undefined;
   resolve(): void;
   reject(error: unknown): void;
 }
@@ -25,7 +29,10 @@ export function createGroupCommitter(deps: { store: Store; clock: Clock }) {
       const batch = waiting;
       waiting = [];
       try {
-        await deps.store.writeTransaction((trx) => appendRecords(deps.store, trx, batch));
+        await deps.store.writeTransaction(async (trx) => {
+          await appendRecords(deps.store, trx, batch);
+          for (const item of batch) if (item.alsoWithin) await item.alsoWithin(trx);
+        });
         for (const item of batch) item.resolve();
       } catch (error) {
         for (const item of batch) item.reject(error);
@@ -35,9 +42,9 @@ export function createGroupCommitter(deps: { store: Store; clock: Clock }) {
   };
 
   return {
-    append(input: AuditRecordInput): Promise<void> {
+    append(input: AuditRecordInput, alsoWithin?: AlsoWithin): Promise<void> {
       return new Promise<void>((resolve, reject) => {
-        waiting.push({ input, timeMs: deps.clock.nowMs(), resolve, reject });
+        waiting.push({ input, timeMs: deps.clock.nowMs(), alsoWithin, resolve, reject });
         running ??= drain();
       });
     },

@@ -8,5 +8,6 @@ export {
   isAuditOperation,
   type LogonType,
 } from './events.js';
+export type { AlsoWithin } from './group-commit.js';
 export type { AuditSearchFilter, AuditSearchPage } from './search-records.js';
 export type { ChainProblem, VerifyChainOutcome } from './verify-chain.js';

@@ -1,8 +1,12 @@
 import { parseArgs } from 'node:util';
 import { type CliCommand, type CliFlags, type CliIo, UsageError } from './cli-context.js';
+import { alertCommands } from './commands/alert-commands.js';
 import { auditCommands } from './commands/audit-commands.js';
 import { configCommands } from './commands/config-commands.js';
 import { domainCommands } from './commands/domain-commands.js';
+import { groupCommands } from './commands/group-commands.js';
+import { policyCommands } from './commands/policy-commands.js';
+import { restrictedCommands } from './commands/restricted-commands.js';
 import { serveCommand } from './commands/serve-command.js';
 import { tokenCommands } from './commands/token-commands.js';
 import { userCommands } from './commands/user-commands.js';
@@ -14,7 +18,11 @@ const commands: readonly CliCommand[] = [
   ...configCommands,
   ...domainCommands,
   ...userCommands,
+  ...groupCommands,
   ...tokenCommands,
+  ...policyCommands,
+  ...restrictedCommands,
+  ...alertCommands,
   ...auditCommands,
 ];
 
@@ -45,7 +53,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     } catch (error) {
       throw new UsageError((error as Error).message);
     }
-    if (parsed.positionals.length !== command.args.length)
+    const required = command.args.filter((arg) => !arg.startsWith('[')).length;
+    if (parsed.positionals.length < required || parsed.positionals.length > command.args.length)
       throw new UsageError(`expected ${command.args.join(' ') || 'no arguments'}`);
     const flags = parsed.values as CliFlags;
     return await command.run({

@@ -10,6 +10,8 @@ export const directoryFailureCodes = {
   'invalid-name': 'The name is not valid.',
   'token-name-taken': 'An API token with this name exists.',
   'token-not-found': 'No API token has this name.',
+  'group-exists': 'A group with this name exists.',
+  'group-not-found': 'No group has this name.',
 } as const;
 
 export type DirectoryFailureCode = keyof typeof directoryFailureCodes;

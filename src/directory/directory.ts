@@ -3,6 +3,7 @@ import type { Clock } from '../runtime/clock.js';
 import type { Store, UserTable } from '../store/index.js';
 import * as tokens from './api-tokens.js';
 import * as domains from './domains.js';
+import * as groups from './groups.js';
 import * as users from './users.js';
 
 export interface DirectoryDeps {
@@ -28,6 +29,11 @@ export function createDirectory(deps: DirectoryDeps) {
     addAlias: (reference: string, alias: string, actor: Actor) =>
       users.addAlias(deps, reference, alias, actor),
     findUser: (reference: string) => users.findUser(db, reference),
+    addGroup: (name: string, actor: Actor) => groups.addGroup(deps, name, actor),
+    addGroupMember: (group: string, user: string, actor: Actor) =>
+      groups.addGroupMember(deps, group, user, actor),
+    listGroups: () => groups.listGroups(db),
+    groupsOf: (userId: string) => groups.groupsOf(db, userId),
     listUsers: (options?: { limit?: number; afterAddress?: string }) => users.listUsers(db, options),
     findLoginRow: (login: string): Promise<UserTable | null> => users.findLoginRow(db, login),
     senderKind: (userId: string, sender: string) => users.senderKind(db, userId, sender),

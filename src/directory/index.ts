@@ -7,4 +7,5 @@ export {
 } from './directory.outcomes.js';
 export type { Domain } from './domains.js';
 export { isDomainName, parseEmailAddress } from './email-address.js';
+export type { Group } from './groups.js';
 export type { NewUser, PasswordPolicy, Role, User, UserUpdate } from './users.js';

@@ -2,12 +2,14 @@ import type { AuditLog } from '../audit/index.js';
 import type { Delivery } from '../delivery/index.js';
 import type { Directory } from '../directory/index.js';
 import type { Identity } from '../identity/index.js';
+import type { MessageBudget, Outbound } from '../outbound/index.js';
 import type { Logger } from '../runtime/logger.js';
 
 /** What every SMTP stage may use; the composition root builds it once. */
 export interface GatewayDeps {
   identity: Identity;
   directory: Directory;
+  outbound: Outbound;
   audit: AuditLog;
   delivery: Delivery;
   logger: Logger;
@@ -23,4 +25,6 @@ export interface SessionUser {
 /** Per-transaction facts the stages hand to each other (kept on the session object). */
 export interface TransactionState {
   senderKind: 'primary' | 'alias';
+  /** The sender's sending budget for this message (outbound). */
+  budget: MessageBudget;
 }

@@ -23,6 +23,22 @@ export const smtpReplies = {
     text: 'Client does not have permissions to send as this sender',
   },
   'too-many-recipients': { code: 452, status: '4.5.3', text: 'Too many recipients' },
+  'sender-restricted': { code: 550, status: '5.1.8', text: 'Access denied, bad outbound sender' },
+  'daily-limit-reached': {
+    code: 550,
+    status: '5.1.90',
+    text: "Your message can't be sent because you've reached your daily limit for message recipients",
+  },
+  'hourly-limit-reached': {
+    code: 550,
+    status: '5.1.90',
+    text: "Your message can't be sent because you've reached your hourly limit for message recipients",
+  },
+  'rate-limited': {
+    code: 451,
+    status: '4.7.1',
+    text: 'Too many messages in the last minute, slow down and try again later',
+  },
   'message-too-big': { code: 552, status: '5.3.4', text: 'Message size exceeds fixed maximum message size' },
   'upstream-unavailable': {
     code: 451,

@@ -88,13 +88,11 @@ export function createSmtpGateway(deps: GatewayDeps, options: GatewayOptions): S
           (error: unknown) => callback(toSmtpError(error, 'mail-from')),
         );
       },
-      onRcptTo(_address, session, callback) {
-        try {
-          checkRecipient(deps, session);
-          callback();
-        } catch (error) {
-          callback(toSmtpError(error, 'rcpt-to'));
-        }
+      onRcptTo(address, session, callback) {
+        checkRecipient(deps, address, session, transactions.get(session.envelope)).then(
+          () => callback(),
+          (error: unknown) => callback(toSmtpError(error, 'rcpt-to')),
+        );
       },
       onData(stream, session, callback) {
         receiveMessage(deps, stream, session, transactions.get(session.envelope)).then(

@@ -68,7 +68,73 @@ export interface MetaTable {
   value: string;
 }
 
+export interface GroupTable {
+  name: string;
+  created_at: number;
+}
+
+export interface GroupMemberTable {
+  group_name: string;
+  user_id: string;
+}
+
+export interface SendingPolicyTable {
+  name: string;
+  priority: number;
+  /** JSON: { users: string[], groups: string[], domains: string[] }. */
+  scope: string;
+  /** JSON: the policy's settings (outbound/policy-settings.ts). */
+  settings: string;
+  version: number;
+  updated_at: number;
+}
+
+export interface SendCounterTable {
+  user_id: string;
+  /** floor(epoch ms / 60 000). */
+  minute: number;
+  messages: number;
+  internal_recipients: number;
+  external_recipients: number;
+  spam_verdicts: number;
+}
+
+export interface RestrictionTable {
+  id: string;
+  user_id: string;
+  reason: string;
+  policy_name: string;
+  action: 'restrict' | 'restrict-today';
+  since: number;
+  /** restrict-today: the next 00:00 UTC; null: until released. */
+  until: number | null;
+  evidence: string;
+  released_at: number | null;
+  released_by: string | null;
+  release_reason: string | null;
+  release_forced: number | null;
+}
+
+export interface AlertTable {
+  id: string;
+  type: string;
+  severity: 'informational' | 'low' | 'medium' | 'high';
+  mailbox: string | null;
+  status: 'new' | 'acknowledged' | 'resolved';
+  count: number;
+  first_at: number;
+  last_at: number;
+  evidence: string;
+  updated_by: string | null;
+}
+
 export interface Database {
+  groups: GroupTable;
+  group_members: GroupMemberTable;
+  sending_policies: SendingPolicyTable;
+  send_counters: SendCounterTable;
+  restrictions: RestrictionTable;
+  alerts: AlertTable;
   domains: DomainTable;
   users: UserTable;
   addresses: AddressTable;

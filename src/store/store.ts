@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { type Migration, Migrator } from 'kysely/migration';
 import pg from 'pg';
 import { initialMigration } from './migrations/001-initial.js';
+import { outboundMigration } from './migrations/002-outbound.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -165,6 +166,7 @@ async function beginImmediate(database: SqliteDatabase.Database, connection: Exe
 async function migrate(store: Store): Promise<void> {
   const migrations: Record<string, Migration> = {
     '001-initial': initialMigration(store.dialect),
+    '002-outbound': outboundMigration(),
   };
   const migrator = new Migrator({
     db: store.db,

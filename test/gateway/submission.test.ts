@@ -286,17 +286,31 @@ for (const kind of storeKinds)
       );
     });
 
-    test('caps recipients per message with 452 4.5.3', async () => {
-      const client = await signedIn(harness);
-      await client.command(`MAIL FROM:<${ALICE.address}>`);
-      let last = { code: 0, text: '' };
-      for (let index = 0; index < 1001; index++) {
-        last = await client.command(`RCPT TO:<r${index}@customer.test>`);
-        if (last.code !== 250) break;
+    test('caps recipients per message at the policy’s limit with 452 4.5.3, without restricting', async () => {
+      const admin = { actor: 'test', logonType: 'admin' as const };
+      const set = await harness.app.outbound.setPolicy(
+        'small-messages',
+        { settings: { perMessage: 5 }, scope: { users: [ALICE.address] } },
+        admin,
+      );
+      assert.ok(set.ok);
+      try {
+        const client = await signedIn(harness);
+        await client.command(`MAIL FROM:<${ALICE.address}>`);
+        const codes: number[] = [];
+        for (let index = 0; index < 6; index++)
+          codes.push((await client.command(`RCPT TO:<r${index}@customer.test>`)).code);
+        assert.deepEqual(codes, [250, 250, 250, 250, 250, 452]);
+        const sixth = await client.command('RCPT TO:<r6@customer.test>');
+        assert.equal(sixth.text, '4.5.3 Too many recipients');
+        await client.quit();
+        assert.equal(
+          await harness.app.outbound.isRestricted((await harness.app.directory.findUser(ALICE.address))!.id),
+          false,
+        );
+      } finally {
+        await harness.app.outbound.deletePolicy('small-messages', admin);
       }
-      assert.equal(last.code, 452);
-      assert.equal(last.text, '4.5.3 Too many recipients');
-      await client.quit();
     });
   });
 

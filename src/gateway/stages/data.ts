@@ -20,6 +20,10 @@ export async function receiveMessage(
   const user = session.user as SessionUser | undefined;
   if (!user || !state) throw replyError('local-error');
   if (stream.sizeExceeded || raw === null) throw replyError('message-too-big');
+  // A limit reached at one RCPT refuses the whole message, not only that recipient.
+  const blocked = state.budget.blocked;
+  if (blocked?.code === 'daily-limit-reached' || blocked?.code === 'hourly-limit-reached')
+    throw replyError(blocked.code);
 
   const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
   const to = session.envelope.rcptTo.map((recipient) => recipient.address);
@@ -27,28 +31,34 @@ export async function receiveMessage(
   const outcome = await deps.delivery.deliver({ from, to, raw });
 
   const auditResult = await deps.audit
-    .append({
-      operation: state.senderKind === 'alias' ? 'SendAs' : 'Send',
-      result: outcome.ok ? 'success' : 'failure',
-      mailbox: user.address,
-      actor: user.address,
-      logonType: 'owner',
-      clientIp: session.remoteAddress,
-      protocol: 'smtp',
-      clientInfo: session.hostNameAppearsAs ? `ehlo:${session.hostNameAppearsAs}` : null,
-      sessionId: session.id,
-      messageId: summary.messageId,
-      subject: summary.subject,
-      details: {
-        from,
-        recipientCount: to.length,
-        recipients: to.slice(0, MAX_AUDITED_RECIPIENTS),
-        sizeBytes: raw.length,
-        ...(outcome.ok
-          ? { delivery: outcome.detail, refusedRecipients: outcome.refusedRecipients.map((r) => r.address) }
-          : { failure: outcome.kind, upstream: outcome.message }),
+    .append(
+      {
+        operation: state.senderKind === 'alias' ? 'SendAs' : 'Send',
+        result: outcome.ok ? 'success' : 'failure',
+        mailbox: user.address,
+        actor: user.address,
+        logonType: 'owner',
+        clientIp: session.remoteAddress,
+        protocol: 'smtp',
+        clientInfo: session.hostNameAppearsAs ? `ehlo:${session.hostNameAppearsAs}` : null,
+        sessionId: session.id,
+        messageId: summary.messageId,
+        subject: summary.subject,
+        details: {
+          from,
+          recipientCount: to.length,
+          recipients: to.slice(0, MAX_AUDITED_RECIPIENTS),
+          sizeBytes: raw.length,
+          ...(outcome.ok
+            ? { delivery: outcome.detail, refusedRecipients: outcome.refusedRecipients.map((r) => r.address) }
+            : { failure: outcome.kind, upstream: outcome.message }),
+          policy: state.budget.policy.name,
+          policyVersion: state.budget.policy.version,
+        },
       },
-    })
+      // A delivered message counts toward the sender's windows in the same transaction as its record.
+      outcome.ok ? state.budget.recordDeliveredWithin : undefined,
+    )
     .then(
       () => true,
       (error: unknown) => {

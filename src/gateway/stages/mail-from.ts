@@ -2,7 +2,10 @@ import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server';
 import type { GatewayDeps, SessionUser, TransactionState } from '../gateway-deps.js';
 import { replyError } from '../replies.js';
 
-/** MAIL FROM: the envelope sender must be the signed-in user's primary address or one of its aliases. */
+/**
+ * MAIL FROM: the envelope sender must be the signed-in user's primary address or one of its
+ * aliases; a restricted account gets 550 5.1.8 and a sender above the per-minute rate 451 4.7.1.
+ */
 export async function checkSender(
   deps: GatewayDeps,
   address: SMTPServerAddress,
@@ -15,5 +18,11 @@ export async function checkSender(
     throw replyError('message-too-big');
   const kind = address.address === '' ? null : await deps.directory.senderKind(user.id, address.address);
   if (!kind) throw replyError('sender-not-allowed');
-  return { senderKind: kind };
+  const begun = await deps.outbound.beginMessage(user);
+  if (!begun.ok) {
+    if (begun.code === 'sender-restricted') throw replyError('sender-restricted');
+    if (begun.code === 'rate-limited') throw replyError('rate-limited');
+    throw replyError('local-error');
+  }
+  return { senderKind: kind, budget: begun.budget };
 }

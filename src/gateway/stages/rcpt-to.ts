@@ -1,9 +1,30 @@
-import type { SMTPServerSession } from 'smtp-server';
-import type { GatewayDeps } from '../gateway-deps.js';
+import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server';
+import type { GatewayDeps, TransactionState } from '../gateway-deps.js';
 import { replyError } from '../replies.js';
 
-/** RCPT TO: the hard per-message cap; sending policies (outbound module) come on top of it. */
-export function checkRecipient(deps: GatewayDeps, session: SMTPServerSession): void {
+/**
+ * RCPT TO: the hard cap of the gateway, then the sender's policy: recipients per message
+ * (452 4.5.3, the client may send the rest in another message) and the hourly and daily budgets
+ * (550 5.1.90 when a limit is reached).
+ */
+export async function checkRecipient(
+  deps: GatewayDeps,
+  address: SMTPServerAddress,
+  session: SMTPServerSession,
+  state: TransactionState | undefined,
+): Promise<void> {
   // smtp-server appends the recipient only after this check passes.
   if (session.envelope.rcptTo.length >= deps.limits.maxRecipients) throw replyError('too-many-recipients');
+  if (!state) throw replyError('local-error');
+  const outcome = await state.budget.checkRecipient(address.address);
+  if (outcome.ok) return;
+  switch (outcome.code) {
+    case 'too-many-recipients':
+    case 'daily-limit-reached':
+    case 'hourly-limit-reached':
+    case 'sender-restricted':
+      throw replyError(outcome.code);
+    default:
+      throw replyError('local-error');
+  }
 }

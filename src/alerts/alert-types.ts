@@ -1,0 +1,25 @@
+/** The alerts Mailwarden raises (PRODUCT.md, "Alerts"), with their titles and default severities. */
+export const alertTypes = {
+  'user-restricted': { title: 'User restricted from sending email', severity: 'high' },
+  'sending-limit-exceeded': { title: 'Email sending limit exceeded', severity: 'medium' },
+  'suspicious-sending': { title: 'Suspicious email sending patterns detected', severity: 'medium' },
+} as const satisfies Record<string, { title: string; severity: AlertSeverity }>;
+
+export type AlertType = keyof typeof alertTypes;
+export type AlertSeverity = 'informational' | 'low' | 'medium' | 'high';
+export type AlertStatus = 'new' | 'acknowledged' | 'resolved';
+
+export interface Alert {
+  id: string;
+  type: AlertType;
+  title: string;
+  severity: AlertSeverity;
+  mailbox: string | null;
+  status: AlertStatus;
+  /** How many occurrences were grouped into this alert. */
+  count: number;
+  firstAt: string;
+  lastAt: string;
+  evidence: Record<string, unknown>;
+  updatedBy: string | null;
+}

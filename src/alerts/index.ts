@@ -1,0 +1,14 @@
+export {
+  type Alert,
+  type AlertSeverity,
+  type AlertStatus,
+  type AlertType,
+  alertTypes,
+} from './alert-types.js';
+export {
+  type Alerts,
+  type AlertsDeps,
+  type AlertUpdateOutcome,
+  createAlerts,
+  type RaiseAlertInput,
+} from './alerts.js';

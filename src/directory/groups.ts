@@ -1,0 +1,110 @@
+import type { Actor, AuditLog } from '../audit/index.js';
+import type { Clock } from '../runtime/clock.js';
+import type { Executor, Store } from '../store/index.js';
+import { type DirectoryFailure, directoryFailure } from './directory.outcomes.js';
+
+export interface Group {
+  name: string;
+  members: string[];
+}
+
+interface GroupDeps {
+  store: Store;
+  audit: AuditLog;
+  clock: Clock;
+}
+
+const GROUP_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+export async function addGroup(
+  deps: GroupDeps,
+  input: string,
+  actor: Actor,
+): Promise<{ ok: true; group: Group } | DirectoryFailure> {
+  const name = input.trim().toLowerCase();
+  if (!GROUP_NAME.test(name))
+    return directoryFailure(
+      'invalid-name',
+      'a group name is 1–64 lower-case letters, digits, dots, dashes or underscores',
+    );
+  return deps.store.writeTransaction(async (trx) => {
+    const existing = await trx
+      .selectFrom('groups')
+      .select('name')
+      .where('name', '=', name)
+      .executeTakeFirst();
+    if (existing) return directoryFailure('group-exists', `a group named ${name} exists`);
+    await trx.insertInto('groups').values({ name, created_at: deps.clock.nowMs() }).execute();
+    await deps.audit.appendWithin(trx, [
+      { operation: 'AddGroup', result: 'success', ...actor, details: { name } },
+    ]);
+    return { ok: true as const, group: { name, members: [] } };
+  });
+}
+
+export async function addGroupMember(
+  deps: GroupDeps,
+  groupName: string,
+  userReference: string,
+  actor: Actor,
+): Promise<{ ok: true; group: Group } | DirectoryFailure> {
+  const name = groupName.trim().toLowerCase();
+  const address = userReference.trim().toLowerCase();
+  return deps.store.writeTransaction(async (trx) => {
+    const group = await trx.selectFrom('groups').select('name').where('name', '=', name).executeTakeFirst();
+    if (!group) return directoryFailure('group-not-found', `no group ${name}`);
+    const user = await trx
+      .selectFrom('addresses')
+      .innerJoin('users', 'users.id', 'addresses.user_id')
+      .select(['users.id', 'users.address'])
+      .where('addresses.address', '=', address)
+      .executeTakeFirst();
+    if (!user) return directoryFailure('user-not-found', `no user ${userReference}`);
+    const member = await trx
+      .selectFrom('group_members')
+      .select('user_id')
+      .where('group_name', '=', name)
+      .where('user_id', '=', user.id)
+      .executeTakeFirst();
+    if (!member) {
+      await trx.insertInto('group_members').values({ group_name: name, user_id: user.id }).execute();
+      await deps.audit.appendWithin(trx, [
+        {
+          operation: 'AddGroupMember',
+          result: 'success',
+          mailbox: user.address,
+          ...actor,
+          details: { group: name },
+        },
+      ]);
+    }
+    return { ok: true as const, group: { name, members: await membersOf(trx, name) } };
+  });
+}
+
+export async function listGroups(db: Executor): Promise<Group[]> {
+  const groups = await db.selectFrom('groups').select('name').orderBy('name').execute();
+  return Promise.all(
+    groups.map(async (group) => ({ name: group.name, members: await membersOf(db, group.name) })),
+  );
+}
+
+export async function groupsOf(db: Executor, userId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('group_members')
+    .select('group_name')
+    .where('user_id', '=', userId)
+    .execute();
+  return rows.map((row) => row.group_name);
+}
+
+async function membersOf(db: Executor, name: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('group_members')
+    .innerJoin('users', 'users.id', 'group_members.user_id')
+    .select('users.address')
+    .where('group_members.group_name', '=', name)
+    .orderBy('users.address')
+    .execute();
+  return rows.map((row) => row.address);
+}

@@ -1,0 +1,27 @@
+export type { MessageBudget, SubmittingUser } from './message-budget.js';
+export {
+  createOutbound,
+  type Outbound,
+  type OutboundDeps,
+  type ReleaseOptions,
+  type ReleaseOutcome,
+} from './outbound.js';
+export {
+  type OutboundFailure,
+  type OutboundFailureCode,
+  outboundFailureCodes,
+} from './outbound.outcomes.js';
+export {
+  DEFAULT_POLICY_SETTINGS,
+  type LimitAction,
+  type PolicySettings,
+  policyFields,
+} from './policy-settings.js';
+export type { Restriction, RestrictionEvidence, RestrictionReason } from './restrictions.js';
+export { MINUTE_MS } from './send-counters.js';
+export {
+  DEFAULT_POLICY_NAME,
+  type PolicyChange,
+  type PolicyScope,
+  type SendingPolicy,
+} from './sending-policies.js';

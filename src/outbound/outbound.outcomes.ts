@@ -1,0 +1,22 @@
+/** The closed catalogue of outbound outcomes; gateway/replies.ts and api/errors.ts map each once. */
+export const outboundFailureCodes = {
+  'sender-restricted': 'The account is restricted from sending until an administrator releases it.',
+  'rate-limited': 'Too many messages per minute.',
+  'too-many-recipients': 'More recipients than the policy allows for one message.',
+  'hourly-limit-reached': 'The hourly recipient limit is reached.',
+  'daily-limit-reached': 'The daily recipient limit is reached.',
+  'invalid-policy': 'The sending policy is not valid.',
+  'policy-not-found': 'No sending policy has this name.',
+  'user-not-found': 'No user has this address.',
+  'not-restricted': 'The user is not restricted.',
+  'release-refused': 'The account is not secured yet.',
+  'invalid-reason': 'A reason is required.',
+} as const;
+
+export type OutboundFailureCode = keyof typeof outboundFailureCodes;
+
+export type OutboundFailure = { ok: false; code: OutboundFailureCode; message: string };
+
+export function outboundFailure(code: OutboundFailureCode, message?: string): OutboundFailure {
+  return { ok: false, code, message: message ?? outboundFailureCodes[code] };
+}

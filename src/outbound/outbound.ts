@@ -1,0 +1,204 @@
+import type { Alerts } from '../alerts/index.js';
+import type { Actor, AuditLog } from '../audit/index.js';
+import type { Directory } from '../directory/index.js';
+import type { Clock } from '../runtime/clock.js';
+import type { Store } from '../store/index.js';
+import { MessageBudget, type SubmittingUser } from './message-budget.js';
+import { type OutboundFailure, outboundFailure } from './outbound.outcomes.js';
+import {
+  findActiveRestriction,
+  markReleased,
+  type Restriction,
+  reasonsReleasedToday,
+  toRestriction,
+} from './restrictions.js';
+import { pruneCounters, readWindows } from './send-counters.js';
+import {
+  deletePolicy,
+  listPolicies,
+  matchPolicy,
+  type PolicyChange,
+  type SendingPolicy,
+  setPolicy,
+} from './sending-policies.js';
+
+export interface OutboundDeps {
+  store: Store;
+  audit: AuditLog;
+  alerts: Alerts;
+  directory: Directory;
+  clock: Clock;
+  /**
+   * Policies and the org's domains are read at most this often per process (they change rarely and
+   * are needed on every message). A change made here is seen at once here, and by other instances
+   * within this time.
+   */
+  settingsCacheMs?: number;
+}
+
+export interface ReleaseOptions {
+  reason: string;
+  force?: boolean;
+}
+
+export type ReleaseOutcome =
+  | { ok: true; restriction: Restriction }
+  | (OutboundFailure & { unmetChecks?: string[] });
+
+export function createOutbound(deps: OutboundDeps) {
+  const cacheMs = deps.settingsCacheMs ?? 5000;
+  let cached: { until: number; policies: SendingPolicy[]; domains: Set<string> } | null = null;
+
+  const settings = async () => {
+    const now = deps.clock.nowMs();
+    if (!cached || cached.until <= now) {
+      const [policies, domains] = await Promise.all([
+        listPolicies(deps.store.db),
+        deps.directory.listDomains(),
+      ]);
+      cached = { until: now + cacheMs, policies, domains: new Set(domains.map((domain) => domain.name)) };
+    }
+    return cached;
+  };
+  const forget = () => {
+    cached = null;
+  };
+
+  const policyFor = async (
+    user: SubmittingUser,
+  ): Promise<{ policy: SendingPolicy; domains: Set<string> }> => {
+    const current = await settings();
+    const groups = await deps.directory.groupsOf(user.id);
+    const domain = user.address.slice(user.address.lastIndexOf('@') + 1);
+    return {
+      policy: matchPolicy(current.policies, { address: user.address, domain, groups }),
+      domains: current.domains,
+    };
+  };
+
+  return {
+    /**
+     * MAIL FROM: a restricted sender is refused (550 5.1.8 at the gateway); above the per-minute rate
+     * the message is deferred (451 4.7.1). Otherwise the message's budget for its RCPTs.
+     */
+    async beginMessage(user: SubmittingUser): Promise<{ ok: true; budget: MessageBudget } | OutboundFailure> {
+      const now = deps.clock.nowMs();
+      if (await findActiveRestriction(deps.store.db, user.id, now))
+        return outboundFailure('sender-restricted');
+      const { policy, domains } = await policyFor(user);
+      const windows = await readWindows(deps.store.db, user.id, now, policy.settings.spamWindowMinutes);
+      if (windows.messagesThisMinute >= policy.settings.perMinute)
+        return outboundFailure('rate-limited', `at most ${policy.settings.perMinute} messages per minute`);
+      const released = await reasonsReleasedToday(deps.store.db, user.id, now);
+      const budget = new MessageBudget(
+        { ...deps, isInternalDomain: (domain) => domains.has(domain) },
+        user,
+        policy,
+        windows,
+        released,
+      );
+      return { ok: true, budget };
+    },
+
+    async isRestricted(userId: string): Promise<boolean> {
+      return (await findActiveRestriction(deps.store.db, userId, deps.clock.nowMs())) !== null;
+    },
+
+    listPolicies: () => listPolicies(deps.store.db),
+    async getPolicy(name: string): Promise<SendingPolicy | null> {
+      return (
+        (await listPolicies(deps.store.db)).find((policy) => policy.name === name.trim().toLowerCase()) ??
+        null
+      );
+    },
+    async setPolicy(name: string, change: PolicyChange, actor: Actor) {
+      const outcome = await setPolicy(deps, name, change, actor);
+      forget();
+      return outcome;
+    },
+    async deletePolicy(name: string, actor: Actor) {
+      const outcome = await deletePolicy(deps, name, actor);
+      forget();
+      return outcome;
+    },
+    /** The policy that applies to a user now, for `policy show --user` and the console. */
+    async effectivePolicy(reference: string): Promise<SendingPolicy | null> {
+      const user = await deps.directory.findUser(reference);
+      return user ? (await policyFor({ id: user.id, address: user.address })).policy : null;
+    },
+
+    /** Everyone restricted now, newest first. */
+    async listRestricted(): Promise<Restriction[]> {
+      const now = deps.clock.nowMs();
+      const rows = await deps.store.db
+        .selectFrom('restrictions')
+        .innerJoin('users', 'users.id', 'restrictions.user_id')
+        .selectAll('restrictions')
+        .select('users.address')
+        .where('restrictions.released_at', 'is', null)
+        .where((eb) => eb.or([eb('restrictions.until', 'is', null), eb('restrictions.until', '>', now)]))
+        .orderBy('restrictions.since', 'desc')
+        .execute();
+      return rows.map(({ address, ...row }) => toRestriction(row, address));
+    },
+
+    /** A user's restrictions, newest first (the active one, if any, comes first). */
+    async restrictionsOf(
+      reference: string,
+    ): Promise<{ ok: true; restrictions: Restriction[] } | OutboundFailure> {
+      const user = await deps.directory.findUser(reference);
+      if (!user) return outboundFailure('user-not-found', `no user ${reference}`);
+      const rows = await deps.store.db
+        .selectFrom('restrictions')
+        .selectAll()
+        .where('user_id', '=', user.id)
+        .orderBy('since', 'desc')
+        .limit(50)
+        .execute();
+      return { ok: true, restrictions: rows.map((row) => toRestriction(row, user.address)) };
+    },
+
+    /**
+     * Release checks that the account was secured after the restriction: the password was changed
+     * since (MFA joins this check when identity has MFA). `force` overrides with the written reason;
+     * both the release and what it overrode are audited.
+     */
+    async release(reference: string, options: ReleaseOptions, actor: Actor): Promise<ReleaseOutcome> {
+      const reason = options.reason.trim();
+      if (reason.length < 3)
+        return outboundFailure('invalid-reason', 'a release needs a reason (--reason "…")');
+      const user = await deps.directory.findUser(reference);
+      if (!user) return outboundFailure('user-not-found', `no user ${reference}`);
+      const now = deps.clock.nowMs();
+      return deps.store.writeTransaction(async (trx): Promise<ReleaseOutcome> => {
+        const active = await findActiveRestriction(trx, user.id, now);
+        if (!active) return outboundFailure('not-restricted', `${user.address} is not restricted`);
+        const unmet: string[] = [];
+        const changedAt = user.passwordChangedAt === null ? 0 : Date.parse(user.passwordChangedAt);
+        if (changedAt <= active.since) unmet.push('the password was not changed since the restriction');
+        if (unmet.length > 0 && !options.force)
+          return {
+            ...outboundFailure(
+              'release-refused',
+              `secure the account first: ${unmet.join('; ')} (or release with --force and a reason)`,
+            ),
+            unmetChecks: unmet,
+          };
+        const released = await markReleased(
+          trx,
+          deps.audit,
+          active,
+          user.address,
+          { nowMs: now, reason, forced: unmet.length > 0, overridden: unmet },
+          actor,
+        );
+        return { ok: true, restriction: toRestriction(released, user.address) };
+      });
+    },
+
+    /** Drops counter rows no window reads any more; the server runs this periodically. */
+    pruneCounters: () => deps.store.writeTransaction((trx) => pruneCounters(trx, deps.clock.nowMs())),
+  };
+}
+
+export type Outbound = ReturnType<typeof createOutbound>;

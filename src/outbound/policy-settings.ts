@@ -1,0 +1,156 @@
+/**
+ * The settings of a sending policy (PRODUCT.md, "Outbound spam policy"), their defaults and allowed
+ * ranges, in one table that validation, the CLI, the API and the docs all read.
+ */
+export type LimitAction = 'restrict' | 'restrict-today' | 'alert';
+export type ExternalForwarding = 'off' | 'on' | 'automatic';
+export type SpamAction = 'hold' | 'reject';
+
+export interface PolicySettings {
+  externalPerHour: number;
+  internalPerHour: number;
+  perDay: number;
+  perMessage: number;
+  perMinute: number;
+  action: LimitAction;
+  externalForwarding: ExternalForwarding;
+  /** Score at or above which a message gets the spam action. */
+  spamScore: number;
+  spamAction: SpamAction;
+  /** This many spam verdicts within spamWindowMinutes restrict the sender. */
+  spamVerdictsToRestrict: number;
+  spamWindowMinutes: number;
+  /** Early warning ("Suspicious email sending patterns detected") at this share of a limit. */
+  earlyWarningPercent: number;
+  /** Finding name → weight; findings not listed weigh 0. */
+  spamWeights: Record<string, number>;
+}
+
+type NumberField = { kind: 'integer'; min: number; max: number; description: string };
+type EnumField = { kind: 'enum'; values: readonly string[]; description: string };
+
+export const policyFields: Record<Exclude<keyof PolicySettings, 'spamWeights'>, NumberField | EnumField> = {
+  externalPerHour: {
+    kind: 'integer',
+    min: 1,
+    max: 10_000,
+    description: 'recipients outside the org per rolling hour',
+  },
+  internalPerHour: {
+    kind: 'integer',
+    min: 1,
+    max: 10_000,
+    description: 'recipients inside the org per rolling hour',
+  },
+  perDay: { kind: 'integer', min: 1, max: 10_000, description: 'recipients per rolling 24 hours (all)' },
+  perMessage: { kind: 'integer', min: 1, max: 1000, description: 'envelope recipients of one message' },
+  perMinute: {
+    kind: 'integer',
+    min: 1,
+    max: 100_000,
+    description: 'messages per minute; above it: 451 4.7.1',
+  },
+  action: {
+    kind: 'enum',
+    values: ['restrict', 'restrict-today', 'alert'],
+    description: 'what reaching an hourly or daily limit does',
+  },
+  externalForwarding: {
+    kind: 'enum',
+    values: ['off', 'on', 'automatic'],
+    description: 'automatic forwarding to external addresses (automatic = off)',
+  },
+  spamScore: {
+    kind: 'integer',
+    min: 1,
+    max: 1000,
+    description: 'spam score at which the spam action applies',
+  },
+  spamAction: {
+    kind: 'enum',
+    values: ['hold', 'reject'],
+    description: 'what a spam verdict does with the message',
+  },
+  spamVerdictsToRestrict: {
+    kind: 'integer',
+    min: 1,
+    max: 1000,
+    description: 'spam verdicts within the window that restrict the sender',
+  },
+  spamWindowMinutes: { kind: 'integer', min: 1, max: 1440, description: 'window for counting spam verdicts' },
+  earlyWarningPercent: {
+    kind: 'integer',
+    min: 1,
+    max: 100,
+    description: 'share of a limit that raises an early warning',
+  },
+};
+
+/** The issue's defaults: stricter than the reference's service limits, at the recommended values. */
+export const DEFAULT_POLICY_SETTINGS: Readonly<PolicySettings> = Object.freeze({
+  externalPerHour: 500,
+  internalPerHour: 1000,
+  perDay: 1000,
+  perMessage: 500,
+  perMinute: 30,
+  action: 'restrict',
+  externalForwarding: 'automatic',
+  spamScore: 10,
+  spamAction: 'hold',
+  spamVerdictsToRestrict: 3,
+  spamWindowMinutes: 60,
+  earlyWarningPercent: 80,
+  spamWeights: {},
+});
+
+export type SettingsOutcome = { ok: true; settings: PolicySettings } | { ok: false; problems: string[] };
+
+/** Applies changes to a base, naming every field that is out of range, and its range. */
+export function applySettings(base: PolicySettings, changes: Record<string, unknown>): SettingsOutcome {
+  const problems: string[] = [];
+  const next: PolicySettings = { ...base, spamWeights: { ...base.spamWeights } };
+  for (const [name, value] of Object.entries(changes)) {
+    if (value === undefined) continue;
+    if (name === 'spamWeights') {
+      if (!value || typeof value !== 'object' || Array.isArray(value)) {
+        problems.push('spamWeights: must be an object of finding name → weight');
+        continue;
+      }
+      for (const [finding, weight] of Object.entries(value as Record<string, unknown>)) {
+        if (!/^[A-Z][A-Z0-9_]{1,63}$/.test(finding))
+          problems.push(`spamWeights.${finding}: finding names are SCREAMING_SNAKE`);
+        else if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < -100 || weight > 100)
+          problems.push(`spamWeights.${finding}: must be a number from -100 to 100`);
+        else next.spamWeights[finding] = weight;
+      }
+      continue;
+    }
+    const field = policyFields[name as keyof typeof policyFields];
+    if (!field) {
+      problems.push(`${name}: unknown policy setting`);
+      continue;
+    }
+    if (field.kind === 'integer') {
+      const number = typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+      if (
+        typeof number !== 'number' ||
+        !Number.isInteger(number) ||
+        number < field.min ||
+        number > field.max
+      ) {
+        problems.push(
+          `${name}: must be a whole number from ${field.min} to ${field.max} (got ${JSON.stringify(value)})`,
+        );
+        continue;
+      }
+      (next as unknown as Record<string, unknown>)[name] = number;
+    } else {
+      if (typeof value !== 'string' || !field.values.includes(value)) {
+        problems.push(`${name}: must be one of ${field.values.join(', ')} (got ${JSON.stringify(value)})`);
+        continue;
+      }
+      (next as unknown as Record<string, unknown>)[name] = value;
+    }
+  }
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, settings: next };
+}
