@@ -10,7 +10,16 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const src = path.join(root, 'src');
-const domainModules = new Set(['directory', 'identity', 'outbound', 'alerts', 'audit', 'score', 'detect', 'respond']);
+const domainModules = new Set([
+  'directory',
+  'identity',
+  'outbound',
+  'alerts',
+  'audit',
+  'score',
+  'detect',
+  'respond',
+]);
 const adapterModules = new Set(['gateway', 'api', 'cli', 'mailstack', 'console']);
 /** Shared by everyone, with no door of their own: time, logging and ambient type declarations. */
 const openFolders = new Set(['runtime', 'types']);
