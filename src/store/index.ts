@@ -7,9 +7,12 @@ export type {
   DomainTable,
   GroupMemberTable,
   GroupTable,
+  NotificationDeliveryTable,
+  QuarantineTable,
   RestrictionTable,
   SendCounterTable,
   SendingPolicyTable,
   UserTable,
+  WebhookTable,
 } from './schema.js';
 export { type Dialect, type Executor, openStore, type Store, type StoreOptions } from './store.js';

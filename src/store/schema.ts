@@ -128,7 +128,57 @@ export interface AlertTable {
   updated_by: string | null;
 }
 
+export interface QuarantineTable {
+  id: string;
+  user_id: string;
+  mailbox: string;
+  sender: string;
+  /** JSON array of envelope recipients. */
+  recipients: string;
+  raw: Buffer;
+  size: number;
+  subject: string | null;
+  message_id: string | null;
+  score: number;
+  /** JSON array of { name, weight, detail }. */
+  findings: string;
+  policy_name: string;
+  policy_version: number;
+  created_at: number;
+  status: 'held' | 'released' | 'deleted';
+  decided_by: string | null;
+  decided_at: number | null;
+}
+
+export interface WebhookTable {
+  id: string;
+  name: string;
+  url: string;
+  /** The signing secret, encrypted at rest (runtime/secret-box.ts). */
+  secret_encrypted: string;
+  created_at: number;
+  disabled_at: number | null;
+}
+
+export interface NotificationDeliveryTable {
+  id: string;
+  channel: 'email' | 'webhook';
+  /** An address, or a webhook id. */
+  target: string;
+  alert_id: string | null;
+  payload: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  next_attempt_at: number | null;
+  last_error: string | null;
+  created_at: number;
+  delivered_at: number | null;
+}
+
 export interface Database {
+  quarantine: QuarantineTable;
+  webhooks: WebhookTable;
+  notification_deliveries: NotificationDeliveryTable;
   groups: GroupTable;
   group_members: GroupMemberTable;
   sending_policies: SendingPolicyTable;

@@ -6,6 +6,7 @@ import { type Migration, Migrator } from 'kysely/migration';
 import pg from 'pg';
 import { initialMigration } from './migrations/001-initial.js';
 import { outboundMigration } from './migrations/002-outbound.js';
+import { quarantineNotificationsMigration } from './migrations/003-quarantine-notifications.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -167,6 +168,7 @@ async function migrate(store: Store): Promise<void> {
   const migrations: Record<string, Migration> = {
     '001-initial': initialMigration(store.dialect),
     '002-outbound': outboundMigration(),
+    '003-quarantine-notifications': quarantineNotificationsMigration(store.dialect),
   };
   const migrator = new Migrator({
     db: store.db,

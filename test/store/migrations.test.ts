@@ -6,7 +6,24 @@ import { sql } from 'kysely';
 import { openStore, type Store } from '../../src/store/index.js';
 import { createPostgresDatabase, makeTempDir, type StoreKind, storeKinds } from '../support/test-app.js';
 
-const tables = ['domains', 'users', 'addresses', 'api_tokens', 'audit_log', 'meta'] as const;
+const tables = [
+  'domains',
+  'users',
+  'addresses',
+  'api_tokens',
+  'audit_log',
+  'meta',
+  'groups',
+  'group_members',
+  'sending_policies',
+  'send_counters',
+  'restrictions',
+  'alerts',
+  'quarantine',
+  'webhooks',
+  'notification_deliveries',
+] as const;
+const migrations = ['001-initial', '002-outbound', '003-quarantine-notifications'];
 
 /** A fresh place for a store of this kind, and the options to open it as often as a test likes. */
 async function freshLocation(kind: StoreKind) {
@@ -48,7 +65,7 @@ for (const kind of storeKinds) {
             .executeTakeFirstOrThrow();
           assert.equal(Number(count.n), 0, `${table} exists and is empty`);
         }
-        assert.deepEqual(await appliedMigrations(store), ['001-initial']);
+        assert.deepEqual(await appliedMigrations(store), migrations);
       } finally {
         await store.close();
       }
@@ -69,7 +86,7 @@ for (const kind of storeKinds) {
           .where('key', '=', 'marker')
           .executeTakeFirst();
         assert.equal(marker?.value, 'kept');
-        assert.deepEqual(await appliedMigrations(second), ['001-initial'], 'no migration ran twice');
+        assert.deepEqual(await appliedMigrations(second), migrations, 'no migration ran twice');
       } finally {
         await second.close();
       }
@@ -104,7 +121,7 @@ describe('store migrations on postgres, two processes starting at once', () => {
       const options = { databaseUrl: postgres.url, dataDir: temp.dir };
       const stores = await Promise.all([openStore(options), openStore(options)]);
       try {
-        assert.deepEqual(await appliedMigrations(stores[0]), ['001-initial']);
+        assert.deepEqual(await appliedMigrations(stores[0]), migrations);
       } finally {
         for (const store of stores) await store.close();
       }
