@@ -35,6 +35,9 @@ const outboundFailureStatus = {
   'not-restricted': 409,
   'release-refused': 409,
   'invalid-reason': 422,
+  'message-not-found': 404,
+  'message-not-held': 409,
+  'release-failed': 502,
 } as const satisfies Record<OutboundFailureCode, ContentfulStatusCode>;
 
 const alertFailureStatus = {

@@ -6,9 +6,13 @@ import type { ApiEnv } from './api-env.js';
 import { authenticate } from './authenticate.js';
 import { errorResponse } from './errors.js';
 import { createOpenApiDocument } from './openapi.js';
+import { alertRoutes } from './routes/alerts.js';
 import { auditRoutes } from './routes/audit.js';
 import { domainRoutes } from './routes/domains.js';
+import { groupRoutes } from './routes/groups.js';
 import { healthRoutes } from './routes/health.js';
+import { policyRoutes } from './routes/policies.js';
+import { restrictedRoutes } from './routes/restricted.js';
 import { userRoutes } from './routes/users.js';
 
 export interface HttpAppOptions {
@@ -60,7 +64,11 @@ function apiRoutes(app: App): Hono<ApiEnv> {
     c.header('Cache-Control', 'no-store');
   });
   api.route('/domains', domainRoutes(app.directory));
-  api.route('/users', userRoutes(app.directory));
+  api.route('/users', userRoutes(app.directory, app.outbound));
+  api.route('/groups', groupRoutes(app.directory));
+  api.route('/policies', policyRoutes(app.outbound));
+  api.route('/restricted', restrictedRoutes(app.outbound));
+  api.route('/alerts', alertRoutes(app.alerts));
   api.route('/audit', auditRoutes(app.audit));
   return api;
 }

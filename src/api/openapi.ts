@@ -1,10 +1,15 @@
 import { z } from 'zod';
 import {
+  alertListQuery,
   auditSearchQuery,
   newAliasBody,
   newDomainBody,
+  newGroupBody,
+  newGroupMemberBody,
   newPasswordBody,
   newUserBody,
+  policyUpdateBody,
+  releaseBody,
   userListQuery,
   userUpdateBody,
 } from './request-schemas.js';
@@ -20,6 +25,10 @@ const schemas = {
   UserUpdate: userUpdateBody,
   NewPassword: newPasswordBody,
   NewAlias: newAliasBody,
+  NewGroup: newGroupBody,
+  NewGroupMember: newGroupMemberBody,
+  PolicyUpdate: policyUpdateBody,
+  Release: releaseBody,
   Domain: responses.domainSchema,
   DomainList: z.object({ domains: z.array(responses.domainSchema) }),
   DomainResponse: z.object({ domain: responses.domainSchema }),
@@ -32,6 +41,31 @@ const schemas = {
       .nullable()
       .meta({ description: 'Pass as cursor for the next page; null at the end.' }),
   }),
+  Group: responses.groupSchema,
+  GroupList: z.object({ groups: z.array(responses.groupSchema) }),
+  GroupResponse: z.object({ group: responses.groupSchema }),
+  SendingPolicy: responses.sendingPolicySchema,
+  PolicyList: z.object({
+    policies: z
+      .array(responses.sendingPolicySchema)
+      .meta({ description: 'In matching order; the default policy, always present, last.' }),
+  }),
+  PolicyResponse: z.object({ policy: responses.sendingPolicySchema }),
+  Restriction: responses.restrictionSchema,
+  RestrictedList: z.object({
+    restricted: z
+      .array(responses.restrictionSchema)
+      .meta({ description: 'The restrictions in force now, newest first.' }),
+  }),
+  RestrictionList: z.object({
+    restrictions: z
+      .array(responses.restrictionSchema)
+      .meta({ description: "The user's restrictions, released ones included, newest first (up to 50)." }),
+  }),
+  RestrictionResponse: z.object({ restriction: responses.restrictionSchema }),
+  Alert: responses.alertSchema,
+  AlertList: z.object({ alerts: z.array(responses.alertSchema) }),
+  AlertResponse: z.object({ alert: responses.alertSchema }),
   AuditRecord: responses.auditRecordSchema,
   AuditPage: responses.auditPageSchema,
   VerifyChainOutcome: responses.verifyChainSchema,
@@ -45,18 +79,26 @@ const failures = {
   400: ['InvalidRequest', 'The body or the query is malformed; issues name each field.'],
   401: ['Unauthenticated', 'No API token, or an unknown or revoked one.'],
   403: ['Forbidden', 'An auditor token tried to change something.'],
-  404: ['NotFound', 'No such user.'],
-  409: ['Conflict', 'The name or address is taken.'],
+  404: ['NotFound', 'No such user, group, sending policy or alert.'],
+  409: [
+    'Conflict',
+    'The name or address is taken, or the state forbids it: a sender that is not restricted, or one not ' +
+      'secured yet (release-refused; unmetChecks lists what is missing).',
+  ],
   413: ['PayloadTooLarge', 'The body exceeds the size limit.'],
   415: ['UnsupportedMediaType', 'The body is not application/json.'],
-  422: ['Unprocessable', 'The directory refused the value (address, domain, password, name).'],
+  422: [
+    'Unprocessable',
+    'A module refused the value: an address, domain, password or name, a policy setting out of its ' +
+      'range (the message names the field and the range), or a release without a reason.',
+  ],
   500: ['InternalError', 'A bug or an infrastructure failure; the requestId finds it in the log.'],
 } as const;
 
 type FailureStatus = keyof typeof failures;
 
 interface RouteDoc {
-  method: 'get' | 'post' | 'put' | 'patch';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   path: string;
   operationId: string;
   summary: string;
@@ -64,14 +106,18 @@ interface RouteDoc {
   access: 'public' | 'read' | 'write';
   query?: z.ZodObject;
   body?: SchemaName;
-  /** Without a schema: JSON of any shape. */
-  success: { status: 200 | 201; schema?: SchemaName; description: string };
+  /** Without a schema: JSON of any shape (200, 201) or no body at all (204). */
+  success: { status: 200 | 201 | 204; schema?: SchemaName; description: string };
   /** Answers that are not errors of the API table (the health check's 503). */
   otherAnswers?: Record<number, { schema: SchemaName; description: string }>;
   failures?: FailureStatus[];
 }
 
 const userPath = '/api/v1/users/{address}';
+const groupPath = '/api/v1/groups/{name}';
+const policyPath = '/api/v1/policies/{name}';
+const restrictedPath = '/api/v1/restricted/{address}';
+const alertPath = '/api/v1/alerts/{id}';
 
 const routes: RouteDoc[] = [
   {
@@ -169,6 +215,144 @@ const routes: RouteDoc[] = [
   },
   {
     method: 'get',
+    path: `${userPath}/policy`,
+    operationId: 'getEffectivePolicy',
+    summary: 'The sending policy that applies to the user now (the first that names them, or the default)',
+    access: 'read',
+    success: { status: 200, schema: 'PolicyResponse', description: 'The policy in force for the user' },
+    failures: [404],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/groups',
+    operationId: 'listGroups',
+    summary: 'Groups and their members',
+    access: 'read',
+    success: { status: 200, schema: 'GroupList', description: 'Every group, by name' },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/groups',
+    operationId: 'addGroup',
+    summary: 'Create a group (sending policies can be scoped to groups)',
+    access: 'write',
+    body: 'NewGroup',
+    success: { status: 201, schema: 'GroupResponse', description: 'The group was created' },
+    failures: [409, 422],
+  },
+  {
+    method: 'post',
+    path: `${groupPath}/members`,
+    operationId: 'addGroupMember',
+    summary: 'Add a user to the group (adding a member again changes nothing)',
+    access: 'write',
+    body: 'NewGroupMember',
+    success: { status: 201, schema: 'GroupResponse', description: 'The group with its members' },
+    failures: [404],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/policies',
+    operationId: 'listPolicies',
+    summary: 'Sending policies in matching order, the default policy last',
+    access: 'read',
+    success: { status: 200, schema: 'PolicyList', description: 'Every policy, the default included' },
+  },
+  {
+    method: 'get',
+    path: policyPath,
+    operationId: 'getPolicy',
+    summary: 'A sending policy by name',
+    access: 'read',
+    success: { status: 200, schema: 'PolicyResponse', description: 'The policy' },
+    failures: [404],
+  },
+  {
+    method: 'put',
+    path: policyPath,
+    operationId: 'setPolicy',
+    summary:
+      'Create a sending policy or change it: fields left out keep their current value (new policies start from the defaults)',
+    access: 'write',
+    body: 'PolicyUpdate',
+    success: { status: 200, schema: 'PolicyResponse', description: 'The policy after the change' },
+    failures: [422],
+  },
+  {
+    method: 'delete',
+    path: policyPath,
+    operationId: 'deletePolicy',
+    summary: 'Delete a sending policy (the default policy cannot be deleted: 422)',
+    access: 'write',
+    success: { status: 204, description: 'The policy was deleted' },
+    failures: [404, 422],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/restricted',
+    operationId: 'listRestricted',
+    summary: 'Senders restricted now, with the evidence of each restriction, newest first',
+    access: 'read',
+    success: { status: 200, schema: 'RestrictedList', description: 'The restrictions in force' },
+  },
+  {
+    method: 'get',
+    path: restrictedPath,
+    operationId: 'getRestrictions',
+    summary: "A user's restrictions, past and present, newest first",
+    access: 'read',
+    success: { status: 200, schema: 'RestrictionList', description: "The user's restrictions" },
+    failures: [404],
+  },
+  {
+    method: 'post',
+    path: `${restrictedPath}/release`,
+    operationId: 'releaseSender',
+    summary:
+      'Let a restricted sender send again: refused until the password was changed after the restriction, unless forced',
+    access: 'write',
+    body: 'Release',
+    success: { status: 200, schema: 'RestrictionResponse', description: 'The released restriction' },
+    failures: [404, 409, 422],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/alerts',
+    operationId: 'listAlerts',
+    summary: 'Alerts, the most recently raised first',
+    access: 'read',
+    query: alertListQuery,
+    success: { status: 200, schema: 'AlertList', description: 'The alerts that match' },
+  },
+  {
+    method: 'get',
+    path: alertPath,
+    operationId: 'getAlert',
+    summary: 'An alert by id',
+    access: 'read',
+    success: { status: 200, schema: 'AlertResponse', description: 'The alert' },
+    failures: [404],
+  },
+  {
+    method: 'post',
+    path: `${alertPath}/acknowledge`,
+    operationId: 'acknowledgeAlert',
+    summary: 'Mark the alert acknowledged',
+    access: 'write',
+    success: { status: 200, schema: 'AlertResponse', description: 'The alert after the change' },
+    failures: [404],
+  },
+  {
+    method: 'post',
+    path: `${alertPath}/resolve`,
+    operationId: 'resolveAlert',
+    summary: 'Mark the alert resolved (a later occurrence raises a new alert)',
+    access: 'write',
+    success: { status: 200, schema: 'AlertResponse', description: 'The alert after the change' },
+    failures: [404],
+  },
+  {
+    method: 'get',
     path: '/api/v1/audit',
     operationId: 'searchAudit',
     summary: 'Search the audit log, newest first',
@@ -208,10 +392,7 @@ export function createOpenApiDocument(): Record<string, unknown> {
 function paths(): Record<string, Record<string, unknown>> {
   const result: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
-    const parameters = [
-      ...(route.path.includes('{address}') ? [addressParameter] : []),
-      ...(route.query ? queryParameters(route.query) : []),
-    ];
+    const parameters = [...pathParameters(route.path), ...(route.query ? queryParameters(route.query) : [])];
     const statuses: FailureStatus[] = [
       ...(route.body || route.query ? [400 as const] : []),
       ...(route.access === 'public' ? [] : [401 as const]),
@@ -229,7 +410,10 @@ function paths(): Record<string, Record<string, unknown>> {
       ...(parameters.length > 0 ? { parameters } : {}),
       ...(route.body ? { requestBody: { required: true, ...jsonContent('', route.body) } } : {}),
       responses: {
-        [route.success.status]: jsonContent(route.success.description, route.success.schema),
+        [route.success.status]:
+          route.success.status === 204
+            ? { description: route.success.description }
+            : jsonContent(route.success.description, route.success.schema),
         ...Object.fromEntries(
           Object.entries(route.otherAnswers ?? {}).map(([status, { schema, description }]) => [
             status,
@@ -247,13 +431,23 @@ function paths(): Record<string, Record<string, unknown>> {
   return result;
 }
 
-const addressParameter = {
-  name: 'address',
-  in: 'path',
-  required: true,
-  description: 'Primary address, alias or id of the user',
-  schema: { type: 'string' },
+const pathParameterDescriptions: Record<string, string> = {
+  '/api/v1/users/{address}': 'Primary address, alias or id of the user',
+  '/api/v1/restricted/{address}': 'Primary address, alias or id of the user',
+  '/api/v1/groups/{name}': 'The name of the group',
+  '/api/v1/policies/{name}': 'The name of the policy ("default" for the default policy)',
+  '/api/v1/alerts/{id}': 'The id of the alert',
 };
+
+/** One parameter per {placeholder}; a placeholder without a description fails at start-up. */
+function pathParameters(path: string): unknown[] {
+  return [...path.matchAll(/\{(\w+)\}/g)].map((match) => {
+    const prefix = path.slice(0, (match.index ?? 0) + match[0].length);
+    const description = pathParameterDescriptions[prefix];
+    if (!description) throw new Error(`no description for the path parameter of ${prefix}`);
+    return { name: match[1], in: 'path', required: true, description, schema: { type: 'string' } };
+  });
+}
 
 function queryParameters(query: z.ZodObject): unknown[] {
   return Object.entries(query.shape).map(([name, field]) => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { auditOperations, isAuditOperation } from '../audit/index.js';
+import { type PolicySettings, policyFields } from '../outbound/index.js';
 
 /**
  * What the API accepts. These schemas check shapes and types only; what an address, a domain or a
@@ -95,5 +96,111 @@ export const auditSearchQuery = z.object({
     .positive()
     .optional()
     .meta({ description: 'The nextCursor of the previous page (records are newest first).' }),
+  limit: pageLimit.optional(),
+});
+
+export const newGroupBody = z.strictObject({
+  name: z.string().meta({
+    description: '1–64 lower-case letters, digits, dots, dashes or underscores.',
+    examples: ['finance'],
+  }),
+});
+
+export const newGroupMemberBody = z.strictObject({
+  user: z.string().meta({ description: 'Primary address or alias of the user to add.' }),
+});
+
+/**
+ * A setting that is a whole number. Only the JSON type is checked here: the range is the outbound
+ * module's to enforce, so that its refusal (422 invalid-policy) names the field and the range. The
+ * range is still documented, from the same table the module validates with.
+ */
+function wholeNumberSetting(name: keyof typeof policyFields) {
+  const field = policyFields[name];
+  if (field.kind !== 'integer') throw new Error(`policy setting ${name} is not a number`);
+  return z
+    .number()
+    .optional()
+    .meta({
+      description: `${capitalize(field.description)}; a whole number from ${field.min} to ${field.max}.`,
+      type: 'integer',
+      minimum: field.min,
+      maximum: field.max,
+    });
+}
+
+/** A setting with named values; as with numbers, a value outside them is the module's 422. */
+function choiceSetting(name: keyof typeof policyFields) {
+  const field = policyFields[name];
+  if (field.kind !== 'enum') throw new Error(`policy setting ${name} has no named values`);
+  return z
+    .string()
+    .optional()
+    .meta({
+      description: `${capitalize(field.description)}; one of ${field.values.join(', ')}.`,
+      enum: [...field.values],
+    });
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+const policySettingsShape = {
+  externalPerHour: wholeNumberSetting('externalPerHour'),
+  internalPerHour: wholeNumberSetting('internalPerHour'),
+  perDay: wholeNumberSetting('perDay'),
+  perMessage: wholeNumberSetting('perMessage'),
+  perMinute: wholeNumberSetting('perMinute'),
+  action: choiceSetting('action'),
+  externalForwarding: choiceSetting('externalForwarding'),
+  spamScore: wholeNumberSetting('spamScore'),
+  spamAction: choiceSetting('spamAction'),
+  spamVerdictsToRestrict: wholeNumberSetting('spamVerdictsToRestrict'),
+  spamWindowMinutes: wholeNumberSetting('spamWindowMinutes'),
+  earlyWarningPercent: wholeNumberSetting('earlyWarningPercent'),
+  spamWeights: z
+    .record(z.string(), z.number())
+    .optional()
+    .meta({
+      description:
+        'Finding name (SCREAMING_SNAKE) → weight from -100 to 100; merged into the current weights.',
+      examples: [{ URL_SHORTENER: 3 }],
+    }),
+} satisfies Record<keyof PolicySettings, z.ZodType>;
+
+const scopeList = (what: string) =>
+  z
+    .array(z.string())
+    .optional()
+    .meta({ description: `${what} the policy applies to; replaces the current list when given.` });
+
+export const policyUpdateBody = z.strictObject({
+  priority: z.number().optional().meta({
+    description:
+      'Lower applies first; a whole number from 0 to 1000000. New policies default to after the others.',
+    type: 'integer',
+    minimum: 0,
+    maximum: 1_000_000,
+  }),
+  users: scopeList('Addresses of users'),
+  groups: scopeList('Groups'),
+  domains: scopeList('Domains'),
+  ...policySettingsShape,
+});
+
+export const releaseBody = z.strictObject({
+  reason: z.string().meta({
+    description: 'Why the sender may send again (at least 3 characters); kept in the audit log.',
+  }),
+  force: z.boolean().optional().meta({
+    description:
+      'Release even though the account is not secured yet (the password was not changed since the restriction); the audit record names the checks overridden.',
+  }),
+});
+
+export const alertListQuery = z.object({
+  status: z.enum(['new', 'acknowledged', 'resolved']).optional(),
+  mailbox: z.string().optional().meta({ description: 'Primary address of the mailbox.' }),
   limit: pageLimit.optional(),
 });

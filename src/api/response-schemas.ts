@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { type Alert, alertTypes } from '../alerts/index.js';
 import type { AuditRecord, AuditSearchPage, VerifyChainOutcome } from '../audit/index.js';
-import type { Domain, User } from '../directory/index.js';
+import type { Domain, Group, User } from '../directory/index.js';
+import type { PolicySettings, Restriction, SendingPolicy } from '../outbound/index.js';
 import { type ApiErrorBody, type ApiErrorCode, apiErrorStatus } from './errors.js';
 import type { Health } from './routes/health.js';
 
@@ -66,6 +68,79 @@ export const verifyChainSchema = z.discriminatedUnion('ok', [
   }),
 ]) satisfies z.ZodType<VerifyChainOutcome>;
 
+export const groupSchema = z.object({
+  name: z.string(),
+  members: z.array(z.string()).meta({ description: 'Primary addresses of the members, sorted.' }),
+}) satisfies z.ZodType<Group>;
+
+const policySettingsSchema = z.object({
+  externalPerHour: z.number().int(),
+  internalPerHour: z.number().int(),
+  perDay: z.number().int(),
+  perMessage: z.number().int(),
+  perMinute: z.number().int(),
+  action: z.enum(['restrict', 'restrict-today', 'alert']),
+  externalForwarding: z.enum(['off', 'on', 'automatic']),
+  spamScore: z.number().int(),
+  spamAction: z.enum(['hold', 'reject']),
+  spamVerdictsToRestrict: z.number().int(),
+  spamWindowMinutes: z.number().int(),
+  earlyWarningPercent: z.number().int(),
+  spamWeights: z.record(z.string(), z.number()),
+}) satisfies z.ZodType<PolicySettings>;
+
+export const sendingPolicySchema = z.object({
+  name: z.string(),
+  priority: z
+    .number()
+    .int()
+    .meta({ description: 'Lower applies first; the default policy applies last, whatever its number.' }),
+  scope: z.object({ users: z.array(z.string()), groups: z.array(z.string()), domains: z.array(z.string()) }),
+  settings: policySettingsSchema,
+  version: z.number().int().meta({ description: 'Raised by every change; 0 for the built-in default.' }),
+  updatedAt: isoTime.nullable().meta({ description: 'null for the built-in default, never changed.' }),
+}) satisfies z.ZodType<SendingPolicy>;
+
+export const restrictionSchema = z.object({
+  id: z.string(),
+  mailbox: z.string(),
+  userId: z.string(),
+  reason: z.enum(['hourly-external-limit', 'hourly-internal-limit', 'daily-limit', 'spam-verdicts']),
+  policyName: z.string(),
+  action: z.enum(['restrict', 'restrict-today']),
+  since: isoTime,
+  until: isoTime
+    .nullable()
+    .meta({ description: 'restrict-today: lifted automatically at this time (00:00 UTC).' }),
+  evidence: z.object({
+    counts: z.record(z.string(), z.number()),
+    policyVersion: z.number().int(),
+    sampleSubjects: z.array(z.string()),
+    recipientDomains: z.array(z.object({ domain: z.string(), recipients: z.number().int() })),
+    sourceIps: z.array(z.string()),
+    messagesLastHour: z.number().int(),
+  }),
+  released: z.object({ at: isoTime, by: z.string(), reason: z.string(), forced: z.boolean() }).nullable(),
+}) satisfies z.ZodType<Restriction>;
+
+const alertType = z.enum(
+  Object.keys(alertTypes) as [keyof typeof alertTypes, ...(keyof typeof alertTypes)[]],
+);
+
+export const alertSchema = z.object({
+  id: z.string(),
+  type: alertType,
+  title: z.string(),
+  severity: z.enum(['informational', 'low', 'medium', 'high']),
+  mailbox: z.string().nullable(),
+  status: z.enum(['new', 'acknowledged', 'resolved']),
+  count: z.number().int().meta({ description: 'How many occurrences were grouped into this alert.' }),
+  firstAt: isoTime,
+  lastAt: isoTime,
+  evidence: z.record(z.string(), z.unknown()),
+  updatedBy: z.string().nullable(),
+}) satisfies z.ZodType<Alert>;
+
 const check = z.object({ ok: z.boolean(), message: z.string().optional() });
 
 export const healthSchema = z.object({
@@ -79,6 +154,10 @@ export const errorSchema = z.object({
     code: z.enum(Object.keys(apiErrorStatus) as [ApiErrorCode, ...ApiErrorCode[]]),
     message: z.string(),
     issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    unmetChecks: z
+      .array(z.string())
+      .optional()
+      .meta({ description: 'release-refused: what securing the account still lacks.' }),
     requestId: z.string().optional(),
   }),
 }) satisfies z.ZodType<ApiErrorBody>;

@@ -22,6 +22,11 @@ export const auditOperations = {
   RestrictSender: 'A user was restricted from sending (a limit or spam verdicts).',
   ReleaseSender: 'An administrator released a user from the restricted senders list.',
   UpdateAlert: 'An administrator acknowledged or resolved an alert.',
+  AddWebhook: 'An administrator added a webhook that receives alerts (its signing secret is not recorded).',
+  RemoveWebhook: 'An administrator removed a webhook.',
+  SpamVerdict: 'Outgoing mail scored as spam: held or rejected, with its findings and the policy version.',
+  ReleaseQuarantinedMessage: 'An administrator released a held message; it was delivered.',
+  DeleteQuarantinedMessage: 'An administrator deleted a held message.',
 } as const;
 
 export type AuditOperation = keyof typeof auditOperations;

@@ -11,6 +11,9 @@ export const outboundFailureCodes = {
   'not-restricted': 'The user is not restricted.',
   'release-refused': 'The account is not secured yet.',
   'invalid-reason': 'A reason is required.',
+  'message-not-found': 'No quarantined message has this id.',
+  'message-not-held': 'The message was already released or deleted.',
+  'release-failed': 'The held message could not be delivered.',
 } as const;
 
 export type OutboundFailureCode = keyof typeof outboundFailureCodes;

@@ -9,7 +9,7 @@ import {
   findActiveRestriction,
   markReleased,
   type Restriction,
-  reasonsReleasedToday,
+  restrictionState,
   toRestriction,
 } from './restrictions.js';
 import { pruneCounters, readWindows } from './send-counters.js';
@@ -60,15 +60,26 @@ export function createOutbound(deps: OutboundDeps) {
     }
     return cached;
   };
+  const groupCache = new Map<string, { until: number; groups: string[] }>();
   const forget = () => {
     cached = null;
+    groupCache.clear();
+  };
+  const groupsOf = async (userId: string): Promise<string[]> => {
+    const now = deps.clock.nowMs();
+    const hit = groupCache.get(userId);
+    if (hit && hit.until > now) return hit.groups;
+    const groups = await deps.directory.groupsOf(userId);
+    if (groupCache.size >= 10_000) groupCache.clear();
+    groupCache.set(userId, { until: now + cacheMs, groups });
+    return groups;
   };
 
   const policyFor = async (
     user: SubmittingUser,
   ): Promise<{ policy: SendingPolicy; domains: Set<string> }> => {
     const current = await settings();
-    const groups = await deps.directory.groupsOf(user.id);
+    const groups = await groupsOf(user.id);
     const domain = user.address.slice(user.address.lastIndexOf('@') + 1);
     return {
       policy: matchPolicy(current.policies, { address: user.address, domain, groups }),
@@ -83,13 +94,13 @@ export function createOutbound(deps: OutboundDeps) {
      */
     async beginMessage(user: SubmittingUser): Promise<{ ok: true; budget: MessageBudget } | OutboundFailure> {
       const now = deps.clock.nowMs();
-      if (await findActiveRestriction(deps.store.db, user.id, now))
-        return outboundFailure('sender-restricted');
+      const restrictions = await restrictionState(deps.store.db, user.id, now);
+      if (restrictions.active) return outboundFailure('sender-restricted');
       const { policy, domains } = await policyFor(user);
       const windows = await readWindows(deps.store.db, user.id, now, policy.settings.spamWindowMinutes);
       if (windows.messagesThisMinute >= policy.settings.perMinute)
         return outboundFailure('rate-limited', `at most ${policy.settings.perMinute} messages per minute`);
-      const released = await reasonsReleasedToday(deps.store.db, user.id, now);
+      const released = restrictions.releasedToday;
       const budget = new MessageBudget(
         { ...deps, isInternalDomain: (domain) => domains.has(domain) },
         user,
@@ -165,8 +176,7 @@ export function createOutbound(deps: OutboundDeps) {
      */
     async release(reference: string, options: ReleaseOptions, actor: Actor): Promise<ReleaseOutcome> {
       const reason = options.reason.trim();
-      if (reason.length < 3)
-        return outboundFailure('invalid-reason', 'a release needs a reason (--reason "…")');
+      if (reason.length < 3) return outboundFailure('invalid-reason', 'a release needs a written reason');
       const user = await deps.directory.findUser(reference);
       if (!user) return outboundFailure('user-not-found', `no user ${reference}`);
       const now = deps.clock.nowMs();
@@ -180,7 +190,7 @@ export function createOutbound(deps: OutboundDeps) {
           return {
             ...outboundFailure(
               'release-refused',
-              `secure the account first: ${unmet.join('; ')} (or release with --force and a reason)`,
+              `secure the account first: ${unmet.join('; ')} (or force the release with a written reason)`,
             ),
             unmetChecks: unmet,
           };

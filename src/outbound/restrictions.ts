@@ -54,6 +54,28 @@ export async function findActiveRestriction(
   return row ?? null;
 }
 
+/**
+ * One read for MAIL FROM: the active restriction, if any, and the reasons this user was released from
+ * today (UTC), since the same limit does not restrict again on the day of a release.
+ */
+export async function restrictionState(
+  db: Executor,
+  userId: string,
+  nowMs: number,
+): Promise<{ active: RestrictionTable | null; releasedToday: Set<string> }> {
+  const rows = await db
+    .selectFrom('restrictions')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where((eb) => eb.or([eb('released_at', 'is', null), eb('released_at', '>=', startOfUtcDay(nowMs))]))
+    .orderBy('since', 'desc')
+    .execute();
+  const active =
+    rows.find((row) => row.released_at === null && (row.until === null || row.until > nowMs)) ?? null;
+  const releasedToday = new Set(rows.filter((row) => row.released_at !== null).map((row) => row.reason));
+  return { active, releasedToday };
+}
+
 /** Reasons this user was released from today (UTC): the same limit does not restrict again today. */
 export async function reasonsReleasedToday(
   db: Executor,

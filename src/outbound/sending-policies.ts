@@ -69,7 +69,7 @@ export async function setPolicy(
   if (isDefault && change.scope && Object.values(change.scope).some((list) => list && list.length > 0))
     return outboundFailure(
       'invalid-policy',
-      'the default policy applies to everyone and takes no --users, --groups or --domains',
+      'the default policy applies to everyone and takes no users, groups or domains',
     );
   if (
     change.priority !== undefined &&
@@ -97,7 +97,7 @@ export async function setPolicy(
     if (!isDefault && scope.users.length + scope.groups.length + scope.domains.length === 0)
       return outboundFailure(
         'invalid-policy',
-        `policy ${policyName} applies to nobody: give --users, --groups or --domains`,
+        `policy ${policyName} applies to nobody: give it users, groups or domains`,
       );
     let priority = change.priority ?? existing?.priority;
     if (priority === undefined) {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { policyFields } from '../../src/outbound/index.js';
 import { type ApiHarness, createApiHarness, type Json } from './api-harness.js';
 
 describe('GET /api/v1/openapi.json', () => {
@@ -81,6 +82,38 @@ describe('GET /api/v1/openapi.json', () => {
       'since',
       'until',
     ]);
+  });
+
+  test("documents each policy setting's range from the module's table, which does the validating", () => {
+    const { PolicyUpdate } = document.components.schemas;
+    assert.equal(PolicyUpdate.additionalProperties, false);
+    for (const [name, field] of Object.entries(policyFields)) {
+      const property = PolicyUpdate.properties[name];
+      assert.ok(property, name);
+      if (field.kind === 'integer') {
+        assert.deepEqual([property.minimum, property.maximum], [field.min, field.max], name);
+        assert.match(property.description, new RegExp(`from ${field.min} to ${field.max}`), name);
+      } else assert.deepEqual(property.enum, field.values, name);
+    }
+  });
+
+  test('documents the answers of the policy, release and alert routes', () => {
+    const remove = document.paths['/api/v1/policies/{name}'].delete;
+    assert.deepEqual(remove.responses['204'], { description: 'The policy was deleted' });
+    assert.deepEqual(
+      remove.parameters.map((parameter: Json) => [parameter.name, parameter.in]),
+      [['name', 'path']],
+    );
+    const release = document.paths['/api/v1/restricted/{address}/release'].post;
+    assert.ok(release.responses['409']);
+    assert.ok(document.components.schemas.Error.properties.error.properties.unmetChecks);
+    const alerts = document.paths['/api/v1/alerts'].get;
+    assert.deepEqual(alerts.parameters.map((parameter: Json) => parameter.name).sort(), [
+      'limit',
+      'mailbox',
+      'status',
+    ]);
+    assert.equal(document.paths['/api/v1/alerts/{id}/resolve'].post.parameters[0].name, 'id');
   });
 
   test('resolves every schema reference', () => {

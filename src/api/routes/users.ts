@@ -1,5 +1,6 @@
 import { type Context, Hono } from 'hono';
 import type { Directory, DirectoryFailure, User } from '../../directory/index.js';
+import type { Outbound } from '../../outbound/index.js';
 import type { ApiEnv } from '../api-env.js';
 import { errorResponse, failureResponse } from '../errors.js';
 import {
@@ -12,7 +13,7 @@ import {
 import { jsonBody, queryParams } from '../validate.js';
 
 /** /api/v1/users: mailbox users, addressed by primary address, alias or id. */
-export function userRoutes(directory: Directory): Hono<ApiEnv> {
+export function userRoutes(directory: Directory, outbound: Pick<Outbound, 'effectivePolicy'>): Hono<ApiEnv> {
   const routes = new Hono<ApiEnv>();
 
   routes.get('/', queryParams(userListQuery), async (c) => {
@@ -48,6 +49,13 @@ export function userRoutes(directory: Directory): Hono<ApiEnv> {
       c.var.actor,
     );
     return userResponse(c, outcome);
+  });
+
+  // The sending policy that applies to the user now: the first that names them, or the default.
+  routes.get('/:address/policy', async (c) => {
+    const address = c.req.param('address');
+    const policy = await outbound.effectivePolicy(address);
+    return policy ? c.json({ policy }) : errorResponse(c, 'user-not-found', `no user ${address}`);
   });
 
   routes.post('/:address/aliases', jsonBody(newAliasBody), async (c) => {

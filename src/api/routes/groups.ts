@@ -1,0 +1,32 @@
+import { Hono } from 'hono';
+import type { Directory } from '../../directory/index.js';
+import type { ApiEnv } from '../api-env.js';
+import { failureResponse } from '../errors.js';
+import { newGroupBody, newGroupMemberBody } from '../request-schemas.js';
+import { jsonBody } from '../validate.js';
+
+/** /api/v1/groups: groups of users, which sending policies can be scoped to. */
+export function groupRoutes(
+  directory: Pick<Directory, 'listGroups' | 'addGroup' | 'addGroupMember'>,
+): Hono<ApiEnv> {
+  const routes = new Hono<ApiEnv>();
+
+  routes.get('/', async (c) => c.json({ groups: await directory.listGroups() }));
+
+  routes.post('/', jsonBody(newGroupBody), async (c) => {
+    const outcome = await directory.addGroup(c.req.valid('json').name, c.var.actor);
+    return outcome.ok ? c.json({ group: outcome.group }, 201) : failureResponse(c, outcome);
+  });
+
+  // Adding a member who already belongs is not an error: the answer is the group as it is.
+  routes.post('/:name/members', jsonBody(newGroupMemberBody), async (c) => {
+    const outcome = await directory.addGroupMember(
+      c.req.param('name'),
+      c.req.valid('json').user,
+      c.var.actor,
+    );
+    return outcome.ok ? c.json({ group: outcome.group }, 201) : failureResponse(c, outcome);
+  });
+
+  return routes;
+}
