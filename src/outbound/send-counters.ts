@@ -11,6 +11,8 @@ import type { Executor } from '../store/index.js';
  */
 export const MINUTE_MS = 60_000;
 export const DAY_MINUTES = 1440;
+/** Rows are kept a week: the windows read the last day, the spam baseline the whole week. */
+export const RETENTION_MINUTES = 7 * DAY_MINUTES;
 
 export interface SendWindows {
   messagesThisMinute: number;
@@ -94,11 +96,31 @@ export async function recordSend(
     .execute();
 }
 
-/** Rows older than the longest window are never read again. */
+/**
+ * The account's own normal: recipients per hour over its last 7 days, averaged over the hours since
+ * its first counted send (at least one day), so that a new account's first burst stands out too.
+ */
+export async function baselineRecipientsPerHour(db: Executor, userId: string, nowMs: number): Promise<number> {
+  const now = minuteOf(nowMs);
+  const row = await db
+    .selectFrom('send_counters')
+    .select([
+      sql<number>`coalesce(sum(internal_recipients + external_recipients), 0)`.as('recipients'),
+      sql<number | null>`min(minute)`.as('first_minute'),
+    ])
+    .where('user_id', '=', userId)
+    .where('minute', '>', now - RETENTION_MINUTES)
+    .executeTakeFirst();
+  if (!row || row.first_minute === null) return 0;
+  const hours = Math.min(168, Math.max(24, (now - Number(row.first_minute)) / 60));
+  return Number(row.recipients) / hours;
+}
+
+/** Rows older than the retention are never read again. */
 export async function pruneCounters(db: Executor, nowMs: number): Promise<number> {
   const result = await db
     .deleteFrom('send_counters')
-    .where('minute', '<=', minuteOf(nowMs) - DAY_MINUTES)
+    .where('minute', '<=', minuteOf(nowMs) - RETENTION_MINUTES)
     .executeTakeFirst();
   return Number(result.numDeletedRows);
 }
