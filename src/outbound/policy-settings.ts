@@ -29,20 +29,24 @@ export interface PolicySettings {
 type NumberField = { kind: 'integer'; min: number; max: number; description: string };
 type EnumField = { kind: 'enum'; values: readonly string[]; description: string };
 
+/**
+ * Upper bounds are higher than the hosted reference's 10,000 a day on purpose: a self-hosted org may
+ * run a legitimate bulk sender (newsletters, invoicing) through the same gateway under its own policy.
+ */
 export const policyFields: Record<Exclude<keyof PolicySettings, 'spamWeights'>, NumberField | EnumField> = {
   externalPerHour: {
     kind: 'integer',
     min: 1,
-    max: 10_000,
+    max: 1_000_000,
     description: 'recipients outside the org per rolling hour',
   },
   internalPerHour: {
     kind: 'integer',
     min: 1,
-    max: 10_000,
+    max: 1_000_000,
     description: 'recipients inside the org per rolling hour',
   },
-  perDay: { kind: 'integer', min: 1, max: 10_000, description: 'recipients per rolling 24 hours (all)' },
+  perDay: { kind: 'integer', min: 1, max: 1_000_000, description: 'recipients per rolling 24 hours (all)' },
   perMessage: { kind: 'integer', min: 1, max: 1000, description: 'envelope recipients of one message' },
   perMinute: {
     kind: 'integer',

@@ -40,7 +40,7 @@ for (const kind of storeKinds) {
       assert.ok(!outcome.ok);
       assert.match(outcome.message, /perMessage: must be a whole number from 1 to 1000 \(got 5000\)/);
       assert.match(outcome.message, /action: must be one of restrict, restrict-today, alert/);
-      assert.match(outcome.message, /externalPerHour: must be a whole number from 1 to 10000/);
+      assert.match(outcome.message, /externalPerHour: must be a whole number from 1 to 1000000/);
     });
 
     test('first matching policy by priority wins; user, group and domain scopes all match; default last', async () => {
