@@ -12,6 +12,7 @@ import { domainRoutes } from './routes/domains.js';
 import { groupRoutes } from './routes/groups.js';
 import { healthRoutes } from './routes/health.js';
 import { policyRoutes } from './routes/policies.js';
+import { quarantineRoutes } from './routes/quarantine.js';
 import { restrictedRoutes } from './routes/restricted.js';
 import { userRoutes } from './routes/users.js';
 
@@ -68,6 +69,7 @@ function apiRoutes(app: App): Hono<ApiEnv> {
   api.route('/groups', groupRoutes(app.directory));
   api.route('/policies', policyRoutes(app.outbound));
   api.route('/restricted', restrictedRoutes(app.outbound));
+  api.route('/quarantine', quarantineRoutes(app.outbound.quarantine, app.delivery));
   api.route('/alerts', alertRoutes(app.alerts));
   api.route('/audit', auditRoutes(app.audit));
   return api;

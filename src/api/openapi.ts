@@ -9,6 +9,7 @@ import {
   newPasswordBody,
   newUserBody,
   policyUpdateBody,
+  quarantineListQuery,
   releaseBody,
   userListQuery,
   userUpdateBody,
@@ -63,6 +64,15 @@ const schemas = {
       .meta({ description: "The user's restrictions, released ones included, newest first (up to 50)." }),
   }),
   RestrictionResponse: z.object({ restriction: responses.restrictionSchema }),
+  QuarantinedMessage: responses.quarantinedMessageSchema,
+  QuarantineList: z.object({
+    messages: z
+      .array(responses.quarantinedMessageSchema)
+      .meta({ description: 'The messages that match, newest first.' }),
+  }),
+  QuarantinedMessageResponse: z.object({ message: responses.quarantinedMessageSchema }),
+  QuarantinedMessageDetail: responses.quarantinedMessageDetailSchema,
+  QuarantinedMessageDetailResponse: z.object({ message: responses.quarantinedMessageDetailSchema }),
   Alert: responses.alertSchema,
   AlertList: z.object({ alerts: z.array(responses.alertSchema) }),
   AlertResponse: z.object({ alert: responses.alertSchema }),
@@ -79,11 +89,12 @@ const failures = {
   400: ['InvalidRequest', 'The body or the query is malformed; issues name each field.'],
   401: ['Unauthenticated', 'No API token, or an unknown or revoked one.'],
   403: ['Forbidden', 'An auditor token tried to change something.'],
-  404: ['NotFound', 'No such user, group, sending policy or alert.'],
+  404: ['NotFound', 'No such user, group, sending policy, alert or quarantined message.'],
   409: [
     'Conflict',
     'The name or address is taken, or the state forbids it: a sender that is not restricted, or one not ' +
-      'secured yet (release-refused; unmetChecks lists what is missing).',
+      'secured yet (release-refused; unmetChecks lists what is missing), or a quarantined message that ' +
+      'was already released or deleted (message-not-held).',
   ],
   413: ['PayloadTooLarge', 'The body exceeds the size limit.'],
   415: ['UnsupportedMediaType', 'The body is not application/json.'],
@@ -93,6 +104,10 @@ const failures = {
       'range (the message names the field and the range), or a release without a reason.',
   ],
   500: ['InternalError', 'A bug or an infrastructure failure; the requestId finds it in the log.'],
+  502: [
+    'BadGateway',
+    'The mail relay refused the released message or could not be reached (release-failed); it stays held.',
+  ],
 } as const;
 
 type FailureStatus = keyof typeof failures;
@@ -118,6 +133,7 @@ const groupPath = '/api/v1/groups/{name}';
 const policyPath = '/api/v1/policies/{name}';
 const restrictedPath = '/api/v1/restricted/{address}';
 const alertPath = '/api/v1/alerts/{id}';
+const quarantinePath = '/api/v1/quarantine/{id}';
 
 const routes: RouteDoc[] = [
   {
@@ -317,6 +333,45 @@ const routes: RouteDoc[] = [
   },
   {
     method: 'get',
+    path: '/api/v1/quarantine',
+    operationId: 'listQuarantine',
+    summary: 'Outgoing messages held as spam (by default the ones still held), newest first',
+    access: 'read',
+    query: quarantineListQuery,
+    success: { status: 200, schema: 'QuarantineList', description: 'The messages that match' },
+  },
+  {
+    method: 'get',
+    path: quarantinePath,
+    operationId: 'getQuarantinedMessage',
+    summary:
+      'A quarantined message: its findings with their weights, the policy that judged it, and its header section (never its body)',
+    access: 'read',
+    success: { status: 200, schema: 'QuarantinedMessageDetailResponse', description: 'The message' },
+    failures: [404],
+  },
+  {
+    method: 'post',
+    path: `${quarantinePath}/release`,
+    operationId: 'releaseQuarantinedMessage',
+    summary:
+      'Deliver a held message as it was submitted (a false positive), then mark it released; audited as ReleaseQuarantinedMessage',
+    access: 'write',
+    success: { status: 200, schema: 'QuarantinedMessageResponse', description: 'The released message' },
+    failures: [404, 409, 502],
+  },
+  {
+    method: 'post',
+    path: `${quarantinePath}/delete`,
+    operationId: 'deleteQuarantinedMessage',
+    summary:
+      'Discard a held message, which is then never delivered; audited as DeleteQuarantinedMessage. A POST rather than DELETE, so that the answer carries the decided record',
+    access: 'write',
+    success: { status: 200, schema: 'QuarantinedMessageResponse', description: 'The deleted message' },
+    failures: [404, 409],
+  },
+  {
+    method: 'get',
     path: '/api/v1/alerts',
     operationId: 'listAlerts',
     summary: 'Alerts, the most recently raised first',
@@ -437,6 +492,7 @@ const pathParameterDescriptions: Record<string, string> = {
   '/api/v1/groups/{name}': 'The name of the group',
   '/api/v1/policies/{name}': 'The name of the policy ("default" for the default policy)',
   '/api/v1/alerts/{id}': 'The id of the alert',
+  '/api/v1/quarantine/{id}': 'The id of the quarantined message',
 };
 
 /** One parameter per {placeholder}; a placeholder without a description fails at start-up. */

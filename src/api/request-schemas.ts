@@ -204,3 +204,12 @@ export const alertListQuery = z.object({
   mailbox: z.string().optional().meta({ description: 'Primary address of the mailbox.' }),
   limit: pageLimit.optional(),
 });
+
+export const quarantineListQuery = z.object({
+  status: z
+    .enum(['held', 'released', 'deleted'])
+    .default('held')
+    .meta({ description: 'Messages still held (the default), or the ones released or deleted.' }),
+  mailbox: z.string().optional().meta({ description: 'Primary address of the sending mailbox.' }),
+  limit: pageLimit.optional(),
+});

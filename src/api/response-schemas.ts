@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { type Alert, alertTypes } from '../alerts/index.js';
 import type { AuditRecord, AuditSearchPage, VerifyChainOutcome } from '../audit/index.js';
 import type { Domain, Group, User } from '../directory/index.js';
-import type { PolicySettings, Restriction, SendingPolicy } from '../outbound/index.js';
+import type { PolicySettings, QuarantinedMessage, Restriction, SendingPolicy } from '../outbound/index.js';
 import { type ApiErrorBody, type ApiErrorCode, apiErrorStatus } from './errors.js';
 import type { Health } from './routes/health.js';
 
@@ -140,6 +140,41 @@ export const alertSchema = z.object({
   evidence: z.record(z.string(), z.unknown()),
   updatedBy: z.string().nullable(),
 }) satisfies z.ZodType<Alert>;
+
+export const quarantinedMessageSchema = z.object({
+  id: z.string(),
+  mailbox: z.string().meta({ description: 'Primary address of the user who sent the message.' }),
+  sender: z.string().meta({ description: 'The envelope sender (MAIL FROM).' }),
+  recipients: z.array(z.string()).meta({ description: 'The envelope recipients (RCPT TO).' }),
+  size: z.number().int().meta({ description: 'Bytes, as submitted.' }),
+  subject: z.string().nullable(),
+  messageId: z.string().nullable(),
+  score: z.number().meta({ description: 'The sum of the weights of the findings.' }),
+  findings: z.array(
+    z.object({
+      name: z.string().meta({ description: 'SCREAMING_SNAKE name of what was found.' }),
+      weight: z.number().meta({ description: "Its weight under the policy's spamWeights." }),
+      detail: z.string(),
+    }),
+  ),
+  policy: z
+    .object({ name: z.string(), version: z.number().int() })
+    .meta({ description: 'The sending policy, and its version, that judged the message.' }),
+  heldAt: isoTime,
+  status: z.enum(['held', 'released', 'deleted']),
+  decidedBy: z
+    .string()
+    .nullable()
+    .meta({ description: 'Who released or deleted it (an address, token:<name>, cli); null while held.' }),
+  decidedAt: isoTime.nullable(),
+}) satisfies z.ZodType<QuarantinedMessage>;
+
+export const quarantinedMessageDetailSchema = quarantinedMessageSchema.extend({
+  headers: z.string().meta({
+    description:
+      'The header section as submitted, up to the empty line that ends it, line breaks and folding kept; never the body.',
+  }),
+});
 
 const check = z.object({ ok: z.boolean(), message: z.string().optional() });
 

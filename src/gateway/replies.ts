@@ -34,6 +34,11 @@ export const smtpReplies = {
     status: '5.1.90',
     text: "Your message can't be sent because you've reached your hourly limit for message recipients",
   },
+  'spam-rejected': {
+    code: 554,
+    status: '5.7.1',
+    text: 'Message refused: it was classified as spam. Contact your administrator if this is wrong',
+  },
   'rate-limited': {
     code: 451,
     status: '4.7.1',

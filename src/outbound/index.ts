@@ -1,4 +1,4 @@
-export type { MessageBudget, SubmittingUser } from './message-budget.js';
+export type { Judgement, MessageBudget, MessageToJudge, SubmittingUser } from './message-budget.js';
 export {
   createOutbound,
   type Outbound,
@@ -17,6 +17,7 @@ export {
   type PolicySettings,
   policyFields,
 } from './policy-settings.js';
+export type { HeldMessageSender, Quarantine, QuarantinedMessage } from './quarantine.js';
 export type { Restriction, RestrictionEvidence, RestrictionReason } from './restrictions.js';
 export { MINUTE_MS } from './send-counters.js';
 export {
@@ -25,3 +26,4 @@ export {
   type PolicyScope,
   type SendingPolicy,
 } from './sending-policies.js';
+export { DEFAULT_SPAM_WEIGHTS, type Finding, type Verdict } from './spam/index.js';

@@ -5,6 +5,7 @@ import type { Clock } from '../runtime/clock.js';
 import type { Store } from '../store/index.js';
 import { MessageBudget, type SubmittingUser } from './message-budget.js';
 import { type OutboundFailure, outboundFailure } from './outbound.outcomes.js';
+import { createQuarantine } from './quarantine.js';
 import {
   findActiveRestriction,
   markReleased,
@@ -13,6 +14,7 @@ import {
   toRestriction,
 } from './restrictions.js';
 import { pruneCounters, readWindows } from './send-counters.js';
+import { createSenderHistory } from './sender-history.js';
 import {
   deletePolicy,
   listPolicies,
@@ -60,6 +62,8 @@ export function createOutbound(deps: OutboundDeps) {
     }
     return cached;
   };
+  const senderHistory = createSenderHistory(deps);
+  const quarantine = createQuarantine(deps);
   const groupCache = new Map<string, { until: number; groups: string[] }>();
   const forget = () => {
     cached = null;
@@ -102,7 +106,12 @@ export function createOutbound(deps: OutboundDeps) {
         return outboundFailure('rate-limited', `at most ${policy.settings.perMinute} messages per minute`);
       const released = restrictions.releasedToday;
       const budget = new MessageBudget(
-        { ...deps, isInternalDomain: (domain) => domains.has(domain) },
+        {
+          ...deps,
+          senderHistory,
+          orgDomains: [...domains],
+          isInternalDomain: (domain) => domains.has(domain),
+        },
         user,
         policy,
         windows,
@@ -205,6 +214,8 @@ export function createOutbound(deps: OutboundDeps) {
         return { ok: true, restriction: toRestriction(released, user.address) };
       });
     },
+
+    quarantine,
 
     /** Drops counter rows no window reads any more; the server runs this periodically. */
     pruneCounters: () => deps.store.writeTransaction((trx) => pruneCounters(trx, deps.clock.nowMs())),

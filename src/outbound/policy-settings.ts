@@ -22,7 +22,7 @@ export interface PolicySettings {
   spamWindowMinutes: number;
   /** Early warning ("Suspicious email sending patterns detected") at this share of a limit. */
   earlyWarningPercent: number;
-  /** Finding name → weight; findings not listed weigh 0. */
+  /** Finding name → weight; a finding not listed weighs its default (spam/spam-weights.ts); 0 switches it off. */
   spamWeights: Record<string, number>;
 }
 

@@ -124,7 +124,13 @@ export function createQuarantine(deps: QuarantineDeps) {
     await deps.store.writeTransaction(async (trx) => {
       await trx
         .updateTable('quarantine')
-        .set({ status, decided_by: actor.actor, decided_at: now })
+        // A deleted message's content goes; its summary and findings stay for the record.
+        .set({
+          status,
+          decided_by: actor.actor,
+          decided_at: now,
+          ...(status === 'deleted' ? { raw: Buffer.alloc(0) } : {}),
+        })
         .where('id', '=', row.id)
         .execute();
       await deps.audit.appendWithin(trx, [

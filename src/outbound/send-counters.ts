@@ -100,7 +100,11 @@ export async function recordSend(
  * The account's own normal: recipients per hour over its last 7 days, averaged over the hours since
  * its first counted send (at least one day), so that a new account's first burst stands out too.
  */
-export async function baselineRecipientsPerHour(db: Executor, userId: string, nowMs: number): Promise<number> {
+export async function baselineRecipientsPerHour(
+  db: Executor,
+  userId: string,
+  nowMs: number,
+): Promise<number> {
   const now = minuteOf(nowMs);
   const row = await db
     .selectFrom('send_counters')

@@ -116,6 +116,34 @@ describe('GET /api/v1/openapi.json', () => {
     assert.equal(document.paths['/api/v1/alerts/{id}/resolve'].post.parameters[0].name, 'id');
   });
 
+  test('documents the quarantine: the list filter, the header section, release and delete as POSTs', () => {
+    const list = document.paths['/api/v1/quarantine'].get;
+    const status = list.parameters.find((parameter: Json) => parameter.name === 'status');
+    assert.deepEqual(status.schema.enum, ['held', 'released', 'deleted']);
+    assert.equal(status.schema.default, 'held');
+    assert.deepEqual(list.parameters.map((parameter: Json) => parameter.name).sort(), [
+      'limit',
+      'mailbox',
+      'status',
+    ]);
+    const { QuarantinedMessageDetail, QuarantinedMessage } = document.components.schemas;
+    assert.ok(QuarantinedMessageDetail.required.includes('headers'));
+    assert.equal(QuarantinedMessage.properties.headers, undefined);
+    assert.equal(QuarantinedMessage.properties.raw, undefined);
+    const release = document.paths['/api/v1/quarantine/{id}/release'].post;
+    assert.deepEqual(
+      ['200', '403', '404', '409', '502'].filter((code) => release.responses[code]),
+      ['200', '403', '404', '409', '502'],
+    );
+    assert.equal(
+      release.responses['200'].content['application/json'].schema.$ref,
+      '#/components/schemas/QuarantinedMessageResponse',
+    );
+    const remove = document.paths['/api/v1/quarantine/{id}/delete'].post;
+    assert.match(remove.summary, /POST rather than DELETE/);
+    assert.equal(document.paths['/api/v1/quarantine/{id}'].delete, undefined);
+  });
+
   test('resolves every schema reference', () => {
     const references = JSON.stringify(document).match(/"#\/components\/[^"]+"/g) ?? [];
     for (const reference of new Set(references)) {

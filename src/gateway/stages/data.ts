@@ -7,8 +7,9 @@ import { replyError, upstreamRefusalError } from '../replies.js';
 const MAX_AUDITED_RECIPIENTS = 100;
 
 /**
- * DATA: take the whole message, hand it to delivery (upstream relay or spool), and answer 250 only
- * once delivery said it has the message; then the Send / SendAs record is committed before the reply.
+ * DATA: take the whole message, score it (outbound spam verdict: relay, hold or reject), hand it to
+ * delivery (upstream relay or spool), and answer 250 only once delivery said it has the message;
+ * the Send / SendAs record is committed before the reply.
  */
 export async function receiveMessage(
   deps: GatewayDeps,
@@ -28,6 +29,20 @@ export async function receiveMessage(
   const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
   const to = session.envelope.rcptTo.map((recipient) => recipient.address);
   const summary = summarizeMessage(raw);
+  const judgement = await state.budget.judge({
+    raw,
+    envelopeFrom: from,
+    recipients: to,
+    subject: summary.subject,
+    messageId: summary.messageId,
+    clientIp: session.remoteAddress,
+    sessionId: session.id,
+  });
+  // A held message is the organization's responsibility now (quarantine): the client gets 250 and
+  // an attacker learns nothing; a rejected one is refused outright.
+  if (judgement.action === 'hold') return `Ok: queued as ${judgement.quarantineId}`;
+  if (judgement.action === 'reject') throw replyError('spam-rejected');
+
   const outcome = await deps.delivery.deliver({ from, to, raw });
 
   const auditResult = await deps.audit
@@ -54,6 +69,8 @@ export async function receiveMessage(
             : { failure: outcome.kind, upstream: outcome.message }),
           policy: state.budget.policy.name,
           policyVersion: state.budget.policy.version,
+          spamScore: judgement.verdict.score,
+          spamFindings: judgement.verdict.findings.map((finding) => finding.name),
         },
       },
       // A delivered message counts toward the sender's windows in the same transaction as its record.

@@ -18,7 +18,7 @@ export function quarantineNotificationsMigration(dialect: Dialect) {
         .addColumn('size', 'integer', (c) => c.notNull())
         .addColumn('subject', 'text')
         .addColumn('message_id', 'text')
-        .addColumn('score', 'integer', (c) => c.notNull())
+        .addColumn('score', 'double precision', (c) => c.notNull())
         .addColumn('findings', 'text', (c) => c.notNull())
         .addColumn('policy_name', 'text', (c) => c.notNull())
         .addColumn('policy_version', 'integer', (c) => c.notNull())
