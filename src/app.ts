@@ -5,9 +5,11 @@ import type { Config } from './config/index.js';
 import { createDelivery, type Delivery } from './delivery/index.js';
 import { createDirectory, type Directory } from './directory/index.js';
 import { createIdentity, createPasswordHasher, type Identity } from './identity/index.js';
+import { createNotifier, type Notifier } from './notify/index.js';
 import { createOutbound, type Outbound } from './outbound/index.js';
 import { type Clock, systemClock } from './runtime/clock.js';
 import type { Logger } from './runtime/logger.js';
+import { createSecretBox } from './runtime/secret-box.js';
 import { openStore, type Store } from './store/index.js';
 
 /** The domain modules over one store: what the server, the CLI and the tests all build on. */
@@ -20,6 +22,7 @@ export interface App {
   alerts: Alerts;
   outbound: Outbound;
   delivery: Delivery;
+  notifier: Notifier;
   clock: Clock;
   logger: Logger;
   close(): Promise<void>;
@@ -41,7 +44,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   const passwords = createPasswordHasher();
   const directory = createDirectory({ store, audit, clock, passwords });
   const identity = createIdentity({ directory, audit, clock, passwords });
-  const alerts = createAlerts({ store, audit, clock });
+  // Alerts call onRaised only after a commit, never while buildApp runs: the notifier below exists by then.
+  const alerts = createAlerts({
+    store,
+    audit,
+    clock,
+    onRaised: (alert, isNew) => notifier.alertRaised(alert, isNew),
+  });
   const outbound = createOutbound({ store, audit, alerts, directory, clock });
   const delivery = createDelivery(
     {
@@ -58,6 +67,16 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     },
     { clock, logger: deps.logger },
   );
+  const notifier = createNotifier({
+    store,
+    audit,
+    clock,
+    logger: deps.logger,
+    directory,
+    delivery,
+    secrets: createSecretBox({ key: config.secrets.key, dataDir: config.data.dir }),
+    hostname: config.smtp.hostname,
+  });
   return {
     config,
     store,
@@ -67,9 +86,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     alerts,
     outbound,
     delivery,
+    notifier,
     clock,
     logger: deps.logger,
     async close() {
+      await notifier.stop();
       await audit.flush();
       await delivery.close();
       await store.close();

@@ -6,11 +6,13 @@ import {
   loadTlsMaterial,
   type SmtpGateway,
 } from './gateway/index.js';
+import { createPostfixPolicyServer, type PostfixPolicyServer } from './mailstack/index.js';
 
-/** The network roles of one process (`mailwarden serve`): SMTP submission and HTTP. */
+/** The network roles of one process (`mailwarden serve`): SMTP submission, HTTP, Postfix policy. */
 export interface RunningServer {
   smtpPorts(): Array<{ mode: GatewayListener['mode']; port: number }>;
   httpPort(): number | null;
+  policyPort(): number | null;
   stop(): Promise<void>;
 }
 
@@ -18,6 +20,7 @@ export async function startServer(app: App): Promise<RunningServer> {
   const { config, logger } = app;
   let gateway: SmtpGateway | null = null;
   let http: HttpServer | null = null;
+  let policy: PostfixPolicyServer | null = null;
   try {
     const listeners: GatewayListener[] = [];
     if (config.smtp.enabled)
@@ -59,22 +62,36 @@ export async function startServer(app: App): Promise<RunningServer> {
       http = createHttpServer(app);
       await http.start(config.listen, config.http.port);
     }
+    if (config.policy.enabled) {
+      policy = createPostfixPolicyServer(app);
+      await policy.start(config.listen, config.policy.port);
+    }
+    app.notifier.start();
   } catch (error) {
     await gateway?.stop();
     await http?.stop();
+    await policy?.stop();
     throw error;
   }
+  // Send counters older than the longest window are dropped every 15 minutes (any instance may do it).
+  const pruneTimer = setInterval(() => {
+    app.outbound.pruneCounters().catch((error: unknown) => logger.warn('pruning send counters failed', { error }));
+  }, 15 * 60_000);
+  pruneTimer.unref();
   logger.info('mailwarden started', {
     smtp: gateway?.addresses() ?? [],
     http: http?.port() ?? null,
+    policy: policy?.port() ?? null,
     database: app.store.location,
     delivery: app.delivery.describe(),
   });
   return {
     smtpPorts: () => gateway?.addresses() ?? [],
     httpPort: () => http?.port() ?? null,
+    policyPort: () => policy?.port() ?? null,
     async stop() {
-      await Promise.all([gateway?.stop(), http?.stop()]);
+      clearInterval(pruneTimer);
+      await Promise.all([gateway?.stop(), http?.stop(), policy?.stop(), app.notifier.stop()]);
     },
   };
 }

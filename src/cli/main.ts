@@ -6,10 +6,12 @@ import { configCommands } from './commands/config-commands.js';
 import { domainCommands } from './commands/domain-commands.js';
 import { groupCommands } from './commands/group-commands.js';
 import { policyCommands } from './commands/policy-commands.js';
+import { quarantineCommands } from './commands/quarantine-commands.js';
 import { restrictedCommands } from './commands/restricted-commands.js';
 import { serveCommand } from './commands/serve-command.js';
 import { tokenCommands } from './commands/token-commands.js';
 import { userCommands } from './commands/user-commands.js';
+import { webhookCommands } from './commands/webhook-commands.js';
 import { ConfigProblems } from './open-app.js';
 import { writeLine } from './output.js';
 
@@ -22,7 +24,9 @@ const commands: readonly CliCommand[] = [
   ...tokenCommands,
   ...policyCommands,
   ...restrictedCommands,
+  ...quarantineCommands,
   ...alertCommands,
+  ...webhookCommands,
   ...auditCommands,
 ];
 

@@ -170,10 +170,32 @@ export const configKeys: readonly ConfigKey[] = [
     description: 'Verify the upstream TLS certificate.',
   },
   {
+    path: 'secrets.key',
+    kind: 'string',
+    defaultValue: null,
+    secret: true,
+    description:
+      'Key that encrypts secrets stored in the database (webhook signing secrets): 32 bytes, base64 (openssl rand -base64 32). Unset: DATA_DIR/keys/secret.key, created on first use. Instances sharing one database must share this key.',
+  },
+  {
     path: 'policy.port',
     kind: 'port',
     defaultValue: 10040,
     description: 'Postfix policy delegation port (check_policy_service).',
+  },
+  {
+    path: 'policy.enabled',
+    kind: 'boolean',
+    defaultValue: true,
+    description: 'Run the Postfix policy delegation listener on listen:policy.port.',
+  },
+  {
+    path: 'policy.onError',
+    kind: 'enum',
+    defaultValue: 'defer',
+    values: ['defer', 'dunno'],
+    description:
+      'Answer to Postfix when a request cannot be decided (database down, garbled request): defer (DEFER_IF_PERMIT) or dunno (let it pass).',
   },
   {
     path: 'dns.servers',

@@ -18,7 +18,8 @@ export interface Config {
   tls: { certFile: string | null; keyFile: string | null };
   http: { enabled: boolean; port: number };
   relay: { url: string | null; poolSize: number; timeoutMs: number; rejectUnauthorized: boolean };
-  policy: { port: number };
+  secrets: { key: string | null };
+  policy: { port: number; enabled: boolean; onError: 'defer' | 'dunno' };
   dns: { servers: string[] };
   log: { level: 'debug' | 'info' | 'warn' | 'error' };
   shutdown: { graceMs: number };

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { parseSecretKey } from '../runtime/secret-box.js';
 import type { Config } from './config.js';
 import { type ConfigKey, configKeys, toEnvironmentName } from './config-keys.js';
 
@@ -183,6 +184,8 @@ function checkCombinations(config: Config): string[] {
       problems.push('relay.url: not a URL; expected smtp://host:port or smtps://user:pass@host:port');
     }
   }
+  if (config.secrets.key !== null && parseSecretKey(config.secrets.key) === null)
+    problems.push('secrets.key: must be 32 bytes in base64 (make one with: openssl rand -base64 32)');
   if ((config.tls.certFile === null) !== (config.tls.keyFile === null))
     problems.push('tls.certFile and tls.keyFile: set both or neither');
   for (const file of [config.tls.certFile, config.tls.keyFile]) {

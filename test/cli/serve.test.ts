@@ -42,6 +42,7 @@ describe('mailwarden serve on its embedded defaults (SQLite, local spool)', () =
       MAILWARDEN_SMTP_PORT: String(ports.smtp),
       MAILWARDEN_SMTPS_PORT: String(ports.smtps),
       MAILWARDEN_HTTP_PORT: String(ports.http),
+      MAILWARDEN_POLICY_PORT: '0',
       MAILWARDEN_SHUTDOWN_GRACE_MS: '5000',
     };
     assert.equal((await runMailwarden(['domain', 'add', 'example.org'], { env })).code, 0);

@@ -55,6 +55,7 @@ export function testConfig(options: TestConfigOptions): Config {
       'smtp.port': 0,
       'smtps.port': 0,
       'http.port': 0,
+      'policy.port': 0,
       ...options.overrides,
     },
   });

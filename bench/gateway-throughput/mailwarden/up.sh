@@ -2,7 +2,8 @@
 # up.sh WORKDIR [VARIANT] — start Mailwarden from this checkout (dist/ must be built) as a system under
 # test of the shared peer harness: STARTTLS submission on $SUT_PORT, relaying to the harness sink
 # ($SINK_HOST:$SINK_PORT from the harness's lib/common.sh). Every start gets a fresh data dir (empty
-# audit log) with domain bench.test and the bench user, created with the CLI.
+# audit log) with domain bench.test and the bench user, created with the CLI. MW_ROOT (set by ../run.sh
+# to its private build) is the Mailwarden tree to run; default: this checkout.
 # VARIANT: comma-separated options:
 #   greet=MS     smtp.greetingDelayMs (default 0, Mailwarden's default; smtp-server stock is 100)
 #   pool=N       relay.poolSize (default 20, Mailwarden's default and the baseline's pool)
@@ -16,8 +17,9 @@ PEERS=${BENCH_PEERS_DIR:-$REPO/../shared/bench/peers}
 [ -f "$PEERS/lib/common.sh" ] || { echo "peer harness not found at $PEERS (set BENCH_PEERS_DIR)" >&2; exit 1; }
 . "$PEERS/lib/common.sh"; . "$HERE/sut.env"
 W=${1:?usage: up.sh WORKDIR [VARIANT]}; mkdir -p "$W"; W=$(cd "$W" && pwd)/mailwarden; VARIANT=${2:-}
-[ -f "$REPO/dist/src/cli/main.js" ] || die "no $REPO/dist/src/cli/main.js: build first (npx tsc -p .)"
-[ -d "$REPO/node_modules" ] || die "no $REPO/node_modules: run npm ci in $REPO first"
+MW_ROOT=${MW_ROOT:-$REPO}
+[ -f "$MW_ROOT/dist/src/cli/main.js" ] || die "no $MW_ROOT/dist/src/cli/main.js: build first (npx tsc -p .)"
+[ -d "$MW_ROOT/node_modules" ] || die "no $MW_ROOT/node_modules: run npm ci in $REPO first"
 
 GREET=0; POOL=20; REQUIRE_TLS=false; NODE_FLAGS=()
 for opt in ${VARIANT//,/ }; do
@@ -51,10 +53,19 @@ export MAILWARDEN_DATA_DIR="$W/data" \
   MAILWARDEN_TLS_KEY_FILE="$W/tls/key.pem" \
   MAILWARDEN_SHUTDOWN_GRACE_MS=2000 \
   MAILWARDEN_LOG_LEVEL=warn
-MW=("$REPO/bin/mailwarden.js")
+MW=("$MW_ROOT/bin/mailwarden.js")
 
 { node "${MW[@]}" domain add "${SUT_USER#*@}" && printf '%s\n' "$SUT_PASS" | node "${MW[@]}" user add "$SUT_USER" --password-stdin; } \
   >"$W/log/setup.log" 2>&1 || { cat "$W/log/setup.log" >&2; die "could not create the bench user"; }
+# Sending policy (when this build has one): the default allows 30 messages a minute, so a run would
+# mostly measure 451 4.7.1 throttling. The bench user gets the most generous limits the policy
+# allows, and `alert` instead of restricting at the hourly/daily limits; the checks themselves still run.
+help=$(node "${MW[@]}" --help 2>&1 || true)   # not `| grep -q`: with pipefail, grep's early exit fails the pipe
+if [[ $help == *"policy set"* ]]; then
+  node "${MW[@]}" policy set bench --users "$SUT_USER" --per-minute 100000 --external-per-hour 10000 \
+    --internal-per-hour 10000 --per-day 10000 --action alert >>"$W/log/setup.log" 2>&1 \
+    || { cat "$W/log/setup.log" >&2; die "could not set the bench sending policy"; }
+fi
 
 nohup node "${NODE_FLAGS[@]}" "${MW[@]}" serve </dev/null >"$W/log/mailwarden.log" 2>&1 &
 echo $! >"$W/run/mw.pid"

@@ -1,0 +1,6 @@
+export {
+  createPostfixPolicyServer,
+  type PolicyServerApp,
+  type PostfixPolicyServer,
+  type PostfixPolicyServerOptions,
+} from './postfix-policy/policy-server.js';

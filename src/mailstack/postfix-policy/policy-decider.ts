@@ -1,0 +1,186 @@
+import type { AuditLog } from '../../audit/index.js';
+import type { Directory } from '../../directory/index.js';
+import type { MessageBudget, Outbound, OutboundFailureCode, SubmittingUser } from '../../outbound/index.js';
+import type { Clock } from '../../runtime/clock.js';
+import type { Logger } from '../../runtime/logger.js';
+import { PendingMessages } from './pending-messages.js';
+import { type PolicyOnError, type PostfixActionName, undecidedAction } from './postfix-actions.js';
+
+export interface PolicyDeciderDeps {
+  directory: Pick<Directory, 'findLoginRow'>;
+  outbound: Pick<Outbound, 'beginMessage'>;
+  audit: Pick<AuditLog, 'append'>;
+  clock: Clock;
+  logger: Logger;
+}
+
+export interface PolicyDeciderOptions {
+  onError: PolicyOnError;
+  /** The gateway's smtp.maxMessageBytes, so both ways in have one size limit. */
+  maxMessageBytes: number;
+  pendingTtlMs: number;
+  maxPendingMessages: number;
+}
+
+/** Recipient addresses kept in a Send record (as at the gateway); the count is always complete. */
+const MAX_AUDITED_RECIPIENTS = 100;
+
+type PendingMessage =
+  /** The SASL login is no Mailwarden user: not ours to decide. */
+  | { kind: 'not-ours' }
+  /** Refused before the first recipient (restricted, rate): every RCPT gets the same answer. */
+  | { kind: 'refused'; action: PostfixActionName }
+  | { kind: 'counting'; user: SubmittingUser; budget: MessageBudget; recipients: string[] };
+
+/**
+ * The outbound policy for mail submitted through Postfix, one request at a time: the same
+ * MessageBudget the gateway uses, begun at a message's first RCPT (Postfix asks at RCPT, and
+ * `smtpd_delay_reject` puts MAIL FROM checks there too), each recipient checked against it, and
+ * at END-OF-MESSAGE the Send record written with the budget's counters in one transaction.
+ */
+export function createPolicyDecider(deps: PolicyDeciderDeps, options: PolicyDeciderOptions) {
+  const pending = new PendingMessages<PendingMessage>({
+    ttlMs: options.pendingTtlMs,
+    maxEntries: options.maxPendingMessages,
+    nowMs: () => deps.clock.nowMs(),
+  });
+  const undecided = undecidedAction(options.onError);
+
+  const beginMessage = async (login: string): Promise<PendingMessage> => {
+    const row = await deps.directory.findLoginRow(login);
+    if (!row) return { kind: 'not-ours' };
+    if (row.disabled_at !== null) return { kind: 'refused', action: 'account-disabled' };
+    const user = { id: row.id, address: row.address };
+    const begun = await deps.outbound.beginMessage(user);
+    if (!begun.ok) return { kind: 'refused', action: toActionName(begun.code) };
+    return { kind: 'counting', user, budget: begun.budget, recipients: [] };
+  };
+
+  const atRecipient = async (request: PolicyRequestView): Promise<PostfixActionName> => {
+    if ((request.size ?? 0) > options.maxMessageBytes) return 'message-too-big';
+    let message = pending.get(request.key);
+    if (!message) {
+      message = await beginMessage(request.login);
+      pending.set(request.key, message);
+    }
+    if (message.kind === 'not-ours') return 'allowed';
+    if (message.kind === 'refused') return message.action;
+    if (request.recipient === '') return 'allowed';
+    const outcome = await message.budget.checkRecipient(request.recipient);
+    if (!outcome.ok) return toActionName(outcome.code);
+    if (message.recipients.length < MAX_AUDITED_RECIPIENTS) message.recipients.push(request.recipient);
+    return 'allowed';
+  };
+
+  const atEndOfMessage = async (request: PolicyRequestView): Promise<PostfixActionName> => {
+    const message = pending.take(request.key);
+    if ((request.size ?? 0) > options.maxMessageBytes) return 'message-too-big';
+    if (!message) {
+      // Expired, evicted, or Mailwarden restarted between RCPT and here: this message is not counted.
+      deps.logger.warn('postfix end-of-message without a recipient decision; not counted', {
+        login: request.login,
+        instance: request.instance,
+      });
+      return 'allowed';
+    }
+    if (message.kind === 'not-ours') return 'allowed';
+    if (message.kind === 'refused') return message.action;
+    // A limit reached at one RCPT refuses the whole message, not only that recipient (as at the gateway).
+    if (message.budget.blocked) return toActionName(message.budget.blocked.code);
+    const attributes = request.attributes;
+    const recipientCount = Number(attributes.get('recipient_count')) || message.budget.recipientCount;
+    const helo = attributes.get('helo_name');
+    await deps.audit.append(
+      {
+        operation: 'Send',
+        result: 'success',
+        mailbox: message.user.address,
+        actor: message.user.address,
+        logonType: 'owner',
+        clientIp: attributes.get('client_address') || null,
+        protocol: 'postfix',
+        clientInfo: helo ? `ehlo:${helo}` : null,
+        sessionId: request.instance,
+        details: {
+          from: attributes.get('sender') ?? '',
+          recipientCount,
+          recipients: message.recipients,
+          sizeBytes: request.size,
+          via: 'postfix',
+          queueId: attributes.get('queue_id') || null,
+          policy: message.budget.policy.name,
+          policyVersion: message.budget.policy.version,
+        },
+      },
+      // Counted toward the sender's windows in the same transaction as the record.
+      message.budget.recordDeliveredWithin,
+    );
+    return 'allowed';
+  };
+
+  return {
+    /** Never rejects: what cannot be decided gets the policy.onError answer, and is logged. */
+    async decide(attributes: ReadonlyMap<string, string>): Promise<PostfixActionName> {
+      if (attributes.get('request') !== 'smtpd_access_policy') {
+        deps.logger.warn('postfix policy request of an unknown kind', {
+          request: attributes.get('request')?.slice(0, 100) ?? null,
+        });
+        return undecided;
+      }
+      const login = attributes.get('sasl_username') ?? '';
+      // Without SASL the client is not a submitting user of ours (port 25, or mynetworks).
+      if (login === '') return 'allowed';
+      const state = attributes.get('protocol_state');
+      if (state !== 'RCPT' && state !== 'END-OF-MESSAGE') return 'allowed';
+      const instance = attributes.get('instance') ?? '';
+      if (instance === '') {
+        deps.logger.warn('postfix policy request without instance', { login, state });
+        return undecided;
+      }
+      const sizeText = attributes.get('size') ?? '';
+      const request: PolicyRequestView = {
+        attributes,
+        login,
+        instance,
+        // Names and values never contain a newline (SMTPD_POLICY_README): a safe separator.
+        key: `${instance}\n${login}`,
+        recipient: attributes.get('recipient') ?? '',
+        size: /^\d{1,15}$/.test(sizeText) ? Number(sizeText) : null,
+      };
+      try {
+        const action = state === 'RCPT' ? await atRecipient(request) : await atEndOfMessage(request);
+        if (action !== 'allowed')
+          deps.logger.info('postfix policy refusal', { login, instance, state, action });
+        return action;
+      } catch (error) {
+        deps.logger.error('postfix policy request could not be decided', { error, login, instance, state });
+        return undecided;
+      }
+    },
+    pendingMessages: () => pending.size,
+  };
+}
+
+export type PolicyDecider = ReturnType<typeof createPolicyDecider>;
+
+interface PolicyRequestView {
+  attributes: ReadonlyMap<string, string>;
+  login: string;
+  instance: string;
+  key: string;
+  recipient: string;
+  size: number | null;
+}
+
+function toActionName(code: OutboundFailureCode): PostfixActionName {
+  switch (code) {
+    case 'sender-restricted':
+    case 'rate-limited':
+    case 'too-many-recipients':
+    case 'hourly-limit-reached':
+    case 'daily-limit-reached':
+      return code;
+    default:
+      throw new Error(`outbound answered ${code}, which has no Postfix action`);
+  }
+}

@@ -1,0 +1,173 @@
+import net from 'node:net';
+import type { App } from '../../app.js';
+import { createPolicyDecider } from './policy-decider.js';
+import {
+  DEFAULT_POLICY_REQUEST_LIMITS,
+  type PolicyRequestEvent,
+  type PolicyRequestLimits,
+  PolicyRequestReader,
+} from './policy-request-reader.js';
+import { type PolicyOnError, toPolicyReply, undecidedAction } from './postfix-actions.js';
+
+export type PolicyServerApp = Pick<App, 'config' | 'directory' | 'outbound' | 'audit' | 'clock' | 'logger'>;
+
+export interface PostfixPolicyServerOptions {
+  /** Default: config policy.onError. */
+  onError?: PolicyOnError;
+  /** Default: config smtp.maxMessageBytes (the gateway's limit). */
+  maxMessageBytes?: number;
+  limits?: Partial<PolicyRequestLimits>;
+  /** A message whose END-OF-MESSAGE never comes is forgotten after this. */
+  pendingTtlMs?: number;
+  maxPendingMessages?: number;
+  /**
+   * Connections are persistent ("the server must not close the connection"); Postfix closes its
+   * own after smtpd_policy_service_max_idle (300 s), so this only catches peers that vanished.
+   */
+  idleTimeoutMs?: number;
+  /** Postfix opens one connection per smtpd process (default_process_limit 100). */
+  maxConnections?: number;
+  /** On stop, requests being decided may finish within this. Default: config shutdown.graceMs. */
+  closeTimeoutMs?: number;
+}
+
+export interface PostfixPolicyServer {
+  start(host: string, port: number): Promise<void>;
+  /** The bound port (useful after start on port 0); null when not listening. */
+  port(): number | null;
+  stop(): Promise<void>;
+}
+
+/** Reading pauses while this many requests of one connection wait for their answer. */
+const MAX_WAITING_PER_CONNECTION = 16;
+/** More than this in one burst is not Postfix (it sends one request, then reads the reply). */
+const MAX_BURST_PER_CONNECTION = 1000;
+/** How long a connection being closed still reads (and drops) what the peer sends. */
+const LINGER_MS = 2000;
+
+/**
+ * Closes after the last answer without losing it: input the peer already sent is read and dropped
+ * until it hangs up too, because closing with unread input makes the kernel reset the connection,
+ * and a reset can destroy the answer before the peer read it.
+ */
+function hangUp(socket: net.Socket): void {
+  socket.end();
+  socket.resume();
+  const linger = setTimeout(() => socket.destroy(), LINGER_MS);
+  socket.once('close', () => clearTimeout(linger));
+}
+
+interface Connection {
+  socket: net.Socket;
+  waiting: number;
+}
+
+/**
+ * Postfix's policy delegation protocol over TCP (SMTPD_POLICY_README): requests are answered in the
+ * order they came, one connection at a time, many requests per connection.
+ */
+export function createPostfixPolicyServer(
+  app: PolicyServerApp,
+  options: PostfixPolicyServerOptions = {},
+): PostfixPolicyServer {
+  const logger = app.logger.child({ role: 'postfix-policy' });
+  const onError = options.onError ?? app.config.policy.onError;
+  const limits = { ...DEFAULT_POLICY_REQUEST_LIMITS, ...options.limits };
+  const idleTimeoutMs = options.idleTimeoutMs ?? 600_000;
+  const closeTimeoutMs = options.closeTimeoutMs ?? app.config.shutdown.graceMs;
+  const decider = createPolicyDecider(
+    { ...app, logger },
+    {
+      onError,
+      maxMessageBytes: options.maxMessageBytes ?? app.config.smtp.maxMessageBytes,
+      pendingTtlMs: options.pendingTtlMs ?? 600_000,
+      maxPendingMessages: options.maxPendingMessages ?? 10_000,
+    },
+  );
+  const connections = new Set<Connection>();
+  let server: net.Server | null = null;
+  let stopping = false;
+
+  const answer = async (event: PolicyRequestEvent): Promise<string> => {
+    if (event.ok) return toPolicyReply(await decider.decide(event.attributes));
+    logger.warn('garbled postfix policy request', { problem: event.problem });
+    return toPolicyReply(undecidedAction(onError));
+  };
+
+  const serve = (socket: net.Socket) => {
+    const connection: Connection = { socket, waiting: 0 };
+    connections.add(connection);
+    const reader = new PolicyRequestReader(limits);
+    let queue = Promise.resolve();
+    // Backpressure both ways: stop reading while answers are owed or the peer is not reading them.
+    const updateFlow = () => {
+      const hold = connection.waiting >= MAX_WAITING_PER_CONNECTION || socket.writableNeedDrain;
+      if (hold && !socket.isPaused()) socket.pause();
+      else if (!hold && socket.isPaused()) socket.resume();
+    };
+    socket.setTimeout(idleTimeoutMs, () => socket.destroy());
+    socket.on('drain', updateFlow);
+    socket.on('error', (error) => logger.debug('postfix policy connection error', { error }));
+    socket.on('close', () => connections.delete(connection));
+    socket.on('data', (chunk: Buffer) => {
+      if (socket.writableEnded) return;
+      for (const event of reader.push(chunk)) {
+        if (connection.waiting >= MAX_BURST_PER_CONNECTION) {
+          logger.warn('postfix policy peer sends without reading answers; disconnecting', {
+            remote: socket.remoteAddress,
+          });
+          socket.destroy();
+          return;
+        }
+        connection.waiting += 1;
+        queue = queue.then(async () => {
+          const reply = await answer(event).catch(() => toPolicyReply(undecidedAction(onError)));
+          connection.waiting -= 1;
+          if (socket.destroyed || socket.writableEnded) return;
+          socket.write(reply);
+          if (!event.ok && event.endOfStream) hangUp(socket);
+          else if (stopping && connection.waiting === 0) socket.end(() => socket.destroy());
+          else updateFlow();
+        });
+      }
+      updateFlow();
+    });
+  };
+
+  return {
+    async start(host, port) {
+      if (server) throw new Error('the postfix policy server is already started');
+      const created = net.createServer(serve);
+      created.maxConnections = options.maxConnections ?? 1000;
+      await new Promise<void>((resolve, reject) => {
+        created.once('error', reject);
+        created.listen(port, host, () => {
+          created.off('error', reject);
+          resolve();
+        });
+      });
+      created.on('error', (error) => logger.error('postfix policy server error', { error }));
+      server = created;
+      stopping = false;
+    },
+    port() {
+      const address = server?.address();
+      return address && typeof address === 'object' ? address.port : null;
+    },
+    async stop() {
+      const closing = server;
+      if (!closing) return;
+      server = null;
+      stopping = true;
+      const closed = new Promise<void>((resolve) => closing.close(() => resolve()));
+      // Idle connections go now; busy ones after their last answer, or when the grace is over.
+      for (const connection of connections)
+        if (connection.waiting === 0) connection.socket.end(() => connection.socket.destroy());
+      const cut = setTimeout(() => {
+        for (const connection of connections) connection.socket.destroy();
+      }, closeTimeoutMs);
+      await closed;
+      clearTimeout(cut);
+    },
+  };
+}

@@ -1,0 +1,96 @@
+import type { Alert, AlertSeverity } from '../alerts/index.js';
+import type { Directory } from '../directory/index.js';
+import type { Clock } from '../runtime/clock.js';
+import type { Store } from '../store/index.js';
+import { composeAlertEmail } from './alert-email.js';
+import { emailedSince, insertPending, type PendingNotification } from './notification-deliveries.js';
+import { listActiveWebhookIds } from './webhooks.js';
+
+/** Alerts worth an email to every administrator; lower ones reach webhooks and the console only. */
+const EMAILED_SEVERITIES: ReadonlySet<AlertSeverity> = new Set(['medium', 'high']);
+/** A grouped repeat of an alert is emailed at most this often (each new alert always is). */
+export const EMAIL_REPEAT_INTERVAL_MS = 3_600_000;
+
+export interface EnqueueDeps {
+  store: Store;
+  directory: Directory;
+  clock: Clock;
+  /** The From domain when the organization has no domain yet (smtp.hostname). */
+  hostname: string;
+}
+
+export type WebhookEvent = 'alert.raised' | 'alert.repeated';
+
+/** What a webhook row holds; `sentAt` is added at each attempt, when the body is signed. */
+export interface WebhookPayload {
+  event: WebhookEvent;
+  alert: Alert;
+}
+
+/** What an email row holds; the recipient is the row's target. */
+export interface EmailPayload {
+  from: string;
+  subject: string;
+  text: string;
+}
+
+/**
+ * Writes the pending deliveries for one raised alert: one per active webhook, and, for a medium or
+ * high alert that is new (or a repeat not emailed within the hour), one email per enabled admin.
+ * The dispatcher sends them; nothing here talks to the network.
+ */
+export async function enqueueAlertNotifications(
+  deps: EnqueueDeps,
+  alert: Alert,
+  isNew: boolean,
+): Promise<number> {
+  const now = deps.clock.nowMs();
+  const emailSince = now - EMAIL_REPEAT_INTERVAL_MS;
+  const wantsEmail =
+    EMAILED_SEVERITIES.has(alert.severity) &&
+    (isNew || !(await emailedSince(deps.store.db, alert.id, emailSince)));
+  // Read before the write transaction: on SQLite it holds the only connection (store.ts).
+  const admins = wantsEmail ? await listAdminAddresses(deps.directory) : [];
+  const webhookIds = await listActiveWebhookIds(deps.store.db);
+  if (webhookIds.length === 0 && admins.length === 0) return 0;
+
+  const event: WebhookEvent = isNew ? 'alert.raised' : 'alert.repeated';
+  const webhooks = webhookIds.map(
+    (id): PendingNotification => ({
+      channel: 'webhook',
+      target: id,
+      alertId: alert.id,
+      payload: { event, alert } satisfies WebhookPayload,
+    }),
+  );
+  let emails: PendingNotification[] = [];
+  if (admins.length > 0) {
+    const from = `mailwarden@${(await deps.directory.listDomains())[0]?.name ?? deps.hostname}`;
+    const email = composeAlertEmail(alert, isNew);
+    emails = admins.map((address) => ({
+      channel: 'email',
+      target: address,
+      alertId: alert.id,
+      payload: { from, subject: email.subject, text: email.text } satisfies EmailPayload,
+    }));
+  }
+  return deps.store.writeTransaction(async (trx) => {
+    // Checked again under the write lock: two repeats at once must not both email.
+    const emailNow = emails.length > 0 && (isNew || !(await emailedSince(trx, alert.id, emailSince)));
+    const rows = emailNow ? [...webhooks, ...emails] : webhooks;
+    await insertPending(trx, rows, now);
+    return rows.length;
+  });
+}
+
+/** Enabled users with the admin role, through the directory's pages. */
+async function listAdminAddresses(directory: Directory): Promise<string[]> {
+  const addresses: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await directory.listUsers({ limit: 1000, afterAddress: cursor });
+    for (const user of page.users) if (user.role === 'admin' && !user.disabled) addresses.push(user.address);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return addresses;
+}

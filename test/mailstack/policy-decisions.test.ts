@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { smtpReplies } from '../../src/gateway/index.js';
+import { createPostfixPolicyServer, type PostfixPolicyServer } from '../../src/mailstack/index.js';
+import { postfixActions } from '../../src/mailstack/postfix-policy/postfix-actions.js';
+import { PolicyClient, rcptRequest } from '../support/postfix-policy-client.js';
+import { addUser, createTestApp, POSTGRES_ADMIN_URL, type TestApp } from '../support/test-app.js';
+
+const admin = { actor: 'admin@example.org', logonType: 'admin' as const };
+const ALICE = 'alice@example.org';
+const HOURLY =
+  "550 5.1.90 Your message can't be sent because you've reached your hourly limit for message recipients";
+
+/** One message as Postfix asks about it: each RCPT, then END-OF-MESSAGE. */
+async function submit(
+  client: PolicyClient,
+  instance: string,
+  recipients: readonly string[],
+  options: { login?: string; size?: number } = {},
+): Promise<{ rcpt: string[]; endOfMessage: string | null }> {
+  const base = { instance, sasl_username: options.login ?? ALICE, sender: options.login ?? ALICE };
+  const rcpt: string[] = [];
+  for (const recipient of recipients) rcpt.push(await client.ask(rcptRequest({ ...base, recipient })));
+  const accepted = recipients.filter((_, index) => rcpt[index] === 'DUNNO');
+  // Postfix asks at END-OF-MESSAGE only when at least one recipient was accepted.
+  if (accepted.length === 0) return { rcpt, endOfMessage: null };
+  const endOfMessage = await client.ask(
+    rcptRequest({
+      ...base,
+      protocol_state: 'END-OF-MESSAGE',
+      recipient: accepted.length === 1 ? accepted[0] : '',
+      recipient_count: String(accepted.length),
+      size: String(options.size ?? 1234),
+      queue_id: `Q${instance.replaceAll('.', '')}`,
+    }),
+  );
+  return { rcpt, endOfMessage };
+}
+
+describe('outbound policy decided for Postfix', () => {
+  let testApp: TestApp;
+  let server: PostfixPolicyServer;
+  let client: PolicyClient;
+
+  before(async () => {
+    testApp = await createTestApp();
+    await addUser(testApp.app, ALICE);
+    const set = await testApp.app.outbound.setPolicy(
+      'tight',
+      { settings: { externalPerHour: 3, action: 'restrict' }, scope: { users: [ALICE] } },
+      admin,
+    );
+    assert.ok(set.ok);
+    server = createPostfixPolicyServer(testApp.app, { maxMessageBytes: 10_000 });
+    await server.start('127.0.0.1', 0);
+    client = await PolicyClient.connect(server.port()!);
+  });
+  after(async () => {
+    client.close();
+    await server.stop();
+    await testApp.cleanup();
+  });
+
+  test('a message is counted at END-OF-MESSAGE and leaves a Send record marked postfix', async () => {
+    const sent = await submit(client, 'm.1', ['a@victims.test', 'b@victims.test']);
+    assert.deepEqual(sent, { rcpt: ['DUNNO', 'DUNNO'], endOfMessage: 'DUNNO' });
+    const { records } = await testApp.app.audit.search({ mailbox: ALICE, operations: ['Send'] });
+    assert.equal(records.length, 1);
+    const [record] = records;
+    assert.equal(record?.protocol, 'postfix');
+    assert.equal(record?.sessionId, 'm.1');
+    assert.equal(record?.clientIp, '203.0.113.9');
+    assert.equal(record?.logonType, 'owner');
+    assert.equal(record?.actor, ALICE);
+    assert.deepEqual(
+      {
+        from: record?.details?.['from'],
+        recipientCount: record?.details?.['recipientCount'],
+        recipients: record?.details?.['recipients'],
+        sizeBytes: record?.details?.['sizeBytes'],
+        via: record?.details?.['via'],
+        queueId: record?.details?.['queueId'],
+        policy: record?.details?.['policy'],
+      },
+      {
+        from: ALICE,
+        recipientCount: 2,
+        recipients: ['a@victims.test', 'b@victims.test'],
+        sizeBytes: 1234,
+        via: 'postfix',
+        queueId: 'Qm1',
+        policy: 'tight',
+      },
+    );
+  });
+
+  test('a message over the size limit is refused at END-OF-MESSAGE with 552 5.3.4 and not counted', async () => {
+    const sent = await submit(client, 'm.2', ['big@victims.test'], { size: 10_001 });
+    assert.deepEqual(sent, {
+      rcpt: ['DUNNO'],
+      endOfMessage: '552 5.3.4 Message size exceeds fixed maximum message size',
+    });
+  });
+
+  test('the limit refuses the recipient over it and the whole message, then the restricted account', async () => {
+    // 2 of 3 external recipients this hour are used: the third passes, the fourth reaches the limit.
+    const over = await submit(client, 'm.3', ['c@victims.test', 'd@victims.test']);
+    assert.deepEqual(over, { rcpt: ['DUNNO', HOURLY], endOfMessage: HOURLY });
+    const [restriction] = await testApp.app.outbound.listRestricted();
+    assert.equal(restriction?.mailbox, ALICE);
+    const next = await submit(client, 'm.4', ['e@victims.test']);
+    assert.deepEqual(next, { rcpt: ['550 5.1.8 Access denied, bad outbound sender'], endOfMessage: null });
+    const { records } = await testApp.app.audit.search({ mailbox: ALICE, operations: ['Send'] });
+    assert.equal(records.length, 1, 'refused messages leave no Send record');
+  });
+
+  test('an END-OF-MESSAGE without a recipient decision (restart in between) passes', async () => {
+    assert.equal(
+      await client.ask(
+        rcptRequest({ protocol_state: 'END-OF-MESSAGE', instance: 'never.seen', sasl_username: 'x@y.test' }),
+      ),
+      'DUNNO',
+    );
+  });
+
+  test('the Postfix answers say what the submission gateway says', () => {
+    for (const name of [
+      'sender-restricted',
+      'hourly-limit-reached',
+      'daily-limit-reached',
+      'too-many-recipients',
+      'rate-limited',
+      'message-too-big',
+    ] as const) {
+      const reply = smtpReplies[name];
+      assert.equal(postfixActions[name], `${reply.code} ${reply.status} ${reply.text}`, name);
+    }
+  });
+});
+
+describe('a database outage, as Postfix sees it', () => {
+  let testApp: TestApp;
+  let server: PostfixPolicyServer;
+  let databaseName: string;
+  const database = async (statement: string) => {
+    const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+
+  before(async () => {
+    testApp = await createTestApp('postgres');
+    await addUser(testApp.app, ALICE);
+    databaseName = new URL(testApp.app.config.database.url!).pathname.slice(1);
+    server = createPostfixPolicyServer(testApp.app);
+    await server.start('127.0.0.1', 0);
+  });
+  after(async () => {
+    await database(`ALTER DATABASE ${databaseName} ALLOW_CONNECTIONS true`);
+    await server.stop();
+    await testApp.cleanup();
+  });
+
+  test('answers DEFER_IF_PERMIT while the database is down, and decides again once it is back', async () => {
+    const client = await PolicyClient.connect(server.port()!);
+    try {
+      await database(`ALTER DATABASE ${databaseName} ALLOW_CONNECTIONS false`);
+      await database(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${databaseName}'`,
+      );
+      assert.equal(
+        await client.ask(rcptRequest({ instance: 'o.1' })),
+        'DEFER_IF_PERMIT Service temporarily unavailable',
+      );
+      await database(`ALTER DATABASE ${databaseName} ALLOW_CONNECTIONS true`);
+      assert.equal(await client.ask(rcptRequest({ instance: 'o.2' })), 'DUNNO');
+    } finally {
+      client.close();
+    }
+  });
+});

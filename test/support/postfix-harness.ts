@@ -1,0 +1,391 @@
+import { spawn, spawnSync } from 'node:child_process';
+import {
+  accessSync,
+  chmodSync,
+  chownSync,
+  closeSync,
+  constants,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generate } from 'selfsigned';
+import { makeTempDir } from './test-app.js';
+
+/**
+ * A real Postfix 3.7 and Dovecot 2.3 on loopback high ports, in their own temporary folder, for
+ * integration tests (the setup of shared/reference/mailstack, trimmed to what submission needs):
+ * Dovecot only authenticates (SASL over TCP, a passwd-file with the test users), Postfix runs the
+ * submission service of deploy/postfix/master.cf with Mailwarden's policy port, and relays every
+ * accepted message to the test's upstream SMTP server. Needs root (Postfix's master runs as root)
+ * and the Debian packages postfix and dovecot-core.
+ */
+export interface PostfixHarnessOptions {
+  /** Where Mailwarden's policy listener is. */
+  policyPort: number;
+  /** Postfix relays accepted mail to 127.0.0.1 on this port. */
+  relayPort: number;
+  /** Accounts Dovecot accepts for SMTP AUTH (plain passwords: test accounts only). */
+  users: ReadonlyArray<{ login: string; password: string }>;
+}
+
+export interface PostfixHarness {
+  /** Postfix submission (STARTTLS required before AUTH, as in deploy/postfix/master.cf). */
+  submissionPort: number;
+  workDir: string;
+  /** Postfix's log so far (maillog_file). */
+  postfixLog(): string;
+  stop(): Promise<void>;
+}
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const DEPLOY_DIR = path.join(ROOT, 'deploy', 'postfix');
+const BINARY_DIRS = ['/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+
+function findBinary(name: string): string | null {
+  for (const dir of [...(process.env['PATH'] ?? '').split(':').filter(Boolean), ...BINARY_DIRS]) {
+    const candidate = path.join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {}
+  }
+  return null;
+}
+
+/** The programs this harness runs that are not installed (empty when it can run). */
+export function missingMailstackBinaries(): string[] {
+  return ['postfix', 'dovecot'].filter((name) => findBinary(name) === null);
+}
+
+export async function startPostfixHarness(options: PostfixHarnessOptions): Promise<PostfixHarness> {
+  const temp = makeTempDir('mailwarden-postfix-');
+  const work = temp.dir;
+  // Postfix and Dovecot drop privileges (postfix, dovecot, dovenull): they must reach into the folder.
+  chmodSync(work, 0o755);
+  for (const dir of ['log', 'run', 'spool', 'run/postfix-data', 'postfix', 'dovecot', 'tls'])
+    mkdirSync(path.join(work, dir), { recursive: true });
+  chownSync(path.join(work, 'run/postfix-data'), uidOf('postfix'), 0);
+  const log = (name: string) => path.join(work, 'log', name);
+  const [submissionPort, saslPort] = [await freePort(), await freePort()];
+  const dovecotConf = path.join(work, 'dovecot', 'dovecot.conf');
+  const postfixDir = path.join(work, 'postfix');
+  /** The master processes: Postfix's master and Dovecot's; each takes its children down with it. */
+  const pids: number[] = [];
+  let dovecotPid: number | null = null;
+  let stopped = false;
+
+  const stopNow = async () => {
+    if (stopped) return;
+    stopped = true;
+    process.off('exit', stopOnExit);
+    // A Dovecot whose pid file never appeared is still found by its command line.
+    dovecotPid ??= processesMentioning(dovecotConf)[0] ?? null;
+    if (dovecotPid !== null && !pids.includes(dovecotPid)) pids.push(dovecotPid);
+    const processes = [...pids, ...descendantsOf(pids)];
+    await run('postfix', ['-c', postfixDir, 'stop'], log('postfix-start.out')).catch(() => {});
+    if (dovecotPid !== null) signal(dovecotPid, 'SIGTERM');
+    await waitForExit(processes, 15_000);
+    if (!process.env['KEEP_POSTFIX_HARNESS']) temp.remove();
+  };
+  // A test process that dies without its after() hooks must not leave the daemons behind.
+  const stopOnExit = () => {
+    for (const pid of pids) signal(pid, 'SIGTERM');
+  };
+  process.on('exit', stopOnExit);
+
+  try {
+    writeFileSync(
+      path.join(work, 'dovecot', 'users'),
+      options.users.map((user) => `${user.login}:{PLAIN}${user.password}\n`).join(''),
+      { mode: 0o644 },
+    );
+    writeFileSync(dovecotConf, dovecotConfig(work, saslPort));
+    writeFileSync(path.join(postfixDir, 'main.cf'), postfixMainConfig(work, options.relayPort, saslPort));
+    writeFileSync(
+      path.join(postfixDir, 'master.cf'),
+      postfixMasterConfig(submissionPort, options.policyPort),
+    );
+    // smtpd reads its key as root, before it drops privileges.
+    const certificate = await generate([{ name: 'commonName', value: 'mail.example.org' }], {
+      keySize: 2048,
+      algorithm: 'sha256',
+      notAfterDate: new Date(Date.now() + 2 * 24 * 3600 * 1000),
+    });
+    writeFileSync(path.join(work, 'tls', 'key.pem'), certificate.private, { mode: 0o600 });
+    writeFileSync(path.join(work, 'tls', 'cert.pem'), certificate.cert, { mode: 0o644 });
+    await run('dovecot', ['-c', dovecotConf], log('dovecot-start.out'));
+    // The daemon writes its pid file after the starting process returned.
+    dovecotPid = await waitForPid(path.join(work, 'run', 'dovecot', 'master.pid'));
+    pids.push(dovecotPid);
+    // `postfix start` waits for the master (master -w), which has written its pid file by then.
+    await run('postfix', ['-c', postfixDir, 'start'], log('postfix-start.out'));
+    pids.push(await waitForPid(path.join(work, 'spool', 'pid', 'master.pid')));
+    await waitForPort(saslPort);
+    await waitForPort(submissionPort);
+  } catch (error) {
+    const logs = ['postfix-start.out', 'postfix.log', 'dovecot-start.out', 'dovecot.log']
+      .map((name) => `--- ${name}\n${readOrEmpty(log(name)).slice(-4000)}`)
+      .join('\n');
+    await stopNow();
+    throw new Error(`the Postfix/Dovecot harness did not start: ${(error as Error).message}\n${logs}`);
+  }
+
+  return {
+    submissionPort,
+    workDir: work,
+    postfixLog: () => readOrEmpty(log('postfix.log')),
+    stop: stopNow,
+  };
+}
+
+function dovecotConfig(work: string, saslPort: number): string {
+  return `# Dovecot only as Postfix's SASL server (nothing else listens)
+base_dir = ${work}/run/dovecot
+state_dir = ${work}/run/dovecot-state
+instance_name = mailwarden-test-${path.basename(work)}
+protocols = none
+listen = 127.0.0.1
+log_path = ${work}/log/dovecot.log
+ssl = no
+# Postfix talks to the auth service over loopback TCP without TLS (the client's TLS is Postfix's).
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_verbose = yes
+default_internal_user = dovecot
+default_login_user = dovenull
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN ${work}/dovecot/users
+}
+userdb {
+  driver = static
+  args = uid=dovecot gid=dovecot home=/nonexistent allow_all_users=yes
+}
+service auth {
+  inet_listener sasl {
+    address = 127.0.0.1
+    port = ${saslPort}
+  }
+}
+# Failed logins from 127.0.0.1 would otherwise slow later tests by seconds.
+service anvil {
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
+`;
+}
+
+function postfixMainConfig(work: string, relayPort: number, saslPort: number): string {
+  const shipped = readFileSync(path.join(DEPLOY_DIR, 'main.cf'), 'utf8').replace(
+    /^smtpd_sasl_path = .*$/m,
+    `smtpd_sasl_path = inet:127.0.0.1:${saslPort}`,
+  );
+  return `# Test instance: own folders, loopback only, every message relayed to the test upstream
+compatibility_level = 3.6
+config_directory = ${work}/postfix
+queue_directory = ${work}/spool
+data_directory = ${work}/run/postfix-data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = mail.example.org
+mydomain = example.org
+myorigin = $mydomain
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+relayhost = [127.0.0.1]:${relayPort}
+smtp_dns_support_level = disabled
+smtpd_peername_lookup = no
+alias_maps =
+alias_database =
+local_recipient_maps =
+# No syslog here: Postfix logs to a file through postlogd, and must be allowed to.
+maillog_file_prefixes = /var, /dev/stdout, ${work}/log
+maillog_file = ${work}/log/postfix.log
+smtputf8_enable = no
+biff = no
+smtpd_relay_restrictions = permit_sasl_authenticated, reject_unauth_destination
+smtpd_tls_cert_file = ${work}/tls/cert.pem
+smtpd_tls_key_file = ${work}/tls/key.pem
+
+# --- deploy/postfix/main.cf, as shipped (SASL over TCP instead of the chroot socket)
+${shipped}`;
+}
+
+/**
+ * The submission entry of deploy/postfix/master.cf, as shipped, on a free loopback port, without
+ * the chroot (it would need Debian's copied system files), with the test's policy port.
+ */
+function postfixMasterConfig(submissionPort: number, policyPort: number): string {
+  const lines = readFileSync(path.join(DEPLOY_DIR, 'master.cf'), 'utf8').split('\n');
+  const start = lines.findIndex((line) => line.startsWith('submission '));
+  if (start === -1) throw new Error('deploy/postfix/master.cf has no submission entry');
+  const end = lines.findIndex((line, index) => index > start && !line.startsWith(' '));
+  const entry = lines.slice(start + 1, end === -1 ? undefined : end);
+  if (!entry.some((line) => line.includes('inet:127.0.0.1:10040')))
+    throw new Error('deploy/postfix/master.cf no longer points at inet:127.0.0.1:10040');
+  return [
+    `127.0.0.1:${submissionPort} inet n - n - - smtpd`,
+    ...entry.map((line) => line.replaceAll('inet:127.0.0.1:10040', `inet:127.0.0.1:${policyPort}`)),
+    ...INTERNAL_SERVICES,
+  ].join('\n');
+}
+
+/** Postfix's own services (Debian's master.cf), none chrooted. */
+const INTERNAL_SERVICES = [
+  'pickup    unix  n       -       n       60      1       pickup',
+  'cleanup   unix  n       -       n       -       0       cleanup',
+  'qmgr      unix  n       -       n       300     1       qmgr',
+  'tlsmgr    unix  -       -       n       1000?   1       tlsmgr',
+  'rewrite   unix  -       -       n       -       -       trivial-rewrite',
+  'bounce    unix  -       -       n       -       0       bounce',
+  'defer     unix  -       -       n       -       0       bounce',
+  'trace     unix  -       -       n       -       0       bounce',
+  'verify    unix  -       -       n       -       1       verify',
+  'flush     unix  n       -       n       1000?   0       flush',
+  'proxymap  unix  -       -       n       -       -       proxymap',
+  'proxywrite unix -       -       n       -       1       proxymap',
+  'smtp      unix  -       -       n       -       -       smtp',
+  'relay     unix  -       -       n       -       -       smtp',
+  'showq     unix  n       -       n       -       -       showq',
+  'error     unix  -       -       n       -       -       error',
+  'retry     unix  -       -       n       -       -       error',
+  'discard   unix  -       -       n       -       -       discard',
+  'anvil     unix  -       -       n       -       1       anvil',
+  'scache    unix  -       -       n       -       1       scache',
+  'postlog   unix-dgram n  -       n       -       1       postlogd',
+  '',
+];
+
+/**
+ * Runs a command to its end with its output appended to a log file. Daemons it starts inherit only
+ * that file, never a pipe of ours: a pipe held open by a daemon would never reach end-of-file.
+ */
+function run(name: string, args: string[], logFile: string): Promise<void> {
+  const binary = findBinary(name);
+  if (!binary) return Promise.reject(new Error(`${name} is not installed`));
+  return new Promise((resolve, reject) => {
+    const out = openSync(logFile, 'a');
+    // The child gets its own copy of the descriptor; ours closes at once.
+    const child = spawn(binary, args, { stdio: ['ignore', out, out] });
+    closeSync(out);
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      if (code === 0) resolve();
+      else reject(new Error(`${name} ${args.join(' ')} exited with ${code ?? signal}`));
+    });
+  });
+}
+
+function uidOf(user: string): number {
+  const result = spawnSync('id', ['-u', user], { encoding: 'utf8' });
+  const uid = Number(result.stdout.trim());
+  if (result.status !== 0 || !Number.isInteger(uid)) throw new Error(`no system user ${user}`);
+  return uid;
+}
+
+async function waitForPid(file: string, timeoutMs = 10_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const pid = Number(readOrEmpty(file).trim());
+    if (Number.isInteger(pid) && pid > 0) return pid;
+    if (Date.now() > deadline) throw new Error(`no pid in ${file}`);
+    await sleep(50);
+  }
+}
+
+/** Processes whose command line contains this text (from /proc). */
+function processesMentioning(text: string): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name) && readOrEmpty(`/proc/${name}/cmdline`).includes(text))
+    .map(Number);
+}
+
+function readOrEmpty(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** The state letter of /proc/PID/stat; a zombie has exited and only waits to be reaped. */
+function isRunning(pid: number): boolean {
+  const stat = readOrEmpty(`/proc/${pid}/stat`);
+  return stat !== '' && stat.charAt(stat.lastIndexOf(')') + 2) !== 'Z';
+}
+
+/** Every process below these (Postfix's smtpd, qmgr…; Dovecot's auth, anvil…), from /proc. */
+function descendantsOf(roots: readonly number[]): number[] {
+  const parents = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = readOrEmpty(`/proc/${name}/stat`);
+    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (!parents.has(parent)) parents.set(parent, []);
+    parents.get(parent)!.push(Number(name));
+  }
+  const found: number[] = [];
+  const visit = (pid: number) => {
+    for (const child of parents.get(pid) ?? []) {
+      found.push(child);
+      visit(child);
+    }
+  };
+  for (const root of roots) visit(root);
+  return found;
+}
+
+/** Waits for the daemons to exit (children follow their master); then kills what is left. */
+async function waitForExit(pids: readonly number[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (pids.some(isRunning) && Date.now() < deadline) await sleep(100);
+  for (const pid of pids.filter(isRunning)) signal(pid, 'SIGKILL');
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {}
+}
+
+async function waitForPort(port: number, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect({ host: '127.0.0.1', port });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port}`);
+    await sleep(100);
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
