@@ -75,7 +75,9 @@ export async function startServer(app: App): Promise<RunningServer> {
   }
   // Send counters older than the longest window are dropped every 15 minutes (any instance may do it).
   const pruneTimer = setInterval(() => {
-    app.outbound.pruneCounters().catch((error: unknown) => logger.warn('pruning send counters failed', { error }));
+    app.outbound
+      .pruneCounters()
+      .catch((error: unknown) => logger.warn('pruning send counters failed', { error }));
   }, 15 * 60_000);
   pruneTimer.unref();
   logger.info('mailwarden started', {
