@@ -200,7 +200,7 @@ function checkCombinations(config: Config): string[] {
     ['smtp.port', config.smtp.enabled ? config.smtp.port : null],
     ['smtps.port', config.smtps.enabled ? config.smtps.port : null],
     ['http.port', config.http.enabled ? config.http.port : null],
-    ['policy.port', config.policy.port],
+    ['policy.port', config.policy.enabled ? config.policy.port : null],
   ] as const;
   const seen = new Map<number, string>();
   for (const [name, port] of ports) {

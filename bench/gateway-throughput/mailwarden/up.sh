@@ -45,6 +45,7 @@ export MAILWARDEN_DATA_DIR="$W/data" \
   MAILWARDEN_SMTP_PORT="$SUT_PORT" \
   MAILWARDEN_SMTPS_PORT="$SUTS_PORT" \
   MAILWARDEN_HTTP_ENABLED=false \
+  MAILWARDEN_POLICY_ENABLED=false \
   MAILWARDEN_RELAY_URL="smtp://$SINK_HOST:$SINK_PORT" \
   MAILWARDEN_RELAY_POOL_SIZE="$POOL" \
   MAILWARDEN_SMTP_REQUIRE_TLS="$REQUIRE_TLS" \
@@ -62,8 +63,8 @@ MW=("$MW_ROOT/bin/mailwarden.js")
 # allows, and `alert` instead of restricting at the hourly/daily limits; the checks themselves still run.
 help=$(node "${MW[@]}" --help 2>&1 || true)   # not `| grep -q`: with pipefail, grep's early exit fails the pipe
 if [[ $help == *"policy set"* ]]; then
-  node "${MW[@]}" policy set bench --users "$SUT_USER" --per-minute 100000 --external-per-hour 10000 \
-    --internal-per-hour 10000 --per-day 10000 --action alert >>"$W/log/setup.log" 2>&1 \
+  node "${MW[@]}" policy set bench --users "$SUT_USER" --per-minute 100000 --external-per-hour 1000000 \
+    --internal-per-hour 1000000 --per-day 1000000 --action alert >>"$W/log/setup.log" 2>&1 \
     || { cat "$W/log/setup.log" >&2; die "could not set the bench sending policy"; }
 fi
 
