@@ -37,6 +37,7 @@ export function createDirectory(deps: DirectoryDeps) {
     listUsers: (options?: { limit?: number; afterAddress?: string }) => users.listUsers(db, options),
     findLoginRow: (login: string): Promise<UserTable | null> => users.findLoginRow(db, login),
     senderKind: (userId: string, sender: string) => users.senderKind(db, userId, sender),
+    addressesOf: (userId: string) => users.addressesOf(db, userId),
     createApiToken: (input: { name: string; role: tokens.ApiTokenRole }, actor: Actor) =>
       tokens.createApiToken(deps, input, actor),
     revokeApiToken: (name: string, actor: Actor) => tokens.revokeApiToken(deps, name, actor),

@@ -257,6 +257,16 @@ export async function findLoginRow(db: Executor, login: string): Promise<UserTab
   return (await db.selectFrom('users').selectAll().where('address', '=', address).executeTakeFirst()) ?? null;
 }
 
+/** Every address of a user (primary and aliases) with its kind. */
+export async function addressesOf(db: Executor, userId: string): Promise<Map<string, 'primary' | 'alias'>> {
+  const rows = await db
+    .selectFrom('addresses')
+    .select(['address', 'kind'])
+    .where('user_id', '=', userId)
+    .execute();
+  return new Map(rows.map((row) => [row.address, row.kind]));
+}
+
 /** Whether the user may use this envelope sender: 'primary', 'alias', or null (not theirs). */
 export async function senderKind(
   db: Executor,

@@ -20,6 +20,11 @@ export interface GatewayDeps {
 export interface SessionUser {
   id: string;
   address: string;
+  /**
+   * The user's addresses (primary and aliases), read once at sign-in: MAIL FROM is checked against
+   * them without a query per message. An alias removed meanwhile stays usable until the session ends.
+   */
+  addresses: ReadonlyMap<string, 'primary' | 'alias'>;
 }
 
 /** Per-transaction facts the stages hand to each other (kept on the session object). */

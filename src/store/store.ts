@@ -67,7 +67,8 @@ function openSqlite(options: StoreOptions): Store {
   database.pragma('synchronous = NORMAL');
   database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   database.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+  let writerMode = false;
   return {
     db,
     dialect: 'sqlite',
@@ -75,7 +76,14 @@ function openSqlite(options: StoreOptions): Store {
     async writeTransaction(work) {
       // Kysely's SQLite driver holds one connection behind a mutex for the whole callback.
       return db.connection().execute(async (connection) => {
-        await beginImmediate(database, connection);
+        if (!writerMode) {
+          // From the first write on, waiting for another writer happens in beginImmediate's loop, not in
+          // SQLite's busy handler (migrations, before this, keep the handler for concurrent starts).
+          // WAL readers never wait for writers, so reads need no busy handler either.
+          database.pragma('busy_timeout = 0');
+          writerMode = true;
+        }
+        await beginImmediate(connection);
         try {
           const result = await work(connection);
           await sql`commit`.execute(connection);
@@ -145,23 +153,39 @@ function openPostgres(url: string, poolSize: number): Store {
  * better-sqlite3 is synchronous, so the busy handler would stall this process's event loop, and
  * deadlock outright when the lock is held by another handle in this same process.
  */
-async function beginImmediate(database: SqliteDatabase.Database, connection: Executor): Promise<void> {
+async function beginImmediate(connection: Executor): Promise<void> {
   const deadline = Date.now() + BUSY_TIMEOUT_MS;
-  // The connection is ours alone until the transaction ends (Kysely's SQLite driver holds a mutex).
-  database.pragma('busy_timeout = 0');
-  try {
-    for (let delayMs = 1; ; delayMs = Math.min(delayMs * 2, 20)) {
-      try {
-        await sql`begin immediate`.execute(connection);
-        return;
-      } catch (error) {
-        if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw error;
-      }
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
+  for (let delayMs = 1; ; delayMs = Math.min(delayMs * 2, 20)) {
+    try {
+      await sql`begin immediate`.execute(connection);
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw error;
     }
-  } finally {
-    database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
   }
+}
+
+/**
+ * Kysely's SQLite driver prepares every query anew; preparing costs more than running the small
+ * indexed queries of the hot path. Statements are reused by SQL text (Kysely runs one query at a
+ * time per connection, and never iterates a cached statement, so reuse is safe). Bounded: queries
+ * with variable IN lists make new texts.
+ */
+function withStatementCache(database: SqliteDatabase.Database): SqliteDatabase.Database {
+  const statements = new Map<string, SqliteDatabase.Statement>();
+  const cached = Object.create(database) as SqliteDatabase.Database;
+  cached.prepare = ((source: string) => {
+    let statement = statements.get(source);
+    if (!statement) {
+      if (statements.size >= 500) statements.clear();
+      statement = database.prepare(source);
+      statements.set(source, statement);
+    }
+    return statement;
+  }) as SqliteDatabase.Database['prepare'];
+  cached.close = () => database.close();
+  return cached;
 }
 
 async function migrate(store: Store): Promise<void> {

@@ -45,7 +45,6 @@ export MAILWARDEN_DATA_DIR="$W/data" \
   MAILWARDEN_SMTP_PORT="$SUT_PORT" \
   MAILWARDEN_SMTPS_PORT="$SUTS_PORT" \
   MAILWARDEN_HTTP_ENABLED=false \
-  MAILWARDEN_POLICY_ENABLED=false \
   MAILWARDEN_RELAY_URL="smtp://$SINK_HOST:$SINK_PORT" \
   MAILWARDEN_RELAY_POOL_SIZE="$POOL" \
   MAILWARDEN_SMTP_REQUIRE_TLS="$REQUIRE_TLS" \
@@ -54,6 +53,8 @@ export MAILWARDEN_DATA_DIR="$W/data" \
   MAILWARDEN_TLS_KEY_FILE="$W/tls/key.pem" \
   MAILWARDEN_SHUTDOWN_GRACE_MS=2000 \
   MAILWARDEN_LOG_LEVEL=warn
+# The Postfix policy listener (policy.enabled, newer builds only) is not part of the submission path.
+if grep -q "'policy.enabled'" "$MW_ROOT/dist/src/config/config-keys.js" 2>/dev/null; then export MAILWARDEN_POLICY_ENABLED=false; fi
 MW=("$MW_ROOT/bin/mailwarden.js")
 
 { node "${MW[@]}" domain add "${SUT_USER#*@}" && printf '%s\n' "$SUT_PASS" | node "${MW[@]}" user add "$SUT_USER" --password-stdin; } \

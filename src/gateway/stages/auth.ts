@@ -22,6 +22,6 @@ export async function authenticate(
     deps.logger.error('sign-in could not be decided', { error, session: session.id });
     throw replyError('sign-in-unavailable');
   }
-  if (outcome.ok) return outcome.user;
+  if (outcome.ok) return { ...outcome.user, addresses: await deps.directory.addressesOf(outcome.user.id) };
   throw replyError(outcome.code);
 }

@@ -16,9 +16,10 @@ export async function checkSender(
   const declaredSize = Number(address.args && (address.args as Record<string, string>)['SIZE']);
   if (Number.isFinite(declaredSize) && declaredSize > deps.limits.maxMessageBytes)
     throw replyError('message-too-big');
-  const kind = address.address === '' ? null : await deps.directory.senderKind(user.id, address.address);
+  const kind =
+    address.address === '' ? null : (user.addresses.get(address.address.trim().toLowerCase()) ?? null);
   if (!kind) throw replyError('sender-not-allowed');
-  const begun = await deps.outbound.beginMessage(user);
+  const begun = await deps.outbound.beginMessage({ id: user.id, address: user.address });
   if (!begun.ok) {
     if (begun.code === 'sender-restricted') throw replyError('sender-restricted');
     if (begun.code === 'rate-limited') throw replyError('rate-limited');
