@@ -95,6 +95,36 @@ describe('outbound policy decided for Postfix', () => {
     );
   });
 
+  test('an envelope sender that is not the user’s gets 550 5.7.60; an alias is recorded as SendAs', async () => {
+    const foreign = await client.ask(
+      rcptRequest({
+        instance: 'm.s1',
+        sasl_username: ALICE,
+        sender: 'ceo@example.org',
+        recipient: 'x@victims.test',
+      }),
+    );
+    assert.equal(foreign, '550 5.7.60 Client does not have permissions to send as this sender');
+    assert.ok((await testApp.app.directory.addAlias(ALICE, 'sales@example.org', admin)).ok);
+    const base = { instance: 'm.s2', sasl_username: ALICE, sender: 'sales@example.org' };
+    assert.equal(await client.ask(rcptRequest({ ...base, recipient: 'colleague@example.org' })), 'DUNNO');
+    assert.equal(
+      await client.ask(
+        rcptRequest({
+          ...base,
+          protocol_state: 'END-OF-MESSAGE',
+          recipient: 'colleague@example.org',
+          recipient_count: '1',
+          size: '500',
+        }),
+      ),
+      'DUNNO',
+    );
+    const { records } = await testApp.app.audit.search({ mailbox: ALICE, operations: ['SendAs'] });
+    assert.equal(records[0]?.protocol, 'postfix');
+    assert.equal(records[0]?.details?.['from'], 'sales@example.org');
+  });
+
   test('a message over the size limit is refused at END-OF-MESSAGE with 552 5.3.4 and not counted', async () => {
     const sent = await submit(client, 'm.2', ['big@victims.test'], { size: 10_001 });
     assert.deepEqual(sent, {

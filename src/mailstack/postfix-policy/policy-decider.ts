@@ -7,7 +7,7 @@ import { PendingMessages } from './pending-messages.js';
 import { type PolicyOnError, type PostfixActionName, undecidedAction } from './postfix-actions.js';
 
 export interface PolicyDeciderDeps {
-  directory: Pick<Directory, 'findLoginRow'>;
+  directory: Pick<Directory, 'findLoginRow' | 'addressesOf'>;
   outbound: Pick<Outbound, 'beginMessage'>;
   audit: Pick<AuditLog, 'append'>;
   clock: Clock;
@@ -30,7 +30,13 @@ type PendingMessage =
   | { kind: 'not-ours' }
   /** Refused before the first recipient (restricted, rate): every RCPT gets the same answer. */
   | { kind: 'refused'; action: PostfixActionName }
-  | { kind: 'counting'; user: SubmittingUser; budget: MessageBudget; recipients: string[] };
+  | {
+      kind: 'counting';
+      user: SubmittingUser;
+      senderKind: 'primary' | 'alias';
+      budget: MessageBudget;
+      recipients: string[];
+    };
 
 /**
  * The outbound policy for mail submitted through Postfix, one request at a time: the same
@@ -46,21 +52,24 @@ export function createPolicyDecider(deps: PolicyDeciderDeps, options: PolicyDeci
   });
   const undecided = undecidedAction(options.onError);
 
-  const beginMessage = async (login: string): Promise<PendingMessage> => {
+  const beginMessage = async (login: string, sender: string): Promise<PendingMessage> => {
     const row = await deps.directory.findLoginRow(login);
     if (!row) return { kind: 'not-ours' };
     if (row.disabled_at !== null) return { kind: 'refused', action: 'account-disabled' };
+    // The same rule as the gateway's MAIL FROM: the envelope sender is one of the user's addresses.
+    const senderKind = (await deps.directory.addressesOf(row.id)).get(sender.trim().toLowerCase());
+    if (!senderKind) return { kind: 'refused', action: 'sender-not-allowed' };
     const user = { id: row.id, address: row.address };
     const begun = await deps.outbound.beginMessage(user);
     if (!begun.ok) return { kind: 'refused', action: toActionName(begun.code) };
-    return { kind: 'counting', user, budget: begun.budget, recipients: [] };
+    return { kind: 'counting', user, senderKind, budget: begun.budget, recipients: [] };
   };
 
   const atRecipient = async (request: PolicyRequestView): Promise<PostfixActionName> => {
     if ((request.size ?? 0) > options.maxMessageBytes) return 'message-too-big';
     let message = pending.get(request.key);
     if (!message) {
-      message = await beginMessage(request.login);
+      message = await beginMessage(request.login, request.attributes.get('sender') ?? '');
       pending.set(request.key, message);
     }
     if (message.kind === 'not-ours') return 'allowed';
@@ -92,7 +101,7 @@ export function createPolicyDecider(deps: PolicyDeciderDeps, options: PolicyDeci
     const helo = attributes.get('helo_name');
     await deps.audit.append(
       {
-        operation: 'Send',
+        operation: message.senderKind === 'alias' ? 'SendAs' : 'Send',
         result: 'success',
         mailbox: message.user.address,
         actor: message.user.address,

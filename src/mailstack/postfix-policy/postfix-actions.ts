@@ -11,6 +11,7 @@ export const postfixActions = {
   /** No opinion: Postfix goes on with the next restriction (permit_sasl_authenticated). */
   allowed: 'DUNNO',
   'sender-restricted': '550 5.1.8 Access denied, bad outbound sender',
+  'sender-not-allowed': '550 5.7.60 Client does not have permissions to send as this sender',
   'hourly-limit-reached':
     "550 5.1.90 Your message can't be sent because you've reached your hourly limit for message recipients",
   'daily-limit-reached':
