@@ -82,37 +82,36 @@ export function createQuarantine(deps: QuarantineDeps) {
       sender: HeldMessageSender,
       actor: Actor,
     ): Promise<{ ok: true; message: QuarantinedMessage } | OutboundFailure> {
-      const row = await deps.store.db
-        .selectFrom('quarantine')
-        .selectAll()
-        .where('id', '=', id)
-        .executeTakeFirst();
-      if (!row) return outboundFailure('message-not-found', `no quarantined message ${id}`);
-      if (row.status !== 'held')
-        return outboundFailure('message-not-held', `message ${id} is already ${row.status}`);
+      const held = await findHeld(id);
+      if (!held.ok) return held;
       const delivered = await sender.deliver({
-        from: row.sender,
-        to: JSON.parse(row.recipients) as string[],
-        raw: Buffer.from(row.raw),
+        from: held.row.sender,
+        to: JSON.parse(held.row.recipients) as string[],
+        raw: Buffer.from(held.row.raw),
       });
       if (!delivered.ok) return outboundFailure('release-failed', `not delivered: ${delivered.message}`);
-      return decide(row, 'released', actor, { delivery: delivered.detail });
+      return decide(held.row, 'released', actor, { delivery: delivered.detail });
     },
     async remove(
       id: string,
       actor: Actor,
     ): Promise<{ ok: true; message: QuarantinedMessage } | OutboundFailure> {
-      const row = await deps.store.db
-        .selectFrom('quarantine')
-        .selectAll()
-        .where('id', '=', id)
-        .executeTakeFirst();
-      if (!row) return outboundFailure('message-not-found', `no quarantined message ${id}`);
-      if (row.status !== 'held')
-        return outboundFailure('message-not-held', `message ${id} is already ${row.status}`);
-      return decide(row, 'deleted', actor, {});
+      const held = await findHeld(id);
+      return held.ok ? decide(held.row, 'deleted', actor, {}) : held;
     },
   };
+
+  async function findHeld(id: string): Promise<{ ok: true; row: QuarantineTable } | OutboundFailure> {
+    const row = await deps.store.db
+      .selectFrom('quarantine')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!row) return outboundFailure('message-not-found', `no quarantined message ${id}`);
+    if (row.status !== 'held')
+      return outboundFailure('message-not-held', `message ${id} is already ${row.status}`);
+    return { ok: true, row };
+  }
 
   async function decide(
     row: QuarantineTable,
