@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AlertUpdateOutcome } from '../alerts/index.js';
 import type { DirectoryFailure, DirectoryFailureCode } from '../directory/index.js';
+import type { NotifyFailure, NotifyFailureCode } from '../notify/index.js';
 import type { OutboundFailure, OutboundFailureCode } from '../outbound/index.js';
 
 /**
@@ -45,6 +46,13 @@ const alertFailureStatus = {
   'invalid-status': 422,
 } as const satisfies Record<Exclude<AlertUpdateOutcome, { ok: true }>['code'], ContentfulStatusCode>;
 
+const notifyFailureStatus = {
+  'invalid-name': 422,
+  'invalid-url': 422,
+  'webhook-name-taken': 409,
+  'webhook-not-found': 404,
+} as const satisfies Record<NotifyFailureCode, ContentfulStatusCode>;
+
 /** The adapter's own refusals, before a request reaches a module. */
 const requestErrorStatus = {
   'invalid-body': 400,
@@ -61,6 +69,7 @@ export const apiErrorStatus = {
   ...directoryFailureStatus,
   ...outboundFailureStatus,
   ...alertFailureStatus,
+  ...notifyFailureStatus,
   ...requestErrorStatus,
 };
 
@@ -96,6 +105,7 @@ export function errorResponse(
 export type ModuleFailure = (
   | DirectoryFailure
   | OutboundFailure
+  | NotifyFailure
   | Exclude<AlertUpdateOutcome, { ok: true }>
 ) & { unmetChecks?: string[] };
 

@@ -15,6 +15,7 @@ import { policyRoutes } from './routes/policies.js';
 import { quarantineRoutes } from './routes/quarantine.js';
 import { restrictedRoutes } from './routes/restricted.js';
 import { userRoutes } from './routes/users.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 export interface HttpAppOptions {
   /** Larger request bodies are refused with 413 before any handler reads them. */
@@ -71,6 +72,7 @@ function apiRoutes(app: App): Hono<ApiEnv> {
   api.route('/restricted', restrictedRoutes(app.outbound));
   api.route('/quarantine', quarantineRoutes(app.outbound.quarantine, app.delivery));
   api.route('/alerts', alertRoutes(app.alerts));
+  api.route('/webhooks', webhookRoutes(app.notifier));
   api.route('/audit', auditRoutes(app.audit));
   return api;
 }

@@ -2,12 +2,14 @@ import { z } from 'zod';
 import {
   alertListQuery,
   auditSearchQuery,
+  deliveryListQuery,
   newAliasBody,
   newDomainBody,
   newGroupBody,
   newGroupMemberBody,
   newPasswordBody,
   newUserBody,
+  newWebhookBody,
   policyUpdateBody,
   quarantineListQuery,
   releaseBody,
@@ -30,6 +32,7 @@ const schemas = {
   NewGroupMember: newGroupMemberBody,
   PolicyUpdate: policyUpdateBody,
   Release: releaseBody,
+  NewWebhook: newWebhookBody,
   Domain: responses.domainSchema,
   DomainList: z.object({ domains: z.array(responses.domainSchema) }),
   DomainResponse: z.object({ domain: responses.domainSchema }),
@@ -76,6 +79,20 @@ const schemas = {
   Alert: responses.alertSchema,
   AlertList: z.object({ alerts: z.array(responses.alertSchema) }),
   AlertResponse: z.object({ alert: responses.alertSchema }),
+  Webhook: responses.webhookSchema,
+  WebhookList: z.object({ webhooks: z.array(responses.webhookSchema) }),
+  NewWebhookResponse: z.object({
+    webhook: responses.webhookSchema,
+    secret: z.string().meta({
+      description: 'The signing secret (whsec_…): shown only in this answer, stored encrypted.',
+    }),
+  }),
+  NotificationDelivery: responses.notificationDeliverySchema,
+  DeliveryList: z.object({
+    deliveries: z
+      .array(responses.notificationDeliverySchema)
+      .meta({ description: 'Alert emails and webhook calls, newest first.' }),
+  }),
   AuditRecord: responses.auditRecordSchema,
   AuditPage: responses.auditPageSchema,
   VerifyChainOutcome: responses.verifyChainSchema,
@@ -89,7 +106,7 @@ const failures = {
   400: ['InvalidRequest', 'The body or the query is malformed; issues name each field.'],
   401: ['Unauthenticated', 'No API token, or an unknown or revoked one.'],
   403: ['Forbidden', 'An auditor token tried to change something.'],
-  404: ['NotFound', 'No such user, group, sending policy, alert or quarantined message.'],
+  404: ['NotFound', 'No such user, group, sending policy, alert, quarantined message or webhook.'],
   409: [
     'Conflict',
     'The name or address is taken, or the state forbids it: a sender that is not restricted, or one not ' +
@@ -100,7 +117,7 @@ const failures = {
   415: ['UnsupportedMediaType', 'The body is not application/json.'],
   422: [
     'Unprocessable',
-    'A module refused the value: an address, domain, password or name, a policy setting out of its ' +
+    'A module refused the value: an address, domain, password, name or webhook URL, a policy setting out of its ' +
       'range (the message names the field and the range), or a release without a reason.',
   ],
   500: ['InternalError', 'A bug or an infrastructure failure; the requestId finds it in the log.'],
@@ -134,6 +151,7 @@ const policyPath = '/api/v1/policies/{name}';
 const restrictedPath = '/api/v1/restricted/{address}';
 const alertPath = '/api/v1/alerts/{id}';
 const quarantinePath = '/api/v1/quarantine/{id}';
+const webhookPath = '/api/v1/webhooks/{name}';
 
 const routes: RouteDoc[] = [
   {
@@ -408,6 +426,43 @@ const routes: RouteDoc[] = [
   },
   {
     method: 'get',
+    path: '/api/v1/webhooks',
+    operationId: 'listWebhooks',
+    summary: 'Alert webhooks, by name (never their signing secrets)',
+    access: 'read',
+    success: { status: 200, schema: 'WebhookList', description: 'Every webhook' },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/webhooks',
+    operationId: 'addWebhook',
+    summary:
+      'Add an alert webhook; the answer carries its signing secret, shown this once. Audited as AddWebhook',
+    access: 'write',
+    body: 'NewWebhook',
+    success: { status: 201, schema: 'NewWebhookResponse', description: 'The webhook and its secret' },
+    failures: [409, 422],
+  },
+  {
+    method: 'delete',
+    path: webhookPath,
+    operationId: 'removeWebhook',
+    summary: 'Remove a webhook; its pending deliveries are given up. Audited as RemoveWebhook',
+    access: 'write',
+    success: { status: 204, description: 'The webhook was removed' },
+    failures: [404],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/webhooks/deliveries',
+    operationId: 'listDeliveries',
+    summary: 'The notification delivery log (emails and webhook calls), newest first',
+    access: 'read',
+    query: deliveryListQuery,
+    success: { status: 200, schema: 'DeliveryList', description: 'The most recent deliveries' },
+  },
+  {
+    method: 'get',
     path: '/api/v1/audit',
     operationId: 'searchAudit',
     summary: 'Search the audit log, newest first',
@@ -493,6 +548,7 @@ const pathParameterDescriptions: Record<string, string> = {
   '/api/v1/policies/{name}': 'The name of the policy ("default" for the default policy)',
   '/api/v1/alerts/{id}': 'The id of the alert',
   '/api/v1/quarantine/{id}': 'The id of the quarantined message',
+  '/api/v1/webhooks/{name}': 'The name of the webhook',
 };
 
 /** One parameter per {placeholder}; a placeholder without a description fails at start-up. */

@@ -213,3 +213,24 @@ export const quarantineListQuery = z.object({
   mailbox: z.string().optional().meta({ description: 'Primary address of the sending mailbox.' }),
   limit: pageLimit.optional(),
 });
+
+export const newWebhookBody = z.strictObject({
+  name: z.string().meta({
+    description: '1–64 letters, digits, dots, dashes or underscores.',
+    examples: ['pager'],
+  }),
+  url: z.string().meta({
+    description: 'An absolute http:// or https:// URL; alerts are POSTed to it, signed.',
+    examples: ['https://hooks.example.com/mailwarden'],
+  }),
+});
+
+export const deliveryListQuery = z.object({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .optional()
+    .meta({ description: 'How many deliveries, 1–1000 (default 50).' }),
+});

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { type Alert, alertTypes } from '../alerts/index.js';
 import type { AuditRecord, AuditSearchPage, VerifyChainOutcome } from '../audit/index.js';
 import type { Domain, Group, User } from '../directory/index.js';
+import type { NotificationDelivery, Webhook } from '../notify/index.js';
 import type { PolicySettings, QuarantinedMessage, Restriction, SendingPolicy } from '../outbound/index.js';
 import { type ApiErrorBody, type ApiErrorCode, apiErrorStatus } from './errors.js';
 import type { Health } from './routes/health.js';
@@ -175,6 +176,28 @@ export const quarantinedMessageDetailSchema = quarantinedMessageSchema.extend({
       'The header section as submitted, up to the empty line that ends it, line breaks and folding kept; never the body.',
   }),
 });
+
+export const webhookSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  url: z.string(),
+  active: z.boolean(),
+  createdAt: isoTime,
+}) satisfies z.ZodType<Webhook>;
+
+export const notificationDeliverySchema = z.object({
+  id: z.string(),
+  channel: z.enum(['email', 'webhook']),
+  target: z.string().meta({ description: "An email address, or the webhook's id." }),
+  webhookName: z.string().nullable().meta({ description: "The webhook's name, while it exists." }),
+  alertId: z.string().nullable(),
+  status: z.enum(['pending', 'delivered', 'failed']),
+  attempts: z.number().int(),
+  nextAttemptAt: isoTime.nullable(),
+  lastError: z.string().nullable(),
+  createdAt: isoTime,
+  deliveredAt: isoTime.nullable(),
+}) satisfies z.ZodType<NotificationDelivery>;
 
 const check = z.object({ ok: z.boolean(), message: z.string().optional() });
 
