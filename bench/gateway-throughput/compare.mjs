@@ -1,25 +1,32 @@
 #!/usr/bin/env node
-// compare.mjs RESULTS.jsonl [--markdown] [--target 0.7]
+// compare.mjs RESULTS.jsonl [--markdown] [--target 0.7] [--max-other MS]
 // Medians over rounds for each (system, load), then the ratio of every Mailwarden row to the baseline
 // relay (stock, and greet0 = without smtp-server's 100 ms greeting pause) under the same load.
 // Reads the results.jsonl that run.sh writes (one line per measurement from the harness's measure.mjs).
+// --max-other MS: leave out measurements whose other_cpu_ms_per_msg (CPU neither the SUT's nor the
+// harness's: kernel loopback work plus other programs) was above MS, i.e. runs disturbed by other work.
 import fs from 'node:fs';
 
 const args = process.argv.slice(2);
-const file = args.find((arg, i) => !arg.startsWith('--') && args[i - 1] !== '--target');
+const file = args.find(
+  (arg, i) => !arg.startsWith('--') && !['--target', '--max-other'].includes(args[i - 1]),
+);
 if (!file) {
-  console.error('usage: compare.mjs RESULTS.jsonl [--markdown] [--target 0.7]');
+  console.error('usage: compare.mjs RESULTS.jsonl [--markdown] [--target 0.7] [--max-other MS]');
   process.exit(2);
 }
 const markdown = args.includes('--markdown');
 const targetIndex = args.indexOf('--target');
 const target = targetIndex >= 0 ? Number(args[targetIndex + 1]) : 0.7;
+const maxOtherIndex = args.indexOf('--max-other');
+const maxOther = maxOtherIndex >= 0 ? Number(args[maxOtherIndex + 1]) : null;
 
 const rows = fs
   .readFileSync(file, 'utf8')
   .split('\n')
   .filter(Boolean)
-  .map((line) => JSON.parse(line));
+  .map((line) => JSON.parse(line))
+  .filter((row) => maxOther === null || row.error || !(row.other_cpu_ms_per_msg > maxOther));
 
 const median = (values) => {
   const sorted = values.filter((value) => typeof value === 'number').sort((a, b) => a - b);
@@ -176,3 +183,4 @@ if (ratioRows.length > 0) {
   console.log('(no mailwarden rows: no ratios)');
 }
 for (const [system, count] of startFailures) console.log(`${system}: up.sh failed ${count} time(s)`);
+if (maxOther !== null) console.log(`(only measurements with other cpu <= ${maxOther} ms/msg)`);

@@ -60,13 +60,16 @@ MW=("$MW_ROOT/bin/mailwarden.js")
 { node "${MW[@]}" domain add "${SUT_USER#*@}" && printf '%s\n' "$SUT_PASS" | node "${MW[@]}" user add "$SUT_USER" --password-stdin; } \
   >"$W/log/setup.log" 2>&1 || { cat "$W/log/setup.log" >&2; die "could not create the bench user"; }
 # Sending policy (when this build has one): the default allows 30 messages a minute, so a run would
-# mostly measure 451 4.7.1 throttling. The bench user gets the most generous limits the policy
-# allows, and `alert` instead of restricting at the hourly/daily limits; the checks themselves still run.
+# mostly measure 451 4.7.1 throttling. The bench user gets limits far above the run (builds before
+# 6895f80 allow at most 10,000 recipients per hour/day: then that) and `alert` instead of restricting;
+# every check still runs on every message.
 help=$(node "${MW[@]}" --help 2>&1 || true)   # not `| grep -q`: with pipefail, grep's early exit fails the pipe
 if [[ $help == *"policy set"* ]]; then
-  node "${MW[@]}" policy set bench --users "$SUT_USER" --per-minute 100000 --external-per-hour 1000000 \
-    --internal-per-hour 1000000 --per-day 1000000 --action alert >>"$W/log/setup.log" 2>&1 \
-    || { cat "$W/log/setup.log" >&2; die "could not set the bench sending policy"; }
+  for limit in 1000000 10000; do
+    if node "${MW[@]}" policy set bench --users "$SUT_USER" --per-minute 100000 --external-per-hour "$limit" \
+      --internal-per-hour "$limit" --per-day "$limit" --action alert >>"$W/log/setup.log" 2>&1; then limit=ok; break; fi
+  done
+  [ "$limit" = ok ] || { cat "$W/log/setup.log" >&2; die "could not set the bench sending policy"; }
 fi
 
 nohup node "${NODE_FLAGS[@]}" "${MW[@]}" serve </dev/null >"$W/log/mailwarden.log" 2>&1 &
