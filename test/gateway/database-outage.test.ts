@@ -1,22 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import pg from 'pg';
 import { ALICE, type GatewayHarness, startGatewayHarness } from '../support/gateway-harness.js';
 import { SmtpDialogue } from '../support/smtp-dialogue.js';
-import { POSTGRES_ADMIN_URL } from '../support/test-app.js';
+import { runAdminSql } from '../support/test-app.js';
 
 let harness: GatewayHarness;
 let databaseName: string;
 
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
+const admin = runAdminSql;
 
 before(async () => {
   harness = await startGatewayHarness({ kind: 'postgres' });

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import pg from 'pg';
 import { smtpReplies } from '../../src/gateway/index.js';
 import { createPostfixPolicyServer, type PostfixPolicyServer } from '../../src/mailstack/index.js';
 import { postfixActions } from '../../src/mailstack/postfix-policy/postfix-actions.js';
 import { PolicyClient, rcptRequest } from '../support/postfix-policy-client.js';
-import { addUser, createTestApp, POSTGRES_ADMIN_URL, type TestApp } from '../support/test-app.js';
+import { addUser, createTestApp, runAdminSql, type TestApp } from '../support/test-app.js';
 
 const admin = { actor: 'admin@example.org', logonType: 'admin' as const };
 const ALICE = 'alice@example.org';
@@ -173,15 +172,7 @@ describe('a database outage, as Postfix sees it', () => {
   let testApp: TestApp;
   let server: PostfixPolicyServer;
   let databaseName: string;
-  const database = async (statement: string) => {
-    const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
-    await client.connect();
-    try {
-      await client.query(statement);
-    } finally {
-      await client.end();
-    }
-  };
+  const database = runAdminSql;
 
   before(async () => {
     testApp = await createTestApp('postgres');

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import nodemailer from 'nodemailer';
 import { type RunningServer, startServer } from '../../src/server.js';
+import { freePort } from '../support/cli-process.js';
 import {
-  freePort,
   missingMailstackBinaries,
   type PostfixHarness,
   startPostfixHarness,

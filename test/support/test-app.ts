@@ -12,6 +12,17 @@ export const POSTGRES_ADMIN_URL =
   process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export type StoreKind = 'sqlite' | 'postgres';
+
+/** Runs one statement as the PostgreSQL administrator (to simulate outages, inspect databases). */
+export async function runAdminSql(statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
 export const storeKinds: readonly StoreKind[] = ['sqlite', 'postgres'];
 
 export function makeTempDir(prefix = 'mailwarden-test-'): { dir: string; remove(): void } {
