@@ -54,18 +54,8 @@ export async function createUser(deps: UserDeps, input: NewUser, actor: Actor): 
   const passwordHash = await deps.passwords.hash(input.password);
   const now = deps.clock.nowMs();
   return deps.store.writeTransaction(async (trx) => {
-    const domain = await trx
-      .selectFrom('domains')
-      .select('name')
-      .where('name', '=', parsed.domain)
-      .executeTakeFirst();
-    if (!domain)
-      return directoryFailure(
-        'domain-not-owned',
-        `${parsed.domain} is not a domain of the organization (add it with: mailwarden domain add ${parsed.domain})`,
-      );
-    if (await isAddressTaken(trx, parsed.address))
-      return directoryFailure('address-taken', `${parsed.address} already belongs to a user`);
+    const unusable = await checkNewAddress(trx, parsed);
+    if (unusable) return unusable;
     const row: UserTable = {
       id: randomUUID(),
       address: parsed.address,
@@ -182,15 +172,8 @@ export async function addAlias(
   if (!parsed.ok) return directoryFailure('invalid-address', `"${alias}" is not a valid email address`);
   const now = deps.clock.nowMs();
   return changeUser(deps, reference, async (trx, row) => {
-    const domain = await trx
-      .selectFrom('domains')
-      .select('name')
-      .where('name', '=', parsed.domain)
-      .executeTakeFirst();
-    if (!domain)
-      return directoryFailure('domain-not-owned', `${parsed.domain} is not a domain of the organization`);
-    if (await isAddressTaken(trx, parsed.address))
-      return directoryFailure('address-taken', `${parsed.address} already belongs to a user`);
+    const unusable = await checkNewAddress(trx, parsed);
+    if (unusable) return unusable;
     await trx
       .insertInto('addresses')
       .values({ address: parsed.address, user_id: row.id, kind: 'alias', created_at: now })
@@ -320,6 +303,26 @@ async function aliasesOf(db: Executor, userId: string): Promise<string[]> {
     .orderBy('address')
     .execute();
   return rows.map((row) => row.address);
+}
+
+/** A new primary address or alias must be in an owned domain and belong to nobody yet. */
+async function checkNewAddress(
+  db: Executor,
+  parsed: { address: string; domain: string },
+): Promise<DirectoryFailure | null> {
+  const domain = await db
+    .selectFrom('domains')
+    .select('name')
+    .where('name', '=', parsed.domain)
+    .executeTakeFirst();
+  if (!domain)
+    return directoryFailure(
+      'domain-not-owned',
+      `${parsed.domain} is not a domain of the organization (add it with: mailwarden domain add ${parsed.domain})`,
+    );
+  if (await isAddressTaken(db, parsed.address))
+    return directoryFailure('address-taken', `${parsed.address} already belongs to a user`);
+  return null;
 }
 
 async function isAddressTaken(db: Executor, address: string): Promise<boolean> {
