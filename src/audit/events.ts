@@ -27,6 +27,8 @@ export const auditOperations = {
   SpamVerdict: 'Outgoing mail scored as spam: held or rejected, with its findings and the policy version.',
   ReleaseQuarantinedMessage: 'An administrator released a held message; it was delivered.',
   DeleteQuarantinedMessage: 'An administrator deleted a held message.',
+  SetScoreControlStatus:
+    'An administrator set a Secure Score control to risk accepted, resolved by a third party or alternate mitigation (with the reason), or back to measured.',
 } as const;
 
 export type AuditOperation = keyof typeof auditOperations;

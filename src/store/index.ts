@@ -10,6 +10,8 @@ export type {
   NotificationDeliveryTable,
   QuarantineTable,
   RestrictionTable,
+  ScoreControlStatusTable,
+  ScoreSnapshotTable,
   SendCounterTable,
   SendingPolicyTable,
   UserTable,

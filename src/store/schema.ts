@@ -175,7 +175,32 @@ export interface NotificationDeliveryTable {
   delivered_at: number | null;
 }
 
+export interface ScoreControlStatusTable {
+  control_id: string;
+  status: 'risk-accepted' | 'third-party' | 'alternate-mitigation';
+  reason: string;
+  set_by: string;
+  set_at: number;
+}
+
+export interface ScoreSnapshotTable {
+  id: string;
+  taken_at: number;
+  /** YYYY-MM-DD (UTC) for the daily snapshot; null for one taken on demand. */
+  daily_day: string | null;
+  trigger: 'daily' | 'on-demand';
+  score: number;
+  max_score: number;
+  achievable_score: number;
+  /** JSON: { [category]: { score, maxScore } }. */
+  categories: string;
+  /** JSON: [{ id, points, maxPoints, status }]. */
+  controls: string;
+}
+
 export interface Database {
+  score_control_statuses: ScoreControlStatusTable;
+  score_snapshots: ScoreSnapshotTable;
   quarantine: QuarantineTable;
   webhooks: WebhookTable;
   notification_deliveries: NotificationDeliveryTable;
