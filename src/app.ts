@@ -7,6 +7,8 @@ import { createDirectory, type Directory } from './directory/index.js';
 import { createIdentity, createPasswordHasher, type Identity } from './identity/index.js';
 import { createNotifier, type Notifier } from './notify/index.js';
 import { createOutbound, type Outbound } from './outbound/index.js';
+import { createScoreInputs } from './score-inputs.js';
+import { createScore, type Score } from './score/index.js';
 import { type Clock, systemClock } from './runtime/clock.js';
 import type { Logger } from './runtime/logger.js';
 import { createSecretBox } from './runtime/secret-box.js';
@@ -23,6 +25,7 @@ export interface App {
   outbound: Outbound;
   delivery: Delivery;
   notifier: Notifier;
+  score: Score;
   clock: Clock;
   logger: Logger;
   close(): Promise<void>;
@@ -77,6 +80,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     secrets: createSecretBox({ key: config.secrets.key, dataDir: config.data.dir }),
     hostname: config.smtp.hostname,
   });
+  const score = createScore({
+    store,
+    audit,
+    clock,
+    inputs: createScoreInputs({ config, store, directory, outbound, notifier, audit, clock }),
+  });
   return {
     config,
     store,
@@ -87,6 +96,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     outbound,
     delivery,
     notifier,
+    score,
     clock,
     logger: deps.logger,
     async close() {

@@ -80,6 +80,20 @@ export async function startServer(app: App): Promise<RunningServer> {
       .catch((error: unknown) => logger.warn('pruning send counters failed', { error }));
   }, 15 * 60_000);
   pruneTimer.unref();
+  // Secure Score history: one snapshot per UTC day, checked at start and every hour (any instance may
+  // take it; the day is unique in the database, so instances sharing it store one).
+  let snapshotInFlight: Promise<void> = Promise.resolve();
+  const takeDailySnapshot = () => {
+    snapshotInFlight = app.score
+      .takeDailySnapshotIfDue()
+      .then((snapshot) => {
+        if (snapshot) logger.info('secure score snapshot taken', { score: snapshot.score, max: snapshot.maxScore });
+      })
+      .catch((error: unknown) => logger.warn('secure score snapshot failed', { error }));
+  };
+  const snapshotTimer = config.score.dailySnapshot ? setInterval(takeDailySnapshot, 60 * 60_000) : null;
+  snapshotTimer?.unref();
+  if (config.score.dailySnapshot) takeDailySnapshot();
   logger.info('mailwarden started', {
     smtp: gateway?.addresses() ?? [],
     http: http?.port() ?? null,
@@ -93,7 +107,14 @@ export async function startServer(app: App): Promise<RunningServer> {
     policyPort: () => policy?.port() ?? null,
     async stop() {
       clearInterval(pruneTimer);
-      await Promise.all([gateway?.stop(), http?.stop(), policy?.stop(), app.notifier.stop()]);
+      if (snapshotTimer) clearInterval(snapshotTimer);
+      await Promise.all([
+        gateway?.stop(),
+        http?.stop(),
+        policy?.stop(),
+        app.notifier.stop(),
+        snapshotInFlight,
+      ]);
     },
   };
 }

@@ -20,7 +20,14 @@ export interface Config {
   relay: { url: string | null; poolSize: number; timeoutMs: number; rejectUnauthorized: boolean };
   secrets: { key: string | null };
   policy: { port: number; enabled: boolean; onError: 'defer' | 'dunno' };
-  dns: { servers: string[] };
+  dns: { servers: string[]; timeoutMs: number; tries: number };
+  score: {
+    dnsConcurrency: number;
+    dkimSelectors: string[];
+    mtaStsPort: number;
+    mtaStsCaFile: string | null;
+    dailySnapshot: boolean;
+  };
   log: { level: 'debug' | 'info' | 'warn' | 'error' };
   shutdown: { graceMs: number };
 }
