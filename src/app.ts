@@ -7,11 +7,11 @@ import { createDirectory, type Directory } from './directory/index.js';
 import { createIdentity, createPasswordHasher, type Identity } from './identity/index.js';
 import { createNotifier, type Notifier } from './notify/index.js';
 import { createOutbound, type Outbound } from './outbound/index.js';
-import { createScoreInputs } from './score-inputs.js';
-import { createScore, type Score } from './score/index.js';
 import { type Clock, systemClock } from './runtime/clock.js';
 import type { Logger } from './runtime/logger.js';
 import { createSecretBox } from './runtime/secret-box.js';
+import { createScore, type Score } from './score/index.js';
+import { createScoreInputs } from './score-inputs.js';
 import { openStore, type Store } from './store/index.js';
 
 /** The domain modules over one store: what the server, the CLI and the tests all build on. */

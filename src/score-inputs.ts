@@ -127,7 +127,9 @@ export function createScoreInputs(sources: ScoreSources): ScoreInputs {
           const row = await db
             .selectFrom('restrictions')
             .select((eb) => eb.fn.countAll().as('n'))
-            .select((eb) => eb.fn.sum(eb.case().when('since', '<', olderThanMs).then(1).else(0).end()).as('stale'))
+            .select((eb) =>
+              eb.fn.sum(eb.case().when('since', '<', olderThanMs).then(1).else(0).end()).as('stale'),
+            )
             .where('released_at', 'is', null)
             .where((eb) => eb.or([eb('until', 'is', null), eb('until', '>', sources.clock.nowMs())]))
             .executeTakeFirst();
@@ -166,7 +168,10 @@ export function createScoreInputs(sources: ScoreSources): ScoreInputs {
               .executeTakeFirst(),
             sources.notifier.listWebhooks(),
           ]);
-          return { adminEmails: count(admins), activeWebhooks: webhooks.filter((webhook) => webhook.active).length };
+          return {
+            adminEmails: count(admins),
+            activeWebhooks: webhooks.filter((webhook) => webhook.active).length,
+          };
         }),
       deliveries: (sinceMs) =>
         read(async () => {
@@ -186,7 +191,9 @@ export function createScoreInputs(sources: ScoreSources): ScoreInputs {
           const row = await db
             .selectFrom('alerts')
             .select((eb) => eb.fn.countAll().as('n'))
-            .select((eb) => eb.fn.sum(eb.case().when('first_at', '<', olderThanMs).then(1).else(0).end()).as('stale'))
+            .select((eb) =>
+              eb.fn.sum(eb.case().when('first_at', '<', olderThanMs).then(1).else(0).end()).as('stale'),
+            )
             .where('severity', '=', 'high')
             .where('status', '=', 'new')
             .executeTakeFirst();

@@ -87,7 +87,8 @@ export async function startServer(app: App): Promise<RunningServer> {
     snapshotInFlight = app.score
       .takeDailySnapshotIfDue()
       .then((snapshot) => {
-        if (snapshot) logger.info('secure score snapshot taken', { score: snapshot.score, max: snapshot.maxScore });
+        if (snapshot)
+          logger.info('secure score snapshot taken', { score: snapshot.score, max: snapshot.maxScore });
       })
       .catch((error: unknown) => logger.warn('secure score snapshot failed', { error }));
   };

@@ -4,6 +4,7 @@ import type { AlertUpdateOutcome } from '../alerts/index.js';
 import type { DirectoryFailure, DirectoryFailureCode } from '../directory/index.js';
 import type { NotifyFailure, NotifyFailureCode } from '../notify/index.js';
 import type { OutboundFailure, OutboundFailureCode } from '../outbound/index.js';
+import type { ScoreFailure, ScoreFailureCode } from '../score/index.js';
 
 /**
  * The one outcome→HTTP table. Clients branch on `error.code`; change a row only on purpose. The
@@ -53,6 +54,12 @@ const notifyFailureStatus = {
   'webhook-not-found': 404,
 } as const satisfies Record<NotifyFailureCode, ContentfulStatusCode>;
 
+const scoreFailureStatus = {
+  'control-not-found': 404,
+  'invalid-status': 422,
+  'invalid-reason': 422,
+} as const satisfies Record<ScoreFailureCode, ContentfulStatusCode>;
+
 /** The adapter's own refusals, before a request reaches a module. */
 const requestErrorStatus = {
   'invalid-body': 400,
@@ -70,6 +77,7 @@ export const apiErrorStatus = {
   ...outboundFailureStatus,
   ...alertFailureStatus,
   ...notifyFailureStatus,
+  ...scoreFailureStatus,
   ...requestErrorStatus,
 };
 
@@ -106,6 +114,7 @@ export type ModuleFailure = (
   | DirectoryFailure
   | OutboundFailure
   | NotifyFailure
+  | ScoreFailure
   | Exclude<AlertUpdateOutcome, { ok: true }>
 ) & { unmetChecks?: string[] };
 

@@ -14,6 +14,7 @@ import { healthRoutes } from './routes/health.js';
 import { policyRoutes } from './routes/policies.js';
 import { quarantineRoutes } from './routes/quarantine.js';
 import { restrictedRoutes } from './routes/restricted.js';
+import { scoreRoutes } from './routes/score.js';
 import { userRoutes } from './routes/users.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
@@ -74,5 +75,6 @@ function apiRoutes(app: App): Hono<ApiEnv> {
   api.route('/alerts', alertRoutes(app.alerts));
   api.route('/webhooks', webhookRoutes(app.notifier));
   api.route('/audit', auditRoutes(app.audit));
+  api.route('/score', scoreRoutes(app.score));
   return api;
 }

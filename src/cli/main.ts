@@ -8,6 +8,7 @@ import { groupCommands } from './commands/group-commands.js';
 import { policyCommands } from './commands/policy-commands.js';
 import { quarantineCommands } from './commands/quarantine-commands.js';
 import { restrictedCommands } from './commands/restricted-commands.js';
+import { scoreCommands } from './commands/score-commands.js';
 import { serveCommand } from './commands/serve-command.js';
 import { tokenCommands } from './commands/token-commands.js';
 import { userCommands } from './commands/user-commands.js';
@@ -28,6 +29,7 @@ const commands: readonly CliCommand[] = [
   ...alertCommands,
   ...webhookCommands,
   ...auditCommands,
+  ...scoreCommands,
 ];
 
 /**

@@ -46,9 +46,14 @@ export const checks: Record<DomainCheckName, (domain: string, context: CheckCont
       case 'none':
         return fail('no SPF record');
       case 'permerror':
-        return fail(`SPF is broken: ${comment.replace(/^.*?: permanent error in processing during lookup of [^:]*:?\s*/, '') || 'permanent error'}`);
+        return fail(
+          `SPF is broken: ${comment.replace(/^.*?: permanent error in processing during lookup of [^:]*:?\s*/, '') || 'permanent error'}`,
+        );
       default:
-        return unknown(comment.replace(/^.*?: error in processing during lookup of [^:]*:?\s*/, '') || 'temporary DNS error');
+        return unknown(
+          comment.replace(/^.*?: error in processing during lookup of [^:]*:?\s*/, '') ||
+            'temporary DNS error',
+        );
     }
   },
 
@@ -61,15 +66,13 @@ export const checks: Record<DomainCheckName, (domain: string, context: CheckCont
       const name = `${selector}._domainkey.${domain}`;
       try {
         const key = await getPublicKey('DKIM', name, MIN_RSA_BITS, context.resolve);
-        found.push(
-          key.modulusLength ? `${selector}: RSA ${key.modulusLength} bits` : `${selector}: Ed25519`,
-        );
+        found.push(key.modulusLength ? `${selector}: RSA ${key.modulusLength} bits` : `${selector}: Ed25519`);
       } catch (error) {
         if (isAbsent(error)) return fail(`no DKIM key at ${name}`);
         const code = (error as { code?: string }).code;
         if (code === 'ESHORTKEY') return fail(`${selector}: RSA key shorter than ${MIN_RSA_BITS} bits`);
         if (code === 'EINVALIDVAL' || code === 'EINVALIDVER' || code === 'EINVALIDTYPE')
-          return fail(`${selector}: ${(error as Error).message.replace('${keyType}', 'key')}`);
+          return fail(`${selector}: ${(error as Error).message.replace(/\s*\(\$\{keyType\}\)/, '')}`);
         return unknown(`${name}: ${describeDnsError(error)}`);
       }
     }
@@ -97,7 +100,8 @@ export const checks: Record<DomainCheckName, (domain: string, context: CheckCont
     try {
       id = await resolvePolicy(domain, { resolver: context.resolve as never });
     } catch (error) {
-      if ((error as { code?: string }).code === 'multi_sts_records') return fail('more than one _mta-sts record');
+      if ((error as { code?: string }).code === 'multi_sts_records')
+        return fail('more than one _mta-sts record');
       return unknown(`_mta-sts.${domain}: ${describeDnsError(error)}`);
     }
     if (!id) return fail(`no _mta-sts.${domain} TXT record (v=STSv1)`);
@@ -144,11 +148,16 @@ export const checks: Record<DomainCheckName, (domain: string, context: CheckCont
     } catch (error) {
       return isAbsent(error) ? fail(`no ${name} TXT record`) : unknown(`${name}: ${describeDnsError(error)}`);
     }
-    const records = rows.map((row) => row.join('').trim()).filter((text) => /^v=TLSRPTv1\s*(;|$)/i.test(text));
+    const records = rows
+      .map((row) => row.join('').trim())
+      .filter((text) => /^v=TLSRPTv1\s*(;|$)/i.test(text));
     if (records.length === 0) return fail(`no TLSRPTv1 record at ${name}`);
     if (records.length > 1) return fail(`more than one TLSRPTv1 record at ${name}`);
     const rua = String(parseDkimHeaders(records[0]!).parsed?.['rua']?.value ?? '').trim();
-    const uris = rua.split(',').map((uri) => uri.trim()).filter(Boolean);
+    const uris = rua
+      .split(',')
+      .map((uri) => uri.trim())
+      .filter(Boolean);
     if (uris.length === 0) return fail('TLS-RPT without rua=');
     const bad = uris.filter((uri) => !/^(mailto:[^@\s]+@[^@\s]+|https:\/\/\S+)$/i.test(uri));
     if (bad.length > 0) return fail(`TLS-RPT rua= not mailto: or https: (${bad.join(', ')})`);

@@ -45,7 +45,8 @@ export function fetchPolicyText(
           } else chunks.push(chunk);
         });
         res.on('end', () => {
-          if (res.statusCode !== 200) resolve({ ok: false, error: `HTTP ${res.statusCode ?? '?'} from ${servername}` });
+          if (res.statusCode !== 200)
+            resolve({ ok: false, error: `HTTP ${res.statusCode ?? '?'} from ${servername}` });
           else resolve({ ok: true, text: Buffer.concat(chunks).toString('utf8') });
         });
         res.on('error', (error) => resolve({ ok: false, error: error.message }));

@@ -39,12 +39,21 @@ export interface ControlDefinition {
 export const DAY_MS = 86_400_000;
 
 /** Full points, or none. */
-export function allOrNothing(passed: boolean, current: string, detail?: Record<string, unknown>): Measurement {
+export function allOrNothing(
+  passed: boolean,
+  current: string,
+  detail?: Record<string, unknown>,
+): Measurement {
   return { state: passed ? 'completed' : 'to-address', share: passed ? 1 : 0, current, detail };
 }
 
 /** Partial credit: `good` of `total` (an empty population counts as complete). */
-export function coverage(good: number, total: number, current: string, detail?: Record<string, unknown>): Measurement {
+export function coverage(
+  good: number,
+  total: number,
+  current: string,
+  detail?: Record<string, unknown>,
+): Measurement {
   if (total <= 0) return { state: 'completed', share: 1, current, detail };
   const share = Math.min(1, Math.max(0, good / total));
   return { state: share >= 1 ? 'completed' : share <= 0 ? 'to-address' : 'partial', share, current, detail };

@@ -6,7 +6,11 @@ import type { Executor, ScoreControlStatusTable, Store } from '../store/index.js
  * party or alternate mitigation the full points. `measured` removes the admin's status again.
  */
 export type OverrideStatus = ScoreControlStatusTable['status'];
-export const overrideStatuses: readonly OverrideStatus[] = ['risk-accepted', 'third-party', 'alternate-mitigation'];
+export const overrideStatuses: readonly OverrideStatus[] = [
+  'risk-accepted',
+  'third-party',
+  'alternate-mitigation',
+];
 export type SettableStatus = OverrideStatus | 'measured';
 export const settableStatuses: readonly SettableStatus[] = [...overrideStatuses, 'measured'];
 
@@ -23,7 +27,12 @@ export async function readOverrides(db: Executor): Promise<Map<string, ControlOv
 }
 
 function toOverride(row: ScoreControlStatusTable): ControlOverride {
-  return { status: row.status, reason: row.reason, setBy: row.set_by, setAt: new Date(row.set_at).toISOString() };
+  return {
+    status: row.status,
+    reason: row.reason,
+    setBy: row.set_by,
+    setAt: new Date(row.set_at).toISOString(),
+  };
 }
 
 /** Writes (or clears) the status and its SetScoreControlStatus record in one transaction. */
@@ -55,7 +64,9 @@ export async function writeOverride(
         .insertInto('score_control_statuses')
         .values(row)
         .onConflict((conflict) =>
-          conflict.column('control_id').doUpdateSet({ status, reason, set_by: actor.actor, set_at: deps.nowMs }),
+          conflict
+            .column('control_id')
+            .doUpdateSet({ status, reason, set_by: actor.actor, set_at: deps.nowMs }),
         )
         .execute();
       written = toOverride(row);

@@ -1,4 +1,3 @@
-import type { ControlOverride } from './control-statuses.js';
 import {
   type ControlDefinition,
   type MeasuredState,
@@ -6,6 +5,7 @@ import {
   type ScoreCategory,
   scoreCategories,
 } from './control-definition.js';
+import type { ControlOverride } from './control-statuses.js';
 import type { Facts } from './facts.js';
 
 export type ControlStatus = MeasuredState | ControlOverride['status'];

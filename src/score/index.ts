@@ -12,10 +12,11 @@ export {
   type SettableStatus,
   settableStatuses,
 } from './control-statuses.js';
-export { controlDefinitions, controlIds } from './controls.js';
 export { RECOMMENDED_LIMITS } from './controls/mail-flow.js';
+export { controlDefinitions, controlIds } from './controls.js';
 export type { CategoryTotal, ControlStatus, ScoredControl, ScoreReport } from './evaluate.js';
 export { createScore, MAX_HISTORY_DAYS, type Score, type ScoreDeps } from './score.js';
+export { type ScoreFailure, type ScoreFailureCode, scoreFailureCodes } from './score.outcomes.js';
 export {
   type AccountCounts,
   type ChainStatus,
@@ -34,5 +35,4 @@ export {
   type ScoreInputs,
   type SubmissionFacts,
 } from './score-inputs.js';
-export { type ScoreFailure, type ScoreFailureCode, scoreFailureCodes } from './score.outcomes.js';
 export type { ScoreSnapshot, SnapshotTrigger } from './snapshots.js';

@@ -74,7 +74,14 @@ export interface ChainStatus {
 }
 
 export type DomainCheckName = 'spf' | 'dkim' | 'dmarc' | 'mta-sts' | 'tls-rpt' | 'mx';
-export const domainCheckNames: readonly DomainCheckName[] = ['spf', 'dkim', 'dmarc', 'mta-sts', 'tls-rpt', 'mx'];
+export const domainCheckNames: readonly DomainCheckName[] = [
+  'spf',
+  'dkim',
+  'dmarc',
+  'mta-sts',
+  'tls-rpt',
+  'mx',
+];
 
 /** One domain's answer to one check: unknown = the DNS did not answer (timeout, SERVFAIL). */
 export interface DomainCheckResult {

@@ -12,8 +12,8 @@ import {
 import { controlDefinitions } from './controls.js';
 import { type ScoredControl, type ScoreReport, scoreControl, summarise } from './evaluate.js';
 import { Facts } from './facts.js';
-import type { ScoreInputs } from './score-inputs.js';
 import { type ScoreFailure, scoreFailure } from './score.outcomes.js';
+import type { ScoreInputs } from './score-inputs.js';
 import {
   hasDailySnapshot,
   insertSnapshot,
@@ -83,7 +83,8 @@ export function createScore(deps: ScoreDeps) {
         return scoreFailure('invalid-status', `status must be one of ${settableStatuses.join(', ')}`);
       const reason = input.reason.trim();
       if (reason.length < 3) return scoreFailure('invalid-reason', 'a status needs a written reason');
-      if (reason.length > 1000) return scoreFailure('invalid-reason', 'the reason is longer than 1000 characters');
+      if (reason.length > 1000)
+        return scoreFailure('invalid-reason', 'the reason is longer than 1000 characters');
       const override = await writeOverride(
         { store: deps.store, audit: deps.audit, nowMs: deps.clock.nowMs() },
         id,

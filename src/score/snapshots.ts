@@ -24,7 +24,11 @@ export function utcDay(timeMs: number): string {
   return new Date(timeMs).toISOString().slice(0, 10);
 }
 
-export function snapshotRow(report: ScoreReport, trigger: SnapshotTrigger, nowMs: number): ScoreSnapshotTable {
+export function snapshotRow(
+  report: ScoreReport,
+  trigger: SnapshotTrigger,
+  nowMs: number,
+): ScoreSnapshotTable {
   return {
     id: randomUUID(),
     taken_at: nowMs,
@@ -34,7 +38,9 @@ export function snapshotRow(report: ScoreReport, trigger: SnapshotTrigger, nowMs
     max_score: report.maxScore,
     achievable_score: report.achievableScore,
     categories: JSON.stringify(
-      Object.fromEntries(report.categories.map((c) => [c.category, { score: c.score, maxScore: c.maxScore }])),
+      Object.fromEntries(
+        report.categories.map((c) => [c.category, { score: c.score, maxScore: c.maxScore }]),
+      ),
     ),
     controls: JSON.stringify(
       report.controls.map((c) => ({ id: c.id, points: c.points, maxPoints: c.maxPoints, status: c.status })),
@@ -68,7 +74,11 @@ export async function insertSnapshot(db: Executor, row: ScoreSnapshotTable): Pro
 }
 
 export async function hasDailySnapshot(db: Executor, day: string): Promise<boolean> {
-  const row = await db.selectFrom('score_snapshots').select('id').where('daily_day', '=', day).executeTakeFirst();
+  const row = await db
+    .selectFrom('score_snapshots')
+    .select('id')
+    .where('daily_day', '=', day)
+    .executeTakeFirst();
   return row !== undefined;
 }
 

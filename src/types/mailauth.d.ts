@@ -13,7 +13,9 @@ declare module 'mailauth/lib/tools.js' {
     resolver: (name: string, type: string) => Promise<unknown>,
   ): Promise<DkimPublicKey>;
   /** A tag=value list (DKIM, MTA-STS and TLS-RPT records) → { parsed: { tag: { value } } }. */
-  export function parseDkimHeaders(text: string): { parsed?: Record<string, { value?: unknown } | undefined> };
+  export function parseDkimHeaders(text: string): {
+    parsed?: Record<string, { value?: unknown } | undefined>;
+  };
 }
 
 declare module 'mailauth/lib/dmarc/get-dmarc-record.js' {

@@ -44,9 +44,13 @@ export const auditControls: ControlDefinition[] = [
     measure: (facts) =>
       withReading(facts.inputs.audit.retentionDays(), (days): Measurement => {
         const kept = days === null ? 'kept without limit' : `kept ${days} days`;
-        const measurement = allOrNothing(days === null || days >= MIN_AUDIT_RETENTION_DAYS, `audit records ${kept}`, {
-          retentionDays: days,
-        });
+        const measurement = allOrNothing(
+          days === null || days >= MIN_AUDIT_RETENTION_DAYS,
+          `audit records ${kept}`,
+          {
+            retentionDays: days,
+          },
+        );
         if (days === null || days > MIN_AUDIT_RETENTION_DAYS)
           measurement.notes = [
             `retention beyond ${MIN_AUDIT_RETENTION_DAYS} days (${days === null ? 'unlimited' : `${days} days`}) lets investigations reach further back`,
@@ -61,7 +65,10 @@ export const auditControls: ControlDefinition[] = [
     maxPoints: 5,
     measuredBy: 'Walking the hash chain of the audit log finds no altered, missing or relinked record.',
     why: 'An attacker with database access would remove their traces; a chain that verifies proves nobody did.',
-    fix: { cli: 'npx mailwarden audit verify   # names the first broken record', api: 'GET /api/v1/audit/verify' },
+    fix: {
+      cli: 'npx mailwarden audit verify   # names the first broken record',
+      api: 'GET /api/v1/audit/verify',
+    },
     measure: (facts) =>
       withReading(facts.inputs.audit.verifyChain(), (chain) =>
         allOrNothing(
@@ -93,9 +100,17 @@ export const auditControls: ControlDefinition[] = [
       return withReading(facts.inputs.notify.deliveries(facts.nowMs - 30 * DAY_MS), (deliveries) => {
         const detail = { ...channels.value, ...deliveries };
         if (deliveries.delivered > 0)
-          return allOrNothing(true, `${deliveries.delivered} delivered, ${deliveries.failed} failed in 30 days`, detail);
+          return allOrNothing(
+            true,
+            `${deliveries.delivered} delivered, ${deliveries.failed} failed in 30 days`,
+            detail,
+          );
         if (deliveries.failed > 0)
-          return allOrNothing(false, `every notification of the last 30 days failed (${deliveries.failed})`, detail);
+          return allOrNothing(
+            false,
+            `every notification of the last 30 days failed (${deliveries.failed})`,
+            detail,
+          );
         return {
           ...allOrNothing(true, 'channels are set up; no notification was due in 30 days', detail),
           notes: ['nothing was sent in 30 days, so delivery itself is not proven'],
@@ -131,15 +146,21 @@ export const auditControls: ControlDefinition[] = [
     title: 'High-severity alerts triaged within 7 days',
     category: 'audit',
     maxPoints: 2,
-    measuredBy: 'Share of new (not acknowledged, not resolved) high-severity alerts raised less than 7 days ago.',
+    measuredBy:
+      'Share of new (not acknowledged, not resolved) high-severity alerts raised less than 7 days ago.',
     why: 'A high alert is a likely compromise; left untriaged it becomes a breach nobody looked at.',
-    fix: { cli: 'npx mailwarden alerts list --status new; npx mailwarden alerts ack <id>', api: 'POST /api/v1/alerts/{id}/acknowledge' },
+    fix: {
+      cli: 'npx mailwarden alerts list --status new; npx mailwarden alerts ack <id>',
+      api: 'POST /api/v1/alerts/{id}/acknowledge',
+    },
     measure: (facts) =>
       withReading(facts.inputs.alerts.untriagedHigh(facts.nowMs - 7 * DAY_MS), (alerts) =>
         coverage(
           alerts.open - alerts.stale,
           alerts.open,
-          alerts.open === 0 ? 'no untriaged high alerts' : `${alerts.stale} of ${alerts.open} new high alerts older than 7 days`,
+          alerts.open === 0
+            ? 'no untriaged high alerts'
+            : `${alerts.stale} of ${alerts.open} new high alerts older than 7 days`,
           { ...alerts },
         ),
       ),

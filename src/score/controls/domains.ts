@@ -1,6 +1,6 @@
-import type { DomainCheckName, DomainCheckResult } from '../score-inputs.js';
-import { type ControlDefinition, coverage, couldNotCheck, type Measurement } from '../control-definition.js';
+import { type ControlDefinition, couldNotCheck, coverage, type Measurement } from '../control-definition.js';
 import type { Facts } from '../facts.js';
+import type { DomainCheckName, DomainCheckResult } from '../score-inputs.js';
 
 /**
  * Partial credit by share of the org's domains that pass. A domain whose DNS did not answer (timeout,
@@ -14,7 +14,9 @@ async function perDomain(facts: Facts, check: DomainCheckName): Promise<Measurem
   const by = (outcome: DomainCheckResult['outcome']) => list.filter((result) => result.outcome === outcome);
   const [passing, failing, unknown] = [by('pass'), by('fail'), by('unknown')];
   const detail = {
-    domains: Object.fromEntries(list.map((result) => [result.domain, { outcome: result.outcome, detail: result.detail }])),
+    domains: Object.fromEntries(
+      list.map((result) => [result.domain, { outcome: result.outcome, detail: result.detail }]),
+    ),
   };
   const parts = [
     `${passing.length} of ${list.length} domains pass`,
@@ -35,7 +37,10 @@ export const domainControls: ControlDefinition[] = [
     measuredBy:
       'For every domain, the SPF record is evaluated (mailauth) for an address no record should allow (192.0.2.1, TEST-NET-1): fail (-all) or softfail (~all) passes; pass, neutral, none or permerror (more than 10 lookups, syntax) fails.',
     why: 'Without SPF anyone can send mail as your domain and receivers cannot tell; a record ending in +all or ?all allows everyone.',
-    fix: { cli: 'DNS: <domain>. TXT "v=spf1 mx -all"   # then: npx mailwarden score control domains.spf', api: null },
+    fix: {
+      cli: 'DNS: <domain>. TXT "v=spf1 mx -all"   # then: npx mailwarden score control domains.spf',
+      api: null,
+    },
     measure: (facts) => perDomain(facts, 'spf'),
   },
   {
@@ -57,7 +62,8 @@ export const domainControls: ControlDefinition[] = [
     title: 'DMARC at p=quarantine or p=reject, with reporting',
     category: 'domains',
     maxPoints: 5,
-    measuredBy: 'For every domain, the DMARC record (mailauth, organizational domain fallback) has p=quarantine or p=reject and a rua= report address.',
+    measuredBy:
+      'For every domain, the DMARC record (mailauth, organizational domain fallback) has p=quarantine or p=reject and a rua= report address.',
     why: 'DMARC tells receivers to refuse mail that fails SPF and DKIM for your domain; p=none only watches, and without rua nobody sees the abuse.',
     fix: { cli: 'DNS: _dmarc.<domain>. TXT "v=DMARC1; p=quarantine; rua=mailto:dmarc@<domain>"', api: null },
     measure: (facts) => perDomain(facts, 'dmarc'),

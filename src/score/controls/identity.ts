@@ -201,7 +201,10 @@ export const identityControls: ControlDefinition[] = [
     measuredBy:
       'Share of enabled accounts older than 90 days that signed in successfully within the last 90 days: partial credit.',
     why: 'Nobody notices when an abandoned account is taken over: no owner reads its sent mail or its sign-in alerts.',
-    fix: { cli: 'npx mailwarden user disable <address>', api: 'PATCH /api/v1/users/{address} {"disabled": true}' },
+    fix: {
+      cli: 'npx mailwarden user disable <address>',
+      api: 'PATCH /api/v1/users/{address} {"disabled": true}',
+    },
     measure: (facts) =>
       withReading(facts.inputs.identity.inactiveAccounts(facts.nowMs - 90 * DAY_MS), (accounts) =>
         coverage(

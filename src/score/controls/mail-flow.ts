@@ -1,4 +1,3 @@
-import type { PolicyFacts } from '../score-inputs.js';
 import {
   allOrNothing,
   type ControlDefinition,
@@ -8,6 +7,7 @@ import {
   withReading,
 } from '../control-definition.js';
 import type { Facts } from '../facts.js';
+import type { PolicyFacts } from '../score-inputs.js';
 
 /** PRODUCT.md, "Outbound spam policy": the recommended strict values. */
 export const RECOMMENDED_LIMITS = { externalPerHour: 500, internalPerHour: 1000, perDay: 1000 } as const;
@@ -56,7 +56,8 @@ export const mailFlowControls: ControlDefinition[] = [
           p.externalPerHour <= RECOMMENDED_LIMITS.externalPerHour &&
           p.internalPerHour <= RECOMMENDED_LIMITS.internalPerHour &&
           p.perDay <= RECOMMENDED_LIMITS.perDay,
-        (p) => `${p.name} (${p.externalPerHour} external/h, ${p.internalPerHour} internal/h, ${p.perDay}/day)`,
+        (p) =>
+          `${p.name} (${p.externalPerHour} external/h, ${p.internalPerHour} internal/h, ${p.perDay}/day)`,
       ),
   },
   {
@@ -153,7 +154,8 @@ export const mailFlowControls: ControlDefinition[] = [
     measure: (facts) =>
       byPolicy(
         facts,
-        (p) => (p.spamAction === 'hold' || p.spamAction === 'reject') && p.spamScore <= MAX_ENFORCING_SPAM_SCORE,
+        (p) =>
+          (p.spamAction === 'hold' || p.spamAction === 'reject') && p.spamScore <= MAX_ENFORCING_SPAM_SCORE,
         (p) => `${p.name} (${p.spamAction} at ${p.spamScore})`,
       ),
   },
@@ -173,7 +175,9 @@ export const mailFlowControls: ControlDefinition[] = [
         coverage(
           held.held - held.stale,
           held.held,
-          held.held === 0 ? 'no held messages' : `${held.stale} of ${held.held} held messages waiting more than 7 days`,
+          held.held === 0
+            ? 'no held messages'
+            : `${held.stale} of ${held.held} held messages waiting more than 7 days`,
           { ...held },
         ),
       ),

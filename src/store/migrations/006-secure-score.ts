@@ -25,7 +25,11 @@ export function secureScoreMigration() {
         .addColumn('categories', 'text', (c) => c.notNull())
         .addColumn('controls', 'text', (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('score_snapshots_taken_at').on('score_snapshots').column('taken_at').execute();
+      await db.schema
+        .createIndex('score_snapshots_taken_at')
+        .on('score_snapshots')
+        .column('taken_at')
+        .execute();
     },
   };
 }
