@@ -1,7 +1,7 @@
 import getDmarcRecord from 'mailauth/lib/dmarc/get-dmarc-record.js';
 import { parsePolicy, resolvePolicy, validateMx } from 'mailauth/lib/mta-sts.js';
 import { spf } from 'mailauth/lib/spf/index.js';
-import { getPublicKey, parseDkimHeaders } from 'mailauth/lib/tools.js';
+import { getPublicKey, parseTagValueRecord } from 'mailauth/lib/tools.js';
 import type { DomainCheckName, DomainCheckResult } from '../score/index.js';
 import { fetchPolicyText, type PolicyFetchOptions } from './mta-sts-fetch.js';
 import { type DnsResolve, describeDnsError, isAbsent } from './resolver.js';
@@ -153,7 +153,9 @@ export const checks: Record<DomainCheckName, (domain: string, context: CheckCont
       .filter((text) => /^v=TLSRPTv1\s*(;|$)/i.test(text));
     if (records.length === 0) return fail(`no TLSRPTv1 record at ${name}`);
     if (records.length > 1) return fail(`more than one TLSRPTv1 record at ${name}`);
-    const rua = String(parseDkimHeaders(records[0]!).parsed?.['rua']?.value ?? '').trim();
+    const record = parseTagValueRecord(records[0]!);
+    if (!record.isValid) return fail(`TLS-RPT record invalid: ${record.errors.join('; ')}`);
+    const rua = (record.tags['rua'] ?? '').trim();
     const uris = rua
       .split(',')
       .map((uri) => uri.trim())

@@ -12,9 +12,11 @@ declare module 'mailauth/lib/tools.js' {
     minBitLength: number,
     resolver: (name: string, type: string) => Promise<unknown>,
   ): Promise<DkimPublicKey>;
-  /** A tag=value list (DKIM, MTA-STS and TLS-RPT records) → { parsed: { tag: { value } } }. */
-  export function parseDkimHeaders(text: string): {
-    parsed?: Record<string, { value?: unknown } | undefined>;
+  /** An RFC 6376 §3.2 tag=value list (DKIM, MTA-STS and TLS-RPT records). */
+  export function parseTagValueRecord(text: string): {
+    tags: Record<string, string | undefined>;
+    errors: string[];
+    isValid: boolean;
   };
 }
 
