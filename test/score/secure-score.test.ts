@@ -1,0 +1,265 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { createManualClock } from '../../src/runtime/clock.js';
+import { type ScoredControl, type ScoreReport, scoreCategories } from '../../src/score/index.js';
+import { external, sendThroughPolicy } from '../outbound/send-helper.js';
+import { addUser, cliActor, createTestApp, storeKinds } from '../support/test-app.js';
+
+const START = Date.parse('2026-11-27T10:00:30Z');
+const DAY = 86_400_000;
+
+function control(report: ScoreReport, id: string): ScoredControl {
+  const found = report.controls.find((candidate) => candidate.id === id);
+  assert.ok(found, `control ${id} is in the report`);
+  return found;
+}
+
+for (const kind of storeKinds) {
+  describe(`Secure Score (${kind})`, () => {
+    test('the report has at least 25 complete controls in four categories, most points to gain first', async () => {
+      const { app, cleanup } = await createTestApp(kind);
+      try {
+        await addUser(app, 'alice@example.org', undefined, { role: 'admin' });
+        const report = await app.score.report();
+        assert.ok(report.controls.length >= 25, `${report.controls.length} controls`);
+        assert.equal(new Set(report.controls.map((c) => c.id)).size, report.controls.length);
+        assert.deepEqual(new Set(report.controls.map((c) => c.category)), new Set(scoreCategories));
+        for (const c of report.controls) {
+          assert.ok(c.maxPoints > 0 && c.maxPoints <= 10, `${c.id} max ${c.maxPoints}`);
+          assert.ok(c.points >= 0 && c.points <= c.maxPoints, `${c.id} points ${c.points}`);
+          for (const text of [c.title, c.measuredBy, c.why, c.measured.current, c.recommendation.cli])
+            assert.ok(text.length > 5, `${c.id} has its texts`);
+        }
+        for (let index = 1; index < report.controls.length; index += 1)
+          assert.ok(report.controls[index - 1]!.pointsToGain >= report.controls[index]!.pointsToGain);
+        const total = report.controls.reduce((sum, c) => sum + c.points, 0);
+        assert.equal(report.score, Math.round(total * 100) / 100);
+        assert.equal(
+          report.categories.reduce((sum, c) => sum + c.maxScore, 0),
+          report.maxScore,
+        );
+        assert.equal(report.percentage, Math.round((report.score / report.maxScore) * 10000) / 100);
+      } finally {
+        await cleanup();
+      }
+    });
+
+    test('a source that does not exist yet is "could not check" with 0 points, never a pass', async () => {
+      const { app, cleanup } = await createTestApp(kind);
+      try {
+        const report = await app.score.report();
+        for (const id of [
+          'identity.mfa-admins',
+          'identity.mfa-all-users',
+          'identity.smart-lockout',
+          'audit.retention',
+        ]) {
+          const c = control(report, id);
+          assert.equal(c.status, 'not-available', id);
+          assert.equal(c.points, 0, id);
+          assert.match(c.measured.current, /^could not check/);
+        }
+        assert.ok(report.notChecked.controls >= 4);
+      } finally {
+        await cleanup();
+      }
+    });
+
+    test('controls read the real state: admins, policies, restricted senders, alerts, API tokens', async () => {
+      const clock = createManualClock(START);
+      const { app, cleanup } = await createTestApp(kind, { clock });
+      try {
+        await addUser(app, 'admin@example.org', undefined, { role: 'admin' });
+        let report = await app.score.report();
+        assert.equal(control(report, 'identity.admin-count').status, 'to-address');
+        assert.equal(control(report, 'mail-flow.external-forwarding-off').status, 'completed');
+        await addUser(app, 'second@example.org', undefined, { role: 'admin' });
+
+        const bulk = await app.outbound.setPolicy(
+          'bulk',
+          {
+            settings: { externalPerHour: 5000, externalForwarding: 'on', action: 'alert' },
+            scope: { users: ['newsletter@example.org'] },
+            priority: 5,
+          },
+          cliActor,
+        );
+        assert.ok(bulk.ok);
+        const alice = await addUser(app, 'alice@example.org');
+        assert.ok(
+          (await app.outbound.setPolicy('default', { settings: { externalPerHour: 3 } }, cliActor)).ok,
+        );
+        await sendThroughPolicy(app, { id: alice.id, address: alice.address }, external(5));
+        assert.equal((await app.outbound.listRestricted()).length, 1);
+        assert.ok((await app.directory.createApiToken({ name: 'old', role: 'auditor' }, cliActor)).ok);
+
+        report = await app.score.report();
+        assert.equal(control(report, 'identity.admin-count').status, 'completed');
+        const forwarding = control(report, 'mail-flow.external-forwarding-off');
+        assert.equal(forwarding.status, 'partial');
+        assert.equal(forwarding.points, 2.5);
+        assert.deepEqual(forwarding.measured.detail?.['failing'], ['bulk']);
+        assert.equal(control(report, 'mail-flow.outbound-limits').points, 0.5);
+        assert.equal(control(report, 'mail-flow.restrict-on-limit').points, 0.5);
+        assert.equal(control(report, 'audit.restricted-senders-reviewed').status, 'completed');
+        assert.equal(control(report, 'audit.high-alerts-triaged').status, 'completed');
+        assert.equal(control(report, 'identity.unused-api-tokens').status, 'completed');
+        assert.equal(control(report, 'audit.chain-verifies').status, 'completed');
+
+        clock.advanceMs(91 * DAY);
+        report = await app.score.report();
+        const restricted = control(report, 'audit.restricted-senders-reviewed');
+        assert.equal(restricted.status, 'to-address');
+        assert.match(restricted.measured.current, /1 of 1 restricted senders waiting more than 7 days/);
+        assert.equal(control(report, 'audit.high-alerts-triaged').status, 'to-address');
+        assert.equal(control(report, 'identity.unused-api-tokens').status, 'to-address');
+      } finally {
+        await cleanup();
+      }
+    });
+
+    test('plaintext AUTH on the STARTTLS port fails the submission TLS control', async () => {
+      const { app, cleanup } = await createTestApp(kind, { overrides: { 'smtp.requireTls': false } });
+      try {
+        const c = control(await app.score.report(), 'mail-flow.submission-tls');
+        assert.equal(c.status, 'to-address');
+        assert.equal(c.points, 0);
+      } finally {
+        await cleanup();
+      }
+    });
+
+    test('risk accepted earns 0 and lowers the achievable score; third party earns full points; both audited', async () => {
+      const { app, cleanup } = await createTestApp(kind);
+      try {
+        await addUser(app, 'admin@example.org', undefined, { role: 'admin' });
+        const before = await app.score.report();
+        assert.equal(before.achievableScore, before.maxScore);
+        const mfa = control(before, 'identity.mfa-admins');
+
+        const accepted = await app.score.setStatus(
+          'identity.admin-count',
+          { status: 'risk-accepted', reason: 'one-person association' },
+          cliActor,
+        );
+        assert.ok(accepted.ok);
+        const third = await app.score.setStatus(
+          'identity.mfa-admins',
+          { status: 'third-party', reason: 'admins sign in through the SSO proxy with MFA' },
+          cliActor,
+        );
+        assert.ok(third.ok);
+
+        const after = await app.score.report();
+        const admins = control(after, 'identity.admin-count');
+        assert.equal(admins.status, 'risk-accepted');
+        assert.equal(admins.points, 0);
+        assert.equal(admins.pointsToGain, 0);
+        assert.equal(admins.override?.reason, 'one-person association');
+        assert.equal(after.achievableScore, after.maxScore - admins.maxPoints);
+        const mfaAfter = control(after, 'identity.mfa-admins');
+        assert.equal(mfaAfter.status, 'third-party');
+        assert.equal(mfaAfter.points, mfa.maxPoints);
+        assert.equal(mfaAfter.measured.state, 'not-available');
+        assert.equal(after.score, before.score + mfa.maxPoints);
+        assert.equal(after.controls.at(-1)?.pointsToGain, 0);
+
+        const page = await app.audit.search({ operations: ['SetScoreControlStatus'] });
+        assert.equal(page.records.length, 2);
+        const details = page.records.map((record) => record.details);
+        assert.ok(
+          details.some(
+            (d) =>
+              d?.['control'] === 'identity.admin-count' &&
+              d['status'] === 'risk-accepted' &&
+              d['previous'] === 'measured' &&
+              d['reason'] === 'one-person association',
+          ),
+        );
+        assert.ok(page.records.every((record) => record.actor === cliActor.actor));
+
+        assert.ok(
+          (
+            await app.score.setStatus(
+              'identity.admin-count',
+              { status: 'measured', reason: 'grew' },
+              cliActor,
+            )
+          ).ok,
+        );
+        const measured = control(await app.score.report(), 'identity.admin-count');
+        assert.equal(measured.override, null);
+        assert.equal(measured.status, 'to-address');
+        assert.equal((await app.audit.search({ operations: ['SetScoreControlStatus'] })).records.length, 3);
+        assert.equal((await app.audit.verify()).ok, true);
+      } finally {
+        await cleanup();
+      }
+    });
+
+    test('a status needs a known control, a known status and a written reason', async () => {
+      const { app, cleanup } = await createTestApp(kind);
+      try {
+        const unknown = await app.score.setStatus(
+          'identity.nope',
+          { status: 'risk-accepted', reason: 'x y z' },
+          cliActor,
+        );
+        assert.equal(unknown.ok ? null : unknown.code, 'control-not-found');
+        const badStatus = await app.score.setStatus(
+          'domains.spf',
+          { status: 'completed', reason: 'x y z' },
+          cliActor,
+        );
+        assert.equal(badStatus.ok ? null : badStatus.code, 'invalid-status');
+        const noReason = await app.score.setStatus(
+          'domains.spf',
+          { status: 'risk-accepted', reason: '  ' },
+          cliActor,
+        );
+        assert.equal(noReason.ok ? null : noReason.code, 'invalid-reason');
+        assert.equal((await app.audit.search({ operations: ['SetScoreControlStatus'] })).records.length, 0);
+        const one = await app.score.control('identity.nope');
+        assert.equal(one.ok ? null : one.code, 'control-not-found');
+      } finally {
+        await cleanup();
+      }
+    });
+
+    test('one daily snapshot per UTC day, on-demand snapshots beside it, history oldest first', async () => {
+      const clock = createManualClock(START);
+      const { app, cleanup } = await createTestApp(kind, { clock });
+      try {
+        const first = await app.score.takeDailySnapshotIfDue();
+        assert.ok(first);
+        assert.equal(first.trigger, 'daily');
+        assert.equal(first.day, '2026-11-27');
+        assert.ok(first.controls && first.controls.length >= 25);
+        clock.advanceMs(3_600_000);
+        assert.equal(await app.score.takeDailySnapshotIfDue(), null);
+        const onDemand = await app.score.takeSnapshot();
+        assert.equal(onDemand.trigger, 'on-demand');
+        clock.advanceMs(DAY);
+        const next = await app.score.takeDailySnapshotIfDue();
+        assert.equal(next?.day, '2026-11-28');
+
+        const history = await app.score.history({ days: 30 });
+        assert.deepEqual(
+          history.map((s) => s.trigger),
+          ['daily', 'on-demand', 'daily'],
+        );
+        assert.deepEqual(
+          history.map((s) => s.at),
+          [...history.map((s) => s.at)].sort(),
+        );
+        assert.equal(history[0]!.score, first.score);
+        assert.deepEqual(Object.keys(history[0]!.categories).sort(), [...scoreCategories].sort());
+        clock.advanceMs(40 * DAY);
+        assert.equal((await app.score.history({ days: 30 })).length, 0);
+        assert.equal((await app.score.history({ days: 60 })).length, 3);
+      } finally {
+        await cleanup();
+      }
+    });
+  });
+}
