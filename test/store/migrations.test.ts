@@ -22,8 +22,10 @@ const tables = [
   'quarantine',
   'webhooks',
   'notification_deliveries',
+  'score_control_statuses',
+  'score_snapshots',
 ] as const;
-const migrations = ['001-initial', '002-outbound', '003-quarantine-notifications'];
+const migrations = ['001-initial', '002-outbound', '003-quarantine-notifications', '006-secure-score'];
 
 /** A fresh place for a store of this kind, and the options to open it as often as a test likes. */
 async function freshLocation(kind: StoreKind) {
