@@ -16,6 +16,8 @@ export interface TestDnsServer {
   address: string;
   /** Queries answered or dropped so far, by "name TYPE". */
   queries: string[];
+  /** The most queries waiting for their (delayed) answer at one time. */
+  maxInFlight(): number;
   close(): Promise<void>;
 }
 
@@ -53,6 +55,8 @@ function chunks(text: string): string[] {
  */
 export async function startDnsServer(zone: TestZone, options: TestDnsOptions = {}): Promise<TestDnsServer> {
   const queries: string[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
   const server = createServer({
     udp: true,
     tcp: true,
@@ -89,7 +93,12 @@ export async function startDnsServer(zone: TestZone, options: TestDnsOptions = {
             } as never);
         }
       }
-      const reply = () => void send(response).catch(() => undefined);
+      inFlight += 1;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      const reply = () => {
+        inFlight -= 1;
+        void send(response).catch(() => undefined);
+      };
       if (options.delayMs) setTimeout(reply, options.delayMs);
       else reply();
     },
@@ -101,6 +110,7 @@ export async function startDnsServer(zone: TestZone, options: TestDnsOptions = {
   return {
     address: `127.0.0.1:${port}`,
     queries,
+    maxInFlight: () => maxInFlight,
     async close() {
       await server.close();
     },
