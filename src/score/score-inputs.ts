@@ -71,6 +71,8 @@ export interface ChainStatus {
   ok: boolean;
   recordsChecked: number;
   detail: string | null;
+  /** When the walk ran (the score reuses a walk for up to a day; see score/chain-status.ts). */
+  verifiedAt?: string;
 }
 
 export type DomainCheckName = 'spf' | 'dkim' | 'dmarc' | 'mta-sts' | 'tls-rpt' | 'mx';
@@ -134,6 +136,7 @@ export interface ScoreInputs {
   audit: {
     mailboxAuditCoverage(): Promise<Reading<{ total: number; audited: number }>>;
     retentionDays(): Promise<Reading<number | null>>;
+    /** Walks the whole chain: O(records), so the score keeps the result for a day (chain-status.ts). */
     verifyChain(): Promise<Reading<ChainStatus>>;
   };
   dns: {

@@ -1,6 +1,7 @@
 import type { Actor, AuditLog } from '../audit/index.js';
 import type { Clock } from '../runtime/clock.js';
 import type { Store } from '../store/index.js';
+import { chainStatus } from './chain-status.js';
 import { DAY_MS } from './control-definition.js';
 import {
   type ControlOverride,
@@ -41,9 +42,20 @@ export const MAX_HISTORY_DAYS = 3650;
 export function createScore(deps: ScoreDeps) {
   const db = deps.store.db;
 
-  async function report(): Promise<ScoreReport> {
+  /** The inputs of one evaluation: the audit chain from the walk of the last day, or a fresh walk. */
+  function inputsAt(nowMs: number, freshChain: boolean): ScoreInputs {
+    return {
+      ...deps.inputs,
+      audit: {
+        ...deps.inputs.audit,
+        verifyChain: () => chainStatus({ store: deps.store, inputs: deps.inputs, nowMs }, freshChain),
+      },
+    };
+  }
+
+  async function report(options: { freshChain?: boolean } = {}): Promise<ScoreReport> {
     const nowMs = deps.clock.nowMs();
-    const facts = new Facts(deps.inputs, nowMs);
+    const facts = new Facts(inputsAt(nowMs, options.freshChain ?? false), nowMs);
     const overrides = await readOverrides(db);
     const controls = await Promise.all(
       controlDefinitions.map((definition) =>
@@ -55,18 +67,20 @@ export function createScore(deps: ScoreDeps) {
 
   async function snapshot(trigger: SnapshotTrigger): Promise<ScoreSnapshot | null> {
     const nowMs = deps.clock.nowMs();
-    const row = snapshotRow(await report(), trigger, nowMs);
+    const row = snapshotRow(await report({ freshChain: true }), trigger, nowMs);
     return (await insertSnapshot(db, row)) ? toSnapshot(row, true) : null;
   }
 
   return {
+    /** Every control now; `freshChain` walks the audit chain even if it was walked within the day. */
     report,
 
     /** One control, measured with only the inputs it reads. */
     async control(id: string): Promise<{ ok: true; control: ScoredControl } | ScoreFailure> {
       const definition = controlDefinitions.find((control) => control.id === id);
       if (!definition) return scoreFailure('control-not-found', `no control ${id}`);
-      const facts = new Facts(deps.inputs, deps.clock.nowMs());
+      const nowMs = deps.clock.nowMs();
+      const facts = new Facts(inputsAt(nowMs, false), nowMs);
       const overrides = await readOverrides(db);
       return { ok: true, control: await scoreControl(definition, facts, overrides.get(id) ?? null) };
     },

@@ -10,6 +10,7 @@ export type {
   NotificationDeliveryTable,
   QuarantineTable,
   RestrictionTable,
+  ScoreCachedFactTable,
   ScoreControlStatusTable,
   ScoreSnapshotTable,
   SendCounterTable,

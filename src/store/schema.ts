@@ -198,7 +198,15 @@ export interface ScoreSnapshotTable {
   controls: string;
 }
 
+export interface ScoreCachedFactTable {
+  name: string;
+  /** JSON of the fact. */
+  value: string;
+  measured_at: number;
+}
+
 export interface Database {
+  score_cached_facts: ScoreCachedFactTable;
   score_control_statuses: ScoreControlStatusTable;
   score_snapshots: ScoreSnapshotTable;
   quarantine: QuarantineTable;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { sql } from 'kysely';
 import { createManualClock } from '../../src/runtime/clock.js';
 import { type ScoredControl, type ScoreReport, scoreCategories } from '../../src/score/index.js';
 import { external, sendThroughPolicy } from '../outbound/send-helper.js';
@@ -221,6 +222,36 @@ for (const kind of storeKinds) {
         assert.equal((await app.audit.search({ operations: ['SetScoreControlStatus'] })).records.length, 0);
         const one = await app.score.control('identity.nope');
         assert.equal(one.ok ? null : one.code, 'control-not-found');
+      } finally {
+        await cleanup();
+      }
+    });
+
+    test('the audit chain walk is reused for a day, redone by a snapshot, and a broken chain earns 0', async () => {
+      const clock = createManualClock(START);
+      const { app, cleanup } = await createTestApp(kind, { clock });
+      try {
+        for (const address of ['a@example.org', 'b@example.org', 'c@example.org'])
+          await addUser(app, address);
+        const first = control(await app.score.report(), 'audit.chain-verifies');
+        assert.equal(first.status, 'completed');
+        assert.match(first.measured.current, /walked 2026-11-27T10:00:30/);
+
+        if (kind === 'sqlite') await sql`drop trigger audit_log_no_delete`.execute(app.store.db);
+        else await sql`drop trigger audit_log_no_change on audit_log`.execute(app.store.db);
+        await sql`delete from audit_log where id = 2`.execute(app.store.db);
+
+        clock.advanceMs(3_600_000);
+        const reused = control(await app.score.report(), 'audit.chain-verifies');
+        assert.equal(reused.status, 'completed', 'within the day the earlier walk stands');
+        const snapshot = await app.score.takeSnapshot();
+        assert.equal(snapshot.controls?.find((c) => c.id === 'audit.chain-verifies')?.points, 0);
+        const broken = control(await app.score.report(), 'audit.chain-verifies');
+        assert.equal(broken.status, 'to-address');
+        assert.match(broken.measured.current, /broken: expected record 2/);
+
+        clock.advanceMs(25 * 3_600_000);
+        assert.equal(control(await app.score.report(), 'audit.chain-verifies').points, 0);
       } finally {
         await cleanup();
       }

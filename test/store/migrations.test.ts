@@ -22,6 +22,7 @@ const tables = [
   'quarantine',
   'webhooks',
   'notification_deliveries',
+  'score_cached_facts',
   'score_control_statuses',
   'score_snapshots',
 ] as const;

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 
-/** Secure Score: admin-set control statuses and the score's snapshots (daily and on demand). */
+/** Secure Score: admin-set control statuses, the score's snapshots (daily and on demand), cached facts. */
 export function secureScoreMigration() {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
@@ -24,6 +24,13 @@ export function secureScoreMigration() {
         .addColumn('achievable_score', 'double precision', (c) => c.notNull())
         .addColumn('categories', 'text', (c) => c.notNull())
         .addColumn('controls', 'text', (c) => c.notNull())
+        .execute();
+      // Facts that are too costly to measure on every report (the audit chain walk), with their time.
+      await db.schema
+        .createTable('score_cached_facts')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addColumn('measured_at', 'bigint', (c) => c.notNull())
         .execute();
       await db.schema
         .createIndex('score_snapshots_taken_at')
