@@ -5,8 +5,9 @@
  * A. Evaluation without DNS: the whole report over an org seeded with --users users (plus admins,
  *    disabled accounts, policies, restrictions, alerts, tokens, deliveries and --audit-records audit
  *    records), with the DNS input answering at once. Baseline in the same run: the same report over
- *    the first 1,000 users (seeded first, measured, then the rest added). The audit chain walk is
- *    timed on its own too: it is the one part that grows with the audit log, not with users.
+ *    the first 1,000 users (seeded first, measured, then the rest added). Reports reuse the audit
+ *    chain walk of the last day; a report with a fresh walk (what the daily and on-demand snapshots
+ *    do) is timed too: the walk grows with the audit log, not with users.
  * B. DNS: all six domain checks for --domains domains against a real DNS server on loopback (dns2)
  *    that delays every answer by --dns-delay-ms, and a local HTTPS MTA-STS host; concurrency
  *    score.dnsConcurrency (16) against concurrency 1 (the baseline) in the same run.
@@ -192,19 +193,19 @@ function withoutDns(inputs: ScoreInputs): ScoreInputs {
   };
 }
 
-async function evaluation(app: App, label: string): Promise<{ report: number; chain: number }> {
+async function evaluation(app: App, label: string): Promise<{ report: number; fresh: number }> {
   const inputs = withoutDns(createScoreInputs({ ...app }));
   const score = createScore({ store: app.store, audit: app.audit, clock: app.clock, inputs });
-  await score.report(); // warm-up
+  await score.report({ freshChain: true }); // warm-up; stores the day's chain walk
   const reports: number[] = [];
-  const chains: number[] = [];
+  const fresh: number[] = [];
   for (let i = 0; i < 5; i++) {
     reports.push((await timed(() => score.report()))[0]);
-    chains.push((await timed(() => inputs.audit.verifyChain()))[0]);
+    fresh.push((await timed(() => score.report({ freshChain: true })))[0]);
   }
-  const result = { report: median(reports), chain: median(chains) };
+  const result = { report: median(reports), fresh: median(fresh) };
   console.log(
-    `${label}: full report ${result.report.toFixed(1)} ms (median of 5), of which the audit chain walk alone takes ${result.chain.toFixed(1)} ms`,
+    `${label}: report ${result.report.toFixed(1)} ms (median of 5; the audit chain walk of the day reused), with a fresh chain walk (daily/snapshot) ${result.fresh.toFixed(1)} ms`,
   );
   return result;
 }
@@ -246,7 +247,7 @@ async function partA(): Promise<void> {
     console.error(`   (seeded to ${USERS} users in ${Date.now() - t0} ms)`);
     const full = await evaluation(app, `   ${USERS} users`);
     console.log(
-      `   ratio ${USERS}/${BASELINE_USERS} users: ${(full.report / base.report).toFixed(2)}x; without the chain walk: ${(full.report - full.chain).toFixed(1)} ms vs ${(base.report - base.chain).toFixed(1)} ms`,
+      `   ratio ${USERS}/${BASELINE_USERS} users: report ${(full.report / base.report).toFixed(2)}x, with a fresh chain walk ${(full.fresh / base.fresh).toFixed(2)}x`,
     );
   } finally {
     await app.close();

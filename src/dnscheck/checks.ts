@@ -1,3 +1,4 @@
+import type { SecureContext } from 'node:tls';
 import getDmarcRecord from 'mailauth/lib/dmarc/get-dmarc-record.js';
 import { parsePolicy, resolvePolicy, validateMx } from 'mailauth/lib/mta-sts.js';
 import { spf } from 'mailauth/lib/spf/index.js';
@@ -11,6 +12,7 @@ export interface CheckContext {
   /** Selectors configured for this domain (score.dkimSelectors). */
   dkimSelectors(domain: string): string[];
   mtaSts: PolicyFetchOptions;
+  mtaStsContext: SecureContext | undefined;
 }
 
 type Outcome = Omit<DomainCheckResult, 'domain'>;
@@ -120,7 +122,7 @@ export const checks: Record<DomainCheckName, (domain: string, context: CheckCont
     }
     const address = addresses[0];
     if (!address) return fail(`${host} has no address: the policy is not reachable`);
-    const fetched = await fetchPolicyText(domain, address, context.mtaSts);
+    const fetched = await fetchPolicyText(domain, address, context.mtaSts, context.mtaStsContext);
     if (!fetched.ok) return fail(`policy not reachable: ${fetched.error}`);
     let policy: ReturnType<typeof parsePolicy>;
     try {

@@ -1,6 +1,7 @@
 import type { DomainCheckName, DomainCheckResult } from '../score/index.js';
 import { type CheckContext, checks } from './checks.js';
 import { createLimiter } from './limiter.js';
+import { policySecureContext } from './mta-sts-fetch.js';
 import { createResolver, describeDnsError, type ResolverOptions } from './resolver.js';
 
 export interface DnsCheckerOptions extends ResolverOptions {
@@ -25,6 +26,7 @@ export function createDnsChecker(options: DnsCheckerOptions): DnsChecker {
     resolve: createResolver(options),
     dkimSelectors: (domain) => selectorsFor(options.dkimSelectors, domain),
     mtaSts: options.mtaSts,
+    mtaStsContext: policySecureContext(options.mtaSts.extraCa),
   };
   const limit = createLimiter(options.concurrency);
   return {
