@@ -12,6 +12,7 @@ import type { Logger } from './runtime/logger.js';
 import { createSecretBox } from './runtime/secret-box.js';
 import { createScore, type Score } from './score/index.js';
 import { createScoreInputs } from './score-inputs.js';
+import { createOrgSettings, type OrgSettingsService } from './settings/index.js';
 import { openStore, type Store } from './store/index.js';
 
 /** The domain modules over one store: what the server, the CLI and the tests all build on. */
@@ -19,6 +20,7 @@ export interface App {
   config: Config;
   store: Store;
   audit: AuditLog;
+  settings: OrgSettingsService;
   directory: Directory;
   identity: Identity;
   alerts: Alerts;
@@ -44,6 +46,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     poolSize: config.database.poolSize,
   });
   const audit = createAuditLog({ store, clock });
+  const settings = createOrgSettings({ store, audit, clock });
   const passwords = createPasswordHasher();
   const directory = createDirectory({ store, audit, clock, passwords });
   const identity = createIdentity({ directory, audit, clock, passwords });
@@ -84,12 +87,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     store,
     audit,
     clock,
-    inputs: createScoreInputs({ config, store, directory, outbound, notifier, audit, clock }),
+    inputs: createScoreInputs({ config, store, directory, outbound, notifier, audit, settings, clock }),
   });
   return {
     config,
     store,
     audit,
+    settings,
     directory,
     identity,
     alerts,

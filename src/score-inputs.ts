@@ -7,6 +7,7 @@ import type { Notifier } from './notify/index.js';
 import type { Outbound } from './outbound/index.js';
 import type { Clock } from './runtime/clock.js';
 import { notAvailable, type Reading, reading, type ScoreInputs } from './score/index.js';
+import type { OrgSettingsService } from './settings/index.js';
 import type { Store } from './store/index.js';
 
 /**
@@ -15,6 +16,8 @@ import type { Store } from './store/index.js';
  *
  * Sources whose module is not here yet answer `notAvailable` ("could not check", 0 points). To wire
  * one, replace its `pending(...)` with a reading of the real source; the control needs no change.
+ * Identity facts come from the org settings (src/settings), users.mfa_state, app_passwords and the
+ * sign-in log (sign_ins) of migration 004.
  */
 export interface ScoreSources {
   config: Config;
@@ -23,6 +26,7 @@ export interface ScoreSources {
   outbound: Outbound;
   notifier: Notifier;
   audit: AuditLog;
+  settings: OrgSettingsService;
   clock: Clock;
 }
 
@@ -96,17 +100,99 @@ export function createScoreInputs(sources: ScoreSources): ScoreInputs {
         }),
     },
     identity: {
-      // Identity (MFA, org settings, app passwords, sign-in log) is built in parallel; wired at merge.
-      mfaCoverage: pending('identity.mfaCoverage (users.mfa_state)'),
-      mfaSettings: pending('identity org settings mfa.requireForAdmins / mfa.requireForAll'),
-      mailSignIn: pending('identity org setting mailSignIn.accountPassword'),
+      mfaCoverage: () =>
+        read(async () => {
+          const rows = await db
+            .selectFrom('users')
+            .select(['role', 'mfa_state', (eb) => eb.fn.countAll().as('n')])
+            .where('disabled_at', 'is', null)
+            .groupBy(['role', 'mfa_state'])
+            .execute();
+          const sum = (filter: (row: (typeof rows)[number]) => boolean) =>
+            rows.filter(filter).reduce((total, row) => total + Number(row.n), 0);
+          const withMfa = (row: (typeof rows)[number]) => row.mfa_state !== 'disabled';
+          return {
+            users: sum(() => true),
+            usersWithMfa: sum(withMfa),
+            admins: sum((row) => row.role === 'admin'),
+            adminsWithMfa: sum((row) => row.role === 'admin' && withMfa(row)),
+          };
+        }),
+      mfaSettings: () =>
+        read(async () => {
+          const current = await sources.settings.current();
+          return {
+            requireForAdmins: current['mfa.requireForAdmins'],
+            requireForAll: current['mfa.requireForAll'],
+          };
+        }),
+      mailSignIn: () => read(() => sources.settings.get('mailSignIn.accountPassword')),
       // Mailwarden has no periodic password expiry at all: this is the real state of this build.
       passwordExpiryDays: async () => reading(null),
-      bannedPasswordList: pending('identity org setting passwords.bannedList'),
-      smartLockout: pending('identity org setting lockout.enabled'),
-      riskPolicy: pending('identity org setting risk.policyEnabled'),
-      appPasswords: pending('identity app passwords (app_passwords.last_used_at)'),
-      inactiveAccounts: pending('identity sign-in log (sign_ins)'),
+      bannedPasswordList: () => read(() => sources.settings.get('passwords.bannedList')),
+      smartLockout: () => read(() => sources.settings.get('lockout.enabled')),
+      riskPolicy: () => read(() => sources.settings.get('risk.policyEnabled')),
+      appPasswords: (sinceMs) =>
+        read(async () => {
+          const now = sources.clock.nowMs();
+          const row = await db
+            .selectFrom('app_passwords')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .select((eb) =>
+              eb.fn
+                .sum(
+                  eb
+                    .case()
+                    .when(eb.fn.coalesce('last_used_at', 'created_at'), '<', sinceMs)
+                    .then(1)
+                    .else(0)
+                    .end(),
+                )
+                .as('unused'),
+            )
+            .where('revoked_at', 'is', null)
+            .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+            .executeTakeFirst();
+          return { active: count(row), unused: Number(row?.unused ?? 0) };
+        }),
+      inactiveAccounts: async (sinceMs) => {
+        // An empty sign-in log means sign-ins are not recorded (yet), not that nobody signed in.
+        const logged = await read(() => db.selectFrom('sign_ins').select('id').limit(1).executeTakeFirst());
+        if (!logged.available) return logged;
+        if (!logged.value) return notAvailable('the sign-in log has no entries yet');
+        return read(async () => {
+          const row = await db
+            .selectFrom('users')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .select((eb) =>
+              eb.fn
+                .sum(
+                  eb
+                    .case()
+                    .when(
+                      eb.not(
+                        eb.exists(
+                          eb
+                            .selectFrom('sign_ins')
+                            .select('sign_ins.id')
+                            .whereRef('sign_ins.user_id', '=', 'users.id')
+                            .where('sign_ins.at', '>=', sinceMs)
+                            .where('sign_ins.result', '=', 'success'),
+                        ),
+                      ),
+                    )
+                    .then(1)
+                    .else(0)
+                    .end(),
+                )
+                .as('inactive'),
+            )
+            .where('users.disabled_at', 'is', null)
+            .where('users.created_at', '<', sinceMs)
+            .executeTakeFirst();
+          return { eligible: count(row), inactive: Number(row?.inactive ?? 0) };
+        });
+      },
     },
     outbound: {
       policies: () =>

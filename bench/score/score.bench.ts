@@ -86,14 +86,56 @@ async function seedUsers(app: App, from: number, to: number): Promise<void> {
         disabled_at: i % 50 === 0 ? now : null,
         created_at: now - (i % 400) * DAY,
         updated_at: now,
+        mfa_state: i % 3 === 0 ? 'disabled' : 'enabled',
+        must_change_password: 0,
+        sessions_valid_after: 0,
       });
-    await app.store.writeTransaction((trx) =>
-      trx
-        .insertInto('users')
-        .values(users)
-        .execute()
-        .then(() => undefined),
-    );
+    // One successful sign-in in the last 90 days for two users in three, one app password in ten.
+    const signIns = users
+      .filter((_, k) => k % 3 !== 0)
+      .map((user, k) => ({
+        id: randomUUID(),
+        at: now - (k % 80) * DAY,
+        user_id: user.id,
+        login: user.address,
+        protocol: 'imap' as const,
+        client_ip: '198.51.100.7',
+        country: null,
+        city: null,
+        latitude: null,
+        longitude: null,
+        client: null,
+        result: 'success' as const,
+        reason: 'ok',
+        credential: 'app-password',
+        risk_level: 'none' as const,
+        risk_reasons: '[]',
+      }));
+    const appPasswords = users
+      .filter((_, k) => k % 10 === 0)
+      .map((user, k) => ({
+        id: randomUUID(),
+        user_id: user.id,
+        name: 'phone',
+        scopes: '["imap","smtp"]',
+        secret_hash: 'x',
+        created_at: now - 200 * DAY,
+        created_by: 'bench',
+        expires_at: null,
+        last_used_at: k % 2 === 0 ? now - DAY : null,
+        last_used_ip: null,
+        last_used_protocol: null,
+        revoked_at: null,
+      }));
+    await app.store.writeTransaction(async (trx) => {
+      await trx.insertInto('users').values(users).execute();
+      for (let k = 0; k < signIns.length; k += 100)
+        await trx
+          .insertInto('sign_ins')
+          .values(signIns.slice(k, k + 100))
+          .execute();
+      if (appPasswords.length > 0) await trx.insertInto('app_passwords').values(appPasswords).execute();
+    });
   }
 }
 

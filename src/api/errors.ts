@@ -4,6 +4,10 @@ import type { AlertUpdateOutcome } from '../alerts/index.js';
 import type { DirectoryFailure, DirectoryFailureCode } from '../directory/index.js';
 import type { NotifyFailure, NotifyFailureCode } from '../notify/index.js';
 import type { OutboundFailure, OutboundFailureCode } from '../outbound/index.js';
+import type { OrgSettingsChangeOutcome } from '../settings/index.js';
+
+type OrgSettingsFailure = Exclude<OrgSettingsChangeOutcome, { ok: true }>;
+
 import type { ScoreFailure, ScoreFailureCode } from '../score/index.js';
 
 /**
@@ -61,6 +65,10 @@ const scoreFailureStatus = {
 } as const satisfies Record<ScoreFailureCode, ContentfulStatusCode>;
 
 /** The adapter's own refusals, before a request reaches a module. */
+const settingsFailureStatus = {
+  'invalid-setting': 400,
+} as const satisfies Record<OrgSettingsFailure['code'], ContentfulStatusCode>;
+
 const requestErrorStatus = {
   'invalid-body': 400,
   'invalid-query': 400,
@@ -77,6 +85,7 @@ export const apiErrorStatus = {
   ...outboundFailureStatus,
   ...alertFailureStatus,
   ...notifyFailureStatus,
+  ...settingsFailureStatus,
   ...scoreFailureStatus,
   ...requestErrorStatus,
 };
@@ -114,6 +123,7 @@ export type ModuleFailure = (
   | DirectoryFailure
   | OutboundFailure
   | NotifyFailure
+  | OrgSettingsFailure
   | ScoreFailure
   | Exclude<AlertUpdateOutcome, { ok: true }>
 ) & { unmetChecks?: string[] };

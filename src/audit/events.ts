@@ -27,6 +27,7 @@ export const auditOperations = {
   SpamVerdict: 'Outgoing mail scored as spam: held or rejected, with its findings and the policy version.',
   ReleaseQuarantinedMessage: 'An administrator released a held message; it was delivered.',
   DeleteQuarantinedMessage: 'An administrator deleted a held message.',
+  ChangeOrgSetting: 'An administrator changed an org-wide setting (MFA, sign-in, lockout, risk policy).',
   SetScoreControlStatus:
     'An administrator set a Secure Score control to risk accepted, resolved by a third party or alternate mitigation (with the reason), or back to measured.',
 } as const;

@@ -49,18 +49,14 @@ for (const kind of storeKinds) {
       const { app, cleanup } = await createTestApp(kind);
       try {
         const report = await app.score.report();
-        for (const id of [
-          'identity.mfa-admins',
-          'identity.mfa-all-users',
-          'identity.smart-lockout',
-          'audit.retention',
-        ]) {
+        // Per-mailbox auditing and audit retention are not built yet; the sign-in log is empty.
+        for (const id of ['audit.mailbox-auditing', 'audit.retention', 'identity.inactive-accounts']) {
           const c = control(report, id);
           assert.equal(c.status, 'not-available', id);
           assert.equal(c.points, 0, id);
           assert.match(c.measured.current, /^could not check/);
         }
-        assert.ok(report.notChecked.controls >= 4);
+        assert.ok(report.notChecked.controls >= 3);
       } finally {
         await cleanup();
       }
@@ -119,6 +115,118 @@ for (const kind of storeKinds) {
       }
     });
 
+    test('identity controls read the org settings, MFA state, app passwords and the sign-in log', async () => {
+      const clock = createManualClock(START);
+      const { app, cleanup } = await createTestApp(kind, { clock });
+      try {
+        const admin = await addUser(app, 'admin@example.org', undefined, { role: 'admin' });
+        const users = [];
+        for (const name of ['a', 'b', 'c', 'd']) users.push(await addUser(app, `${name}@example.org`));
+        let report = await app.score.report();
+        // The shipped defaults are the secure ones.
+        for (const id of [
+          'identity.mfa-admins',
+          'identity.mail-signin-app-passwords',
+          'identity.banned-passwords',
+          'identity.smart-lockout',
+          'identity.sign-in-risk-policy',
+          'identity.no-password-expiry',
+          'identity.unused-app-passwords',
+        ])
+          assert.equal(
+            control(report, id).status,
+            'completed',
+            `${id}: ${control(report, id).measured.current}`,
+          );
+        assert.equal(control(report, 'identity.mfa-all-users').status, 'to-address');
+
+        const changed = await app.settings.change(
+          {
+            'mfa.requireForAdmins': false,
+            'mailSignIn.accountPassword': 'allowed',
+            'lockout.enabled': false,
+            'risk.policyEnabled': false,
+            'passwords.bannedList': false,
+          },
+          cliActor,
+        );
+        assert.ok(changed.ok);
+        // Two of five users (the admin among them) registered MFA.
+        await app.store.db
+          .updateTable('users')
+          .set({ mfa_state: 'enabled' })
+          .where('id', 'in', [admin.id, users[0]!.id])
+          .execute();
+        report = await app.score.report();
+        for (const id of [
+          'identity.mail-signin-app-passwords',
+          'identity.banned-passwords',
+          'identity.smart-lockout',
+          'identity.sign-in-risk-policy',
+        ])
+          assert.equal(control(report, id).status, 'to-address', id);
+        const adminsMfa = control(report, 'identity.mfa-admins');
+        assert.equal(adminsMfa.status, 'completed', 'the only admin has MFA');
+        const allMfa = control(report, 'identity.mfa-all-users');
+        assert.equal(allMfa.status, 'partial');
+        assert.equal(allMfa.points, Math.round(9 * (2 / 5) * 100) / 100);
+
+        const now = clock.nowMs();
+        const appPassword = (id: string, userId: string, lastUsed: number | null) => ({
+          id,
+          user_id: userId,
+          name: id,
+          scopes: '["imap"]',
+          secret_hash: 'x',
+          created_at: now,
+          created_by: 'test',
+          expires_at: null,
+          last_used_at: lastUsed,
+          last_used_ip: null,
+          last_used_protocol: null,
+          revoked_at: null,
+        });
+        await app.store.db
+          .insertInto('app_passwords')
+          .values([appPassword('p1', users[0]!.id, now + 95 * DAY), appPassword('p2', users[1]!.id, null)])
+          .execute();
+        const signIn = (id: string, userId: string) => ({
+          id,
+          at: now + 95 * DAY,
+          user_id: userId,
+          login: 'x',
+          protocol: 'imap' as const,
+          client_ip: null,
+          country: null,
+          city: null,
+          latitude: null,
+          longitude: null,
+          client: null,
+          result: 'success' as const,
+          reason: 'ok',
+          credential: 'app-password',
+          risk_level: 'none' as const,
+          risk_reasons: '[]',
+        });
+        await app.store.db
+          .insertInto('sign_ins')
+          .values([signIn('s1', users[0]!.id), signIn('s2', admin.id)])
+          .execute();
+
+        clock.advanceMs(100 * DAY);
+        report = await app.score.report();
+        const apps = control(report, 'identity.unused-app-passwords');
+        assert.equal(apps.status, 'partial', apps.measured.current);
+        assert.equal(apps.points, 1.5);
+        const inactive = control(report, 'identity.inactive-accounts');
+        assert.equal(inactive.status, 'partial', inactive.measured.current);
+        assert.match(inactive.measured.current, /^3 of 5 enabled accounts without a sign-in/);
+        assert.equal(inactive.points, Math.round(3 * (2 / 5) * 100) / 100);
+      } finally {
+        await cleanup();
+      }
+    });
+
     test('plaintext AUTH on the STARTTLS port fails the submission TLS control', async () => {
       const { app, cleanup } = await createTestApp(kind, { overrides: { 'smtp.requireTls': false } });
       try {
@@ -136,7 +244,8 @@ for (const kind of storeKinds) {
         await addUser(app, 'admin@example.org', undefined, { role: 'admin' });
         const before = await app.score.report();
         assert.equal(before.achievableScore, before.maxScore);
-        const mfa = control(before, 'identity.mfa-admins');
+        const retention = control(before, 'audit.retention');
+        assert.equal(retention.points, 0);
 
         const accepted = await app.score.setStatus(
           'identity.admin-count',
@@ -145,8 +254,8 @@ for (const kind of storeKinds) {
         );
         assert.ok(accepted.ok);
         const third = await app.score.setStatus(
-          'identity.mfa-admins',
-          { status: 'third-party', reason: 'admins sign in through the SSO proxy with MFA' },
+          'audit.retention',
+          { status: 'third-party', reason: 'the SIEM keeps every record for a year' },
           cliActor,
         );
         assert.ok(third.ok);
@@ -158,11 +267,11 @@ for (const kind of storeKinds) {
         assert.equal(admins.pointsToGain, 0);
         assert.equal(admins.override?.reason, 'one-person association');
         assert.equal(after.achievableScore, after.maxScore - admins.maxPoints);
-        const mfaAfter = control(after, 'identity.mfa-admins');
-        assert.equal(mfaAfter.status, 'third-party');
-        assert.equal(mfaAfter.points, mfa.maxPoints);
-        assert.equal(mfaAfter.measured.state, 'not-available');
-        assert.equal(after.score, before.score + mfa.maxPoints);
+        const retentionAfter = control(after, 'audit.retention');
+        assert.equal(retentionAfter.status, 'third-party');
+        assert.equal(retentionAfter.points, retention.maxPoints);
+        assert.equal(retentionAfter.measured.state, 'not-available');
+        assert.equal(after.score, before.score + retention.maxPoints);
         assert.equal(after.controls.at(-1)?.pointsToGain, 0);
 
         const page = await app.audit.search({ operations: ['SetScoreControlStatus'] });

@@ -88,8 +88,8 @@ export const identityControls: ControlDefinition[] = [
     measuredBy: 'No periodic password expiry is configured.',
     why: 'Forced periodic changes make people pick weaker, predictable passwords (NIST SP 800-63B §5.1.1.2); change a password when there is a reason to.',
     fix: {
-      cli: 'npx mailwarden org set passwords.expiryDays 0',
-      api: 'PATCH /api/v1/org/settings {"passwords.expiryDays": 0}',
+      cli: 'nothing to do in Mailwarden (it never expires passwords); turn periodic expiry off in any directory that feeds it',
+      api: null,
     },
     measure: (facts) =>
       withReading(facts.inputs.identity.passwordExpiryDays(), (days) =>
