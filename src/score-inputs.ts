@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { ExpressionBuilder } from 'kysely';
 import type { AuditLog } from './audit/index.js';
 import type { Config } from './config/index.js';
 import type { Directory } from './directory/index.js';
@@ -8,7 +9,7 @@ import type { Outbound } from './outbound/index.js';
 import type { Clock } from './runtime/clock.js';
 import { notAvailable, type Reading, reading, type ScoreInputs } from './score/index.js';
 import type { OrgSettingsService } from './settings/index.js';
-import type { Store } from './store/index.js';
+import type { Database, Store } from './store/index.js';
 
 /**
  * What Secure Score reads, wired from the modules that own it (composition, like app.ts). Counts are
@@ -156,41 +157,42 @@ export function createScoreInputs(sources: ScoreSources): ScoreInputs {
           return { active: count(row), unused: Number(row?.unused ?? 0) };
         }),
       inactiveAccounts: async (sinceMs) => {
-        // An empty sign-in log means sign-ins are not recorded (yet), not that nobody signed in.
+        // The sign-in log must reach back over the whole period, and must be written at all: an empty
+        // or shorter log means "not known", not "nobody signed in".
+        const retention = await read(() => sources.settings.get('signIns.retentionDays'));
+        if (!retention.available) return retention;
+        const periodDays = Math.ceil((sources.clock.nowMs() - sinceMs) / 86_400_000);
+        if (retention.value < periodDays)
+          return notAvailable(
+            `the sign-in log keeps ${retention.value} days (signIns.retentionDays), fewer than the ${periodDays} this control looks back`,
+          );
         const logged = await read(() => db.selectFrom('sign_ins').select('id').limit(1).executeTakeFirst());
         if (!logged.available) return logged;
         if (!logged.value) return notAvailable('the sign-in log has no entries yet');
         return read(async () => {
-          const row = await db
-            .selectFrom('users')
-            .select((eb) => eb.fn.countAll().as('n'))
-            .select((eb) =>
-              eb.fn
-                .sum(
-                  eb
-                    .case()
-                    .when(
-                      eb.not(
-                        eb.exists(
-                          eb
-                            .selectFrom('sign_ins')
-                            .select('sign_ins.id')
-                            .whereRef('sign_ins.user_id', '=', 'users.id')
-                            .where('sign_ins.at', '>=', sinceMs)
-                            .where('sign_ins.result', '=', 'success'),
-                        ),
-                      ),
-                    )
-                    .then(1)
-                    .else(0)
-                    .end(),
-                )
-                .as('inactive'),
-            )
-            .where('users.disabled_at', 'is', null)
-            .where('users.created_at', '<', sinceMs)
-            .executeTakeFirst();
-          return { eligible: count(row), inactive: Number(row?.inactive ?? 0) };
+          const eligible = (eb: ExpressionBuilder<Database, 'users'>) =>
+            eb.and([eb('users.disabled_at', 'is', null), eb('users.created_at', '<', sinceMs)]);
+          const [all, active] = await Promise.all([
+            db
+              .selectFrom('users')
+              .select((eb) => eb.fn.countAll().as('n'))
+              .where(eligible)
+              .executeTakeFirst(),
+            // A semi-join (IN): one pass over the period's successful sign-ins, hashed.
+            db
+              .selectFrom('users')
+              .select((eb) => eb.fn.countAll().as('n'))
+              .where(eligible)
+              .where('users.id', 'in', (eb) =>
+                eb
+                  .selectFrom('sign_ins')
+                  .select('sign_ins.user_id')
+                  .where('sign_ins.at', '>=', sinceMs)
+                  .where('sign_ins.result', '=', 'success'),
+              )
+              .executeTakeFirst(),
+          ]);
+          return { eligible: count(all), inactive: count(all) - count(active) };
         });
       },
     },

@@ -215,6 +215,11 @@ for (const kind of storeKinds) {
 
         clock.advanceMs(100 * DAY);
         report = await app.score.report();
+        const shortLog = control(report, 'identity.inactive-accounts');
+        assert.equal(shortLog.status, 'not-available', 'a 30-day sign-in log cannot tell 90 days');
+        assert.match(shortLog.measured.current, /keeps 30 days/);
+        assert.ok((await app.settings.change({ 'signIns.retentionDays': 180 }, cliActor)).ok);
+        report = await app.score.report();
         const apps = control(report, 'identity.unused-app-passwords');
         assert.equal(apps.status, 'partial', apps.measured.current);
         assert.equal(apps.points, 1.5);
