@@ -161,7 +161,7 @@ export function createScoreInputs(sources: ScoreSources): ScoreInputs {
         // or shorter log means "not known", not "nobody signed in".
         const retention = await read(() => sources.settings.get('signIns.retentionDays'));
         if (!retention.available) return retention;
-        const periodDays = Math.ceil((sources.clock.nowMs() - sinceMs) / 86_400_000);
+        const periodDays = Math.round((sources.clock.nowMs() - sinceMs) / 86_400_000);
         if (retention.value < periodDays)
           return notAvailable(
             `the sign-in log keeps ${retention.value} days (signIns.retentionDays), fewer than the ${periodDays} this control looks back`,

@@ -51,11 +51,11 @@ export const checks: Record<DomainCheckName, (domain: string, context: CheckCont
         return fail(
           `SPF is broken: ${comment.replace(/^.*?: permanent error in processing during lookup of [^:]*:?\s*/, '') || 'permanent error'}`,
         );
-      default:
-        return unknown(
-          comment.replace(/^.*?: error in processing during lookup of [^:]*:?\s*/, '') ||
-            'temporary DNS error',
-        );
+      default: {
+        // mailauth reports the resolver's error in its text (queryTxt ETIMEOUT example.org).
+        const code = /\b(E[A-Z]+)\b/.exec(comment)?.[1];
+        return unknown(code ? describeDnsError({ code }) : 'temporary DNS error');
+      }
     }
   },
 

@@ -30,7 +30,9 @@ function byPolicy(
       list.length - failing.length,
       list.length,
       failing.length === 0
-        ? `all ${list.length} sending polic${list.length === 1 ? 'y passes' : 'ies pass'}`
+        ? list.length === 1
+          ? 'the sending policy passes'
+          : `all ${list.length} sending policies pass`
         : `${failing.length} of ${list.length} sending policies do not: ${failing.map(describe).join('; ')}`,
       { policies: list.length, failing: failing.map((policy) => policy.name) },
     );
