@@ -46,7 +46,20 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   const settings = createOrgSettings({ store, audit, clock });
   const passwords = createPasswordHasher();
   const directory = createDirectory({ store, audit, clock, passwords });
-  const identity = createIdentity({ directory, audit, clock, passwords });
+  const secrets = createSecretBox({ key: config.secrets.key, dataDir: config.data.dir });
+  const identity = createIdentity({
+    directory,
+    audit,
+    clock,
+    passwords,
+    store,
+    settings,
+    secrets,
+    webSessions: {
+      idleTimeoutMs: config.web.sessionIdleMinutes * 60_000,
+      absoluteTimeoutMs: config.web.sessionMaxHours * 3_600_000,
+    },
+  });
   // Alerts call onRaised only after a commit, never while buildApp runs: the notifier below exists by then.
   const alerts = createAlerts({
     store,
@@ -77,7 +90,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     logger: deps.logger,
     directory,
     delivery,
-    secrets: createSecretBox({ key: config.secrets.key, dataDir: config.data.dir }),
+    secrets,
     hostname: config.smtp.hostname,
   });
   return {

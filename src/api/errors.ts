@@ -25,6 +25,7 @@ const directoryFailureStatus = {
   'token-not-found': 404,
   'group-exists': 409,
   'group-not-found': 404,
+  'invalid-owner': 422,
 } as const satisfies Record<DirectoryFailureCode, ContentfulStatusCode>;
 
 const outboundFailureStatus = {

@@ -60,7 +60,7 @@ export function createHttpApp(app: App, options: HttpAppOptions = {}): Hono<ApiE
 /** Every route under /api/v1 is authenticated; `authenticate` also decides who may write. */
 function apiRoutes(app: App): Hono<ApiEnv> {
   const api = new Hono<ApiEnv>();
-  api.use(authenticate(app.directory));
+  api.use(authenticate(app.directory, app.identity));
   api.use(async (c, next) => {
     await next();
     // Answers carry personal data and audit records: no shared or browser cache keeps them.

@@ -23,4 +23,11 @@ export interface Config {
   dns: { servers: string[] };
   log: { level: 'debug' | 'info' | 'warn' | 'error' };
   shutdown: { graceMs: number };
+  web: {
+    enabled: boolean;
+    publicUrl: string | null;
+    secureCookies: 'always' | 'never';
+    sessionIdleMinutes: number;
+    sessionMaxHours: number;
+  };
 }

@@ -196,6 +196,14 @@ function checkCombinations(config: Config): string[] {
       problems.push(`tls: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     }
   }
+  if (config.web.publicUrl !== null) {
+    let url: URL | null = null;
+    try {
+      url = new URL(config.web.publicUrl);
+    } catch {}
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.pathname !== '/' || url.search)
+      problems.push('web.publicUrl: must be an origin such as https://mail.example.org (no path)');
+  }
   const ports = [
     ['smtp.port', config.smtp.enabled ? config.smtp.port : null],
     ['smtps.port', config.smtps.enabled ? config.smtps.port : null],
