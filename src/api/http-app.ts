@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import type { App } from '../app.js';
+import { consoleRoutes } from '../console/index.js';
 import type { ApiEnv } from './api-env.js';
 import { authenticate } from './authenticate.js';
 import { errorResponse } from './errors.js';
@@ -47,6 +48,11 @@ export function createHttpApp(app: App, options: HttpAppOptions = {}): Hono<ApiE
   // Public, and registered before the /api/v1 router so that its authentication never runs for it.
   http.get('/api/v1/openapi.json', (c) => c.json(openApi));
   http.route('/api/v1', apiRoutes(app));
+  // The self-service area (server-rendered, cookie sessions), outside /api/v1 and its bearer tokens.
+  if (app.config.web.enabled) {
+    http.get('/account/', (c) => c.redirect('/account', 301));
+    http.route('/', consoleRoutes(app) as unknown as Hono<ApiEnv>);
+  }
 
   http.notFound((c) => errorResponse(c, 'not-found', `no route for ${c.req.method} ${c.req.path}`));
   http.onError((error, c) => {

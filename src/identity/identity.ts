@@ -46,6 +46,16 @@ export function createIdentity(deps: IdentityDeps) {
   return {
     mfa: web.mfa,
     webSessions: web.webSessions,
+    changeOwnPassword: web.changeOwnPassword,
+    /**
+     * INTERIM web password step until signin's `identity.signIn({ protocol: 'web' })` is merged:
+     * argon2id through the same check (and MailboxLogin audit) as mail sign-ins, no lockout or risk.
+     */
+    verifyWebPasswordInterim: (login: string, secret: string, context: Omit<MailSignInContext, 'protocol'>) =>
+      verifyMailCredentials({ ...deps, cache, decoyHash }, login, secret, {
+        ...context,
+        protocol: 'web' as MailSignInContext['protocol'],
+      }),
     verifyMailCredentials: (login: string, secret: string, context: MailSignInContext) =>
       verifyMailCredentials({ ...deps, cache, decoyHash }, login, secret, context),
   };

@@ -1,5 +1,6 @@
 import type { Actor } from '../audit/index.js';
 import type { UserTable } from '../store/index.js';
+import { changeOwnPassword } from './change-password.js';
 import { type MfaFailure, mfaFailure } from './mfa.outcomes.js';
 import type { MfaDeps, MfaSubject } from './mfa-deps.js';
 import * as policy from './mfa-policy.js';
@@ -89,8 +90,17 @@ export function createWebIdentity(deps: MfaDeps, sessionPolicy: sessions.WebSess
       },
       methods: (userId: string) => confirmedMethods(deps.store.db, userId),
       requirement: (user: UserTable) => policy.mfaRequirement(deps, user),
-      webSecondStep: (user: UserTable, risk: 'none' | 'low' | 'medium' | 'high') =>
-        policy.webSecondStep(deps, user, risk),
+      /** After a right password on the web: second factor, enrolment, done, or refused (policy). */
+      async webSecondStep(userId: string, risk: 'none' | 'low' | 'medium' | 'high') {
+        const user = await findUserRow(userId);
+        if (!user)
+          return {
+            next: 'refuse' as const,
+            code: 'mfa-registration-overdue' as const,
+            message: 'no such user',
+          };
+        return policy.webSecondStep(deps, user, risk);
+      },
       checkApiTokenOwner: (ownerUserId: string | null) => policy.checkApiTokenOwner(deps, ownerUserId),
       /** Admin CLI: `mailwarden user mfa show|reset|enforce <user>`. */
       async show(reference: string) {
@@ -112,6 +122,8 @@ export function createWebIdentity(deps: MfaDeps, sessionPolicy: sessions.WebSess
         return { ok: true as const, mfa: await policy.describeMfa(deps, (await findUserRow(user.id))!) };
       },
     },
+    changeOwnPassword: (input: Parameters<typeof changeOwnPassword>[1], actor: Actor) =>
+      changeOwnPassword(deps, input, actor),
     webSessions: {
       policy: sessionPolicy,
       create: (input: Parameters<typeof sessions.createWebSession>[2]) =>
