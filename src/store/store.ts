@@ -8,6 +8,7 @@ import { initialMigration } from './migrations/001-initial.js';
 import { outboundMigration } from './migrations/002-outbound.js';
 import { quarantineNotificationsMigration } from './migrations/003-quarantine-notifications.js';
 import { identityMigration } from './migrations/004-identity.js';
+import { identitySignInMigration } from './migrations/007-identity-signin.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -195,6 +196,7 @@ async function migrate(store: Store): Promise<void> {
     '002-outbound': outboundMigration(),
     '003-quarantine-notifications': quarantineNotificationsMigration(store.dialect),
     '004-identity': identityMigration(),
+    '007-identity-signin': identitySignInMigration(),
   };
   const migrator = new Migrator({
     db: store.db,
