@@ -28,6 +28,13 @@ export const auditOperations = {
   ReleaseQuarantinedMessage: 'An administrator released a held message; it was delivered.',
   DeleteQuarantinedMessage: 'An administrator deleted a held message.',
   ChangeOrgSetting: 'An administrator changed an org-wide setting (MFA, sign-in, lockout, risk policy).',
+  // Sign-in (issue 4, signin): app passwords, admin reset, smart lockout.
+  CreateAppPassword: 'An app password was created for a user (its name and scopes; never the secret).',
+  RevokeAppPassword: 'An app password was revoked.',
+  ResetPassword:
+    'An administrator reset a user’s password: a temporary one, a change required, all sessions ended.',
+  LockOut: 'Smart lockout locked a source network out of an account after repeated failed sign-ins.',
+  UnlockUser: 'An administrator lifted every lockout of an account.',
   // --- identity, web half: MFA and web sessions ---
   EnrolMfaMethod: 'A second factor was registered (TOTP app or passkey).',
   RemoveMfaMethod: 'A second factor was removed (TOTP app or passkey).',

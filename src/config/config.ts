@@ -20,6 +20,8 @@ export interface Config {
   relay: { url: string | null; poolSize: number; timeoutMs: number; rejectUnauthorized: boolean };
   secrets: { key: string | null };
   policy: { port: number; enabled: boolean; onError: 'defer' | 'dunno' };
+  geoip: { file: string | null };
+  dovecot: { authSecret: string | null };
   dns: { servers: string[] };
   log: { level: 'debug' | 'info' | 'warn' | 'error' };
   shutdown: { graceMs: number };

@@ -186,6 +186,8 @@ function checkCombinations(config: Config): string[] {
   }
   if (config.secrets.key !== null && parseSecretKey(config.secrets.key) === null)
     problems.push('secrets.key: must be 32 bytes in base64 (make one with: openssl rand -base64 32)');
+  if (config.dovecot.authSecret !== null && config.dovecot.authSecret.length < 24)
+    problems.push('dovecot.authSecret: at least 24 characters (make one with: openssl rand -base64 32)');
   if ((config.tls.certFile === null) !== (config.tls.keyFile === null))
     problems.push('tls.certFile and tls.keyFile: set both or neither');
   for (const file of [config.tls.certFile, config.tls.keyFile]) {

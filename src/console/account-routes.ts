@@ -137,7 +137,7 @@ export function accountRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
         { kind: 'error', text: 'give your current password, or a second-factor code' },
         400,
       );
-    const outcome = await app.identity.changeOwnPassword(
+    const outcome = await app.identity.changeOwnPasswordOnWeb(
       { user: session.user, newPassword: field('new'), proof, keepSessionId: session.id },
       actor,
     );
@@ -171,8 +171,8 @@ export function accountRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
                   (
                     entry,
                   ) => html`<tr><td>${entry.at.slice(0, 19).replace('T', ' ')}</td><td>${entry.protocol}${entry.credential ? ` · ${entry.credential}` : ''}</td>
-                    <td>${entry.clientIp ?? '-'}${entry.country ? ` (${entry.country})` : ''}</td>
-                    <td>${entry.result}${entry.reason && entry.result !== 'success' ? ` · ${entry.reason}` : ''}${entry.risk && entry.risk !== 'none' ? ` · risk ${entry.risk}` : ''}</td></tr>`,
+                    <td>${entry.clientIp ?? '-'}${entry.country ? ` (${entry.city ? `${entry.city}, ` : ''}${entry.country})` : ''}</td>
+                    <td>${entry.result}${entry.reason && entry.result !== 'success' ? ` · ${entry.reason}` : ''}${entry.risk.level !== 'none' ? ` · risk ${entry.risk.level} (${entry.risk.reasons.join(', ')})` : ''}</td></tr>`,
                 )}</tbody></table>`
           }
           <p class="muted">Not you? Change your password and sign out everywhere.</p>

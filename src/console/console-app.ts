@@ -127,7 +127,8 @@ async function csrfTokenMatches(c: Context<ConsoleEnv>, deps: ConsoleDeps): Prom
     given === null &&
     (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data'))
   ) {
-    const body = await c.req.parseBody();
+    // all: true here, because Hono caches the first parse for the handlers (multi-valued checkboxes).
+    const body = await c.req.parseBody({ all: true });
     given = typeof body['_csrf'] === 'string' ? body['_csrf'] : null;
   }
   const sessionToken = c.var.sessionToken;

@@ -1,27 +1,7 @@
 import type { App } from '../app.js';
+import type { SignInEntry } from '../identity/index.js';
 
-export interface SignInEntry {
-  at: string;
-  protocol: string;
-  clientIp: string | null;
-  country: string | null;
-  credential: string | null;
-  result: string;
-  reason: string | null;
-  risk: string | null;
-}
-
-/** The user's recent sign-ins, newest first. */
-export async function recentSignIns(app: App, user: { id: string; address: string }): Promise<SignInEntry[]> {
-  const page = await app.audit.search({ mailbox: user.address, operations: ['MailboxLogin'], limit: 50 });
-  return page.records.map((record) => ({
-    at: record.time,
-    protocol: record.protocol ?? '-',
-    clientIp: record.clientIp,
-    country: null,
-    credential: null,
-    result: record.result,
-    reason: typeof record.details?.['reason'] === 'string' ? (record.details['reason'] as string) : null,
-    risk: null,
-  }));
+/** The user's recent sign-ins on every protocol, newest first (the sign-in log, not the audit log). */
+export function recentSignIns(app: App, user: { id: string }): Promise<SignInEntry[]> {
+  return app.identity.listSignIns({ userId: user.id, limit: 50 });
 }

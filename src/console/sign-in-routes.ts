@@ -154,11 +154,12 @@ export function signInRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     const session = c.var.session!;
     await recordSecondFactor(app, {
       userId: session.user.id,
-      address: session.user.address,
       method,
       ok: true,
+      reason: 'signed-in',
       clientIp: c.var.clientIp,
       clientInfo: c.req.header('user-agent') ?? null,
+      sessionId: c.var.requestId,
     });
     const renewed = await sessions.renew(session, 'complete', method, c.req.header('user-agent') ?? null);
     writeCookie(c, names, names.session, renewed.token);
@@ -167,11 +168,12 @@ export function signInRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   const failed = (c: Context<ConsoleEnv>, method: string) =>
     recordSecondFactor(app, {
       userId: c.var.session!.user.id,
-      address: c.var.session!.user.address,
       method,
       ok: false,
+      reason: method === 'passkey' ? 'passkey-refused' : 'wrong-or-used-code',
       clientIp: c.var.clientIp,
       clientInfo: c.req.header('user-agent') ?? null,
+      sessionId: c.var.requestId,
     });
 
   routes.post('/account/second-factor/totp', async (c) => {

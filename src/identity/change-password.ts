@@ -32,8 +32,10 @@ export async function changeOwnPassword(
       row.password_hash !== null && (await deps.passwords.verify(row.password_hash, input.proof.password));
     if (!matches) return { ok: false, code: 'wrong-password', message: 'the current password is not right' };
   }
-  const policy = deps.passwords.check(input.newPassword);
+  const policy = await deps.passwords.check(input.newPassword);
   if (!policy.ok) return { ok: false, code: 'weak-password', message: policy.message };
+  if (input.proof.kind === 'current-password' && input.proof.password === input.newPassword)
+    return { ok: false, code: 'weak-password', message: 'the new password must differ from the current one' };
   const hash = await deps.passwords.hash(input.newPassword);
   const now = deps.clock.nowMs();
   await deps.store.writeTransaction(async (trx) => {

@@ -293,6 +293,15 @@ export interface LockoutTable {
   updated_at: number;
 }
 
+/** Networks a user signed in from successfully (sign-in, migration 007). */
+export interface FamiliarNetworkTable {
+  user_id: string;
+  network: string;
+  country: string | null;
+  first_at: number;
+  last_at: number;
+}
+
 export interface Database {
   org_settings: OrgSettingTable;
   totp_credentials: TotpCredentialTable;
@@ -302,6 +311,7 @@ export interface Database {
   app_passwords: AppPasswordTable;
   sign_ins: SignInTable;
   lockouts: LockoutTable;
+  familiar_networks: FamiliarNetworkTable;
   quarantine: QuarantineTable;
   webhooks: WebhookTable;
   notification_deliveries: NotificationDeliveryTable;
