@@ -222,3 +222,44 @@ async function startAttackerSite(target: string): Promise<{ origin: string; clos
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+describe('self-service after an admin reset, in Chromium', () => {
+  let harness: ConsoleHarness;
+  before(async () => {
+    harness = await startConsoleHarness('sqlite');
+  });
+  after(() => harness.close());
+
+  test('an admin reset ends the session; the temporary password leads only to the password change', async () => {
+    const app = harness.testApp.app;
+    await addUser(app, 'hal@example.org');
+    const { page } = await harness.newPage();
+    await signInWithPassword(page, 'hal@example.org');
+    assert.match(page.url(), /\/account$/);
+    const reset = await app.identity.resetPassword(
+      'hal@example.org',
+      {},
+      { actor: 'cli:root', logonType: 'admin' },
+    );
+    assert.ok(reset.ok);
+    await page.goto('/account');
+    assert.match(page.url(), /\/account\/sign-in$/, 'the reset ended the session');
+    await signInWithPassword(page, 'hal@example.org', reset.temporaryPassword);
+    assert.match(page.url(), /\/account\/password$/);
+    await page.goto('/account/app-passwords');
+    assert.match(page.url(), /\/account\/password$/, 'nothing else before the change');
+    await page.fill('#new', 'a brand new passphrase 42');
+    await page.fill('#confirm', 'a brand new passphrase 42');
+    await page.click('#change-password');
+    assert.match((await page.textContent('.notice.ok'))!, /password was changed/);
+    await page.goto('/account/app-passwords');
+    assert.match(page.url(), /\/account\/app-passwords$/);
+    const signIn = await app.identity.signIn({
+      login: 'hal@example.org',
+      secret: 'a brand new passphrase 42',
+      protocol: 'web',
+      clientIp: '127.0.0.1',
+    });
+    assert.equal(signIn.ok, true);
+  });
+});

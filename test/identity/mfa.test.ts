@@ -172,6 +172,51 @@ for (const kind of storeKinds) {
     });
   });
 
+  describe(`org MFA policy on the web (${kind})`, () => {
+    test('sends a user who must register to enrolment in the grace period, refuses them after it', async () => {
+      const clock = createManualClock(START);
+      const t = await createTestApp(kind, { clock });
+      try {
+        const frank = await addUser(t.app, 'frank@example.org');
+        const admin = { actor: 'cli:test', logonType: 'admin' as const };
+        assert.deepEqual(await t.app.identity.mfa.webSecondStep(frank.id, 'none'), {
+          next: 'complete',
+          enrolBy: null,
+        });
+        await t.app.settings.change({ 'mfa.requireForAll': true, 'mfa.registrationGraceDays': 7 }, admin);
+        const inGrace = await t.app.identity.mfa.webSecondStep(frank.id, 'none');
+        assert.equal(inGrace.next, 'complete');
+        assert.equal(inGrace.next === 'complete' && inGrace.enrolBy, START + 7 * 86_400_000);
+        clock.advanceMs(7 * 86_400_000 + 1);
+        const late = await t.app.identity.mfa.webSecondStep(frank.id, 'none');
+        assert.equal(late.next === 'refuse' && late.code, 'mfa-registration-overdue');
+        // The admin's way out: enforce, and the next sign-in may (must) enrol at once.
+        await t.app.identity.mfa.enforce('frank@example.org', admin);
+        assert.deepEqual(await t.app.identity.mfa.webSecondStep(frank.id, 'none'), { next: 'enrol-now' });
+      } finally {
+        await t.cleanup();
+      }
+    });
+
+    test('a medium-risk sign-in needs the second factor: asked of a user with one, refused without', async () => {
+      const clock = createManualClock(START);
+      const t = await createTestApp(kind, { clock });
+      try {
+        const gina = await addUser(t.app, 'gina@example.org');
+        const refused = await t.app.identity.mfa.webSecondStep(gina.id, 'medium');
+        assert.equal(refused.next === 'refuse' && refused.code, 'second-factor-unavailable');
+        const started = await t.app.identity.mfa.startTotpEnrolment(gina);
+        assert.ok(started.ok);
+        const code = totpCode(fromBase32(started.secret)!, totpStepAt(clock.nowMs()));
+        assert.ok((await t.app.identity.mfa.confirmTotp(gina, code, self)).ok);
+        assert.equal((await t.app.identity.mfa.webSecondStep(gina.id, 'medium')).next, 'second-factor');
+        assert.equal((await t.app.identity.mfa.webSecondStep(gina.id, 'none')).next, 'second-factor');
+      } finally {
+        await t.cleanup();
+      }
+    });
+  });
+
   describe(`admins' API tokens honour the MFA policy (${kind})`, () => {
     test('refuses a token whose admin owner has no MFA once required; service tokens still work', async () => {
       const clock = createManualClock(START);
