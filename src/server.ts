@@ -80,6 +80,15 @@ export async function startServer(app: App): Promise<RunningServer> {
       .catch((error: unknown) => logger.warn('pruning send counters failed', { error }));
   }, 15 * 60_000);
   pruneTimer.unref();
+  // Sign-in log entries older than signIns.retentionDays go every hour (the first pass a minute after start).
+  const pruneSignIns = () =>
+    app.identity
+      .pruneSignIns()
+      .catch((error: unknown) => logger.warn('pruning the sign-in log failed', { error }));
+  const signInPruneStart = setTimeout(pruneSignIns, 60_000);
+  signInPruneStart.unref();
+  const signInPruneTimer = setInterval(pruneSignIns, 60 * 60_000);
+  signInPruneTimer.unref();
   logger.info('mailwarden started', {
     smtp: gateway?.addresses() ?? [],
     http: http?.port() ?? null,
@@ -93,6 +102,8 @@ export async function startServer(app: App): Promise<RunningServer> {
     policyPort: () => policy?.port() ?? null,
     async stop() {
       clearInterval(pruneTimer);
+      clearTimeout(signInPruneStart);
+      clearInterval(signInPruneTimer);
       await Promise.all([gateway?.stop(), http?.stop(), policy?.stop(), app.notifier.stop()]);
     },
   };

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AlertUpdateOutcome } from '../alerts/index.js';
 import type { DirectoryFailure, DirectoryFailureCode } from '../directory/index.js';
+import type { AccountFailure, AppPasswordFailure } from '../identity/index.js';
 import type { NotifyFailure, NotifyFailureCode } from '../notify/index.js';
 import type { OutboundFailure, OutboundFailureCode } from '../outbound/index.js';
 import type { OrgSettingsChangeOutcome } from '../settings/index.js';
@@ -57,6 +58,18 @@ const notifyFailureStatus = {
   'webhook-not-found': 404,
 } as const satisfies Record<NotifyFailureCode, ContentfulStatusCode>;
 
+// --- sign-in (signin helper) ---
+const identityFailureStatus = {
+  'invalid-app-password': 422,
+  'app-password-name-taken': 409,
+  'app-password-not-found': 404,
+  'wrong-password': 422,
+} as const satisfies Record<
+  Exclude<AppPasswordFailure['code'] | AccountFailure['code'], 'user-not-found' | 'weak-password'>,
+  ContentfulStatusCode
+>;
+// --- end sign-in ---
+
 /** The adapter's own refusals, before a request reaches a module. */
 const settingsFailureStatus = {
   'invalid-setting': 400,
@@ -79,6 +92,7 @@ export const apiErrorStatus = {
   ...alertFailureStatus,
   ...notifyFailureStatus,
   ...settingsFailureStatus,
+  ...identityFailureStatus,
   ...requestErrorStatus,
 };
 
@@ -116,6 +130,8 @@ export type ModuleFailure = (
   | OutboundFailure
   | NotifyFailure
   | OrgSettingsFailure
+  | AppPasswordFailure
+  | AccountFailure
   | Exclude<AlertUpdateOutcome, { ok: true }>
 ) & { unmetChecks?: string[] };
 

@@ -16,6 +16,7 @@ import { orgRoutes } from './routes/org.js';
 import { policyRoutes } from './routes/policies.js';
 import { quarantineRoutes } from './routes/quarantine.js';
 import { restrictedRoutes } from './routes/restricted.js';
+import { signInRoutes, signInUserRoutes } from './routes/signins.js';
 import { userRoutes } from './routes/users.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
@@ -82,5 +83,7 @@ function apiRoutes(app: App): Hono<ApiEnv> {
   api.route('/webhooks', webhookRoutes(app.notifier));
   api.route('/audit', auditRoutes(app.audit));
   api.route('/org', orgRoutes(app.settings));
+  api.route('/users', signInUserRoutes(app.identity));
+  api.route('/signins', signInRoutes(app.identity));
   return api;
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { type Alert, alertTypes } from '../alerts/index.js';
 import type { AuditRecord, AuditSearchPage, VerifyChainOutcome } from '../audit/index.js';
 import type { Domain, Group, User } from '../directory/index.js';
+import type { AppPassword, SignInEntry } from '../identity/index.js';
 import type { NotificationDelivery, Webhook } from '../notify/index.js';
 import type { PolicySettings, QuarantinedMessage, Restriction, SendingPolicy } from '../outbound/index.js';
 import { type ApiErrorBody, type ApiErrorCode, apiErrorStatus } from './errors.js';
@@ -228,3 +229,54 @@ export const errorSchema = z.object({
     requestId: z.string().optional(),
   }),
 }) satisfies z.ZodType<ApiErrorBody>;
+
+// --- sign-in (signin helper) ---
+export const appPasswordSchema = z.object({
+  name: z.string(),
+  scopes: z.array(z.enum(['smtp', 'imap', 'pop3', 'sieve'])),
+  createdAt: isoTime,
+  createdBy: z.string(),
+  expiresAt: isoTime.nullable(),
+  lastUsedAt: isoTime.nullable(),
+  lastUsedIp: z.string().nullable(),
+  lastUsedProtocol: z.string().nullable(),
+  state: z.enum(['active', 'expired', 'revoked']),
+  revokedAt: isoTime.nullable(),
+}) satisfies z.ZodType<AppPassword>;
+
+export const signInEntrySchema = z.object({
+  id: z.string(),
+  at: isoTime,
+  user: z.string().nullable().meta({ description: 'The account, when the login named one.' }),
+  login: z.string(),
+  protocol: z.enum(['web', 'smtp', 'imap', 'pop3', 'sieve', 'api']),
+  clientIp: z.string().nullable(),
+  country: z
+    .string()
+    .nullable()
+    .meta({ description: 'ISO 3166-1 alpha-2, from offline GeoIP (DB-IP Lite).' }),
+  city: z.string().nullable(),
+  client: z.string().nullable(),
+  result: z.enum(['success', 'failure']),
+  reason: z
+    .string()
+    .meta({ description: 'signed-in, or why not: wrong-password, locked-out, app-password-required…' }),
+  credential: z
+    .string()
+    .nullable()
+    .meta({ description: 'password, app-password:<name>, totp, passkey, recovery-code.' }),
+  risk: z.object({
+    level: z.enum(['none', 'low', 'medium', 'high']),
+    reasons: z.array(
+      z.enum([
+        'unfamiliar-network',
+        'new-country',
+        'impossible-travel',
+        'password-spray',
+        'brute-force',
+        'after-lockout',
+      ]),
+    ),
+  }),
+}) satisfies z.ZodType<SignInEntry>;
+// --- end sign-in ---

@@ -11,6 +11,7 @@ import { policyCommands } from './commands/policy-commands.js';
 import { quarantineCommands } from './commands/quarantine-commands.js';
 import { restrictedCommands } from './commands/restricted-commands.js';
 import { serveCommand } from './commands/serve-command.js';
+import { signInCommands } from './commands/signin-commands.js';
 import { tokenCommands } from './commands/token-commands.js';
 import { userCommands } from './commands/user-commands.js';
 import { webhookCommands } from './commands/webhook-commands.js';
@@ -31,6 +32,7 @@ const commands: readonly CliCommand[] = [
   ...webhookCommands,
   ...auditCommands,
   ...orgCommands,
+  ...signInCommands,
   ...mfaCommands,
 ];
 
