@@ -81,10 +81,18 @@ export async function startServer(app: App): Promise<RunningServer> {
   }, 15 * 60_000);
   pruneTimer.unref();
   // Sign-in log entries older than signIns.retentionDays go every hour (the first pass a minute after start).
-  const pruneSignIns = () =>
-    app.identity
+  const pruneSignIns = () => {
+    void pruneWebSessions();
+    return app.identity
       .pruneSignIns()
       .catch((error: unknown) => logger.warn('pruning the sign-in log failed', { error }));
+  };
+  // --- web sessions over for a day go with the same hourly pass ---
+  const pruneWebSessions = () =>
+    app.identity.webSessions
+      .prune()
+      .catch((error: unknown) => logger.warn('pruning web sessions failed', { error }));
+  // --- end web sessions ---
   const signInPruneStart = setTimeout(pruneSignIns, 60_000);
   signInPruneStart.unref();
   const signInPruneTimer = setInterval(pruneSignIns, 60 * 60_000);

@@ -5,6 +5,7 @@ import { ownerActor } from './actor.js';
 import type { ConsoleDeps } from './console-app.js';
 import type { ConsoleEnv } from './console-env.js';
 import { clearCookie, readCookie, writeCookie } from './cookies.js';
+import { gate } from './gate.js';
 import { html } from './html.js';
 import { csrfField, layout } from './layout.js';
 import { passwordStep, recordSecondFactor } from './password-step.js';
@@ -242,8 +243,8 @@ export function signInRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   });
 
   routes.post('/account/sign-out-everywhere', async (c) => {
-    const session = c.var.session;
-    if (!session || session.stage !== 'complete') return c.redirect('/account/sign-in', 303);
+    const session = gate(c, { passwordChange: true });
+    if (session instanceof Response) return session;
     await sessions.signOutEverywhere(session.user, ownerActor(c, session.user.address));
     clearCookie(c, names, names.session);
     return c.redirect('/account/sign-in', 303);

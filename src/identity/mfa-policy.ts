@@ -60,7 +60,8 @@ export async function webSecondStep(
   const requirement = await mfaRequirement(deps, user);
   // A user with a second factor always gives it on the web; that is what having one means.
   if (requirement.hasMethod) return { next: 'second-factor', methods: requirement.methods };
-  if (risk === 'medium' || risk === 'high')
+  // Risk policy (PRODUCT.md): medium risk needs MFA on the web; without a factor to ask for, refuse.
+  if ((risk === 'medium' || risk === 'high') && (await deps.settings.get('risk.policyEnabled')))
     return {
       next: 'refuse',
       code: 'second-factor-unavailable',

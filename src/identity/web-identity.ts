@@ -138,6 +138,7 @@ export function createWebIdentity(deps: MfaDeps, sessionPolicy: sessions.WebSess
         userAgent: string | null,
       ) => sessions.renewWebSession(deps, sessionPolicy, old, stage, secondFactor, userAgent),
       revoke: (sessionId: string) => sessions.revokeWebSession(deps, sessionId),
+      prune: () => sessions.pruneWebSessions(deps),
       signOutEverywhere: (user: MfaSubject, actor: Actor) => sessions.signOutEverywhere(deps, user, actor),
       csrfTokenFor: sessions.csrfTokenFor,
       verifyCsrfToken: sessions.verifyCsrfToken,

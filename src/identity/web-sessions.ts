@@ -250,3 +250,15 @@ export async function takeChallenge(
     return row.challenge;
   });
 }
+
+/** Sessions over for a day (expired or revoked) are deleted; how many went. */
+export async function pruneWebSessions(deps: MfaDeps): Promise<number> {
+  const cutoff = deps.clock.nowMs() - 86_400_000;
+  const deleted = await deps.store.writeTransaction((trx) =>
+    trx
+      .deleteFrom('web_sessions')
+      .where((eb) => eb.or([eb('expires_at', '<', cutoff), eb('revoked_at', '<', cutoff)]))
+      .executeTakeFirst(),
+  );
+  return Number(deleted.numDeletedRows);
+}

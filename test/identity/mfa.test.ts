@@ -160,6 +160,8 @@ for (const kind of storeKinds) {
         .where('id', '=', one.id)
         .executeTakeFirstOrThrow();
       assert.notEqual(row.id, one.token, 'only a digest of the cookie token is stored');
+      clock.advanceMs(86_400_000 + 1);
+      assert.ok((await sessions.prune()) >= 4, 'sessions over for a day are deleted');
     });
 
     test('a CSRF token is bound to its session and compared in full', () => {
@@ -205,6 +207,14 @@ for (const kind of storeKinds) {
         const gina = await addUser(t.app, 'gina@example.org');
         const refused = await t.app.identity.mfa.webSecondStep(gina.id, 'medium');
         assert.equal(refused.next === 'refuse' && refused.code, 'second-factor-unavailable');
+        const admin = { actor: 'cli:test', logonType: 'admin' as const };
+        await t.app.settings.change({ 'risk.policyEnabled': false }, admin);
+        assert.equal(
+          (await t.app.identity.mfa.webSecondStep(gina.id, 'medium')).next,
+          'complete',
+          'policy off',
+        );
+        await t.app.settings.change({ 'risk.policyEnabled': true }, admin);
         const started = await t.app.identity.mfa.startTotpEnrolment(gina);
         assert.ok(started.ok);
         const code = totpCode(fromBase32(started.secret)!, totpStepAt(clock.nowMs()));
