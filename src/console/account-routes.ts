@@ -7,6 +7,7 @@ import type { ConsoleEnv } from './console-env.js';
 import { gate } from './gate.js';
 import { html } from './html.js';
 import { csrfField, layout } from './layout.js';
+import { recordSecondFactor } from './password-step.js';
 import { recentSignIns } from './sign-in-log.js';
 
 type Notice = { kind: 'info' | 'ok' | 'error'; text: string } | null;
@@ -118,17 +119,34 @@ export function accountRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       proof = { kind: 'second-factor', method: 'temporary-password' };
     } else if (field('current')) proof = { kind: 'current-password', password: field('current') };
     else if (field('mfaCode')) {
+      if (await app.identity.mfa.secondFactorThrottled(session.user.id))
+        return passwordPage(
+          c,
+          session,
+          { kind: 'error', text: 'too many wrong codes; wait 15 minutes' },
+          401,
+        );
       const code = field('mfaCode');
       const viaTotp =
         /^\s*\d{3}\s?\d{3}\s*$/.test(code) && (await app.identity.mfa.verifyTotp(session.user.id, code));
       const viaRecovery = !viaTotp && (await app.identity.mfa.useRecoveryCode(session.user, code, actor));
-      if (!viaTotp && !viaRecovery)
+      if (!viaTotp && !viaRecovery) {
+        await recordSecondFactor(app, {
+          userId: session.user.id,
+          method: /^\s*\d{3}\s?\d{3}\s*$/.test(code) ? 'totp' : 'recovery-code',
+          ok: false,
+          reason: 'password-change-code-wrong',
+          clientIp: c.var.clientIp,
+          clientInfo: c.req.header('user-agent') ?? null,
+          sessionId: c.var.requestId,
+        });
         return passwordPage(
           c,
           session,
           { kind: 'error', text: 'that code is not right, or it was used already' },
           401,
         );
+      }
       proof = { kind: 'second-factor', method: viaTotp ? 'totp' : 'recovery-code' };
     } else
       return passwordPage(

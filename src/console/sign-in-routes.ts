@@ -95,7 +95,7 @@ export function signInRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     );
   });
 
-  const secondFactorPage = async (c: Context<ConsoleEnv>, status: 200 | 401, error?: string) => {
+  const secondFactorPage = async (c: Context<ConsoleEnv>, status: 200 | 401 | 429, error?: string) => {
     const session = c.var.session!;
     const methods = await app.identity.mfa.methods(session.user.id);
     const csrf = sessions.csrfTokenFor(c.var.sessionToken!);
@@ -177,8 +177,13 @@ export function signInRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       sessionId: c.var.requestId,
     });
 
+  const throttled = async (c: Context<ConsoleEnv>) =>
+    app.identity.mfa.secondFactorThrottled(c.var.session!.user.id);
+  const THROTTLED = 'Too many wrong codes for this account. Wait 15 minutes and try again.';
+
   routes.post('/account/second-factor/totp', async (c) => {
     if (!needsSecondFactor(c)) return c.redirect('/account/sign-in', 303);
+    if (await throttled(c)) return secondFactorPage(c, 429, THROTTLED);
     const body = await c.req.parseBody();
     const code = typeof body['code'] === 'string' ? body['code'] : '';
     if (await app.identity.mfa.verifyTotp(c.var.session!.user.id, code))
@@ -189,6 +194,7 @@ export function signInRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
 
   routes.post('/account/second-factor/recovery', async (c) => {
     if (!needsSecondFactor(c)) return c.redirect('/account/sign-in', 303);
+    if (await throttled(c)) return secondFactorPage(c, 429, THROTTLED);
     const body = await c.req.parseBody();
     const code = typeof body['code'] === 'string' ? body['code'] : '';
     const user = c.var.session!.user;
@@ -213,6 +219,7 @@ export function signInRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
 
   routes.post('/account/second-factor/passkey', async (c) => {
     if (!needsSecondFactor(c)) return jsonRefusal(c, 401, 'sign in with your password first');
+    if (await throttled(c)) return jsonRefusal(c, 429, THROTTLED);
     const body = (await c.req.json().catch(() => null)) as { response?: unknown } | null;
     const outcome = await app.identity.mfa.verifyPasskeyAuthentication({
       sessionId: c.var.session!.id,

@@ -7,6 +7,7 @@ import * as policy from './mfa-policy.js';
 import { confirmedMethods } from './mfa-state.js';
 import * as passkeys from './passkeys.js';
 import * as recovery from './recovery-codes.js';
+import { secondFactorThrottled } from './second-factor-throttle.js';
 import * as totp from './totp.js';
 import * as sessions from './web-sessions.js';
 
@@ -89,6 +90,8 @@ export function createWebIdentity(deps: MfaDeps, sessionPolicy: sessions.WebSess
         );
       },
       methods: (userId: string) => confirmedMethods(deps.store.db, userId),
+      /** Too many wrong second factors for this user lately (sign-in log): refuse further tries for now. */
+      secondFactorThrottled: (userId: string) => secondFactorThrottled(deps, userId),
       requirement: (user: UserTable) => policy.mfaRequirement(deps, user),
       /** After a right password on the web: second factor, enrolment, done, or refused (policy). */
       async webSecondStep(userId: string, risk: 'none' | 'low' | 'medium' | 'high') {

@@ -225,6 +225,30 @@ for (const kind of storeKinds) {
         await t.cleanup();
       }
     });
+
+    test('refuses further second-factor tries after 10 wrong ones in 15 minutes', async () => {
+      const clock = createManualClock(START);
+      const t = await createTestApp(kind, { clock });
+      try {
+        const hugo = await addUser(t.app, 'hugo@example.org');
+        const wrong = {
+          userId: hugo.id,
+          protocol: 'web' as const,
+          clientIp: '127.0.0.1',
+          result: 'failure' as const,
+          reason: 'wrong-or-used-code',
+          credential: 'totp',
+        };
+        for (let attempt = 0; attempt < 9; attempt++) await t.app.identity.recordSignInStep(wrong);
+        assert.equal(await t.app.identity.mfa.secondFactorThrottled(hugo.id), false);
+        await t.app.identity.recordSignInStep({ ...wrong, credential: 'recovery-code' });
+        assert.equal(await t.app.identity.mfa.secondFactorThrottled(hugo.id), true);
+        clock.advanceMs(15 * 60_000 + 1);
+        assert.equal(await t.app.identity.mfa.secondFactorThrottled(hugo.id), false, 'the window moves on');
+      } finally {
+        await t.cleanup();
+      }
+    });
   });
 
   describe(`admins' API tokens honour the MFA policy (${kind})`, () => {
