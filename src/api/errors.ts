@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AlertUpdateOutcome } from '../alerts/index.js';
 import type { DirectoryFailure, DirectoryFailureCode } from '../directory/index.js';
-import type { AccountFailure, AppPasswordFailure } from '../identity/index.js';
+import type { AccountFailure, AppPasswordFailure, MfaFailure, MfaFailureCode } from '../identity/index.js';
 import type { NotifyFailure, NotifyFailureCode } from '../notify/index.js';
 import type { OutboundFailure, OutboundFailureCode } from '../outbound/index.js';
 import type { OrgSettingsChangeOutcome } from '../settings/index.js';
@@ -70,6 +70,19 @@ const identityFailureStatus = {
 >;
 // --- end sign-in ---
 
+// --- MFA (web helper) ---
+const mfaFailureStatus = {
+  'totp-already-enrolled': 409,
+  'totp-not-started': 409,
+  'totp-not-enrolled': 404,
+  'bad-code': 422,
+  'no-challenge': 409,
+  'passkey-not-verified': 422,
+  'passkey-not-found': 404,
+  'last-method-required': 409,
+} as const satisfies Record<Exclude<MfaFailureCode, 'user-not-found' | 'invalid-name'>, ContentfulStatusCode>;
+// --- end MFA ---
+
 /** The adapter's own refusals, before a request reaches a module. */
 const settingsFailureStatus = {
   'invalid-setting': 400,
@@ -93,6 +106,7 @@ export const apiErrorStatus = {
   ...notifyFailureStatus,
   ...settingsFailureStatus,
   ...identityFailureStatus,
+  ...mfaFailureStatus,
   ...requestErrorStatus,
 };
 
@@ -132,6 +146,7 @@ export type ModuleFailure = (
   | OrgSettingsFailure
   | AppPasswordFailure
   | AccountFailure
+  | MfaFailure
   | Exclude<AlertUpdateOutcome, { ok: true }>
 ) & { unmetChecks?: string[] };
 

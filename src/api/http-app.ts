@@ -12,6 +12,7 @@ import { auditRoutes } from './routes/audit.js';
 import { domainRoutes } from './routes/domains.js';
 import { groupRoutes } from './routes/groups.js';
 import { healthRoutes } from './routes/health.js';
+import { mfaUserRoutes } from './routes/mfa.js';
 import { orgRoutes } from './routes/org.js';
 import { policyRoutes } from './routes/policies.js';
 import { quarantineRoutes } from './routes/quarantine.js';
@@ -85,5 +86,6 @@ function apiRoutes(app: App): Hono<ApiEnv> {
   api.route('/org', orgRoutes(app.settings));
   api.route('/users', signInUserRoutes(app.identity));
   api.route('/signins', signInRoutes(app.identity));
+  api.route('/users', mfaUserRoutes(app.identity));
   return api;
 }

@@ -135,6 +135,9 @@ const schemas = {
     signIns: z.array(responses.signInEntrySchema).meta({ description: 'Newest first.' }),
   }),
   // --- end sign-in ---
+  // --- MFA (web helper) ---
+  MfaResponse: z.object({ mfa: responses.mfaSummarySchema }),
+  // --- end MFA ---
 } satisfies Record<string, z.ZodType>;
 
 type SchemaName = keyof typeof schemas;
@@ -263,6 +266,38 @@ const signInRouteDocs: RouteDoc[] = [
   },
 ];
 // --- end sign-in ---
+
+// --- MFA (web helper) ---
+const mfaRouteDocs: RouteDoc[] = [
+  {
+    method: 'get',
+    path: `${userPath}/mfa`,
+    operationId: 'showUserMfa',
+    summary: "The user's second factors, MFA state and whether (and by when) MFA is required of them",
+    access: 'read',
+    success: { status: 200, schema: 'MfaResponse', description: 'MFA summary' },
+    failures: [404],
+  },
+  {
+    method: 'post',
+    path: `${userPath}/mfa/reset`,
+    operationId: 'resetUserMfa',
+    summary: 'Remove every second factor, end every web session, restart the registration grace period',
+    access: 'write',
+    success: { status: 200, schema: 'MfaResponse', description: 'MFA summary after the reset' },
+    failures: [404],
+  },
+  {
+    method: 'post',
+    path: `${userPath}/mfa/enforce`,
+    operationId: 'enforceUserMfa',
+    summary: 'Require a second factor at the next web sign-in (no grace period)',
+    access: 'write',
+    success: { status: 200, schema: 'MfaResponse', description: 'MFA summary after enforcing' },
+    failures: [404],
+  },
+];
+// --- end MFA ---
 
 const routes: RouteDoc[] = [
   {
@@ -632,7 +667,7 @@ export function createOpenApiDocument(): Record<string, unknown> {
 
 function paths(): Record<string, Record<string, unknown>> {
   const result: Record<string, Record<string, unknown>> = {};
-  for (const route of [...routes, ...signInRouteDocs]) {
+  for (const route of [...routes, ...signInRouteDocs, ...mfaRouteDocs]) {
     const parameters = [...pathParameters(route.path), ...(route.query ? queryParameters(route.query) : [])];
     const statuses: FailureStatus[] = [
       ...(route.body || route.query ? [400 as const] : []),

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { type Alert, alertTypes } from '../alerts/index.js';
 import type { AuditRecord, AuditSearchPage, VerifyChainOutcome } from '../audit/index.js';
 import type { Domain, Group, User } from '../directory/index.js';
-import type { AppPassword, SignInEntry } from '../identity/index.js';
+import type { AppPassword, MfaSummary, SignInEntry } from '../identity/index.js';
 import type { NotificationDelivery, Webhook } from '../notify/index.js';
 import type { PolicySettings, QuarantinedMessage, Restriction, SendingPolicy } from '../outbound/index.js';
 import { type ApiErrorBody, type ApiErrorCode, apiErrorStatus } from './errors.js';
@@ -280,3 +280,23 @@ export const signInEntrySchema = z.object({
   }),
 }) satisfies z.ZodType<SignInEntry>;
 // --- end sign-in ---
+
+// --- MFA (web helper) ---
+export const mfaSummarySchema = z.object({
+  address: z.string(),
+  role: z.string(),
+  state: z.enum(['disabled', 'enabled', 'enforced']).meta({
+    description: 'disabled: no second factor; enabled: registered one; enforced: an admin requires one.',
+  }),
+  totp: z.boolean().meta({ description: 'An authenticator app is set up.' }),
+  passkeys: z.number().int(),
+  recoveryCodesLeft: z.number().int(),
+  requiredBy: z
+    .enum(['admin-enforced', 'policy-admins', 'policy-all'])
+    .nullable()
+    .meta({ description: 'Why a second factor is required of this user, if it is.' }),
+  registerBy: isoTime
+    .nullable()
+    .meta({ description: 'End of the registration grace period, while none is set up.' }),
+}) satisfies z.ZodType<MfaSummary>;
+// --- end MFA ---

@@ -79,7 +79,7 @@ export async function createApiToken(
         operation: 'CreateApiToken',
         result: 'success',
         ...actor,
-        details: { name, role: input.role, owner: input.owner ?? null },
+        details: { name, role: input.role, ...(input.owner ? { owner: input.owner } : {}) },
       },
     ]);
     return { ok: true as const, token, record: toApiToken(row) };

@@ -30,6 +30,8 @@ export type WebSessionCheck =
 
 /** 256 bits from the CSPRNG, base64url: the cookie's value. Only its SHA-256 is stored. */
 const TOKEN_BYTES = 32;
+/** A half-signed-in session (second factor or enrolment due) lasts this long at most. */
+const PENDING_STAGE_TTL_MS = 15 * 60_000;
 /** last_seen_at is written at most this often, so that page views do not all turn into writes. */
 const LAST_SEEN_REFRESH_MS = 60_000;
 
@@ -96,6 +98,8 @@ export async function checkWebSession(
   if (row.revoked_at !== null) return { ok: false, code: 'revoked' };
   if (Number(row.expires_at) <= now) return { ok: false, code: 'expired' };
   if (Number(row.last_seen_at) + policy.idleTimeoutMs <= now) return { ok: false, code: 'idle' };
+  if (row.stage !== 'complete' && Number(row.created_at) + PENDING_STAGE_TTL_MS <= now)
+    return { ok: false, code: 'expired' };
   const user = await deps.store.db
     .selectFrom('users')
     .selectAll()

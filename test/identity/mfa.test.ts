@@ -148,6 +148,17 @@ for (const kind of storeKinds) {
       }
       assert.deepEqual(await sessions.check(busy.token), { ok: false, code: 'expired' });
 
+      const pending = await sessions.create({ ...input, stage: 'password' });
+      for (let minute = 0; minute < 15; minute += 5) {
+        assert.equal((await sessions.check(pending.token)).ok, true);
+        clock.advanceMs(5 * 60_000);
+      }
+      assert.deepEqual(
+        await sessions.check(pending.token),
+        { ok: false, code: 'expired' },
+        'a half sign-in lasts 15 minutes',
+      );
+
       const one = await sessions.create(input);
       const two = await sessions.create(input);
       assert.equal((await sessions.check(one.token)).ok, true);

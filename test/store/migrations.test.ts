@@ -31,7 +31,14 @@ const tables = [
   'sign_ins',
   'lockouts',
 ] as const;
-const migrations = ['001-initial', '002-outbound', '003-quarantine-notifications', '004-identity'];
+const migrations = [
+  '001-initial',
+  '002-outbound',
+  '003-quarantine-notifications',
+  '004-identity',
+  '007-identity-signin',
+  '008-identity-web',
+];
 
 /** A fresh place for a store of this kind, and the options to open it as often as a test likes. */
 async function freshLocation(kind: StoreKind) {
