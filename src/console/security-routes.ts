@@ -140,9 +140,11 @@ export function securityRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     return securityPage(
       c,
       session,
-      left !== undefined
-        ? { kind: 'info', text: `You have ${left} recovery codes left; consider replacing them.` }
-        : null,
+      left === '0'
+        ? { kind: 'info', text: 'Create your recovery codes now, for the day your device is lost.' }
+        : left !== undefined
+          ? { kind: 'info', text: `You have ${left} recovery codes left; consider replacing them.` }
+          : null,
     );
   });
 
@@ -252,7 +254,12 @@ export function securityRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     );
     if (!outcome.ok) return jsonRefusal(c, 400, outcome.message);
     await finishEnrolment(c, session, 'passkey');
-    return c.json({ ok: true, redirect: '/account/security' });
+    // Codes cannot be shown in a JSON answer: the page asks for them once a first factor exists.
+    const noCodes = (await mfa.countUnusedRecoveryCodes(session.user.id)) === 0;
+    return c.json({
+      ok: true,
+      redirect: noCodes ? '/account/security?recovery-left=0' : '/account/security',
+    });
   });
 
   routes.post('/account/passkeys/:id/rename', async (c) => {

@@ -102,7 +102,8 @@ describe('self-service area in Chromium', () => {
     await signInWithPassword(page, 'bob@example.org');
     await page.goto('/account/security');
     await page.fill('#passkey-name', 'Work laptop');
-    await Promise.all([page.waitForURL(/\/account\/security$/), page.click('#add-passkey')]);
+    await Promise.all([page.waitForURL(/\/account\/security\?recovery-left=0$/), page.click('#add-passkey')]);
+    assert.match((await page.textContent('.notice'))!, /Create your recovery codes now/);
     await page.waitForSelector('tr.passkey');
     assert.equal(await page.inputValue('tr.passkey input[name=name]'), 'Work laptop');
     const [registered] = await app.identity.mfa.listPasskeys(bob.id);
