@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import type { App } from '../app.js';
+import { dovecotAuthRoutes } from '../mailstack/index.js';
 import type { ApiEnv } from './api-env.js';
 import { authenticate } from './authenticate.js';
 import { errorResponse } from './errors.js';
@@ -48,6 +49,8 @@ export function createHttpApp(app: App, options: HttpAppOptions = {}): Hono<ApiE
   // Public, and registered before the /api/v1 router so that its authentication never runs for it.
   http.get('/api/v1/openapi.json', (c) => c.json(openApi));
   http.route('/api/v1', apiRoutes(app));
+  // Dovecot's Lua passdb and auth policy server (shared secret, not API tokens): deploy/dovecot/.
+  http.route('/dovecot', dovecotAuthRoutes(app));
 
   http.notFound((c) => errorResponse(c, 'not-found', `no route for ${c.req.method} ${c.req.path}`));
   http.onError((error, c) => {
