@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import type { App } from '../app.js';
 import { consoleRoutes } from '../console/index.js';
+import { dovecotAuthRoutes } from '../mailstack/index.js';
 import type { ApiEnv } from './api-env.js';
 import { authenticate } from './authenticate.js';
 import { errorResponse } from './errors.js';
@@ -50,11 +51,11 @@ export function createHttpApp(app: App, options: HttpAppOptions = {}): Hono<ApiE
   // Public, and registered before the /api/v1 router so that its authentication never runs for it.
   http.get('/api/v1/openapi.json', (c) => c.json(openApi));
   http.route('/api/v1', apiRoutes(app));
-  // The self-service area (server-rendered, cookie sessions), outside /api/v1 and its bearer tokens.
-  if (app.config.web.enabled) {
-    http.get('/account/', (c) => c.redirect('/account', 301));
-    http.route('/', consoleRoutes(app) as unknown as Hono<ApiEnv>);
-  }
+  // Dovecot's Lua passdb and auth policy server (shared secret, not API tokens): deploy/dovecot/.
+  http.route('/dovecot', dovecotAuthRoutes(app));
+  // The self-service area (server-rendered, cookie sessions), outside /api/v1 and its bearer tokens;
+  // its middleware is scoped to /account/* (console-app.ts), so it never touches other routes.
+  if (app.config.web.enabled) http.route('/', consoleRoutes(app) as unknown as Hono<ApiEnv>);
 
   http.notFound((c) => errorResponse(c, 'not-found', `no route for ${c.req.method} ${c.req.path}`));
   http.onError((error, c) => {

@@ -24,6 +24,9 @@ const CONTENT_SECURITY_POLICY = [
   "base-uri 'none'",
 ].join('; ');
 
+/** Every middleware here is scoped to the console's own paths (this app is mounted at the root). */
+const SCOPE = '/account/*';
+
 export interface ConsoleDeps {
   app: App;
   names: CookieNames;
@@ -34,7 +37,7 @@ export function consoleRoutes(app: App): Hono<ConsoleEnv> {
   const deps: ConsoleDeps = { app, names: cookieNames(app.config.web.secureCookies) };
   const web = new Hono<ConsoleEnv>();
 
-  web.use(async (c, next) => {
+  web.use(SCOPE, async (c, next) => {
     await next();
     c.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
     c.header('X-Content-Type-Options', 'nosniff');
@@ -60,7 +63,7 @@ export function consoleRoutes(app: App): Hono<ConsoleEnv> {
     }),
   );
 
-  web.use(async (c, next) => {
+  web.use(SCOPE, async (c, next) => {
     const origin = app.config.web.publicUrl ?? `http://${c.req.header('host') ?? 'localhost'}`;
     const originUrl = new URL(origin);
     c.set('origin', originUrl.origin);
@@ -81,7 +84,7 @@ export function consoleRoutes(app: App): Hono<ConsoleEnv> {
 
   // CSRF, layer 1: a state-changing request must come from our own origin (Fetch metadata + Origin).
   // Layer 2, the synchronizer token, is checked per form below, once the body is read.
-  web.use(async (c, next) => {
+  web.use(SCOPE, async (c, next) => {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
     if (!sameOrigin(c))
       return refusePage(c, 403, 'This request did not come from this site, so it was refused.');
@@ -94,6 +97,7 @@ export function consoleRoutes(app: App): Hono<ConsoleEnv> {
     return next();
   });
 
+  web.get('/account/', (c) => c.redirect('/account', 301));
   web.route('/', signInRoutes(deps));
   web.route('/', securityRoutes(deps));
   web.route('/', accountRoutes(deps));

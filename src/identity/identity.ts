@@ -16,7 +16,14 @@ import {
   revokeAppPassword,
 } from './app-passwords.js';
 import type { PasswordHasher } from './passwords.js';
-import { recordSignInStep, type SignInDeps, type SignInRequest, type SignInStep, signIn } from './sign-in.js';
+import {
+  recordSignInStep,
+  type SignInDeps,
+  type SignInRequest,
+  type SignInStep,
+  screenSignIn,
+  signIn,
+} from './sign-in.js';
 import { listSignIns, pruneSignIns, type SignInFilter } from './sign-in-log.js';
 import { createVerifiedCredentialCache } from './verified-credential-cache.js';
 // --- end sign-in ---
@@ -60,6 +67,10 @@ export function createIdentity(deps: IdentityDeps) {
   const signInPart = {
     /** The one sign-in decision for web (first factor), SMTP, IMAP, POP3 and ManageSieve. */
     signIn: (request: SignInRequest) => signIn(signInDeps, request),
+    /** Dovecot's auth policy, before the password: lockout, restriction, high-risk source. */
+    screenSignIn: (
+      request: Omit<SignInRequest, 'secret'> & { isRestricted?: (userId: string) => Promise<boolean> },
+    ) => screenSignIn(signInDeps, request),
     /** Logs a step the web decides itself (second factor). */
     recordSignInStep: (step: SignInStep) => recordSignInStep(signInDeps, step),
     listSignIns: (filter: SignInFilter) => listSignIns(deps.store.db, filter),

@@ -27,12 +27,14 @@ export { normalizeRecoveryCode, RECOVERY_CODE_COUNT } from './recovery-codes.js'
 export type { RiskLevel, RiskReason, SignInRisk } from './risk.js';
 export {
   type MailProtocol,
+  type ScreenOutcome,
   type SignedInUser,
   type SignInOutcome,
   type SignInProtocol,
   type SignInRefusalCode,
   type SignInRequest,
   type SignInStep,
+  screenMessages,
   signInRefusalCodes,
 } from './sign-in.js';
 export { MAX_SIGN_IN_PAGE, type SignInEntry, type SignInFilter } from './sign-in-log.js';

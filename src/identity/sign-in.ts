@@ -460,3 +460,109 @@ export async function recordSignInStep(deps: SignInDeps, step: SignInStep): Prom
   );
   return id;
 }
+
+/** What Dovecot's auth policy server may deny before a password is checked (no secret is involved). */
+export type ScreenOutcome =
+  | { allow: true }
+  | { allow: false; code: 'locked-out' | 'restricted' | 'high-risk'; message: string };
+
+export const screenMessages = {
+  'locked-out': 'Too many failed sign-ins from your network, try again later',
+  restricted: 'Account restricted by security policy, contact your administrator',
+  'high-risk': 'Sign-in blocked by security policy, contact your administrator',
+} as const;
+
+/**
+ * The checks that need no credential (Dovecot's auth policy `command=allow`): a lockout of this
+ * source, an account restricted by the security policy (the adapter says which), and a high-risk
+ * source (password spray). A denial is logged like any refused sign-in.
+ */
+export async function screenSignIn(
+  deps: SignInDeps,
+  request: Omit<SignInRequest, 'secret'> & { isRestricted?: (userId: string) => Promise<boolean> },
+): Promise<ScreenOutcome> {
+  const nowMs = deps.clock.nowMs();
+  const login = clip(
+    String(request.login ?? '')
+      .trim()
+      .toLowerCase(),
+    MAX_FIELD,
+  );
+  const clientIp = cleanIp(request.clientIp);
+  const network = networkOf(clientIp);
+  const settings = await deps.settings.current();
+  const db = deps.store.db;
+  const [row, lockouts] = await Promise.all([
+    login === '' ? Promise.resolve(null) : deps.directory.findLoginRow(login),
+    lockoutRows(db, login),
+  ]);
+  const familiar = row
+    ? await db.selectFrom('familiar_networks').selectAll().where('user_id', '=', row.id).execute()
+    : [];
+  const buckets = bucketsFor(
+    network,
+    familiar.some((entry) => entry.network === network),
+  );
+  let code: 'locked-out' | 'restricted' | 'high-risk' | null = null;
+  if (settings['lockout.enabled'] && activeLockUntil(lockouts, buckets, nowMs) !== null) code = 'locked-out';
+  else if (row && request.isRestricted && (await request.isRestricted(row.id))) code = 'restricted';
+  let risk: SignInRisk = { level: 'none', reasons: [] };
+  let geo: GeoLocation | null = null;
+  if (code === null && settings['risk.policyEnabled']) {
+    geo = await deps.geo.lookup(clientIp).catch(() => null);
+    risk = await assessRisk(db, {
+      nowMs,
+      userId: row?.id ?? null,
+      login: row?.address ?? login,
+      clientIp,
+      network,
+      geo,
+      familiar,
+      lockouts,
+      threshold: settings['lockout.threshold'],
+    });
+    // Only what holds whatever the password: the others depend on whether the right one comes.
+    if (risk.reasons.includes('password-spray')) code = 'high-risk';
+  }
+  if (code === null) return { allow: true };
+  const entryLogin = row?.address ?? login;
+  geo ??= await deps.geo.lookup(clientIp).catch(() => null);
+  await deps.audit.append(
+    {
+      operation: 'MailboxLogin',
+      result: 'failure',
+      mailbox: entryLogin,
+      actor: entryLogin,
+      logonType: 'owner',
+      clientIp,
+      protocol: request.protocol,
+      clientInfo: request.clientInfo ?? null,
+      sessionId: request.sessionId ?? null,
+      details: { reason: code, stage: 'before-password', risk: risk.level },
+    },
+    async (trx) => {
+      await trx
+        .insertInto('sign_ins')
+        .values({
+          id: randomUUID(),
+          at: nowMs,
+          user_id: row?.id ?? null,
+          login: entryLogin,
+          protocol: request.protocol,
+          client_ip: clientIp,
+          country: geo?.country ?? null,
+          city: geo?.city ?? null,
+          latitude: geo?.latitude ?? null,
+          longitude: geo?.longitude ?? null,
+          client: request.clientInfo ? clip(request.clientInfo, 200) : null,
+          result: 'failure',
+          reason: code,
+          credential: null,
+          risk_level: risk.level,
+          risk_reasons: JSON.stringify(risk.reasons),
+        })
+        .execute();
+    },
+  );
+  return { allow: false, code, message: screenMessages[code] };
+}
