@@ -104,7 +104,11 @@ async function seed(app: App): Promise<Account[]> {
     const address = `user${i}@example.org`;
     const created = await app.directory.createUser({ address, password: PASSWORD }, actor);
     if (!created.ok) throw new Error(created.message);
-    const appPassword = await app.identity.createAppPassword(address, { name: 'phone', scopes: ['imap'] }, actor);
+    const appPassword = await app.identity.createAppPassword(
+      address,
+      { name: 'phone', scopes: ['imap'] },
+      actor,
+    );
     if (!appPassword.ok) throw new Error(appPassword.message);
     accounts.push({ address, appPassword: appPassword.password });
   }
