@@ -77,7 +77,8 @@ export function createIdentity(deps: IdentityDeps) {
     /** Drops sign-in log entries older than signIns.retentionDays; how many went. */
     async pruneSignIns(): Promise<number> {
       const days = await deps.settings.get('signIns.retentionDays');
-      return pruneSignIns(deps.store, deps.clock.nowMs() - days * 86_400_000);
+      const now = deps.clock.nowMs();
+      return pruneSignIns(deps.store, now - days * 86_400_000, now);
     },
     createAppPassword: (user: string, input: NewAppPassword, actor: Actor) =>
       createAppPassword(deps, user, input, actor),

@@ -30,9 +30,10 @@ const reasonWeight: Record<RiskReason, 'low' | 'medium' | 'high'> = {
   'impossible-travel': 'medium',
   // This client failed against many accounts within the hour: whatever it does next is an attack.
   'password-spray': 'high',
-  // Many failed passwords against this account within the hour (all sources).
+  // Many distinct wrong passwords against this account within the hour (all sources), and this
+  // attempt comes from a network the user never signed in from.
   'brute-force': 'medium',
-  // A lockout of this account is in force elsewhere or ended minutes ago.
+  // A lockout of this account is in force elsewhere or ended minutes ago (unfamiliar network).
   'after-lockout': 'medium',
 };
 
@@ -115,21 +116,30 @@ export async function assessRisk(db: Executor, input: RiskInput): Promise<SignIn
     accounts.delete(input.login);
     if (accounts.size >= SPRAY_ACCOUNTS) reasons.push('password-spray');
   }
-  const failures = await db
-    .selectFrom('sign_ins')
-    .select('id')
-    .where('login', '=', input.login)
-    .where('result', '=', 'failure')
-    .where('at', '>', nowMs - BRUTE_FORCE_WINDOW_MS)
-    .where('reason', '=', 'wrong-password')
-    .limit(input.threshold * 2)
-    .execute();
-  if (failures.length >= input.threshold * 2) reasons.push('brute-force');
-  if (
-    input.lockouts.some(
-      (row) => row.lock_count > 0 && row.locked_until !== null && row.locked_until > nowMs - AFTER_LOCKOUT_MS,
+  // An account under attack: what matters is whether this attempt is the attacker's. From a network
+  // the user signed in from before it most likely is not (smart lockout reasons the same way).
+  const familiarNetwork = input.familiar.some((row) => row.network === input.network);
+  if (!familiarNetwork) {
+    const failures = await db
+      .selectFrom('sign_ins')
+      .select('failure_tag')
+      .where('login', '=', input.login)
+      .where('result', '=', 'failure')
+      .where('at', '>', nowMs - BRUTE_FORCE_WINDOW_MS)
+      .where('failure_tag', 'is not', null)
+      .orderBy('at', 'desc')
+      .limit(500)
+      .execute();
+    // Distinct wrong passwords: a phone retrying an old one is not an attack.
+    if (new Set(failures.map((row) => row.failure_tag)).size >= input.threshold * 2)
+      reasons.push('brute-force');
+    if (
+      input.lockouts.some(
+        (row) =>
+          row.lock_count > 0 && row.locked_until !== null && row.locked_until > nowMs - AFTER_LOCKOUT_MS,
+      )
     )
-  )
-    reasons.push('after-lockout');
+      reasons.push('after-lockout');
+  }
   return { level: riskLevelOf(reasons), reasons };
 }

@@ -64,13 +64,21 @@ export function toSignInEntry(row: SignInTable): SignInEntry {
 }
 
 /** Drops entries older than the retention (signIns.retentionDays); how many went. */
-export async function pruneSignIns(store: Store, olderThanMs: number): Promise<number> {
+export async function pruneSignIns(store: Store, olderThanMs: number, nowMs: number): Promise<number> {
   return store.writeTransaction(async (trx) => {
     const result = await trx.deleteFrom('sign_ins').where('at', '<', olderThanMs).executeTakeFirst();
     // Familiar networks are remembered longer than the log: a year without a sign-in forgets one.
     await trx
       .deleteFrom('familiar_networks')
       .where('last_at', '<', olderThanMs - 335 * 86_400_000)
+      .execute();
+    // Lockout buckets untouched for a day have started over anyway (lockout.ts): unknown logins an
+    // attacker tried would otherwise pile up.
+    const dayAgo = nowMs - 86_400_000;
+    await trx
+      .deleteFrom('lockouts')
+      .where('updated_at', '<', dayAgo)
+      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', nowMs)]))
       .execute();
     return Number(result.numDeletedRows);
   });

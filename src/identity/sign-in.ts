@@ -162,6 +162,7 @@ export async function signIn(deps: SignInDeps, request: SignInRequest): Promise<
     credential: decision.credential,
     risk_level: risk.level,
     risk_reasons: JSON.stringify(risk.reasons),
+    failure_tag: decision.countFailure ? failureTag(row?.address ?? login, secret) : null,
   };
   const record: AuditRecordInput = {
     operation: 'MailboxLogin',
@@ -193,7 +194,7 @@ export async function signIn(deps: SignInDeps, request: SignInRequest): Promise<
       locks = await recordFailure(trx, {
         login: entryLogin,
         buckets,
-        tag: failureTag(entryLogin, secret),
+        tag: entry.failure_tag ?? failureTag(entryLogin, secret),
         nowMs,
         settings: lockSettings,
       });

@@ -279,6 +279,8 @@ export interface SignInTable {
   risk_level: 'none' | 'low' | 'medium' | 'high';
   /** JSON array of detection names. */
   risk_reasons: string;
+  /** Migration 007: the lockout tag of a wrong password (brute force counts distinct ones). */
+  failure_tag?: string | null;
 }
 
 export interface LockoutTable {

@@ -124,6 +124,21 @@ for (const kind of storeKinds) {
         'imap',
       ]);
       const before = Date.now();
+      const alice = await app.directory.findUser('alice@example.org');
+      await app.store.db
+        .insertInto('web_sessions')
+        .values({
+          id: 'session-hash-1',
+          user_id: alice!.id,
+          stage: 'complete',
+          created_at: before - 1000,
+          last_seen_at: before - 1000,
+          expires_at: before + 3_600_000,
+          client_ip: IP,
+          user_agent: 'test',
+          revoked_at: null,
+        })
+        .execute();
       const reset = await json(['user', 'reset-password', 'alice@example.org', '--revoke-app-passwords']);
       assert.equal(typeof reset.temporaryPassword, 'string');
       assert.ok(reset.temporaryPassword.length >= 20);
@@ -135,6 +150,12 @@ for (const kind of storeKinds) {
         .executeTakeFirstOrThrow();
       assert.equal(row.must_change_password, 1);
       assert.ok(row.sessions_valid_after >= before - 1000, 'sessions created before the reset are over');
+      const session = await app.store.db
+        .selectFrom('web_sessions')
+        .selectAll()
+        .where('id', '=', 'session-hash-1')
+        .executeTakeFirstOrThrow();
+      assert.notEqual(session.revoked_at, null);
       const old = await app.identity.signIn({
         login: 'alice@example.org',
         secret: PASSWORD,

@@ -126,6 +126,30 @@ for (const kind of storeKinds) {
       await setOrg(app, { 'mailSignIn.accountPassword': 'app-passwords-only' });
     });
 
+    test('a second-factor step the web decides is logged and audited like any sign-in', async () => {
+      const user = await app.directory.findUser('mfa@example.org');
+      clock.advanceMs(1000);
+      const id = await app.identity.recordSignInStep({
+        userId: user!.id,
+        protocol: 'web',
+        clientIp: HOME_IP,
+        clientInfo: 'Firefox',
+        result: 'failure',
+        reason: 'wrong-code',
+        credential: 'totp',
+      });
+      const [entry] = await app.identity.listSignIns({ login: 'mfa@example.org', limit: 1 });
+      assert.equal(entry?.id, id);
+      assert.equal(entry?.credential, 'totp');
+      assert.equal(entry?.reason, 'wrong-code');
+      assert.equal(entry?.country, 'GB');
+      const { records } = await app.audit.search({
+        mailbox: 'mfa@example.org',
+        operations: ['MailboxLogin'],
+      });
+      assert.equal(records[0]?.details?.['credential'], 'totp');
+    });
+
     test('a wrong password says only that, whatever the account state', async () => {
       const wrong = await signIn(app, 'mfa@example.org', 'not-the-password-1', 'imap');
       assert.equal(!wrong.ok && wrong.code, 'bad-credentials');

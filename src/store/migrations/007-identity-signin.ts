@@ -20,6 +20,8 @@ export function identitySignInMigration() {
         .on('sign_ins')
         .columns(['client_ip', 'result', 'at'])
         .execute();
+      // The lockout's 20-bit tag of a wrong password: brute-force detection counts distinct ones.
+      await db.schema.alterTable('sign_ins').addColumn('failure_tag', 'text').execute();
       await db.schema
         .createTable('familiar_networks')
         .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
