@@ -95,6 +95,23 @@ export async function startServer(app: App): Promise<RunningServer> {
   const snapshotTimer = config.score.dailySnapshot ? setInterval(takeDailySnapshot, 60 * 60_000) : null;
   snapshotTimer?.unref();
   if (config.score.dailySnapshot) takeDailySnapshot();
+  // Sign-in log entries older than signIns.retentionDays go every hour (the first pass a minute after start).
+  const pruneSignIns = () => {
+    void pruneWebSessions();
+    return app.identity
+      .pruneSignIns()
+      .catch((error: unknown) => logger.warn('pruning the sign-in log failed', { error }));
+  };
+  // --- web sessions over for a day go with the same hourly pass ---
+  const pruneWebSessions = () =>
+    app.identity.webSessions
+      .prune()
+      .catch((error: unknown) => logger.warn('pruning web sessions failed', { error }));
+  // --- end web sessions ---
+  const signInPruneStart = setTimeout(pruneSignIns, 60_000);
+  signInPruneStart.unref();
+  const signInPruneTimer = setInterval(pruneSignIns, 60 * 60_000);
+  signInPruneTimer.unref();
   logger.info('mailwarden started', {
     smtp: gateway?.addresses() ?? [],
     http: http?.port() ?? null,
@@ -108,6 +125,8 @@ export async function startServer(app: App): Promise<RunningServer> {
     policyPort: () => policy?.port() ?? null,
     async stop() {
       clearInterval(pruneTimer);
+      clearTimeout(signInPruneStart);
+      clearInterval(signInPruneTimer);
       if (snapshotTimer) clearInterval(snapshotTimer);
       await Promise.all([
         gateway?.stop(),

@@ -90,6 +90,7 @@ async function seedUsers(app: App, from: number, to: number): Promise<void> {
         mfa_state: i % 3 === 0 ? 'disabled' : 'enabled',
         must_change_password: 0,
         sessions_valid_after: 0,
+        mfa_grace_from: null,
       });
     // One successful sign-in in the last 90 days for two users in three, one app password in ten.
     const signIns = users

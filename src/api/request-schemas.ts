@@ -261,3 +261,37 @@ export const scoreHistoryQuery = z.object({
     .optional()
     .meta({ description: `How many days back, 1–${MAX_HISTORY_DAYS} (default 90).` }),
 });
+// --- sign-in (signin helper): app passwords, reset, the sign-in log ---
+export const newAppPasswordBody = z.strictObject({
+  name: z.string().meta({ description: '1–64 printable characters, e.g. the device.', examples: ['iPhone'] }),
+  scopes: z.array(z.string()).meta({
+    description: 'Protocols it may sign in to: smtp, imap, pop3, sieve.',
+    examples: [['smtp', 'imap']],
+  }),
+  expiresDays: z
+    .number()
+    .int()
+    .nullable()
+    .optional()
+    .meta({ description: 'Days until it stops working, 1–3650; null or absent: no expiry.' }),
+});
+
+export const resetPasswordBody = z.strictObject({
+  revokeAppPasswords: z
+    .boolean()
+    .optional()
+    .meta({ description: 'Also revoke every app password of the user (default false).' }),
+});
+
+export const signInListQuery = z.object({
+  user: z
+    .string()
+    .optional()
+    .meta({ description: 'Primary address (or the login typed, for unknown names).' }),
+  since: timestamp
+    .optional()
+    .meta({ description: 'Entries at or after this time (ISO 8601).', format: 'date-time' }),
+  result: z.enum(['success', 'failure']).optional(),
+  limit: pageLimit.optional(),
+});
+// --- end sign-in ---

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { type Alert, alertTypes } from '../alerts/index.js';
 import type { AuditRecord, AuditSearchPage, VerifyChainOutcome } from '../audit/index.js';
 import type { Domain, Group, User } from '../directory/index.js';
+import type { AppPassword, MfaSummary, SignInEntry } from '../identity/index.js';
 import type { NotificationDelivery, Webhook } from '../notify/index.js';
 import type { PolicySettings, QuarantinedMessage, Restriction, SendingPolicy } from '../outbound/index.js';
 import {
@@ -300,3 +301,73 @@ export const scoreSnapshotSchema = z.object({
     .array(z.object({ id: z.string(), points: z.number(), maxPoints: z.number(), status: z.string() }))
     .optional(),
 }) satisfies z.ZodType<ScoreSnapshot>;
+// --- sign-in (signin helper) ---
+export const appPasswordSchema = z.object({
+  name: z.string(),
+  scopes: z.array(z.enum(['smtp', 'imap', 'pop3', 'sieve'])),
+  createdAt: isoTime,
+  createdBy: z.string(),
+  expiresAt: isoTime.nullable(),
+  lastUsedAt: isoTime.nullable(),
+  lastUsedIp: z.string().nullable(),
+  lastUsedProtocol: z.string().nullable(),
+  state: z.enum(['active', 'expired', 'revoked']),
+  revokedAt: isoTime.nullable(),
+}) satisfies z.ZodType<AppPassword>;
+
+export const signInEntrySchema = z.object({
+  id: z.string(),
+  at: isoTime,
+  user: z.string().nullable().meta({ description: 'The account, when the login named one.' }),
+  login: z.string(),
+  protocol: z.enum(['web', 'smtp', 'imap', 'pop3', 'sieve', 'api']),
+  clientIp: z.string().nullable(),
+  country: z
+    .string()
+    .nullable()
+    .meta({ description: 'ISO 3166-1 alpha-2, from offline GeoIP (DB-IP Lite).' }),
+  city: z.string().nullable(),
+  client: z.string().nullable(),
+  result: z.enum(['success', 'failure']),
+  reason: z
+    .string()
+    .meta({ description: 'signed-in, or why not: wrong-password, locked-out, app-password-required…' }),
+  credential: z
+    .string()
+    .nullable()
+    .meta({ description: 'password, app-password:<name>, totp, passkey, recovery-code.' }),
+  risk: z.object({
+    level: z.enum(['none', 'low', 'medium', 'high']),
+    reasons: z.array(
+      z.enum([
+        'unfamiliar-network',
+        'new-country',
+        'impossible-travel',
+        'password-spray',
+        'brute-force',
+        'after-lockout',
+      ]),
+    ),
+  }),
+}) satisfies z.ZodType<SignInEntry>;
+// --- end sign-in ---
+
+// --- MFA (web helper) ---
+export const mfaSummarySchema = z.object({
+  address: z.string(),
+  role: z.string(),
+  state: z.enum(['disabled', 'enabled', 'enforced']).meta({
+    description: 'disabled: no second factor; enabled: registered one; enforced: an admin requires one.',
+  }),
+  totp: z.boolean().meta({ description: 'An authenticator app is set up.' }),
+  passkeys: z.number().int(),
+  recoveryCodesLeft: z.number().int(),
+  requiredBy: z
+    .enum(['admin-enforced', 'policy-admins', 'policy-all'])
+    .nullable()
+    .meta({ description: 'Why a second factor is required of this user, if it is.' }),
+  registerBy: isoTime
+    .nullable()
+    .meta({ description: 'End of the registration grace period, while none is set up.' }),
+}) satisfies z.ZodType<MfaSummary>;
+// --- end MFA ---

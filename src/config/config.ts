@@ -28,6 +28,15 @@ export interface Config {
     mtaStsCaFile: string | null;
     dailySnapshot: boolean;
   };
+  geoip: { file: string | null };
+  dovecot: { authSecret: string | null };
   log: { level: 'debug' | 'info' | 'warn' | 'error' };
   shutdown: { graceMs: number };
+  web: {
+    enabled: boolean;
+    publicUrl: string | null;
+    secureCookies: 'always' | 'never';
+    sessionIdleMinutes: number;
+    sessionMaxHours: number;
+  };
 }

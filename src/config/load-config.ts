@@ -187,6 +187,8 @@ function checkCombinations(config: Config): string[] {
   }
   if (config.secrets.key !== null && parseSecretKey(config.secrets.key) === null)
     problems.push('secrets.key: must be 32 bytes in base64 (make one with: openssl rand -base64 32)');
+  if (config.dovecot.authSecret !== null && config.dovecot.authSecret.length < 24)
+    problems.push('dovecot.authSecret: at least 24 characters (make one with: openssl rand -base64 32)');
   if ((config.tls.certFile === null) !== (config.tls.keyFile === null))
     problems.push('tls.certFile and tls.keyFile: set both or neither');
   for (const file of [config.tls.certFile, config.tls.keyFile]) {
@@ -210,6 +212,14 @@ function checkCombinations(config: Config): string[] {
         `score.mtaStsCaFile: cannot read ${config.score.mtaStsCaFile} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
       );
     }
+  }
+  if (config.web.publicUrl !== null) {
+    let url: URL | null = null;
+    try {
+      url = new URL(config.web.publicUrl);
+    } catch {}
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.pathname !== '/' || url.search)
+      problems.push('web.publicUrl: must be an origin such as https://mail.example.org (no path)');
   }
   const ports = [
     ['smtp.port', config.smtp.enabled ? config.smtp.port : null],

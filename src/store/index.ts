@@ -6,6 +6,7 @@ export type {
   AuditLogTable,
   Database,
   DomainTable,
+  FamiliarNetworkTable,
   GroupMemberTable,
   GroupTable,
   LockoutTable,

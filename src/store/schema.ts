@@ -26,6 +26,8 @@ export interface UserTable {
   must_change_password: number;
   /** Sessions created before this time (ms) are over: sign out everywhere, reset, disable. */
   sessions_valid_after: number;
+  /** When an admin's `user mfa reset|enforce` restarted the MFA registration grace period (migration 008). */
+  mfa_grace_from: number | null;
 }
 
 export interface AddressTable {
@@ -227,13 +229,20 @@ export interface WebSessionTable {
   /** sha256 (hex) of the cookie's token. */
   id: string;
   user_id: string;
-  stage: 'password' | 'complete';
+  /** password: a second factor is due; enrol: must register one first; complete: signed in. */
+  stage: 'password' | 'enrol' | 'complete';
   created_at: number;
   last_seen_at: number;
   expires_at: number;
   client_ip: string | null;
   user_agent: string | null;
   revoked_at: number | null;
+  /** A WebAuthn challenge issued to this session (migration 008): single use, short-lived. */
+  challenge: string | null;
+  challenge_purpose: 'passkey-registration' | 'passkey-authentication' | null;
+  challenge_expires_at: number | null;
+  /** What completed the session: password (no second factor due), totp, passkey, recovery-code. */
+  second_factor: string | null;
 }
 
 export interface AppPasswordTable {
@@ -270,6 +279,8 @@ export interface SignInTable {
   risk_level: 'none' | 'low' | 'medium' | 'high';
   /** JSON array of detection names. */
   risk_reasons: string;
+  /** Migration 007: the lockout tag of a wrong password (brute force counts distinct ones). */
+  failure_tag?: string | null;
 }
 
 export interface LockoutTable {
@@ -314,6 +325,15 @@ export interface ScoreCachedFactTable {
   measured_at: number;
 }
 
+/** Networks a user signed in from successfully (sign-in, migration 007). */
+export interface FamiliarNetworkTable {
+  user_id: string;
+  network: string;
+  country: string | null;
+  first_at: number;
+  last_at: number;
+}
+
 export interface Database {
   org_settings: OrgSettingTable;
   totp_credentials: TotpCredentialTable;
@@ -326,6 +346,7 @@ export interface Database {
   score_cached_facts: ScoreCachedFactTable;
   score_control_statuses: ScoreControlStatusTable;
   score_snapshots: ScoreSnapshotTable;
+  familiar_networks: FamiliarNetworkTable;
   quarantine: QuarantineTable;
   webhooks: WebhookTable;
   notification_deliveries: NotificationDeliveryTable;

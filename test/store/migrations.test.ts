@@ -40,6 +40,8 @@ const migrations = [
   '003-quarantine-notifications',
   '004-identity',
   '006-secure-score',
+  '007-identity-signin',
+  '008-identity-web',
 ];
 
 /** A fresh place for a store of this kind, and the options to open it as often as a test likes. */
