@@ -18,7 +18,7 @@ import {
   recordFailure,
 } from './lockout.js';
 import { cleanIp, networkOf } from './networks.js';
-import type { PasswordHasher } from './passwords.js';
+import { MAX_PASSWORD_LENGTH, type PasswordHasher } from './passwords.js';
 import { assessRisk, riskRank, type SignInRisk } from './risk.js';
 import type { VerifiedCredentialCache } from './verified-credential-cache.js';
 
@@ -326,6 +326,9 @@ export async function signIn(deps: SignInDeps, request: SignInRequest): Promise<
         return { ok: true, appPassword };
       }
     }
+    // Longer than any password can be set: wrong without hashing it (a 1 MB "password" costs nothing).
+    if ([...secret].length > MAX_PASSWORD_LENGTH)
+      return { ok: false, reason: user ? 'wrong-password' : 'unknown-user', countFailure: true };
     if (!user || user.password_hash === null) {
       await deps.passwords.verify(await deps.decoyHash(), secret);
       return { ok: false, reason: user ? 'no-password-set' : 'unknown-user', countFailure: true };

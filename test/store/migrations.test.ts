@@ -30,8 +30,15 @@ const tables = [
   'app_passwords',
   'sign_ins',
   'lockouts',
+  'familiar_networks',
 ] as const;
-const migrations = ['001-initial', '002-outbound', '003-quarantine-notifications', '004-identity'];
+const migrations = [
+  '001-initial',
+  '002-outbound',
+  '003-quarantine-notifications',
+  '004-identity',
+  '007-identity-signin',
+];
 
 /** A fresh place for a store of this kind, and the options to open it as often as a test likes. */
 async function freshLocation(kind: StoreKind) {
