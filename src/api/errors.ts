@@ -2,12 +2,14 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AlertUpdateOutcome } from '../alerts/index.js';
 import type { DirectoryFailure, DirectoryFailureCode } from '../directory/index.js';
-import type { AccountFailure, AppPasswordFailure } from '../identity/index.js';
+import type { AccountFailure, AppPasswordFailure, MfaFailure, MfaFailureCode } from '../identity/index.js';
 import type { NotifyFailure, NotifyFailureCode } from '../notify/index.js';
 import type { OutboundFailure, OutboundFailureCode } from '../outbound/index.js';
 import type { OrgSettingsChangeOutcome } from '../settings/index.js';
 
 type OrgSettingsFailure = Exclude<OrgSettingsChangeOutcome, { ok: true }>;
+
+import type { ScoreFailure, ScoreFailureCode } from '../score/index.js';
 
 /**
  * The one outcome→HTTP table. Clients branch on `error.code`; change a row only on purpose. The
@@ -26,6 +28,7 @@ const directoryFailureStatus = {
   'token-not-found': 404,
   'group-exists': 409,
   'group-not-found': 404,
+  'invalid-owner': 422,
 } as const satisfies Record<DirectoryFailureCode, ContentfulStatusCode>;
 
 const outboundFailureStatus = {
@@ -57,6 +60,11 @@ const notifyFailureStatus = {
   'webhook-not-found': 404,
 } as const satisfies Record<NotifyFailureCode, ContentfulStatusCode>;
 
+const scoreFailureStatus = {
+  'control-not-found': 404,
+  'invalid-status': 422,
+  'invalid-reason': 422,
+} as const satisfies Record<ScoreFailureCode, ContentfulStatusCode>;
 // --- sign-in (signin helper) ---
 const identityFailureStatus = {
   'invalid-app-password': 422,
@@ -68,6 +76,19 @@ const identityFailureStatus = {
   ContentfulStatusCode
 >;
 // --- end sign-in ---
+
+// --- MFA (web helper) ---
+const mfaFailureStatus = {
+  'totp-already-enrolled': 409,
+  'totp-not-started': 409,
+  'totp-not-enrolled': 404,
+  'bad-code': 422,
+  'no-challenge': 409,
+  'passkey-not-verified': 422,
+  'passkey-not-found': 404,
+  'last-method-required': 409,
+} as const satisfies Record<Exclude<MfaFailureCode, 'user-not-found' | 'invalid-name'>, ContentfulStatusCode>;
+// --- end MFA ---
 
 /** The adapter's own refusals, before a request reaches a module. */
 const settingsFailureStatus = {
@@ -91,7 +112,9 @@ export const apiErrorStatus = {
   ...alertFailureStatus,
   ...notifyFailureStatus,
   ...settingsFailureStatus,
+  ...scoreFailureStatus,
   ...identityFailureStatus,
+  ...mfaFailureStatus,
   ...requestErrorStatus,
 };
 
@@ -129,8 +152,10 @@ export type ModuleFailure = (
   | OutboundFailure
   | NotifyFailure
   | OrgSettingsFailure
+  | ScoreFailure
   | AppPasswordFailure
   | AccountFailure
+  | MfaFailure
   | Exclude<AlertUpdateOutcome, { ok: true }>
 ) & { unmetChecks?: string[] };
 

@@ -2,9 +2,15 @@ import { z } from 'zod';
 import { type Alert, alertTypes } from '../alerts/index.js';
 import type { AuditRecord, AuditSearchPage, VerifyChainOutcome } from '../audit/index.js';
 import type { Domain, Group, User } from '../directory/index.js';
-import type { AppPassword, SignInEntry } from '../identity/index.js';
+import type { AppPassword, MfaSummary, SignInEntry } from '../identity/index.js';
 import type { NotificationDelivery, Webhook } from '../notify/index.js';
 import type { PolicySettings, QuarantinedMessage, Restriction, SendingPolicy } from '../outbound/index.js';
+import {
+  overrideStatuses,
+  type ScoredControl,
+  type ScoreReport,
+  type ScoreSnapshot,
+} from '../score/index.js';
 import { type ApiErrorBody, type ApiErrorCode, apiErrorStatus } from './errors.js';
 import type { Health } from './routes/health.js';
 
@@ -230,6 +236,71 @@ export const errorSchema = z.object({
   }),
 }) satisfies z.ZodType<ApiErrorBody>;
 
+const scoreCategory = z.enum(['identity', 'mail-flow', 'audit', 'domains']);
+const measuredState = z.enum(['completed', 'partial', 'to-address', 'not-available']);
+
+export const scoredControlSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  category: scoreCategory,
+  maxPoints: z.number(),
+  points: z.number(),
+  pointsToGain: z
+    .number()
+    .meta({ description: 'What completing it still adds; 0 when the risk was accepted.' }),
+  status: z.enum(['completed', 'partial', 'to-address', 'not-available', ...overrideStatuses]).meta({
+    description:
+      "The admin's status when set, otherwise the measured state (not-available: could not check, 0 points).",
+  }),
+  measured: z.object({
+    state: measuredState,
+    points: z.number(),
+    current: z.string(),
+    detail: z.record(z.string(), z.unknown()).optional(),
+  }),
+  notes: z.array(z.string()),
+  override: z
+    .object({ status: z.enum(overrideStatuses), reason: z.string(), setBy: z.string(), setAt: isoTime })
+    .nullable(),
+  measuredBy: z.string(),
+  why: z.string(),
+  recommendation: z.object({
+    cli: z.string(),
+    api: z.string().nullable(),
+    consoleLink: z.string().nullable(),
+  }),
+}) satisfies z.ZodType<ScoredControl>;
+
+export const scoreReportSchema = z.object({
+  at: isoTime,
+  score: z.number(),
+  maxScore: z.number(),
+  percentage: z.number(),
+  achievableScore: z
+    .number()
+    .meta({ description: 'The maximum without the controls whose risk was accepted.' }),
+  achievablePercentage: z.number(),
+  categories: z.array(
+    z.object({ category: scoreCategory, score: z.number(), maxScore: z.number(), percentage: z.number() }),
+  ),
+  notChecked: z.object({ controls: z.number().int(), maxPoints: z.number() }),
+  controls: z.array(scoredControlSchema).meta({ description: 'Most points to gain first.' }),
+}) satisfies z.ZodType<ScoreReport>;
+
+export const scoreSnapshotSchema = z.object({
+  id: z.string(),
+  at: isoTime,
+  day: z.string().meta({ description: 'The UTC day, YYYY-MM-DD.' }),
+  trigger: z.enum(['daily', 'on-demand']),
+  score: z.number(),
+  maxScore: z.number(),
+  percentage: z.number(),
+  achievableScore: z.number(),
+  categories: z.record(scoreCategory, z.object({ score: z.number(), maxScore: z.number() })),
+  controls: z
+    .array(z.object({ id: z.string(), points: z.number(), maxPoints: z.number(), status: z.string() }))
+    .optional(),
+}) satisfies z.ZodType<ScoreSnapshot>;
 // --- sign-in (signin helper) ---
 export const appPasswordSchema = z.object({
   name: z.string(),
@@ -280,3 +351,23 @@ export const signInEntrySchema = z.object({
   }),
 }) satisfies z.ZodType<SignInEntry>;
 // --- end sign-in ---
+
+// --- MFA (web helper) ---
+export const mfaSummarySchema = z.object({
+  address: z.string(),
+  role: z.string(),
+  state: z.enum(['disabled', 'enabled', 'enforced']).meta({
+    description: 'disabled: no second factor; enabled: registered one; enforced: an admin requires one.',
+  }),
+  totp: z.boolean().meta({ description: 'An authenticator app is set up.' }),
+  passkeys: z.number().int(),
+  recoveryCodesLeft: z.number().int(),
+  requiredBy: z
+    .enum(['admin-enforced', 'policy-admins', 'policy-all'])
+    .nullable()
+    .meta({ description: 'Why a second factor is required of this user, if it is.' }),
+  registerBy: isoTime
+    .nullable()
+    .meta({ description: 'End of the registration grace period, while none is set up.' }),
+}) satisfies z.ZodType<MfaSummary>;
+// --- end MFA ---

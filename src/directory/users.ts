@@ -70,6 +70,7 @@ export async function createUser(deps: UserDeps, input: NewUser, actor: Actor): 
       mfa_state: 'disabled',
       must_change_password: 0,
       sessions_valid_after: 0,
+      mfa_grace_from: null,
     };
     await trx.insertInto('users').values(row).execute();
     await trx

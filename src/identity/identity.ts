@@ -4,6 +4,7 @@ import type { Actor, AuditLog } from '../audit/index.js';
 import type { Directory } from '../directory/index.js';
 import type { Clock } from '../runtime/clock.js';
 import { type GeoLookup, noGeoLookup } from '../runtime/geoip.js';
+import type { SecretBox } from '../runtime/secret-box.js';
 import type { OrgSettingsService } from '../settings/index.js';
 import type { Store } from '../store/index.js';
 // --- sign-in (signin helper) ---
@@ -26,6 +27,8 @@ import {
 import { listSignIns, pruneSignIns, type SignInFilter } from './sign-in-log.js';
 import { createVerifiedCredentialCache } from './verified-credential-cache.js';
 // --- end sign-in ---
+import { createWebIdentity } from './web-identity.js';
+import type { WebSessionPolicy } from './web-sessions.js';
 
 export interface IdentityDeps {
   store: Store;
@@ -37,6 +40,11 @@ export interface IdentityDeps {
   passwords: PasswordHasher;
   /** Offline GeoIP for the sign-in log and risk (runtime/geoip.ts); none in some tests. */
   geo?: GeoLookup;
+  // --- web half (MFA, passkeys, recovery codes, web sessions) ---
+  /** Seals TOTP seeds at rest. */
+  secrets: SecretBox;
+  webSessions: WebSessionPolicy;
+  // --- end web half ---
 }
 
 /** How long a verified mail password skips argon2id; a password change ends it at once (see the cache). */
@@ -91,8 +99,15 @@ export function createIdentity(deps: IdentityDeps) {
     unlockUser: (user: string, actor: Actor) => unlockUser(deps, user, actor),
   };
   // --- end sign-in ---
+  // --- web half: identity.mfa, identity.webSessions ---
+  const web = createWebIdentity(deps, deps.webSessions);
+  // --- end web half ---
   return {
     ...signInPart,
+    mfa: web.mfa,
+    webSessions: web.webSessions,
+    /** Self-service change on the web: current password or a second factor; ends the other web sessions. */
+    changeOwnPasswordOnWeb: web.changeOwnPassword,
   };
 }
 

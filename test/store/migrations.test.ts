@@ -31,13 +31,18 @@ const tables = [
   'sign_ins',
   'lockouts',
   'familiar_networks',
+  'score_cached_facts',
+  'score_control_statuses',
+  'score_snapshots',
 ] as const;
 const migrations = [
   '001-initial',
   '002-outbound',
   '003-quarantine-notifications',
   '004-identity',
+  '006-secure-score',
   '007-identity-signin',
+  '008-identity-web',
 ];
 
 /** A fresh place for a store of this kind, and the options to open it as often as a test likes. */

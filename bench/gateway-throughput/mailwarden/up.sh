@@ -55,6 +55,8 @@ export MAILWARDEN_DATA_DIR="$W/data" \
   MAILWARDEN_LOG_LEVEL=warn
 # The Postfix policy listener (policy.enabled, newer builds only) is not part of the submission path.
 if grep -q "'policy.enabled'" "$MW_ROOT/dist/src/config/config-keys.js" 2>/dev/null; then export MAILWARDEN_POLICY_ENABLED=false; fi
+# Nor is the Secure Score daily snapshot (its DNS checks would reach out at start; newer builds only).
+if grep -q "'score.dailySnapshot'" "$MW_ROOT/dist/src/config/config-keys.js" 2>/dev/null; then export MAILWARDEN_SCORE_DAILY_SNAPSHOT=false; fi
 MW=("$MW_ROOT/bin/mailwarden.js")
 
 { node "${MW[@]}" domain add "${SUT_USER#*@}" && printf '%s\n' "$SUT_PASS" | node "${MW[@]}" user add "$SUT_USER" --password-stdin; } \
