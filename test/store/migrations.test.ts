@@ -30,6 +30,7 @@ const tables = [
   'app_passwords',
   'sign_ins',
   'lockouts',
+  'familiar_networks',
   'score_cached_facts',
   'score_control_statuses',
   'score_snapshots',
