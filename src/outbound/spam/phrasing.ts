@@ -44,20 +44,46 @@ export function normalizeForPhrases(text: string): string {
 
 const PHRASE_WORDS = /[a-z0-9]+/g;
 
-/** Every category's phrases in one expression; the words of a phrase may be separated by anything but letters and digits. */
-const categoryOfPhrase = new Map<string, string>();
-const alternatives: string[] = [];
+interface Phrase {
+  words: readonly string[];
+  key: string;
+  category: string;
+}
+
+/**
+ * Every category's phrases by their first word; the words of a phrase may be separated by anything
+ * but letters and digits. Matching walks the text's words once and compares a phrase only where its
+ * first word occurs (one Map lookup per word), instead of trying hundreds of alternatives of one big
+ * regular expression at every position. Same result as that expression: at a word, the longest
+ * phrase wins ("gift cards" over "gift card"), and matches do not overlap.
+ */
+const phrasesByFirstWord = new Map<string, Phrase[]>();
+const seenPhrases = new Set<string>();
 for (const [category, phrases] of Object.entries(SPAM_PHRASES))
   for (const phrase of phrases) {
     const words = normalizeForPhrases(phrase).match(PHRASE_WORDS) ?? [];
     const key = words.join(' ');
-    if (words.length === 0 || categoryOfPhrase.has(key)) continue;
-    categoryOfPhrase.set(key, category);
-    alternatives.push(words.join('[^a-z0-9]+'));
+    if (words.length === 0 || seenPhrases.has(key)) continue;
+    seenPhrases.add(key);
+    const first = words[0]!;
+    const list = phrasesByFirstWord.get(first) ?? [];
+    list.push({ words, key, category });
+    phrasesByFirstWord.set(first, list);
   }
-// Longer phrases first, so "gift cards" wins over "gift card" at the same place.
-alternatives.sort((a, b) => b.length - a.length);
-const PHRASES = new RegExp(`(?<![a-z0-9])(?:${alternatives.join('|')})(?![a-z0-9])`, 'g');
+for (const list of phrasesByFirstWord.values())
+  list.sort((a, b) => b.key.length - a.key.length || b.words.length - a.words.length);
+
+function phraseAt(words: readonly string[], index: number): Phrase | null {
+  const candidates = phrasesByFirstWord.get(words[index]!);
+  if (candidates === undefined) return null;
+  next: for (const candidate of candidates) {
+    if (index + candidate.words.length > words.length) continue;
+    for (let offset = 1; offset < candidate.words.length; offset++)
+      if (words[index + offset] !== candidate.words[offset]) continue next;
+    return candidate;
+  }
+  return null;
+}
 
 /**
  * PHISHING_PHRASE, PAYMENT_FRAUD_PHRASE, CRYPTO_SCAM_PHRASE, PRIZE_SCAM_PHRASE and URGENCY_PHRASE, on
@@ -66,14 +92,15 @@ const PHRASES = new RegExp(`(?<![a-z0-9])(?:${alternatives.join('|')})(?![a-z0-9
  */
 export function analyzePhrasing(input: AnalysisInput): Finding[] {
   const text = normalizeForPhrases([input.message.subject, ...input.message.texts].join('\n'));
+  const words = text.match(PHRASE_WORDS) ?? [];
   const matched = new Map<string, Set<string>>();
-  for (const match of text.matchAll(PHRASES)) {
-    const phrase = (match[0].match(PHRASE_WORDS) ?? []).join(' ');
-    const category = categoryOfPhrase.get(phrase);
-    if (category === undefined) continue;
-    const phrases = matched.get(category) ?? new Set<string>();
-    if (phrases.size < 3) phrases.add(phrase);
-    matched.set(category, phrases);
+  for (let index = 0; index < words.length; index++) {
+    const phrase = phraseAt(words, index);
+    if (phrase === null) continue;
+    const phrases = matched.get(phrase.category) ?? new Set<string>();
+    if (phrases.size < 3) phrases.add(phrase.key);
+    matched.set(phrase.category, phrases);
+    index += phrase.words.length - 1;
   }
   return Object.keys(SPAM_PHRASES)
     .filter((category) => matched.has(category))
