@@ -45,7 +45,17 @@ const FILE_EXTENSIONS = new Set(
  * "/" by looking at the host-like word before it (the same matches as one expression with a
  * look-behind and every shortener as an alternative, tried at every position, but ~10× cheaper).
  */
-const HOST_CHARACTER = /[\w.-]/;
+/** [\w.-] */
+function isHostCharacter(code: number): boolean {
+  return (
+    (code >= 0x61 && code <= 0x7a) || // a-z
+    (code >= 0x41 && code <= 0x5a) || // A-Z
+    (code >= 0x30 && code <= 0x39) || // 0-9
+    code === 0x5f || // _
+    code === 0x2e || // .
+    code === 0x2d // -
+  );
+}
 const PATH_AFTER_SHORTENER = /[\w\-./?=&%#]+/y;
 const LONGEST_SHORTENER = Math.max(...[...URL_SHORTENERS].map((host) => host.length));
 
@@ -53,7 +63,8 @@ function* bareShortenedLinks(text: string): Generator<string> {
   let consumed = 0;
   for (let slash = text.indexOf('/'); slash >= 0; slash = text.indexOf('/', slash + 1)) {
     let start = slash;
-    while (start > 0 && slash - start <= LONGEST_SHORTENER && HOST_CHARACTER.test(text[start - 1]!)) start--;
+    while (start > 0 && slash - start <= LONGEST_SHORTENER && isHostCharacter(text.charCodeAt(start - 1)))
+      start--;
     if (start === slash || start < consumed || slash - start > LONGEST_SHORTENER) continue;
     const before = start > 0 ? text[start - 1] : '';
     if (before === '@' || before === '/') continue;
@@ -99,7 +110,11 @@ function unwrap(url: URL): URL {
 export function collectLinks(message: ParsedMessage): { links: Link[]; truncated: boolean } {
   const links: Link[] = [];
   const seen = new Set<string>();
+  // A text that repeats one link thousands of times parses it once.
+  const seenCandidates = new Set<string>();
   const add = (candidate: string, text: string | null): boolean => {
+    if (seenCandidates.has(candidate)) return true;
+    seenCandidates.add(candidate);
     const url = toUrl(candidate);
     if (!url) return true;
     if (seen.has(url.href)) return true;
