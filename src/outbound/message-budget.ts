@@ -21,7 +21,7 @@ export interface SubmittingUser {
   address: string;
 }
 
-interface BudgetDeps {
+export interface BudgetDeps {
   store: Store;
   audit: AuditLog;
   alerts: Alerts;
