@@ -46,14 +46,13 @@ export async function verifyMailCredentials(
     outcome = { ok: false, code: 'bad-credentials' };
     reason = row ? 'no-password-set' : 'unknown-user';
   } else {
-    const matches =
-      deps.cache.has(row.id, row.password_hash, secret) ||
-      (await deps.passwords.verify(row.password_hash, secret));
+    const cached = deps.cache.has(row.id, row.password_hash, secret);
+    const matches = cached || (await deps.passwords.verify(row.password_hash, secret));
     if (!matches) {
       outcome = { ok: false, code: 'bad-credentials' };
       reason = 'wrong-password';
     } else {
-      deps.cache.remember(row.id, row.password_hash, secret);
+      if (!cached) deps.cache.remember(row.id, row.password_hash, secret);
       if (row.disabled_at !== null) {
         outcome = { ok: false, code: 'account-disabled' };
         reason = 'account-disabled';
