@@ -7,6 +7,7 @@ import pg from 'pg';
 import { initialMigration } from './migrations/001-initial.js';
 import { outboundMigration } from './migrations/002-outbound.js';
 import { quarantineNotificationsMigration } from './migrations/003-quarantine-notifications.js';
+import { identityMigration } from './migrations/004-identity.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -193,6 +194,7 @@ async function migrate(store: Store): Promise<void> {
     '001-initial': initialMigration(store.dialect),
     '002-outbound': outboundMigration(),
     '003-quarantine-notifications': quarantineNotificationsMigration(store.dialect),
+    '004-identity': identityMigration(),
   };
   const migrator = new Migrator({
     db: store.db,
