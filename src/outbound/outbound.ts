@@ -55,7 +55,6 @@ export function createOutbound(deps: OutboundDeps) {
   let cached: {
     until: number;
     policies: SendingPolicy[];
-    domains: Set<string>;
     /** What every MessageBudget of this period shares (built once, not per message). */
     budgetDeps: BudgetDeps;
   } | null = null;
@@ -71,7 +70,6 @@ export function createOutbound(deps: OutboundDeps) {
       cached = {
         until: now + cacheMs,
         policies,
-        domains,
         budgetDeps: {
           ...deps,
           senderHistory,
