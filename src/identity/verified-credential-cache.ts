@@ -11,7 +11,6 @@ import { createHmac, randomBytes } from 'node:crypto';
  * - Only successes are cached; a wrong password always pays the full hash.
  */
 export interface VerifiedCredentialCache {
-  /** True if the triple verified within the TTL; a hit starts its TTL again (as remember would). */
   has(userId: string, storedHash: string, secret: string): boolean;
   remember(userId: string, storedHash: string, secret: string): void;
 }
@@ -36,11 +35,10 @@ export function createVerifiedCredentialCache(options: {
       const entry = digest(userId, storedHash, secret);
       const expiresAt = entries.get(entry);
       if (expiresAt === undefined) return false;
-      const now = options.nowMs();
-      entries.delete(entry);
-      if (expiresAt <= now) return false;
-      // One HMAC per cached sign-in: the hit is remembered again here, not by a second digest.
-      entries.set(entry, now + options.ttlMs);
+      if (expiresAt <= options.nowMs()) {
+        entries.delete(entry);
+        return false;
+      }
       return true;
     },
     remember(userId, storedHash, secret) {

@@ -1,3 +1,4 @@
+export { dovecotAuthRoutes, dovecotReplies } from './dovecot-auth.js';
 export {
   createPostfixPolicyServer,
   type PolicyServerApp,

@@ -30,8 +30,19 @@ const tables = [
   'app_passwords',
   'sign_ins',
   'lockouts',
+  'score_cached_facts',
+  'score_control_statuses',
+  'score_snapshots',
 ] as const;
-const migrations = ['001-initial', '002-outbound', '003-quarantine-notifications', '004-identity'];
+const migrations = [
+  '001-initial',
+  '002-outbound',
+  '003-quarantine-notifications',
+  '004-identity',
+  '006-secure-score',
+  '007-identity-signin',
+  '008-identity-web',
+];
 
 /** A fresh place for a store of this kind, and the options to open it as often as a test likes. */
 async function freshLocation(kind: StoreKind) {
