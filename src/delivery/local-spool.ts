@@ -17,6 +17,7 @@ export function createLocalSpool(deps: { spoolDir: string; clock: Clock }): Deli
     ready ??= fs.mkdir(tmpDir, { recursive: true }).then(() => undefined);
     return ready;
   };
+  const syncSpool = createCoalescedSync(() => syncDirectory(deps.spoolDir));
   return {
     describe: () => `spool:${deps.spoolDir}`,
     async deliver(message) {
@@ -26,13 +27,19 @@ export function createLocalSpool(deps: { spoolDir: string; clock: Clock }): Deli
         const temporary = path.join(tmpDir, name);
         const handle = await fs.open(temporary, 'wx', 0o640);
         try {
-          await handle.writeFile(Buffer.concat([envelopeHeaders(message), message.raw]));
+          // Envelope lines and message in one write, without copying the message into a new buffer.
+          const header = envelopeHeaders(message);
+          const { bytesWritten } = await handle.writev([header, message.raw]);
+          if (bytesWritten < header.length + message.raw.length)
+            await handle.writeFile(Buffer.concat([header, message.raw]).subarray(bytesWritten));
           await handle.sync();
         } finally {
           await handle.close();
         }
         await fs.rename(temporary, path.join(deps.spoolDir, name));
-        await syncDirectory(deps.spoolDir);
+        // The rename is durable once the folder is synced; renames that happen while a folder sync
+        // runs share the next one (one fsync for a burst of messages, never one that started earlier).
+        await syncSpool();
         return { ok: true, detail: `spooled as ${name}`, refusedRecipients: [] };
       } catch (error) {
         return {
@@ -71,4 +78,31 @@ async function syncDirectory(directory: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * Group commit for an fsync: a caller waits for a sync that *starts after* it called, so whatever it
+ * did before (a rename) is covered; callers that arrive while a sync runs share the next one.
+ */
+export function createCoalescedSync(sync: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | null = null;
+  let next: Promise<void> | null = null;
+  const start = (): Promise<void> => {
+    const current = sync().finally(() => {
+      if (running === current) running = null;
+    });
+    running = current;
+    return current;
+  };
+  return () => {
+    if (!running) return start();
+    // One sync is in flight: it may have started before our change. Share the one after it.
+    next ??= running
+      .catch(() => undefined)
+      .then(() => {
+        next = null;
+        return start();
+      });
+    return next;
+  };
 }

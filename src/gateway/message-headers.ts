@@ -37,12 +37,14 @@ export function summarizeMessage(raw: Buffer): MessageSummary {
 
 function decodeSubject(value: string | undefined): string | null {
   if (value === undefined) return null;
-  let decoded: string;
-  try {
-    decoded = libmime.decodeWords(value);
-  } catch {
-    decoded = value;
-  }
+  let decoded = value;
+  // Only a value with an encoded word (RFC 2047 "=?charset?B|Q?…?=") needs decoding.
+  if (value.includes('=?'))
+    try {
+      decoded = libmime.decodeWords(value);
+    } catch {
+      decoded = value;
+    }
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters never belong in a subject
   return decoded.replace(/[\u0000-\u001f\u007f]+/g, ' ').slice(0, MAX_SUBJECT_LENGTH);
 }

@@ -1,10 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { Alerts } from '../alerts/index.js';
-import type { AuditLog } from '../audit/index.js';
-import type { Clock } from '../runtime/clock.js';
-import type { Executor, Store } from '../store/index.js';
+import type { Executor } from '../store/index.js';
 import { type OutboundFailure, outboundFailure } from './outbound.outcomes.js';
-import { holdMessage } from './quarantine.js';
 import {
   findActiveRestriction,
   gatherEvidence,
@@ -12,40 +8,19 @@ import {
   type RestrictionReason,
 } from './restrictions.js';
 import { recordSend, type SendWindows } from './send-counters.js';
-import type { SenderHistory } from './sender-history.js';
 import type { SendingPolicy } from './sending-policies.js';
-import { analyzeMessage, scoreFindings, type Verdict } from './spam/index.js';
+import { type Judgement, type JudgementDeps, judgeMessage, type MessageToJudge } from './spam-judgement.js';
+
+export type { Judgement, MessageToJudge } from './spam-judgement.js';
 
 export interface SubmittingUser {
   id: string;
   address: string;
 }
 
-interface BudgetDeps {
-  store: Store;
-  audit: AuditLog;
-  alerts: Alerts;
-  clock: Clock;
-  senderHistory: SenderHistory;
-  orgDomains: readonly string[];
+export interface BudgetDeps extends JudgementDeps {
   isInternalDomain(domain: string): boolean;
 }
-
-export interface MessageToJudge {
-  raw: Buffer;
-  envelopeFrom: string;
-  recipients: string[];
-  subject: string | null;
-  messageId: string | null;
-  clientIp: string | null;
-  sessionId: string | null;
-}
-
-/** What happens to a message after its spam verdict. */
-export type Judgement =
-  | { action: 'relay'; verdict: Verdict }
-  | { action: 'hold'; verdict: Verdict; quarantineId: string; restricted: boolean }
-  | { action: 'reject'; verdict: Verdict; restricted: boolean };
 
 interface LimitCheck {
   reason: RestrictionReason;
@@ -130,130 +105,18 @@ export class MessageBudget {
   };
 
   /**
-   * Scores the message with the policy's weights. A spam verdict (hold or reject) is recorded with
-   * its findings and the policy version, counts toward the sender's spam window, and reaching
-   * spamVerdictsToRestrict within it restricts the sender; fewer raise the early warning.
+   * The spam verdict (spam-judgement.ts). A verdict that restricts the sender blocks this session's
+   * later messages too.
    */
   async judge(message: MessageToJudge): Promise<Judgement> {
-    const settings = this.policy.settings;
-    const now = this.deps.clock.nowMs();
-    const sender = await this.deps.senderHistory.contextFor({
-      user: this.user,
-      orgDomains: this.deps.orgDomains,
-      recipientsThisHour: this.windows.externalThisHour + this.windows.internalThisHour,
-      clientIp: message.clientIp,
-      sessionId: message.sessionId,
-    });
-    const findings = analyzeMessage({
-      raw: message.raw,
-      envelopeFrom: message.envelopeFrom,
-      recipients: message.recipients,
-      sender,
-    });
-    const verdict = scoreFindings(findings, settings.spamWeights, {
-      spamScore: settings.spamScore,
-      spamAction: settings.spamAction,
-    });
-    if (verdict.action === 'relay') return { action: 'relay', verdict };
-
-    const restrict = this.windows.spamVerdictsInWindow + 1 >= settings.spamVerdictsToRestrict;
-    const counts = {
-      spamVerdicts: this.windows.spamVerdictsInWindow + 1,
-      limit: settings.spamVerdictsToRestrict,
-      windowMinutes: settings.spamWindowMinutes,
-    };
-    const evidence = restrict
-      ? await gatherEvidence(this.deps.audit, this.user.address, now, counts, this.policy.version)
-      : null;
-    const quarantineId = randomUUID();
-    const raised = await this.deps.store.writeTransaction(async (trx) => {
-      if (verdict.action === 'hold') {
-        await holdMessage(trx, {
-          id: quarantineId,
-          user_id: this.user.id,
-          mailbox: this.user.address,
-          sender: message.envelopeFrom,
-          recipients: JSON.stringify(message.recipients),
-          raw: message.raw,
-          size: message.raw.length,
-          subject: message.subject,
-          message_id: message.messageId,
-          score: verdict.score,
-          findings: JSON.stringify(verdict.findings),
-          policy_name: this.policy.name,
-          policy_version: this.policy.version,
-          created_at: now,
-          status: 'held',
-          decided_by: null,
-          decided_at: null,
-        });
-      }
-      await this.deps.audit.appendWithin(trx, [
-        {
-          operation: 'SpamVerdict',
-          result: 'success',
-          mailbox: this.user.address,
-          actor: 'system',
-          logonType: 'system',
-          clientIp: message.clientIp,
-          sessionId: message.sessionId,
-          subject: message.subject,
-          messageId: message.messageId,
-          details: {
-            action: verdict.action,
-            score: verdict.score,
-            threshold: settings.spamScore,
-            findings: verdict.findings,
-            policy: this.policy.name,
-            policyVersion: this.policy.version,
-            recipientCount: message.recipients.length,
-            quarantineId: verdict.action === 'hold' ? quarantineId : null,
-          },
-        },
-      ]);
-      await recordSend(trx, this.user.id, now, {
-        messages: 0,
-        internalRecipients: 0,
-        externalRecipients: 0,
-        spamVerdicts: 1,
-      });
-      const alertEvidence = {
-        reason: 'spam-verdicts',
-        ...counts,
-        score: verdict.score,
-        subject: message.subject,
-      };
-      if (restrict && evidence && !(await findActiveRestriction(trx, this.user.id, now))) {
-        await insertRestriction(trx, this.deps.audit, {
-          userId: this.user.id,
-          mailbox: this.user.address,
-          reason: 'spam-verdicts',
-          policyName: this.policy.name,
-          action: settings.action === 'alert' ? 'restrict' : settings.action,
-          nowMs: now,
-          evidence,
-        });
-        return [
-          await this.deps.alerts.raiseWithin(trx, {
-            type: 'user-restricted',
-            mailbox: this.user.address,
-            evidence: { ...alertEvidence, ...evidence },
-          }),
-        ];
-      }
-      return [
-        await this.deps.alerts.raiseWithin(trx, {
-          type: 'suspicious-sending',
-          mailbox: this.user.address,
-          evidence: alertEvidence,
-        }),
-      ];
-    });
-    this.deps.alerts.announce(raised);
-    if (restrict) this.blocked = outboundFailure('sender-restricted');
-    return verdict.action === 'hold'
-      ? { action: 'hold', verdict, quarantineId, restricted: restrict }
-      : { action: 'reject', verdict, restricted: restrict };
+    const judgement = await judgeMessage(
+      this.deps,
+      { user: this.user, policy: this.policy, windows: this.windows },
+      message,
+    );
+    if (judgement.action !== 'relay' && judgement.restricted)
+      this.blocked = outboundFailure('sender-restricted');
+    return judgement;
   }
 
   private async limitReached(check: LimitCheck): Promise<OutboundFailure | null> {

@@ -3,7 +3,7 @@ import type { Actor, AuditLog } from '../audit/index.js';
 import type { Directory } from '../directory/index.js';
 import type { Clock } from '../runtime/clock.js';
 import type { Store } from '../store/index.js';
-import { MessageBudget, type SubmittingUser } from './message-budget.js';
+import { type BudgetDeps, MessageBudget, type SubmittingUser } from './message-budget.js';
 import { type OutboundFailure, outboundFailure } from './outbound.outcomes.js';
 import { createQuarantine } from './quarantine.js';
 import {
@@ -13,7 +13,7 @@ import {
   restrictionState,
   toRestriction,
 } from './restrictions.js';
-import { pruneCounters, readWindows } from './send-counters.js';
+import { pruneCounters, readSendingState } from './send-counters.js';
 import { createSenderHistory } from './sender-history.js';
 import {
   deletePolicy,
@@ -47,22 +47,39 @@ export type ReleaseOutcome =
   | { ok: true; restriction: Restriction }
   | (OutboundFailure & { unmetChecks?: string[] });
 
+const NOTHING_RELEASED: ReadonlySet<string> = new Set();
+
 export function createOutbound(deps: OutboundDeps) {
   const cacheMs = deps.settingsCacheMs ?? 5000;
-  let cached: { until: number; policies: SendingPolicy[]; domains: Set<string> } | null = null;
+  const senderHistory = createSenderHistory(deps);
+  let cached: {
+    until: number;
+    policies: SendingPolicy[];
+    /** What every MessageBudget of this period shares (built once, not per message). */
+    budgetDeps: BudgetDeps;
+  } | null = null;
 
   const settings = async () => {
     const now = deps.clock.nowMs();
     if (!cached || cached.until <= now) {
-      const [policies, domains] = await Promise.all([
+      const [policies, listed] = await Promise.all([
         listPolicies(deps.store.db),
         deps.directory.listDomains(),
       ]);
-      cached = { until: now + cacheMs, policies, domains: new Set(domains.map((domain) => domain.name)) };
+      const domains = new Set(listed.map((domain) => domain.name));
+      cached = {
+        until: now + cacheMs,
+        policies,
+        budgetDeps: {
+          ...deps,
+          senderHistory,
+          orgDomains: [...domains],
+          isInternalDomain: (domain) => domains.has(domain),
+        },
+      };
     }
     return cached;
   };
-  const senderHistory = createSenderHistory(deps);
   const quarantine = createQuarantine(deps);
   const groupCache = new Map<string, { until: number; groups: string[] }>();
   const forget = () => {
@@ -81,13 +98,13 @@ export function createOutbound(deps: OutboundDeps) {
 
   const policyFor = async (
     user: SubmittingUser,
-  ): Promise<{ policy: SendingPolicy; domains: Set<string> }> => {
+  ): Promise<{ policy: SendingPolicy; budgetDeps: BudgetDeps }> => {
     const current = await settings();
     const groups = await groupsOf(user.id);
     const domain = user.address.slice(user.address.lastIndexOf('@') + 1);
     return {
       policy: matchPolicy(current.policies, { address: user.address, domain, groups }),
-      domains: current.domains,
+      budgetDeps: current.budgetDeps,
     };
   };
 
@@ -98,25 +115,17 @@ export function createOutbound(deps: OutboundDeps) {
      */
     async beginMessage(user: SubmittingUser): Promise<{ ok: true; budget: MessageBudget } | OutboundFailure> {
       const now = deps.clock.nowMs();
-      const restrictions = await restrictionState(deps.store.db, user.id, now);
+      const { policy, budgetDeps } = await policyFor(user);
+      // One statement on the common path; the restriction rows are read only when there are some.
+      const state = await readSendingState(deps.store.db, user.id, now, policy.settings.spamWindowMinutes);
+      const restrictions =
+        state.restrictionRows > 0
+          ? await restrictionState(deps.store.db, user.id, now)
+          : { active: null, releasedToday: NOTHING_RELEASED };
       if (restrictions.active) return outboundFailure('sender-restricted');
-      const { policy, domains } = await policyFor(user);
-      const windows = await readWindows(deps.store.db, user.id, now, policy.settings.spamWindowMinutes);
-      if (windows.messagesThisMinute >= policy.settings.perMinute)
+      if (state.windows.messagesThisMinute >= policy.settings.perMinute)
         return outboundFailure('rate-limited', `at most ${policy.settings.perMinute} messages per minute`);
-      const released = restrictions.releasedToday;
-      const budget = new MessageBudget(
-        {
-          ...deps,
-          senderHistory,
-          orgDomains: [...domains],
-          isInternalDomain: (domain) => domains.has(domain),
-        },
-        user,
-        policy,
-        windows,
-        released,
-      );
+      const budget = new MessageBudget(budgetDeps, user, policy, state.windows, restrictions.releasedToday);
       return { ok: true, budget };
     },
 

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Executor } from '../store/index.js';
+import { compiledQuery, type Executor } from '../store/index.js';
 
 /**
  * Rolling windows over per-user, per-minute rows (send_counters), persisted in the store so that a
@@ -33,57 +33,116 @@ export function minuteOf(timeMs: number): number {
   return Math.floor(timeMs / MINUTE_MS);
 }
 
-export async function readWindows(
+const sendingStateQuery = compiledQuery<
+  {
+    userId: string;
+    minute: number;
+    hourStart: number;
+    spamStart: number;
+    dayStart: number;
+    nowMs: number;
+    utcDayStartMs: number;
+  },
+  {
+    minute_messages: number | string;
+    hour_external: number | string;
+    hour_internal: number | string;
+    day_recipients: number | string;
+    spam: number | string;
+    restriction_rows: number | string;
+  }
+>((db, param) =>
+  db
+    .selectFrom('send_counters')
+    .select([
+      sql<number>`coalesce(sum(case when minute = ${param('minute')} then messages else 0 end), 0)`.as(
+        'minute_messages',
+      ),
+      sql<number>`coalesce(sum(case when minute >= ${param('hourStart')} then external_recipients else 0 end), 0)`.as(
+        'hour_external',
+      ),
+      sql<number>`coalesce(sum(case when minute >= ${param('hourStart')} then internal_recipients else 0 end), 0)`.as(
+        'hour_internal',
+      ),
+      sql<number>`coalesce(sum(internal_recipients + external_recipients), 0)`.as('day_recipients'),
+      sql<number>`coalesce(sum(case when minute >= ${param('spamStart')} then spam_verdicts else 0 end), 0)`.as(
+        'spam',
+      ),
+      // Restriction rows that matter at MAIL FROM: active ones, and ones released today (UTC).
+      (eb) =>
+        eb
+          .selectFrom('restrictions')
+          .select(eb.fn.countAll<number>().as('rows'))
+          .where('user_id', '=', param('userId'))
+          .where((r) =>
+            r.or([
+              r.and([
+                r('released_at', 'is', null),
+                r.or([r('until', 'is', null), r('until', '>', param('nowMs'))]),
+              ]),
+              r('released_at', '>=', param('utcDayStartMs')),
+            ]),
+          )
+          .as('restriction_rows'),
+    ])
+    .where('user_id', '=', param('userId'))
+    .where('minute', '>', param('dayStart')),
+);
+
+/**
+ * MAIL FROM's one statement: the sender's rolling windows and how many of the sender's
+ * restrictions are active or were released today. Almost always 0; only then does the caller read
+ * the restriction rows themselves (restrictionState).
+ */
+export async function readSendingState(
   db: Executor,
   userId: string,
   nowMs: number,
   spamWindowMinutes: number,
-): Promise<SendWindows> {
+): Promise<{ windows: SendWindows; restrictionRows: number }> {
   const now = minuteOf(nowMs);
-  const hourStart = now - 59;
-  const spamStart = now - (spamWindowMinutes - 1);
-  const row = await db
-    .selectFrom('send_counters')
-    .select([
-      sql<number>`coalesce(sum(case when minute = ${now} then messages else 0 end), 0)`.as('minute_messages'),
-      sql<number>`coalesce(sum(case when minute >= ${hourStart} then external_recipients else 0 end), 0)`.as(
-        'hour_external',
-      ),
-      sql<number>`coalesce(sum(case when minute >= ${hourStart} then internal_recipients else 0 end), 0)`.as(
-        'hour_internal',
-      ),
-      sql<number>`coalesce(sum(internal_recipients + external_recipients), 0)`.as('day_recipients'),
-      sql<number>`coalesce(sum(case when minute >= ${spamStart} then spam_verdicts else 0 end), 0)`.as(
-        'spam',
-      ),
-    ])
-    .where('user_id', '=', userId)
-    .where('minute', '>', now - DAY_MINUTES)
-    .executeTakeFirst();
+  const { rows } = await sendingStateQuery(db, {
+    userId,
+    minute: now,
+    hourStart: now - 59,
+    spamStart: now - (spamWindowMinutes - 1),
+    dayStart: now - DAY_MINUTES,
+    nowMs,
+    utcDayStartMs: Math.floor(nowMs / 86_400_000) * 86_400_000,
+  });
+  const row = rows[0];
   return {
-    messagesThisMinute: Number(row?.minute_messages ?? 0),
-    externalThisHour: Number(row?.hour_external ?? 0),
-    internalThisHour: Number(row?.hour_internal ?? 0),
-    recipientsToday: Number(row?.day_recipients ?? 0),
-    spamVerdictsInWindow: Number(row?.spam ?? 0),
+    windows: {
+      messagesThisMinute: Number(row?.minute_messages ?? 0),
+      externalThisHour: Number(row?.hour_external ?? 0),
+      internalThisHour: Number(row?.hour_internal ?? 0),
+      recipientsToday: Number(row?.day_recipients ?? 0),
+      spamVerdictsInWindow: Number(row?.spam ?? 0),
+    },
+    restrictionRows: Number(row?.restriction_rows ?? 0),
   };
 }
 
-export async function recordSend(
-  db: Executor,
-  userId: string,
-  nowMs: number,
-  increment: SendIncrement,
-): Promise<void> {
-  await db
+const recordSendQuery = compiledQuery<
+  {
+    userId: string;
+    minute: number;
+    messages: number;
+    internalRecipients: number;
+    externalRecipients: number;
+    spamVerdicts: number;
+  },
+  never
+>((db, param) =>
+  db
     .insertInto('send_counters')
     .values({
-      user_id: userId,
-      minute: minuteOf(nowMs),
-      messages: increment.messages,
-      internal_recipients: increment.internalRecipients,
-      external_recipients: increment.externalRecipients,
-      spam_verdicts: increment.spamVerdicts,
+      user_id: param('userId'),
+      minute: param('minute'),
+      messages: param('messages'),
+      internal_recipients: param('internalRecipients'),
+      external_recipients: param('externalRecipients'),
+      spam_verdicts: param('spamVerdicts'),
     })
     .onConflict((conflict) =>
       conflict.columns(['user_id', 'minute']).doUpdateSet({
@@ -92,8 +151,16 @@ export async function recordSend(
         external_recipients: sql`send_counters.external_recipients + excluded.external_recipients`,
         spam_verdicts: sql`send_counters.spam_verdicts + excluded.spam_verdicts`,
       }),
-    )
-    .execute();
+    ),
+);
+
+export async function recordSend(
+  db: Executor,
+  userId: string,
+  nowMs: number,
+  increment: SendIncrement,
+): Promise<void> {
+  await recordSendQuery(db, { userId, minute: minuteOf(nowMs), ...increment });
 }
 
 /**

@@ -109,7 +109,7 @@ export function createSenderHistory(deps: {
         address: input.user.address,
         displayName: history.displayName,
         ownAddresses: history.ownAddresses,
-        orgDomains: [...input.orgDomains],
+        orgDomains: input.orgDomains,
         knownRecipientDomains: history.knownRecipientDomains,
         baselineRecipientsPerHour: history.baseline,
         recipientsThisHour: input.recipientsThisHour,
@@ -136,11 +136,19 @@ function isNewNetwork(
   sessionId: string | null,
 ): boolean | null {
   if (!clientIp) return null;
-  const others = [...networks.values()].some((sessions) =>
-    [...sessions].some((session) => session !== sessionId),
-  );
+  let others = false;
+  for (const sessions of networks.values())
+    if (hasOtherSession(sessions, sessionId)) {
+      others = true;
+      break;
+    }
   if (!others) return null;
   const sessions = networks.get(networkOf(clientIp));
-  if (!sessions) return true;
-  return ![...sessions].some((session) => session !== sessionId);
+  return !sessions || !hasOtherSession(sessions, sessionId);
+}
+
+function hasOtherSession(sessions: ReadonlySet<string>, sessionId: string | null): boolean {
+  if (sessions.size > 1) return true;
+  for (const session of sessions) if (session !== sessionId) return true;
+  return false;
 }

@@ -1,3 +1,4 @@
+export { compiledQuery, type ParameterOf } from './compiled-query.js';
 export type {
   AddressTable,
   AlertTable,

@@ -52,7 +52,7 @@ export function analyzeMessage(input: MessageToAnalyze): Finding[] {
   if (message.limitsReached.length > 0)
     findings.push({
       name: 'ANALYSIS_LIMIT_REACHED',
-      detail: `read partly: limit on ${message.limitsReached.join(' and ')} reached (at most ${MAX_TEXT_BYTES / 1024 / 1024} MiB of text, ${MAX_PARTS} parts)`,
+      detail: `read partly: limit on ${message.limitsReached.join(' and ')} reached (at most ${MAX_TEXT_BYTES / 1024} KiB of text, ${MAX_PARTS} parts)`,
     });
   for (const analyser of ANALYSERS) {
     try {

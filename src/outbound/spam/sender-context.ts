@@ -7,7 +7,7 @@ export interface SenderContext {
   /** Primary address and aliases. */
   ownAddresses: string[];
   /** Domains the organization owns; their subdomains count as inside too. */
-  orgDomains: string[];
+  orgDomains: readonly string[];
   /** Lower-cased recipient domains this account sent to in the last 30 days (from its history); may be empty for new accounts. */
   knownRecipientDomains: ReadonlySet<string>;
   /** The account's average recipients per hour over its last 7 days (0 = no history). */

@@ -183,7 +183,8 @@ describe('reading a message (MIME walk)', () => {
     );
   });
 
-  test('looks at no more than 2 MiB of text and says so', () => {
+  test('looks at no more than MAX_TEXT_BYTES (512 KiB) of text and says so', () => {
+    assert.equal(MAX_TEXT_BYTES, 512 * 1024);
     const big = 'lorem ipsum '.repeat(Math.ceil((3 * 1024 * 1024) / 12));
     const message = parseMessage(raw(['Content-Type: text/plain', '', big]));
     assert.ok(message.texts[0]!.length <= MAX_TEXT_BYTES);
@@ -191,6 +192,48 @@ describe('reading a message (MIME walk)', () => {
     assert.ok(
       findingNames(analyze(raw(['Content-Type: text/plain', '', big]))).includes('ANALYSIS_LIMIT_REACHED'),
     );
+  });
+
+  test('text past MAX_TEXT_BYTES is not read: a phrase there raises no finding, only the limit', () => {
+    const padding = 'lorem ipsum '.repeat(Math.ceil(MAX_TEXT_BYTES / 12));
+    const names = findingNames(
+      analyze(raw(['Content-Type: text/plain', '', `${padding}\r\nPlease verify your account today.`])),
+    );
+    assert.ok(names.includes('ANALYSIS_LIMIT_REACHED'));
+    assert.ok(!names.includes('PHISHING_PHRASE'));
+    // The same phrase before the bound is found.
+    const early = findingNames(
+      analyze(raw(['Content-Type: text/plain', '', `Please verify your account today.\r\n${padding}`])),
+    );
+    assert.ok(early.includes('PHISHING_PHRASE'));
+  });
+
+  test('analysis of a big crafted body stays short for the event loop (bounded CPU, any size)', () => {
+    const fill = (unit: string, bytes: number) => unit.repeat(Math.ceil(bytes / Buffer.byteLength(unit)));
+    const bodies = [
+      ['text/plain', fill('Привет мир, учетная запись ёжик éèàç naïve café\r\n', 20 * 1024 * 1024)],
+      [
+        'text/plain',
+        fill('http://example.com/a http://example.com/b bit.ly/x a/b/c/d/e/f/g\r\n', 20 * 1024 * 1024),
+      ],
+      [
+        'text/html',
+        fill(
+          '<div><b>x</b><a href="http://a.example/1">a.example</a> your account </div>\r\n',
+          20 * 1024 * 1024,
+        ),
+      ],
+    ] as const;
+    for (const [type, body] of bodies) {
+      const message = raw([`Content-Type: ${type}; charset=utf-8`, '', body]);
+      const before = process.cpuUsage();
+      const names = findingNames(analyze(message));
+      const cpu = process.cpuUsage(before);
+      const cpuMs = (cpu.user + cpu.system) / 1000;
+      assert.ok(names.includes('ANALYSIS_LIMIT_REACHED'));
+      // 25–50 ms on a 2-core VM; reading all 20 MiB of the first body took 820 ms.
+      assert.ok(cpuMs < 400, `${type}: ${cpuMs.toFixed(0)} ms of CPU`);
+    }
   });
 
   test('reads crafted markup in linear time (thousands of unclosed tags and anchors)', () => {
