@@ -1,12 +1,15 @@
+export type { AuditHead, AuditRowWriter } from './audit-rows.js';
 export type {
   AddressTable,
   AlertTable,
   ApiTokenTable,
+  AuditCheckpointTable,
   AuditLogTable,
   Database,
   DomainTable,
   GroupMemberTable,
   GroupTable,
+  MailboxAuditSettingTable,
   NotificationDeliveryTable,
   QuarantineTable,
   RestrictionTable,

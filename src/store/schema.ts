@@ -63,6 +63,24 @@ export interface AuditLogTable {
   hash: string;
 }
 
+/** A signed retention checkpoint: records up to through_id may be removed; the chain resumes on its hash. */
+export interface AuditCheckpointTable {
+  id: number;
+  created_at: number;
+  through_id: number;
+  through_hash: string;
+  /** secrets.key seal of {throughId, throughHash, createdAt}: only a holder of the key can forge one. */
+  signature: string;
+}
+
+/** Per-mailbox audit setting; a mailbox without a row is audited (on by default). */
+export interface MailboxAuditSettingTable {
+  mailbox: string;
+  enabled: number;
+  changed_at: number;
+  changed_by: string;
+}
+
 export interface MetaTable {
   key: string;
   value: string;
@@ -190,6 +208,8 @@ export interface Database {
   addresses: AddressTable;
   api_tokens: ApiTokenTable;
   audit_log: AuditLogTable;
+  audit_checkpoint: AuditCheckpointTable;
+  mailbox_audit_settings: MailboxAuditSettingTable;
   meta: MetaTable;
 }
 

@@ -4,9 +4,15 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { type Migration, Migrator } from 'kysely/migration';
 import pg from 'pg';
+import {
+  type AuditRowWriter,
+  createPostgresAuditRowWriter,
+  createSqliteAuditRowWriter,
+} from './audit-rows.js';
 import { initialMigration } from './migrations/001-initial.js';
 import { outboundMigration } from './migrations/002-outbound.js';
 import { quarantineNotificationsMigration } from './migrations/003-quarantine-notifications.js';
+import { mailboxAuditMigration } from './migrations/005-mailbox-audit.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -28,6 +34,8 @@ export interface Store {
   writeTransaction<T>(work: (trx: Executor) => Promise<T>): Promise<T>;
   /** Serialises audit appends across processes sharing one PostgreSQL; a no-op on SQLite (see above). */
   lockAuditChain(trx: Executor): Promise<void>;
+  /** The audit log's fast write path (chain head and row inserts), inside a writeTransaction only. */
+  auditRows: AuditRowWriter;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -68,6 +76,14 @@ function openSqlite(options: StoreOptions): Store {
   database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   database.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+  const auditRows = createSqliteAuditRowWriter(database);
+  // Transaction control runs on the raw connection (inside Kysely's connection mutex): it is on every
+  // write's path, and preparing it once saves two query-builder round trips per transaction.
+  const control = {
+    begin: database.prepare('BEGIN IMMEDIATE'),
+    commit: database.prepare('COMMIT'),
+    rollback: database.prepare('ROLLBACK'),
+  };
   let writerMode = false;
   return {
     db,
@@ -83,18 +99,22 @@ function openSqlite(options: StoreOptions): Store {
           database.pragma('busy_timeout = 0');
           writerMode = true;
         }
-        await beginImmediate(connection);
+        await beginImmediate(() => control.begin.run());
         try {
           const result = await work(connection);
-          await sql`commit`.execute(connection);
+          control.commit.run();
+          auditRows.committed();
           return result;
         } catch (error) {
-          await sql`rollback`.execute(connection);
+          auditRows.rolledBack();
+          // SQLite may have rolled back already (some errors end the transaction themselves).
+          if (database.inTransaction) control.rollback.run();
           throw error;
         }
       });
     },
     async lockAuditChain() {},
+    auditRows,
     async ping() {
       await sql`select 1`.execute(db);
     },
@@ -139,6 +159,7 @@ function openPostgres(url: string, poolSize: number): Store {
     async lockAuditChain(trx) {
       await sql`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK_KEY})`.execute(trx);
     },
+    auditRows: createPostgresAuditRowWriter(),
     async ping() {
       await sql`select 1`.execute(db);
     },
@@ -153,11 +174,11 @@ function openPostgres(url: string, poolSize: number): Store {
  * better-sqlite3 is synchronous, so the busy handler would stall this process's event loop, and
  * deadlock outright when the lock is held by another handle in this same process.
  */
-async function beginImmediate(connection: Executor): Promise<void> {
+async function beginImmediate(begin: () => void): Promise<void> {
   const deadline = Date.now() + BUSY_TIMEOUT_MS;
   for (let delayMs = 1; ; delayMs = Math.min(delayMs * 2, 20)) {
     try {
-      await sql`begin immediate`.execute(connection);
+      begin();
       return;
     } catch (error) {
       if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw error;
@@ -193,6 +214,7 @@ async function migrate(store: Store): Promise<void> {
     '001-initial': initialMigration(store.dialect),
     '002-outbound': outboundMigration(),
     '003-quarantine-notifications': quarantineNotificationsMigration(store.dialect),
+    '005-mailbox-audit': mailboxAuditMigration(store.dialect),
   };
   const migrator = new Migrator({
     db: store.db,
