@@ -13,6 +13,7 @@ const src = path.join(root, 'src');
 const domainModules = new Set([
   'directory',
   'identity',
+  'settings',
   'outbound',
   'alerts',
   'audit',

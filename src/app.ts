@@ -10,6 +10,7 @@ import { createOutbound, type Outbound } from './outbound/index.js';
 import { type Clock, systemClock } from './runtime/clock.js';
 import type { Logger } from './runtime/logger.js';
 import { createSecretBox } from './runtime/secret-box.js';
+import { createOrgSettings, type OrgSettingsService } from './settings/index.js';
 import { openStore, type Store } from './store/index.js';
 
 /** The domain modules over one store: what the server, the CLI and the tests all build on. */
@@ -17,6 +18,7 @@ export interface App {
   config: Config;
   store: Store;
   audit: AuditLog;
+  settings: OrgSettingsService;
   directory: Directory;
   identity: Identity;
   alerts: Alerts;
@@ -41,6 +43,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     poolSize: config.database.poolSize,
   });
   const audit = createAuditLog({ store, clock });
+  const settings = createOrgSettings({ store, audit, clock });
   const passwords = createPasswordHasher();
   const directory = createDirectory({ store, audit, clock, passwords });
   const identity = createIdentity({ directory, audit, clock, passwords });
@@ -81,6 +84,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     config,
     store,
     audit,
+    settings,
     directory,
     identity,
     alerts,

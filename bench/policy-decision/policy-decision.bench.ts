@@ -126,6 +126,9 @@ async function seed(app: Awaited<ReturnType<typeof buildApp>>, count: number): P
         disabled_at: null,
         created_at: now,
         updated_at: now,
+        mfa_state: 'disabled',
+        must_change_password: 0,
+        sessions_valid_after: 0,
       });
       addresses.push({ address, user_id: id, kind: 'primary' as const, created_at: now });
       for (let back = 0; back < 12; back++)

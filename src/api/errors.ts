@@ -4,6 +4,9 @@ import type { AlertUpdateOutcome } from '../alerts/index.js';
 import type { DirectoryFailure, DirectoryFailureCode } from '../directory/index.js';
 import type { NotifyFailure, NotifyFailureCode } from '../notify/index.js';
 import type { OutboundFailure, OutboundFailureCode } from '../outbound/index.js';
+import type { OrgSettingsChangeOutcome } from '../settings/index.js';
+
+type OrgSettingsFailure = Exclude<OrgSettingsChangeOutcome, { ok: true }>;
 
 /**
  * The one outcome→HTTP table. Clients branch on `error.code`; change a row only on purpose. The
@@ -54,6 +57,10 @@ const notifyFailureStatus = {
 } as const satisfies Record<NotifyFailureCode, ContentfulStatusCode>;
 
 /** The adapter's own refusals, before a request reaches a module. */
+const settingsFailureStatus = {
+  'invalid-setting': 400,
+} as const satisfies Record<OrgSettingsFailure['code'], ContentfulStatusCode>;
+
 const requestErrorStatus = {
   'invalid-body': 400,
   'invalid-query': 400,
@@ -70,6 +77,7 @@ export const apiErrorStatus = {
   ...outboundFailureStatus,
   ...alertFailureStatus,
   ...notifyFailureStatus,
+  ...settingsFailureStatus,
   ...requestErrorStatus,
 };
 
@@ -106,6 +114,7 @@ export type ModuleFailure = (
   | DirectoryFailure
   | OutboundFailure
   | NotifyFailure
+  | OrgSettingsFailure
   | Exclude<AlertUpdateOutcome, { ok: true }>
 ) & { unmetChecks?: string[] };
 

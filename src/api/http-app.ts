@@ -11,6 +11,7 @@ import { auditRoutes } from './routes/audit.js';
 import { domainRoutes } from './routes/domains.js';
 import { groupRoutes } from './routes/groups.js';
 import { healthRoutes } from './routes/health.js';
+import { orgRoutes } from './routes/org.js';
 import { policyRoutes } from './routes/policies.js';
 import { quarantineRoutes } from './routes/quarantine.js';
 import { restrictedRoutes } from './routes/restricted.js';
@@ -74,5 +75,6 @@ function apiRoutes(app: App): Hono<ApiEnv> {
   api.route('/alerts', alertRoutes(app.alerts));
   api.route('/webhooks', webhookRoutes(app.notifier));
   api.route('/audit', auditRoutes(app.audit));
+  api.route('/org', orgRoutes(app.settings));
   return api;
 }

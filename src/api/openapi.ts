@@ -10,6 +10,7 @@ import {
   newPasswordBody,
   newUserBody,
   newWebhookBody,
+  orgSettingsBody,
   policyUpdateBody,
   quarantineListQuery,
   releaseBody,
@@ -32,6 +33,7 @@ const schemas = {
   NewGroupMember: newGroupMemberBody,
   PolicyUpdate: policyUpdateBody,
   Release: releaseBody,
+  OrgSettingsUpdate: orgSettingsBody,
   NewWebhook: newWebhookBody,
   Domain: responses.domainSchema,
   DomainList: z.object({ domains: z.array(responses.domainSchema) }),
@@ -67,6 +69,11 @@ const schemas = {
       .meta({ description: "The user's restrictions, released ones included, newest first (up to 50)." }),
   }),
   RestrictionResponse: z.object({ restriction: responses.restrictionSchema }),
+  OrgSettings: z.object({ settings: z.array(responses.orgSettingSchema) }),
+  OrgSettingsChanged: z.object({
+    settings: z.array(responses.orgSettingSchema),
+    changed: z.array(z.string()).meta({ description: 'The settings whose value changed (each audited).' }),
+  }),
   QuarantinedMessage: responses.quarantinedMessageSchema,
   QuarantineList: z.object({
     messages: z
@@ -348,6 +355,26 @@ const routes: RouteDoc[] = [
     body: 'Release',
     success: { status: 200, schema: 'RestrictionResponse', description: 'The released restriction' },
     failures: [404, 409, 422],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/org/settings',
+    operationId: 'getOrgSettings',
+    summary:
+      'The org-wide settings (MFA, mail sign-in, passwords, lockout, risk) with defaults and last change',
+    access: 'read',
+    success: { status: 200, schema: 'OrgSettings', description: 'Every setting' },
+  },
+  {
+    method: 'patch',
+    path: '/api/v1/org/settings',
+    operationId: 'changeOrgSettings',
+    summary:
+      'Change org-wide settings: every key is checked first (400 lists all problems), each change is audited',
+    access: 'write',
+    body: 'OrgSettingsUpdate',
+    success: { status: 200, schema: 'OrgSettingsChanged', description: 'The settings after the change' },
+    failures: [400],
   },
   {
     method: 'get',

@@ -189,6 +189,11 @@ export const policyUpdateBody = z.strictObject({
   ...policySettingsShape,
 });
 
+export const orgSettingsBody = z.record(z.string(), z.union([z.boolean(), z.number(), z.string()])).meta({
+  description:
+    'Settings to change, by name (see GET /org/settings), e.g. {"mfa.requireForAll": true}; all are checked before any is stored.',
+});
+
 export const releaseBody = z.strictObject({
   reason: z.string().meta({
     description: 'Why the sender may send again (at least 3 characters); kept in the audit log.',

@@ -102,6 +102,15 @@ export const sendingPolicySchema = z.object({
   updatedAt: isoTime.nullable().meta({ description: 'null for the built-in default, never changed.' }),
 }) satisfies z.ZodType<SendingPolicy>;
 
+export const orgSettingSchema = z.object({
+  key: z.string(),
+  value: z.union([z.boolean(), z.number(), z.string()]),
+  default: z.union([z.boolean(), z.number(), z.string()]),
+  description: z.string(),
+  updatedAt: z.string().nullable(),
+  updatedBy: z.string().nullable(),
+});
+
 export const restrictionSchema = z.object({
   id: z.string(),
   mailbox: z.string(),

@@ -27,6 +27,7 @@ export const auditOperations = {
   SpamVerdict: 'Outgoing mail scored as spam: held or rejected, with its findings and the policy version.',
   ReleaseQuarantinedMessage: 'An administrator released a held message; it was delivered.',
   DeleteQuarantinedMessage: 'An administrator deleted a held message.',
+  ChangeOrgSetting: 'An administrator changed an org-wide setting (MFA, sign-in, lockout, risk policy).',
 } as const;
 
 export type AuditOperation = keyof typeof auditOperations;

@@ -5,6 +5,7 @@ import { auditCommands } from './commands/audit-commands.js';
 import { configCommands } from './commands/config-commands.js';
 import { domainCommands } from './commands/domain-commands.js';
 import { groupCommands } from './commands/group-commands.js';
+import { orgCommands } from './commands/org-commands.js';
 import { policyCommands } from './commands/policy-commands.js';
 import { quarantineCommands } from './commands/quarantine-commands.js';
 import { restrictedCommands } from './commands/restricted-commands.js';
@@ -28,6 +29,7 @@ const commands: readonly CliCommand[] = [
   ...alertCommands,
   ...webhookCommands,
   ...auditCommands,
+  ...orgCommands,
 ];
 
 /**

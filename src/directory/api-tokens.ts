@@ -47,6 +47,7 @@ export async function createApiToken(
     name,
     role: input.role,
     token_hash: hashToken(token),
+    owner_user_id: null,
     created_at: now,
     created_by: actor.actor,
     last_used_at: null,

@@ -67,6 +67,9 @@ export async function createUser(deps: UserDeps, input: NewUser, actor: Actor): 
       disabled_at: null,
       created_at: now,
       updated_at: now,
+      mfa_state: 'disabled',
+      must_change_password: 0,
+      sessions_valid_after: 0,
     };
     await trx.insertInto('users').values(row).execute();
     await trx

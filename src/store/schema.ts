@@ -20,6 +20,12 @@ export interface UserTable {
   disabled_at: number | null;
   created_at: number;
   updated_at: number;
+  /** disabled: no second factor; enabled: the user registered one; enforced: required by an admin. */
+  mfa_state: 'disabled' | 'enabled' | 'enforced';
+  /** 1 after an admin reset: the temporary password only signs in on the web to change it. */
+  must_change_password: number;
+  /** Sessions created before this time (ms) are over: sign out everywhere, reset, disable. */
+  sessions_valid_after: number;
 }
 
 export interface AddressTable {
@@ -38,6 +44,8 @@ export interface ApiTokenTable {
   created_by: string;
   last_used_at: number | null;
   revoked_at: number | null;
+  /** The admin this token acts for; null for a service token. */
+  owner_user_id: string | null;
 }
 
 export interface AuditLogTable {
@@ -193,7 +201,116 @@ export interface NotificationDeliveryTable {
   delivered_at: number | null;
 }
 
+/** Org-wide settings changed at run time (src/settings): key → JSON value. */
+export interface OrgSettingTable {
+  key: string;
+  value: string;
+  updated_at: number;
+  updated_by: string;
+}
+
+export interface TotpCredentialTable {
+  user_id: string;
+  /** The base32 seed, sealed with the secret box (runtime/secret-box.ts). */
+  secret_encrypted: string;
+  created_at: number;
+  confirmed_at: number | null;
+  /** The newest accepted RFC 6238 time step: a code is accepted at most once. */
+  last_used_step: number | null;
+}
+
+export interface RecoveryCodeTable {
+  id: string;
+  user_id: string;
+  code_hash: string;
+  created_at: number;
+  used_at: number | null;
+}
+
+export interface PasskeyTable {
+  /** WebAuthn credential id, base64url. */
+  id: string;
+  user_id: string;
+  name: string;
+  /** COSE public key, base64url. */
+  public_key: string;
+  sign_count: number;
+  /** JSON array of transports, as the authenticator reported them. */
+  transports: string | null;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+export interface WebSessionTable {
+  /** sha256 (hex) of the cookie's token. */
+  id: string;
+  user_id: string;
+  stage: 'password' | 'complete';
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+  client_ip: string | null;
+  user_agent: string | null;
+  revoked_at: number | null;
+}
+
+export interface AppPasswordTable {
+  id: string;
+  user_id: string;
+  name: string;
+  /** JSON array: smtp, imap, pop3, sieve. */
+  scopes: string;
+  secret_hash: string;
+  created_at: number;
+  created_by: string;
+  expires_at: number | null;
+  last_used_at: number | null;
+  last_used_ip: string | null;
+  last_used_protocol: string | null;
+  revoked_at: number | null;
+}
+
+export interface SignInTable {
+  id: string;
+  at: number;
+  user_id: string | null;
+  login: string;
+  protocol: 'web' | 'smtp' | 'imap' | 'pop3' | 'sieve' | 'api';
+  client_ip: string | null;
+  country: string | null;
+  city: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  client: string | null;
+  result: 'success' | 'failure';
+  reason: string;
+  credential: string | null;
+  risk_level: 'none' | 'low' | 'medium' | 'high';
+  /** JSON array of detection names. */
+  risk_reasons: string;
+}
+
+export interface LockoutTable {
+  login: string;
+  /** IPv4 /24 or IPv6 /64 of the client. */
+  source: string;
+  failures: number;
+  /** JSON array of short hashes of recent wrong passwords (the same one retried counts once). */
+  recent_failures: string;
+  locked_until: number | null;
+  lock_count: number;
+  updated_at: number;
+}
+
 export interface Database {
+  org_settings: OrgSettingTable;
+  totp_credentials: TotpCredentialTable;
+  recovery_codes: RecoveryCodeTable;
+  passkeys: PasskeyTable;
+  web_sessions: WebSessionTable;
+  app_passwords: AppPasswordTable;
+  sign_ins: SignInTable;
+  lockouts: LockoutTable;
   quarantine: QuarantineTable;
   webhooks: WebhookTable;
   notification_deliveries: NotificationDeliveryTable;

@@ -12,6 +12,7 @@ import {
 import { initialMigration } from './migrations/001-initial.js';
 import { outboundMigration } from './migrations/002-outbound.js';
 import { quarantineNotificationsMigration } from './migrations/003-quarantine-notifications.js';
+import { identityMigration } from './migrations/004-identity.js';
 import { mailboxAuditMigration } from './migrations/005-mailbox-audit.js';
 import type { Database } from './schema.js';
 
@@ -214,6 +215,7 @@ async function migrate(store: Store): Promise<void> {
     '001-initial': initialMigration(store.dialect),
     '002-outbound': outboundMigration(),
     '003-quarantine-notifications': quarantineNotificationsMigration(store.dialect),
+    '004-identity': identityMigration(),
     '005-mailbox-audit': mailboxAuditMigration(store.dialect),
   };
   const migrator = new Migrator({

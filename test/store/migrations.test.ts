@@ -22,8 +22,24 @@ const tables = [
   'quarantine',
   'webhooks',
   'notification_deliveries',
+  'org_settings',
+  'totp_credentials',
+  'recovery_codes',
+  'passkeys',
+  'web_sessions',
+  'app_passwords',
+  'sign_ins',
+  'lockouts',
+  'audit_checkpoint',
+  'mailbox_audit_settings',
 ] as const;
-const migrations = ['001-initial', '002-outbound', '003-quarantine-notifications'];
+const migrations = [
+  '001-initial',
+  '002-outbound',
+  '003-quarantine-notifications',
+  '004-identity',
+  '005-mailbox-audit',
+];
 
 /** A fresh place for a store of this kind, and the options to open it as often as a test likes. */
 async function freshLocation(kind: StoreKind) {
@@ -184,6 +200,9 @@ describe('SQLite store settings', () => {
             disabled_at: null,
             created_at: 0,
             updated_at: 0,
+            mfa_state: 'disabled',
+            must_change_password: 0,
+            sessions_valid_after: 0,
           })
           .execute(),
         /FOREIGN KEY/,

@@ -1,0 +1,155 @@
+/**
+ * The org-wide settings an administrator changes at run time, in one table that validation, the
+ * CLI (`mailwarden org show|set`), the API and the docs read. Start-up configuration (ports, paths,
+ * the database) is in src/config; what is here is policy, changed while Mailwarden runs, audited.
+ */
+export type MailAccountPasswordPolicy = 'allowed' | 'app-passwords-only' | 'blocked';
+
+export interface OrgSettings {
+  /** Administrators must use a second factor on the web and for their API tokens. */
+  'mfa.requireForAdmins': boolean;
+  /** Everyone must register a second factor (after the grace period). */
+  'mfa.requireForAll': boolean;
+  /** Days a user may still sign in without a second factor once it is required of them. */
+  'mfa.registrationGraceDays': number;
+  /** Whether mail clients (SMTP, IMAP, POP3, ManageSieve) may sign in with the account password. */
+  'mailSignIn.accountPassword': MailAccountPasswordPolicy;
+  /** Refuse passwords on the shipped list of common and breached passwords. */
+  'passwords.bannedList': boolean;
+  /** Lock a source out of an account after repeated failures. */
+  'lockout.enabled': boolean;
+  /** Failures (distinct wrong passwords) from one source that lock it out. */
+  'lockout.threshold': number;
+  /** The first lockout's length; each repeat doubles it. */
+  'lockout.durationSeconds': number;
+  /** High-risk sign-ins are refused; medium-risk ones need MFA (web) or an app password (mail). */
+  'risk.policyEnabled': boolean;
+  /** Days the sign-in log keeps its entries. */
+  'signIns.retentionDays': number;
+}
+
+export type OrgSettingKey = keyof OrgSettings;
+
+interface BooleanField {
+  kind: 'boolean';
+  default: boolean;
+  description: string;
+}
+interface IntegerField {
+  kind: 'integer';
+  default: number;
+  min: number;
+  max: number;
+  description: string;
+}
+interface EnumField<V extends string> {
+  kind: 'enum';
+  default: V;
+  values: readonly V[];
+  description: string;
+}
+type FieldFor<T> = [T] extends [boolean]
+  ? BooleanField
+  : [T] extends [number]
+    ? IntegerField
+    : EnumField<T & string>;
+
+export type OrgSettingField = BooleanField | IntegerField | EnumField<string>;
+
+/** Defaults follow NIST SP 800-63B and PRODUCT.md ("Sign-in and lockout"): secure unless changed. */
+export const orgSettingFields: { [K in OrgSettingKey]: FieldFor<OrgSettings[K]> } = {
+  'mfa.requireForAdmins': {
+    kind: 'boolean',
+    default: true,
+    description: 'administrators must use a second factor (web console, API tokens they own)',
+  },
+  'mfa.requireForAll': {
+    kind: 'boolean',
+    default: false,
+    description: 'every user must register a second factor, after the grace period',
+  },
+  'mfa.registrationGraceDays': {
+    kind: 'integer',
+    default: 14,
+    min: 0,
+    max: 90,
+    description: 'days to register a second factor once it is required',
+  },
+  'mailSignIn.accountPassword': {
+    kind: 'enum',
+    default: 'app-passwords-only',
+    values: ['allowed', 'app-passwords-only', 'blocked'],
+    description:
+      'mail clients and the account password: allowed (not for MFA users), app-passwords-only, or blocked (no mail-client sign-in at all)',
+  },
+  'passwords.bannedList': {
+    kind: 'boolean',
+    default: true,
+    description: 'refuse passwords on the shipped list of common and breached passwords',
+  },
+  'lockout.enabled': { kind: 'boolean', default: true, description: 'smart lockout per account and source' },
+  'lockout.threshold': {
+    kind: 'integer',
+    default: 10,
+    min: 3,
+    max: 100,
+    description: 'distinct wrong passwords from one source that lock it out',
+  },
+  'lockout.durationSeconds': {
+    kind: 'integer',
+    default: 60,
+    min: 10,
+    max: 86_400,
+    description: 'first lockout length; doubles on each repeat',
+  },
+  'risk.policyEnabled': {
+    kind: 'boolean',
+    default: true,
+    description: 'refuse high-risk sign-ins; medium risk needs MFA (web) or an app password (mail)',
+  },
+  'signIns.retentionDays': {
+    kind: 'integer',
+    default: 30,
+    min: 1,
+    max: 3650,
+    description: 'days the sign-in log keeps its entries',
+  },
+};
+
+export function isOrgSettingKey(key: string): key is OrgSettingKey {
+  return Object.hasOwn(orgSettingFields, key);
+}
+
+export function defaultOrgSettings(): OrgSettings {
+  return Object.fromEntries(
+    Object.entries(orgSettingFields).map(([key, field]) => [key, field.default]),
+  ) as unknown as OrgSettings;
+}
+
+export type ParsedValue = { ok: true; value: boolean | number | string } | { ok: false; message: string };
+
+/**
+ * Checks a value for a setting. Text is accepted too (the CLI passes words): "true"/"false", digits.
+ */
+export function parseOrgSettingValue(key: OrgSettingKey, raw: unknown): ParsedValue {
+  const field: OrgSettingField = orgSettingFields[key];
+  switch (field.kind) {
+    case 'boolean': {
+      if (typeof raw === 'boolean') return { ok: true, value: raw };
+      if (raw === 'true' || raw === 'on' || raw === 'yes') return { ok: true, value: true };
+      if (raw === 'false' || raw === 'off' || raw === 'no') return { ok: true, value: false };
+      return { ok: false, message: `${key} is true or false` };
+    }
+    case 'integer': {
+      const value = typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < field.min || value > field.max)
+        return { ok: false, message: `${key} is a whole number from ${field.min} to ${field.max}` };
+      return { ok: true, value };
+    }
+    case 'enum': {
+      if (typeof raw !== 'string' || !field.values.includes(raw))
+        return { ok: false, message: `${key} is one of ${field.values.join(', ')}` };
+      return { ok: true, value: raw };
+    }
+  }
+}

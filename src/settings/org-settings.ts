@@ -1,0 +1,115 @@
+import type { Actor, AuditLog } from '../audit/index.js';
+import type { Clock } from '../runtime/clock.js';
+import type { Store } from '../store/index.js';
+import {
+  defaultOrgSettings,
+  isOrgSettingKey,
+  type OrgSettingKey,
+  type OrgSettings,
+  orgSettingFields,
+  parseOrgSettingValue,
+} from './org-setting-fields.js';
+
+export type OrgSettingsChangeOutcome =
+  | { ok: true; settings: OrgSettings; changed: OrgSettingKey[] }
+  | { ok: false; code: 'invalid-setting'; message: string; problems: string[] };
+
+export interface OrgSettingEntry {
+  key: OrgSettingKey;
+  value: OrgSettings[OrgSettingKey];
+  default: OrgSettings[OrgSettingKey];
+  description: string;
+  /** Null while the setting is at its default. */
+  updatedAt: string | null;
+  updatedBy: string | null;
+}
+
+export interface OrgSettingsService {
+  /** Every setting, stored values over defaults. Read per use: the CLI may change them meanwhile. */
+  current(): Promise<OrgSettings>;
+  get<K extends OrgSettingKey>(key: K): Promise<OrgSettings[K]>;
+  describe(): Promise<OrgSettingEntry[]>;
+  /** Validates every change first (all problems at once), then stores and audits them in one transaction. */
+  change(changes: Record<string, unknown>, actor: Actor): Promise<OrgSettingsChangeOutcome>;
+}
+
+export function createOrgSettings(deps: { store: Store; audit: AuditLog; clock: Clock }): OrgSettingsService {
+  const readRows = () => deps.store.db.selectFrom('org_settings').selectAll().execute();
+
+  const current = async (): Promise<OrgSettings> => {
+    const settings = defaultOrgSettings() as unknown as Record<string, unknown>;
+    for (const row of await readRows()) {
+      // A stored value that no longer validates (a range narrowed in an upgrade) falls back to its default.
+      if (!isOrgSettingKey(row.key)) continue;
+      const parsed = parseOrgSettingValue(row.key, JSON.parse(row.value));
+      if (parsed.ok) settings[row.key] = parsed.value;
+    }
+    return settings as unknown as OrgSettings;
+  };
+
+  return {
+    current,
+    async get(key) {
+      return (await current())[key];
+    },
+    async describe() {
+      const rows = new Map((await readRows()).map((row) => [row.key, row]));
+      const settings = await current();
+      return (Object.keys(orgSettingFields) as OrgSettingKey[]).map((key) => {
+        const row = rows.get(key);
+        return {
+          key,
+          value: settings[key],
+          default: orgSettingFields[key].default,
+          description: orgSettingFields[key].description,
+          updatedAt: row ? new Date(row.updated_at).toISOString() : null,
+          updatedBy: row?.updated_by ?? null,
+        };
+      });
+    },
+    async change(changes, actor) {
+      const problems: string[] = [];
+      const parsed: [OrgSettingKey, boolean | number | string][] = [];
+      for (const [key, raw] of Object.entries(changes)) {
+        if (!isOrgSettingKey(key)) {
+          problems.push(`${key} is not a setting (see mailwarden org show)`);
+          continue;
+        }
+        const outcome = parseOrgSettingValue(key, raw);
+        if (outcome.ok) parsed.push([key, outcome.value]);
+        else problems.push(outcome.message);
+      }
+      if (parsed.length === 0 && problems.length === 0) problems.push('no setting to change');
+      if (problems.length > 0)
+        return { ok: false, code: 'invalid-setting', message: problems.join('; '), problems };
+      const before = await current();
+      const changed = parsed.filter(([key, value]) => before[key] !== value);
+      const now = deps.clock.nowMs();
+      await deps.store.writeTransaction(async (trx) => {
+        for (const [key, value] of changed) {
+          const row = { key, value: JSON.stringify(value), updated_at: now, updated_by: actor.actor };
+          await trx
+            .insertInto('org_settings')
+            .values(row)
+            .onConflict((oc) =>
+              oc.column('key').doUpdateSet({ value: row.value, updated_at: now, updated_by: actor.actor }),
+            )
+            .execute();
+        }
+        await deps.audit.appendWithin(
+          trx,
+          changed.map(([key, value]) => ({
+            operation: 'ChangeOrgSetting' as const,
+            result: 'success' as const,
+            actor: actor.actor,
+            logonType: actor.logonType,
+            clientIp: actor.clientIp ?? null,
+            clientInfo: actor.clientInfo ?? null,
+            details: { setting: key, from: before[key], to: value },
+          })),
+        );
+      });
+      return { ok: true, settings: await current(), changed: changed.map(([key]) => key) };
+    },
+  };
+}

@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { type ApiHarness, createApiHarness } from '../api/api-harness.js';
+import { runMailwarden } from '../support/cli-process.js';
+import { makeTempDir, storeKinds } from '../support/test-app.js';
+
+for (const kind of storeKinds) {
+  describe(`org settings (${kind})`, () => {
+    let api: ApiHarness;
+    before(async () => {
+      api = await createApiHarness(kind);
+    });
+    after(() => api.cleanup());
+
+    test('every setting starts at its secure default', async () => {
+      const settings = await api.app.settings.current();
+      assert.equal(settings['mailSignIn.accountPassword'], 'app-passwords-only');
+      assert.equal(settings['mfa.requireForAdmins'], true);
+      assert.equal(settings['lockout.threshold'], 10);
+      assert.equal(settings['signIns.retentionDays'], 30);
+    });
+
+    test('an invalid change lists every problem and stores nothing', async () => {
+      const response = await api.call('PATCH', '/api/v1/org/settings', {
+        json: {
+          'lockout.threshold': 1,
+          'mailSignIn.accountPassword': 'sometimes',
+          'no.such': true,
+          'mfa.requireForAll': true,
+        },
+      });
+      assert.equal(response.status, 400);
+      assert.equal(response.body.error.code, 'invalid-setting');
+      for (const name of ['lockout.threshold', 'mailSignIn.accountPassword', 'no.such'])
+        assert.match(response.body.error.message, new RegExp(name.replace('.', '\\.')));
+      assert.equal(
+        await api.app.settings.get('mfa.requireForAll'),
+        false,
+        'the valid key was not stored either',
+      );
+    });
+
+    test('a change is stored, shown with who made it, and audited with the old and new value', async () => {
+      const response = await api.call('PATCH', '/api/v1/org/settings', {
+        json: { 'mailSignIn.accountPassword': 'blocked', 'lockout.threshold': 10 },
+      });
+      assert.equal(response.status, 200);
+      assert.deepEqual(
+        response.body.changed,
+        ['mailSignIn.accountPassword'],
+        'an unchanged value is not a change',
+      );
+      const entry = response.body.settings.find(
+        (s: { key: string }) => s.key === 'mailSignIn.accountPassword',
+      );
+      assert.equal(entry.value, 'blocked');
+      assert.equal(entry.updatedBy, 'token:ops-admin');
+      await api.app.audit.flush();
+      const page = await api.app.audit.search({ operations: ['ChangeOrgSetting'] });
+      assert.equal(page.records.length, 1);
+      assert.deepEqual(page.records[0]?.details, {
+        setting: 'mailSignIn.accountPassword',
+        from: 'app-passwords-only',
+        to: 'blocked',
+      });
+    });
+
+    test('an auditor token may read the settings but not change them', async () => {
+      const read = await api.call('GET', '/api/v1/org/settings', { token: api.auditorToken });
+      assert.equal(read.status, 200);
+      const write = await api.call('PATCH', '/api/v1/org/settings', {
+        token: api.auditorToken,
+        json: { 'mfa.requireForAll': true },
+      });
+      assert.equal(write.status, 403);
+    });
+  });
+}
+
+describe('org settings from the CLI', () => {
+  const temp = makeTempDir();
+  after(() => temp.remove());
+  const env = { MAILWARDEN_DATA_DIR: temp.dir };
+
+  test('mailwarden org set changes a setting that org show then prints', async () => {
+    const set = await runMailwarden(['org', 'set', 'mfa.requireForAll', 'true', '--json'], { env });
+    assert.equal(set.code, 0, set.stderr);
+    assert.equal(JSON.parse(set.stdout).settings['mfa.requireForAll'], true);
+    const show = await runMailwarden(['org', 'show', '--json'], { env });
+    const entry = JSON.parse(show.stdout).find((s: { key: string }) => s.key === 'mfa.requireForAll');
+    assert.equal(entry.value, true);
+    assert.match(entry.updatedBy, /^cli:/);
+  });
+
+  test('mailwarden org set refuses an unknown setting or a bad value with exit status 1', async () => {
+    const unknown = await runMailwarden(['org', 'set', 'mfa.sometimes', 'true'], { env });
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /mfa\.sometimes is not a setting/);
+    const bad = await runMailwarden(['org', 'set', 'lockout.threshold', 'ten'], { env });
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /whole number from 3 to 100/);
+  });
+});
