@@ -42,7 +42,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     dataDir: config.data.dir,
     poolSize: config.database.poolSize,
   });
-  const audit = createAuditLog({ store, clock });
+  const secrets = createSecretBox({ key: config.secrets.key, dataDir: config.data.dir });
+  const audit = createAuditLog({ store, clock, secrets });
   const settings = createOrgSettings({ store, audit, clock });
   const passwords = createPasswordHasher();
   const directory = createDirectory({ store, audit, clock, passwords });
@@ -77,7 +78,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     logger: deps.logger,
     directory,
     delivery,
-    secrets: createSecretBox({ key: config.secrets.key, dataDir: config.data.dir }),
+    secrets,
     hostname: config.smtp.hostname,
   });
   return {

@@ -23,4 +23,11 @@ export interface Config {
   dns: { servers: string[] };
   log: { level: 'debug' | 'info' | 'warn' | 'error' };
   shutdown: { graceMs: number };
+  audit: { retentionDays: number };
+  dovecot: {
+    eventsSecret: string | null;
+    trashFolders: string[];
+    doveadmUrl: string | null;
+    doveadmApiKey: string | null;
+  };
 }

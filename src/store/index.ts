@@ -5,6 +5,7 @@ export type {
   ApiTokenTable,
   AppPasswordTable,
   AuditCheckpointTable,
+  AuditItemWindowTable,
   AuditLogTable,
   Database,
   DomainTable,

@@ -73,7 +73,6 @@ export interface AuditLogTable {
 
 /** A signed retention checkpoint: records up to through_id may be removed; the chain resumes on its hash. */
 export interface AuditCheckpointTable {
-  id: number;
   created_at: number;
   through_id: number;
   through_hash: string;
@@ -87,6 +86,23 @@ export interface MailboxAuditSettingTable {
   enabled: number;
   changed_at: number;
   changed_by: string;
+}
+
+/** Item activity not yet written as its grouped audit record (see audit/item-windows.ts). */
+export interface AuditItemWindowTable {
+  session_id: string;
+  folder: string;
+  operation: string;
+  mailbox: string;
+  actor: string;
+  logon_type: 'owner' | 'delegate' | 'admin' | 'system';
+  client_ip: string | null;
+  protocol: string | null;
+  opened_at: number;
+  last_at: number;
+  /** JSON array of UIDs (at most MAX_WINDOW_ITEMS; item_count keeps counting). */
+  item_ids: string;
+  item_count: number;
 }
 
 export interface MetaTable {
@@ -326,6 +342,7 @@ export interface Database {
   api_tokens: ApiTokenTable;
   audit_log: AuditLogTable;
   audit_checkpoint: AuditCheckpointTable;
+  audit_item_windows: AuditItemWindowTable;
   mailbox_audit_settings: MailboxAuditSettingTable;
   meta: MetaTable;
 }

@@ -31,6 +31,7 @@ const tables = [
   'sign_ins',
   'lockouts',
   'audit_checkpoint',
+  'audit_item_windows',
   'mailbox_audit_settings',
 ] as const;
 const migrations = [

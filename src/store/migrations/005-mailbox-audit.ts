@@ -11,9 +11,8 @@ export function mailboxAuditMigration(dialect: Dialect) {
     async up(db: Kysely<unknown>): Promise<void> {
       await db.schema
         .createTable('audit_checkpoint')
-        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('through_id', 'bigint', (c) => c.primaryKey())
         .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('through_id', 'bigint', (c) => c.notNull())
         .addColumn('through_hash', 'text', (c) => c.notNull())
         .addColumn('signature', 'text', (c) => c.notNull())
         .execute();
@@ -24,6 +23,31 @@ export function mailboxAuditMigration(dialect: Dialect) {
         .addColumn('enabled', 'integer', (c) => c.notNull())
         .addColumn('changed_at', 'bigint', (c) => c.notNull())
         .addColumn('changed_by', 'text', (c) => c.notNull())
+        .execute();
+
+      // Item activity waiting to become one grouped record (reads per 2-minute window, the messages a
+      // MOVE or EXPUNGE removed until the command's own event arrives): durable, so that what the
+      // Dovecot endpoint acknowledged survives a restart.
+      await db.schema
+        .createTable('audit_item_windows')
+        .addColumn('session_id', 'text', (c) => c.notNull())
+        .addColumn('folder', 'text', (c) => c.notNull())
+        .addColumn('operation', 'text', (c) => c.notNull())
+        .addColumn('mailbox', 'text', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('logon_type', 'text', (c) => c.notNull())
+        .addColumn('client_ip', 'text')
+        .addColumn('protocol', 'text')
+        .addColumn('opened_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_at', 'bigint', (c) => c.notNull())
+        .addColumn('item_ids', 'text', (c) => c.notNull())
+        .addColumn('item_count', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('audit_item_windows_key', ['session_id', 'folder', 'operation'])
+        .execute();
+      await db.schema
+        .createIndex('audit_item_windows_opened')
+        .on('audit_item_windows')
+        .column('opened_at')
         .execute();
 
       if (dialect === 'sqlite') await rebuildSqliteAuditLog(db);
