@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import type { App } from '../app.js';
+import { createDoveadmClient, createDovecotEventIngest } from '../mailstack/index.js';
 import type { ApiEnv } from './api-env.js';
 import { authenticate } from './authenticate.js';
 import { errorResponse } from './errors.js';
@@ -9,8 +10,10 @@ import { createOpenApiDocument } from './openapi.js';
 import { alertRoutes } from './routes/alerts.js';
 import { auditRoutes } from './routes/audit.js';
 import { domainRoutes } from './routes/domains.js';
+import { dovecotEventRoutes } from './routes/dovecot-events.js';
 import { groupRoutes } from './routes/groups.js';
 import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { orgRoutes } from './routes/org.js';
 import { policyRoutes } from './routes/policies.js';
 import { quarantineRoutes } from './routes/quarantine.js';
@@ -44,6 +47,22 @@ export function createHttpApp(app: App, options: HttpAppOptions = {}): Hono<ApiE
     }),
   );
   http.route('/', healthRoutes(app, options.healthTimeoutMs ?? HEALTH_TIMEOUT_MS));
+  const dovecotEvents = createDovecotEventIngest({
+    audit: app.audit,
+    clock: app.clock,
+    logger: logger.child({ role: 'dovecot-events' }),
+    trashFolders: app.config.dovecot.trashFolders,
+    doveadm:
+      app.config.dovecot.doveadmUrl && app.config.dovecot.doveadmApiKey
+        ? createDoveadmClient({
+            url: app.config.dovecot.doveadmUrl,
+            apiKey: app.config.dovecot.doveadmApiKey,
+          })
+        : null,
+  });
+  http.route('/', metricsRoutes(dovecotEvents));
+  // Authenticated by the exporter's shared secret, not by an API token.
+  http.route('/', dovecotEventRoutes(dovecotEvents, app.config.dovecot.eventsSecret));
   // Public, and registered before the /api/v1 router so that its authentication never runs for it.
   http.get('/api/v1/openapi.json', (c) => c.json(openApi));
   http.route('/api/v1', apiRoutes(app));

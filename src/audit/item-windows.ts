@@ -132,13 +132,20 @@ export async function runIngestSteps(trx: Executor, steps: readonly IngestStep[]
       case 'close': {
         const open = await load(step.sessionId, step.folder, step.window);
         const gathered = open && open.state !== 'closed' ? close(open) : null;
-        const items = gathered ? [...gathered.items] : [];
+        const items = gathered ? sortedItems(gathered.items) : [];
         const given = step.record.input.itemIds ?? [];
         if (step.requireItems && items.length === 0 && given.length === 0) break;
-        const itemIds = given.length > 0 ? given : items;
+        const fromWindow = given.length === 0 && gathered !== null;
+        const itemIds = fromWindow ? items : given;
+        const input = step.record.input;
         records.push({
           timeMs: step.record.timeMs,
-          input: { ...step.record.input, itemIds: itemIds.length > 0 ? itemIds : null },
+          input: {
+            ...input,
+            itemIds: itemIds.length > 0 ? itemIds : null,
+            // The same shape as a window closed on its own, whichever event came first.
+            ...(fromWindow ? { details: { ...input.details, itemCount: gathered.row.item_count } } : {}),
+          },
         });
         break;
       }
@@ -216,7 +223,7 @@ function windowRecord({ row, items }: OpenWindow): TimedInput {
     protocol: row.protocol,
     sessionId: row.session_id,
     folder: row.folder,
-    itemIds: [...items],
+    itemIds: sortedItems(items),
     details: {
       itemCount: row.item_count,
       firstAt: new Date(row.opened_at).toISOString(),
@@ -225,4 +232,9 @@ function windowRecord({ row, items }: OpenWindow): TimedInput {
     },
   };
   return { timeMs: row.opened_at, input };
+}
+
+/** UIDs in ascending order (events of one command may arrive in any order). */
+function sortedItems(items: Iterable<string>): string[] {
+  return [...items].sort((a, b) => Number(a) - Number(b) || a.localeCompare(b));
 }

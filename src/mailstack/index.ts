@@ -1,3 +1,11 @@
+export { createDoveadmClient, type DoveadmClient } from './dovecot-events/doveadm-client.js';
+export {
+  createDovecotEventIngest,
+  type DovecotEventIngest,
+  type DovecotIngestCounters,
+  type IngestOutcome,
+} from './dovecot-events/event-ingest.js';
+export { sieveRedirectTargets } from './dovecot-events/sieve-redirects.js';
 export {
   createPostfixPolicyServer,
   type PolicyServerApp,
