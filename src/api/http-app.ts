@@ -93,7 +93,7 @@ function apiRoutes(app: App): Hono<ApiEnv> {
   api.route('/quarantine', quarantineRoutes(app.outbound.quarantine, app.delivery));
   api.route('/alerts', alertRoutes(app.alerts));
   api.route('/webhooks', webhookRoutes(app.notifier));
-  api.route('/audit', auditRoutes(app.audit));
+  api.route('/audit', auditRoutes(app.audit, app.config.audit.retentionDays));
   api.route('/org', orgRoutes(app.settings));
   return api;
 }

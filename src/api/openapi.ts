@@ -1,8 +1,12 @@
 import { z } from 'zod';
 import {
   alertListQuery,
+  auditExportQuery,
+  auditFilterQuery,
+  auditPruneBody,
   auditSearchQuery,
   deliveryListQuery,
+  mailboxAuditBody,
   newAliasBody,
   newDomainBody,
   newGroupBody,
@@ -35,6 +39,8 @@ const schemas = {
   Release: releaseBody,
   OrgSettingsUpdate: orgSettingsBody,
   NewWebhook: newWebhookBody,
+  MailboxAuditUpdate: mailboxAuditBody,
+  AuditPrune: auditPruneBody,
   Domain: responses.domainSchema,
   DomainList: z.object({ domains: z.array(responses.domainSchema) }),
   DomainResponse: z.object({ domain: responses.domainSchema }),
@@ -103,6 +109,19 @@ const schemas = {
   AuditRecord: responses.auditRecordSchema,
   AuditPage: responses.auditPageSchema,
   VerifyChainOutcome: responses.verifyChainSchema,
+  AuditCounts: z.object({
+    counts: z.record(z.string(), z.number().int()).meta({ description: 'Matching records per operation.' }),
+  }),
+  PruneOutcome: responses.pruneOutcomeSchema,
+  MailboxAuditOverview: z.object({
+    coverage: responses.mailboxAuditCoverageSchema,
+    auditingOff: z.array(responses.mailboxAuditSettingSchema),
+  }),
+  MailboxAuditSettingResponse: z.object({ setting: responses.mailboxAuditSettingSchema }),
+  MailboxAuditChanged: z.object({
+    setting: responses.mailboxAuditSettingSchema,
+    changed: z.boolean().meta({ description: 'false: it already was so (nothing audited).' }),
+  }),
   Health: responses.healthSchema,
   Error: responses.errorSchema,
 } satisfies Record<string, z.ZodType>;
@@ -159,6 +178,7 @@ const restrictedPath = '/api/v1/restricted/{address}';
 const alertPath = '/api/v1/alerts/{id}';
 const quarantinePath = '/api/v1/quarantine/{id}';
 const webhookPath = '/api/v1/webhooks/{name}';
+const mailboxAuditPath = '/api/v1/audit/mailboxes/{mailbox}';
 
 const routes: RouteDoc[] = [
   {
@@ -499,6 +519,80 @@ const routes: RouteDoc[] = [
   },
   {
     method: 'get',
+    path: '/api/v1/audit/counts',
+    operationId: 'countAudit',
+    summary: 'How many records match the filters, per operation',
+    access: 'read',
+    query: auditFilterQuery,
+    success: { status: 200, schema: 'AuditCounts', description: 'Counts per operation' },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/audit/export',
+    operationId: 'exportAudit',
+    summary:
+      'Every matching record, newest first, streamed as JSON Lines (application/x-ndjson) or CSV (text/csv), in constant memory',
+    access: 'read',
+    query: auditExportQuery,
+    success: { status: 200, description: 'The records, one per line (CSV: a header line first)' },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/audit/prune',
+    operationId: 'pruneAudit',
+    summary:
+      'Remove records older than the retention period behind a signed checkpoint (the chain stays verifiable); audited as PruneAuditLog',
+    access: 'write',
+    body: 'AuditPrune',
+    success: { status: 200, schema: 'PruneOutcome', description: 'What was removed' },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/audit/mailboxes',
+    operationId: 'getMailboxAuditOverview',
+    summary: 'Mailbox auditing coverage, and the mailboxes with auditing turned off',
+    access: 'read',
+    success: { status: 200, schema: 'MailboxAuditOverview', description: 'Coverage and exceptions' },
+  },
+  {
+    method: 'get',
+    path: mailboxAuditPath,
+    operationId: 'getMailboxAudit',
+    summary: 'Whether a mailbox is audited (on by default)',
+    access: 'read',
+    success: { status: 200, schema: 'MailboxAuditSettingResponse', description: 'The setting' },
+  },
+  {
+    method: 'put',
+    path: mailboxAuditPath,
+    operationId: 'setMailboxAudit',
+    summary:
+      'Turn auditing of a mailbox’s items and folders off or on; audited as DisableMailboxAudit / EnableMailboxAudit',
+    access: 'write',
+    body: 'MailboxAuditUpdate',
+    success: { status: 200, schema: 'MailboxAuditChanged', description: 'The setting now' },
+    failures: [404],
+  },
+  {
+    method: 'get',
+    path: '/metrics',
+    operationId: 'getMetrics',
+    summary: 'Prometheus metrics (text format 0.0.4): Dovecot event ingest counters',
+    access: 'public',
+    success: { status: 200, description: 'text/plain metrics' },
+  },
+  {
+    method: 'post',
+    path: '/dovecot/events',
+    operationId: 'ingestDovecotEvents',
+    summary:
+      "Dovecot's event exporter (http-post, json): authenticated with dovecot.eventsSecret as the URL's password (Basic) or a Bearer token, not an API token. 204 once durable; 400 malformed, 401 wrong secret, 503 database unavailable; each counted in /metrics",
+    access: 'public',
+    success: { status: 204, description: 'The events are stored' },
+    failures: [404],
+  },
+  {
+    method: 'get',
     path: '/api/v1/audit/verify',
     operationId: 'verifyAudit',
     summary: 'Walk the hash chain of the audit log (ok:false names the first record that does not fit)',
@@ -576,6 +670,7 @@ const pathParameterDescriptions: Record<string, string> = {
   '/api/v1/alerts/{id}': 'The id of the alert',
   '/api/v1/quarantine/{id}': 'The id of the quarantined message',
   '/api/v1/webhooks/{name}': 'The name of the webhook',
+  '/api/v1/audit/mailboxes/{mailbox}': 'The primary address of the mailbox',
 };
 
 /** One parameter per {placeholder}; a placeholder without a description fails at start-up. */
