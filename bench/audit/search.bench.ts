@@ -3,7 +3,9 @@
  * on SQLite: p50/p95/p99 of the first page (100 records, newest first) of
  *   A. one mailbox's last 7 days,
  *   B. one operation across all mailboxes in one day,
- *   C. a cursor page deep inside A (the 5th page),
+ *   C. five cursor pages of one mailbox's last 30 days,
+ *   D. the counts per operation of A,
+ *   E. one client IP over all 90 days,
  * through the real search path (app.audit.search). Rows are bulk-loaded with a valid hash chain
  * straight into the table (the ingest benchmark measures the write path), then the indexes of the
  * migrations are built.
@@ -79,8 +81,8 @@ async function main(): Promise<void> {
 
   const app = await buildApp(loaded.config, { logger: silentLogger });
   try {
-    const results: Record<string, number[]> = { A: [], B: [], C: [] };
-    const rows: Record<string, number[]> = { A: [], B: [], C: [] };
+    const results: Record<string, number[]> = { A: [], B: [], C: [], D: [], E: [] };
+    const rows: Record<string, number[]> = { A: [], B: [], C: [], D: [], E: [] };
     const timed = async (name: string, run: () => Promise<{ records: unknown[] }>) => {
       const t0 = process.hrtime.bigint();
       const page = await run();
@@ -101,14 +103,22 @@ async function main(): Promise<void> {
           page = await app.audit.search({ mailbox: who, sinceMs: END - 30 * DAY, limit: 100, beforeId: page.nextCursor });
         return page;
       });
+      await timed('D', async () => {
+        const counts = await app.audit.countByOperation({ mailbox: who, sinceMs: END - 7 * DAY });
+        return { records: Object.keys(counts) };
+      });
+      const ip = `198.51.${Math.floor(Math.random() * 40)}.${Math.floor(Math.random() * 250)}`;
+      await timed('E', () => app.audit.search({ clientIp: ip, limit: 100 }));
     }
     const describe = {
       A: "one mailbox's last 7 days, first page of 100",
       B: 'one operation across all mailboxes in one day, first page of 100',
       C: "one mailbox's last 30 days, pages 1-5 of 100 (five calls)",
+      D: "counts per operation of one mailbox's last 7 days",
+      E: 'one client IP over all 90 days, first page of 100',
     };
     console.log(`records: ${RECORDS}, mailboxes: ${MAILBOXES}, queries per kind: ${QUERIES}`);
-    for (const name of ['A', 'B', 'C'] as const) {
+    for (const name of ['A', 'B', 'C', 'D', 'E'] as const) {
       const sorted = [...results[name]!].sort((a, b) => a - b);
       const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(2);
       const avgRows = rows[name]!.reduce((a, b) => a + b, 0) / rows[name]!.length;

@@ -51,6 +51,8 @@ export interface StoreOptions {
 const AUDIT_CHAIN_LOCK_KEY = 7_201_947_001;
 /** How long a writer waits for another writer (another handle or process) before giving up. */
 const BUSY_TIMEOUT_MS = 10_000;
+/** Page cache of the SQLite connection, in KiB (PRAGMA cache_size takes negative KiB). */
+const SQLITE_CACHE_KIB = 64 * 1024;
 
 export async function openStore(options: StoreOptions): Promise<Store> {
   const store = options.databaseUrl
@@ -76,6 +78,10 @@ function openSqlite(options: StoreOptions): Store {
   database.pragma('synchronous = NORMAL');
   database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   database.pragma('foreign_keys = ON');
+  // The audit log's indexes (mailbox, operation, actor, client IP, time) take random inserts: with
+  // SQLite's default 2 MiB page cache every insert into a large log rereads index pages. 64 MiB keeps
+  // the hot index pages in memory (bench/audit: ingest rate no longer falls as the log grows).
+  database.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   const auditRows = createSqliteAuditRowWriter(database);
   // Transaction control runs on the raw connection (inside Kysely's connection mutex): it is on every
