@@ -35,7 +35,17 @@ const send = (index: number): AuditRecordInput => ({
   sessionId: `session-${index}`,
   messageId: `<${index}@example.org>`,
   subject: `Quarterly report ${index}`,
-  details: { from: `user${index % 100}@example.org`, recipientCount: 2, recipients: ['a@x.test', 'b@y.test'], sizeBytes: 2048, delivery: '250 2.0.0 Ok: queued', policy: 'default', policyVersion: 1, spamScore: 0.4, spamFindings: [] },
+  details: {
+    from: `user${index % 100}@example.org`,
+    recipientCount: 2,
+    recipients: ['a@x.test', 'b@y.test'],
+    sizeBytes: 2048,
+    delivery: '250 2.0.0 Ok: queued',
+    policy: 'default',
+    policyVersion: 1,
+    spamScore: 0.4,
+    spamFindings: [],
+  },
 });
 
 async function main(): Promise<void> {
@@ -65,16 +75,26 @@ async function main(): Promise<void> {
     const batch = RECORDS / transactions;
 
     // Baseline: the same rows, raw, one transaction per batch of the same size.
-    const rows = await app.store.db.selectFrom('audit_log').selectAll().where('session_id', 'like', 'session-%').orderBy('id').limit(RECORDS).execute();
+    const rows = await app.store.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('session_id', 'like', 'session-%')
+      .orderBy('id')
+      .limit(RECORDS)
+      .execute();
     const raw = new SqliteDatabase(path.join(dataDir, 'mailwarden.sqlite'));
     raw.pragma('synchronous = NORMAL');
-  raw.pragma('cache_size = -65536'); // as the store's connection
+    raw.pragma('cache_size = -65536'); // as the store's connection
     for (const { sql } of raw
-      .prepare("select sql from sqlite_master where tbl_name = 'audit_log' and type in ('table', 'index') and sql is not null order by type desc")
+      .prepare(
+        "select sql from sqlite_master where tbl_name = 'audit_log' and type in ('table', 'index') and sql is not null order by type desc",
+      )
       .all() as Array<{ sql: string }>)
       raw.exec(sql.replace(/\baudit_log\b/g, 'audit_log_raw').replace(/INDEX (\w+)/, 'INDEX raw_$1'));
     const columns = Object.keys(rows[0]!);
-    const insert = raw.prepare(`insert into audit_log_raw (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})`);
+    const insert = raw.prepare(
+      `insert into audit_log_raw (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})`,
+    );
     const write = raw.transaction((chunk: typeof rows) => {
       for (const row of chunk) insert.run(...Object.values(row));
     });

@@ -62,20 +62,54 @@ function event(index: number): Record<string, unknown> {
         event: 'auth_request_finished',
         end_time: time,
         categories: ['service:auth', 'auth'],
-        fields: { user, service: 'imap', mechanism: 'PLAIN', success: 'yes', remote_ip: base.remote_ip, session: base.session, transport: 'TLS', policy_result: 'ok' },
+        fields: {
+          user,
+          service: 'imap',
+          mechanism: 'PLAIN',
+          success: 'yes',
+          remote_ip: base.remote_ip,
+          session: base.session,
+          transport: 'TLS',
+          policy_result: 'ok',
+        },
       };
     case 1:
-      return command({ cmd_name: 'UID STORE', cmd_args: `${index % 900} +FLAGS (\\Seen)`, tagged_reply: 'OK Store completed.' });
+      return command({
+        cmd_name: 'UID STORE',
+        cmd_args: `${index % 900} +FLAGS (\\Seen)`,
+        tagged_reply: 'OK Store completed.',
+      });
     case 2:
-      return command({ cmd_name: 'UID COPY', cmd_args: `${index % 900} Archive`, tagged_reply: `OK [COPYUID 1795760969 ${index % 900} ${index}] Copy completed.` });
+      return command({
+        cmd_name: 'UID COPY',
+        cmd_args: `${index % 900} Archive`,
+        tagged_reply: `OK [COPYUID 1795760969 ${index % 900} ${index}] Copy completed.`,
+      });
     case 3:
-      return command({ cmd_name: 'UID MOVE', cmd_args: `${index % 900} Trash`, tagged_reply: 'OK Move completed.' });
+      return command({
+        cmd_name: 'UID MOVE',
+        cmd_args: `${index % 900} Trash`,
+        tagged_reply: 'OK Move completed.',
+      });
     case 4:
-      return command({ cmd_name: 'APPEND', cmd_args: 'Sent <2048 byte literal>', tagged_reply: `OK [APPENDUID 1795760969 ${index}] Append completed.` });
+      return command({
+        cmd_name: 'APPEND',
+        cmd_args: 'Sent <2048 byte literal>',
+        tagged_reply: `OK [APPENDUID 1795760969 ${index}] Append completed.`,
+      });
     case 5:
-      return command({ cmd_name: 'UID STORE', cmd_args: `${index % 900} +FLAGS (\\Deleted)`, tagged_reply: 'OK Store completed.' });
+      return command({
+        cmd_name: 'UID STORE',
+        cmd_args: `${index % 900} +FLAGS (\\Deleted)`,
+        tagged_reply: 'OK Store completed.',
+      });
     default:
-      return command({ cmd_name: 'UID SEARCH', cmd_args: 'SUBJECT invoice', cmd_human_args: 'SUBJECT invoice', tagged_reply: 'OK Search completed' });
+      return command({
+        cmd_name: 'UID SEARCH',
+        cmd_args: 'SUBJECT invoice',
+        cmd_human_args: 'SUBJECT invoice',
+        tagged_reply: 'OK Search completed',
+      });
   }
 }
 
@@ -86,7 +120,27 @@ interface Target {
   close(): Promise<void>;
 }
 
-const COLUMNS = ['id', 'time', 'operation', 'result', 'mailbox', 'actor', 'logon_type', 'client_ip', 'protocol', 'client_info', 'session_id', 'folder', 'destination_folder', 'item_ids', 'message_id', 'subject', 'details', 'prev_hash', 'hash'] as const;
+const COLUMNS = [
+  'id',
+  'time',
+  'operation',
+  'result',
+  'mailbox',
+  'actor',
+  'logon_type',
+  'client_ip',
+  'protocol',
+  'client_info',
+  'session_id',
+  'folder',
+  'destination_folder',
+  'item_ids',
+  'message_id',
+  'subject',
+  'details',
+  'prev_hash',
+  'hash',
+] as const;
 
 async function sqliteTarget(): Promise<Target> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'mw-bench-audit-ingest-'));
@@ -95,7 +149,9 @@ async function sqliteTarget(): Promise<Target> {
   // connection's page cache and slow whichever phase runs next.
   const schema = new SqliteDatabase(path.join(dataDir, 'mailwarden.sqlite'), { readonly: true });
   const ddl = schema
-    .prepare("select sql from sqlite_master where tbl_name = 'audit_log' and type in ('table', 'index') and sql is not null order by type desc")
+    .prepare(
+      "select sql from sqlite_master where tbl_name = 'audit_log' and type in ('table', 'index') and sql is not null order by type desc",
+    )
     .all() as Array<{ sql: string }>;
   schema.close();
   const raw = new SqliteDatabase(path.join(dataDir, 'raw-baseline.sqlite'));
@@ -105,7 +161,9 @@ async function sqliteTarget(): Promise<Target> {
   // The same table and indexes as audit_log (its DDL from the migrations), without the triggers.
   for (const { sql } of ddl)
     raw.exec(sql.replace(/\baudit_log\b/g, 'audit_log_raw').replace(/INDEX (\w+)/, 'INDEX raw_$1'));
-  const insert = raw.prepare(`insert into audit_log_raw (${COLUMNS.join(', ')}) values (${COLUMNS.map(() => '?').join(', ')})`);
+  const insert = raw.prepare(
+    `insert into audit_log_raw (${COLUMNS.join(', ')}) values (${COLUMNS.map(() => '?').join(', ')})`,
+  );
   const write = raw.transaction((rows: readonly AuditLogTable[]) => {
     for (const row of rows) insert.run(...COLUMNS.map((column) => row[column]));
   });
@@ -147,8 +205,13 @@ async function postgresTarget(): Promise<Target> {
         for (let offset = 0; offset < rowsOfBatch.length; offset += 3000) {
           const chunk = rowsOfBatch.slice(offset, offset + 3000);
           const params: unknown[] = [];
-          const tuples = chunk.map((row) => `(${COLUMNS.map((column) => `$${params.push(row[column])}`).join(', ')})`);
-          await client.query(`insert into audit_log_raw (${COLUMNS.join(', ')}) values ${tuples.join(', ')}`, params);
+          const tuples = chunk.map(
+            (row) => `(${COLUMNS.map((column) => `$${params.push(row[column])}`).join(', ')})`,
+          );
+          await client.query(
+            `insert into audit_log_raw (${COLUMNS.join(', ')}) values ${tuples.join(', ')}`,
+            params,
+          );
         }
         await client.query('commit');
       }
@@ -182,7 +245,9 @@ async function run(target: Target) {
   const bodies: string[] = [];
   for (let start = 0; start < EVENTS; start += BATCH)
     bodies.push(
-      Array.from({ length: Math.min(BATCH, EVENTS - start) }, (_, i) => JSON.stringify(event(start + i))).join('\n'),
+      Array.from({ length: Math.min(BATCH, EVENTS - start) }, (_, i) =>
+        JSON.stringify(event(start + i)),
+      ).join('\n'),
     );
   const ingestRates: number[] = [];
   const rawRates: number[] = [];
@@ -261,7 +326,9 @@ async function run(target: Target) {
 }
 
 async function main(): Promise<void> {
-  console.log(`events per round: ${EVENTS}, events per request: ${BATCH}, requests in flight: ${CONCURRENCY}, rounds: ${ROUNDS}`);
+  console.log(
+    `events per round: ${EVENTS}, events per request: ${BATCH}, requests in flight: ${CONCURRENCY}, rounds: ${ROUNDS}`,
+  );
   for (const make of [sqliteTarget, postgresTarget]) {
     if (values.only && !make.name.startsWith(values.only)) continue;
     const target = await make();

@@ -57,7 +57,8 @@ const OPERATIONS: Array<[string, number]> = [
 const pickOperation = (() => {
   const total = OPERATIONS.reduce((sum, [, weight]) => sum + weight, 0);
   const table: string[] = [];
-  for (const [name, weight] of OPERATIONS) for (let i = 0; i < Math.round((weight / total) * 1000); i++) table.push(name);
+  for (const [name, weight] of OPERATIONS)
+    for (let i = 0; i < Math.round((weight / total) * 1000); i++) table.push(name);
   return () => table[Math.floor(Math.random() * table.length)]!;
 })();
 
@@ -90,17 +91,25 @@ async function main(): Promise<void> {
       rows[name]!.push(page.records.length);
     };
     // Warm-up: the page cache and the statement cache, as a running server has them.
-    for (let i = 0; i < 20; i++) await app.audit.search({ mailbox: mailbox(i), sinceMs: END - 7 * DAY, limit: 100 });
+    for (let i = 0; i < 20; i++)
+      await app.audit.search({ mailbox: mailbox(i), sinceMs: END - 7 * DAY, limit: 100 });
     for (let i = 0; i < QUERIES; i++) {
       const who = mailbox(Math.floor(Math.random() * MAILBOXES));
       const day = START + Math.floor(Math.random() * 89) * DAY;
       const operation = pickOperation();
       await timed('A', () => app.audit.search({ mailbox: who, sinceMs: END - 7 * DAY, limit: 100 }));
-      await timed('B', () => app.audit.search({ operations: [operation], sinceMs: day, untilMs: day + DAY, limit: 100 }));
+      await timed('B', () =>
+        app.audit.search({ operations: [operation], sinceMs: day, untilMs: day + DAY, limit: 100 }),
+      );
       await timed('C', async () => {
         let page = await app.audit.search({ mailbox: who, sinceMs: END - 30 * DAY, limit: 100 });
         for (let p = 0; p < 4 && page.nextCursor !== null; p++)
-          page = await app.audit.search({ mailbox: who, sinceMs: END - 30 * DAY, limit: 100, beforeId: page.nextCursor });
+          page = await app.audit.search({
+            mailbox: who,
+            sinceMs: END - 30 * DAY,
+            limit: 100,
+            beforeId: page.nextCursor,
+          });
         return page;
       });
       await timed('D', async () => {
@@ -120,9 +129,12 @@ async function main(): Promise<void> {
     console.log(`records: ${RECORDS}, mailboxes: ${MAILBOXES}, queries per kind: ${QUERIES}`);
     for (const name of ['A', 'B', 'C', 'D', 'E'] as const) {
       const sorted = [...results[name]!].sort((a, b) => a - b);
-      const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(2);
+      const at = (q: number) =>
+        sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(2);
       const avgRows = rows[name]!.reduce((a, b) => a + b, 0) / rows[name]!.length;
-      console.log(`${name} ${describe[name]}: p50 ${at(0.5)} ms, p95 ${at(0.95)} ms, p99 ${at(0.99)} ms (avg ${avgRows.toFixed(0)} rows)`);
+      console.log(
+        `${name} ${describe[name]}: p50 ${at(0.5)} ms, p95 ${at(0.95)} ms, p99 ${at(0.99)} ms (avg ${avgRows.toFixed(0)} rows)`,
+      );
     }
   } finally {
     await app.close();
@@ -136,7 +148,9 @@ async function load(raw: SqliteDatabase.Database, from: number): Promise<void> {
   raw.pragma('synchronous = OFF');
   raw.pragma('cache_size = -400000');
   const indexes = raw
-    .prepare("select name, sql from sqlite_master where type = 'index' and tbl_name = 'audit_log' and sql is not null")
+    .prepare(
+      "select name, sql from sqlite_master where type = 'index' and tbl_name = 'audit_log' and sql is not null",
+    )
     .all() as Array<{ name: string; sql: string }>;
   for (const index of indexes) raw.exec(`drop index ${index.name}`);
   const last = raw.prepare('select id, hash from audit_log order by id desc limit 1').get() as

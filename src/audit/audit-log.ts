@@ -64,15 +64,7 @@ export interface AuditLogDeps {
 
 export function createAuditLog(deps: AuditLogDeps): AuditLog {
   const settings = createMailboxSettings(deps);
-  const keep = async (trx: Executor, records: TimedInput[]): Promise<TimedInput[]> => {
-    const inputs = await settings.keep(
-      trx,
-      records.map((record) => record.input),
-    );
-    if (inputs.length === records.length) return records;
-    const kept = new Set(inputs);
-    return records.filter((record) => kept.has(record.input));
-  };
+  const keep = (trx: Executor, records: TimedInput[]): Promise<TimedInput[]> => settings.keep(trx, records);
   const committer = createGroupCommitter({ ...deps, keep });
   return {
     append: (input, alsoWithin) =>

@@ -44,13 +44,13 @@ export function createMailboxSettings(deps: { store: Store; clock: Clock }) {
   };
 
   return {
-    /** The inputs that are recorded: mailbox item operations on a mailbox with auditing off are not. */
-    async keep(executor: Executor, inputs: readonly AuditRecordInput[]): Promise<AuditRecordInput[]> {
-      if (!inputs.some((input) => mailboxItemOperations.has(input.operation))) return [...inputs];
+    /** The records that are kept: mailbox item operations on a mailbox with auditing off are not. */
+    async keep<R extends { input: AuditRecordInput }>(executor: Executor, records: R[]): Promise<R[]> {
+      if (!records.some((record) => mailboxItemOperations.has(record.input.operation))) return records;
       if (deps.clock.nowMs() - loadedAtMs > SETTINGS_REFRESH_MS) await refresh(executor);
-      if (disabled.size === 0) return [...inputs];
-      return inputs.filter(
-        (input) =>
+      if (disabled.size === 0) return records;
+      return records.filter(
+        ({ input }) =>
           !mailboxItemOperations.has(input.operation) ||
           !input.mailbox ||
           !disabled.has(input.mailbox.toLowerCase()),
