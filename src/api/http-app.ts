@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
@@ -52,6 +53,7 @@ export function createHttpApp(app: App, options: HttpAppOptions = {}): Hono<ApiE
     clock: app.clock,
     logger: logger.child({ role: 'dovecot-events' }),
     trashFolders: app.config.dovecot.trashFolders,
+    spoolDir: path.join(app.config.data.dir, 'dovecot-events'),
     doveadm:
       app.config.dovecot.doveadmUrl && app.config.dovecot.doveadmApiKey
         ? createDoveadmClient({

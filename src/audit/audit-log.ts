@@ -2,7 +2,7 @@ import type { Clock } from '../runtime/clock.js';
 import type { SecretBox } from '../runtime/secret-box.js';
 import type { Executor, Store } from '../store/index.js';
 import { appendRecords, type TimedInput } from './append-records.js';
-import type { Actor, AuditRecordInput } from './events.js';
+import type { Actor, AuditRecord, AuditRecordInput } from './events.js';
 import { type AuditExportFormat, exportLines, exportRecords } from './export-records.js';
 import { type AlsoWithin, createGroupCommitter } from './group-commit.js';
 import { closeDueWindows, type IngestStep, ITEM_WINDOW_MS, runIngestSteps } from './item-windows.js';
@@ -33,14 +33,16 @@ export interface AuditLog {
    * Commits the steps of a mailbox-event source (Dovecot) in event order, group-committed; resolves
    * once everything they gathered or produced is durable.
    */
-  ingest(steps: readonly IngestStep[]): Promise<void>;
+  ingest(steps: readonly IngestStep[], options?: { cursor?: IngestCursor }): Promise<void>;
+  /** Where a source's ingest stands (the position committed with its last records), or null. */
+  ingestCursor(source: string): Promise<string | null>;
   /** Writes the records of item windows opened before this time (default: the window length ago). */
   closeItemWindows(openedBeforeMs?: number): Promise<number>;
   search(filter: AuditSearchFilter): Promise<AuditSearchPage>;
   /** Matching records per operation (filter as in search; the cursor and limit are ignored). */
   countByOperation(filter: AuditSearchFilter): Promise<Record<string, number>>;
   /** Every matching record, newest first, in constant memory. */
-  export(filter: AuditSearchFilter): AsyncGenerator<import('./events.js').AuditRecord>;
+  export(filter: AuditSearchFilter): AsyncGenerator<AuditRecord>;
   /** The export as CSV (RFC 4180, header first) or JSON Lines text chunks. */
   exportText(filter: AuditSearchFilter, format: AuditExportFormat): AsyncGenerator<string>;
   verify(): Promise<VerifyChainOutcome>;
@@ -53,6 +55,23 @@ export interface AuditLog {
   /** Active users' mailboxes, and how many of them are audited (Secure Score). */
   mailboxAuditCoverage(): Promise<MailboxAuditCoverage>;
   flush(): Promise<void>;
+}
+
+/** A source's position (a spool file and offset, say), stored with the records it produced. */
+export interface IngestCursor {
+  source: string;
+  position: string;
+}
+
+const CURSOR_PREFIX = 'audit-ingest-cursor:';
+
+async function saveCursor(trx: Executor, cursor: IngestCursor): Promise<void> {
+  const key = `${CURSOR_PREFIX}${cursor.source}`;
+  await trx
+    .insertInto('meta')
+    .values({ key, value: cursor.position })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value: cursor.position }))
+    .execute();
 }
 
 export interface AuditLogDeps {
@@ -77,7 +96,24 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
       );
       await appendRecords(deps.store, trx, records);
     },
-    ingest: (steps) => committer.submit({ records: [], build: (trx) => runIngestSteps(trx, steps) }),
+    ingest: (steps, options = {}) => {
+      const { cursor } = options;
+      return committer.submit({
+        records: [],
+        build: (trx) => runIngestSteps(trx, steps),
+        // The source's position commits with the records it produced: after a crash the source
+        // resumes right after what is in the log, never twice, never skipping.
+        ...(cursor ? { alsoWithin: (trx) => saveCursor(trx, cursor) } : {}),
+      });
+    },
+    async ingestCursor(source) {
+      const row = await deps.store.db
+        .selectFrom('meta')
+        .select('value')
+        .where('key', '=', `${CURSOR_PREFIX}${source}`)
+        .executeTakeFirst();
+      return row?.value ?? null;
+    },
     async closeItemWindows(openedBeforeMs = deps.clock.nowMs() - ITEM_WINDOW_MS) {
       let total = 0;
       for (;;) {

@@ -1,4 +1,4 @@
-export { type AuditLog, type AuditLogDeps, createAuditLog } from './audit-log.js';
+export { type AuditLog, type AuditLogDeps, createAuditLog, type IngestCursor } from './audit-log.js';
 export {
   type Actor,
   type AuditOperation,
