@@ -36,7 +36,10 @@ export interface AuditLog {
   ingest(steps: readonly IngestStep[], options?: { cursor?: IngestCursor }): Promise<void>;
   /** Where a source's ingest stands (the position committed with its last records), or null. */
   ingestCursor(source: string): Promise<string | null>;
-  /** Writes the records of item windows opened before this time (default: the window length ago). */
+  /**
+   * Writes the records of item windows opened before this time (default: the window length ago) and
+   * of sessions that ended more than SESSION_END_GRACE_MS ago.
+   */
   closeItemWindows(openedBeforeMs?: number): Promise<number>;
   search(filter: AuditSearchFilter): Promise<AuditSearchPage>;
   /** Matching records per operation (filter as in search; the cursor and limit are ignored). */
@@ -121,7 +124,7 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
         await committer.submit({
           records: [],
           build: async (trx) => {
-            const records = await closeDueWindows(trx, openedBeforeMs);
+            const records = await closeDueWindows(trx, openedBeforeMs, deps.clock.nowMs());
             written = records.length;
             return records;
           },

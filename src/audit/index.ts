@@ -17,6 +17,7 @@ export {
   ITEM_WINDOW_MS,
   type ItemActivity,
   MAX_WINDOW_ITEMS,
+  SESSION_END_GRACE_MS,
 } from './item-windows.js';
 export type {
   MailboxAuditCoverage,

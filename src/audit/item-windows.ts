@@ -9,6 +9,11 @@ import type { AuditOperation, AuditRecordInput, LogonType } from './events.js';
 export const ITEM_WINDOW_MS = 2 * 60_000;
 /** UIDs kept in one record; beyond this the record only counts them. */
 export const MAX_WINDOW_ITEMS = 10_000;
+/**
+ * When a session ends its windows are written this much later, not at once: Dovecot exports each
+ * event on its own, and a read's event can arrive after the LOGOUT's (seen with 2,000-message FETCHes).
+ */
+export const SESSION_END_GRACE_MS = 5_000;
 
 /** Operations whose items are gathered per session and folder before their record is written. */
 export type GroupedOperation = Extract<
@@ -47,7 +52,7 @@ export type IngestStep =
       /** Write nothing when the window gathered no items (an EXPUNGE that removed nothing). */
       requireItems: boolean;
     }
-  | { kind: 'close-session'; sessionId: string };
+  | { kind: 'close-session'; sessionId: string; timeMs: number };
 
 interface OpenWindow {
   row: AuditItemWindowTable;
@@ -113,6 +118,7 @@ export async function runIngestSteps(trx: Executor, steps: readonly IngestStep[]
               protocol: a.protocol ?? null,
               opened_at: a.timeMs,
               last_at: a.timeMs,
+              close_after: null,
               item_ids: '[]',
               item_count: 0,
             },
@@ -160,9 +166,11 @@ export async function runIngestSteps(trx: Executor, steps: readonly IngestStep[]
           if (!windows.has(key))
             windows.set(key, { row, items: new Set(JSON.parse(row.item_ids) as string[]), state: 'loaded' });
         }
-        for (const open of windows.values())
-          if (open && open.row.session_id === step.sessionId && open.state !== 'closed')
-            records.push(windowRecord(close(open)));
+        for (const open of windows.values()) {
+          if (!open || open.row.session_id !== step.sessionId || open.state === 'closed') continue;
+          open.row.close_after = step.timeMs + SESSION_END_GRACE_MS;
+          if (open.state === 'loaded') open.state = 'changed';
+        }
         break;
       }
     }

@@ -100,6 +100,8 @@ export interface AuditItemWindowTable {
   protocol: string | null;
   opened_at: number;
   last_at: number;
+  /** Set when the session ended: the window is written once this time has passed. */
+  close_after: number | null;
   /** JSON array of UIDs (at most MAX_WINDOW_ITEMS; item_count keeps counting). */
   item_ids: string;
   item_count: number;

@@ -64,7 +64,7 @@ export function mapDovecotEvent(event: DovecotEvent, context: MapContext): Mappe
       return activity(window, fields, { user, session, timeMs, folder, uid: String(uid) });
     }
     case 'mail_user_session_finished':
-      return session ? { steps: [{ kind: 'close-session', sessionId: session }] } : IGNORED;
+      return session ? { steps: [{ kind: 'close-session', sessionId: session, timeMs }] } : IGNORED;
     case 'sieve_storage_save_finished':
     case 'sieve_script_activated':
     case 'sieve_script_deleted':
@@ -172,7 +172,7 @@ function mapImapCommand(event: DovecotEvent, who: Who, context: MapContext): Map
 
   switch (command) {
     case 'LOGOUT':
-      return { steps: [{ kind: 'close-session', sessionId: who.session }] };
+      return { steps: [{ kind: 'close-session', sessionId: who.session, timeMs: who.timeMs }] };
     case 'STORE': {
       const store = parseStore(args);
       const deleted = store?.flags.some((flag) => flag.toLowerCase() === '\\deleted') ?? false;

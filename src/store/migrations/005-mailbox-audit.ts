@@ -40,6 +40,7 @@ export function mailboxAuditMigration(dialect: Dialect) {
         .addColumn('protocol', 'text')
         .addColumn('opened_at', 'bigint', (c) => c.notNull())
         .addColumn('last_at', 'bigint', (c) => c.notNull())
+        .addColumn('close_after', 'bigint')
         .addColumn('item_ids', 'text', (c) => c.notNull())
         .addColumn('item_count', 'integer', (c) => c.notNull())
         .addPrimaryKeyConstraint('audit_item_windows_key', ['session_id', 'folder', 'operation'])
