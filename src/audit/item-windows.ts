@@ -195,16 +195,20 @@ export async function runIngestSteps(trx: Executor, steps: readonly IngestStep[]
   return records;
 }
 
-/** Windows opened before this time are due: their records are written and the windows removed. */
+/**
+ * Windows opened before `openedBeforeMs`, or whose session ended more than the grace period before
+ * `nowMs`, are due: their records are written and the windows removed.
+ */
 export async function closeDueWindows(
   trx: Executor,
   openedBeforeMs: number,
+  nowMs: number,
   limit = 1000,
 ): Promise<TimedInput[]> {
   const rows = await trx
     .selectFrom('audit_item_windows')
     .selectAll()
-    .where('opened_at', '<', openedBeforeMs)
+    .where((eb) => eb.or([eb('opened_at', '<', openedBeforeMs), eb('close_after', '<=', nowMs)]))
     .orderBy('opened_at')
     .limit(limit)
     .execute();

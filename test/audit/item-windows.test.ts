@@ -124,3 +124,27 @@ for (const kind of storeKinds) {
     });
   });
 }
+
+describe('a session’s end', () => {
+  test('writes its read windows after the grace period, with reads that arrive late', async () => {
+    const clock = createManualClock(T0);
+    const harness = await createTestApp('sqlite', { clock });
+    try {
+      const { audit } = harness.app;
+      await audit.ingest([
+        read(['1', '2'], T0),
+        { kind: 'close-session', sessionId: 'session-1', timeMs: T0 + 10 * SECOND },
+      ]);
+      // A read of the same session whose event came after the LOGOUT's.
+      await audit.ingest([read(['3'], T0 + 9 * SECOND)]);
+      clock.setMs(T0 + 12 * SECOND);
+      assert.equal(await audit.closeItemWindows(), 0, 'within the grace period nothing is written');
+      clock.setMs(T0 + 16 * SECOND);
+      assert.equal(await audit.closeItemWindows(), 1);
+      const [record] = (await audit.search({ operations: ['MailItemsAccessed'] })).records;
+      assert.deepEqual(record?.itemIds, ['1', '2', '3']);
+    } finally {
+      await harness.cleanup();
+    }
+  });
+});

@@ -35,8 +35,11 @@ export interface DovecotEventIngest {
   drained(): Promise<void>;
 }
 
-/** Events per audit transaction when the spool is drained. */
-const EVENTS_PER_COMMIT = 5000;
+/**
+ * Events per audit transaction when the spool is drained: large enough for cheap commits, small
+ * enough that the requests waiting behind a commit on the event loop are answered within milliseconds.
+ */
+const EVENTS_PER_COMMIT = 1000;
 const SOURCE = 'dovecot-events';
 
 export interface DovecotEventIngestDeps {
