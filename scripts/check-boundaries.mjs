@@ -21,7 +21,7 @@ const domainModules = new Set([
   'detect',
   'respond',
 ]);
-const adapterModules = new Set(['gateway', 'api', 'cli', 'mailstack', 'console']);
+const adapterModules = new Set(['gateway', 'api', 'cli', 'mailstack', 'console', 'dnscheck']);
 /** Shared by everyone, with no door of their own: time, logging and ambient type declarations. */
 const openFolders = new Set(['runtime', 'types']);
 const protocolPackages = [

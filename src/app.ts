@@ -8,8 +8,11 @@ import { createIdentity, createPasswordHasher, type Identity } from './identity/
 import { createNotifier, type Notifier } from './notify/index.js';
 import { createOutbound, type Outbound } from './outbound/index.js';
 import { type Clock, systemClock } from './runtime/clock.js';
+import { createGeoLookup } from './runtime/geoip.js';
 import type { Logger } from './runtime/logger.js';
 import { createSecretBox } from './runtime/secret-box.js';
+import { createScore, type Score } from './score/index.js';
+import { createScoreInputs } from './score-inputs.js';
 import { createOrgSettings, type OrgSettingsService } from './settings/index.js';
 import { openStore, type Store } from './store/index.js';
 
@@ -25,6 +28,7 @@ export interface App {
   outbound: Outbound;
   delivery: Delivery;
   notifier: Notifier;
+  score: Score;
   clock: Clock;
   logger: Logger;
   close(): Promise<void>;
@@ -45,15 +49,34 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   const secrets = createSecretBox({ key: config.secrets.key, dataDir: config.data.dir });
   const audit = createAuditLog({ store, clock, secrets });
   const settings = createOrgSettings({ store, audit, clock });
-  const passwords = createPasswordHasher();
+  const passwords = createPasswordHasher({ bannedListEnabled: () => settings.get('passwords.bannedList') });
   const directory = createDirectory({ store, audit, clock, passwords });
-  const identity = createIdentity({ directory, audit, clock, passwords });
   // Alerts call onRaised only after a commit, never while buildApp runs: the notifier below exists by then.
   const alerts = createAlerts({
     store,
     audit,
     clock,
     onRaised: (alert, isNew) => notifier.alertRaised(alert, isNew),
+  });
+  const identity = createIdentity({
+    store,
+    directory,
+    audit,
+    alerts,
+    settings,
+    clock,
+    passwords,
+    geo: createGeoLookup({
+      file: config.geoip.file,
+      onError: (error) => deps.logger.warn('geoip data could not be read', { error }),
+    }),
+    // --- web half ---
+    secrets,
+    webSessions: {
+      idleTimeoutMs: config.web.sessionIdleMinutes * 60_000,
+      absoluteTimeoutMs: config.web.sessionMaxHours * 3_600_000,
+    },
+    // --- end web half ---
   });
   const outbound = createOutbound({ store, audit, alerts, directory, clock });
   const delivery = createDelivery(
@@ -81,6 +104,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     secrets,
     hostname: config.smtp.hostname,
   });
+  const score = createScore({
+    store,
+    audit,
+    clock,
+    inputs: createScoreInputs({ config, store, directory, outbound, notifier, audit, settings, clock }),
+  });
   return {
     config,
     store,
@@ -92,6 +121,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     outbound,
     delivery,
     notifier,
+    score,
     clock,
     logger: deps.logger,
     async close() {

@@ -100,6 +100,38 @@ export async function startServer(app: App): Promise<RunningServer> {
   firstRetention.unref();
   const retentionTimer = setInterval(retain, 6 * 3600_000);
   retentionTimer.unref();
+  // Secure Score history: one snapshot per UTC day, checked at start and every hour (any instance may
+  // take it; the day is unique in the database, so instances sharing it store one).
+  let snapshotInFlight: Promise<void> = Promise.resolve();
+  const takeDailySnapshot = () => {
+    snapshotInFlight = app.score
+      .takeDailySnapshotIfDue()
+      .then((snapshot) => {
+        if (snapshot)
+          logger.info('secure score snapshot taken', { score: snapshot.score, max: snapshot.maxScore });
+      })
+      .catch((error: unknown) => logger.warn('secure score snapshot failed', { error }));
+  };
+  const snapshotTimer = config.score.dailySnapshot ? setInterval(takeDailySnapshot, 60 * 60_000) : null;
+  snapshotTimer?.unref();
+  if (config.score.dailySnapshot) takeDailySnapshot();
+  // Sign-in log entries older than signIns.retentionDays go every hour (the first pass a minute after start).
+  const pruneSignIns = () => {
+    void pruneWebSessions();
+    return app.identity
+      .pruneSignIns()
+      .catch((error: unknown) => logger.warn('pruning the sign-in log failed', { error }));
+  };
+  // --- web sessions over for a day go with the same hourly pass ---
+  const pruneWebSessions = () =>
+    app.identity.webSessions
+      .prune()
+      .catch((error: unknown) => logger.warn('pruning web sessions failed', { error }));
+  // --- end web sessions ---
+  const signInPruneStart = setTimeout(pruneSignIns, 60_000);
+  signInPruneStart.unref();
+  const signInPruneTimer = setInterval(pruneSignIns, 60 * 60_000);
+  signInPruneTimer.unref();
   logger.info('mailwarden started', {
     smtp: gateway?.addresses() ?? [],
     http: http?.port() ?? null,
@@ -116,7 +148,16 @@ export async function startServer(app: App): Promise<RunningServer> {
       clearInterval(windowTimer);
       clearTimeout(firstRetention);
       clearInterval(retentionTimer);
-      await Promise.all([gateway?.stop(), http?.stop(), policy?.stop(), app.notifier.stop()]);
+      clearTimeout(signInPruneStart);
+      clearInterval(signInPruneTimer);
+      if (snapshotTimer) clearInterval(snapshotTimer);
+      await Promise.all([
+        gateway?.stop(),
+        http?.stop(),
+        policy?.stop(),
+        app.notifier.stop(),
+        snapshotInFlight,
+      ]);
     },
   };
 }

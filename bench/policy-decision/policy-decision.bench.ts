@@ -129,6 +129,7 @@ async function seed(app: Awaited<ReturnType<typeof buildApp>>, count: number): P
         mfa_state: 'disabled',
         must_change_password: 0,
         sessions_valid_after: 0,
+        mfa_grace_from: null,
       });
       addresses.push({ address, user_id: id, kind: 'primary' as const, created_at: now });
       for (let back = 0; back < 12; back++)

@@ -3,6 +3,8 @@ export const alertTypes = {
   'user-restricted': { title: 'User restricted from sending email', severity: 'high' },
   'sending-limit-exceeded': { title: 'Email sending limit exceeded', severity: 'medium' },
   'suspicious-sending': { title: 'Suspicious email sending patterns detected', severity: 'medium' },
+  // Sign-in risk (issue 4): a medium- or high-risk sign-in with the right credential, or a password spray.
+  'suspicious-sign-in': { title: 'Suspicious sign-in', severity: 'high' },
 } as const satisfies Record<string, { title: string; severity: AlertSeverity }>;
 
 export type AlertType = keyof typeof alertTypes;

@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { ApiTokenRole, Directory } from '../directory/index.js';
+import type { Identity } from '../identity/index.js';
 import type { ApiEnv } from './api-env.js';
 import { errorResponse } from './errors.js';
 
@@ -15,13 +16,19 @@ const BEARER = /^Bearer +([\x21-\x7e]+) *$/i;
  * Verifies the bearer token and the caller's right to the method, then names the actor that audit
  * records of this request carry. Runs before any body is read.
  */
-export function authenticate(directory: Pick<Directory, 'verifyApiToken'>): MiddlewareHandler<ApiEnv> {
+export function authenticate(
+  directory: Pick<Directory, 'verifyApiToken'>,
+  identity: { mfa: Pick<Identity['mfa'], 'checkApiTokenOwner'> },
+): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     const header = c.req.header('authorization');
     if (!header) return challenge(c, 'send an API token as "Authorization: Bearer <token>"', null);
     const secret = BEARER.exec(header)?.[1];
     const token = secret ? await directory.verifyApiToken(secret) : null;
     if (!token) return challenge(c, 'the API token is unknown, malformed or revoked', 'invalid_token');
+    // Admins' tokens honour the org's MFA policy (ownerless service tokens are not people: see mfa-policy.ts).
+    const owner = await identity.mfa.checkApiTokenOwner(token.ownerUserId);
+    if (!owner.ok) return errorResponse(c, 'forbidden', owner.message);
     if (!mayCall(token.role, c.req.method))
       return errorResponse(c, 'forbidden', `an ${token.role} token may only read (GET)`);
     c.set('token', token);

@@ -2,11 +2,14 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AlertUpdateOutcome } from '../alerts/index.js';
 import type { DirectoryFailure, DirectoryFailureCode } from '../directory/index.js';
+import type { AccountFailure, AppPasswordFailure, MfaFailure, MfaFailureCode } from '../identity/index.js';
 import type { NotifyFailure, NotifyFailureCode } from '../notify/index.js';
 import type { OutboundFailure, OutboundFailureCode } from '../outbound/index.js';
 import type { OrgSettingsChangeOutcome } from '../settings/index.js';
 
 type OrgSettingsFailure = Exclude<OrgSettingsChangeOutcome, { ok: true }>;
+
+import type { ScoreFailure, ScoreFailureCode } from '../score/index.js';
 
 /**
  * The one outcome→HTTP table. Clients branch on `error.code`; change a row only on purpose. The
@@ -25,6 +28,7 @@ const directoryFailureStatus = {
   'token-not-found': 404,
   'group-exists': 409,
   'group-not-found': 404,
+  'invalid-owner': 422,
 } as const satisfies Record<DirectoryFailureCode, ContentfulStatusCode>;
 
 const outboundFailureStatus = {
@@ -56,6 +60,36 @@ const notifyFailureStatus = {
   'webhook-not-found': 404,
 } as const satisfies Record<NotifyFailureCode, ContentfulStatusCode>;
 
+const scoreFailureStatus = {
+  'control-not-found': 404,
+  'invalid-status': 422,
+  'invalid-reason': 422,
+} as const satisfies Record<ScoreFailureCode, ContentfulStatusCode>;
+// --- sign-in (signin helper) ---
+const identityFailureStatus = {
+  'invalid-app-password': 422,
+  'app-password-name-taken': 409,
+  'app-password-not-found': 404,
+  'wrong-password': 422,
+} as const satisfies Record<
+  Exclude<AppPasswordFailure['code'] | AccountFailure['code'], 'user-not-found' | 'weak-password'>,
+  ContentfulStatusCode
+>;
+// --- end sign-in ---
+
+// --- MFA (web helper) ---
+const mfaFailureStatus = {
+  'totp-already-enrolled': 409,
+  'totp-not-started': 409,
+  'totp-not-enrolled': 404,
+  'bad-code': 422,
+  'no-challenge': 409,
+  'passkey-not-verified': 422,
+  'passkey-not-found': 404,
+  'last-method-required': 409,
+} as const satisfies Record<Exclude<MfaFailureCode, 'user-not-found' | 'invalid-name'>, ContentfulStatusCode>;
+// --- end MFA ---
+
 /** The adapter's own refusals, before a request reaches a module. */
 const settingsFailureStatus = {
   'invalid-setting': 400,
@@ -79,6 +113,9 @@ export const apiErrorStatus = {
   ...alertFailureStatus,
   ...notifyFailureStatus,
   ...settingsFailureStatus,
+  ...scoreFailureStatus,
+  ...identityFailureStatus,
+  ...mfaFailureStatus,
   ...requestErrorStatus,
 };
 
@@ -116,6 +153,10 @@ export type ModuleFailure = (
   | OutboundFailure
   | NotifyFailure
   | OrgSettingsFailure
+  | ScoreFailure
+  | AppPasswordFailure
+  | AccountFailure
+  | MfaFailure
   | Exclude<AlertUpdateOutcome, { ok: true }>
 ) & { unmetChecks?: string[] };
 

@@ -3,7 +3,8 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import type { App } from '../app.js';
-import { createDoveadmClient, createDovecotEventIngest } from '../mailstack/index.js';
+import { consoleRoutes } from '../console/index.js';
+import { createDoveadmClient, createDovecotEventIngest, dovecotAuthRoutes } from '../mailstack/index.js';
 import type { ApiEnv } from './api-env.js';
 import { authenticate } from './authenticate.js';
 import { errorResponse } from './errors.js';
@@ -15,10 +16,13 @@ import { dovecotEventRoutes } from './routes/dovecot-events.js';
 import { groupRoutes } from './routes/groups.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { mfaUserRoutes } from './routes/mfa.js';
 import { orgRoutes } from './routes/org.js';
 import { policyRoutes } from './routes/policies.js';
 import { quarantineRoutes } from './routes/quarantine.js';
 import { restrictedRoutes } from './routes/restricted.js';
+import { scoreRoutes } from './routes/score.js';
+import { signInRoutes, signInUserRoutes } from './routes/signins.js';
 import { userRoutes } from './routes/users.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
@@ -68,6 +72,11 @@ export function createHttpApp(app: App, options: HttpAppOptions = {}): Hono<ApiE
   // Public, and registered before the /api/v1 router so that its authentication never runs for it.
   http.get('/api/v1/openapi.json', (c) => c.json(openApi));
   http.route('/api/v1', apiRoutes(app));
+  // Dovecot's Lua passdb and auth policy server (shared secret, not API tokens): deploy/dovecot/.
+  http.route('/dovecot', dovecotAuthRoutes(app));
+  // The self-service area (server-rendered, cookie sessions), outside /api/v1 and its bearer tokens;
+  // its middleware is scoped to /account/* (console-app.ts), so it never touches other routes.
+  if (app.config.web.enabled) http.route('/', consoleRoutes(app) as unknown as Hono<ApiEnv>);
 
   http.notFound((c) => errorResponse(c, 'not-found', `no route for ${c.req.method} ${c.req.path}`));
   http.onError((error, c) => {
@@ -81,7 +90,7 @@ export function createHttpApp(app: App, options: HttpAppOptions = {}): Hono<ApiE
 /** Every route under /api/v1 is authenticated; `authenticate` also decides who may write. */
 function apiRoutes(app: App): Hono<ApiEnv> {
   const api = new Hono<ApiEnv>();
-  api.use(authenticate(app.directory));
+  api.use(authenticate(app.directory, app.identity));
   api.use(async (c, next) => {
     await next();
     // Answers carry personal data and audit records: no shared or browser cache keeps them.
@@ -97,5 +106,9 @@ function apiRoutes(app: App): Hono<ApiEnv> {
   api.route('/webhooks', webhookRoutes(app.notifier));
   api.route('/audit', auditRoutes(app.audit, app.config.audit.retentionDays));
   api.route('/org', orgRoutes(app.settings));
+  api.route('/score', scoreRoutes(app.score));
+  api.route('/users', signInUserRoutes(app.identity));
+  api.route('/signins', signInRoutes(app.identity));
+  api.route('/users', mfaUserRoutes(app.identity));
   return api;
 }

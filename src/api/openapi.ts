@@ -8,6 +8,7 @@ import {
   deliveryListQuery,
   mailboxAuditBody,
   newAliasBody,
+  newAppPasswordBody,
   newDomainBody,
   newGroupBody,
   newGroupMemberBody,
@@ -18,6 +19,10 @@ import {
   policyUpdateBody,
   quarantineListQuery,
   releaseBody,
+  resetPasswordBody,
+  scoreHistoryQuery,
+  scoreStatusBody,
+  signInListQuery,
   userListQuery,
   userUpdateBody,
 } from './request-schemas.js';
@@ -122,8 +127,49 @@ const schemas = {
     setting: responses.mailboxAuditSettingSchema,
     changed: z.boolean().meta({ description: 'false: it already was so (nothing audited).' }),
   }),
+  ScoreStatus: scoreStatusBody,
+  ScoreReport: responses.scoreReportSchema,
+  ScoredControl: responses.scoredControlSchema,
+  ScoredControlResponse: z.object({ control: responses.scoredControlSchema }),
+  ScoreSnapshot: responses.scoreSnapshotSchema,
+  ScoreSnapshotResponse: z.object({ snapshot: responses.scoreSnapshotSchema }),
+  ScoreHistory: z.object({
+    snapshots: z
+      .array(responses.scoreSnapshotSchema)
+      .meta({ description: 'Oldest first, for a trend chart.' }),
+  }),
   Health: responses.healthSchema,
   Error: responses.errorSchema,
+  // --- sign-in (signin helper) ---
+  NewAppPassword: newAppPasswordBody,
+  ResetPassword: resetPasswordBody,
+  AppPassword: responses.appPasswordSchema,
+  AppPasswordList: z.object({ appPasswords: z.array(responses.appPasswordSchema) }),
+  AppPasswordResponse: z.object({ appPassword: responses.appPasswordSchema }),
+  NewAppPasswordResponse: z.object({
+    appPassword: responses.appPasswordSchema,
+    password: z
+      .string()
+      .meta({ description: 'The app password: shown only in this answer, stored as a hash.' }),
+  }),
+  ResetPasswordResponse: z.object({
+    user: responses.userSchema,
+    temporaryPassword: z.string().meta({
+      description: 'Shown only here. Works on the web only, where the user must change it first.',
+    }),
+    revokedAppPasswords: z.array(z.string()),
+  }),
+  UnlockResponse: z.object({
+    user: responses.userSchema,
+    unlockedSources: z.array(z.string()).meta({ description: 'The networks that were locked out.' }),
+  }),
+  SignInList: z.object({
+    signIns: z.array(responses.signInEntrySchema).meta({ description: 'Newest first.' }),
+  }),
+  // --- end sign-in ---
+  // --- MFA (web helper) ---
+  MfaResponse: z.object({ mfa: responses.mfaSummarySchema }),
+  // --- end MFA ---
 } satisfies Record<string, z.ZodType>;
 
 type SchemaName = keyof typeof schemas;
@@ -132,7 +178,10 @@ const failures = {
   400: ['InvalidRequest', 'The body or the query is malformed; issues name each field.'],
   401: ['Unauthenticated', 'No API token, or an unknown or revoked one.'],
   403: ['Forbidden', 'An auditor token tried to change something.'],
-  404: ['NotFound', 'No such user, group, sending policy, alert, quarantined message or webhook.'],
+  404: [
+    'NotFound',
+    'No such user, group, sending policy, alert, quarantined message, webhook or Secure Score control.',
+  ],
   409: [
     'Conflict',
     'The name or address is taken, or the state forbids it: a sender that is not restricted, or one not ' +
@@ -179,6 +228,113 @@ const alertPath = '/api/v1/alerts/{id}';
 const quarantinePath = '/api/v1/quarantine/{id}';
 const webhookPath = '/api/v1/webhooks/{name}';
 const mailboxAuditPath = '/api/v1/audit/mailboxes/{mailbox}';
+const scoreControlPath = '/api/v1/score/controls/{id}';
+
+// --- sign-in (signin helper) ---
+const signInRouteDocs: RouteDoc[] = [
+  {
+    method: 'get',
+    path: `${userPath}/app-passwords`,
+    operationId: 'listAppPasswords',
+    summary: "The user's app passwords (never the secrets); ?all=true includes revoked ones",
+    access: 'read',
+    success: { status: 200, schema: 'AppPasswordList', description: 'Oldest first' },
+    failures: [404],
+  },
+  {
+    method: 'post',
+    path: `${userPath}/app-passwords`,
+    operationId: 'createAppPassword',
+    summary: 'Create an app password for a mail client (shown once)',
+    access: 'write',
+    body: 'NewAppPassword',
+    success: {
+      status: 201,
+      schema: 'NewAppPasswordResponse',
+      description: 'The app password and its secret',
+    },
+    failures: [404, 409, 422],
+  },
+  {
+    method: 'delete',
+    path: `${userPath}/app-passwords/{name}`,
+    operationId: 'revokeAppPassword',
+    summary: 'Revoke an app password; the next sign-in with it fails',
+    access: 'write',
+    success: { status: 200, schema: 'AppPasswordResponse', description: 'The revoked app password' },
+    failures: [404],
+  },
+  {
+    method: 'post',
+    path: `${userPath}/reset-password`,
+    operationId: 'resetPassword',
+    summary: 'Reset the password: a temporary one shown once, change required, every session ended',
+    access: 'write',
+    body: 'ResetPassword',
+    success: { status: 200, schema: 'ResetPasswordResponse', description: 'The temporary password' },
+    failures: [404],
+  },
+  {
+    method: 'post',
+    path: `${userPath}/unlock`,
+    operationId: 'unlockUser',
+    summary: 'Lift every smart-lockout lock of the account',
+    access: 'write',
+    success: { status: 200, schema: 'UnlockResponse', description: 'What was unlocked' },
+    failures: [404],
+  },
+  {
+    method: 'get',
+    path: `${userPath}/signins`,
+    operationId: 'listUserSignIns',
+    summary: "The user's sign-in log, newest first",
+    access: 'read',
+    query: signInListQuery.omit({ user: true }),
+    success: { status: 200, schema: 'SignInList', description: 'Sign-in attempts on every protocol' },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/signins',
+    operationId: 'listSignIns',
+    summary: 'The sign-in log of the organization, newest first',
+    access: 'read',
+    query: signInListQuery,
+    success: { status: 200, schema: 'SignInList', description: 'Sign-in attempts on every protocol' },
+  },
+];
+// --- end sign-in ---
+
+// --- MFA (web helper) ---
+const mfaRouteDocs: RouteDoc[] = [
+  {
+    method: 'get',
+    path: `${userPath}/mfa`,
+    operationId: 'showUserMfa',
+    summary: "The user's second factors, MFA state and whether (and by when) MFA is required of them",
+    access: 'read',
+    success: { status: 200, schema: 'MfaResponse', description: 'MFA summary' },
+    failures: [404],
+  },
+  {
+    method: 'post',
+    path: `${userPath}/mfa/reset`,
+    operationId: 'resetUserMfa',
+    summary: 'Remove every second factor, end every web session, restart the registration grace period',
+    access: 'write',
+    success: { status: 200, schema: 'MfaResponse', description: 'MFA summary after the reset' },
+    failures: [404],
+  },
+  {
+    method: 'post',
+    path: `${userPath}/mfa/enforce`,
+    operationId: 'enforceUserMfa',
+    summary: 'Require a second factor at the next web sign-in (no grace period)',
+    access: 'write',
+    success: { status: 200, schema: 'MfaResponse', description: 'MFA summary after enforcing' },
+    failures: [404],
+  },
+];
+// --- end MFA ---
 
 const routes: RouteDoc[] = [
   {
@@ -582,22 +738,62 @@ const routes: RouteDoc[] = [
     success: { status: 200, description: 'text/plain metrics' },
   },
   {
-    method: 'post',
-    path: '/dovecot/events',
-    operationId: 'ingestDovecotEvents',
-    summary:
-      "Dovecot's event exporter (http-post, json): authenticated with dovecot.eventsSecret as the URL's password (Basic) or a Bearer token, not an API token. 204 once durable; 400 malformed, 401 wrong secret, 503 database unavailable; each counted in /metrics",
-    access: 'public',
-    success: { status: 204, description: 'The events are stored' },
-    failures: [404],
-  },
-  {
     method: 'get',
     path: '/api/v1/audit/verify',
     operationId: 'verifyAudit',
     summary: 'Walk the hash chain of the audit log (ok:false names the first record that does not fit)',
     access: 'read',
     success: { status: 200, schema: 'VerifyChainOutcome', description: 'The outcome of the walk' },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/score',
+    operationId: 'getScore',
+    summary:
+      'Secure Score: total, maximum, achievable, per category, and every control with its recommendation, most points to gain first (runs the DNS checks)',
+    access: 'read',
+    success: { status: 200, schema: 'ScoreReport', description: 'The score now' },
+  },
+  {
+    method: 'get',
+    path: scoreControlPath,
+    operationId: 'getScoreControl',
+    summary: 'One Secure Score control, measured now',
+    access: 'read',
+    success: { status: 200, schema: 'ScoredControlResponse', description: 'The control' },
+    failures: [404],
+  },
+  {
+    method: 'put',
+    path: `${scoreControlPath}/status`,
+    operationId: 'setScoreControlStatus',
+    summary:
+      'Set a control to risk-accepted (0 points), third-party or alternate-mitigation (full points), or back to measured, with a reason. Audited as SetScoreControlStatus',
+    access: 'write',
+    body: 'ScoreStatus',
+    success: { status: 200, schema: 'ScoredControlResponse', description: 'The control with its status' },
+    failures: [404, 422],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/score/history',
+    operationId: 'getScoreHistory',
+    summary: 'Secure Score snapshots (daily, taken by the server, and on demand), oldest first',
+    access: 'read',
+    query: scoreHistoryQuery,
+    success: { status: 200, schema: 'ScoreHistory', description: 'The snapshots of the period' },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/score/snapshots',
+    operationId: 'takeScoreSnapshot',
+    summary: 'Take a Secure Score snapshot now; it joins the history',
+    access: 'write',
+    success: {
+      status: 201,
+      schema: 'ScoreSnapshotResponse',
+      description: 'The snapshot, with every control',
+    },
   },
 ];
 
@@ -622,7 +818,7 @@ export function createOpenApiDocument(): Record<string, unknown> {
 
 function paths(): Record<string, Record<string, unknown>> {
   const result: Record<string, Record<string, unknown>> = {};
-  for (const route of routes) {
+  for (const route of [...routes, ...signInRouteDocs, ...mfaRouteDocs]) {
     const parameters = [...pathParameters(route.path), ...(route.query ? queryParameters(route.query) : [])];
     const statuses: FailureStatus[] = [
       ...(route.body || route.query ? [400 as const] : []),
@@ -671,6 +867,8 @@ const pathParameterDescriptions: Record<string, string> = {
   '/api/v1/quarantine/{id}': 'The id of the quarantined message',
   '/api/v1/webhooks/{name}': 'The name of the webhook',
   '/api/v1/audit/mailboxes/{mailbox}': 'The primary address of the mailbox',
+  '/api/v1/score/controls/{id}': 'The id of the control (e.g. identity.mfa-admins)',
+  '/api/v1/users/{address}/app-passwords/{name}': 'The name of the app password',
 };
 
 /** One parameter per {placeholder}; a placeholder without a description fails at start-up. */

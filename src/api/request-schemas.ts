@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { auditOperations, isAuditOperation } from '../audit/index.js';
 import { type PolicySettings, policyFields } from '../outbound/index.js';
+import { MAX_HISTORY_DAYS, settableStatuses } from '../score/index.js';
 
 /**
  * What the API accepts. These schemas check shapes and types only; what an address, a domain or a
@@ -268,3 +269,58 @@ export const deliveryListQuery = z.object({
     .optional()
     .meta({ description: 'How many deliveries, 1–1000 (default 50).' }),
 });
+
+export const scoreStatusBody = z.strictObject({
+  status: z.enum(settableStatuses).meta({
+    description:
+      'risk-accepted (0 points), third-party or alternate-mitigation (full points), or measured (remove the status).',
+  }),
+  reason: z.string().meta({
+    description: 'Why (at least 3 characters); kept with the status and in the audit log.',
+    examples: ['mail for this domain is signed by the hosting provider'],
+  }),
+});
+
+export const scoreHistoryQuery = z.object({
+  days: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_HISTORY_DAYS)
+    .optional()
+    .meta({ description: `How many days back, 1–${MAX_HISTORY_DAYS} (default 90).` }),
+});
+// --- sign-in (signin helper): app passwords, reset, the sign-in log ---
+export const newAppPasswordBody = z.strictObject({
+  name: z.string().meta({ description: '1–64 printable characters, e.g. the device.', examples: ['iPhone'] }),
+  scopes: z.array(z.string()).meta({
+    description: 'Protocols it may sign in to: smtp, imap, pop3, sieve.',
+    examples: [['smtp', 'imap']],
+  }),
+  expiresDays: z
+    .number()
+    .int()
+    .nullable()
+    .optional()
+    .meta({ description: 'Days until it stops working, 1–3650; null or absent: no expiry.' }),
+});
+
+export const resetPasswordBody = z.strictObject({
+  revokeAppPasswords: z
+    .boolean()
+    .optional()
+    .meta({ description: 'Also revoke every app password of the user (default false).' }),
+});
+
+export const signInListQuery = z.object({
+  user: z
+    .string()
+    .optional()
+    .meta({ description: 'Primary address (or the login typed, for unknown names).' }),
+  since: timestamp
+    .optional()
+    .meta({ description: 'Entries at or after this time (ISO 8601).', format: 'date-time' }),
+  result: z.enum(['success', 'failure']).optional(),
+  limit: pageLimit.optional(),
+});
+// --- end sign-in ---

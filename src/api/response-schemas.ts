@@ -9,8 +9,15 @@ import type {
   VerifyChainOutcome,
 } from '../audit/index.js';
 import type { Domain, Group, User } from '../directory/index.js';
+import type { AppPassword, MfaSummary, SignInEntry } from '../identity/index.js';
 import type { NotificationDelivery, Webhook } from '../notify/index.js';
 import type { PolicySettings, QuarantinedMessage, Restriction, SendingPolicy } from '../outbound/index.js';
+import {
+  overrideStatuses,
+  type ScoredControl,
+  type ScoreReport,
+  type ScoreSnapshot,
+} from '../score/index.js';
 import { type ApiErrorBody, type ApiErrorCode, apiErrorStatus } from './errors.js';
 import type { Health } from './routes/health.js';
 
@@ -260,3 +267,139 @@ export const errorSchema = z.object({
     requestId: z.string().optional(),
   }),
 }) satisfies z.ZodType<ApiErrorBody>;
+
+const scoreCategory = z.enum(['identity', 'mail-flow', 'audit', 'domains']);
+const measuredState = z.enum(['completed', 'partial', 'to-address', 'not-available']);
+
+export const scoredControlSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  category: scoreCategory,
+  maxPoints: z.number(),
+  points: z.number(),
+  pointsToGain: z
+    .number()
+    .meta({ description: 'What completing it still adds; 0 when the risk was accepted.' }),
+  status: z.enum(['completed', 'partial', 'to-address', 'not-available', ...overrideStatuses]).meta({
+    description:
+      "The admin's status when set, otherwise the measured state (not-available: could not check, 0 points).",
+  }),
+  measured: z.object({
+    state: measuredState,
+    points: z.number(),
+    current: z.string(),
+    detail: z.record(z.string(), z.unknown()).optional(),
+  }),
+  notes: z.array(z.string()),
+  override: z
+    .object({ status: z.enum(overrideStatuses), reason: z.string(), setBy: z.string(), setAt: isoTime })
+    .nullable(),
+  measuredBy: z.string(),
+  why: z.string(),
+  recommendation: z.object({
+    cli: z.string(),
+    api: z.string().nullable(),
+    consoleLink: z.string().nullable(),
+  }),
+}) satisfies z.ZodType<ScoredControl>;
+
+export const scoreReportSchema = z.object({
+  at: isoTime,
+  score: z.number(),
+  maxScore: z.number(),
+  percentage: z.number(),
+  achievableScore: z
+    .number()
+    .meta({ description: 'The maximum without the controls whose risk was accepted.' }),
+  achievablePercentage: z.number(),
+  categories: z.array(
+    z.object({ category: scoreCategory, score: z.number(), maxScore: z.number(), percentage: z.number() }),
+  ),
+  notChecked: z.object({ controls: z.number().int(), maxPoints: z.number() }),
+  controls: z.array(scoredControlSchema).meta({ description: 'Most points to gain first.' }),
+}) satisfies z.ZodType<ScoreReport>;
+
+export const scoreSnapshotSchema = z.object({
+  id: z.string(),
+  at: isoTime,
+  day: z.string().meta({ description: 'The UTC day, YYYY-MM-DD.' }),
+  trigger: z.enum(['daily', 'on-demand']),
+  score: z.number(),
+  maxScore: z.number(),
+  percentage: z.number(),
+  achievableScore: z.number(),
+  categories: z.record(scoreCategory, z.object({ score: z.number(), maxScore: z.number() })),
+  controls: z
+    .array(z.object({ id: z.string(), points: z.number(), maxPoints: z.number(), status: z.string() }))
+    .optional(),
+}) satisfies z.ZodType<ScoreSnapshot>;
+// --- sign-in (signin helper) ---
+export const appPasswordSchema = z.object({
+  name: z.string(),
+  scopes: z.array(z.enum(['smtp', 'imap', 'pop3', 'sieve'])),
+  createdAt: isoTime,
+  createdBy: z.string(),
+  expiresAt: isoTime.nullable(),
+  lastUsedAt: isoTime.nullable(),
+  lastUsedIp: z.string().nullable(),
+  lastUsedProtocol: z.string().nullable(),
+  state: z.enum(['active', 'expired', 'revoked']),
+  revokedAt: isoTime.nullable(),
+}) satisfies z.ZodType<AppPassword>;
+
+export const signInEntrySchema = z.object({
+  id: z.string(),
+  at: isoTime,
+  user: z.string().nullable().meta({ description: 'The account, when the login named one.' }),
+  login: z.string(),
+  protocol: z.enum(['web', 'smtp', 'imap', 'pop3', 'sieve', 'api']),
+  clientIp: z.string().nullable(),
+  country: z
+    .string()
+    .nullable()
+    .meta({ description: 'ISO 3166-1 alpha-2, from offline GeoIP (DB-IP Lite).' }),
+  city: z.string().nullable(),
+  client: z.string().nullable(),
+  result: z.enum(['success', 'failure']),
+  reason: z
+    .string()
+    .meta({ description: 'signed-in, or why not: wrong-password, locked-out, app-password-required…' }),
+  credential: z
+    .string()
+    .nullable()
+    .meta({ description: 'password, app-password:<name>, totp, passkey, recovery-code.' }),
+  risk: z.object({
+    level: z.enum(['none', 'low', 'medium', 'high']),
+    reasons: z.array(
+      z.enum([
+        'unfamiliar-network',
+        'new-country',
+        'impossible-travel',
+        'password-spray',
+        'brute-force',
+        'after-lockout',
+      ]),
+    ),
+  }),
+}) satisfies z.ZodType<SignInEntry>;
+// --- end sign-in ---
+
+// --- MFA (web helper) ---
+export const mfaSummarySchema = z.object({
+  address: z.string(),
+  role: z.string(),
+  state: z.enum(['disabled', 'enabled', 'enforced']).meta({
+    description: 'disabled: no second factor; enabled: registered one; enforced: an admin requires one.',
+  }),
+  totp: z.boolean().meta({ description: 'An authenticator app is set up.' }),
+  passkeys: z.number().int(),
+  recoveryCodesLeft: z.number().int(),
+  requiredBy: z
+    .enum(['admin-enforced', 'policy-admins', 'policy-all'])
+    .nullable()
+    .meta({ description: 'Why a second factor is required of this user, if it is.' }),
+  registerBy: isoTime
+    .nullable()
+    .meta({ description: 'End of the registration grace period, while none is set up.' }),
+}) satisfies z.ZodType<MfaSummary>;
+// --- end MFA ---

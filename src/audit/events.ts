@@ -50,6 +50,27 @@ export const auditOperations = {
   ReleaseQuarantinedMessage: 'An administrator released a held message; it was delivered.',
   DeleteQuarantinedMessage: 'An administrator deleted a held message.',
   ChangeOrgSetting: 'An administrator changed an org-wide setting (MFA, sign-in, lockout, risk policy).',
+  SetScoreControlStatus:
+    'An administrator set a Secure Score control to risk accepted, resolved by a third party or alternate mitigation (with the reason), or back to measured.',
+  // Sign-in (issue 4, signin): app passwords, admin reset, smart lockout.
+  CreateAppPassword: 'An app password was created for a user (its name and scopes; never the secret).',
+  RevokeAppPassword: 'An app password was revoked.',
+  ResetPassword:
+    'An administrator reset a user’s password: a temporary one, a change required, all sessions ended.',
+  LockOut: 'Smart lockout locked a source network out of an account after repeated failed sign-ins.',
+  UnlockUser: 'An administrator lifted every lockout of an account.',
+  // --- identity, web half: MFA and web sessions ---
+  EnrolMfaMethod: 'A second factor was registered (TOTP app or passkey).',
+  RemoveMfaMethod: 'A second factor was removed (TOTP app or passkey).',
+  RenamePasskey: 'A passkey was renamed.',
+  RegenerateRecoveryCodes: 'New recovery codes replaced the old ones.',
+  UseRecoveryCode: 'A recovery code was spent as a second factor.',
+  SignOut: 'A web session was signed out.',
+  SignOutEverywhere: 'Every web session of the user was ended.',
+  ResetMfa:
+    'An administrator removed every second factor of a user and restarted their registration grace period.',
+  EnforceMfa: 'An administrator required a user to register a second factor at the next sign-in.',
+  // --- end identity, web half ---
 } as const;
 
 export type AuditOperation = keyof typeof auditOperations;

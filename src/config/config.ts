@@ -20,14 +20,30 @@ export interface Config {
   relay: { url: string | null; poolSize: number; timeoutMs: number; rejectUnauthorized: boolean };
   secrets: { key: string | null };
   policy: { port: number; enabled: boolean; onError: 'defer' | 'dunno' };
-  dns: { servers: string[] };
+  dns: { servers: string[]; timeoutMs: number; tries: number };
+  score: {
+    dnsConcurrency: number;
+    dkimSelectors: string[];
+    mtaStsPort: number;
+    mtaStsCaFile: string | null;
+    dailySnapshot: boolean;
+  };
+  geoip: { file: string | null };
   log: { level: 'debug' | 'info' | 'warn' | 'error' };
   shutdown: { graceMs: number };
   audit: { retentionDays: number };
   dovecot: {
+    authSecret: string | null;
     eventsSecret: string | null;
     trashFolders: string[];
     doveadmUrl: string | null;
     doveadmApiKey: string | null;
+  };
+  web: {
+    enabled: boolean;
+    publicUrl: string | null;
+    secureCookies: 'always' | 'never';
+    sessionIdleMinutes: number;
+    sessionMaxHours: number;
   };
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { parseSecretKey } from '../runtime/secret-box.js';
@@ -192,6 +193,8 @@ function checkCombinations(config: Config): string[] {
     problems.push('dovecot.doveadmUrl and dovecot.doveadmApiKey: set both or neither');
   if (config.dovecot.eventsSecret !== null && config.dovecot.eventsSecret.length < 16)
     problems.push('dovecot.eventsSecret: use at least 16 characters (openssl rand -hex 16)');
+  if (config.dovecot.authSecret !== null && config.dovecot.authSecret.length < 24)
+    problems.push('dovecot.authSecret: at least 24 characters (make one with: openssl rand -base64 32)');
   if ((config.tls.certFile === null) !== (config.tls.keyFile === null))
     problems.push('tls.certFile and tls.keyFile: set both or neither');
   for (const file of [config.tls.certFile, config.tls.keyFile]) {
@@ -201,6 +204,28 @@ function checkCombinations(config: Config): string[] {
     } catch (error) {
       problems.push(`tls: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     }
+  }
+  for (const server of config.dns.servers)
+    if (!isDnsServer(server))
+      problems.push(
+        `dns.servers: ${JSON.stringify(server)} is not an IP address or IP:port (127.0.0.1:5353, [::1]:53)`,
+      );
+  if (config.score.mtaStsCaFile !== null) {
+    try {
+      readFileSync(config.score.mtaStsCaFile);
+    } catch (error) {
+      problems.push(
+        `score.mtaStsCaFile: cannot read ${config.score.mtaStsCaFile} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
+    }
+  }
+  if (config.web.publicUrl !== null) {
+    let url: URL | null = null;
+    try {
+      url = new URL(config.web.publicUrl);
+    } catch {}
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.pathname !== '/' || url.search)
+      problems.push('web.publicUrl: must be an origin such as https://mail.example.org (no path)');
   }
   const ports = [
     ['smtp.port', config.smtp.enabled ? config.smtp.port : null],
@@ -216,6 +241,15 @@ function checkCombinations(config: Config): string[] {
     seen.set(port, name);
   }
   return problems;
+}
+
+/** What node:dns setServers takes: an IP, IPv4:port or [IPv6]:port. */
+function isDnsServer(value: string): boolean {
+  if (isIP(value) !== 0) return true;
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|(\d{1,3}(?:\.\d{1,3}){3})):(\d{1,5})$/.exec(value);
+  if (!match) return false;
+  const port = Number(match[3]);
+  return isIP(match[1] ?? match[2] ?? '') !== 0 && port >= 1 && port <= 65535;
 }
 
 function deepFreeze<T>(value: T): T {

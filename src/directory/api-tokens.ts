@@ -15,6 +15,8 @@ export interface ApiToken {
   createdBy: string;
   lastUsedAt: string | null;
   revoked: boolean;
+  /** The admin this token acts for (it honours their MFA rules); null for a service token. */
+  ownerUserId: string | null;
 }
 
 interface TokenDeps {
@@ -31,7 +33,7 @@ const LAST_USED_REFRESH_MS = 60_000;
 
 export async function createApiToken(
   deps: TokenDeps,
-  input: { name: string; role: ApiTokenRole },
+  input: { name: string; role: ApiTokenRole; owner?: string | null },
   actor: Actor,
 ): Promise<{ ok: true; token: string; record: ApiToken } | DirectoryFailure> {
   const name = input.name.trim();
@@ -47,7 +49,7 @@ export async function createApiToken(
     name,
     role: input.role,
     token_hash: hashToken(token),
-    owner_user_id: null,
+    owner_user_id: null as string | null,
     created_at: now,
     created_by: actor.actor,
     last_used_at: null,
@@ -60,9 +62,25 @@ export async function createApiToken(
       .where('name', '=', name)
       .executeTakeFirst();
     if (existing) return directoryFailure('token-name-taken', `an API token named ${name} exists`);
+    if (input.owner) {
+      const owner = input.owner.trim().toLowerCase();
+      const user = await trx
+        .selectFrom('users')
+        .select(['id', 'role'])
+        .where((eb) => eb.or([eb('id', '=', input.owner!), eb('address', '=', owner)]))
+        .executeTakeFirst();
+      if (!user) return directoryFailure('user-not-found', `no user ${input.owner}`);
+      if (user.role !== 'admin') return directoryFailure('invalid-owner', `${input.owner} is not an admin`);
+      row.owner_user_id = user.id;
+    }
     await trx.insertInto('api_tokens').values(row).execute();
     await deps.audit.appendWithin(trx, [
-      { operation: 'CreateApiToken', result: 'success', ...actor, details: { name, role: input.role } },
+      {
+        operation: 'CreateApiToken',
+        result: 'success',
+        ...actor,
+        details: { name, role: input.role, ...(input.owner ? { owner: input.owner } : {}) },
+      },
     ]);
     return { ok: true as const, token, record: toApiToken(row) };
   });
@@ -130,5 +148,6 @@ function toApiToken(row: ApiTokenTable): ApiToken {
     createdBy: row.created_by,
     lastUsedAt: row.last_used_at === null ? null : new Date(row.last_used_at).toISOString(),
     revoked: row.revoked_at !== null,
+    ownerUserId: row.owner_user_id,
   };
 }

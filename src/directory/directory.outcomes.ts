@@ -12,6 +12,7 @@ export const directoryFailureCodes = {
   'token-not-found': 'No API token has this name.',
   'group-exists': 'A group with this name exists.',
   'group-not-found': 'No group has this name.',
+  'invalid-owner': 'An API token can be owned only by an admin.',
 } as const;
 
 export type DirectoryFailureCode = keyof typeof directoryFailureCodes;

@@ -38,8 +38,10 @@ export function createDirectory(deps: DirectoryDeps) {
     findLoginRow: (login: string): Promise<UserTable | null> => users.findLoginRow(db, login),
     senderKind: (userId: string, sender: string) => users.senderKind(db, userId, sender),
     addressesOf: (userId: string) => users.addressesOf(db, userId),
-    createApiToken: (input: { name: string; role: tokens.ApiTokenRole }, actor: Actor) =>
-      tokens.createApiToken(deps, input, actor),
+    createApiToken: (
+      input: { name: string; role: tokens.ApiTokenRole; owner?: string | null },
+      actor: Actor,
+    ) => tokens.createApiToken(deps, input, actor),
     revokeApiToken: (name: string, actor: Actor) => tokens.revokeApiToken(deps, name, actor),
     listApiTokens: () => tokens.listApiTokens(deps),
     verifyApiToken: (token: string) => tokens.verifyApiToken(deps, token),

@@ -7,7 +7,7 @@ import { parseEmailAddress } from './email-address.js';
 
 /** What the directory needs from password handling (identity provides it). */
 export interface PasswordPolicy {
-  check(password: string): { ok: true } | { ok: false; message: string };
+  check(password: string): Promise<{ ok: true } | { ok: false; message: string }>;
   hash(password: string): Promise<string>;
 }
 
@@ -45,7 +45,7 @@ export async function createUser(deps: UserDeps, input: NewUser, actor: Actor): 
   const parsed = parseEmailAddress(input.address);
   if (!parsed.ok)
     return directoryFailure('invalid-address', `"${input.address}" is not a valid email address`);
-  const policy = deps.passwords.check(input.password);
+  const policy = await deps.passwords.check(input.password);
   if (!policy.ok) return directoryFailure('weak-password', policy.message);
   const displayName = normalizeDisplayName(input.displayName);
   if (displayName === false)
@@ -70,6 +70,7 @@ export async function createUser(deps: UserDeps, input: NewUser, actor: Actor): 
       mfa_state: 'disabled',
       must_change_password: 0,
       sessions_valid_after: 0,
+      mfa_grace_from: null,
     };
     await trx.insertInto('users').values(row).execute();
     await trx
@@ -95,7 +96,7 @@ export async function setPassword(
   password: string,
   actor: Actor,
 ): Promise<UserOutcome> {
-  const policy = deps.passwords.check(password);
+  const policy = await deps.passwords.check(password);
   if (!policy.ok) return directoryFailure('weak-password', policy.message);
   const passwordHash = await deps.passwords.hash(password);
   const now = deps.clock.nowMs();

@@ -12,6 +12,30 @@ export const smtpReplies = {
   'tls-required': { code: 530, status: '5.7.0', text: 'Must issue a STARTTLS command first' },
   'bad-credentials': { code: 535, status: '5.7.8', text: 'Authentication credentials invalid' },
   'account-disabled': { code: 535, status: '5.7.8', text: 'Account disabled, contact your administrator' },
+  // Sign-in refusals (identity's SignInRefusalCode; issue 4). RFC 4954 §6: 534 5.7.9 asks for a
+  // stronger mechanism; Gmail and Microsoft use it, with this text, for "use an app password".
+  'app-password-required': { code: 534, status: '5.7.9', text: 'Application-specific password required' },
+  'locked-out': {
+    code: 454,
+    status: '4.7.0',
+    text: 'Too many failed sign-ins from your network, try again later',
+  },
+  'mail-sign-in-blocked': {
+    code: 535,
+    status: '5.7.8',
+    text: 'Mail client sign-in is turned off by your organization',
+  },
+  'app-password-scope': { code: 535, status: '5.7.8', text: 'This app password is not allowed for SMTP' },
+  'password-change-required': {
+    code: 535,
+    status: '5.7.8',
+    text: 'Password change required: sign in on the web first',
+  },
+  'high-risk': {
+    code: 535,
+    status: '5.7.8',
+    text: 'Sign-in blocked by security policy, contact your administrator',
+  },
   'sign-in-unavailable': {
     code: 454,
     status: '4.7.0',

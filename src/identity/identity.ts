@@ -1,16 +1,50 @@
 import { randomBytes } from 'node:crypto';
-import type { AuditLog } from '../audit/index.js';
+import type { Alerts } from '../alerts/index.js';
+import type { Actor, AuditLog } from '../audit/index.js';
 import type { Directory } from '../directory/index.js';
 import type { Clock } from '../runtime/clock.js';
+import { type GeoLookup, noGeoLookup } from '../runtime/geoip.js';
+import type { SecretBox } from '../runtime/secret-box.js';
+import type { OrgSettingsService } from '../settings/index.js';
+import type { Store } from '../store/index.js';
+// --- sign-in (signin helper) ---
+import { changeOwnPassword, resetPassword, unlockUser } from './account-admin.js';
+import {
+  createAppPassword,
+  listAppPasswords,
+  type NewAppPassword,
+  revokeAppPassword,
+} from './app-passwords.js';
 import type { PasswordHasher } from './passwords.js';
+import {
+  recordSignInStep,
+  type SignInDeps,
+  type SignInRequest,
+  type SignInStep,
+  screenSignIn,
+  signIn,
+} from './sign-in.js';
+import { listSignIns, pruneSignIns, type SignInFilter } from './sign-in-log.js';
 import { createVerifiedCredentialCache } from './verified-credential-cache.js';
-import { type MailSignInContext, verifyMailCredentials } from './verify-mail-credentials.js';
+// --- end sign-in ---
+import { createWebIdentity } from './web-identity.js';
+import type { WebSessionPolicy } from './web-sessions.js';
 
 export interface IdentityDeps {
+  store: Store;
   directory: Directory;
   audit: AuditLog;
+  alerts: Alerts;
+  settings: OrgSettingsService;
   clock: Clock;
   passwords: PasswordHasher;
+  /** Offline GeoIP for the sign-in log and risk (runtime/geoip.ts); none in some tests. */
+  geo?: GeoLookup;
+  // --- web half (MFA, passkeys, recovery codes, web sessions) ---
+  /** Seals TOTP seeds at rest. */
+  secrets: SecretBox;
+  webSessions: WebSessionPolicy;
+  // --- end web half ---
 }
 
 /** How long a verified mail password skips argon2id; a password change ends it at once (see the cache). */
@@ -28,9 +62,46 @@ export function createIdentity(deps: IdentityDeps) {
     decoy ??= deps.passwords.hash(randomBytes(24).toString('base64'));
     return decoy;
   };
+  // --- sign-in (signin helper) ---
+  const signInDeps: SignInDeps = { ...deps, geo: deps.geo ?? noGeoLookup, cache, decoyHash };
+  const signInPart = {
+    /** The one sign-in decision for web (first factor), SMTP, IMAP, POP3 and ManageSieve. */
+    signIn: (request: SignInRequest) => signIn(signInDeps, request),
+    /** Dovecot's auth policy, before the password: lockout, restriction, high-risk source. */
+    screenSignIn: (
+      request: Omit<SignInRequest, 'secret'> & { isRestricted?: (userId: string) => Promise<boolean> },
+    ) => screenSignIn(signInDeps, request),
+    /** Logs a step the web decides itself (second factor). */
+    recordSignInStep: (step: SignInStep) => recordSignInStep(signInDeps, step),
+    listSignIns: (filter: SignInFilter) => listSignIns(deps.store.db, filter),
+    /** Drops sign-in log entries older than signIns.retentionDays; how many went. */
+    async pruneSignIns(): Promise<number> {
+      const days = await deps.settings.get('signIns.retentionDays');
+      const now = deps.clock.nowMs();
+      return pruneSignIns(deps.store, now - days * 86_400_000, now);
+    },
+    createAppPassword: (user: string, input: NewAppPassword, actor: Actor) =>
+      createAppPassword(deps, user, input, actor),
+    listAppPasswords: (user: string, options?: { includeRevoked?: boolean }) =>
+      listAppPasswords(deps, user, options),
+    revokeAppPassword: (user: string, name: string, actor: Actor) =>
+      revokeAppPassword(deps, user, name, actor),
+    resetPassword: (user: string, options: { revokeAppPasswords?: boolean }, actor: Actor) =>
+      resetPassword(deps, user, options, actor),
+    changeOwnPassword: (userId: string, current: string, next: string, actor: Actor) =>
+      changeOwnPassword(deps, userId, current, next, actor),
+    unlockUser: (user: string, actor: Actor) => unlockUser(deps, user, actor),
+  };
+  // --- end sign-in ---
+  // --- web half: identity.mfa, identity.webSessions ---
+  const web = createWebIdentity(deps, deps.webSessions);
+  // --- end web half ---
   return {
-    verifyMailCredentials: (login: string, secret: string, context: MailSignInContext) =>
-      verifyMailCredentials({ ...deps, cache, decoyHash }, login, secret, context),
+    ...signInPart,
+    mfa: web.mfa,
+    webSessions: web.webSessions,
+    /** Self-service change on the web: current password or a second factor; ends the other web sessions. */
+    changeOwnPasswordOnWeb: web.changeOwnPassword,
   };
 }
 

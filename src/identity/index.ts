@@ -1,8 +1,52 @@
+// --- sign-in (signin helper) ---
+export type { AccountFailure } from './account-admin.js';
+export {
+  APP_PASSWORD_SCOPES,
+  type AppPassword,
+  type AppPasswordFailure,
+  type AppPasswordFailureCode,
+  type AppPasswordScope,
+  type NewAppPassword,
+} from './app-passwords.js';
 export { createIdentity, type Identity, type IdentityDeps } from './identity.js';
+// --- web half (MFA, passkeys, recovery codes, web sessions) ---
+export type { MfaFailure, MfaFailureCode } from './mfa.outcomes.js';
+export type { MfaRequirement, MfaSummary, WebSecondStep } from './mfa-policy.js';
+export type { MfaMethods } from './mfa-state.js';
+export { networkOf } from './networks.js';
+export type { Passkey, RelyingParty } from './passkeys.js';
 export {
   createPasswordHasher,
+  isBannedPassword,
   MAX_PASSWORD_LENGTH,
   MIN_PASSWORD_LENGTH,
   type PasswordHasher,
 } from './passwords.js';
-export type { MailSignInContext, MailSignInOutcome, SignedInUser } from './verify-mail-credentials.js';
+export { normalizeRecoveryCode, RECOVERY_CODE_COUNT } from './recovery-codes.js';
+// --- end web half ---
+export type { RiskLevel, RiskReason, SignInRisk } from './risk.js';
+export {
+  type MailProtocol,
+  type ScreenOutcome,
+  type SignedInUser,
+  type SignInOutcome,
+  type SignInProtocol,
+  type SignInRefusalCode,
+  type SignInRequest,
+  type SignInStep,
+  screenMessages,
+  signInRefusalCodes,
+} from './sign-in.js';
+export { MAX_SIGN_IN_PAGE, type SignInEntry, type SignInFilter } from './sign-in-log.js';
+export {
+  fromBase32,
+  matchTotpStep,
+  otpauthUri,
+  TOTP_STEP_SECONDS,
+  toBase32,
+  totpCode,
+  totpStepAt,
+} from './totp-code.js';
+export type { WebIdentity } from './web-identity.js';
+export type { WebSession, WebSessionCheck, WebSessionPolicy, WebSessionStage } from './web-sessions.js';
+// --- end sign-in ---

@@ -1,3 +1,4 @@
+export { dovecotAuthRoutes, dovecotReplies } from './dovecot-auth.js';
 export { createDoveadmClient, type DoveadmClient } from './dovecot-events/doveadm-client.js';
 export {
   createDovecotEventIngest,

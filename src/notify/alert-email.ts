@@ -85,6 +85,12 @@ function whatHappened(alert: Alert): string {
       return `${who} reached ${limit} (${usage}) under ${policy}; the policy's action: ${actionName(evidence['action'])}.`;
     case 'suspicious-sending':
       return `${who} has used ${usage} of ${limit} under ${policy}, past the early-warning share of ${text(evidence['percent'])}%. The account can still send; this is an early warning.`;
+    case 'suspicious-sign-in':
+      return `${who}: a ${text(evidence['risk'])}-risk sign-in (${listOf(evidence['reasons'])
+        .map((reason) => text(reason))
+        .join(
+          ', ',
+        )}) over ${text(evidence['protocol'])} from ${text(evidence['clientIp'])}${evidence['country'] ? ` (${text(evidence['country'])})` : ''}: ${text(evidence['result'])}, ${text(evidence['reason'])}. If it was not the user: mailwarden user reset-password ${alert.mailbox ?? '<user>'} --revoke-app-passwords, and see mailwarden signins list --user ${alert.mailbox ?? '<user>'}.`;
     default:
       return `${alert.title}.`;
   }

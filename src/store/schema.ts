@@ -26,6 +26,8 @@ export interface UserTable {
   must_change_password: number;
   /** Sessions created before this time (ms) are over: sign out everywhere, reset, disable. */
   sessions_valid_after: number;
+  /** When an admin's `user mfa reset|enforce` restarted the MFA registration grace period (migration 008). */
+  mfa_grace_from: number | null;
 }
 
 export interface AddressTable {
@@ -263,13 +265,20 @@ export interface WebSessionTable {
   /** sha256 (hex) of the cookie's token. */
   id: string;
   user_id: string;
-  stage: 'password' | 'complete';
+  /** password: a second factor is due; enrol: must register one first; complete: signed in. */
+  stage: 'password' | 'enrol' | 'complete';
   created_at: number;
   last_seen_at: number;
   expires_at: number;
   client_ip: string | null;
   user_agent: string | null;
   revoked_at: number | null;
+  /** A WebAuthn challenge issued to this session (migration 008): single use, short-lived. */
+  challenge: string | null;
+  challenge_purpose: 'passkey-registration' | 'passkey-authentication' | null;
+  challenge_expires_at: number | null;
+  /** What completed the session: password (no second factor due), totp, passkey, recovery-code. */
+  second_factor: string | null;
 }
 
 export interface AppPasswordTable {
@@ -306,6 +315,8 @@ export interface SignInTable {
   risk_level: 'none' | 'low' | 'medium' | 'high';
   /** JSON array of detection names. */
   risk_reasons: string;
+  /** Migration 007: the lockout tag of a wrong password (brute force counts distinct ones). */
+  failure_tag?: string | null;
 }
 
 export interface LockoutTable {
@@ -320,6 +331,45 @@ export interface LockoutTable {
   updated_at: number;
 }
 
+export interface ScoreControlStatusTable {
+  control_id: string;
+  status: 'risk-accepted' | 'third-party' | 'alternate-mitigation';
+  reason: string;
+  set_by: string;
+  set_at: number;
+}
+
+export interface ScoreSnapshotTable {
+  id: string;
+  taken_at: number;
+  /** YYYY-MM-DD (UTC) for the daily snapshot; null for one taken on demand. */
+  daily_day: string | null;
+  trigger: 'daily' | 'on-demand';
+  score: number;
+  max_score: number;
+  achievable_score: number;
+  /** JSON: { [category]: { score, maxScore } }. */
+  categories: string;
+  /** JSON: [{ id, points, maxPoints, status }]. */
+  controls: string;
+}
+
+export interface ScoreCachedFactTable {
+  name: string;
+  /** JSON of the fact. */
+  value: string;
+  measured_at: number;
+}
+
+/** Networks a user signed in from successfully (sign-in, migration 007). */
+export interface FamiliarNetworkTable {
+  user_id: string;
+  network: string;
+  country: string | null;
+  first_at: number;
+  last_at: number;
+}
+
 export interface Database {
   org_settings: OrgSettingTable;
   totp_credentials: TotpCredentialTable;
@@ -329,6 +379,10 @@ export interface Database {
   app_passwords: AppPasswordTable;
   sign_ins: SignInTable;
   lockouts: LockoutTable;
+  score_cached_facts: ScoreCachedFactTable;
+  score_control_statuses: ScoreControlStatusTable;
+  score_snapshots: ScoreSnapshotTable;
+  familiar_networks: FamiliarNetworkTable;
   quarantine: QuarantineTable;
   webhooks: WebhookTable;
   notification_deliveries: NotificationDeliveryTable;

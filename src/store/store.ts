@@ -14,6 +14,9 @@ import { outboundMigration } from './migrations/002-outbound.js';
 import { quarantineNotificationsMigration } from './migrations/003-quarantine-notifications.js';
 import { identityMigration } from './migrations/004-identity.js';
 import { mailboxAuditMigration } from './migrations/005-mailbox-audit.js';
+import { secureScoreMigration } from './migrations/006-secure-score.js';
+import { identitySignInMigration } from './migrations/007-identity-signin.js';
+import { identityWebMigration } from './migrations/008-identity-web.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -223,6 +226,9 @@ async function migrate(store: Store): Promise<void> {
     '003-quarantine-notifications': quarantineNotificationsMigration(store.dialect),
     '004-identity': identityMigration(),
     '005-mailbox-audit': mailboxAuditMigration(store.dialect),
+    '006-secure-score': secureScoreMigration(),
+    '007-identity-signin': identitySignInMigration(),
+    '008-identity-web': identityWebMigration(),
   };
   const migrator = new Migrator({
     db: store.db,

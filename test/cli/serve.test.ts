@@ -51,6 +51,9 @@ describe('mailwarden serve on its embedded defaults (SQLite, local spool)', () =
       input: 'alice-password-123\n',
     });
     assert.equal(user.code, 0, user.stderr);
+    // These tests sign in with the account password, which mail clients may use only when allowed.
+    const allowed = await runMailwarden(['org', 'set', 'mailSignIn.accountPassword', 'allowed'], { env });
+    assert.equal(allowed.code, 0, allowed.stderr);
     server = await startMailwardenServe({ env });
   });
   after(async () => {

@@ -116,6 +116,22 @@ describe('loadConfig', () => {
     assert.equal(config.log.level, 'debug');
   });
 
+  test('DNS servers must be IP addresses with an optional port; the MTA-STS CA file must be readable', () => {
+    const ok = load({ env: { MAILWARDEN_DNS_SERVERS: '127.0.0.1, 127.0.0.1:5353, ::1, [::1]:53' } });
+    assert.deepEqual(ok.dns.servers, ['127.0.0.1', '127.0.0.1:5353', '::1', '[::1]:53']);
+    const problems = problemsOf({
+      env: {
+        MAILWARDEN_DNS_SERVERS: 'dns.example.org,127.0.0.1:99999',
+        MAILWARDEN_SCORE_MTA_STS_CA_FILE: '/nonexistent/ca.pem',
+      },
+    });
+    assertProblems(problems, [
+      /dns\.servers: "dns\.example\.org" is not an IP address/,
+      /dns\.servers: "127\.0\.0\.1:99999" is not an IP address/,
+      /score\.mtaStsCaFile: cannot read \/nonexistent\/ca\.pem \(ENOENT\)/,
+    ]);
+  });
+
   test('reads the YAML file, from sources.file or MAILWARDEN_CONFIG', () => {
     const file = writeYaml(
       'mailwarden.yaml',

@@ -109,6 +109,7 @@ for (const kind of storeKinds) {
         'id',
         'lastUsedAt',
         'name',
+        'ownerUserId',
         'revoked',
         'role',
       ]);

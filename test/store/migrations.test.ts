@@ -33,6 +33,9 @@ const tables = [
   'audit_checkpoint',
   'audit_item_windows',
   'mailbox_audit_settings',
+  'score_cached_facts',
+  'score_control_statuses',
+  'score_snapshots',
 ] as const;
 const migrations = [
   '001-initial',
@@ -40,6 +43,9 @@ const migrations = [
   '003-quarantine-notifications',
   '004-identity',
   '005-mailbox-audit',
+  '006-secure-score',
+  '007-identity-signin',
+  '008-identity-web',
 ];
 
 /** A fresh place for a store of this kind, and the options to open it as often as a test likes. */

@@ -9,6 +9,22 @@ export const MAILWARDEN_BIN = path.resolve(
   '../../../bin/mailwarden.js',
 );
 
+/**
+ * What every Mailwarden the tests start gets: a PATH and HOME, and DNS on a loopback port where nothing
+ * listens, so that no test ever asks the machine's resolver (the Secure Score tests start their own DNS
+ * server and pass MAILWARDEN_DNS_SERVERS).
+ */
+function baseEnv(): Record<string, string> {
+  return {
+    PATH: process.env['PATH'] ?? '',
+    HOME: process.env['HOME'] ?? '/tmp',
+    MAILWARDEN_DNS_SERVERS: NO_DNS_SERVER,
+  };
+}
+
+/** The discard port on loopback: queries are refused at once ("could not check"). */
+export const NO_DNS_SERVER = '127.0.0.1:9';
+
 export interface CliResult {
   code: number | null;
   stdout: string;
@@ -21,7 +37,7 @@ export function runMailwarden(
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [MAILWARDEN_BIN, ...args], {
-      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', ...options.env },
+      env: { ...baseEnv(), ...options.env },
       cwd: options.cwd,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -47,7 +63,7 @@ export function startMailwardenServe(options: { env: Record<string, string>; cwd
 }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [MAILWARDEN_BIN, 'serve'], {
-      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', ...options.env },
+      env: { ...baseEnv(), ...options.env },
       cwd: options.cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -25,6 +25,11 @@ export async function startGatewayHarness(
     kind?: StoreKind;
     relay?: 'upstream' | 'spool' | 'closed-port';
     overrides?: Record<string, unknown>;
+    /**
+     * mailSignIn.accountPassword for the run. 'allowed' by default: most gateway tests sign in with the
+     * account password; the sign-in tests pass 'app-passwords-only' (the product default).
+     */
+    accountPasswordOnMail?: 'allowed' | 'app-passwords-only' | 'blocked';
   } = {},
 ): Promise<GatewayHarness> {
   const relay = options.relay ?? 'upstream';
@@ -51,6 +56,14 @@ export async function startGatewayHarness(
   });
   if (!aliasAdded.ok) throw new Error(aliasAdded.message);
   await addUser(testApp.app, BOB.address, BOB.password);
+  const policy = options.accountPasswordOnMail ?? 'allowed';
+  if (policy !== 'app-passwords-only') {
+    const changed = await testApp.app.settings.change(
+      { 'mailSignIn.accountPassword': policy },
+      { actor: 'test', logonType: 'admin' },
+    );
+    if (!changed.ok) throw new Error(changed.message);
+  }
   const server = await startServer(testApp.app);
   const ports = server.smtpPorts();
   return {

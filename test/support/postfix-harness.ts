@@ -45,10 +45,10 @@ export interface PostfixHarness {
 }
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const DEPLOY_DIR = path.join(ROOT, 'deploy', 'postfix');
+export const DEPLOY_DIR = path.join(ROOT, 'deploy', 'postfix');
 const BINARY_DIRS = ['/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 
-function findBinary(name: string): string | null {
+export function findBinary(name: string): string | null {
   for (const dir of [...(process.env['PATH'] ?? '').split(':').filter(Boolean), ...BINARY_DIRS]) {
     const candidate = path.join(dir, name);
     try {
@@ -241,7 +241,7 @@ function postfixMasterConfig(submissionPort: number, policyPort: number): string
 }
 
 /** Postfix's own services (Debian's master.cf), none chrooted. */
-const INTERNAL_SERVICES = [
+export const INTERNAL_SERVICES = [
   'pickup    unix  n       -       n       60      1       pickup',
   'cleanup   unix  n       -       n       -       0       cleanup',
   'qmgr      unix  n       -       n       300     1       qmgr',
@@ -270,7 +270,7 @@ const INTERNAL_SERVICES = [
  * Runs a command to its end with its output appended to a log file. Daemons it starts inherit only
  * that file, never a pipe of ours: a pipe held open by a daemon would never reach end-of-file.
  */
-function run(name: string, args: string[], logFile: string): Promise<void> {
+export function run(name: string, args: string[], logFile: string): Promise<void> {
   const binary = findBinary(name);
   if (!binary) return Promise.reject(new Error(`${name} is not installed`));
   return new Promise((resolve, reject) => {
@@ -286,14 +286,14 @@ function run(name: string, args: string[], logFile: string): Promise<void> {
   });
 }
 
-function uidOf(user: string): number {
+export function uidOf(user: string): number {
   const result = spawnSync('id', ['-u', user], { encoding: 'utf8' });
   const uid = Number(result.stdout.trim());
   if (result.status !== 0 || !Number.isInteger(uid)) throw new Error(`no system user ${user}`);
   return uid;
 }
 
-async function waitForPid(file: string, timeoutMs = 10_000): Promise<number> {
+export async function waitForPid(file: string, timeoutMs = 10_000): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const pid = Number(readOrEmpty(file).trim());
@@ -304,13 +304,13 @@ async function waitForPid(file: string, timeoutMs = 10_000): Promise<number> {
 }
 
 /** Processes whose command line contains this text (from /proc). */
-function processesMentioning(text: string): number[] {
+export function processesMentioning(text: string): number[] {
   return readdirSync('/proc')
     .filter((name) => /^\d+$/.test(name) && readOrEmpty(`/proc/${name}/cmdline`).includes(text))
     .map(Number);
 }
 
-function readOrEmpty(file: string): string {
+export function readOrEmpty(file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch {
@@ -325,7 +325,7 @@ function isRunning(pid: number): boolean {
 }
 
 /** Every process below these (Postfix's smtpd, qmgr…; Dovecot's auth, anvil…), from /proc. */
-function descendantsOf(roots: readonly number[]): number[] {
+export function descendantsOf(roots: readonly number[]): number[] {
   const parents = new Map<number, number[]>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
@@ -346,19 +346,19 @@ function descendantsOf(roots: readonly number[]): number[] {
 }
 
 /** Waits for the daemons to exit (children follow their master); then kills what is left. */
-async function waitForExit(pids: readonly number[], timeoutMs: number): Promise<void> {
+export async function waitForExit(pids: readonly number[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (pids.some(isRunning) && Date.now() < deadline) await sleep(100);
   for (const pid of pids.filter(isRunning)) signal(pid, 'SIGKILL');
 }
 
-function signal(pid: number, name: NodeJS.Signals): void {
+export function signal(pid: number, name: NodeJS.Signals): void {
   try {
     process.kill(pid, name);
   } catch {}
 }
 
-async function waitForPort(port: number, timeoutMs = 20_000): Promise<void> {
+export async function waitForPort(port: number, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const open = await new Promise<boolean>((resolve) => {

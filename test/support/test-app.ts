@@ -67,6 +67,8 @@ export function testConfig(options: TestConfigOptions): Config {
       'smtps.port': 0,
       'http.port': 0,
       'policy.port': 0,
+      // Never the machine's resolver: Secure Score tests start their own DNS server on loopback.
+      'dns.servers': ['127.0.0.1:9'],
       ...options.overrides,
     },
   });

@@ -8,8 +8,9 @@ export const tokenCommands: CliCommand[] = [
   {
     path: ['token', 'create'],
     args: [],
-    summary: 'Create an API token; it is shown once and stored only as a hash.',
-    flags: { name: true, role: true },
+    summary:
+      'Create an API token; it is shown once and stored only as a hash. --owner <admin>: it honours that admin’s MFA requirement.',
+    flags: { name: true, role: true, owner: true },
     async run(context) {
       const name = context.flags['name'];
       const role = context.flags['role'] ?? 'admin';
@@ -17,8 +18,11 @@ export const tokenCommands: CliCommand[] = [
       if (typeof role !== 'string' || !apiTokenRoles.includes(role as ApiTokenRole))
         throw new UsageError(`--role must be one of ${apiTokenRoles.join(', ')}`);
       return withApp(context.io, context.configFile, async (app) => {
+        const owner = context.flags['owner'];
+        if (owner !== undefined && typeof owner !== 'string')
+          throw new UsageError('--owner <admin> needs a value');
         const outcome = await app.directory.createApiToken(
-          { name, role: role as ApiTokenRole },
+          { name, role: role as ApiTokenRole, owner: owner ?? null },
           cliActor(context.io),
         );
         if (!outcome.ok) return reportFailure(context, outcome);

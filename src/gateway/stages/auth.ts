@@ -1,8 +1,12 @@
 import type { SMTPServerAuthentication, SMTPServerSession } from 'smtp-server';
+import type { SignInOutcome } from '../../identity/index.js';
 import type { GatewayDeps, SessionUser } from '../gateway-deps.js';
 import { replyError } from '../replies.js';
 
-/** AUTH PLAIN / LOGIN: identity decides; every attempt becomes a MailboxLogin audit record there. */
+/**
+ * AUTH PLAIN / LOGIN: identity's sign-in pipeline decides (lockout, app password or account password,
+ * mail password policy, risk); every attempt is in the sign-in log and a MailboxLogin audit record.
+ */
 export async function authenticate(
   deps: GatewayDeps,
   auth: SMTPServerAuthentication,
@@ -10,9 +14,11 @@ export async function authenticate(
 ): Promise<SessionUser> {
   const login = auth.username ?? '';
   const secret = auth.password ?? '';
-  let outcome: Awaited<ReturnType<GatewayDeps['identity']['verifyMailCredentials']>>;
+  let outcome: SignInOutcome;
   try {
-    outcome = await deps.identity.verifyMailCredentials(login, secret, {
+    outcome = await deps.identity.signIn({
+      login,
+      secret,
       protocol: 'smtp',
       clientIp: session.remoteAddress,
       sessionId: session.id,

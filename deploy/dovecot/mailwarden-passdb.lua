@@ -1,0 +1,75 @@
+-- Mailwarden passdb for Dovecot 2.3.19+ (package dovecot-auth-lua): every password check of IMAP,
+-- POP3, ManageSieve and Postfix SASL (SMTP AUTH) is decided by Mailwarden's sign-in pipeline
+-- (lockout, app passwords, mail password policy, MFA, risk) and lands in its sign-in log.
+--
+-- Install: /etc/dovecot/mailwarden-passdb.lua, used by conf.d/90-mailwarden-auth.conf.
+-- The Authorization header comes from HEADER_FILE (one line: "Authorization: Bearer <secret>"; mode
+-- 0640, owner root, group dovecot: the auth process runs as dovecot and reads it at start-up),
+-- the secret being Mailwarden's dovecot.authSecret); the auth policy snippet reads the same file.
+-- Mailwarden answers 200 (right), 403 (wrong or refused; the body names why) or 5xx (cannot
+-- decide): a 5xx or no answer is INTERNAL_FAILURE ("try again later"), never a password mismatch.
+
+local MAILWARDEN_PASSDB_URL = "http://127.0.0.1:8025/dovecot/passdb"
+local HEADER_FILE = "/etc/dovecot/mailwarden-auth.header"
+
+local http_client = dovecot.http.client {
+  timeout = 10000;         -- ms: argon2id and a slow database fit well within it
+  max_attempts = 1;
+  debug = false;
+}
+local header_name, header_value = nil, nil
+
+local function urlencode(s)
+  s = tostring(s or "")
+  return (s:gsub("[^%w%-%._~]", function(c) return string.format("%%%02X", string.byte(c)) end))
+end
+
+function script_init()
+  local file = io.open(HEADER_FILE, "r")
+  if file == nil then
+    dovecot.i_error("mailwarden: cannot read " .. HEADER_FILE)
+    return 1
+  end
+  local line = file:read("*l") or ""
+  file:close()
+  header_name, header_value = line:match("^%s*([^:%s]+)%s*:%s*(.-)%s*$")
+  if header_name == nil or header_value == "" then
+    dovecot.i_error("mailwarden: " .. HEADER_FILE .. " must hold one line: Authorization: Bearer <secret>")
+    return 1
+  end
+  return 0
+end
+
+function script_deinit()
+end
+
+function auth_password_verify(req, password)
+  local r = http_client:request {
+    url = MAILWARDEN_PASSDB_URL;
+    method = "POST";
+  }
+  r:add_header("Content-Type", "application/x-www-form-urlencoded")
+  r:add_header(header_name, header_value)
+  -- After a master-user passdb (result_success = continue) Dovecot skips the password check:
+  -- Mailwarden only confirms that the target account exists and is enabled.
+  local mode, pw = "verify", password
+  if req.skip_password_check then mode, pw = "exists", "" end
+  r:set_payload("user=" .. urlencode(req.user) ..
+                "&mode=" .. mode ..
+                "&master_user=" .. urlencode(req.master_user) ..
+                "&password=" .. urlencode(pw) ..
+                "&service=" .. urlencode(req.service) ..
+                "&rip=" .. urlencode(req.rip) ..
+                "&session=" .. urlencode(req.session))
+  local resp = r:submit()
+  local status = resp:status()
+  if status == 200 then
+    return dovecot.auth.PASSDB_RESULT_OK, ""
+  elseif status == 403 then
+    req:log_info("mailwarden refused: " .. tostring(resp:payload() or ""))
+    return dovecot.auth.PASSDB_RESULT_PASSWORD_MISMATCH, ""
+  else
+    req:log_warning("mailwarden unavailable: " .. tostring(status) .. " " .. tostring(resp:reason()))
+    return dovecot.auth.PASSDB_RESULT_INTERNAL_FAILURE, "Mailwarden unavailable"
+  end
+end

@@ -1,0 +1,14 @@
+import type { Context } from 'hono';
+import type { Actor } from '../audit/index.js';
+import type { ConsoleEnv } from './console-env.js';
+
+/** Self-service actions are audited as the signed-in user (logon type owner), from their address. */
+export function ownerActor(c: Context<ConsoleEnv>, address: string): Actor {
+  return {
+    actor: address,
+    logonType: 'owner',
+    clientIp: c.var.clientIp,
+    clientInfo: c.req.header('user-agent')?.slice(0, 200) ?? 'web',
+    protocol: 'web',
+  };
+}

@@ -1,0 +1,129 @@
+/**
+ * The console's static files, served from /account/assets/. Kept as modules so that `tsc` ships them
+ * with the build (no bundler, nothing fetched at run time); the CSP allows scripts and styles from
+ * 'self' only, so no inline script or style attribute is ever needed.
+ */
+export const styleSheet = `
+:root { color-scheme: light; --ink: #1d2430; --muted: #5b6575; --line: #d9dee7; --accent: #1f5fbf; --bad: #b3261e; --good: #1e7d32; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 16px/1.5 system-ui, sans-serif; color: var(--ink); background: #f5f7fa; }
+header { background: #1d2430; color: #fff; padding: .75rem 1.25rem; display: flex; gap: 1.5rem; align-items: center; flex-wrap: wrap; }
+header a { color: #fff; text-decoration: none; }
+header .brand { font-weight: 700; }
+header nav { display: flex; gap: 1rem; flex-wrap: wrap; flex: 1; }
+header form { margin: 0; }
+main { max-width: 46rem; margin: 1.5rem auto; padding: 0 1rem; }
+section { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 1rem 1.25rem; margin-bottom: 1rem; }
+h1 { font-size: 1.5rem; margin: 0 0 1rem; } h2 { font-size: 1.15rem; margin: 0 0 .5rem; }
+label { display: block; margin: .5rem 0 .25rem; font-weight: 600; }
+input[type=text], input[type=password], input[type=email], select { width: 100%; padding: .5rem; border: 1px solid var(--line); border-radius: 6px; font: inherit; }
+button { font: inherit; padding: .45rem .9rem; border-radius: 6px; border: 1px solid var(--accent); background: var(--accent); color: #fff; cursor: pointer; margin-top: .75rem; }
+button.secondary { background: #fff; color: var(--accent); }
+button.danger { background: #fff; color: var(--bad); border-color: var(--bad); }
+header button { margin: 0; background: transparent; border-color: #fff; }
+.notice { padding: .75rem 1rem; border-radius: 6px; margin-bottom: 1rem; background: #e8f0fe; }
+.notice.error { background: #fdecea; color: var(--bad); }
+.notice.ok { background: #e6f4ea; color: var(--good); }
+.muted { color: var(--muted); }
+table { width: 100%; border-collapse: collapse; font-size: .95rem; }
+th, td { text-align: left; padding: .35rem .4rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+code, .secret { font-family: ui-monospace, monospace; background: #f0f2f5; padding: .1rem .3rem; border-radius: 4px; word-break: break-all; }
+.codes { columns: 2; font-family: ui-monospace, monospace; font-size: 1.1rem; }
+.qr svg { width: 220px; height: 220px; }
+.inline { display: inline; } .inline button { margin-top: 0; }
+.row { display: flex; gap: .5rem; align-items: end; flex-wrap: wrap; } .row > * { flex: 1; } .row > button { flex: 0 0 auto; }
+`;
+
+/**
+ * Passkeys in the browser: asks the server for options, calls the WebAuthn API, posts the result.
+ * Buttons carry data-passkey="register|authenticate"; the CSRF token comes from the page's meta tag.
+ */
+export const passkeyScript = `'use strict';
+(function () {
+  function toBytes(base64url) {
+    var base64 = base64url.replace(/-/g, '+').replace(/_/g, '/');
+    while (base64.length % 4) base64 += '=';
+    var text = atob(base64), bytes = new Uint8Array(text.length);
+    for (var i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+    return bytes.buffer;
+  }
+  function toBase64url(buffer) {
+    var bytes = new Uint8Array(buffer), text = '';
+    for (var i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i]);
+    return btoa(text).replace(/\\+/g, '-').replace(/\\//g, '_').replace(/=+$/, '');
+  }
+  function csrf() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute('content') : '';
+  }
+  function post(url, body) {
+    return fetch(url, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'content-type': 'application/json', 'x-csrf-token': csrf() },
+      body: JSON.stringify(body || {}),
+    }).then(function (response) {
+      return response.json().then(function (json) {
+        if (!response.ok) throw new Error(json && json.error ? json.error : 'request failed');
+        return json;
+      });
+    });
+  }
+  function show(message) {
+    var box = document.getElementById('passkey-status');
+    if (box) { box.textContent = message; box.className = 'notice error'; box.hidden = false; }
+  }
+  function credentialJson(credential) {
+    var response = credential.response, out = {
+      id: credential.id, rawId: toBase64url(credential.rawId), type: credential.type,
+      clientExtensionResults: credential.getClientExtensionResults(),
+      authenticatorAttachment: credential.authenticatorAttachment || undefined,
+      response: { clientDataJSON: toBase64url(response.clientDataJSON) },
+    };
+    if (response.attestationObject) {
+      out.response.attestationObject = toBase64url(response.attestationObject);
+      if (response.getTransports) out.response.transports = response.getTransports();
+    } else {
+      out.response.authenticatorData = toBase64url(response.authenticatorData);
+      out.response.signature = toBase64url(response.signature);
+      if (response.userHandle) out.response.userHandle = toBase64url(response.userHandle);
+    }
+    return out;
+  }
+  function register(button) {
+    var nameInput = document.getElementById('passkey-name');
+    var name = nameInput && nameInput.value.trim() ? nameInput.value.trim() : 'Passkey';
+    return post(button.getAttribute('data-options')).then(function (options) {
+      options.challenge = toBytes(options.challenge);
+      options.user.id = toBytes(options.user.id);
+      (options.excludeCredentials || []).forEach(function (c) { c.id = toBytes(c.id); });
+      return navigator.credentials.create({ publicKey: options });
+    }).then(function (credential) {
+      return post(button.getAttribute('data-verify'), { name: name, response: credentialJson(credential) });
+    });
+  }
+  function authenticate(button) {
+    return post(button.getAttribute('data-options')).then(function (options) {
+      options.challenge = toBytes(options.challenge);
+      (options.allowCredentials || []).forEach(function (c) { c.id = toBytes(c.id); });
+      return navigator.credentials.get({ publicKey: options });
+    }).then(function (credential) {
+      return post(button.getAttribute('data-verify'), { response: credentialJson(credential) });
+    });
+  }
+  document.addEventListener('click', function (event) {
+    var button = event.target.closest('button[data-passkey]');
+    if (!button) return;
+    event.preventDefault();
+    if (!window.PublicKeyCredential) return show('This browser does not support passkeys.');
+    button.disabled = true;
+    var action = button.getAttribute('data-passkey') === 'register' ? register : authenticate;
+    action(button).then(function (result) {
+      window.location.assign(result.redirect || window.location.href);
+    }).catch(function (error) {
+      button.disabled = false;
+      show(error && error.message ? error.message : 'The passkey did not work.');
+    });
+  });
+})();
+`;

@@ -1,0 +1,142 @@
+import type { Context } from 'hono';
+import { Hono } from 'hono';
+import type { App } from '../app.js';
+import { accountRoutes } from './account-routes.js';
+import { passkeyScript, styleSheet } from './assets.js';
+import type { ConsoleEnv } from './console-env.js';
+import { type CookieNames, clearCookie, cookieNames, readCookie } from './cookies.js';
+import { refusePage } from './refusals.js';
+import { securityRoutes } from './security-routes.js';
+import { signInRoutes } from './sign-in-routes.js';
+
+/**
+ * Content-Security-Policy without 'unsafe-inline': scripts and styles only as files from this origin,
+ * no framing, forms only to this origin. The QR code is inline SVG markup, which needs no exception.
+ */
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+].join('; ');
+
+/** Every middleware here is scoped to the console's own paths (this app is mounted at the root). */
+const SCOPE = '/account/*';
+
+export interface ConsoleDeps {
+  app: App;
+  names: CookieNames;
+}
+
+/** The self-service area under /account: server-rendered pages, one small script for passkeys. */
+export function consoleRoutes(app: App): Hono<ConsoleEnv> {
+  const deps: ConsoleDeps = { app, names: cookieNames(app.config.web.secureCookies) };
+  const web = new Hono<ConsoleEnv>();
+
+  web.use(SCOPE, async (c, next) => {
+    await next();
+    c.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('X-Frame-Options', 'DENY');
+    // same-origin, not no-referrer: under no-referrer browsers send `Origin: null` on form posts, defeating the check.
+    c.header('Referrer-Policy', 'same-origin');
+    c.header('Cross-Origin-Opener-Policy', 'same-origin');
+    c.header('Cross-Origin-Resource-Policy', 'same-origin');
+    c.header('Permissions-Policy', 'camera=(), microphone=(), geolocation=()');
+    if (!c.req.path.startsWith('/account/assets/')) c.header('Cache-Control', 'no-store');
+  });
+
+  web.get('/account/assets/style.css', (c) =>
+    c.body(styleSheet, 200, {
+      'Content-Type': 'text/css; charset=utf-8',
+      'Cache-Control': 'public, max-age=300',
+    }),
+  );
+  web.get('/account/assets/passkey.js', (c) =>
+    c.body(passkeyScript, 200, {
+      'Content-Type': 'text/javascript; charset=utf-8',
+      'Cache-Control': 'public, max-age=300',
+    }),
+  );
+
+  web.use(SCOPE, async (c, next) => {
+    const origin = app.config.web.publicUrl ?? `http://${c.req.header('host') ?? 'localhost'}`;
+    const originUrl = new URL(origin);
+    c.set('origin', originUrl.origin);
+    c.set('rp', { rpId: originUrl.hostname, origin: originUrl.origin });
+    c.set('clientIp', c.env?.incoming?.socket.remoteAddress ?? null);
+    const token = readCookie(c, deps.names.session);
+    c.set('sessionToken', null);
+    c.set('session', null);
+    if (token) {
+      const checked = await app.identity.webSessions.check(token);
+      if (checked.ok) {
+        c.set('sessionToken', token);
+        c.set('session', checked.session);
+      } else clearCookie(c, deps.names, deps.names.session);
+    }
+    await next();
+  });
+
+  // CSRF, layer 1: a state-changing request must come from our own origin (Fetch metadata + Origin).
+  // Layer 2, the synchronizer token, is checked per form below, once the body is read.
+  web.use(SCOPE, async (c, next) => {
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+    if (!sameOrigin(c))
+      return refusePage(c, 403, 'This request did not come from this site, so it was refused.');
+    if (!(await csrfTokenMatches(c, deps)))
+      return refusePage(
+        c,
+        403,
+        'This form has expired or did not come from this site. Reload the page and try again.',
+      );
+    return next();
+  });
+
+  web.get('/account/', (c) => c.redirect('/account', 301));
+  web.route('/', signInRoutes(deps));
+  web.route('/', securityRoutes(deps));
+  web.route('/', accountRoutes(deps));
+  return web;
+}
+
+function sameOrigin(c: Context<ConsoleEnv>): boolean {
+  const site = c.req.header('sec-fetch-site');
+  if (site && site !== 'same-origin') return false;
+  const origin = c.req.header('origin');
+  if (origin) return origin === c.var.origin;
+  // Browsers send Origin on every POST; a request without it is not from a browser form of ours.
+  const referer = c.req.header('referer');
+  if (!referer) return false;
+  try {
+    return new URL(referer).origin === c.var.origin;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The synchronizer token: with a session, the HMAC of its cookie token (web-sessions.ts); before
+ * sign-in, the pre-session cookie's value repeated in the form (double submit). JSON requests send it
+ * in X-CSRF-Token, forms in the `_csrf` field. Compared in constant time.
+ */
+async function csrfTokenMatches(c: Context<ConsoleEnv>, deps: ConsoleDeps): Promise<boolean> {
+  let given = c.req.header('x-csrf-token') ?? null;
+  const type = c.req.header('content-type') ?? '';
+  if (
+    given === null &&
+    (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data'))
+  ) {
+    // all: true here, because Hono caches the first parse for the handlers (multi-valued checkboxes).
+    const body = await c.req.parseBody({ all: true });
+    given = typeof body['_csrf'] === 'string' ? body['_csrf'] : null;
+  }
+  const sessionToken = c.var.sessionToken;
+  if (sessionToken) return deps.app.identity.webSessions.verifyCsrfToken(sessionToken, given);
+  const preSession = readCookie(c, deps.names.preSession);
+  return preSession !== null && deps.app.identity.webSessions.verifyCsrfToken(preSession, given);
+}

@@ -1,0 +1,2 @@
+export { consoleRoutes } from './console-app.js';
+export type { ConsoleEnv } from './console-env.js';

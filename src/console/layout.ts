@@ -1,0 +1,56 @@
+import { html, type SafeHtml } from './html.js';
+
+export interface PageOptions {
+  title: string;
+  /** Null on pages shown before sign-in. */
+  csrfToken: string | null;
+  /** Show the navigation of a signed-in user. */
+  signedIn: boolean;
+  notice?: { kind: 'info' | 'ok' | 'error'; text: string } | null;
+  /** Pages with passkey buttons load the passkey script. */
+  passkeys?: boolean;
+}
+
+export function layout(options: PageOptions, body: SafeHtml): string {
+  const notice = options.notice
+    ? html`<div class="notice ${options.notice.kind === 'info' ? '' : options.notice.kind}" role="status">${options.notice.text}</div>`
+    : '';
+  const nav = options.signedIn
+    ? html`<nav>
+        <a href="/account">Overview</a>
+        <a href="/account/security">Sign-in methods</a>
+        <a href="/account/app-passwords">App passwords</a>
+        <a href="/account/password">Password</a>
+        <a href="/account/sign-ins">Recent sign-ins</a>
+      </nav>
+      <form method="post" action="/account/sign-out" class="inline">
+        <input type="hidden" name="_csrf" value="${options.csrfToken ?? ''}">
+        <button type="submit" id="sign-out">Sign out</button>
+      </form>`
+    : '';
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+${options.csrfToken ? html`<meta name="csrf-token" content="${options.csrfToken}">` : ''}
+<title>${options.title} · Mailwarden</title>
+<link rel="stylesheet" href="/account/assets/style.css">
+${options.passkeys ? html`<script src="/account/assets/passkey.js" defer></script>` : ''}
+</head>
+<body>
+<header><a class="brand" href="/account">Mailwarden</a>${nav}</header>
+<main>
+<h1>${options.title}</h1>
+${notice}
+<div id="passkey-status" class="notice error" hidden></div>
+${body}
+</main>
+</body>
+</html>`.text;
+}
+
+/** The hidden CSRF field every form carries. */
+export function csrfField(token: string | null): SafeHtml {
+  return html`<input type="hidden" name="_csrf" value="${token ?? ''}">`;
+}

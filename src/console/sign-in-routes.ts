@@ -1,0 +1,261 @@
+import { randomBytes } from 'node:crypto';
+import { type Context, Hono } from 'hono';
+import type { WebSessionStage } from '../identity/index.js';
+import { ownerActor } from './actor.js';
+import type { ConsoleDeps } from './console-app.js';
+import type { ConsoleEnv } from './console-env.js';
+import { clearCookie, readCookie, writeCookie } from './cookies.js';
+import { gate } from './gate.js';
+import { html } from './html.js';
+import { csrfField, layout } from './layout.js';
+import { passwordStep, recordSecondFactor } from './password-step.js';
+import { jsonRefusal } from './refusals.js';
+
+/** Where a session in a given state belongs. */
+export function homeOf(stage: WebSessionStage, mustChangePassword: boolean): string {
+  if (stage === 'password') return '/account/second-factor';
+  if (stage === 'enrol') return '/account/security';
+  return mustChangePassword ? '/account/password' : '/account';
+}
+
+export function signInRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
+  const { app, names } = deps;
+  const sessions = app.identity.webSessions;
+  const routes = new Hono<ConsoleEnv>();
+
+  const signInPage = (
+    c: Context<ConsoleEnv>,
+    status: 200 | 401 | 403,
+    notice?: { kind: 'error' | 'info'; text: string },
+  ) => {
+    // The pre-session token binds the sign-in form to this browser (login CSRF).
+    let preSession = readCookie(c, names.preSession);
+    if (!preSession) {
+      preSession = randomBytes(32).toString('base64url');
+      writeCookie(c, names, names.preSession, preSession);
+    }
+    return c.html(
+      layout(
+        { title: 'Sign in', csrfToken: null, signedIn: false, notice: notice ?? null },
+        html`<section>
+          <form method="post" action="/account/sign-in">
+            ${csrfField(sessions.csrfTokenFor(preSession))}
+            <label for="login">Email address</label>
+            <input type="email" id="login" name="login" autocomplete="username" required autofocus>
+            <label for="password">Password</label>
+            <input type="password" id="password" name="password" autocomplete="current-password" required>
+            <button type="submit" id="sign-in">Sign in</button>
+          </form>
+        </section>`,
+      ),
+      status,
+    );
+  };
+
+  routes.get('/account/sign-in', (c) => {
+    const session = c.var.session;
+    if (session) return c.redirect(homeOf(session.stage, session.user.must_change_password === 1), 303);
+    return signInPage(c, 200);
+  });
+
+  routes.post('/account/sign-in', async (c) => {
+    const body = await c.req.parseBody();
+    const login = typeof body['login'] === 'string' ? body['login'].slice(0, 320) : '';
+    const secret = typeof body['password'] === 'string' ? body['password'].slice(0, 1024) : '';
+    if (!login || !secret)
+      return signInPage(c, 401, { kind: 'error', text: 'enter your email address and password' });
+    const userAgent = c.req.header('user-agent') ?? null;
+    const outcome = await passwordStep(app, {
+      login,
+      secret,
+      clientIp: c.var.clientIp,
+      clientInfo: userAgent,
+      sessionId: c.var.requestId,
+    });
+    if (!outcome.ok) return signInPage(c, 401, { kind: 'error', text: outcome.message });
+    const step = await app.identity.mfa.webSecondStep(outcome.userId, outcome.risk);
+    if (step.next === 'refuse') return signInPage(c, 403, { kind: 'error', text: step.message });
+    const stage: WebSessionStage =
+      step.next === 'second-factor' ? 'password' : step.next === 'enrol-now' ? 'enrol' : 'complete';
+    if (c.var.session) await sessions.revoke(c.var.session.id);
+    const created = await sessions.create({
+      userId: outcome.userId,
+      stage,
+      secondFactor: stage === 'complete' ? 'password' : null,
+      clientIp: c.var.clientIp,
+      userAgent,
+    });
+    writeCookie(c, names, names.session, created.token);
+    clearCookie(c, names, names.preSession);
+    if (step.next === 'complete' && step.enrolBy !== null)
+      return c.redirect('/account/security?register=1', 303);
+    return c.redirect(
+      stage === 'password' ? '/account/second-factor' : stage === 'enrol' ? '/account/security' : '/account',
+      303,
+    );
+  });
+
+  const secondFactorPage = async (c: Context<ConsoleEnv>, status: 200 | 401 | 429, error?: string) => {
+    const session = c.var.session!;
+    const methods = await app.identity.mfa.methods(session.user.id);
+    const csrf = sessions.csrfTokenFor(c.var.sessionToken!);
+    return c.html(
+      layout(
+        {
+          title: 'Second step',
+          csrfToken: csrf,
+          signedIn: false,
+          passkeys: methods.passkeys > 0,
+          notice: error
+            ? { kind: 'error', text: error }
+            : { kind: 'info', text: `Signing in as ${session.user.address}` },
+        },
+        html`${
+          methods.passkeys > 0
+            ? html`<section><h2>Use a passkey</h2>
+              <button type="button" id="use-passkey" data-passkey="authenticate"
+                data-options="/account/second-factor/passkey/options" data-verify="/account/second-factor/passkey">Use a passkey</button>
+            </section>`
+            : ''
+        }
+        ${
+          methods.totp
+            ? html`<section><h2>Authenticator app</h2>
+              <form method="post" action="/account/second-factor/totp">${csrfField(csrf)}
+                <label for="code">6-digit code</label>
+                <input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" required autofocus>
+                <button type="submit" id="verify-code">Verify</button>
+              </form></section>`
+            : ''
+        }
+        <section><h2>Recovery code</h2>
+          <form method="post" action="/account/second-factor/recovery">${csrfField(csrf)}
+            <label for="recovery">One of your recovery codes</label>
+            <input type="text" id="recovery" name="code" autocomplete="off" required>
+            <button type="submit" class="secondary" id="use-recovery">Use recovery code</button>
+          </form>
+        </section>
+        <form method="post" action="/account/sign-out">${csrfField(csrf)}<button class="secondary" type="submit">Cancel</button></form>`,
+      ),
+      status,
+    );
+  };
+
+  const needsSecondFactor = (c: Context<ConsoleEnv>) => c.var.session?.stage === 'password';
+
+  routes.get('/account/second-factor', (c) => {
+    if (!c.var.session) return c.redirect('/account/sign-in', 303);
+    if (!needsSecondFactor(c))
+      return c.redirect(homeOf(c.var.session.stage, c.var.session.user.must_change_password === 1), 303);
+    return secondFactorPage(c, 200);
+  });
+
+  /** The second factor was given: a fresh session token replaces the half-signed-in one. */
+  const complete = async (c: Context<ConsoleEnv>, method: string) => {
+    const session = c.var.session!;
+    await recordSecondFactor(app, {
+      userId: session.user.id,
+      method,
+      ok: true,
+      reason: 'signed-in',
+      clientIp: c.var.clientIp,
+      clientInfo: c.req.header('user-agent') ?? null,
+      sessionId: c.var.requestId,
+    });
+    const renewed = await sessions.renew(session, 'complete', method, c.req.header('user-agent') ?? null);
+    writeCookie(c, names, names.session, renewed.token);
+    return homeOf('complete', session.user.must_change_password === 1);
+  };
+  const failed = (c: Context<ConsoleEnv>, method: string) =>
+    recordSecondFactor(app, {
+      userId: c.var.session!.user.id,
+      method,
+      ok: false,
+      reason: method === 'passkey' ? 'passkey-refused' : 'wrong-or-used-code',
+      clientIp: c.var.clientIp,
+      clientInfo: c.req.header('user-agent') ?? null,
+      sessionId: c.var.requestId,
+    });
+
+  const throttled = async (c: Context<ConsoleEnv>) =>
+    app.identity.mfa.secondFactorThrottled(c.var.session!.user.id);
+  const THROTTLED = 'Too many wrong codes for this account. Wait 15 minutes and try again.';
+
+  routes.post('/account/second-factor/totp', async (c) => {
+    if (!needsSecondFactor(c)) return c.redirect('/account/sign-in', 303);
+    if (await throttled(c)) return secondFactorPage(c, 429, THROTTLED);
+    const body = await c.req.parseBody();
+    const code = typeof body['code'] === 'string' ? body['code'] : '';
+    if (await app.identity.mfa.verifyTotp(c.var.session!.user.id, code))
+      return c.redirect(await complete(c, 'totp'), 303);
+    await failed(c, 'totp');
+    return secondFactorPage(c, 401, 'That code is not right, or it was used already. Wait for the next one.');
+  });
+
+  routes.post('/account/second-factor/recovery', async (c) => {
+    if (!needsSecondFactor(c)) return c.redirect('/account/sign-in', 303);
+    if (await throttled(c)) return secondFactorPage(c, 429, THROTTLED);
+    const body = await c.req.parseBody();
+    const code = typeof body['code'] === 'string' ? body['code'] : '';
+    const user = c.var.session!.user;
+    if (await app.identity.mfa.useRecoveryCode(user, code, ownerActor(c, user.address))) {
+      const home = await complete(c, 'recovery-code');
+      const left = await app.identity.mfa.countUnusedRecoveryCodes(user.id);
+      return c.redirect(left <= 3 ? `/account/security?recovery-left=${left}` : home, 303);
+    }
+    await failed(c, 'recovery-code');
+    return secondFactorPage(c, 401, 'That recovery code is not right, or it was used already.');
+  });
+
+  routes.post('/account/second-factor/passkey/options', async (c) => {
+    if (!needsSecondFactor(c)) return jsonRefusal(c, 401, 'sign in with your password first');
+    const options = await app.identity.mfa.passkeyAuthenticationOptions(
+      c.var.session!.id,
+      c.var.session!.user.id,
+      c.var.rp,
+    );
+    return c.json(options);
+  });
+
+  routes.post('/account/second-factor/passkey', async (c) => {
+    if (!needsSecondFactor(c)) return jsonRefusal(c, 401, 'sign in with your password first');
+    if (await throttled(c)) return jsonRefusal(c, 429, THROTTLED);
+    const body = (await c.req.json().catch(() => null)) as { response?: unknown } | null;
+    const outcome = await app.identity.mfa.verifyPasskeyAuthentication({
+      sessionId: c.var.session!.id,
+      userId: c.var.session!.user.id,
+      rp: c.var.rp,
+      response: body?.response,
+    });
+    if (!outcome.ok) {
+      await failed(c, 'passkey');
+      return jsonRefusal(c, 401, outcome.message);
+    }
+    return c.json({ redirect: await complete(c, 'passkey') });
+  });
+
+  routes.post('/account/sign-out', async (c) => {
+    const session = c.var.session;
+    if (session) {
+      await sessions.revoke(session.id);
+      await app.audit.append({
+        operation: 'SignOut',
+        result: 'success',
+        mailbox: session.user.address,
+        ...ownerActor(c, session.user.address),
+      });
+    }
+    clearCookie(c, names, names.session);
+    return c.redirect('/account/sign-in', 303);
+  });
+
+  routes.post('/account/sign-out-everywhere', async (c) => {
+    const session = gate(c, { passwordChange: true });
+    if (session instanceof Response) return session;
+    await sessions.signOutEverywhere(session.user, ownerActor(c, session.user.address));
+    clearCookie(c, names, names.session);
+    return c.redirect('/account/sign-in', 303);
+  });
+
+  return routes;
+}

@@ -1,0 +1,1 @@
+export { createDnsChecker, type DnsChecker, type DnsCheckerOptions, selectorsFor } from './dns-checker.js';

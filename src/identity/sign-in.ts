@@ -1,0 +1,569 @@
+import { randomUUID } from 'node:crypto';
+import type { Alert, Alerts } from '../alerts/index.js';
+import type { AuditLog, AuditRecordInput } from '../audit/index.js';
+import type { Directory } from '../directory/index.js';
+import type { Clock } from '../runtime/clock.js';
+import type { GeoLocation, GeoLookup } from '../runtime/geoip.js';
+import type { OrgSettingsService } from '../settings/index.js';
+import type { AppPasswordTable, Executor, SignInTable, Store, UserTable } from '../store/index.js';
+import { findAppPasswordBySecret, normalizeAppPasswordSecret } from './app-passwords.js';
+import {
+  activeLockUntil,
+  bucketsFor,
+  clearNetwork,
+  failureTag,
+  type LockoutSettings,
+  lockoutRows,
+  type NewLock,
+  recordFailure,
+} from './lockout.js';
+import { cleanIp, networkOf } from './networks.js';
+import type { PasswordHasher } from './passwords.js';
+import { assessRisk, riskRank, type SignInRisk } from './risk.js';
+import type { VerifiedCredentialCache } from './verified-credential-cache.js';
+
+/**
+ * The one sign-in pipeline for every protocol (web first factor, SMTP, IMAP, POP3, ManageSieve):
+ * lockout → credential (app password or account password) → account state → mail password policy →
+ * risk policy; then one group-committed write: the sign-in log entry, its MailboxLogin audit record,
+ * the lockout counters, the familiar network, the app password's last use and any alert.
+ *
+ * What a refusal reveals: a locked-out source learns only that (no password is checked); everything
+ * about the account (disabled, MFA, policy, risk) is told only to someone who gave the right secret.
+ */
+export type SignInProtocol = 'web' | 'smtp' | 'imap' | 'pop3' | 'sieve';
+export type MailProtocol = Exclude<SignInProtocol, 'web'>;
+
+export const signInRefusalCodes = [
+  'bad-credentials',
+  'locked-out',
+  'account-disabled',
+  'app-password-required',
+  'mail-sign-in-blocked',
+  'app-password-scope',
+  'password-change-required',
+  'high-risk',
+] as const;
+export type SignInRefusalCode = (typeof signInRefusalCodes)[number];
+
+export interface SignInRequest {
+  login: string;
+  secret: string;
+  protocol: SignInProtocol;
+  clientIp: string | null;
+  /** Mail client name, EHLO name or browser user agent, as the adapter knows it. */
+  clientInfo?: string | null;
+  sessionId?: string | null;
+}
+
+export interface SignedInUser {
+  id: string;
+  address: string;
+  role: 'user' | 'admin';
+  /** users.mfa_state: 'disabled' means no second factor. */
+  mfaState: 'disabled' | 'enabled' | 'enforced';
+  /** Set by an admin reset: on the web, the user must change the password before anything else. */
+  mustChangePassword: boolean;
+}
+
+export type SignInOutcome =
+  | {
+      ok: true;
+      user: SignedInUser;
+      /** 'password' or 'app-password:<name>'. */
+      credential: string;
+      risk: SignInRisk;
+      signInId: string;
+    }
+  | {
+      ok: false;
+      code: SignInRefusalCode;
+      risk: SignInRisk;
+      signInId: string;
+      /** locked-out: seconds until the lock of this source ends. */
+      retryAfterSeconds?: number;
+    };
+
+export interface SignInDeps {
+  store: Store;
+  directory: Directory;
+  audit: AuditLog;
+  alerts: Alerts;
+  settings: OrgSettingsService;
+  clock: Clock;
+  geo: GeoLookup;
+  passwords: PasswordHasher;
+  cache: VerifiedCredentialCache;
+  /** A real argon2id hash of a random secret, verified for unknown users so timing does not tell. */
+  decoyHash: () => Promise<string>;
+}
+
+const MAX_FIELD = 254;
+
+export async function signIn(deps: SignInDeps, request: SignInRequest): Promise<SignInOutcome> {
+  const nowMs = deps.clock.nowMs();
+  const login = clip(
+    String(request.login ?? '')
+      .trim()
+      .toLowerCase(),
+    MAX_FIELD,
+  );
+  const secret = String(request.secret ?? '');
+  const clientIp = cleanIp(request.clientIp);
+  const network = networkOf(clientIp);
+  const protocol = request.protocol;
+  const settings = await deps.settings.current();
+  const lockSettings: LockoutSettings = {
+    enabled: settings['lockout.enabled'],
+    threshold: settings['lockout.threshold'],
+    durationSeconds: settings['lockout.durationSeconds'],
+  };
+  const db = deps.store.db;
+
+  const [row, geo, lockouts] = await Promise.all([
+    login === '' ? Promise.resolve(null) : deps.directory.findLoginRow(login),
+    deps.geo.lookup(clientIp).catch(() => null),
+    lockoutRows(db, login),
+  ]);
+  const familiar = row
+    ? await db.selectFrom('familiar_networks').selectAll().where('user_id', '=', row.id).execute()
+    : [];
+  const familiarNetwork = familiar.some((entry) => entry.network === network);
+  const buckets = bucketsFor(network, familiarNetwork);
+  const risk = await assessRisk(db, {
+    nowMs,
+    userId: row?.id ?? null,
+    login: row?.address ?? login,
+    clientIp,
+    network,
+    geo,
+    familiar,
+    lockouts,
+    threshold: lockSettings.threshold,
+  });
+
+  const decision = await decide();
+  const signInId = randomUUID();
+  const entryLogin = row?.address ?? login;
+  const entry: SignInTable = {
+    id: signInId,
+    at: nowMs,
+    user_id: row?.id ?? null,
+    login: entryLogin,
+    protocol,
+    client_ip: clientIp,
+    country: geo?.country ?? null,
+    city: geo?.city ?? null,
+    latitude: geo?.latitude ?? null,
+    longitude: geo?.longitude ?? null,
+    client: request.clientInfo ? clip(request.clientInfo, 200) : null,
+    result: decision.ok ? 'success' : 'failure',
+    reason: decision.reason,
+    credential: decision.credential,
+    risk_level: risk.level,
+    risk_reasons: JSON.stringify(risk.reasons),
+    failure_tag: decision.countFailure ? failureTag(row?.address ?? login, secret) : null,
+  };
+  const record: AuditRecordInput = {
+    operation: 'MailboxLogin',
+    result: decision.ok ? 'success' : 'failure',
+    // Failed sign-ins to unknown names are still recorded, under the name that was tried.
+    mailbox: entryLogin,
+    actor: entryLogin,
+    logonType: 'owner',
+    clientIp,
+    protocol,
+    clientInfo: request.clientInfo ?? null,
+    sessionId: request.sessionId ?? null,
+    details: {
+      reason: decision.reason,
+      credential: decision.credential,
+      risk: risk.level,
+      ...(risk.reasons.length > 0 ? { riskReasons: risk.reasons } : {}),
+      ...(geo ? { country: geo.country } : {}),
+    },
+  };
+  const raised: { alert: Alert; isNew: boolean }[] = [];
+  let locks: NewLock[] = [];
+  const alert =
+    riskRank[risk.level] >= riskRank.medium &&
+    (decision.credentialVerified || risk.reasons.includes('password-spray'));
+  await deps.audit.append(record, async (trx) => {
+    await trx.insertInto('sign_ins').values(entry).execute();
+    if (decision.countFailure && lockSettings.enabled)
+      locks = await recordFailure(trx, {
+        login: entryLogin,
+        buckets,
+        tag: entry.failure_tag ?? failureTag(entryLogin, secret),
+        nowMs,
+        settings: lockSettings,
+      });
+    if (decision.ok && row) {
+      await clearNetwork(trx, entryLogin, network);
+      if (network !== 'unknown') await rememberNetwork(trx, row.id, network, geo, nowMs);
+    }
+    if (decision.ok && decision.appPassword)
+      await trx
+        .updateTable('app_passwords')
+        .set({ last_used_at: nowMs, last_used_ip: clientIp, last_used_protocol: protocol })
+        .where('id', '=', decision.appPassword.id)
+        .execute();
+    if (alert)
+      raised.push(
+        await deps.alerts.raiseWithin(trx, {
+          type: 'suspicious-sign-in',
+          mailbox: row ? row.address : null,
+          evidence: {
+            login: entryLogin,
+            protocol,
+            clientIp,
+            country: geo?.country ?? null,
+            city: geo?.city ?? null,
+            risk: risk.level,
+            reasons: risk.reasons,
+            result: entry.result,
+            reason: decision.reason,
+            signInId,
+          },
+        }),
+      );
+  });
+  deps.alerts.announce(raised);
+  if (locks.length > 0)
+    await deps.audit.append({
+      operation: 'LockOut',
+      result: 'success',
+      mailbox: entryLogin,
+      actor: 'system',
+      logonType: 'system',
+      clientIp,
+      protocol,
+      details: {
+        sources: locks.map((lock) => lock.source),
+        until: new Date(Math.max(...locks.map((lock) => lock.lockedUntil))).toISOString(),
+        lockCount: Math.max(...locks.map((lock) => lock.lockCount)),
+      },
+    });
+
+  if (decision.ok && row)
+    return {
+      ok: true,
+      user: {
+        id: row.id,
+        address: row.address,
+        role: row.role,
+        mfaState: row.mfa_state,
+        mustChangePassword: row.must_change_password === 1,
+      },
+      credential: decision.credential ?? 'password',
+      risk,
+      signInId,
+    };
+  return {
+    ok: false,
+    code: decision.ok ? 'bad-credentials' : decision.code,
+    risk,
+    signInId,
+    ...(decision.retryAfterSeconds !== undefined ? { retryAfterSeconds: decision.retryAfterSeconds } : {}),
+  };
+
+  async function decide(): Promise<Decision> {
+    if (lockSettings.enabled) {
+      const until = activeLockUntil(lockouts, buckets, nowMs);
+      if (until !== null)
+        return refuse('locked-out', 'locked-out', {
+          retryAfterSeconds: Math.ceil((until - nowMs) / 1000),
+        });
+    }
+    const verified = await verifyCredential(row);
+    if (!verified.ok)
+      return refuse('bad-credentials', verified.reason, { countFailure: verified.countFailure });
+    const user = row as UserTable;
+    const credential = verified.appPassword ? `app-password:${verified.appPassword.name}` : 'password';
+    const refuseKnown = (code: SignInRefusalCode, reason: string = code) =>
+      refuse(code, reason, { credential, credentialVerified: true });
+    if (user.disabled_at !== null) return refuseKnown('account-disabled');
+    if (protocol !== 'web' && settings['mailSignIn.accountPassword'] === 'blocked')
+      return refuseKnown('mail-sign-in-blocked');
+    if (settings['risk.policyEnabled'] && risk.level === 'high') return refuseKnown('high-risk');
+    if (protocol !== 'web') {
+      if (verified.appPassword) {
+        const scopes = JSON.parse(verified.appPassword.scopes) as string[];
+        if (!scopes.includes(protocol)) return refuseKnown('app-password-scope');
+      } else {
+        if (user.mfa_state !== 'disabled')
+          return refuseKnown('app-password-required', 'mfa-user-account-password');
+        if (settings['mailSignIn.accountPassword'] !== 'allowed') return refuseKnown('app-password-required');
+        if (user.must_change_password === 1) return refuseKnown('password-change-required');
+        if (settings['risk.policyEnabled'] && riskRank[risk.level] >= riskRank.medium)
+          return refuseKnown('app-password-required', 'medium-risk-account-password');
+      }
+    }
+    return {
+      ok: true,
+      reason: 'signed-in',
+      credential,
+      credentialVerified: true,
+      countFailure: false,
+      appPassword: verified.appPassword,
+    };
+  }
+
+  async function verifyCredential(
+    user: UserTable | null,
+  ): Promise<
+    { ok: true; appPassword: AppPasswordTable | null } | { ok: false; reason: string; countFailure: boolean }
+  > {
+    // App passwords only for mail clients: the web wants the account password and a second factor.
+    const normalized = protocol === 'web' ? null : normalizeAppPasswordSecret(secret);
+    if (user && normalized !== null) {
+      const appPassword = await findAppPasswordBySecret(db, normalized);
+      if (appPassword && appPassword.user_id === user.id) {
+        if (appPassword.revoked_at !== null)
+          return { ok: false, reason: 'app-password-revoked', countFailure: true };
+        if (appPassword.expires_at !== null && appPassword.expires_at <= nowMs)
+          return { ok: false, reason: 'app-password-expired', countFailure: true };
+        return { ok: true, appPassword };
+      }
+    }
+    if (!user || user.password_hash === null) {
+      await deps.passwords.verify(await deps.decoyHash(), secret);
+      return { ok: false, reason: user ? 'no-password-set' : 'unknown-user', countFailure: true };
+    }
+    const matches =
+      deps.cache.has(user.id, user.password_hash, secret) ||
+      (await deps.passwords.verify(user.password_hash, secret));
+    if (!matches) return { ok: false, reason: 'wrong-password', countFailure: true };
+    deps.cache.remember(user.id, user.password_hash, secret);
+    return { ok: true, appPassword: null };
+  }
+}
+
+type Decision =
+  | {
+      ok: true;
+      reason: string;
+      credential: string;
+      credentialVerified: true;
+      countFailure: false;
+      appPassword: AppPasswordTable | null;
+      retryAfterSeconds?: undefined;
+    }
+  | {
+      ok: false;
+      code: SignInRefusalCode;
+      reason: string;
+      credential: string | null;
+      credentialVerified: boolean;
+      countFailure: boolean;
+      appPassword?: undefined;
+      retryAfterSeconds?: number;
+    };
+
+function refuse(
+  code: SignInRefusalCode,
+  reason: string,
+  options: {
+    credential?: string;
+    credentialVerified?: boolean;
+    countFailure?: boolean;
+    retryAfterSeconds?: number;
+  } = {},
+): Decision {
+  return {
+    ok: false,
+    code,
+    reason,
+    credential: options.credential ?? null,
+    credentialVerified: options.credentialVerified ?? false,
+    countFailure: options.countFailure ?? false,
+    ...(options.retryAfterSeconds !== undefined ? { retryAfterSeconds: options.retryAfterSeconds } : {}),
+  };
+}
+
+async function rememberNetwork(
+  trx: Executor,
+  userId: string,
+  network: string,
+  geo: GeoLocation | null,
+  nowMs: number,
+): Promise<void> {
+  await trx
+    .insertInto('familiar_networks')
+    .values({ user_id: userId, network, country: geo?.country ?? null, first_at: nowMs, last_at: nowMs })
+    .onConflict((oc) => oc.columns(['user_id', 'network']).doUpdateSet({ last_at: nowMs }))
+    .execute();
+}
+
+function clip(text: string, length: number): string {
+  return text.length > length ? text.slice(0, length) : text;
+}
+
+/** A sign-in log entry for a step the web adapter decides itself (second factor: TOTP, passkey, recovery code). */
+export interface SignInStep {
+  userId: string;
+  protocol: SignInProtocol;
+  clientIp: string | null;
+  clientInfo?: string | null;
+  sessionId?: string | null;
+  result: 'success' | 'failure';
+  /** e.g. 'signed-in', 'wrong-code', 'replayed-code'. */
+  reason: string;
+  /** 'totp', 'passkey', 'recovery-code'. */
+  credential: string;
+  risk?: SignInRisk;
+}
+
+export async function recordSignInStep(deps: SignInDeps, step: SignInStep): Promise<string> {
+  const nowMs = deps.clock.nowMs();
+  const user = await deps.directory.findUser(step.userId);
+  const login = user?.address ?? step.userId;
+  const clientIp = cleanIp(step.clientIp);
+  const geo = await deps.geo.lookup(clientIp).catch(() => null);
+  const risk = step.risk ?? { level: 'none', reasons: [] };
+  const id = randomUUID();
+  await deps.audit.append(
+    {
+      operation: 'MailboxLogin',
+      result: step.result,
+      mailbox: login,
+      actor: login,
+      logonType: 'owner',
+      clientIp,
+      protocol: step.protocol,
+      clientInfo: step.clientInfo ?? null,
+      sessionId: step.sessionId ?? null,
+      details: { reason: step.reason, credential: step.credential, risk: risk.level },
+    },
+    async (trx) => {
+      await trx
+        .insertInto('sign_ins')
+        .values({
+          id,
+          at: nowMs,
+          user_id: user?.id ?? null,
+          login,
+          protocol: step.protocol,
+          client_ip: clientIp,
+          country: geo?.country ?? null,
+          city: geo?.city ?? null,
+          latitude: geo?.latitude ?? null,
+          longitude: geo?.longitude ?? null,
+          client: step.clientInfo ? clip(step.clientInfo, 200) : null,
+          result: step.result,
+          reason: step.reason,
+          credential: step.credential,
+          risk_level: risk.level,
+          risk_reasons: JSON.stringify(risk.reasons),
+        })
+        .execute();
+    },
+  );
+  return id;
+}
+
+/** What Dovecot's auth policy server may deny before a password is checked (no secret is involved). */
+export type ScreenOutcome =
+  | { allow: true }
+  | { allow: false; code: 'locked-out' | 'restricted' | 'high-risk'; message: string };
+
+export const screenMessages = {
+  'locked-out': 'Too many failed sign-ins from your network, try again later',
+  restricted: 'Account restricted by security policy, contact your administrator',
+  'high-risk': 'Sign-in blocked by security policy, contact your administrator',
+} as const;
+
+/**
+ * The checks that need no credential (Dovecot's auth policy `command=allow`): a lockout of this
+ * source, an account restricted by the security policy (the adapter says which), and a high-risk
+ * source (password spray). A denial is logged like any refused sign-in.
+ */
+export async function screenSignIn(
+  deps: SignInDeps,
+  request: Omit<SignInRequest, 'secret'> & { isRestricted?: (userId: string) => Promise<boolean> },
+): Promise<ScreenOutcome> {
+  const nowMs = deps.clock.nowMs();
+  const login = clip(
+    String(request.login ?? '')
+      .trim()
+      .toLowerCase(),
+    MAX_FIELD,
+  );
+  const clientIp = cleanIp(request.clientIp);
+  const network = networkOf(clientIp);
+  const settings = await deps.settings.current();
+  const db = deps.store.db;
+  const [row, lockouts] = await Promise.all([
+    login === '' ? Promise.resolve(null) : deps.directory.findLoginRow(login),
+    lockoutRows(db, login),
+  ]);
+  const familiar = row
+    ? await db.selectFrom('familiar_networks').selectAll().where('user_id', '=', row.id).execute()
+    : [];
+  const buckets = bucketsFor(
+    network,
+    familiar.some((entry) => entry.network === network),
+  );
+  let code: 'locked-out' | 'restricted' | 'high-risk' | null = null;
+  if (settings['lockout.enabled'] && activeLockUntil(lockouts, buckets, nowMs) !== null) code = 'locked-out';
+  else if (row && request.isRestricted && (await request.isRestricted(row.id))) code = 'restricted';
+  let risk: SignInRisk = { level: 'none', reasons: [] };
+  let geo: GeoLocation | null = null;
+  if (code === null && settings['risk.policyEnabled']) {
+    geo = await deps.geo.lookup(clientIp).catch(() => null);
+    risk = await assessRisk(db, {
+      nowMs,
+      userId: row?.id ?? null,
+      login: row?.address ?? login,
+      clientIp,
+      network,
+      geo,
+      familiar,
+      lockouts,
+      threshold: settings['lockout.threshold'],
+    });
+    // Only what holds whatever the password: the others depend on whether the right one comes.
+    if (risk.reasons.includes('password-spray')) code = 'high-risk';
+  }
+  if (code === null) return { allow: true };
+  const entryLogin = row?.address ?? login;
+  geo ??= await deps.geo.lookup(clientIp).catch(() => null);
+  await deps.audit.append(
+    {
+      operation: 'MailboxLogin',
+      result: 'failure',
+      mailbox: entryLogin,
+      actor: entryLogin,
+      logonType: 'owner',
+      clientIp,
+      protocol: request.protocol,
+      clientInfo: request.clientInfo ?? null,
+      sessionId: request.sessionId ?? null,
+      details: { reason: code, stage: 'before-password', risk: risk.level },
+    },
+    async (trx) => {
+      await trx
+        .insertInto('sign_ins')
+        .values({
+          id: randomUUID(),
+          at: nowMs,
+          user_id: row?.id ?? null,
+          login: entryLogin,
+          protocol: request.protocol,
+          client_ip: clientIp,
+          country: geo?.country ?? null,
+          city: geo?.city ?? null,
+          latitude: geo?.latitude ?? null,
+          longitude: geo?.longitude ?? null,
+          client: request.clientInfo ? clip(request.clientInfo, 200) : null,
+          result: 'failure',
+          reason: code,
+          credential: null,
+          risk_level: risk.level,
+          risk_reasons: JSON.stringify(risk.reasons),
+        })
+        .execute();
+    },
+  );
+  return { allow: false, code, message: screenMessages[code] };
+}

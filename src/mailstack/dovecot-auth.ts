@@ -1,0 +1,134 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Hono } from 'hono';
+import type { App } from '../app.js';
+import type { MailProtocol } from '../identity/index.js';
+import type { Logger } from '../runtime/logger.js';
+
+/**
+ * Dovecot authenticates through Mailwarden (deploy/dovecot/): one pipeline for IMAP, POP3,
+ * ManageSieve and, through Dovecot SASL, Postfix's SMTP AUTH.
+ *
+ * POST /dovecot/passdb (the Lua passdb, form-encoded: user, mode=verify|exists, password, service,
+ *   rip, session): 200 the credential is good; 403 it is not (the body names the reason, for the
+ *   Lua script's log); 5xx Mailwarden cannot decide, which the script turns into Dovecot's
+ *   INTERNAL_FAILURE ("temporary failure"), never into a mismatch.
+ * POST /dovecot/policy?command=allow|report (Dovecot's auth policy server, JSON): allow answers
+ *   {"status":-1,"msg":…} to deny a locked-out source, a restricted account or a high-risk source,
+ *   and {"status":0} otherwise; report is acknowledged (the passdb call already logged the attempt).
+ *
+ * Both need `Authorization: Bearer <dovecot.authSecret>` (compared in constant time); without the
+ * setting both answer 503. Garbage in gets a 4xx, never a crash or a stack trace.
+ */
+export const dovecotReplies = {
+  ok: { status: 200, body: 'OK' },
+  'not-configured': { status: 503, body: 'dovecot.authSecret is not set' },
+  unauthenticated: { status: 401, body: 'unauthenticated' },
+  'bad-request': { status: 400, body: 'bad request' },
+  unavailable: { status: 503, body: 'cannot decide now' },
+} as const;
+
+/** Dovecot's service names (%s) → the protocols of the sign-in log. */
+const serviceProtocols: Record<string, MailProtocol> = {
+  imap: 'imap',
+  pop3: 'pop3',
+  smtp: 'smtp',
+  submission: 'smtp',
+  sieve: 'sieve',
+  managesieve: 'sieve',
+};
+
+const MAX_FIELD = 1024;
+
+export function dovecotAuthRoutes(app: App): Hono {
+  const logger: Logger = app.logger.child({ role: 'dovecot-auth' });
+  const secret = app.config.dovecot.authSecret;
+  const expected = secret === null ? null : digest(secret);
+  const routes = new Hono();
+
+  routes.use(async (c, next) => {
+    if (expected === null) return c.text(dovecotReplies['not-configured'].body, 503);
+    const header = c.req.header('authorization') ?? '';
+    const token = /^Bearer\s+(.+)$/i.exec(header.trim())?.[1] ?? '';
+    if (!timingSafeEqual(digest(token), expected))
+      return c.text(dovecotReplies.unauthenticated.body, 401, {
+        'WWW-Authenticate': 'Bearer realm="dovecot"',
+      });
+    await next();
+  });
+
+  routes.post('/passdb', async (c) => {
+    const form = new URLSearchParams(await c.req.text());
+    const user = field(form, 'user');
+    const mode = field(form, 'mode') ?? 'verify';
+    const service = (field(form, 'service') ?? '').toLowerCase();
+    const protocol = serviceProtocols[service];
+    if (!user || (mode !== 'verify' && mode !== 'exists'))
+      return c.text(dovecotReplies['bad-request'].body, 400);
+    if (!protocol) return c.text('unknown-service', 403);
+    try {
+      if (mode === 'exists') {
+        // After a master-user passdb: only "does this account exist and may it sign in".
+        const row = await app.directory.findLoginRow(user);
+        return row && row.disabled_at === null ? c.text('OK', 200) : c.text('unknown-user', 403);
+      }
+      const outcome = await app.identity.signIn({
+        login: user,
+        secret: form.get('password') ?? '',
+        protocol,
+        clientIp: field(form, 'rip'),
+        sessionId: field(form, 'session'),
+        clientInfo: `dovecot:${service}`,
+      });
+      return outcome.ok ? c.text('OK', 200) : c.text(outcome.code, 403);
+    } catch (error) {
+      logger.error('dovecot passdb request could not be decided', { error, service });
+      return c.text(dovecotReplies.unavailable.body, 503);
+    }
+  });
+
+  routes.post('/policy', async (c) => {
+    const command = c.req.query('command');
+    if (command !== 'allow' && command !== 'report')
+      return c.json({ status: 0, msg: 'unknown command' }, 400);
+    let body: Record<string, unknown>;
+    try {
+      const parsed: unknown = JSON.parse(await c.req.text());
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+        throw new Error('not an object');
+      body = parsed as Record<string, unknown>;
+    } catch {
+      return c.json({ status: 0, msg: 'the body is not a JSON object' }, 400);
+    }
+    if (command === 'report') return c.json({ status: 0, msg: '' });
+    const login = typeof body['login'] === 'string' ? body['login'].slice(0, MAX_FIELD) : '';
+    const protocol = serviceProtocols[String(body['protocol'] ?? '').toLowerCase()] ?? 'imap';
+    if (login === '') return c.json({ status: 0, msg: '' });
+    try {
+      const screened = await app.identity.screenSignIn({
+        login,
+        protocol,
+        clientIp: typeof body['remote'] === 'string' ? body['remote'] : null,
+        sessionId: typeof body['session_id'] === 'string' ? body['session_id'].slice(0, 200) : null,
+        clientInfo: `dovecot:${protocol}`,
+        isRestricted: (userId) => app.outbound.isRestricted(userId),
+      });
+      return c.json(screened.allow ? { status: 0, msg: '' } : { status: -1, msg: screened.message });
+    } catch (error) {
+      // A 5xx is an error to Dovecot: auth_policy_reject_on_fail decides (deploy/dovecot sets yes).
+      logger.error('dovecot policy request could not be decided', { error });
+      return c.json({ status: 0, msg: 'cannot decide now' }, 503);
+    }
+  });
+
+  return routes;
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+function field(form: URLSearchParams, name: string): string | null {
+  const value = form.get(name);
+  if (value === null || value === '') return null;
+  return value.slice(0, MAX_FIELD);
+}

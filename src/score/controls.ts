@@ -1,0 +1,15 @@
+import type { ControlDefinition } from './control-definition.js';
+import { auditControls } from './controls/audit.js';
+import { domainControls } from './controls/domains.js';
+import { identityControls } from './controls/identity.js';
+import { mailFlowControls } from './controls/mail-flow.js';
+
+/** Every control, once. Ids are stable: statuses and snapshots refer to them. */
+export const controlDefinitions: readonly ControlDefinition[] = [
+  ...identityControls,
+  ...mailFlowControls,
+  ...auditControls,
+  ...domainControls,
+];
+
+export const controlIds: ReadonlySet<string> = new Set(controlDefinitions.map((control) => control.id));

@@ -1,0 +1,169 @@
+import {
+  allOrNothing,
+  type ControlDefinition,
+  couldNotCheck,
+  coverage,
+  DAY_MS,
+  type Measurement,
+  percent,
+  withReading,
+} from '../control-definition.js';
+
+export const MIN_AUDIT_RETENTION_DAYS = 90;
+
+export const auditControls: ControlDefinition[] = [
+  {
+    id: 'audit.mailbox-auditing',
+    title: 'Mailbox auditing on for every mailbox',
+    category: 'audit',
+    maxPoints: 3,
+    measuredBy: 'Share of mailboxes with auditing on: partial credit.',
+    why: 'Without the mailbox audit trail nobody can tell what an intruder read, sent, moved or forwarded, nor whom to warn.',
+    fix: {
+      cli: 'npx mailwarden audit mailbox enable --all',
+      api: 'PATCH /api/v1/users/{address} {"auditEnabled": true}',
+    },
+    measure: (facts) =>
+      withReading(facts.inputs.audit.mailboxAuditCoverage(), (audit) =>
+        coverage(
+          audit.audited,
+          audit.total,
+          `${audit.audited} of ${audit.total} mailboxes audited (${percent(audit.audited, audit.total)})`,
+          { ...audit },
+        ),
+      ),
+  },
+  {
+    id: 'audit.retention',
+    title: `Audit records kept at least ${MIN_AUDIT_RETENTION_DAYS} days`,
+    category: 'audit',
+    maxPoints: 3,
+    measuredBy: `The configured audit retention (audit.retentionDays) is at least ${MIN_AUDIT_RETENTION_DAYS} days, or unlimited.`,
+    why: 'Compromises are often found weeks later; the trail has to reach back to the first sign-in of the intruder.',
+    fix: { cli: 'MAILWARDEN_AUDIT_RETENTION_DAYS=180 (config audit.retentionDays), then restart', api: null },
+    measure: (facts) =>
+      withReading(facts.inputs.audit.retentionDays(), (days): Measurement => {
+        const kept = days === null ? 'kept without limit' : `kept ${days} days`;
+        const measurement = allOrNothing(
+          days === null || days >= MIN_AUDIT_RETENTION_DAYS,
+          `audit records ${kept}`,
+          {
+            retentionDays: days,
+          },
+        );
+        if (days === null || days > MIN_AUDIT_RETENTION_DAYS)
+          measurement.notes = [
+            `retention beyond ${MIN_AUDIT_RETENTION_DAYS} days (${days === null ? 'unlimited' : `${days} days`}) lets investigations reach further back`,
+          ];
+        return measurement;
+      }),
+  },
+  {
+    id: 'audit.chain-verifies',
+    title: 'Audit log hash chain verifies',
+    category: 'audit',
+    maxPoints: 5,
+    measuredBy:
+      'Walking the hash chain of the audit log finds no altered, missing or relinked record. The walk of the last 24 hours is reused (the server walks it daily with the snapshot; `mailwarden score snapshot` walks it now).',
+    why: 'An attacker with database access would remove their traces; a chain that verifies proves nobody did.',
+    fix: {
+      cli: 'npx mailwarden audit verify   # names the first broken record',
+      api: 'GET /api/v1/audit/verify',
+    },
+    measure: (facts) =>
+      withReading(facts.inputs.audit.verifyChain(), (chain) =>
+        allOrNothing(
+          chain.ok,
+          chain.ok
+            ? `the chain verifies (${chain.recordsChecked} records, walked ${chain.verifiedAt ?? 'now'})`
+            : `the chain is broken: ${chain.detail ?? 'unknown problem'} (walked ${chain.verifiedAt ?? 'now'})`,
+          { ...chain },
+        ),
+      ),
+  },
+  {
+    id: 'audit.alert-notifications-delivered',
+    title: 'Alert notifications reach at least one channel',
+    category: 'audit',
+    maxPoints: 3,
+    measuredBy:
+      'A channel exists (admin email or webhook) and, of the notifications of the last 30 days, at least one was delivered (or none was due).',
+    why: 'Alerts that fail to arrive are alerts nobody acts on; a broken relay or webhook goes unnoticed until the incident.',
+    fix: {
+      cli: 'npx mailwarden webhook deliveries   # see last errors; npx mailwarden webhook add ops --url https://…',
+      api: 'GET /api/v1/webhooks/deliveries',
+    },
+    async measure(facts) {
+      const channels = await facts.once('notify.channels', () => facts.inputs.notify.channels());
+      if (!channels.available) return couldNotCheck(channels.reason);
+      const total = channels.value.adminEmails + channels.value.activeWebhooks;
+      if (total === 0) return allOrNothing(false, 'no channel: no enabled admin and no active webhook');
+      return withReading(facts.inputs.notify.deliveries(facts.nowMs - 30 * DAY_MS), (deliveries) => {
+        const detail = { ...channels.value, ...deliveries };
+        if (deliveries.delivered > 0)
+          return allOrNothing(
+            true,
+            `${deliveries.delivered} delivered, ${deliveries.failed} failed in 30 days`,
+            detail,
+          );
+        if (deliveries.failed > 0)
+          return allOrNothing(
+            false,
+            `every notification of the last 30 days failed (${deliveries.failed})`,
+            detail,
+          );
+        return {
+          ...allOrNothing(true, 'channels are set up; no notification was due in 30 days', detail),
+          notes: ['nothing was sent in 30 days, so delivery itself is not proven'],
+        };
+      });
+    },
+  },
+  {
+    id: 'audit.restricted-senders-reviewed',
+    title: 'Restricted senders reviewed within 7 days',
+    category: 'audit',
+    maxPoints: 3,
+    measuredBy: 'Share of restrictions in force that are less than 7 days old: partial credit.',
+    why: 'A restricted sender is a probable compromise: until an admin secures and releases the account, the user cannot work and the intruder may still read mail.',
+    fix: {
+      cli: 'npx mailwarden restricted list; npx mailwarden restricted release <address> --reason "…"',
+      api: 'POST /api/v1/restricted/{address}/release {"reason": "…"}',
+    },
+    measure: (facts) =>
+      withReading(facts.inputs.outbound.restrictions(facts.nowMs - 7 * DAY_MS), (restricted) =>
+        coverage(
+          restricted.active - restricted.stale,
+          restricted.active,
+          restricted.active === 0
+            ? 'no restricted senders'
+            : `${restricted.stale} of ${restricted.active} restricted senders waiting more than 7 days`,
+          { ...restricted },
+        ),
+      ),
+  },
+  {
+    id: 'audit.high-alerts-triaged',
+    title: 'High-severity alerts triaged within 7 days',
+    category: 'audit',
+    maxPoints: 2,
+    measuredBy:
+      'Share of new (not acknowledged, not resolved) high-severity alerts raised less than 7 days ago.',
+    why: 'A high alert is a likely compromise; left untriaged it becomes a breach nobody looked at.',
+    fix: {
+      cli: 'npx mailwarden alerts list --status new; npx mailwarden alerts ack <id>',
+      api: 'POST /api/v1/alerts/{id}/acknowledge',
+    },
+    measure: (facts) =>
+      withReading(facts.inputs.alerts.untriagedHigh(facts.nowMs - 7 * DAY_MS), (alerts) =>
+        coverage(
+          alerts.open - alerts.stale,
+          alerts.open,
+          alerts.open === 0
+            ? 'no untriaged high alerts'
+            : `${alerts.stale} of ${alerts.open} new high alerts older than 7 days`,
+          { ...alerts },
+        ),
+      ),
+  },
+];

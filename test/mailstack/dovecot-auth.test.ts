@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import nodemailer from 'nodemailer';
+import type { App } from '../../src/app.js';
+import { type RunningServer, startServer } from '../../src/server.js';
+import {
+  type DovecotAuthHarness,
+  imapLogin,
+  startDovecotAuthHarness,
+} from '../support/dovecot-auth-harness.js';
+import { missingMailstackBinaries } from '../support/postfix-harness.js';
+import { addUser, cliActor, createTestApp, storeKinds, type TestApp } from '../support/test-app.js';
+
+const SECRET = 'test-dovecot-secret-0123456789abcdef';
+const PASSWORD = 'lantern-orchard-piano';
+
+const missing = [
+  ...missingMailstackBinaries(),
+  ...(existsSync('/usr/lib/dovecot/modules/auth/libauthdb_lua.so') ||
+  existsSync('/usr/lib/dovecot/modules/auth/lib_authdb_lua.so')
+    ? []
+    : ['dovecot-auth-lua']),
+];
+const skip =
+  missing.length > 0
+    ? `not installed: ${missing.join(', ')} (apt-get install postfix dovecot-imapd dovecot-auth-lua; .ci/run does it)`
+    : false;
+
+for (const kind of storeKinds) {
+  describe(`Dovecot and Postfix sign in through Mailwarden (${kind})`, { skip }, () => {
+    let testApp: TestApp;
+    let app: App;
+    let server: RunningServer;
+    let mail: DovecotAuthHarness;
+    const appPasswords: Record<string, string> = {};
+
+    const newAppPassword = async (user: string, scopes: string[]) => {
+      const created = await app.identity.createAppPassword(user, { name: 'mail client', scopes }, cliActor);
+      assert.ok(created.ok);
+      return created.password;
+    };
+    const smtpAuth = (user: string, pass: string) =>
+      nodemailer
+        .createTransport({
+          host: '127.0.0.1',
+          port: mail.submissionPort,
+          requireTLS: true,
+          tls: { rejectUnauthorized: false },
+          auth: { user, pass },
+        })
+        .verify()
+        .then(
+          () => 'ok',
+          (error: { response?: string }) => error.response ?? String(error),
+        );
+    const log = (login: string) => app.identity.listSignIns({ login, limit: 1000 });
+
+    before(async () => {
+      testApp = await createTestApp(kind, {
+        overrides: { 'dovecot.authSecret': SECRET, 'smtp.enabled': false, 'smtps.enabled': false },
+      });
+      app = testApp.app;
+      for (const user of ['alice', 'mia', 'dave', 'erin'])
+        await addUser(app, `${user}@example.org`, PASSWORD);
+      await app.store.db
+        .updateTable('users')
+        .set({ mfa_state: 'enabled' })
+        .where('address', '=', 'mia@example.org')
+        .execute();
+      for (const user of ['alice', 'mia', 'dave', 'erin'])
+        appPasswords[user] = await newAppPassword(`${user}@example.org`, ['imap', 'smtp']);
+      await app.directory.setDisabled('dave@example.org', true, cliActor);
+      server = await startServer(app);
+      mail = await startDovecotAuthHarness({
+        httpPort: server.httpPort() ?? 0,
+        policyPort: server.policyPort() ?? 0,
+        authSecret: SECRET,
+      });
+    });
+    after(async () => {
+      await mail?.stop();
+      await server?.stop();
+      await testApp?.cleanup();
+    });
+
+    test('IMAP login with an app password works, and is in the sign-in log as imap from the client', async () => {
+      const answer = await imapLogin(mail.imapPort, 'alice@example.org', appPasswords['alice']!);
+      assert.match(answer, /^a1 OK/, `${answer}\n${mail.dovecotLog().slice(-2000)}`);
+      const [entry] = await log('alice@example.org');
+      assert.equal(entry?.protocol, 'imap');
+      assert.equal(entry?.result, 'success');
+      assert.equal(entry?.credential, 'app-password:mail client');
+      assert.equal(entry?.clientIp, '127.0.0.1');
+      assert.equal(entry?.client, 'dovecot:imap');
+    });
+
+    test('IMAP login with the account password of an MFA user fails; the log says an app password is required', async () => {
+      const answer = await imapLogin(mail.imapPort, 'mia@example.org', PASSWORD);
+      assert.match(answer, /^a1 NO /);
+      const [entry] = await log('mia@example.org');
+      assert.equal(entry?.result, 'failure');
+      assert.equal(entry?.reason, 'mfa-user-account-password');
+      assert.match(await imapLogin(mail.imapPort, 'mia@example.org', appPasswords['mia']!), /^a1 OK/);
+    });
+
+    test('a disabled account gets Dovecot’s authentication failure, even with the right app password', async () => {
+      const answer = await imapLogin(mail.imapPort, 'dave@example.org', appPasswords['dave']!);
+      assert.match(answer, /^a1 NO \[AUTHENTICATIONFAILED\]/);
+      assert.equal((await log('dave@example.org'))[0]?.reason, 'account-disabled');
+    });
+
+    test('a locked-out account is denied by the auth policy with Mailwarden’s message', async () => {
+      for (let i = 0; i < 10; i++)
+        assert.match(await imapLogin(mail.imapPort, 'erin@example.org', `wrong-password-${i}`), /^a1 NO /);
+      const answer = await imapLogin(mail.imapPort, 'erin@example.org', appPasswords['erin']!);
+      assert.match(answer, /^a1 NO .*Too many failed sign-ins from your network/);
+      const entries = await log('erin@example.org');
+      assert.equal(entries[0]?.reason, 'locked-out');
+      assert.equal(entries.filter((entry) => entry.reason === 'wrong-password').length, 10);
+      // The same through Postfix: SMTP AUTH is denied for the locked-out network too.
+      assert.match(await smtpAuth('erin@example.org', appPasswords['erin']!), /^535 /);
+      assert.ok((await app.identity.unlockUser('erin@example.org', cliActor)).ok);
+      assert.match(await imapLogin(mail.imapPort, 'erin@example.org', appPasswords['erin']!), /^a1 OK/);
+    });
+
+    test('SMTP AUTH through Postfix follows the same rules: app password yes, MFA user’s account password no', async () => {
+      assert.equal(await smtpAuth('alice@example.org', appPasswords['alice']!), 'ok');
+      assert.match(await smtpAuth('mia@example.org', PASSWORD), /^535 /);
+      const smtp = (await log('alice@example.org')).find((entry) => entry.protocol === 'smtp');
+      assert.equal(smtp?.result, 'success');
+      assert.equal(
+        (await log('mia@example.org')).find((entry) => entry.protocol === 'smtp')?.reason,
+        'mfa-user-account-password',
+      );
+    });
+
+    test('every attempt is in the sign-in log and in the audit log', async () => {
+      const all = await app.identity.listSignIns({ limit: 1000 });
+      // alice: imap ok, smtp ok; mia: imap no, imap ok, smtp no; dave: 1; erin: 10 wrong, 1 locked (imap),
+      // 1 locked (smtp), 1 ok after unlock.
+      assert.equal(
+        all.length,
+        2 + 3 + 1 + 13,
+        JSON.stringify(all.map((entry) => [entry.login, entry.protocol, entry.reason])),
+      );
+      const { records } = await app.audit.search({ operations: ['MailboxLogin'], limit: 1000 });
+      assert.equal(records.length, all.length);
+    });
+  });
+}
