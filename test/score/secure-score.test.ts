@@ -177,7 +177,7 @@ for (const kind of storeKinds) {
           user_id: userId,
           name: id,
           scopes: '["imap"]',
-          secret_hash: 'x',
+          secret_hash: `not-a-real-hash-${id}`,
           created_at: now,
           created_by: 'test',
           expires_at: null,
