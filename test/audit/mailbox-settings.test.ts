@@ -46,6 +46,13 @@ for (const kind of storeKinds) {
         (await harness.app.audit.listMailboxAuditOff()).map((setting) => setting.mailbox),
         ['bob@example.org'],
       );
+      // Secure Score's "mailbox auditing for all" gives partial credit: 2 of 3 mailboxes.
+      const control = (await harness.app.score.report()).controls.find(
+        (c) => c.id === 'audit.mailbox-auditing',
+      );
+      assert.equal(control?.status, 'partial');
+      assert.ok(control && control.points > 0 && control.points < control.maxPoints, JSON.stringify(control));
+      assert.match(control?.measured.current ?? '', /2 of 3 mailboxes audited/);
     });
 
     test('item actions of a mailbox with auditing off are not recorded; its sign-ins and sending are', async () => {
