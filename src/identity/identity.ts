@@ -73,7 +73,13 @@ export function createIdentity(deps: IdentityDeps) {
     ) => screenSignIn(signInDeps, request),
     /** Logs a step the web decides itself (second factor). */
     recordSignInStep: (step: SignInStep) => recordSignInStep(signInDeps, step),
-    listSignIns: (filter: SignInFilter) => listSignIns(deps.store.db, filter),
+    /** By user: a primary address, an alias or an id finds the account's entries; else the typed login's. */
+    async listSignIns(filter: SignInFilter) {
+      if (filter.login === undefined) return listSignIns(deps.store.db, filter);
+      const user = await deps.directory.findUser(filter.login);
+      const { login, ...rest } = filter;
+      return listSignIns(deps.store.db, user ? { ...rest, userId: user.id } : filter);
+    },
     /** Drops sign-in log entries older than signIns.retentionDays; how many went. */
     async pruneSignIns(): Promise<number> {
       const days = await deps.settings.get('signIns.retentionDays');

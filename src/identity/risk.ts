@@ -82,64 +82,77 @@ export async function assessRisk(db: Executor, input: RiskInput): Promise<SignIn
       else reasons.push('unfamiliar-network');
     }
   }
-  if (input.userId !== null && input.geo?.latitude != null && input.geo.longitude != null) {
-    const last = await db
-      .selectFrom('sign_ins')
-      .select(['at', 'latitude', 'longitude'])
-      .where('user_id', '=', input.userId)
-      .where('result', '=', 'success')
-      .where('latitude', 'is not', null)
-      .orderBy('at', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    if (last && last.latitude !== null && last.longitude !== null) {
-      const km = distanceKm(
-        { lat: last.latitude, lon: last.longitude },
-        { lat: input.geo.latitude, lon: input.geo.longitude },
-      );
-      const hours = Math.max(nowMs - last.at, 1000) / 3_600_000;
-      if (km > MIN_TRAVEL_KM && km / hours > IMPOSSIBLE_TRAVEL_KMH) reasons.push('impossible-travel');
-    }
-  }
-  if (input.clientIp !== null) {
-    // Bounded: the newest failures of this client only (the index is client_ip, result, at).
-    const recent = await db
-      .selectFrom('sign_ins')
-      .select('login')
-      .where('client_ip', '=', input.clientIp)
-      .where('result', '=', 'failure')
-      .where('at', '>', nowMs - SPRAY_WINDOW_MS)
-      .orderBy('at', 'desc')
-      .limit(500)
-      .execute();
-    const accounts = new Set(recent.map((row) => row.login));
-    accounts.delete(input.login);
-    if (accounts.size >= SPRAY_ACCOUNTS) reasons.push('password-spray');
-  }
   // An account under attack: what matters is whether this attempt is the attacker's. From a network
   // the user signed in from before it most likely is not (smart lockout reasons the same way).
   const familiarNetwork = input.familiar.some((row) => row.network === input.network);
-  if (!familiarNetwork) {
-    const failures = await db
-      .selectFrom('sign_ins')
-      .select('failure_tag')
-      .where('login', '=', input.login)
-      .where('result', '=', 'failure')
-      .where('at', '>', nowMs - BRUTE_FORCE_WINDOW_MS)
-      .where('failure_tag', 'is not', null)
-      .orderBy('at', 'desc')
-      .limit(500)
-      .execute();
-    // Distinct wrong passwords: a phone retrying an old one is not an attack.
-    if (new Set(failures.map((row) => row.failure_tag)).size >= input.threshold * 2)
-      reasons.push('brute-force');
-    if (
-      input.lockouts.some(
-        (row) =>
-          row.lock_count > 0 && row.locked_until !== null && row.locked_until > nowMs - AFTER_LOCKOUT_MS,
-      )
+  // Independent reads, in parallel (PostgreSQL runs them on separate connections).
+  const [travel, spray, bruteForce] = await Promise.all([
+    impossibleTravel(db, input),
+    passwordSpray(db, input),
+    familiarNetwork ? Promise.resolve(false) : bruteForceOn(db, input),
+  ]);
+  if (travel) reasons.push('impossible-travel');
+  if (spray) reasons.push('password-spray');
+  if (bruteForce) reasons.push('brute-force');
+  if (
+    !familiarNetwork &&
+    input.lockouts.some(
+      (row) => row.lock_count > 0 && row.locked_until !== null && row.locked_until > nowMs - AFTER_LOCKOUT_MS,
     )
-      reasons.push('after-lockout');
-  }
+  )
+    reasons.push('after-lockout');
   return { level: riskLevelOf(reasons), reasons };
+}
+
+async function impossibleTravel(db: Executor, input: RiskInput): Promise<boolean> {
+  const geo = input.geo;
+  if (input.userId === null || geo?.latitude == null || geo.longitude == null) return false;
+  const last = await db
+    .selectFrom('sign_ins')
+    .select(['at', 'latitude', 'longitude'])
+    .where('user_id', '=', input.userId)
+    .where('result', '=', 'success')
+    .where('latitude', 'is not', null)
+    .orderBy('at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (!last || last.latitude === null || last.longitude === null) return false;
+  const km = distanceKm(
+    { lat: last.latitude, lon: last.longitude },
+    { lat: geo.latitude, lon: geo.longitude },
+  );
+  const hours = Math.max(input.nowMs - last.at, 1000) / 3_600_000;
+  return km > MIN_TRAVEL_KM && km / hours > IMPOSSIBLE_TRAVEL_KMH;
+}
+
+async function passwordSpray(db: Executor, input: RiskInput): Promise<boolean> {
+  if (input.clientIp === null) return false;
+  // Bounded: the newest failures of this client only (the index is client_ip, result, at).
+  const recent = await db
+    .selectFrom('sign_ins')
+    .select('login')
+    .where('client_ip', '=', input.clientIp)
+    .where('result', '=', 'failure')
+    .where('at', '>', input.nowMs - SPRAY_WINDOW_MS)
+    .orderBy('at', 'desc')
+    .limit(500)
+    .execute();
+  const accounts = new Set(recent.map((row) => row.login));
+  accounts.delete(input.login);
+  return accounts.size >= SPRAY_ACCOUNTS;
+}
+
+async function bruteForceOn(db: Executor, input: RiskInput): Promise<boolean> {
+  const failures = await db
+    .selectFrom('sign_ins')
+    .select('failure_tag')
+    .where('login', '=', input.login)
+    .where('result', '=', 'failure')
+    .where('at', '>', input.nowMs - BRUTE_FORCE_WINDOW_MS)
+    .where('failure_tag', 'is not', null)
+    .orderBy('at', 'desc')
+    .limit(500)
+    .execute();
+  // Distinct wrong passwords: a phone retrying an old one is not an attack.
+  return new Set(failures.map((row) => row.failure_tag)).size >= input.threshold * 2;
 }

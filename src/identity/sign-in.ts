@@ -18,7 +18,7 @@ import {
   recordFailure,
 } from './lockout.js';
 import { cleanIp, networkOf } from './networks.js';
-import type { PasswordHasher } from './passwords.js';
+import { MAX_PASSWORD_LENGTH, type PasswordHasher } from './passwords.js';
 import { assessRisk, riskRank, type SignInRisk } from './risk.js';
 import type { VerifiedCredentialCache } from './verified-credential-cache.js';
 
@@ -120,14 +120,24 @@ export async function signIn(deps: SignInDeps, request: SignInRequest): Promise<
   };
   const db = deps.store.db;
 
-  const [row, geo, lockouts] = await Promise.all([
+  // App passwords only for mail clients: the web wants the account password and a second factor.
+  const normalized = protocol === 'web' ? null : normalizeAppPasswordSecret(secret);
+  // Independent reads, in parallel (PostgreSQL runs them on separate connections).
+  const [row, geo, lockouts, familiarRows, appPasswordRow] = await Promise.all([
     login === '' ? Promise.resolve(null) : deps.directory.findLoginRow(login),
     deps.geo.lookup(clientIp).catch(() => null),
     lockoutRows(db, login),
+    login === ''
+      ? Promise.resolve([])
+      : db
+          .selectFrom('familiar_networks')
+          .innerJoin('users', 'users.id', 'familiar_networks.user_id')
+          .selectAll('familiar_networks')
+          .where('users.address', '=', login)
+          .execute(),
+    normalized === null ? Promise.resolve(null) : findAppPasswordBySecret(db, normalized),
   ]);
-  const familiar = row
-    ? await db.selectFrom('familiar_networks').selectAll().where('user_id', '=', row.id).execute()
-    : [];
+  const familiar = row ? familiarRows.filter((entry) => entry.user_id === row.id) : [];
   const familiarNetwork = familiar.some((entry) => entry.network === network);
   const buckets = bucketsFor(network, familiarNetwork);
   const risk = await assessRisk(db, {
@@ -314,11 +324,9 @@ export async function signIn(deps: SignInDeps, request: SignInRequest): Promise<
   ): Promise<
     { ok: true; appPassword: AppPasswordTable | null } | { ok: false; reason: string; countFailure: boolean }
   > {
-    // App passwords only for mail clients: the web wants the account password and a second factor.
-    const normalized = protocol === 'web' ? null : normalizeAppPasswordSecret(secret);
-    if (user && normalized !== null) {
-      const appPassword = await findAppPasswordBySecret(db, normalized);
-      if (appPassword && appPassword.user_id === user.id) {
+    if (user && appPasswordRow) {
+      const appPassword = appPasswordRow;
+      if (appPassword.user_id === user.id) {
         if (appPassword.revoked_at !== null)
           return { ok: false, reason: 'app-password-revoked', countFailure: true };
         if (appPassword.expires_at !== null && appPassword.expires_at <= nowMs)
@@ -326,6 +334,9 @@ export async function signIn(deps: SignInDeps, request: SignInRequest): Promise<
         return { ok: true, appPassword };
       }
     }
+    // Longer than any password can be set: wrong without hashing it (a 1 MB "password" costs nothing).
+    if ([...secret].length > MAX_PASSWORD_LENGTH)
+      return { ok: false, reason: user ? 'wrong-password' : 'unknown-user', countFailure: true };
     if (!user || user.password_hash === null) {
       await deps.passwords.verify(await deps.decoyHash(), secret);
       return { ok: false, reason: user ? 'no-password-set' : 'unknown-user', countFailure: true };

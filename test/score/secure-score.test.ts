@@ -177,7 +177,8 @@ for (const kind of storeKinds) {
           user_id: userId,
           name: id,
           scopes: '["imap"]',
-          secret_hash: `not-a-real-hash-${id}`,
+          // Unique per app password (migration 007 looks them up by it).
+          secret_hash: `sha256:${id}`,
           created_at: now,
           created_by: 'test',
           expires_at: null,

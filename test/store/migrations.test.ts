@@ -33,6 +33,7 @@ const tables = [
   'audit_checkpoint',
   'audit_item_windows',
   'mailbox_audit_settings',
+  'familiar_networks',
   'score_cached_facts',
   'score_control_statuses',
   'score_snapshots',
