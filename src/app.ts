@@ -46,11 +46,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     dataDir: config.data.dir,
     poolSize: config.database.poolSize,
   });
-  const audit = createAuditLog({ store, clock });
+  const secrets = createSecretBox({ key: config.secrets.key, dataDir: config.data.dir });
+  const audit = createAuditLog({ store, clock, secrets });
   const settings = createOrgSettings({ store, audit, clock });
   const passwords = createPasswordHasher({ bannedListEnabled: () => settings.get('passwords.bannedList') });
   const directory = createDirectory({ store, audit, clock, passwords });
-  const secrets = createSecretBox({ key: config.secrets.key, dataDir: config.data.dir });
   // Alerts call onRaised only after a commit, never while buildApp runs: the notifier below exists by then.
   const alerts = createAlerts({
     store,

@@ -15,8 +15,7 @@ import type { Database, Store } from './store/index.js';
  * What Secure Score reads, wired from the modules that own it (composition, like app.ts). Counts are
  * aggregates in the database, so 100,000 users cost a handful of indexed queries, not a list.
  *
- * Sources whose module is not here yet answer `notAvailable` ("could not check", 0 points). To wire
- * one, replace its `pending(...)` with a reading of the real source; the control needs no change.
+ * A source that cannot be read answers `notAvailable` ("could not check", 0 points), never a pass.
  * Identity facts come from the org settings (src/settings), users.mfa_state, app_passwords and the
  * sign-in log (sign_ins) of migration 004.
  */
@@ -30,8 +29,6 @@ export interface ScoreSources {
   settings: OrgSettingsService;
   clock: Clock;
 }
-
-const pending = (what: string) => async () => notAvailable(`${what} is not available in this build`);
 
 /** Runs a read; a failure (database down) is "could not check" with the reason, never a pass. */
 async function read<T>(work: () => Promise<T>): Promise<Reading<T>> {
@@ -289,9 +286,8 @@ export function createScoreInputs(sources: ScoreSources): ScoreInputs {
         }),
     },
     audit: {
-      // Per-mailbox auditing and retention come with the audit work built in parallel; wired at merge.
-      mailboxAuditCoverage: pending('audit.mailboxAuditCoverage (per-mailbox auditing)'),
-      retentionDays: pending('audit retention (config audit.retentionDays)'),
+      mailboxAuditCoverage: () => read(() => sources.audit.mailboxAuditCoverage()),
+      retentionDays: () => read(async () => config.audit.retentionDays),
       verifyChain: () =>
         read(async () => {
           const outcome = await sources.audit.verify();

@@ -80,6 +80,26 @@ export async function startServer(app: App): Promise<RunningServer> {
       .catch((error: unknown) => logger.warn('pruning send counters failed', { error }));
   }, 15 * 60_000);
   pruneTimer.unref();
+  // Grouped mailbox records (reads per 2-minute window) are written once their window is over.
+  const windowTimer = setInterval(() => {
+    app.audit
+      .closeItemWindows()
+      .catch((error: unknown) => logger.warn('closing audit item windows failed', { error }));
+  }, 15_000);
+  windowTimer.unref();
+  // Retention: every 6 hours, first a minute after start (any instance may do it; one checkpoint wins).
+  const retain = () => {
+    app.audit
+      .prune({ retentionDays: config.audit.retentionDays, actor: { actor: 'system', logonType: 'system' } })
+      .then((outcome) => {
+        if (outcome.removed > 0) logger.info('audit retention removed old records', { ...outcome });
+      })
+      .catch((error: unknown) => logger.warn('audit retention failed', { error }));
+  };
+  const firstRetention = setTimeout(retain, 60_000);
+  firstRetention.unref();
+  const retentionTimer = setInterval(retain, 6 * 3600_000);
+  retentionTimer.unref();
   // Secure Score history: one snapshot per UTC day, checked at start and every hour (any instance may
   // take it; the day is unique in the database, so instances sharing it store one).
   let snapshotInFlight: Promise<void> = Promise.resolve();
@@ -125,6 +145,9 @@ export async function startServer(app: App): Promise<RunningServer> {
     policyPort: () => policy?.port() ?? null,
     async stop() {
       clearInterval(pruneTimer);
+      clearInterval(windowTimer);
+      clearTimeout(firstRetention);
+      clearInterval(retentionTimer);
       clearTimeout(signInPruneStart);
       clearInterval(signInPruneTimer);
       if (snapshotTimer) clearInterval(snapshotTimer);

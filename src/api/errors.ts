@@ -104,6 +104,7 @@ const requestErrorStatus = {
   'payload-too-large': 413,
   'unsupported-media-type': 415,
   'internal-error': 500,
+  'service-unavailable': 503,
 } as const satisfies Record<string, ContentfulStatusCode>;
 
 export const apiErrorStatus = {

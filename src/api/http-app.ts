@@ -1,9 +1,10 @@
+import path from 'node:path';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import type { App } from '../app.js';
 import { consoleRoutes } from '../console/index.js';
-import { dovecotAuthRoutes } from '../mailstack/index.js';
+import { createDoveadmClient, createDovecotEventIngest, dovecotAuthRoutes } from '../mailstack/index.js';
 import type { ApiEnv } from './api-env.js';
 import { authenticate } from './authenticate.js';
 import { errorResponse } from './errors.js';
@@ -11,8 +12,10 @@ import { createOpenApiDocument } from './openapi.js';
 import { alertRoutes } from './routes/alerts.js';
 import { auditRoutes } from './routes/audit.js';
 import { domainRoutes } from './routes/domains.js';
+import { dovecotEventRoutes } from './routes/dovecot-events.js';
 import { groupRoutes } from './routes/groups.js';
 import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { mfaUserRoutes } from './routes/mfa.js';
 import { orgRoutes } from './routes/org.js';
 import { policyRoutes } from './routes/policies.js';
@@ -49,6 +52,23 @@ export function createHttpApp(app: App, options: HttpAppOptions = {}): Hono<ApiE
     }),
   );
   http.route('/', healthRoutes(app, options.healthTimeoutMs ?? HEALTH_TIMEOUT_MS));
+  const dovecotEvents = createDovecotEventIngest({
+    audit: app.audit,
+    clock: app.clock,
+    logger: logger.child({ role: 'dovecot-events' }),
+    trashFolders: app.config.dovecot.trashFolders,
+    spoolDir: path.join(app.config.data.dir, 'dovecot-events'),
+    doveadm:
+      app.config.dovecot.doveadmUrl && app.config.dovecot.doveadmApiKey
+        ? createDoveadmClient({
+            url: app.config.dovecot.doveadmUrl,
+            apiKey: app.config.dovecot.doveadmApiKey,
+          })
+        : null,
+  });
+  http.route('/', metricsRoutes(dovecotEvents));
+  // Authenticated by the exporter's shared secret, not by an API token.
+  http.route('/', dovecotEventRoutes(dovecotEvents, app.config.dovecot.eventsSecret));
   // Public, and registered before the /api/v1 router so that its authentication never runs for it.
   http.get('/api/v1/openapi.json', (c) => c.json(openApi));
   http.route('/api/v1', apiRoutes(app));
@@ -84,7 +104,7 @@ function apiRoutes(app: App): Hono<ApiEnv> {
   api.route('/quarantine', quarantineRoutes(app.outbound.quarantine, app.delivery));
   api.route('/alerts', alertRoutes(app.alerts));
   api.route('/webhooks', webhookRoutes(app.notifier));
-  api.route('/audit', auditRoutes(app.audit));
+  api.route('/audit', auditRoutes(app.audit, app.config.audit.retentionDays));
   api.route('/org', orgRoutes(app.settings));
   api.route('/score', scoreRoutes(app.score));
   api.route('/users', signInUserRoutes(app.identity));

@@ -1,8 +1,12 @@
 import { z } from 'zod';
 import {
   alertListQuery,
+  auditExportQuery,
+  auditFilterQuery,
+  auditPruneBody,
   auditSearchQuery,
   deliveryListQuery,
+  mailboxAuditBody,
   newAliasBody,
   newAppPasswordBody,
   newDomainBody,
@@ -40,6 +44,8 @@ const schemas = {
   Release: releaseBody,
   OrgSettingsUpdate: orgSettingsBody,
   NewWebhook: newWebhookBody,
+  MailboxAuditUpdate: mailboxAuditBody,
+  AuditPrune: auditPruneBody,
   Domain: responses.domainSchema,
   DomainList: z.object({ domains: z.array(responses.domainSchema) }),
   DomainResponse: z.object({ domain: responses.domainSchema }),
@@ -108,6 +114,19 @@ const schemas = {
   AuditRecord: responses.auditRecordSchema,
   AuditPage: responses.auditPageSchema,
   VerifyChainOutcome: responses.verifyChainSchema,
+  AuditCounts: z.object({
+    counts: z.record(z.string(), z.number().int()).meta({ description: 'Matching records per operation.' }),
+  }),
+  PruneOutcome: responses.pruneOutcomeSchema,
+  MailboxAuditOverview: z.object({
+    coverage: responses.mailboxAuditCoverageSchema,
+    auditingOff: z.array(responses.mailboxAuditSettingSchema),
+  }),
+  MailboxAuditSettingResponse: z.object({ setting: responses.mailboxAuditSettingSchema }),
+  MailboxAuditChanged: z.object({
+    setting: responses.mailboxAuditSettingSchema,
+    changed: z.boolean().meta({ description: 'false: it already was so (nothing audited).' }),
+  }),
   ScoreStatus: scoreStatusBody,
   ScoreReport: responses.scoreReportSchema,
   ScoredControl: responses.scoredControlSchema,
@@ -208,6 +227,7 @@ const restrictedPath = '/api/v1/restricted/{address}';
 const alertPath = '/api/v1/alerts/{id}';
 const quarantinePath = '/api/v1/quarantine/{id}';
 const webhookPath = '/api/v1/webhooks/{name}';
+const mailboxAuditPath = '/api/v1/audit/mailboxes/{mailbox}';
 const scoreControlPath = '/api/v1/score/controls/{id}';
 
 // --- sign-in (signin helper) ---
@@ -655,6 +675,70 @@ const routes: RouteDoc[] = [
   },
   {
     method: 'get',
+    path: '/api/v1/audit/counts',
+    operationId: 'countAudit',
+    summary: 'How many records match the filters, per operation',
+    access: 'read',
+    query: auditFilterQuery,
+    success: { status: 200, schema: 'AuditCounts', description: 'Counts per operation' },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/audit/export',
+    operationId: 'exportAudit',
+    summary:
+      'Every matching record, newest first, streamed as JSON Lines (application/x-ndjson) or CSV (text/csv), in constant memory',
+    access: 'read',
+    query: auditExportQuery,
+    success: { status: 200, description: 'The records, one per line (CSV: a header line first)' },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/audit/prune',
+    operationId: 'pruneAudit',
+    summary:
+      'Remove records older than the retention period behind a signed checkpoint (the chain stays verifiable); audited as PruneAuditLog',
+    access: 'write',
+    body: 'AuditPrune',
+    success: { status: 200, schema: 'PruneOutcome', description: 'What was removed' },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/audit/mailboxes',
+    operationId: 'getMailboxAuditOverview',
+    summary: 'Mailbox auditing coverage, and the mailboxes with auditing turned off',
+    access: 'read',
+    success: { status: 200, schema: 'MailboxAuditOverview', description: 'Coverage and exceptions' },
+  },
+  {
+    method: 'get',
+    path: mailboxAuditPath,
+    operationId: 'getMailboxAudit',
+    summary: 'Whether a mailbox is audited (on by default)',
+    access: 'read',
+    success: { status: 200, schema: 'MailboxAuditSettingResponse', description: 'The setting' },
+  },
+  {
+    method: 'put',
+    path: mailboxAuditPath,
+    operationId: 'setMailboxAudit',
+    summary:
+      'Turn auditing of a mailbox’s items and folders off or on; audited as DisableMailboxAudit / EnableMailboxAudit',
+    access: 'write',
+    body: 'MailboxAuditUpdate',
+    success: { status: 200, schema: 'MailboxAuditChanged', description: 'The setting now' },
+    failures: [404],
+  },
+  {
+    method: 'get',
+    path: '/metrics',
+    operationId: 'getMetrics',
+    summary: 'Prometheus metrics (text format 0.0.4): Dovecot event ingest counters',
+    access: 'public',
+    success: { status: 200, description: 'text/plain metrics' },
+  },
+  {
+    method: 'get',
     path: '/api/v1/audit/verify',
     operationId: 'verifyAudit',
     summary: 'Walk the hash chain of the audit log (ok:false names the first record that does not fit)',
@@ -782,6 +866,7 @@ const pathParameterDescriptions: Record<string, string> = {
   '/api/v1/alerts/{id}': 'The id of the alert',
   '/api/v1/quarantine/{id}': 'The id of the quarantined message',
   '/api/v1/webhooks/{name}': 'The name of the webhook',
+  '/api/v1/audit/mailboxes/{mailbox}': 'The primary address of the mailbox',
   '/api/v1/score/controls/{id}': 'The id of the control (e.g. identity.mfa-admins)',
   '/api/v1/users/{address}/app-passwords/{name}': 'The name of the app password',
 };

@@ -85,6 +85,10 @@ export const auditSearchQuery = z.object({
   actor: z.string().optional().meta({ description: 'An address, token:<name>, cli or system.' }),
   result: z.enum(['success', 'failure']).optional(),
   clientIp: z.string().optional(),
+  folder: z
+    .string()
+    .optional()
+    .meta({ description: 'The folder acted on, or the destination of a move or copy.' }),
   since: timestamp
     .optional()
     .meta({ description: 'Records at or after this time (ISO 8601).', format: 'date-time' }),
@@ -98,6 +102,31 @@ export const auditSearchQuery = z.object({
     .optional()
     .meta({ description: 'The nextCursor of the previous page (records are newest first).' }),
   limit: pageLimit.optional(),
+});
+
+/** The search filters without paging: for counts and exports. */
+export const auditFilterQuery = auditSearchQuery.omit({ cursor: true, limit: true });
+
+export const auditExportQuery = auditFilterQuery.extend({
+  format: z
+    .enum(['csv', 'jsonl'])
+    .optional()
+    .meta({ description: 'csv (RFC 4180, a header line first) or jsonl (the default).' }),
+});
+
+export const mailboxAuditBody = z.strictObject({
+  enabled: z
+    .boolean()
+    .meta({ description: 'false turns auditing of this mailbox’s items and folders off (audited).' }),
+});
+
+export const auditPruneBody = z.strictObject({
+  retentionDays: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .meta({ description: 'Remove records older than this many days; default: audit.retentionDays.' }),
 });
 
 export const newGroupBody = z.strictObject({

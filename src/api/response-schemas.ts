@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { type Alert, alertTypes } from '../alerts/index.js';
-import type { AuditRecord, AuditSearchPage, VerifyChainOutcome } from '../audit/index.js';
+import type {
+  AuditRecord,
+  AuditSearchPage,
+  MailboxAuditCoverage,
+  MailboxAuditSetting,
+  PruneOutcome,
+  VerifyChainOutcome,
+} from '../audit/index.js';
 import type { Domain, Group, User } from '../directory/index.js';
 import type { AppPassword, MfaSummary, SignInEntry } from '../identity/index.js';
 import type { NotificationDelivery, Webhook } from '../notify/index.js';
@@ -71,10 +78,35 @@ export const verifyChainSchema = z.discriminatedUnion('ok', [
     ok: z.literal(false),
     recordsChecked: z.number().int(),
     brokenAtId: z.number().int(),
-    problem: z.enum(['altered', 'missing', 'relinked', 'unexpected-start']),
+    problem: z.enum([
+      'altered',
+      'missing',
+      'relinked',
+      'unexpected-start',
+      'bad-checkpoint',
+      'checkpoint-mismatch',
+    ]),
     detail: z.string(),
   }),
 ]) satisfies z.ZodType<VerifyChainOutcome>;
+
+export const mailboxAuditSettingSchema = z.object({
+  mailbox: z.string(),
+  enabled: z.boolean(),
+  changedAt: isoTime.nullable().meta({ description: 'null: never changed (auditing is on by default).' }),
+  changedBy: z.string().nullable(),
+}) satisfies z.ZodType<MailboxAuditSetting>;
+
+export const mailboxAuditCoverageSchema = z.object({
+  total: z.number().int().meta({ description: 'Mailboxes of users who are not disabled.' }),
+  audited: z.number().int(),
+}) satisfies z.ZodType<MailboxAuditCoverage>;
+
+export const pruneOutcomeSchema = z.object({
+  removed: z.number().int(),
+  throughId: z.number().int().nullable(),
+  cutoff: isoTime,
+}) satisfies z.ZodType<PruneOutcome>;
 
 export const groupSchema = z.object({
   name: z.string(),

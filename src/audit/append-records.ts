@@ -7,12 +7,10 @@ export interface TimedInput {
   timeMs: number;
 }
 
-/** Rows per INSERT: 19 columns each stays far below SQLite's 32,766 bound variables. */
-const ROWS_PER_INSERT = 500;
-
 /**
  * Appends records at the head of the chain inside the caller's write transaction, so a state change
- * and its audit record commit or roll back together.
+ * and its audit record commit or roll back together. The head comes from the store's audit writer
+ * (in memory on SQLite, read under the chain lock on PostgreSQL).
  */
 export async function appendRecords(
   store: Store,
@@ -21,44 +19,43 @@ export async function appendRecords(
 ): Promise<void> {
   if (records.length === 0) return;
   await store.lockAuditChain(trx);
-  const head = await trx
-    .selectFrom('audit_log')
-    .select(['id', 'hash'])
-    .orderBy('id', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+  const head = await store.auditRows.head(trx);
   let previousId = head?.id ?? 0;
   let previousHash = head?.hash ?? GENESIS_HASH;
-  const rows: AuditLogTable[] = records.map(({ input, timeMs }) => {
-    const row: Omit<AuditLogTable, 'hash'> = {
-      id: previousId + 1,
-      time: timeMs,
-      operation: input.operation,
-      result: input.result,
-      mailbox: input.mailbox ?? null,
-      actor: input.actor,
-      logon_type: input.logonType,
-      client_ip: input.clientIp ?? null,
-      protocol: input.protocol ?? null,
-      client_info: input.clientInfo ?? null,
-      session_id: input.sessionId ?? null,
-      folder: input.folder ?? null,
-      destination_folder: input.destinationFolder ?? null,
-      item_ids: input.itemIds ? JSON.stringify(input.itemIds) : null,
-      message_id: input.messageId ?? null,
-      subject: input.subject ?? null,
-      details: input.details ? JSON.stringify(input.details) : null,
-      prev_hash: previousHash,
-    };
-    const hash = hashAuditRow(row);
+  const rows: AuditLogTable[] = new Array(records.length);
+  for (let index = 0; index < records.length; index++) {
+    const row = toRow(records[index]!, previousId + 1, previousHash);
     previousId = row.id;
-    previousHash = hash;
-    return { ...row, hash };
-  });
-  for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
-    await trx
-      .insertInto('audit_log')
-      .values(rows.slice(start, start + ROWS_PER_INSERT))
-      .execute();
+    previousHash = row.hash;
+    rows[index] = row;
   }
+  await store.auditRows.insert(trx, rows);
+}
+
+export function toRow({ input, timeMs }: TimedInput, id: number, prevHash: string): AuditLogTable {
+  // One object per record (the hot path allocates little): the hash is filled in last, and
+  // hashAuditRow reads every field but it.
+  const row: AuditLogTable = {
+    id,
+    time: timeMs,
+    operation: input.operation,
+    result: input.result,
+    mailbox: input.mailbox ?? null,
+    actor: input.actor,
+    logon_type: input.logonType,
+    client_ip: input.clientIp ?? null,
+    protocol: input.protocol ?? null,
+    client_info: input.clientInfo ?? null,
+    session_id: input.sessionId ?? null,
+    folder: input.folder ?? null,
+    destination_folder: input.destinationFolder ?? null,
+    item_ids: input.itemIds ? JSON.stringify(input.itemIds) : null,
+    message_id: input.messageId ?? null,
+    subject: input.subject ?? null,
+    details: input.details ? JSON.stringify(input.details) : null,
+    prev_hash: prevHash,
+    hash: '',
+  };
+  row.hash = hashAuditRow(row);
+  return row;
 }

@@ -1,9 +1,24 @@
 import type { Clock } from '../runtime/clock.js';
+import type { SecretBox } from '../runtime/secret-box.js';
 import type { Executor, Store } from '../store/index.js';
-import { appendRecords } from './append-records.js';
-import type { AuditRecordInput } from './events.js';
+import { appendRecords, type TimedInput } from './append-records.js';
+import type { Actor, AuditRecord, AuditRecordInput } from './events.js';
+import { type AuditExportFormat, exportLines, exportRecords } from './export-records.js';
 import { type AlsoWithin, createGroupCommitter } from './group-commit.js';
-import { type AuditSearchFilter, type AuditSearchPage, searchRecords } from './search-records.js';
+import { closeDueWindows, type IngestStep, ITEM_WINDOW_MS, runIngestSteps } from './item-windows.js';
+import {
+  createMailboxSettings,
+  type MailboxAuditCoverage,
+  type MailboxAuditSetting,
+  type SetMailboxAuditOutcome,
+} from './mailbox-settings.js';
+import { type PruneOutcome, pruneRecords } from './retention.js';
+import {
+  type AuditSearchFilter,
+  type AuditSearchPage,
+  countByOperation,
+  searchRecords,
+} from './search-records.js';
 import { type VerifyChainOutcome, verifyChain } from './verify-chain.js';
 
 export interface AuditLog {
@@ -14,23 +29,120 @@ export interface AuditLog {
   append(input: AuditRecordInput, alsoWithin?: AlsoWithin): Promise<void>;
   /** Appends inside the caller's write transaction (from store.writeTransaction). */
   appendWithin(trx: Executor, inputs: readonly AuditRecordInput[]): Promise<void>;
+  /**
+   * Commits the steps of a mailbox-event source (Dovecot) in event order, group-committed; resolves
+   * once everything they gathered or produced is durable.
+   */
+  ingest(steps: readonly IngestStep[], options?: { cursor?: IngestCursor }): Promise<void>;
+  /** Where a source's ingest stands (the position committed with its last records), or null. */
+  ingestCursor(source: string): Promise<string | null>;
+  /**
+   * Writes the records of item windows opened before this time (default: the window length ago) and
+   * of sessions that ended more than SESSION_END_GRACE_MS ago.
+   */
+  closeItemWindows(openedBeforeMs?: number): Promise<number>;
   search(filter: AuditSearchFilter): Promise<AuditSearchPage>;
+  /** Matching records per operation (filter as in search; the cursor and limit are ignored). */
+  countByOperation(filter: AuditSearchFilter): Promise<Record<string, number>>;
+  /** Every matching record, newest first, in constant memory. */
+  export(filter: AuditSearchFilter): AsyncGenerator<AuditRecord>;
+  /** The export as CSV (RFC 4180, header first) or JSON Lines text chunks. */
+  exportText(filter: AuditSearchFilter, format: AuditExportFormat): AsyncGenerator<string>;
   verify(): Promise<VerifyChainOutcome>;
+  /** Removes records older than the retention period, behind a signed checkpoint; audited. */
+  prune(options: { retentionDays: number; actor: Actor }): Promise<PruneOutcome>;
+  setMailboxAudit(mailbox: string, enabled: boolean, actor: Actor): Promise<SetMailboxAuditOutcome>;
+  getMailboxAudit(mailbox: string): Promise<MailboxAuditSetting>;
+  /** Mailboxes with auditing turned off. */
+  listMailboxAuditOff(): Promise<MailboxAuditSetting[]>;
+  /** Active users' mailboxes, and how many of them are audited (Secure Score). */
+  mailboxAuditCoverage(): Promise<MailboxAuditCoverage>;
   flush(): Promise<void>;
 }
 
-export function createAuditLog(deps: { store: Store; clock: Clock }): AuditLog {
-  const committer = createGroupCommitter(deps);
+/** A source's position (a spool file and offset, say), stored with the records it produced. */
+export interface IngestCursor {
+  source: string;
+  position: string;
+}
+
+const CURSOR_PREFIX = 'audit-ingest-cursor:';
+
+async function saveCursor(trx: Executor, cursor: IngestCursor): Promise<void> {
+  const key = `${CURSOR_PREFIX}${cursor.source}`;
+  await trx
+    .insertInto('meta')
+    .values({ key, value: cursor.position })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value: cursor.position }))
+    .execute();
+}
+
+export interface AuditLogDeps {
+  store: Store;
+  clock: Clock;
+  /** Seals retention checkpoints (secrets.key); verify needs the same key. */
+  secrets: SecretBox;
+}
+
+export function createAuditLog(deps: AuditLogDeps): AuditLog {
+  const settings = createMailboxSettings(deps);
+  const keep = (trx: Executor, records: TimedInput[]): Promise<TimedInput[]> => settings.keep(trx, records);
+  const committer = createGroupCommitter({ ...deps, keep });
   return {
-    append: (input, alsoWithin) => committer.append(input, alsoWithin),
-    appendWithin: (trx, inputs) =>
-      appendRecords(
-        deps.store,
+    append: (input, alsoWithin) =>
+      committer.submit({ records: [{ input, timeMs: deps.clock.nowMs() }], alsoWithin }),
+    async appendWithin(trx, inputs) {
+      const now = deps.clock.nowMs();
+      const records = await keep(
         trx,
-        inputs.map((input) => ({ input, timeMs: deps.clock.nowMs() })),
-      ),
+        inputs.map((input) => ({ input, timeMs: now })),
+      );
+      await appendRecords(deps.store, trx, records);
+    },
+    ingest: (steps, options = {}) => {
+      const { cursor } = options;
+      return committer.submit({
+        records: [],
+        build: (trx) => runIngestSteps(trx, steps),
+        // The source's position commits with the records it produced: after a crash the source
+        // resumes right after what is in the log, never twice, never skipping.
+        ...(cursor ? { alsoWithin: (trx) => saveCursor(trx, cursor) } : {}),
+      });
+    },
+    async ingestCursor(source) {
+      const row = await deps.store.db
+        .selectFrom('meta')
+        .select('value')
+        .where('key', '=', `${CURSOR_PREFIX}${source}`)
+        .executeTakeFirst();
+      return row?.value ?? null;
+    },
+    async closeItemWindows(openedBeforeMs = deps.clock.nowMs() - ITEM_WINDOW_MS) {
+      let total = 0;
+      for (;;) {
+        let written = 0;
+        await committer.submit({
+          records: [],
+          build: async (trx) => {
+            const records = await closeDueWindows(trx, openedBeforeMs, deps.clock.nowMs());
+            written = records.length;
+            return records;
+          },
+        });
+        total += written;
+        if (written < 1000) return total;
+      }
+    },
     search: (filter) => searchRecords(deps.store.db, filter),
-    verify: () => verifyChain(deps.store.db),
+    countByOperation: (filter) => countByOperation(deps.store.db, filter),
+    export: (filter) => exportRecords(deps.store.db, filter),
+    exportText: (filter, format) => exportLines(deps.store.db, filter, format),
+    verify: () => verifyChain(deps.store.db, deps.secrets),
+    prune: (options) => pruneRecords(deps, options),
+    setMailboxAudit: (mailbox, enabled, actor) => settings.set(mailbox, enabled, actor),
+    getMailboxAudit: (mailbox) => settings.get(mailbox),
+    listMailboxAuditOff: () => settings.listDisabled(),
+    mailboxAuditCoverage: () => settings.coverage(),
     flush: () => committer.flush(),
   };
 }

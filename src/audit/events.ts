@@ -6,6 +6,28 @@ export const auditOperations = {
   MailboxLogin: 'A sign-in to the mailbox on any protocol, successful or not.',
   Send: 'A message was sent from the mailbox owner’s own address.',
   SendAs: 'A message was sent from one of the mailbox’s aliases.',
+  SendOnBehalf: 'A delegate sent a message on behalf of the mailbox owner.',
+  MailItemsAccessed:
+    'Message contents were read; one record per session, folder and 2-minute window, with the UIDs.',
+  SoftDelete: 'Messages were flagged \\Deleted: gone from view, recoverable until expunged.',
+  HardDelete: 'Messages were expunged: permanently removed from the folder.',
+  MoveToDeletedItems: 'Messages were moved to the trash folder.',
+  Move: 'Messages were moved to another folder.',
+  Copy: 'Messages were copied to another folder.',
+  Create: 'A message was added to a folder by the client (IMAP APPEND: drafts, sent copies, imports).',
+  Update: 'Message flags other than \\Deleted were changed (read, flagged, answered, keywords).',
+  UpdateInboxRules:
+    'Inbox rules (Sieve scripts) were saved, activated, deactivated or deleted; with their redirect targets.',
+  UpdateFolderPermissions: 'Folder permissions (IMAP ACL) were granted or removed.',
+  'Set-Forwarding': 'Mailbox-level forwarding to another address was set or removed by an administrator.',
+  RedirectMessage: 'A delivered message was forwarded to another address by an inbox rule (Sieve redirect).',
+  SearchQueryInitiated: 'A search was run in a folder (IMAP SEARCH), with its criteria.',
+  FolderCreate: 'A folder was created.',
+  FolderRename: 'A folder was renamed.',
+  FolderDelete: 'A folder was deleted with the messages in it.',
+  DisableMailboxAudit: 'An administrator turned mailbox auditing off for a mailbox.',
+  EnableMailboxAudit: 'An administrator turned mailbox auditing back on for a mailbox.',
+  PruneAuditLog: 'Records older than the retention period were removed after a signed checkpoint.',
   AddDomain: 'An administrator added a domain the organization owns.',
   AddUser: 'An administrator created a mailbox user.',
   UpdateUser: 'An administrator changed a user’s display name or role.',
@@ -52,6 +74,27 @@ export const auditOperations = {
 } as const;
 
 export type AuditOperation = keyof typeof auditOperations;
+
+/**
+ * What is done to a mailbox's items and folders: not recorded while auditing is off for that mailbox.
+ * Sign-ins, sending, inbox rules, forwarding and admin actions are always recorded, because sending
+ * limits, restrictions and detections are built on them.
+ */
+export const mailboxItemOperations: ReadonlySet<AuditOperation> = new Set<AuditOperation>([
+  'MailItemsAccessed',
+  'SoftDelete',
+  'HardDelete',
+  'MoveToDeletedItems',
+  'Move',
+  'Copy',
+  'Create',
+  'Update',
+  'UpdateFolderPermissions',
+  'SearchQueryInitiated',
+  'FolderCreate',
+  'FolderRename',
+  'FolderDelete',
+]);
 
 export function isAuditOperation(name: string): name is AuditOperation {
   return Object.hasOwn(auditOperations, name);

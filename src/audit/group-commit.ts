@@ -1,26 +1,48 @@
 import type { Clock } from '../runtime/clock.js';
 import type { Executor, Store } from '../store/index.js';
 import { appendRecords, type TimedInput } from './append-records.js';
-import type { AuditRecordInput } from './events.js';
 
 /** A state change that belongs with the record (a send counter with its Send record). */
 export type AlsoWithin = (trx: Executor) => Promise<void>;
 
-interface Waiting extends TimedInput {
-  alsoWithin: AlsoWithin | undefined;
+/** Work that produces records from what the transaction reads (grouped item windows). */
+export type BuildRecords = (trx: Executor) => Promise<TimedInput[]>;
+
+/** Which of the records are kept (per-mailbox audit settings); runs inside the transaction. */
+export type KeepRecords = (trx: Executor, records: TimedInput[]) => Promise<TimedInput[]>;
+
+export interface CommitWork {
+  records: TimedInput[];
+  build?: BuildRecords;
+  alsoWithin?: AlsoWithin;
+}
+
+interface Waiting extends CommitWork {
   resolve(): void;
   reject(error: unknown): void;
 }
 
 /**
- * Records that are not part of another state change (a sign-in, a sent message) are committed in
- * groups: every append that arrives while a transaction is in flight joins the next one. Each caller
- * still waits until its own record is committed, so nothing is acknowledged before it is durable,
- * and the chain is written by one transaction at a time.
+ * Records that are not part of another state change (a sign-in, a sent message, Dovecot events)
+ * are committed in groups: every append that arrives while a transaction is in flight joins the next
+ * one. Each caller still waits until its own records are committed, so nothing is acknowledged before
+ * it is durable, and the chain is written by one transaction at a time.
  */
-export function createGroupCommitter(deps: { store: Store; clock: Clock }) {
+export function createGroupCommitter(deps: { store: Store; clock: Clock; keep: KeepRecords }) {
   let waiting: Waiting[] = [];
   let running: Promise<void> | null = null;
+
+  const commit = (batch: readonly Waiting[]) =>
+    deps.store.writeTransaction(async (trx) => {
+      let records: TimedInput[] = [];
+      for (const item of batch) {
+        for (const record of item.records) records.push(record);
+        if (item.build) for (const record of await item.build(trx)) records.push(record);
+      }
+      records = await deps.keep(trx, records);
+      await appendRecords(deps.store, trx, records);
+      for (const item of batch) if (item.alsoWithin) await item.alsoWithin(trx);
+    });
 
   const drain = async () => {
     // Let every append of this turn of the event loop join the first batch.
@@ -29,10 +51,7 @@ export function createGroupCommitter(deps: { store: Store; clock: Clock }) {
       const batch = waiting;
       waiting = [];
       try {
-        await deps.store.writeTransaction(async (trx) => {
-          await appendRecords(deps.store, trx, batch);
-          for (const item of batch) if (item.alsoWithin) await item.alsoWithin(trx);
-        });
+        await commit(batch);
         for (const item of batch) item.resolve();
       } catch (error) {
         for (const item of batch) item.reject(error);
@@ -42,9 +61,9 @@ export function createGroupCommitter(deps: { store: Store; clock: Clock }) {
   };
 
   return {
-    append(input: AuditRecordInput, alsoWithin?: AlsoWithin): Promise<void> {
+    submit(work: CommitWork): Promise<void> {
       return new Promise<void>((resolve, reject) => {
-        waiting.push({ input, timeMs: deps.clock.nowMs(), alsoWithin, resolve, reject });
+        waiting.push({ ...work, resolve, reject });
         running ??= drain();
       });
     },

@@ -1,4 +1,5 @@
-import type { AuditLogTable, Executor } from '../store/index.js';
+import { type SelectQueryBuilder, sql } from 'kysely';
+import type { AuditLogTable, Database, Executor } from '../store/index.js';
 import type { AuditRecord } from './events.js';
 
 export interface AuditSearchFilter {
@@ -7,9 +8,11 @@ export interface AuditSearchFilter {
   operations?: readonly string[];
   result?: 'success' | 'failure';
   clientIp?: string;
+  /** The folder acted on, or the destination of a move or copy. */
+  folder?: string;
   sinceMs?: number;
   untilMs?: number;
-  /** Cursor: only records older than this id (newest first paging). */
+  /** Cursor: only records after this one in newest-first order (its id, from nextCursor). */
   beforeId?: number;
   limit?: number;
 }
@@ -22,25 +25,72 @@ export interface AuditSearchPage {
 
 export const MAX_SEARCH_LIMIT = 1000;
 
+type AuditQuery<O = object> = SelectQueryBuilder<Database, 'audit_log', O>;
+
+/** The filter's conditions (not the cursor): shared by search, counts and export. */
+export function applyFilter<O>(query: AuditQuery<O>, filter: AuditSearchFilter): AuditQuery<O> {
+  let q = query;
+  if (filter.mailbox) q = q.where('mailbox', '=', filter.mailbox.toLowerCase());
+  if (filter.actor) q = q.where('actor', '=', filter.actor);
+  const operations = filter.operations ?? [];
+  if (operations.length === 1) q = q.where('operation', '=', operations[0]!);
+  else if (operations.length > 1) q = q.where('operation', 'in', [...operations]);
+  if (filter.result) q = q.where('result', '=', filter.result);
+  if (filter.clientIp) q = q.where('client_ip', '=', filter.clientIp);
+  if (filter.folder) {
+    const folder = filter.folder;
+    q = q.where((eb) => eb.or([eb('folder', '=', folder), eb('destination_folder', '=', folder)]));
+  }
+  if (filter.sinceMs !== undefined) q = q.where('time', '>=', filter.sinceMs);
+  if (filter.untilMs !== undefined) q = q.where('time', '<', filter.untilMs);
+  return q;
+}
+
+/**
+ * Newest first is (time DESC, id DESC): every search index is (column, time, id), so a page is an
+ * index range read that stops after `limit` rows, however many records match. The cursor is the last
+ * record's id; its time is looked up so the next page starts right after it in that order.
+ */
 export async function searchRecords(db: Executor, filter: AuditSearchFilter): Promise<AuditSearchPage> {
   const limit = Math.min(Math.max(filter.limit ?? 100, 1), MAX_SEARCH_LIMIT);
-  let query = db.selectFrom('audit_log').selectAll();
-  if (filter.mailbox) query = query.where('mailbox', '=', filter.mailbox.toLowerCase());
-  if (filter.actor) query = query.where('actor', '=', filter.actor);
-  if (filter.operations && filter.operations.length > 0)
-    query = query.where('operation', 'in', [...filter.operations]);
-  if (filter.result) query = query.where('result', '=', filter.result);
-  if (filter.clientIp) query = query.where('client_ip', '=', filter.clientIp);
-  if (filter.sinceMs !== undefined) query = query.where('time', '>=', filter.sinceMs);
-  if (filter.untilMs !== undefined) query = query.where('time', '<', filter.untilMs);
-  if (filter.beforeId !== undefined) query = query.where('id', '<', filter.beforeId);
+  let query = applyFilter(db.selectFrom('audit_log').selectAll(), filter);
+  if (filter.beforeId !== undefined) query = await afterCursor(db, query, filter.beforeId);
   const rows = await query
+    .orderBy('time', 'desc')
     .orderBy('id', 'desc')
     .limit(limit + 1)
     .execute();
   const page = rows.slice(0, limit).map(toAuditRecord);
   const last = page[page.length - 1];
   return { records: page, nextCursor: rows.length > limit && last ? last.id : null };
+}
+
+export async function afterCursor<O>(
+  db: Executor,
+  query: AuditQuery<O>,
+  beforeId: number,
+): Promise<AuditQuery<O>> {
+  const cursor = await db
+    .selectFrom('audit_log')
+    .select('time')
+    .where('id', '=', beforeId)
+    .executeTakeFirst();
+  // A cursor record removed by retention since: everything older than it is older by id as well.
+  if (!cursor) return query.where('id', '<', beforeId);
+  return query.where(sql<boolean>`(time, id) < (${cursor.time}, ${beforeId})`);
+}
+
+/** How many records match, per operation (for the summary above a search). */
+export async function countByOperation(
+  db: Executor,
+  filter: AuditSearchFilter,
+): Promise<Record<string, number>> {
+  const rows = await applyFilter(db.selectFrom('audit_log'), filter)
+    .select(['operation', (eb) => eb.fn.countAll<number | string>().as('count')])
+    .groupBy('operation')
+    .orderBy('operation')
+    .execute();
+  return Object.fromEntries(rows.map((row) => [row.operation, Number(row.count)]));
 }
 
 export function toAuditRecord(row: AuditLogTable): AuditRecord {

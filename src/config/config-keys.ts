@@ -282,6 +282,43 @@ export const configKeys: readonly ConfigKey[] = [
     description: 'Lowest level written to stderr.',
   },
   {
+    path: 'audit.retentionDays',
+    kind: 'integer',
+    defaultValue: 90,
+    min: 1,
+    max: 36_500,
+    description:
+      'Audit records older than this many days are removed (after a signed checkpoint, itself audited) by the server every 6 hours and by `mailwarden audit prune`.',
+  },
+  {
+    path: 'dovecot.eventsSecret',
+    kind: 'string',
+    defaultValue: null,
+    secret: true,
+    description:
+      "Shared secret of Dovecot's event exporter (the password of the http-post URL, see deploy/dovecot/). Unset: the /dovecot/events endpoint is off (404).",
+  },
+  {
+    path: 'dovecot.trashFolders',
+    kind: 'string-list',
+    defaultValue: ['Trash', 'Deleted Items', 'Deleted Messages', 'INBOX.Trash'],
+    description: 'Folder names a move into is recorded as MoveToDeletedItems rather than Move.',
+  },
+  {
+    path: 'dovecot.doveadmUrl',
+    kind: 'string',
+    defaultValue: null,
+    description:
+      "Dovecot's doveadm HTTP API (http://127.0.0.1:8080/doveadm/v1), used to read a saved Sieve script's redirect targets into its UpdateInboxRules record. Unset: the record names the script only.",
+  },
+  {
+    path: 'dovecot.doveadmApiKey',
+    kind: 'string',
+    defaultValue: null,
+    secret: true,
+    description: "Dovecot's doveadm_api_key, for dovecot.doveadmUrl.",
+  },
+  {
     path: 'shutdown.graceMs',
     kind: 'integer',
     defaultValue: 10_000,

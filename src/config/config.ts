@@ -29,9 +29,16 @@ export interface Config {
     dailySnapshot: boolean;
   };
   geoip: { file: string | null };
-  dovecot: { authSecret: string | null };
   log: { level: 'debug' | 'info' | 'warn' | 'error' };
   shutdown: { graceMs: number };
+  audit: { retentionDays: number };
+  dovecot: {
+    authSecret: string | null;
+    eventsSecret: string | null;
+    trashFolders: string[];
+    doveadmUrl: string | null;
+    doveadmApiKey: string | null;
+  };
   web: {
     enabled: boolean;
     publicUrl: string | null;

@@ -187,6 +187,12 @@ function checkCombinations(config: Config): string[] {
   }
   if (config.secrets.key !== null && parseSecretKey(config.secrets.key) === null)
     problems.push('secrets.key: must be 32 bytes in base64 (make one with: openssl rand -base64 32)');
+  if (config.dovecot.doveadmUrl !== null && !/^https?:\/\/[^/]/.test(config.dovecot.doveadmUrl))
+    problems.push('dovecot.doveadmUrl: must be http(s)://host:port/doveadm/v1');
+  if ((config.dovecot.doveadmUrl === null) !== (config.dovecot.doveadmApiKey === null))
+    problems.push('dovecot.doveadmUrl and dovecot.doveadmApiKey: set both or neither');
+  if (config.dovecot.eventsSecret !== null && config.dovecot.eventsSecret.length < 16)
+    problems.push('dovecot.eventsSecret: use at least 16 characters (openssl rand -hex 16)');
   if (config.dovecot.authSecret !== null && config.dovecot.authSecret.length < 24)
     problems.push('dovecot.authSecret: at least 24 characters (make one with: openssl rand -base64 32)');
   if ((config.tls.certFile === null) !== (config.tls.keyFile === null))

@@ -1,4 +1,12 @@
 export { dovecotAuthRoutes, dovecotReplies } from './dovecot-auth.js';
+export { createDoveadmClient, type DoveadmClient } from './dovecot-events/doveadm-client.js';
+export {
+  createDovecotEventIngest,
+  type DovecotEventIngest,
+  type DovecotIngestCounters,
+  type IngestOutcome,
+} from './dovecot-events/event-ingest.js';
+export { sieveRedirectTargets } from './dovecot-events/sieve-redirects.js';
 export {
   createPostfixPolicyServer,
   type PolicyServerApp,

@@ -1,9 +1,12 @@
+export type { AuditHead, AuditRowWriter } from './audit-rows.js';
 export { compiledQuery, type ParameterOf } from './compiled-query.js';
 export type {
   AddressTable,
   AlertTable,
   ApiTokenTable,
   AppPasswordTable,
+  AuditCheckpointTable,
+  AuditItemWindowTable,
   AuditLogTable,
   Database,
   DomainTable,
@@ -11,6 +14,7 @@ export type {
   GroupMemberTable,
   GroupTable,
   LockoutTable,
+  MailboxAuditSettingTable,
   NotificationDeliveryTable,
   OrgSettingTable,
   PasskeyTable,

@@ -73,6 +73,42 @@ export interface AuditLogTable {
   hash: string;
 }
 
+/** A signed retention checkpoint: records up to through_id may be removed; the chain resumes on its hash. */
+export interface AuditCheckpointTable {
+  created_at: number;
+  through_id: number;
+  through_hash: string;
+  /** secrets.key seal of {throughId, throughHash, createdAt}: only a holder of the key can forge one. */
+  signature: string;
+}
+
+/** Per-mailbox audit setting; a mailbox without a row is audited (on by default). */
+export interface MailboxAuditSettingTable {
+  mailbox: string;
+  enabled: number;
+  changed_at: number;
+  changed_by: string;
+}
+
+/** Item activity not yet written as its grouped audit record (see audit/item-windows.ts). */
+export interface AuditItemWindowTable {
+  session_id: string;
+  folder: string;
+  operation: string;
+  mailbox: string;
+  actor: string;
+  logon_type: 'owner' | 'delegate' | 'admin' | 'system';
+  client_ip: string | null;
+  protocol: string | null;
+  opened_at: number;
+  last_at: number;
+  /** Set when the session ended: the window is written once this time has passed. */
+  close_after: number | null;
+  /** JSON array of UIDs (at most MAX_WINDOW_ITEMS; item_count keeps counting). */
+  item_ids: string;
+  item_count: number;
+}
+
 export interface MetaTable {
   key: string;
   value: string;
@@ -361,6 +397,9 @@ export interface Database {
   addresses: AddressTable;
   api_tokens: ApiTokenTable;
   audit_log: AuditLogTable;
+  audit_checkpoint: AuditCheckpointTable;
+  audit_item_windows: AuditItemWindowTable;
+  mailbox_audit_settings: MailboxAuditSettingTable;
   meta: MetaTable;
 }
 

@@ -133,3 +133,91 @@ describe('a broken audit chain', () => {
     assert.equal(response.body.problem, 'altered');
   });
 });
+
+describe('audit counts, export and mailbox settings over the API', () => {
+  let api: ApiHarness;
+  before(async () => {
+    api = await createApiHarness('sqlite');
+    assert.equal((await api.call('POST', '/api/v1/domains', { json: { name: 'example.com' } })).status, 201);
+    for (const name of ['alice', 'bob'])
+      assert.equal(
+        (
+          await api.call('POST', '/api/v1/users', {
+            json: { address: `${name}@example.com`, password: PASSWORD },
+          })
+        ).status,
+        201,
+      );
+  });
+  after(() => api.cleanup());
+
+  test('counts records per operation with the search filters', async () => {
+    const response = await api.call('GET', '/api/v1/audit/counts?operation=AddUser,AddDomain', {
+      token: api.auditorToken,
+    });
+    assert.equal(response.status, 200);
+    assert.deepEqual(response.body.counts, { AddDomain: 1, AddUser: 2 });
+  });
+
+  test('streams the export as CSV or JSON Lines', async () => {
+    const request = (query: string) =>
+      api.http.request(`/api/v1/audit/export?${query}`, {
+        headers: { authorization: `Bearer ${api.auditorToken}` },
+      });
+    const csv = await request('format=csv&operation=AddUser');
+    assert.equal(csv.status, 200);
+    assert.match(csv.headers.get('content-type') ?? '', /^text\/csv/);
+    const lines = (await csv.text()).trim().split('\r\n');
+    assert.equal(lines.length, 3);
+    assert.match(lines[0]!, /^id,time,operation,/);
+    const jsonl = await request('operation=AddUser');
+    assert.equal(jsonl.headers.get('content-type'), 'application/x-ndjson');
+    const records = (await jsonl.text())
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Json);
+    assert.deepEqual(
+      records.map((record) => record.mailbox),
+      ['bob@example.com', 'alice@example.com'],
+    );
+    assert.equal((await request('format=xml')).status, 400);
+  });
+
+  test('turns auditing of a mailbox off and on, audited, and only with an admin token', async () => {
+    const forbidden = await api.call('PUT', '/api/v1/audit/mailboxes/bob@example.com', {
+      token: api.auditorToken,
+      json: { enabled: false },
+    });
+    assert.equal(forbidden.status, 403);
+    const off = await api.call('PUT', '/api/v1/audit/mailboxes/bob@example.com', {
+      json: { enabled: false },
+    });
+    assert.equal(off.status, 200);
+    assert.equal(off.body.setting.enabled, false);
+    assert.equal(off.body.changed, true);
+    const overview = await api.call('GET', '/api/v1/audit/mailboxes', { token: api.auditorToken });
+    assert.deepEqual(overview.body.coverage, { total: 2, audited: 1 });
+    assert.deepEqual(
+      overview.body.auditingOff.map((setting: Json) => setting.mailbox),
+      ['bob@example.com'],
+    );
+    const record = await api.call('GET', '/api/v1/audit?operation=DisableMailboxAudit');
+    assert.equal(record.body.records[0].actor, `token:${ADMIN_TOKEN_NAME}`);
+    const missing = await api.call('PUT', '/api/v1/audit/mailboxes/nobody@example.com', {
+      json: { enabled: false },
+    });
+    assert.equal(missing.status, 404);
+    const on = await api.call('PUT', '/api/v1/audit/mailboxes/bob@example.com', { json: { enabled: true } });
+    assert.equal(on.body.setting.enabled, true);
+  });
+
+  test('prunes on demand (nothing is old enough here), admin only', async () => {
+    const response = await api.call('POST', '/api/v1/audit/prune', { json: {} });
+    assert.equal(response.status, 200);
+    assert.equal(response.body.removed, 0);
+    assert.equal(
+      (await api.call('POST', '/api/v1/audit/prune', { token: api.auditorToken, json: {} })).status,
+      403,
+    );
+  });
+});

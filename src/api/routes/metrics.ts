@@ -1,0 +1,29 @@
+import { Hono } from 'hono';
+import type { DovecotEventIngest } from '../../mailstack/index.js';
+import type { ApiEnv } from '../api-env.js';
+
+/** GET /metrics in the Prometheus text format (0.0.4), without authentication, like /healthz. */
+export function metricsRoutes(ingest: DovecotEventIngest): Hono<ApiEnv> {
+  const routes = new Hono<ApiEnv>();
+  routes.get('/metrics', (c) => {
+    const counters = ingest.counters();
+    const lines = [
+      '# HELP mailwarden_dovecot_events_total Dovecot events received on /dovecot/events, by outcome (failed: refused with 503, not spooled).',
+      '# TYPE mailwarden_dovecot_events_total counter',
+      `mailwarden_dovecot_events_total{outcome="accepted"} ${counters.accepted}`,
+      `mailwarden_dovecot_events_total{outcome="ignored"} ${counters.ignored}`,
+      `mailwarden_dovecot_events_total{outcome="malformed"} ${counters.malformed}`,
+      `mailwarden_dovecot_events_total{outcome="failed"} ${counters.failed}`,
+      '# HELP mailwarden_dovecot_events_backlog Events accepted (spooled) and not yet in the audit log.',
+      '# TYPE mailwarden_dovecot_events_backlog gauge',
+      `mailwarden_dovecot_events_backlog ${counters.backlog}`,
+      '# HELP mailwarden_dovecot_event_requests_unauthorized_total Requests refused for a wrong or missing secret.',
+      '# TYPE mailwarden_dovecot_event_requests_unauthorized_total counter',
+      `mailwarden_dovecot_event_requests_unauthorized_total ${counters.unauthorized}`,
+      '',
+    ];
+    c.header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8');
+    return c.body(lines.join('\n'));
+  });
+  return routes;
+}

@@ -1,0 +1,173 @@
+import type { AuditLog, IngestStep } from '../../audit/index.js';
+import type { Clock } from '../../runtime/clock.js';
+import type { Logger } from '../../runtime/logger.js';
+import type { DoveadmClient } from './doveadm-client.js';
+import { type DovecotEvent, parseEvents } from './dovecot-event.js';
+import { createEventSpool, type EventSpool, type SpooledBatch } from './event-spool.js';
+import { mapDovecotEvent } from './map-dovecot-event.js';
+import { sieveRedirectTargets } from './sieve-redirects.js';
+
+/** Counters of the ingest endpoint (GET /metrics). Dovecot does not retry: every refusal counts. */
+export interface DovecotIngestCounters {
+  /** Events accepted (spooled, then written or gathered into a window). */
+  accepted: number;
+  /** Accepted events that mean nothing for the audit log. */
+  ignored: number;
+  /** Events in bodies refused as malformed (400). */
+  malformed: number;
+  /** Requests refused for a missing or wrong secret (401). */
+  unauthorized: number;
+  /** Events refused because they could not be spooled (503: disk, or the backlog is full). */
+  failed: number;
+}
+
+export type IngestOutcome =
+  | { ok: true; accepted: number }
+  | { ok: false; code: 'malformed'; message: string }
+  | { ok: false; code: 'unavailable'; message: string };
+
+export interface DovecotEventIngest {
+  /** Parses one request body and spools its events; resolves once they would survive a crash. */
+  accept(body: string): Promise<IngestOutcome>;
+  refusedUnauthorized(): void;
+  counters(): Readonly<DovecotIngestCounters & { backlog: number }>;
+  /** Resolves when every accepted event is in the audit log (tests, benchmarks, shutdown). */
+  drained(): Promise<void>;
+}
+
+/**
+ * Events per audit transaction when the spool is drained: large enough for cheap commits, small
+ * enough that the requests waiting behind a commit on the event loop are answered within milliseconds.
+ */
+const EVENTS_PER_COMMIT = 1000;
+const SOURCE = 'dovecot-events';
+
+export interface DovecotEventIngestDeps {
+  audit: Pick<AuditLog, 'ingest' | 'ingestCursor'>;
+  clock: Clock;
+  logger: Logger;
+  trashFolders: readonly string[];
+  doveadm: DoveadmClient | null;
+  /** The spool folder (DATA_DIR/dovecot-events). */
+  spoolDir: string;
+}
+
+export function createDovecotEventIngest(deps: DovecotEventIngestDeps): DovecotEventIngest {
+  const trashFolders = new Set(deps.trashFolders.map((name) => name.toLowerCase()));
+  const counters: DovecotIngestCounters = {
+    accepted: 0,
+    ignored: 0,
+    malformed: 0,
+    unauthorized: 0,
+    failed: 0,
+  };
+  let spool: EventSpool | null = null;
+  // The spool opens on the first request: it needs the committed position to resume from.
+  let opening: Promise<EventSpool> | null = null;
+  const openSpool = () =>
+    (opening ??= deps.audit.ingestCursor(SOURCE).then((cursor) => {
+      spool = createEventSpool({ dir: deps.spoolDir, cursor, logger: deps.logger });
+      return spool;
+    }));
+  let draining: Promise<void> | null = null;
+  let waiters: Array<() => void> = [];
+
+  const toSteps = async (events: readonly DovecotEvent[]) => {
+    const nowMs = deps.clock.nowMs();
+    const steps: IngestStep[] = [];
+    const scripts: Array<Promise<void>> = [];
+    let ignored = 0;
+    for (const event of events) {
+      const mapped = mapDovecotEvent(event, { trashFolders, nowMs });
+      if (mapped.steps.length === 0) ignored += 1;
+      for (const step of mapped.steps) steps.push(step);
+      const { script } = mapped;
+      if (script && deps.doveadm) {
+        // The record is written once, so the script is read first (a local call of a few ms).
+        scripts.push(
+          deps.doveadm.sieveScript(script.user, script.name).then((text) => {
+            script.record.details = {
+              ...script.record.details,
+              ...(text === null
+                ? { scriptUnreadable: true }
+                : { redirectTargets: sieveRedirectTargets(text) }),
+            };
+          }),
+        );
+      }
+    }
+    await Promise.all(scripts);
+    return { steps, ignored };
+  };
+
+  const drain = async (open: EventSpool) => {
+    let delayMs = 100;
+    for (;;) {
+      const batches = open.take(EVENTS_PER_COMMIT);
+      if (batches.length === 0) break;
+      const events = batches.flatMap((batch: SpooledBatch) => batch.events);
+      try {
+        const { steps, ignored } = await toSteps(events);
+        await deps.audit.ingest(steps, { cursor: { source: SOURCE, position: batches.at(-1)!.position } });
+        counters.ignored += ignored;
+        open.committed(batches);
+        delayMs = 100;
+      } catch (error) {
+        // Nothing is lost: the events stay spooled and are tried again, in order.
+        open.putBack(batches);
+        deps.logger.error('dovecot events not stored yet; retrying', {
+          error,
+          backlog: open.backlog(),
+          retryInMs: delayMs,
+        });
+        await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
+        delayMs = Math.min(delayMs * 2, 30_000);
+      }
+    }
+    draining = null;
+    const done = waiters;
+    waiters = [];
+    for (const resolve of done) resolve();
+  };
+  const kick = (open: EventSpool) => {
+    draining ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => drain(open));
+  };
+
+  return {
+    async accept(body) {
+      const parsed = parseEvents(body);
+      if (!parsed.ok) {
+        counters.malformed += parsed.count;
+        return { ok: false, code: 'malformed', message: parsed.problem };
+      }
+      // Dovecot sends one JSON object per line; an array is written back as lines.
+      const text = body.trim();
+      const lines = text.startsWith('[')
+        ? parsed.events.map((event) => `${JSON.stringify(event)}\n`).join('')
+        : `${text}\n`;
+      try {
+        const open = spool ?? (await openSpool());
+        open.append(lines, parsed.events);
+        kick(open);
+      } catch (error) {
+        counters.failed += parsed.events.length;
+        deps.logger.error('dovecot events refused: cannot spool', { error });
+        return { ok: false, code: 'unavailable', message: 'the events cannot be accepted now' };
+      }
+      counters.accepted += parsed.events.length;
+      return { ok: true, accepted: parsed.events.length };
+    },
+    refusedUnauthorized() {
+      counters.unauthorized += 1;
+    },
+    counters: () => ({ ...counters, backlog: spool?.backlog() ?? 0 }),
+    async drained() {
+      if (opening) {
+        const open = await opening;
+        if (open.backlog() > 0) kick(open);
+      }
+      if (!draining) return;
+      await new Promise<void>((resolve) => waiters.push(resolve));
+    },
+  };
+}

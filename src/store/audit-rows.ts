@@ -1,0 +1,162 @@
+import type SqliteDatabase from 'better-sqlite3';
+import { sql } from 'kysely';
+import type { AuditLogTable } from './schema.js';
+import type { Executor } from './store.js';
+
+/** The newest record of the hash chain: what the next record links to. */
+export interface AuditHead {
+  id: number;
+  hash: string;
+}
+
+/**
+ * The audit log's write path, per dialect: it is the hottest writer (every submission and every
+ * Dovecot event), so it skips the query builder. Both methods run inside a writeTransaction.
+ */
+export interface AuditRowWriter {
+  /** The chain head as the current write transaction sees it (null: the log is empty). */
+  head(trx: Executor): Promise<AuditHead | null>;
+  insert(trx: Executor, rows: readonly AuditLogTable[]): Promise<void>;
+}
+
+/** Hooks a SQLite store calls around each write transaction. */
+export interface SqliteTransactionHooks {
+  committed(): void;
+  rolledBack(): void;
+}
+
+const COLUMNS = [
+  'id',
+  'time',
+  'operation',
+  'result',
+  'mailbox',
+  'actor',
+  'logon_type',
+  'client_ip',
+  'protocol',
+  'client_info',
+  'session_id',
+  'folder',
+  'destination_folder',
+  'item_ids',
+  'message_id',
+  'subject',
+  'details',
+  'prev_hash',
+  'hash',
+] as const satisfies ReadonlyArray<keyof AuditLogTable>;
+
+/**
+ * SQLite: one process-wide connection writes, so the head is kept in memory. It is trusted only while
+ * `PRAGMA data_version` is unchanged (no other connection, such as the CLI, committed since) and no
+ * transaction rolled back since it was set; otherwise it is read again, inside the write lock.
+ * Rows go in through one prepared statement on the same connection (better-sqlite3 is synchronous,
+ * and the caller holds the connection's mutex through writeTransaction).
+ */
+export function createSqliteAuditRowWriter(
+  database: SqliteDatabase.Database,
+): AuditRowWriter & SqliteTransactionHooks {
+  let prepared: {
+    insert: SqliteDatabase.Statement;
+    head: SqliteDatabase.Statement;
+    dataVersion: SqliteDatabase.Statement;
+  } | null = null;
+  const statements = () => {
+    // Prepared on first use: the table is only there once migrations ran.
+    prepared ??= {
+      insert: database.prepare(
+        `INSERT INTO audit_log (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
+      ),
+      head: database.prepare('SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1'),
+      dataVersion: database.prepare('PRAGMA data_version').pluck(),
+    };
+    return prepared;
+  };
+  let cached: (AuditHead & { dataVersion: number }) | null = null;
+  let pending: AuditHead | null = null;
+  let pendingVersion = 0;
+  return {
+    async head() {
+      const { head, dataVersion } = statements();
+      const version = dataVersion.get() as number;
+      if (pending) return pending;
+      if (cached && cached.dataVersion === version) return { id: cached.id, hash: cached.hash };
+      const row = head.get() as AuditHead | undefined;
+      cached = row ? { ...row, dataVersion: version } : null;
+      return row ?? null;
+    },
+    async insert(_trx, rows) {
+      const { insert, dataVersion } = statements();
+      for (const row of rows)
+        insert.run(
+          row.id,
+          row.time,
+          row.operation,
+          row.result,
+          row.mailbox,
+          row.actor,
+          row.logon_type,
+          row.client_ip,
+          row.protocol,
+          row.client_info,
+          row.session_id,
+          row.folder,
+          row.destination_folder,
+          row.item_ids,
+          row.message_id,
+          row.subject,
+          row.details,
+          row.prev_hash,
+          row.hash,
+        );
+      const last = rows[rows.length - 1];
+      if (last) {
+        pending = { id: last.id, hash: last.hash };
+        pendingVersion = dataVersion.get() as number;
+      }
+    },
+    committed() {
+      if (pending) cached = { ...pending, dataVersion: pendingVersion };
+      pending = null;
+    },
+    rolledBack() {
+      pending = null;
+      cached = null;
+    },
+  };
+}
+
+/** Rows per statement: the arrays are parameters, so the statement text (and its plan) never changes. */
+const POSTGRES_ROWS_PER_INSERT = 5000;
+
+/**
+ * PostgreSQL: several instances may write, so the head is read inside the chain lock every time (an
+ * index-only lookup of the last id). Rows go in as one INSERT … SELECT FROM unnest(arrays), one
+ * array parameter per column whatever the number of rows.
+ */
+export function createPostgresAuditRowWriter(): AuditRowWriter {
+  return {
+    async head(trx) {
+      const result = await sql<AuditHead>`select id, hash from audit_log order by id desc limit 1`.execute(
+        trx,
+      );
+      return result.rows[0] ?? null;
+    },
+    async insert(trx, rows) {
+      for (let start = 0; start < rows.length; start += POSTGRES_ROWS_PER_INSERT) {
+        const chunk = rows.slice(start, start + POSTGRES_ROWS_PER_INSERT);
+        const column = <K extends keyof AuditLogTable>(name: K) => chunk.map((row) => row[name]);
+        await sql`insert into audit_log (${sql.raw(COLUMNS.join(', '))})
+          select * from unnest(
+            ${column('id')}::bigint[], ${column('time')}::bigint[], ${column('operation')}::text[],
+            ${column('result')}::text[], ${column('mailbox')}::text[], ${column('actor')}::text[],
+            ${column('logon_type')}::text[], ${column('client_ip')}::text[], ${column('protocol')}::text[],
+            ${column('client_info')}::text[], ${column('session_id')}::text[], ${column('folder')}::text[],
+            ${column('destination_folder')}::text[], ${column('item_ids')}::text[],
+            ${column('message_id')}::text[], ${column('subject')}::text[], ${column('details')}::text[],
+            ${column('prev_hash')}::text[], ${column('hash')}::text[])`.execute(trx);
+      }
+    },
+  };
+}

@@ -1,0 +1,297 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { AuditRecord } from '../../src/audit/index.js';
+import { type RunningServer, startServer } from '../../src/server.js';
+import { freePort } from '../support/cli-process.js';
+import {
+  type DovecotImapHarness,
+  missingDovecotParts,
+  startDovecotImapHarness,
+} from '../support/dovecot-imap-harness.js';
+import { addUser, createTestApp, type TestApp } from '../support/test-app.js';
+import { startUpstreamServer } from '../support/upstream-server.js';
+
+const ALICE = { login: 'alice@example.org', password: 'alice-imap-password' };
+const SECRET = 'dovecot-events-test-secret';
+const CLIENT = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../../test/clients/imap_audit_session.py',
+);
+
+/**
+ * Runs python3 without blocking the event loop: Mailwarden and the SMTP server the redirect goes to
+ * run in this process and must answer Dovecot meanwhile.
+ */
+function python(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('python3', args, { encoding: 'utf8', timeout: 30_000 }, (error, stdout, stderr) =>
+      resolve({ status: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr }),
+    );
+  });
+}
+
+const missing = missingDovecotParts();
+const skip = missing.length > 0 ? `not installed: ${missing.join(', ')} (.ci/run installs them)` : false;
+
+/** What a record says, without what differs per run (ids, times, session ids, hashes). */
+function summary(record: AuditRecord) {
+  const details = record.details ?? {};
+  return {
+    operation: record.operation,
+    result: record.result,
+    mailbox: record.mailbox,
+    actor: record.actor,
+    logonType: record.logonType,
+    protocol: record.protocol,
+    folder: record.folder,
+    destinationFolder: record.destinationFolder,
+    itemIds: record.itemIds,
+    extra: JSON.stringify(
+      Object.fromEntries(
+        ['flags', 'criteria', 'action', 'script', 'redirectTargets', 'redirectTarget', 'itemCount'].flatMap(
+          (key) => (key in details ? [[key, details[key]]] : []),
+        ),
+      ),
+    ),
+  };
+}
+
+describe('mailbox audit records from a real Dovecot (event exporter → /dovecot/events)', { skip }, () => {
+  let testApp: TestApp;
+  let server: RunningServer;
+  let dovecot: DovecotImapHarness;
+  let upstream: Awaited<ReturnType<typeof startUpstreamServer>>;
+
+  const aliceRecords = async () =>
+    (await testApp.app.audit.search({ mailbox: ALICE.login, limit: 1000 })).records.reverse();
+  const waitFor = async (what: string, ready: (records: AuditRecord[]) => boolean) => {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const records = await aliceRecords();
+      if (ready(records)) return records;
+      if (Date.now() > deadline)
+        assert.fail(
+          `${what} never arrived; got ${records.map((r) => r.operation).join(', ')}\n${dovecot.log().slice(-3000)}`,
+        );
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+
+  before(async () => {
+    upstream = await startUpstreamServer();
+    const httpPort = await freePort();
+    dovecot = await startDovecotImapHarness({
+      eventsUrl: { port: httpPort, secret: SECRET },
+      users: [ALICE],
+      submissionPort: upstream.port,
+    });
+    testApp = await createTestApp('sqlite', {
+      overrides: {
+        'smtp.enabled': false,
+        'smtps.enabled': false,
+        'policy.enabled': false,
+        'http.port': httpPort,
+        'dovecot.eventsSecret': SECRET,
+        'dovecot.doveadmUrl': dovecot.doveadmUrl,
+        'dovecot.doveadmApiKey': dovecot.doveadmApiKey,
+      },
+    });
+    await addUser(testApp.app, ALICE.login);
+    server = await startServer(testApp.app);
+  });
+  after(async () => {
+    await dovecot?.stop();
+    await server?.stop();
+    await upstream?.stop();
+    await testApp?.cleanup();
+  });
+
+  test('an IMAP session that reads, flags, copies, moves, deletes and uploads a Sieve redirect produces exactly the expected records', async () => {
+    const before = (await aliceRecords()).length;
+    const run = await python([
+      CLIENT,
+      String(dovecot.imapPort),
+      String(dovecot.managesievePort),
+      ALICE.login,
+      ALICE.password,
+    ]);
+    assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
+
+    await waitFor(
+      'the ManageSieve records',
+      (list) =>
+        list.filter((record) => record.operation === 'UpdateInboxRules').length >= 2 &&
+        list.some((record) => record.operation === 'HardDelete'),
+    );
+    // Dovecot's stats process posts events one at a time; give stragglers a moment. The session's
+    // read window is written SESSION_END_GRACE_MS after its LOGOUT by the server's timer; here at once.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await testApp.app.audit.closeItemWindows(Date.now() + 3_600_000);
+    // Only what the session caused (not the AddUser record of the set-up).
+    const all = (await aliceRecords()).slice(before).map(summary);
+
+    const owner = {
+      result: 'success',
+      mailbox: ALICE.login,
+      actor: ALICE.login,
+      logonType: 'owner',
+    } as const;
+    const imap = { ...owner, protocol: 'imap', destinationFolder: null } as const;
+    const expected = [
+      {
+        ...owner,
+        operation: 'MailboxLogin',
+        protocol: 'imap',
+        folder: null,
+        destinationFolder: null,
+        itemIds: null,
+        extra: '{}',
+      },
+      { ...imap, operation: 'FolderCreate', folder: 'Archive', itemIds: null, extra: '{}' },
+      ...[1, 2, 3, 4, 5].map((uid) => ({
+        ...imap,
+        operation: 'Create',
+        folder: 'INBOX',
+        itemIds: [String(uid)],
+        extra: '{}',
+      })),
+      {
+        ...imap,
+        operation: 'SearchQueryInitiated',
+        folder: 'INBOX',
+        itemIds: null,
+        extra: '{"criteria":"SUBJECT invoice"}',
+      },
+      {
+        ...imap,
+        operation: 'Update',
+        folder: 'INBOX',
+        itemIds: ['1'],
+        extra: '{"flags":"+FLAGS (\\\\Flagged)"}',
+      },
+      {
+        ...imap,
+        operation: 'Copy',
+        folder: 'INBOX',
+        destinationFolder: 'Archive',
+        itemIds: ['2'],
+        extra: '{}',
+      },
+      {
+        ...imap,
+        operation: 'Move',
+        folder: 'INBOX',
+        destinationFolder: 'Archive',
+        itemIds: ['3'],
+        extra: '{}',
+      },
+      {
+        ...imap,
+        operation: 'MoveToDeletedItems',
+        folder: 'INBOX',
+        destinationFolder: 'Trash',
+        itemIds: ['4'],
+        extra: '{}',
+      },
+      {
+        ...imap,
+        operation: 'SoftDelete',
+        folder: 'INBOX',
+        itemIds: ['5'],
+        extra: '{"flags":"+FLAGS (\\\\Deleted)"}',
+      },
+      // From the expunged message's own event, whether it arrived before or after the EXPUNGE's.
+      { ...imap, operation: 'HardDelete', folder: 'INBOX', itemIds: ['5'], extra: '{"itemCount":1}' },
+      // One record for the whole read: the session's window, closed after its LOGOUT.
+      {
+        ...imap,
+        operation: 'MailItemsAccessed',
+        folder: 'INBOX',
+        itemIds: ['1', '2', '3'],
+        extra: '{"itemCount":3}',
+      },
+      {
+        ...owner,
+        operation: 'MailboxLogin',
+        protocol: 'sieve',
+        folder: null,
+        destinationFolder: null,
+        itemIds: null,
+        extra: '{}',
+      },
+      ...['save', 'activate'].map((action) => ({
+        ...owner,
+        operation: 'UpdateInboxRules',
+        protocol: 'managesieve',
+        folder: null,
+        destinationFolder: null,
+        itemIds: null,
+        extra: JSON.stringify({ action, script: 'forward', redirectTargets: ['attacker@evil.example'] }),
+      })),
+    ];
+    const order = (
+      list: Array<{ operation: string; extra: string; itemIds: string[] | null; protocol: string | null }>,
+    ) =>
+      [...list].sort((a, b) =>
+        `${a.operation}|${a.protocol}|${a.itemIds}|${a.extra}`.localeCompare(
+          `${b.operation}|${b.protocol}|${b.itemIds}|${b.extra}`,
+        ),
+      );
+    assert.deepEqual(order(all), order(expected));
+
+    const verified = await testApp.app.audit.verify();
+    assert.ok(verified.ok, JSON.stringify(verified));
+  });
+
+  test('a message the Sieve rule redirects is recorded as RedirectMessage with its target', async () => {
+    const delivery = await python([
+      '-c',
+      `import smtplib,sys
+s=smtplib.LMTP('127.0.0.1', ${dovecot.lmtpPort})
+s.sendmail('supplier@vendor.example', ['${ALICE.login}'], b'From: supplier@vendor.example\\r\\nSubject: invoice 99\\r\\nMessage-ID: <inv99@vendor.example>\\r\\n\\r\\nPay now\\r\\n')
+s.quit()`,
+    ]);
+    assert.equal(delivery.status, 0, delivery.stderr);
+    const records = await waitFor('RedirectMessage', (list) =>
+      list.some((r) => r.operation === 'RedirectMessage'),
+    );
+    const redirect = records.find((record) => record.operation === 'RedirectMessage')!;
+    assert.equal(redirect.subject, 'invoice 99');
+    assert.equal(redirect.messageId, '<inv99@vendor.example>');
+    assert.equal(redirect.details?.['redirectTarget'], 'attacker@evil.example');
+    assert.ok(upstream.received.some((message) => message.to.includes('attacker@evil.example')));
+  });
+
+  test('refuses a wrong secret and a malformed body, counts both in /metrics, and never crashes', async () => {
+    const url = `http://127.0.0.1:${server.httpPort()}`;
+    const post = (body: string, secret: string) =>
+      fetch(`${url}/dovecot/events`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`dovecot:${secret}`).toString('base64')}`,
+          'content-type': 'application/json',
+        },
+        body,
+      });
+    assert.equal((await post('{"event":"auth_request_finished","fields":{}}', 'wrong')).status, 401);
+    for (const body of ['{not json', '[1, 2]', '{"event":"x"}', ''])
+      assert.equal((await post(body, SECRET)).status, 400, body);
+    const ignored = await post(
+      '{"event":"imap_command_finished","fields":{"user":"x@example.org","session":"s","cmd_name":"NOOP"}}',
+      SECRET,
+    );
+    assert.equal(ignored.status, 204);
+    // Accepted events are spooled first; whether they mean anything is counted when they are ingested.
+    let metrics = '';
+    for (let tries = 0; tries < 50 && !/outcome="ignored"\} [1-9]/.test(metrics); tries++) {
+      if (tries > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+      metrics = await (await fetch(`${url}/metrics`)).text();
+    }
+    assert.match(metrics, /mailwarden_dovecot_event_requests_unauthorized_total 1\b/);
+    assert.match(metrics, /mailwarden_dovecot_events_total\{outcome="malformed"\} [4-9]\b/);
+    assert.match(metrics, /mailwarden_dovecot_events_total\{outcome="ignored"\} [1-9]/);
+  });
+});
