@@ -97,10 +97,10 @@ export async function startDovecotAuthHarness(
     writeFileSync(
       dovecotConf,
       `${dovecotBase(work, imapPort, saslPort)}
-# --- deploy/dovecot/90-mailwarden-auth.conf, as shipped
-${shipped('90-mailwarden-auth.conf')}
-# --- deploy/dovecot/91-mailwarden-auth-policy.conf, as shipped
-${shipped('91-mailwarden-auth-policy.conf').replace('CHANGE-ME-to-a-random-string', 'test-nonce')}
+# --- deploy/dovecot/conf.d/90-mailwarden-auth.conf, as shipped
+${shipped('conf.d/90-mailwarden-auth.conf')}
+# --- deploy/dovecot/conf.d/91-mailwarden-auth-policy.conf, as shipped
+${shipped('conf.d/91-mailwarden-auth-policy.conf').replace('CHANGE-ME-to-a-random-string', 'test-nonce')}
 `,
     );
     writeFileSync(path.join(postfixDir, 'main.cf'), postfixMain(work, saslPort));
@@ -168,7 +168,7 @@ service imap-login {
     port = 0
   }
 }
-# Postfix's SASL over loopback TCP instead of deploy/dovecot/92-mailwarden-postfix-sasl.conf's socket.
+# Postfix's SASL over loopback TCP instead of deploy/dovecot/conf.d/92-mailwarden-postfix-sasl.conf's socket.
 service auth {
   inet_listener sasl {
     address = 127.0.0.1
