@@ -99,6 +99,8 @@ export interface SignInDeps {
 }
 
 const MAX_FIELD = 254;
+/** A familiar network's last_at is refreshed at most this often (it only ages networks out, after a year). */
+const FAMILIAR_REFRESH_MS = 60 * 60_000;
 
 export async function signIn(deps: SignInDeps, request: SignInRequest): Promise<SignInOutcome> {
   const nowMs = deps.clock.nowMs();
@@ -209,8 +211,12 @@ export async function signIn(deps: SignInDeps, request: SignInRequest): Promise<
         settings: lockSettings,
       });
     if (decision.ok && row) {
-      await clearNetwork(trx, entryLogin, network);
-      if (network !== 'unknown') await rememberNetwork(trx, row.id, network, geo, nowMs);
+      // Writes only what changes: most sign-ins come from a network with no failures, seen lately.
+      if (lockouts.some((lockout) => lockout.source === network))
+        await clearNetwork(trx, entryLogin, network);
+      const seen = familiar.find((entry) => entry.network === network);
+      if (network !== 'unknown' && (!seen || seen.last_at < nowMs - FAMILIAR_REFRESH_MS))
+        await rememberNetwork(trx, row.id, network, geo, nowMs);
     }
     if (decision.ok && decision.appPassword)
       await trx
