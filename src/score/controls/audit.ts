@@ -20,8 +20,8 @@ export const auditControls: ControlDefinition[] = [
     measuredBy: 'Share of mailboxes with auditing on: partial credit.',
     why: 'Without the mailbox audit trail nobody can tell what an intruder read, sent, moved or forwarded, nor whom to warn.',
     fix: {
-      cli: 'npx mailwarden audit mailbox enable --all',
-      api: 'PATCH /api/v1/users/{address} {"auditEnabled": true}',
+      cli: 'npx mailwarden audit mailbox list; npx mailwarden audit mailbox enable <mailbox>',
+      api: 'PUT /api/v1/audit/mailboxes/{mailbox} {"enabled": true}',
     },
     measure: (facts) =>
       withReading(facts.inputs.audit.mailboxAuditCoverage(), (audit) =>

@@ -178,7 +178,7 @@ export const identityControls: ControlDefinition[] = [
       'Share of active app passwords (not revoked, not expired) used, or created, within the last 90 days: partial credit.',
     why: 'An app password nobody uses any more is a standing credential that bypasses MFA; forgotten ones on old phones and laptops are a common way in.',
     fix: {
-      cli: 'npx mailwarden app-password list --unused-days 90; npx mailwarden app-password revoke <user> <name>',
+      cli: 'npx mailwarden app-password list <user> (LAST USED); npx mailwarden app-password revoke <user> <name>',
       api: 'DELETE /api/v1/users/{address}/app-passwords/{name}',
     },
     measure: (facts) =>
