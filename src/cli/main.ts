@@ -19,7 +19,8 @@ import { webhookCommands } from './commands/webhook-commands.js';
 import { ConfigProblems } from './open-app.js';
 import { writeLine } from './output.js';
 
-const commands: readonly CliCommand[] = [
+/** Every command; exported for the tests that check documented commands exist. */
+export const cliCommands: readonly CliCommand[] = [
   serveCommand,
   ...configCommands,
   ...domainCommands,
@@ -44,7 +45,7 @@ const commands: readonly CliCommand[] = [
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const words = argv.filter((word) => !word.startsWith('-'));
-  const command = [...commands]
+  const command = [...cliCommands]
     .sort((a, b) => b.path.length - a.path.length)
     .find((candidate) => candidate.path.every((part, index) => words[index] === part));
   if (!command || argv.includes('--help') || argv.includes('-h')) {
@@ -116,7 +117,8 @@ function writeUsage(io: CliIo, selected: CliCommand | undefined): void {
   writeLine(io.stdout, 'Mailwarden: protects an organization’s email from compromised accounts.');
   writeLine(io.stdout, '');
   writeLine(io.stdout, 'Commands:');
-  for (const command of commands) writeLine(io.stdout, `  ${usageLine(command)}\n      ${command.summary}`);
+  for (const command of cliCommands)
+    writeLine(io.stdout, `  ${usageLine(command)}\n      ${command.summary}`);
   writeLine(io.stdout, '');
   writeLine(
     io.stdout,

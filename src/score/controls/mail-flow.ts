@@ -169,7 +169,7 @@ export const mailFlowControls: ControlDefinition[] = [
     measuredBy: 'Share of messages held in quarantine that were held less than 7 days ago: partial credit.',
     why: 'A held message is either spam from a compromised account (investigate it) or a legitimate message someone is waiting for.',
     fix: {
-      cli: 'npx mailwarden quarantine list; npx mailwarden quarantine release|delete <id>',
+      cli: 'npx mailwarden quarantine list; npx mailwarden quarantine release <id> (or delete <id>)',
       api: 'GET /api/v1/quarantine?status=held',
     },
     measure: (facts) =>
