@@ -49,6 +49,9 @@ export type ReleaseOutcome =
 
 const NOTHING_RELEASED: ReadonlySet<string> = new Set();
 
+/** The release check's words when the account has no second factor (shown to the admin, audited). */
+const MFA_NOT_ON = 'multi-factor authentication is not on (mailwarden user mfa enforce <user>)';
+
 export function createOutbound(deps: OutboundDeps) {
   const cacheMs = deps.settingsCacheMs ?? 5000;
   const senderHistory = createSenderHistory(deps);
@@ -188,9 +191,10 @@ export function createOutbound(deps: OutboundDeps) {
     },
 
     /**
-     * Release checks that the account was secured after the restriction: the password was changed
-     * since (MFA joins this check when identity has MFA). `force` overrides with the written reason;
-     * both the release and what it overrode are audited.
+     * Release checks that the account was secured after the restriction (PRODUCT.md, "Release"): the
+     * password was changed since, and MFA is on — registered, or enforced by an admin so that the next
+     * sign-in needs it and mail clients can no longer use the account password. `force` overrides with
+     * the written reason; both the release and what it overrode are audited.
      */
     async release(reference: string, options: ReleaseOptions, actor: Actor): Promise<ReleaseOutcome> {
       const reason = options.reason.trim();
@@ -204,6 +208,12 @@ export function createOutbound(deps: OutboundDeps) {
         const unmet: string[] = [];
         const changedAt = user.passwordChangedAt === null ? 0 : Date.parse(user.passwordChangedAt);
         if (changedAt <= active.since) unmet.push('the password was not changed since the restriction');
+        const mfa = await trx
+          .selectFrom('users')
+          .select('mfa_state')
+          .where('id', '=', user.id)
+          .executeTakeFirst();
+        if (!mfa || mfa.mfa_state === 'disabled') unmet.push(MFA_NOT_ON);
         if (unmet.length > 0 && !options.force)
           return {
             ...outboundFailure(

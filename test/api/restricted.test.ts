@@ -8,6 +8,7 @@ import { sendUntilRestricted, submitMessage } from './sending.js';
 const START = Date.parse('2026-03-02T09:00:00Z');
 const MINUTE = 60_000;
 const NOT_SECURED = 'the password was not changed since the restriction';
+const NO_MFA = 'multi-factor authentication is not on (mailwarden user mfa enforce <user>)';
 
 for (const kind of storeKinds) {
   describe(`restricted senders over the API (${kind})`, () => {
@@ -69,7 +70,7 @@ for (const kind of storeKinds) {
       });
       assert.equal(response.status, 409);
       assert.equal(response.body.error.code, 'release-refused');
-      assert.deepEqual(response.body.error.unmetChecks, [NOT_SECURED]);
+      assert.deepEqual(response.body.error.unmetChecks, [NOT_SECURED, NO_MFA]);
       assert.match(response.body.error.message, /secure the account first/);
       const still = await api.call('GET', '/api/v1/restricted');
       assert.equal(still.body.restricted.length, 2);
@@ -87,6 +88,7 @@ for (const kind of storeKinds) {
         cliActor,
       );
       assert.ok(changed.ok);
+      assert.ok((await api.app.identity.mfa.enforce('alice@example.com', cliActor)).ok);
       clock.advanceMs(MINUTE);
       const response = await api.call('POST', '/api/v1/restricted/alice@example.com/release', {
         json: { reason: 'password reset after phishing' },
@@ -131,7 +133,7 @@ for (const kind of storeKinds) {
       });
       assert.equal(records[0]?.actor, `token:${ADMIN_TOKEN_NAME}`);
       assert.equal(records[0]?.details?.['forced'], true);
-      assert.deepEqual(records[0]?.details?.['checksOverridden'], [NOT_SECURED]);
+      assert.deepEqual(records[0]?.details?.['checksOverridden'], [NOT_SECURED, NO_MFA]);
     });
 
     test('refuses to release a sender that is not restricted with 409 not-restricted', async () => {

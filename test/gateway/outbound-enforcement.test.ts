@@ -71,21 +71,29 @@ describe('outbound limits enforced at the submission gateway', () => {
     await client.quit();
   });
 
-  test('after the password change and a release the account sends again', async () => {
+  test('after the password change, MFA and a release the account sends again', async () => {
     assert.ok((await harness.app.directory.setPassword(ALICE.address, 'new-alice-password-9', admin)).ok);
+    assert.ok((await harness.app.identity.mfa.enforce(ALICE.address, admin)).ok);
     const released = await harness.app.outbound.release(
       ALICE.address,
       { reason: 'password reset after phishing' },
       admin,
     );
     assert.ok(released.ok, JSON.stringify(released));
+    // With MFA on, mail clients sign in with an app password only.
+    const laptop = await harness.app.identity.createAppPassword(
+      ALICE.address,
+      { name: 'laptop', scopes: ['smtp'] },
+      admin,
+    );
+    assert.ok(laptop.ok);
     const info = await nodemailer
       .createTransport({
         host: '127.0.0.1',
         port: harness.smtpPort,
         requireTLS: true,
         tls: { rejectUnauthorized: false },
-        auth: { user: ALICE.address, pass: 'new-alice-password-9' },
+        auth: { user: ALICE.address, pass: laptop.password },
       })
       .sendMail({ from: ALICE.address, to: ['f@customer.test'], subject: 'back to normal', text: 'hi' });
     assert.match(info.response, /^250 /);

@@ -5,6 +5,7 @@ import { addUser, createTestApp, storeKinds } from '../support/test-app.js';
 import { external, sendThroughPolicy } from './send-helper.js';
 
 const admin = { actor: 'admin@example.org', logonType: 'admin' as const };
+const NO_MFA = 'multi-factor authentication is not on (mailwarden user mfa enforce <user>)';
 const START = Date.parse('2026-11-27T10:00:30Z');
 
 async function setup(kind: (typeof storeKinds)[number], settings: Record<string, unknown>) {
@@ -162,7 +163,7 @@ for (const kind of storeKinds) {
       }
     });
 
-    test('release requires a password change since the restriction, or --force with a reason', async () => {
+    test('release requires a password change since the restriction and MFA, or --force with a reason', async () => {
       const { app, user, clock, cleanup } = await setup(kind, { externalPerHour: 2 });
       try {
         await sendThroughPolicy(app, user, external(3));
@@ -173,9 +174,13 @@ for (const kind of storeKinds) {
         assert.ok(!refused.ok && refused.code === 'release-refused');
         assert.deepEqual(!refused.ok && refused.unmetChecks, [
           'the password was not changed since the restriction',
+          NO_MFA,
         ]);
         clock.advanceMs(60_000);
         assert.ok((await app.directory.setPassword(user.address, 'a-fresh-password-1', admin)).ok);
+        const passwordOnly = await app.outbound.release(user.address, { reason: 'password reset' }, admin);
+        assert.deepEqual(!passwordOnly.ok && passwordOnly.unmetChecks, [NO_MFA], 'MFA is still missing');
+        assert.ok((await app.identity.mfa.enforce(user.address, admin)).ok);
         const released = await app.outbound.release(
           user.address,
           { reason: 'password reset, phishing reported' },
@@ -208,6 +213,7 @@ for (const kind of storeKinds) {
         const [record] = (await app.audit.search({ operations: ['ReleaseSender'] })).records;
         assert.deepEqual(record?.details?.['checksOverridden'], [
           'the password was not changed since the restriction',
+          NO_MFA,
         ]);
       } finally {
         await cleanup();
