@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -7,8 +6,7 @@ import { generate } from 'selfsigned';
 import { freePort } from './cli-process.js';
 import {
   descendantsOf,
-  INTERNAL_SERVICES,
-  DEPLOY_DIR as POSTFIX_DEPLOY_DIR,
+  gidOf,
   processesMentioning,
   readOrEmpty,
   run,
@@ -17,7 +15,8 @@ import {
   waitForExit,
   waitForPid,
   waitForPort,
-} from './postfix-harness.js';
+} from './daemons.js';
+import { INTERNAL_SERVICES, DEPLOY_DIR as POSTFIX_DEPLOY_DIR } from './postfix-harness.js';
 import { makeTempDir } from './test-app.js';
 
 /**
@@ -135,13 +134,6 @@ ${shipped('conf.d/91-mailwarden-auth-policy.conf').replace('CHANGE-ME-to-a-rando
     postfixLog: () => readOrEmpty(log('postfix.log')),
     stop: stopNow,
   };
-}
-
-function gidOf(group: string): number {
-  const result = spawnSync('getent', ['group', group], { encoding: 'utf8' });
-  const gid = Number(result.stdout.split(':')[2]);
-  if (result.status !== 0 || !Number.isInteger(gid)) throw new Error(`no system group ${group}`);
-  return gid;
 }
 
 function dovecotBase(work: string, imapPort: number, saslPort: number): string {

@@ -1,20 +1,21 @@
-import { spawn, spawnSync } from 'node:child_process';
-import {
-  accessSync,
-  chmodSync,
-  chownSync,
-  closeSync,
-  constants,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  writeFileSync,
-} from 'node:fs';
-import net from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { accessSync, chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './cli-process.js';
+import {
+  descendantsOf,
+  findBinary,
+  gidOf,
+  processesMentioning,
+  readOrEmpty,
+  run,
+  signal,
+  uidOf,
+  waitForExit,
+  waitForPid,
+  waitForPort,
+} from './daemons.js';
 import { makeTempDir } from './test-app.js';
 
 /**
@@ -46,24 +47,12 @@ export interface DovecotImapHarness {
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const SHIPPED_CONF = path.join(ROOT, 'deploy', 'dovecot', 'conf.d', '95-mailwarden-audit.conf');
 const SHIPPED_URL = /http:\/\/dovecot:[^@\s]+@127\.0\.0\.1:8025\/dovecot\/events/;
-const BINARY_DIRS = ['/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 const MODULES = [
   '/usr/lib/dovecot/modules/lib90_sieve_plugin.so',
   '/usr/lib/dovecot/imap',
   '/usr/lib/dovecot/lmtp',
   '/usr/lib/dovecot/managesieve',
 ];
-
-function findBinary(name: string): string | null {
-  for (const dir of [...(process.env['PATH'] ?? '').split(':').filter(Boolean), ...BINARY_DIRS]) {
-    const candidate = path.join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {}
-  }
-  return null;
-}
 
 /** What this harness needs that is not installed (empty when it can run). */
 export function missingDovecotParts(): string[] {
@@ -243,114 +232,4 @@ submission_host = 127.0.0.1:${o.submissionPort}
 # --- deploy/dovecot/conf.d/95-mailwarden-audit.conf, as shipped (the URL points at the test's Mailwarden)
 !include ${work}/dovecot/95-mailwarden-audit.conf
 `;
-}
-
-function run(name: string, args: string[], logFile: string): Promise<void> {
-  const binary = findBinary(name);
-  if (!binary) return Promise.reject(new Error(`${name} is not installed`));
-  return new Promise((resolve, reject) => {
-    const out = openSync(logFile, 'a');
-    const child = spawn(binary, args, { stdio: ['ignore', out, out] });
-    closeSync(out);
-    child.once('error', reject);
-    child.once('exit', (code, sig) => {
-      if (code === 0) resolve();
-      else reject(new Error(`${name} ${args.join(' ')} exited with ${code ?? sig}`));
-    });
-  });
-}
-
-function uidOf(user: string): number {
-  return idOf(['-u', user]);
-}
-function gidOf(user: string): number {
-  return idOf(['-g', user]);
-}
-function idOf(args: string[]): number {
-  const result = spawnSync('id', args, { encoding: 'utf8' });
-  const id = Number(result.stdout.trim());
-  if (result.status !== 0 || !Number.isInteger(id)) throw new Error(`id ${args.join(' ')} failed`);
-  return id;
-}
-
-async function waitForPid(file: string, timeoutMs = 10_000): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const pid = Number(readOrEmpty(file).trim());
-    if (Number.isInteger(pid) && pid > 0) return pid;
-    if (Date.now() > deadline) throw new Error(`no pid in ${file}`);
-    await sleep(50);
-  }
-}
-
-function processesMentioning(text: string): number[] {
-  return readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name) && readOrEmpty(`/proc/${name}/cmdline`).includes(text))
-    .map(Number);
-}
-
-function readOrEmpty(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-function isRunning(pid: number): boolean {
-  const stat = readOrEmpty(`/proc/${pid}/stat`);
-  return stat !== '' && stat.charAt(stat.lastIndexOf(')') + 2) !== 'Z';
-}
-
-function descendantsOf(roots: readonly number[]): number[] {
-  const parents = new Map<number, number[]>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const stat = readOrEmpty(`/proc/${name}/stat`);
-    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    if (!parents.has(parent)) parents.set(parent, []);
-    parents.get(parent)!.push(Number(name));
-  }
-  const found: number[] = [];
-  const visit = (pid: number) => {
-    for (const child of parents.get(pid) ?? []) {
-      found.push(child);
-      visit(child);
-    }
-  };
-  for (const root of roots) visit(root);
-  return found;
-}
-
-async function waitForExit(pids: readonly number[], timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (pids.some(isRunning) && Date.now() < deadline) await sleep(100);
-  for (const pid of pids.filter(isRunning)) signal(pid, 'SIGKILL');
-}
-
-function signal(pid: number, name: NodeJS.Signals): void {
-  try {
-    process.kill(pid, name);
-  } catch {}
-}
-
-async function waitForPort(port: number, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = net.connect({ host: '127.0.0.1', port });
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port}`);
-    await sleep(100);
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
