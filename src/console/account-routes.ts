@@ -155,7 +155,7 @@ export function accountRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
         { kind: 'error', text: 'give your current password, or a second-factor code' },
         400,
       );
-    const outcome = await app.identity.changeOwnPasswordOnWeb(
+    const outcome = await app.identity.changeOwnPassword(
       { user: session.user, newPassword: field('new'), proof, keepSessionId: session.id },
       actor,
     );

@@ -97,47 +97,6 @@ export async function resetPassword(
   return { ok: true, user: updated, temporaryPassword: password, revokedAppPasswords: revoked };
 }
 
-/**
- * Self-service change: the current password is required (the web adapter calls this after its own
- * checks); the new one must pass the password policy; a pending admin reset is cleared.
- */
-export async function changeOwnPassword(
-  deps: Deps,
-  userId: string,
-  currentPassword: string,
-  newPassword: string,
-  actor: Actor,
-): Promise<{ ok: true; user: User } | AccountFailure> {
-  const row = await deps.store.db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
-  if (!row) return { ok: false, code: 'user-not-found', message: `no user ${userId}` };
-  if (row.password_hash === null || !(await deps.passwords.verify(row.password_hash, currentPassword)))
-    return { ok: false, code: 'wrong-password', message: 'the current password is not right' };
-  const policy = await deps.passwords.check(newPassword);
-  if (!policy.ok) return { ok: false, code: 'weak-password', message: policy.message };
-  if (newPassword === currentPassword)
-    return { ok: false, code: 'weak-password', message: 'the new password must differ from the current one' };
-  const hash = await deps.passwords.hash(newPassword);
-  const now = deps.clock.nowMs();
-  await deps.store.writeTransaction(async (trx) => {
-    await trx
-      .updateTable('users')
-      .set({ password_hash: hash, password_changed_at: now, must_change_password: 0, updated_at: now })
-      .where('id', '=', userId)
-      .execute();
-    await deps.audit.appendWithin(trx, [
-      {
-        operation: 'SetPassword',
-        result: 'success',
-        mailbox: row.address,
-        ...actor,
-        details: { by: 'self-service', afterReset: row.must_change_password === 1 },
-      },
-    ]);
-  });
-  const user = await deps.directory.findUser(userId);
-  return user ? { ok: true, user } : { ok: false, code: 'user-not-found', message: `no user ${userId}` };
-}
-
 /** Lifts every lockout of an account (all source networks). */
 export async function unlockUser(
   deps: Deps,

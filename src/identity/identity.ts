@@ -8,7 +8,7 @@ import type { SecretBox } from '../runtime/secret-box.js';
 import type { OrgSettingsService } from '../settings/index.js';
 import type { Store } from '../store/index.js';
 // --- sign-in (signin helper) ---
-import { changeOwnPassword, resetPassword, unlockUser } from './account-admin.js';
+import { resetPassword, unlockUser } from './account-admin.js';
 import {
   createAppPassword,
   listAppPasswords,
@@ -94,8 +94,6 @@ export function createIdentity(deps: IdentityDeps) {
       revokeAppPassword(deps, user, name, actor),
     resetPassword: (user: string, options: { revokeAppPasswords?: boolean }, actor: Actor) =>
       resetPassword(deps, user, options, actor),
-    changeOwnPassword: (userId: string, current: string, next: string, actor: Actor) =>
-      changeOwnPassword(deps, userId, current, next, actor),
     unlockUser: (user: string, actor: Actor) => unlockUser(deps, user, actor),
   };
   // --- end sign-in ---
@@ -106,8 +104,8 @@ export function createIdentity(deps: IdentityDeps) {
     ...signInPart,
     mfa: web.mfa,
     webSessions: web.webSessions,
-    /** Self-service change on the web: current password or a second factor; ends the other web sessions. */
-    changeOwnPasswordOnWeb: web.changeOwnPassword,
+    /** Self-service change: current password or a second factor; ends the other web sessions. */
+    changeOwnPassword: web.changeOwnPassword,
   };
 }
 

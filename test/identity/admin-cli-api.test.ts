@@ -178,9 +178,12 @@ for (const kind of storeKinds) {
       });
       assert.equal(!mail.ok && mail.code, 'bad-credentials', 'the revoked app password is refused');
       const changed = await app.identity.changeOwnPassword(
-        web.ok ? web.user.id : '',
-        reset.temporaryPassword,
-        PASSWORD,
+        {
+          user: { id: web.ok ? web.user.id : '', address: 'alice@example.org' },
+          newPassword: PASSWORD,
+          proof: { kind: 'current-password', password: reset.temporaryPassword },
+          keepSessionId: null,
+        },
         {
           actor: 'alice@example.org',
           logonType: 'owner',
