@@ -19,7 +19,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { createDovecotEventIngest } from '../../src/mailstack/index.js';
 import { systemClock } from '../../src/runtime/clock.js';
 import { silentLogger } from '../../src/runtime/logger.js';
-import type { AuditLogTable } from '../../src/store/index.js';
+import { type AuditLogTable, SQLITE_CHECKPOINT_PAGES } from '../../src/store/index.js';
 
 const { values } = parseArgs({
   options: {
@@ -159,6 +159,7 @@ async function sqliteTarget(): Promise<Target> {
   raw.pragma('journal_mode = WAL');
   raw.pragma('synchronous = NORMAL');
   raw.pragma('cache_size = -65536'); // as the store's connection
+  raw.pragma(`wal_autocheckpoint = ${SQLITE_CHECKPOINT_PAGES}`);
   // The same table and indexes as audit_log (its DDL from the migrations), without the triggers.
   for (const { sql } of ddl)
     raw.exec(sql.replace(/\baudit_log\b/g, 'audit_log_raw').replace(/INDEX (\w+)/, 'INDEX raw_$1'));

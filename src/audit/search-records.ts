@@ -27,11 +27,30 @@ export const MAX_SEARCH_LIMIT = 1000;
 
 type AuditQuery<O = object> = SelectQueryBuilder<Database, 'audit_log', O>;
 
+/**
+ * "actor = X" has two disjoint halves, each with its own index: X acting on their own mailbox (the
+ * mailbox index) and X acting on any other (the actor index, which holds only those: migration 009).
+ */
+type ActorHalf = 'own-mailbox' | 'other-mailboxes';
+
 /** The filter's conditions (not the cursor): shared by search, counts and export. */
-export function applyFilter<O>(query: AuditQuery<O>, filter: AuditSearchFilter): AuditQuery<O> {
+export function applyFilter<O>(
+  query: AuditQuery<O>,
+  filter: AuditSearchFilter,
+  actorHalf?: ActorHalf,
+): AuditQuery<O> {
   let q = query;
   if (filter.mailbox) q = q.where('mailbox', '=', filter.mailbox.toLowerCase());
-  if (filter.actor) q = q.where('actor', '=', filter.actor);
+  if (filter.actor) {
+    const actor = filter.actor;
+    q = q.where((eb) => {
+      const own = eb.and([eb('actor', '=', actor), eb('mailbox', '=', actor)]);
+      const others = eb.and([eb('actor', '=', actor), eb('actor', 'is distinct from', eb.ref('mailbox'))]);
+      if (actorHalf === 'own-mailbox') return own;
+      if (actorHalf === 'other-mailboxes') return others;
+      return eb.or([own, others]);
+    });
+  }
   const operations = filter.operations ?? [];
   if (operations.length === 1) q = q.where('operation', '=', operations[0]!);
   else if (operations.length > 1) q = q.where('operation', 'in', [...operations]);
@@ -53,13 +72,24 @@ export function applyFilter<O>(query: AuditQuery<O>, filter: AuditSearchFilter):
  */
 export async function searchRecords(db: Executor, filter: AuditSearchFilter): Promise<AuditSearchPage> {
   const limit = Math.min(Math.max(filter.limit ?? 100, 1), MAX_SEARCH_LIMIT);
-  let query = applyFilter(db.selectFrom('audit_log').selectAll(), filter);
-  if (filter.beforeId !== undefined) query = await afterCursor(db, query, filter.beforeId);
-  const rows = await query
-    .orderBy('time', 'desc')
-    .orderBy('id', 'desc')
-    .limit(limit + 1)
-    .execute();
+  const pageOf = async (actorHalf?: ActorHalf) => {
+    let query = applyFilter(db.selectFrom('audit_log').selectAll(), filter, actorHalf);
+    if (filter.beforeId !== undefined) query = await afterCursor(db, query, filter.beforeId);
+    return query
+      .orderBy('time', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit + 1)
+      .execute();
+  };
+  // By actor alone: each half is one index range read that stops after limit + 1 rows; merged here
+  // in the same order (an OR would make the database collect and sort every match first).
+  const rows =
+    filter.actor && !filter.mailbox
+      ? (await Promise.all([pageOf('own-mailbox'), pageOf('other-mailboxes')]))
+          .flat()
+          .sort((a, b) => b.time - a.time || b.id - a.id)
+          .slice(0, limit + 1)
+      : await pageOf();
   const page = rows.slice(0, limit).map(toAuditRecord);
   const last = page[page.length - 1];
   return { records: page, nextCursor: rows.length > limit && last ? last.id : null };

@@ -32,4 +32,11 @@ export type {
   WebhookTable,
   WebSessionTable,
 } from './schema.js';
-export { type Dialect, type Executor, openStore, type Store, type StoreOptions } from './store.js';
+export {
+  type Dialect,
+  type Executor,
+  openStore,
+  SQLITE_CHECKPOINT_PAGES,
+  type Store,
+  type StoreOptions,
+} from './store.js';

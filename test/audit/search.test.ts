@@ -188,3 +188,97 @@ for (const kind of storeKinds) {
     });
   });
 }
+
+/**
+ * The actor index holds only records of someone acting on another mailbox (migration 009); a search
+ * by actor must still find the actor's records on their own mailbox, in one newest-first order.
+ */
+for (const kind of storeKinds) {
+  describe(`audit search by actor on ${kind}`, () => {
+    let harness: TestApp;
+    const clock = createManualClock(T0);
+    // Carol acts on her own mailbox and on others' (delegate), on no mailbox (an admin action), and
+    // others act on Carol's mailbox.
+    const actions: Array<Pick<AuditRecordInput, 'mailbox' | 'actor'>> = [
+      { mailbox: 'carol@example.org', actor: 'carol@example.org' },
+      { mailbox: 'dave@example.org', actor: 'carol@example.org' },
+      { mailbox: 'carol@example.org', actor: 'admin@example.org' },
+      { mailbox: null, actor: 'carol@example.org' },
+      { mailbox: 'carol@example.org', actor: 'carol@example.org' },
+      { mailbox: 'erin@example.org', actor: 'carol@example.org' },
+      { mailbox: 'dave@example.org', actor: 'dave@example.org' },
+      { mailbox: 'carol@example.org', actor: 'carol@example.org' },
+    ];
+    const carolsIds = actions
+      .map((action, index) => ({ ...action, id: index + 1 }))
+      .filter((action) => action.actor === 'carol@example.org')
+      .map((action) => action.id)
+      .reverse();
+
+    before(async () => {
+      harness = await createTestApp(kind, { clock });
+      for (const [index, action] of actions.entries()) {
+        // Two records share each minute: the order within a time is by id.
+        clock.setMs(T0 + Math.floor(index / 2) * MINUTE);
+        await harness.app.audit.append({
+          operation: index % 2 === 0 ? 'MailItemsAccessed' : 'Move',
+          result: 'success',
+          logonType: action.mailbox === action.actor ? 'owner' : 'delegate',
+          ...action,
+        });
+      }
+    });
+    after(async () => {
+      await harness.cleanup();
+    });
+
+    test('finds the actor on their own mailbox, on other mailboxes and on none, newest first', async () => {
+      const page = await harness.app.audit.search({ actor: 'carol@example.org', limit: 100 });
+      assert.deepEqual(
+        page.records.map((record) => record.id),
+        carolsIds,
+      );
+      assert.equal(page.nextCursor, null);
+    });
+
+    test('pages through both halves in one order without losing or repeating a record', async () => {
+      const seen: number[] = [];
+      let beforeId: number | undefined;
+      do {
+        const page = await harness.app.audit.search({
+          actor: 'carol@example.org',
+          limit: 2,
+          ...(beforeId === undefined ? {} : { beforeId }),
+        });
+        seen.push(...page.records.map((record) => record.id));
+        beforeId = page.nextCursor ?? undefined;
+      } while (beforeId !== undefined);
+      assert.deepEqual(seen, carolsIds);
+    });
+
+    test('counts, exports and combines with a mailbox filter the same records', async () => {
+      const counts = await harness.app.audit.countByOperation({ actor: 'carol@example.org' });
+      assert.equal((counts['MailItemsAccessed'] ?? 0) + (counts['Move'] ?? 0), carolsIds.length);
+      const exported: number[] = [];
+      for await (const record of harness.app.audit.export({ actor: 'carol@example.org' }))
+        exported.push(record.id);
+      assert.deepEqual(exported, carolsIds);
+      const onDave = await harness.app.audit.search({
+        actor: 'carol@example.org',
+        mailbox: 'dave@example.org',
+      });
+      assert.deepEqual(
+        onDave.records.map((record) => record.id),
+        [2],
+      );
+      const onOwn = await harness.app.audit.search({
+        actor: 'carol@example.org',
+        mailbox: 'carol@example.org',
+      });
+      assert.deepEqual(
+        onOwn.records.map((record) => record.id),
+        [8, 5, 1],
+      );
+    });
+  });
+}
