@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Actor, AuditLog } from '../audit/index.js';
 import type { Clock } from '../runtime/clock.js';
-import type { Executor, Store, UserTable } from '../store/index.js';
+import { compiledQuery, type Executor, type Store, type UserTable } from '../store/index.js';
 import { type DirectoryFailure, directoryFailure } from './directory.outcomes.js';
 import { parseEmailAddress } from './email-address.js';
 
@@ -239,18 +239,23 @@ export async function listUsers(
 }
 
 /** The user row behind a login name (primary address only), with its password hash. */
+// Every sign-in and every MAIL FROM runs these: compiled once (compiled-query.ts).
+const loginRowQuery = compiledQuery<{ address: string }, UserTable>((db, param) =>
+  db.selectFrom('users').selectAll().where('address', '=', param('address')),
+);
+const addressesQuery = compiledQuery<{ userId: string }, { address: string; kind: 'primary' | 'alias' }>(
+  (db, param) =>
+    db.selectFrom('addresses').select(['address', 'kind']).where('user_id', '=', param('userId')),
+);
+
 export async function findLoginRow(db: Executor, login: string): Promise<UserTable | null> {
   const address = login.trim().toLowerCase();
-  return (await db.selectFrom('users').selectAll().where('address', '=', address).executeTakeFirst()) ?? null;
+  return (await loginRowQuery(db, { address })).rows[0] ?? null;
 }
 
 /** Every address of a user (primary and aliases) with its kind. */
 export async function addressesOf(db: Executor, userId: string): Promise<Map<string, 'primary' | 'alias'>> {
-  const rows = await db
-    .selectFrom('addresses')
-    .select(['address', 'kind'])
-    .where('user_id', '=', userId)
-    .execute();
+  const { rows } = await addressesQuery(db, { userId });
   return new Map(rows.map((row) => [row.address, row.kind]));
 }
 

@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Actor, AuditLog } from '../audit/index.js';
 import type { Directory } from '../directory/index.js';
 import type { Clock } from '../runtime/clock.js';
-import type { AppPasswordTable, Executor, Store } from '../store/index.js';
+import { type AppPasswordTable, compiledQuery, type Executor, type Store } from '../store/index.js';
 
 /**
  * App passwords: per-device secrets for mail clients, scoped to protocols, shown once.
@@ -251,11 +251,10 @@ export async function findAppPasswordBySecret(
   db: Executor,
   normalized: string,
 ): Promise<AppPasswordTable | null> {
-  return (
-    (await db
-      .selectFrom('app_passwords')
-      .selectAll()
-      .where('secret_hash', '=', hashAppPasswordSecret(normalized))
-      .executeTakeFirst()) ?? null
-  );
+  return (await bySecretQuery(db, { secretHash: hashAppPasswordSecret(normalized) })).rows[0] ?? null;
 }
+
+/** Every mail sign-in with an app password runs it: compiled once (compiled-query.ts). */
+const bySecretQuery = compiledQuery<{ secretHash: string }, AppPasswordTable>((db, param) =>
+  db.selectFrom('app_passwords').selectAll().where('secret_hash', '=', param('secretHash')),
+);

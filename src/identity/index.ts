@@ -26,6 +26,7 @@ export { normalizeRecoveryCode, RECOVERY_CODE_COUNT } from './recovery-codes.js'
 // --- end web half ---
 export type { RiskLevel, RiskReason, SignInRisk } from './risk.js';
 export {
+  APP_PASSWORD_LAST_USE_REFRESH_MS,
   type MailProtocol,
   type ScreenOutcome,
   type SignedInUser,

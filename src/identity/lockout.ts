@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { Executor, LockoutTable } from '../store/index.js';
+import { compiledQuery, type Executor, type LockoutTable } from '../store/index.js';
 
 /**
  * Smart lockout, per typed login and source network (IPv4 /24, IPv6 /64):
@@ -45,8 +45,12 @@ export function failureTag(login: string, secret: string): string {
 }
 
 /** The lockout rows of a login (every network). */
-export function lockoutRows(db: Executor, login: string): Promise<LockoutTable[]> {
-  return db.selectFrom('lockouts').selectAll().where('login', '=', login).execute();
+const lockoutRowsQuery = compiledQuery<{ login: string }, LockoutTable>((db, param) =>
+  db.selectFrom('lockouts').selectAll().where('login', '=', param('login')),
+);
+
+export async function lockoutRows(db: Executor, login: string): Promise<LockoutTable[]> {
+  return (await lockoutRowsQuery(db, { login })).rows;
 }
 
 /** When the latest lock among `buckets` ends, or null when none is in force. */

@@ -1,5 +1,10 @@
 import type { GeoLocation } from '../runtime/geoip.js';
-import type { Executor, FamiliarNetworkTable, LockoutTable } from '../store/index.js';
+import {
+  compiledQuery,
+  type Executor,
+  type FamiliarNetworkTable,
+  type LockoutTable,
+} from '../store/index.js';
 import { distanceKm } from './networks.js';
 
 /**
@@ -107,15 +112,7 @@ export async function assessRisk(db: Executor, input: RiskInput): Promise<SignIn
 async function impossibleTravel(db: Executor, input: RiskInput): Promise<boolean> {
   const geo = input.geo;
   if (input.userId === null || geo?.latitude == null || geo.longitude == null) return false;
-  const last = await db
-    .selectFrom('sign_ins')
-    .select(['at', 'latitude', 'longitude'])
-    .where('user_id', '=', input.userId)
-    .where('result', '=', 'success')
-    .where('latitude', 'is not', null)
-    .orderBy('at', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+  const last = (await lastLocatedSignInQuery(db, { userId: input.userId })).rows[0];
   if (!last || last.latitude === null || last.longitude === null) return false;
   const km = distanceKm(
     { lat: last.latitude, lon: last.longitude },
@@ -127,32 +124,63 @@ async function impossibleTravel(db: Executor, input: RiskInput): Promise<boolean
 
 async function passwordSpray(db: Executor, input: RiskInput): Promise<boolean> {
   if (input.clientIp === null) return false;
-  // Bounded: the newest failures of this client only (the index is client_ip, result, at).
-  const recent = await db
-    .selectFrom('sign_ins')
-    .select('login')
-    .where('client_ip', '=', input.clientIp)
-    .where('result', '=', 'failure')
-    .where('at', '>', input.nowMs - SPRAY_WINDOW_MS)
-    .orderBy('at', 'desc')
-    .limit(500)
-    .execute();
+  const { rows: recent } = await recentFailuresFromQuery(db, {
+    clientIp: input.clientIp,
+    sinceMs: input.nowMs - SPRAY_WINDOW_MS,
+  });
   const accounts = new Set(recent.map((row) => row.login));
   accounts.delete(input.login);
   return accounts.size >= SPRAY_ACCOUNTS;
 }
 
 async function bruteForceOn(db: Executor, input: RiskInput): Promise<boolean> {
-  const failures = await db
-    .selectFrom('sign_ins')
-    .select('failure_tag')
-    .where('login', '=', input.login)
-    .where('result', '=', 'failure')
-    .where('at', '>', input.nowMs - BRUTE_FORCE_WINDOW_MS)
-    .where('failure_tag', 'is not', null)
-    .orderBy('at', 'desc')
-    .limit(500)
-    .execute();
+  const { rows: failures } = await recentFailureTagsQuery(db, {
+    login: input.login,
+    sinceMs: input.nowMs - BRUTE_FORCE_WINDOW_MS,
+  });
   // Distinct wrong passwords: a phone retrying an old one is not an attack.
   return new Set(failures.map((row) => row.failure_tag)).size >= input.threshold * 2;
 }
+
+// Every sign-in runs some of these: built and compiled once (compiled-query.ts).
+const lastLocatedSignInQuery = compiledQuery<
+  { userId: string },
+  { at: number; latitude: number | null; longitude: number | null }
+>((db, param) =>
+  db
+    .selectFrom('sign_ins')
+    .select(['at', 'latitude', 'longitude'])
+    .where('user_id', '=', param('userId'))
+    .where('result', '=', 'success')
+    .where('latitude', 'is not', null)
+    .orderBy('at', 'desc')
+    .limit(1),
+);
+
+/** Bounded: the newest failures of this client only (the index is client_ip, result, at). */
+const recentFailuresFromQuery = compiledQuery<{ clientIp: string; sinceMs: number }, { login: string }>(
+  (db, param) =>
+    db
+      .selectFrom('sign_ins')
+      .select('login')
+      .where('client_ip', '=', param('clientIp'))
+      .where('result', '=', 'failure')
+      .where('at', '>', param('sinceMs'))
+      .orderBy('at', 'desc')
+      .limit(500),
+);
+
+const recentFailureTagsQuery = compiledQuery<
+  { login: string; sinceMs: number },
+  { failure_tag: string | null }
+>((db, param) =>
+  db
+    .selectFrom('sign_ins')
+    .select('failure_tag')
+    .where('login', '=', param('login'))
+    .where('result', '=', 'failure')
+    .where('at', '>', param('sinceMs'))
+    .where('failure_tag', 'is not', null)
+    .orderBy('at', 'desc')
+    .limit(500),
+);

@@ -5,7 +5,15 @@ import type { Directory } from '../directory/index.js';
 import type { Clock } from '../runtime/clock.js';
 import type { GeoLocation, GeoLookup } from '../runtime/geoip.js';
 import type { OrgSettingsService } from '../settings/index.js';
-import type { AppPasswordTable, Executor, SignInTable, Store, UserTable } from '../store/index.js';
+import {
+  type AppPasswordTable,
+  compiledQuery,
+  type Executor,
+  type FamiliarNetworkTable,
+  type SignInTable,
+  type Store,
+  type UserTable,
+} from '../store/index.js';
 import { findAppPasswordBySecret, normalizeAppPasswordSecret } from './app-passwords.js';
 import {
   activeLockUntil,
@@ -101,6 +109,75 @@ export interface SignInDeps {
 const MAX_FIELD = 254;
 /** A familiar network's last_at is refreshed at most this often (it only ages networks out, after a year). */
 const FAMILIAR_REFRESH_MS = 60 * 60_000;
+/**
+ * An app password's last use (shown to its owner and read by Secure Score's unused-app-passwords
+ * control, which counts in days) is rewritten at most this often while the address and protocol stay
+ * the same: a phone that signs in every few seconds costs no write each time.
+ */
+export const APP_PASSWORD_LAST_USE_REFRESH_MS = 60_000;
+
+function lastUseChanged(
+  appPassword: AppPasswordTable,
+  nowMs: number,
+  clientIp: string | null,
+  protocol: SignInProtocol,
+): boolean {
+  return (
+    appPassword.last_used_at === null ||
+    appPassword.last_used_at <= nowMs - APP_PASSWORD_LAST_USE_REFRESH_MS ||
+    appPassword.last_used_ip !== clientIp ||
+    appPassword.last_used_protocol !== protocol
+  );
+}
+
+// Every sign-in runs these: built and compiled once (compiled-query.ts).
+const familiarNetworksQuery = compiledQuery<{ login: string }, FamiliarNetworkTable>((db, param) =>
+  db
+    .selectFrom('familiar_networks')
+    .innerJoin('users', 'users.id', 'familiar_networks.user_id')
+    .selectAll('familiar_networks')
+    .where('users.address', '=', param('login')),
+);
+
+const SIGN_IN_COLUMNS = [
+  'id',
+  'at',
+  'user_id',
+  'login',
+  'protocol',
+  'client_ip',
+  'country',
+  'city',
+  'latitude',
+  'longitude',
+  'client',
+  'result',
+  'reason',
+  'credential',
+  'risk_level',
+  'risk_reasons',
+  'failure_tag',
+] as const satisfies ReadonlyArray<keyof SignInTable>;
+
+const insertSignInQuery = compiledQuery<{ [K in keyof SignInTable]: SignInTable[K] }, never>((db, param) =>
+  db
+    .insertInto('sign_ins')
+    .values(Object.fromEntries(SIGN_IN_COLUMNS.map((column) => [column, param(column)])) as never),
+);
+
+const recordAppPasswordUseQuery = compiledQuery<
+  { id: string; nowMs: number; clientIp: string | null; protocol: string },
+  never
+>((db, param) =>
+  db
+    .updateTable('app_passwords')
+    .set({
+      last_used_at: param('nowMs'),
+      last_used_ip: param('clientIp'),
+      last_used_protocol: param('protocol'),
+    })
+    .where('id', '=', param('id')),
+);
 
 export async function signIn(deps: SignInDeps, request: SignInRequest): Promise<SignInOutcome> {
   const nowMs = deps.clock.nowMs();
@@ -129,17 +206,10 @@ export async function signIn(deps: SignInDeps, request: SignInRequest): Promise<
     login === '' ? Promise.resolve(null) : deps.directory.findLoginRow(login),
     deps.geo.lookup(clientIp).catch(() => null),
     lockoutRows(db, login),
-    login === ''
-      ? Promise.resolve([])
-      : db
-          .selectFrom('familiar_networks')
-          .innerJoin('users', 'users.id', 'familiar_networks.user_id')
-          .selectAll('familiar_networks')
-          .where('users.address', '=', login)
-          .execute(),
+    login === '' ? Promise.resolve({ rows: [] }) : familiarNetworksQuery(db, { login }),
     normalized === null ? Promise.resolve(null) : findAppPasswordBySecret(db, normalized),
   ]);
-  const familiar = row ? familiarRows.filter((entry) => entry.user_id === row.id) : [];
+  const familiar = row ? familiarRows.rows.filter((entry) => entry.user_id === row.id) : [];
   const familiarNetwork = familiar.some((entry) => entry.network === network);
   const buckets = bucketsFor(network, familiarNetwork);
   const risk = await assessRisk(db, {
@@ -201,7 +271,7 @@ export async function signIn(deps: SignInDeps, request: SignInRequest): Promise<
     riskRank[risk.level] >= riskRank.medium &&
     (decision.credentialVerified || risk.reasons.includes('password-spray'));
   await deps.audit.append(record, async (trx) => {
-    await trx.insertInto('sign_ins').values(entry).execute();
+    await insertSignInQuery(trx, entry);
     if (decision.countFailure && lockSettings.enabled)
       locks = await recordFailure(trx, {
         login: entryLogin,
@@ -218,12 +288,17 @@ export async function signIn(deps: SignInDeps, request: SignInRequest): Promise<
       if (network !== 'unknown' && (!seen || seen.last_at < nowMs - FAMILIAR_REFRESH_MS))
         await rememberNetwork(trx, row.id, network, geo, nowMs);
     }
-    if (decision.ok && decision.appPassword)
-      await trx
-        .updateTable('app_passwords')
-        .set({ last_used_at: nowMs, last_used_ip: clientIp, last_used_protocol: protocol })
-        .where('id', '=', decision.appPassword.id)
-        .execute();
+    if (
+      decision.ok &&
+      decision.appPassword &&
+      lastUseChanged(decision.appPassword, nowMs, clientIp, protocol)
+    )
+      await recordAppPasswordUseQuery(trx, {
+        id: decision.appPassword.id,
+        nowMs,
+        clientIp,
+        protocol,
+      });
     if (alert)
       raised.push(
         await deps.alerts.raiseWithin(trx, {

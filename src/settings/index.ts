@@ -7,6 +7,7 @@ export {
 } from './org-setting-fields.js';
 export {
   createOrgSettings,
+  ORG_SETTINGS_SNAPSHOT_MS,
   type OrgSettingEntry,
   type OrgSettingsChangeOutcome,
   type OrgSettingsService,

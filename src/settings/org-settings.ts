@@ -24,8 +24,16 @@ export interface OrgSettingEntry {
   updatedBy: string | null;
 }
 
+/**
+ * How long a process trusts its copy of the settings. Every sign-in reads them, and they change a few
+ * times a year: a change through this process (API, console) is seen at once; one made by another
+ * process (`mailwarden org set`, another instance on PostgreSQL) within this time. Real time, not the
+ * injected clock: tests move that clock by days and must not be served a stale copy for it.
+ */
+export const ORG_SETTINGS_SNAPSHOT_MS = 1000;
+
 export interface OrgSettingsService {
-  /** Every setting, stored values over defaults. Read per use: the CLI may change them meanwhile. */
+  /** Every setting, stored values over defaults (a frozen snapshot at most ORG_SETTINGS_SNAPSHOT_MS old). */
   current(): Promise<OrgSettings>;
   get<K extends OrgSettingKey>(key: K): Promise<OrgSettings[K]>;
   describe(): Promise<OrgSettingEntry[]>;
@@ -36,7 +44,7 @@ export interface OrgSettingsService {
 export function createOrgSettings(deps: { store: Store; audit: AuditLog; clock: Clock }): OrgSettingsService {
   const readRows = () => deps.store.db.selectFrom('org_settings').selectAll().execute();
 
-  const current = async (): Promise<OrgSettings> => {
+  const readSettings = async (): Promise<OrgSettings> => {
     const settings = defaultOrgSettings() as unknown as Record<string, unknown>;
     for (const row of await readRows()) {
       // A stored value that no longer validates (a range narrowed in an upgrade) falls back to its default.
@@ -44,7 +52,15 @@ export function createOrgSettings(deps: { store: Store; audit: AuditLog; clock: 
       const parsed = parseOrgSettingValue(row.key, JSON.parse(row.value));
       if (parsed.ok) settings[row.key] = parsed.value;
     }
-    return settings as unknown as OrgSettings;
+    return Object.freeze(settings) as unknown as OrgSettings;
+  };
+  let snapshot: { settings: OrgSettings; readAt: number } | null = null;
+  const current = async (): Promise<OrgSettings> => {
+    const now = performance.now();
+    if (snapshot && now - snapshot.readAt < ORG_SETTINGS_SNAPSHOT_MS) return snapshot.settings;
+    const settings = await readSettings();
+    snapshot = { settings, readAt: now };
+    return settings;
   };
 
   return {
@@ -54,7 +70,7 @@ export function createOrgSettings(deps: { store: Store; audit: AuditLog; clock: 
     },
     async describe() {
       const rows = new Map((await readRows()).map((row) => [row.key, row]));
-      const settings = await current();
+      const settings = await readSettings();
       return (Object.keys(orgSettingFields) as OrgSettingKey[]).map((key) => {
         const row = rows.get(key);
         return {
@@ -82,7 +98,8 @@ export function createOrgSettings(deps: { store: Store; audit: AuditLog; clock: 
       if (parsed.length === 0 && problems.length === 0) problems.push('no setting to change');
       if (problems.length > 0)
         return { ok: false, code: 'invalid-setting', message: problems.join('; '), problems };
-      const before = await current();
+      // Fresh, not the snapshot: the audit record's "from" must be what was stored.
+      const before = await readSettings();
       const changed = parsed.filter(([key, value]) => before[key] !== value);
       const now = deps.clock.nowMs();
       await deps.store.writeTransaction(async (trx) => {
@@ -109,6 +126,7 @@ export function createOrgSettings(deps: { store: Store; audit: AuditLog; clock: 
           })),
         );
       });
+      snapshot = null;
       return { ok: true, settings: await current(), changed: changed.map(([key]) => key) };
     },
   };

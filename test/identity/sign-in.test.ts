@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { App } from '../../src/app.js';
-import type { SignInProtocol } from '../../src/identity/index.js';
+import { APP_PASSWORD_LAST_USE_REFRESH_MS, type SignInProtocol } from '../../src/identity/index.js';
 import { createManualClock } from '../../src/runtime/clock.js';
 import { addUser, cliActor, createTestApp, storeKinds, type TestApp } from '../support/test-app.js';
 
@@ -72,6 +72,40 @@ for (const kind of storeKinds) {
       assert.equal(listed.appPasswords[0]?.lastUsedIp, HOME_IP);
       const row = await app.store.db.selectFrom('app_passwords').selectAll().executeTakeFirstOrThrow();
       assert.ok(!row.secret_hash.includes(created.password.replaceAll('-', '')), 'only a hash is stored');
+    });
+
+    test('an app password last use is rewritten at most once a minute while address and protocol stay', async () => {
+      const created = await app.identity.createAppPassword(
+        'alice@example.org',
+        { name: 'poller', scopes: ['imap', 'smtp'] },
+        cliActor,
+      );
+      assert.ok(created.ok);
+      const lastUse = async () =>
+        await app.store.db
+          .selectFrom('app_passwords')
+          .select(['last_used_at', 'last_used_ip', 'last_used_protocol'])
+          .where('name', '=', 'poller')
+          .executeTakeFirstOrThrow();
+      const start = clock.nowMs();
+      assert.ok((await signIn(app, 'alice@example.org', created.password, 'imap')).ok);
+      assert.equal((await lastUse()).last_used_at, start);
+      clock.advanceMs(APP_PASSWORD_LAST_USE_REFRESH_MS / 2);
+      assert.ok((await signIn(app, 'alice@example.org', created.password, 'imap')).ok);
+      assert.equal(
+        (await lastUse()).last_used_at,
+        start,
+        'the same address and protocol within a minute: no write',
+      );
+      assert.ok((await signIn(app, 'alice@example.org', created.password, 'smtp')).ok);
+      assert.deepEqual(await lastUse(), {
+        last_used_at: clock.nowMs(),
+        last_used_ip: HOME_IP,
+        last_used_protocol: 'smtp',
+      });
+      clock.advanceMs(APP_PASSWORD_LAST_USE_REFRESH_MS);
+      assert.ok((await signIn(app, 'alice@example.org', created.password, 'smtp')).ok);
+      assert.equal((await lastUse()).last_used_at, clock.nowMs(), 'a minute later it is rewritten');
     });
 
     test('a revoked app password stops working on the very next sign-in', async () => {

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { ORG_SETTINGS_SNAPSHOT_MS } from '../../src/settings/index.js';
 import { type ApiHarness, createApiHarness } from '../api/api-harness.js';
 import { runMailwarden } from '../support/cli-process.js';
-import { makeTempDir, storeKinds } from '../support/test-app.js';
+import { createTestApp, makeTempDir, storeKinds } from '../support/test-app.js';
 
 for (const kind of storeKinds) {
   describe(`org settings (${kind})`, () => {
@@ -99,5 +100,27 @@ describe('org settings from the CLI', () => {
     const bad = await runMailwarden(['org', 'set', 'lockout.threshold', 'ten'], { env });
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /whole number from 3 to 100/);
+  });
+});
+
+describe('a running server and mailwarden org set', () => {
+  test('a change made by another process reaches the server within the snapshot time; its own at once', async () => {
+    const harness = await createTestApp('sqlite');
+    try {
+      const env = { MAILWARDEN_DATA_DIR: harness.dataDir };
+      assert.equal((await harness.app.settings.current())['lockout.threshold'], 10);
+      const set = await runMailwarden(['org', 'set', 'lockout.threshold', '12'], { env });
+      assert.equal(set.code, 0, set.stderr);
+      await new Promise((resolve) => setTimeout(resolve, ORG_SETTINGS_SNAPSHOT_MS + 50));
+      assert.equal((await harness.app.settings.current())['lockout.threshold'], 12);
+      const changed = await harness.app.settings.change(
+        { 'lockout.threshold': 15 },
+        { actor: 'test', logonType: 'admin' },
+      );
+      assert.ok(changed.ok);
+      assert.equal((await harness.app.settings.current())['lockout.threshold'], 15);
+    } finally {
+      await harness.cleanup();
+    }
   });
 });
