@@ -1,6 +1,6 @@
 import type { Actor, AuditLog } from '../audit/index.js';
 import type { Clock } from '../runtime/clock.js';
-import type { Store, UserTable } from '../store/index.js';
+import type { Executor, Store, UserTable } from '../store/index.js';
 import * as tokens from './api-tokens.js';
 import * as domains from './domains.js';
 import * as groups from './groups.js';
@@ -35,7 +35,9 @@ export function createDirectory(deps: DirectoryDeps) {
     listGroups: () => groups.listGroups(db),
     groupsOf: (userId: string) => groups.groupsOf(db, userId),
     listUsers: (options?: { limit?: number; afterAddress?: string }) => users.listUsers(db, options),
-    findLoginRow: (login: string): Promise<UserTable | null> => users.findLoginRow(db, login),
+    /** `reader`: a store.readSnapshot executor, when the row is read with others. */
+    findLoginRow: (login: string, reader: Executor = db): Promise<UserTable | null> =>
+      users.findLoginRow(reader, login),
     senderKind: (userId: string, sender: string) => users.senderKind(db, userId, sender),
     addressesOf: (userId: string) => users.addressesOf(db, userId),
     createApiToken: (

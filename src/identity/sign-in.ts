@@ -197,32 +197,34 @@ export async function signIn(deps: SignInDeps, request: SignInRequest): Promise<
     threshold: settings['lockout.threshold'],
     durationSeconds: settings['lockout.durationSeconds'],
   };
-  const db = deps.store.db;
-
   // App passwords only for mail clients: the web wants the account password and a second factor.
   const normalized = protocol === 'web' ? null : normalizeAppPasswordSecret(secret);
-  // Independent reads, in parallel (PostgreSQL runs them on separate connections).
-  const [row, geo, lockouts, familiarRows, appPasswordRow] = await Promise.all([
-    login === '' ? Promise.resolve(null) : deps.directory.findLoginRow(login),
-    deps.geo.lookup(clientIp).catch(() => null),
-    lockoutRows(db, login),
-    login === '' ? Promise.resolve({ rows: [] }) : familiarNetworksQuery(db, { login }),
-    normalized === null ? Promise.resolve(null) : findAppPasswordBySecret(db, normalized),
-  ]);
-  const familiar = row ? familiarRows.rows.filter((entry) => entry.user_id === row.id) : [];
+  // Before the snapshot: the first lookup loads the GeoIP file, which must not hold the database.
+  const geo = await deps.geo.lookup(clientIp).catch(() => null);
+  const { row, lockouts, familiar, appPasswordRow, risk } = await deps.store.readSnapshot(async (reader) => {
+    // Independent reads, in parallel (PostgreSQL runs them on separate connections).
+    const [row, lockouts, familiarRows, appPasswordRow] = await Promise.all([
+      login === '' ? Promise.resolve(null) : deps.directory.findLoginRow(login, reader),
+      lockoutRows(reader, login),
+      login === '' ? Promise.resolve({ rows: [] }) : familiarNetworksQuery(reader, { login }),
+      normalized === null ? Promise.resolve(null) : findAppPasswordBySecret(reader, normalized),
+    ]);
+    const familiar = row ? familiarRows.rows.filter((entry) => entry.user_id === row.id) : [];
+    const risk = await assessRisk(reader, {
+      nowMs,
+      userId: row?.id ?? null,
+      login: row?.address ?? login,
+      clientIp,
+      network,
+      geo,
+      familiar,
+      lockouts,
+      threshold: lockSettings.threshold,
+    });
+    return { row, lockouts, familiar, appPasswordRow, risk };
+  });
   const familiarNetwork = familiar.some((entry) => entry.network === network);
   const buckets = bucketsFor(network, familiarNetwork);
-  const risk = await assessRisk(db, {
-    nowMs,
-    userId: row?.id ?? null,
-    login: row?.address ?? login,
-    clientIp,
-    network,
-    geo,
-    familiar,
-    lockouts,
-    threshold: lockSettings.threshold,
-  });
 
   const decision = await decide();
   const signInId = randomUUID();

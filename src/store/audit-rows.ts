@@ -80,6 +80,9 @@ export function createSqliteAuditRowWriter(
     async head() {
       const { head, dataVersion } = statements();
       const version = dataVersion.get() as number;
+      // The transaction holds the write lock: no other connection can commit (and so change the
+      // version) before insert(), which is always called after head() (append-records.ts).
+      pendingVersion = version;
       if (pending) return pending;
       if (cached && cached.dataVersion === version) return { id: cached.id, hash: cached.hash };
       const row = head.get() as AuditHead | undefined;
@@ -87,7 +90,7 @@ export function createSqliteAuditRowWriter(
       return row ?? null;
     },
     async insert(_trx, rows) {
-      const { insert, dataVersion } = statements();
+      const { insert } = statements();
       for (const row of rows)
         insert.run(
           row.id,
@@ -111,10 +114,7 @@ export function createSqliteAuditRowWriter(
           row.hash,
         );
       const last = rows[rows.length - 1];
-      if (last) {
-        pending = { id: last.id, hash: last.hash };
-        pendingVersion = dataVersion.get() as number;
-      }
+      if (last) pending = { id: last.id, hash: last.hash };
     },
     committed() {
       if (pending) cached = { ...pending, dataVersion: pendingVersion };

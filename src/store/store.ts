@@ -18,6 +18,7 @@ import { secureScoreMigration } from './migrations/006-secure-score.js';
 import { identitySignInMigration } from './migrations/007-identity-signin.js';
 import { identityWebMigration } from './migrations/008-identity-web.js';
 import { auditActorIndexMigration } from './migrations/009-audit-actor-index.js';
+import { signInsUnusedIndexMigration } from './migrations/010-sign-ins-unused-index.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -37,6 +38,14 @@ export interface Store {
    * that first takes the write advisory lock.
    */
   writeTransaction<T>(work: (trx: Executor) => Promise<T>): Promise<T>;
+  /**
+   * Runs reads that belong together (a sign-in's account, lockouts and risk history) on one
+   * snapshot. SQLite: one read transaction, so the reads take the database's read lock once instead of
+   * once each (a lock is a system call, and a sign-in makes several reads). PostgreSQL: the reads run
+   * as given, in parallel on the pool. `work` must use the executor it is given, never store.db, and
+   * must not wait for anything but its reads: on SQLite the connection is held until it returns.
+   */
+  readSnapshot<T>(work: (reader: Executor) => Promise<T>): Promise<T>;
   /** Serialises audit appends across processes sharing one PostgreSQL; a no-op on SQLite (see above). */
   lockAuditChain(trx: Executor): Promise<void>;
   /** The audit log's fast write path (chain head and row inserts), inside a writeTransaction only. */
@@ -99,6 +108,7 @@ function openSqlite(options: StoreOptions): Store {
   // write's path, and preparing it once saves two query-builder round trips per transaction.
   const control = {
     begin: database.prepare('BEGIN IMMEDIATE'),
+    beginRead: database.prepare('BEGIN DEFERRED'),
     commit: database.prepare('COMMIT'),
     rollback: database.prepare('ROLLBACK'),
   };
@@ -128,6 +138,16 @@ function openSqlite(options: StoreOptions): Store {
           // SQLite may have rolled back already (some errors end the transaction themselves).
           if (database.inTransaction) control.rollback.run();
           throw error;
+        }
+      });
+    },
+    readSnapshot(work) {
+      return db.connection().execute(async (connection) => {
+        control.beginRead.run();
+        try {
+          return await work(connection);
+        } finally {
+          if (database.inTransaction) control.commit.run();
         }
       });
     },
@@ -174,6 +194,7 @@ function openPostgres(url: string, poolSize: number): Store {
         await sql`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK_KEY})`.execute(trx);
         return work(trx);
       }),
+    readSnapshot: (work) => work(db),
     async lockAuditChain(trx) {
       await sql`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK_KEY})`.execute(trx);
     },
@@ -238,6 +259,7 @@ async function migrate(store: Store): Promise<void> {
     '007-identity-signin': identitySignInMigration(),
     '008-identity-web': identityWebMigration(),
     '009-audit-actor-index': auditActorIndexMigration(store.dialect),
+    '010-sign-ins-unused-index': signInsUnusedIndexMigration(),
   };
   const migrator = new Migrator({
     db: store.db,

@@ -47,6 +47,8 @@ const migrations = [
   '006-secure-score',
   '007-identity-signin',
   '008-identity-web',
+  '009-audit-actor-index',
+  '010-sign-ins-unused-index',
 ];
 
 /** A fresh place for a store of this kind, and the options to open it as often as a test likes. */

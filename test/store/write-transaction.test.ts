@@ -102,6 +102,26 @@ for (const kind of storeKinds) {
       assert.equal(row?.value, 'ok');
     });
 
+    test('a read snapshot returns its reads, and leaves the store usable for writes even when it throws', async () => {
+      await store.db.insertInto('meta').values({ key: 'snapshot', value: 'one' }).execute();
+      const read = (reader: Executor) =>
+        reader.selectFrom('meta').select('value').where('key', '=', 'snapshot').executeTakeFirst();
+      const [first, second] = await store.readSnapshot((reader) => Promise.all([read(reader), read(reader)]));
+      assert.deepEqual([first?.value, second?.value], ['one', 'one']);
+      const failure = new Error('a read failed');
+      await assert.rejects(
+        store.readSnapshot(async (reader) => {
+          await read(reader);
+          throw failure;
+        }),
+        (error) => error === failure,
+      );
+      await store.writeTransaction(async (trx) => {
+        await trx.updateTable('meta').set({ value: 'two' }).where('key', '=', 'snapshot').execute();
+      });
+      assert.equal((await store.readSnapshot(read))?.value, 'two');
+    });
+
     test('read-then-write sequences from two store handles never interleave (no lost update)', async () => {
       await store.db.insertInto('meta').values({ key: 'counter', value: '0' }).execute();
       const other = await openStore(options);
