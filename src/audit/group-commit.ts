@@ -23,14 +23,32 @@ interface Waiting extends CommitWork {
 }
 
 /**
+ * Under load a transaction waits this long for more appends before it commits. A commit writes every
+ * page it changed (the sign-in log's and the audit log's index leaves, mostly the same ones for every
+ * record), so ten records in one commit cost little more than one: on the gateway's one message per
+ * connection load this cut the CPU per message by about a sixth (bench/gateway-throughput).
+ */
+export const GATHER_MS = 2;
+/** "Under load": this many appends arrived within GATHER_WINDOW_MS before the one that starts a batch. */
+const GATHER_WHEN_RECENT = 3;
+const GATHER_WINDOW_MS = 10;
+
+/**
  * Records that are not part of another state change (a sign-in, a sent message, Dovecot events)
  * are committed in groups: every append that arrives while a transaction is in flight joins the next
- * one. Each caller still waits until its own records are committed, so nothing is acknowledged before
- * it is durable, and the chain is written by one transaction at a time.
+ * one, and while appends arrive quickly a transaction first waits GATHER_MS for more. A lone caller
+ * (appends further apart) never waits. Each caller still waits until its own records are committed,
+ * so nothing is acknowledged before it is durable, and the chain is written by one transaction at a
+ * time.
  */
 export function createGroupCommitter(deps: { store: Store; clock: Clock; keep: KeepRecords }) {
   let waiting: Waiting[] = [];
   let running: Promise<void> | null = null;
+  // When the latest appends arrived (real time, not the injected clock: this is about load, not dates).
+  const recentArrivals: number[] = [];
+  const underLoad = () =>
+    recentArrivals.length > GATHER_WHEN_RECENT &&
+    recentArrivals[recentArrivals.length - 1]! - recentArrivals[0]! <= GATHER_WINDOW_MS;
 
   const commit = (batch: readonly Waiting[]) =>
     deps.store.writeTransaction(async (trx) => {
@@ -45,8 +63,10 @@ export function createGroupCommitter(deps: { store: Store; clock: Clock; keep: K
     });
 
   const drain = async () => {
-    // Let every append of this turn of the event loop join the first batch.
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    // Let every append of this turn of the event loop join the first batch, and under load those of
+    // the next few milliseconds too.
+    if (underLoad()) await new Promise<void>((resolve) => setTimeout(resolve, GATHER_MS));
+    else await new Promise<void>((resolve) => setImmediate(resolve));
     while (waiting.length > 0) {
       const batch = waiting;
       waiting = [];
@@ -62,6 +82,8 @@ export function createGroupCommitter(deps: { store: Store; clock: Clock; keep: K
 
   return {
     submit(work: CommitWork): Promise<void> {
+      recentArrivals.push(performance.now());
+      if (recentArrivals.length > GATHER_WHEN_RECENT + 1) recentArrivals.shift();
       return new Promise<void>((resolve, reject) => {
         waiting.push({ ...work, resolve, reject });
         running ??= drain();
