@@ -31,7 +31,19 @@ export interface DovecotImapHarnessOptions {
   users: ReadonlyArray<{ login: string; password: string }>;
   /** An SMTP server for Sieve redirects (submission_host). */
   submissionPort: number;
+  /**
+   * The doveadm HTTP API's port, when the caller must know it before Dovecot starts: Mailwarden has to
+   * listen first, because Dovecot's HTTP client backs off from a refused address (up to ~15 s) and
+   * holds the events meanwhile.
+   */
+  doveadmPort?: number;
 }
+
+/** The doveadm HTTP API of a harness started with `doveadmPort`, and its key. */
+export function doveadmApiOf(port: number) {
+  return { url: `http://127.0.0.1:${port}/doveadm/v1`, apiKey: DOVEADM_API_KEY };
+}
+const DOVEADM_API_KEY = 'test-doveadm-key';
 
 export interface DovecotImapHarness {
   imapPort: number;
@@ -79,11 +91,11 @@ export async function startDovecotImapHarness(
     await freePort(),
     await freePort(),
     await freePort(),
-    await freePort(),
+    options.doveadmPort ?? (await freePort()),
   ];
   const conf = path.join(work, 'dovecot', 'dovecot.conf');
   const logFile = path.join(work, 'log', 'dovecot.log');
-  const doveadmApiKey = 'test-doveadm-key';
+  const doveadmApiKey = DOVEADM_API_KEY;
   let pid: number | null = null;
   let stopped = false;
 
@@ -139,7 +151,7 @@ export async function startDovecotImapHarness(
     imapPort,
     managesievePort,
     lmtpPort,
-    doveadmUrl: `http://127.0.0.1:${doveadmPort}/doveadm/v1`,
+    doveadmUrl: doveadmApiOf(doveadmPort).url,
     doveadmApiKey,
     workDir: work,
     log: () => readOrEmpty(logFile),
