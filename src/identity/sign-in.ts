@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { Alert, Alerts } from '../alerts/index.js';
 import type { AuditLog, AuditRecordInput } from '../audit/index.js';
 import type { Directory } from '../directory/index.js';
 import type { Clock } from '../runtime/clock.js';
 import type { GeoLocation, GeoLookup } from '../runtime/geoip.js';
+import { timeOrderedId } from '../runtime/time-ordered-id.js';
 import type { OrgSettingsService } from '../settings/index.js';
 import {
   type AppPasswordTable,
@@ -227,7 +227,7 @@ export async function signIn(deps: SignInDeps, request: SignInRequest): Promise<
   const buckets = bucketsFor(network, familiarNetwork);
 
   const decision = await decide();
-  const signInId = randomUUID();
+  const signInId = timeOrderedId(nowMs);
   const entryLogin = row?.address ?? login;
   const entry: SignInTable = {
     id: signInId,
@@ -515,7 +515,7 @@ export async function recordSignInStep(deps: SignInDeps, step: SignInStep): Prom
   const clientIp = cleanIp(step.clientIp);
   const geo = await deps.geo.lookup(clientIp).catch(() => null);
   const risk = step.risk ?? { level: 'none', reasons: [] };
-  const id = randomUUID();
+  const id = timeOrderedId(nowMs);
   await deps.audit.append(
     {
       operation: 'MailboxLogin',
@@ -639,7 +639,7 @@ export async function screenSignIn(
       await trx
         .insertInto('sign_ins')
         .values({
-          id: randomUUID(),
+          id: timeOrderedId(nowMs),
           at: nowMs,
           user_id: row?.id ?? null,
           login: entryLogin,
