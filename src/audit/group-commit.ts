@@ -24,9 +24,10 @@ interface Waiting extends CommitWork {
 
 /**
  * Under load a transaction waits this long for more appends before it commits. A commit writes every
- * page it changed (the sign-in log's and the audit log's index leaves, mostly the same ones for every
- * record), so ten records in one commit cost little more than one: on the gateway's one message per
- * connection load this cut the CPU per message by about a sixth (bench/gateway-throughput).
+ * page it changed, two system calls each (the sign-in log's and the audit log's index leaves, mostly
+ * the same ones for every record), so records that share a commit share those writes: on the
+ * gateway's one message per connection load, commits went from about 2 records to about 4
+ * (bench/gateway-throughput/README.md, "Session 3").
  */
 export const GATHER_MS = 2;
 /** "Under load": this many appends arrived within GATHER_WINDOW_MS before the one that starts a batch. */
