@@ -78,6 +78,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     },
     // --- end web half ---
   });
+  await identity.startLastSignInTracking();
   const outbound = createOutbound({ store, audit, alerts, directory, clock });
   const delivery = createDelivery(
     {
@@ -108,7 +109,17 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     store,
     audit,
     clock,
-    inputs: createScoreInputs({ config, store, directory, outbound, notifier, audit, settings, clock }),
+    inputs: createScoreInputs({
+      config,
+      store,
+      directory,
+      identity,
+      outbound,
+      notifier,
+      audit,
+      settings,
+      clock,
+    }),
   });
   return {
     config,

@@ -4,6 +4,7 @@ import type { AuditLog } from './audit/index.js';
 import type { Config } from './config/index.js';
 import type { Directory } from './directory/index.js';
 import { createDnsChecker } from './dnscheck/index.js';
+import type { Identity } from './identity/index.js';
 import type { Notifier } from './notify/index.js';
 import type { Outbound } from './outbound/index.js';
 import type { Clock } from './runtime/clock.js';
@@ -23,6 +24,7 @@ export interface ScoreSources {
   config: Config;
   store: Store;
   directory: Directory;
+  identity: Pick<Identity, 'lastSignInTrackedSince'>;
   outbound: Outbound;
   notifier: Notifier;
   audit: AuditLog;
@@ -154,8 +156,33 @@ export function createScoreInputs(sources: ScoreSources): ScoreInputs {
           return { active: count(row), unused: Number(row?.unused ?? 0) };
         }),
       inactiveAccounts: async (sinceMs) => {
-        // The sign-in log must reach back over the whole period, and must be written at all: an empty
-        // or shorter log means "not known", not "nobody signed in".
+        const eligible = (eb: ExpressionBuilder<Database, 'users'>) =>
+          eb.and([eb('users.disabled_at', 'is', null), eb('users.created_at', '<', sinceMs)]);
+        // Exact when every sign-in of the period is in users.last_sign_in_at (migration 011).
+        const trackedSince = await read(() => sources.identity.lastSignInTrackedSince());
+        if (!trackedSince.available) return trackedSince;
+        if (trackedSince.value !== null && trackedSince.value <= sinceMs)
+          return read(async () => {
+            const row = await db
+              .selectFrom('users')
+              .select((eb) => [
+                eb.fn.countAll().as('n'),
+                eb.fn
+                  .count('users.id')
+                  .filterWhere((inner) =>
+                    inner.or([
+                      inner('users.last_sign_in_at', 'is', null),
+                      inner('users.last_sign_in_at', '<', sinceMs),
+                    ]),
+                  )
+                  .as('inactive'),
+              ])
+              .where(eligible)
+              .executeTakeFirst();
+            return { eligible: count(row), inactive: Number(row?.inactive ?? 0) };
+          });
+        // Otherwise the sign-in log must reach back over the whole period, and must be written at
+        // all: an empty or shorter log means "not known", not "nobody signed in".
         const retention = await read(() => sources.settings.get('signIns.retentionDays'));
         if (!retention.available) return retention;
         const periodDays = Math.round((sources.clock.nowMs() - sinceMs) / 86_400_000);
@@ -167,8 +194,6 @@ export function createScoreInputs(sources: ScoreSources): ScoreInputs {
         if (!logged.available) return logged;
         if (!logged.value) return notAvailable('the sign-in log has no entries yet');
         return read(async () => {
-          const eligible = (eb: ExpressionBuilder<Database, 'users'>) =>
-            eb.and([eb('users.disabled_at', 'is', null), eb('users.created_at', '<', sinceMs)]);
           const [all, active] = await Promise.all([
             db
               .selectFrom('users')

@@ -130,6 +130,7 @@ async function seed(app: Awaited<ReturnType<typeof buildApp>>, count: number): P
         must_change_password: 0,
         sessions_valid_after: 0,
         mfa_grace_from: null,
+        last_sign_in_at: null,
       });
       addresses.push({ address, user_id: id, kind: 'primary' as const, created_at: now });
       for (let back = 0; back < 12; back++)

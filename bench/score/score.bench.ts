@@ -91,6 +91,7 @@ async function seedUsers(app: App, from: number, to: number): Promise<void> {
         must_change_password: 0,
         sessions_valid_after: 0,
         mfa_grace_from: null,
+        last_sign_in_at: null,
       });
     // One successful sign-in in the last 90 days for two users in three, one app password in ten.
     const signIns = users

@@ -71,6 +71,7 @@ export async function createUser(deps: UserDeps, input: NewUser, actor: Actor): 
       must_change_password: 0,
       sessions_valid_after: 0,
       mfa_grace_from: null,
+      last_sign_in_at: null,
     };
     await trx.insertInto('users').values(row).execute();
     await trx

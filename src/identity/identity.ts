@@ -15,6 +15,7 @@ import {
   type NewAppPassword,
   revokeAppPassword,
 } from './app-passwords.js';
+import { lastSignInTrackedSince, startLastSignInTracking } from './last-sign-in.js';
 import type { PasswordHasher } from './passwords.js';
 import {
   recordSignInStep,
@@ -80,6 +81,10 @@ export function createIdentity(deps: IdentityDeps) {
       const { login, ...rest } = filter;
       return listSignIns(deps.store.db, user ? { ...rest, userId: user.id } : filter);
     },
+    /** Records, once, that users' last sign-ins are kept from now on (called at start). */
+    startLastSignInTracking: () => startLastSignInTracking(deps.store.db, deps.clock.nowMs()),
+    /** Since when users.last_sign_in_at has every successful sign-in (null: not yet). */
+    lastSignInTrackedSince: () => lastSignInTrackedSince(deps.store.db),
     /** Drops sign-in log entries older than signIns.retentionDays; how many went. */
     async pruneSignIns(): Promise<number> {
       const days = await deps.settings.get('signIns.retentionDays');

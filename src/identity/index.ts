@@ -9,6 +9,8 @@ export {
   type NewAppPassword,
 } from './app-passwords.js';
 export { createIdentity, type Identity, type IdentityDeps } from './identity.js';
+// --- end web half ---
+export { LAST_SIGN_IN_REFRESH_MS } from './last-sign-in.js';
 // --- web half (MFA, passkeys, recovery codes, web sessions) ---
 export type { MfaFailure, MfaFailureCode } from './mfa.outcomes.js';
 export type { MfaRequirement, MfaSummary, WebSecondStep } from './mfa-policy.js';
@@ -23,7 +25,6 @@ export {
   type PasswordHasher,
 } from './passwords.js';
 export { normalizeRecoveryCode, RECOVERY_CODE_COUNT } from './recovery-codes.js';
-// --- end web half ---
 export type { RiskLevel, RiskReason, SignInRisk } from './risk.js';
 export {
   APP_PASSWORD_LAST_USE_REFRESH_MS,

@@ -15,6 +15,7 @@ import {
   type UserTable,
 } from '../store/index.js';
 import { findAppPasswordBySecret, normalizeAppPasswordSecret } from './app-passwords.js';
+import { LAST_SIGN_IN_REFRESH_MS, recordLastSignInQuery } from './last-sign-in.js';
 import {
   activeLockUntil,
   bucketsFor,
@@ -289,6 +290,8 @@ export async function signIn(deps: SignInDeps, request: SignInRequest): Promise<
       const seen = familiar.find((entry) => entry.network === network);
       if (network !== 'unknown' && (!seen || seen.last_at < nowMs - FAMILIAR_REFRESH_MS))
         await rememberNetwork(trx, row.id, network, geo, nowMs);
+      if (row.last_sign_in_at === null || row.last_sign_in_at < nowMs - LAST_SIGN_IN_REFRESH_MS)
+        await recordLastSignInQuery(trx, { id: row.id, nowMs });
     }
     if (
       decision.ok &&

@@ -28,6 +28,8 @@ export interface UserTable {
   sessions_valid_after: number;
   /** When an admin's `user mfa reset|enforce` restarted the MFA registration grace period (migration 008). */
   mfa_grace_from: number | null;
+  /** The latest successful sign-in, rewritten at most hourly (migration 011; null: none since it was added). */
+  last_sign_in_at: number | null;
 }
 
 export interface AddressTable {

@@ -19,6 +19,7 @@ import { identitySignInMigration } from './migrations/007-identity-signin.js';
 import { identityWebMigration } from './migrations/008-identity-web.js';
 import { auditActorIndexMigration } from './migrations/009-audit-actor-index.js';
 import { signInsUnusedIndexMigration } from './migrations/010-sign-ins-unused-index.js';
+import { usersLastSignInMigration } from './migrations/011-users-last-sign-in.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -260,6 +261,7 @@ async function migrate(store: Store): Promise<void> {
     '008-identity-web': identityWebMigration(),
     '009-audit-actor-index': auditActorIndexMigration(store.dialect),
     '010-sign-ins-unused-index': signInsUnusedIndexMigration(),
+    '011-users-last-sign-in': usersLastSignInMigration(),
   };
   const migrator = new Migrator({
     db: store.db,

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { App } from '../../src/app.js';
-import { APP_PASSWORD_LAST_USE_REFRESH_MS, type SignInProtocol } from '../../src/identity/index.js';
+import {
+  APP_PASSWORD_LAST_USE_REFRESH_MS,
+  LAST_SIGN_IN_REFRESH_MS,
+  type SignInProtocol,
+} from '../../src/identity/index.js';
 import { createManualClock } from '../../src/runtime/clock.js';
 import { addUser, cliActor, createTestApp, storeKinds, type TestApp } from '../support/test-app.js';
 
@@ -106,6 +110,32 @@ for (const kind of storeKinds) {
       clock.advanceMs(APP_PASSWORD_LAST_USE_REFRESH_MS);
       assert.ok((await signIn(app, 'alice@example.org', created.password, 'smtp')).ok);
       assert.equal((await lastUse()).last_used_at, clock.nowMs(), 'a minute later it is rewritten');
+    });
+
+    test('a successful sign-in keeps the user last sign-in, rewritten at most hourly; a failed one never', async () => {
+      await addUser(app, 'dana@example.org', PASSWORD);
+      await setOrg(app, { 'mailSignIn.accountPassword': 'allowed' });
+      const lastSignIn = async () =>
+        (
+          await app.store.db
+            .selectFrom('users')
+            .select('last_sign_in_at')
+            .where('address', '=', 'dana@example.org')
+            .executeTakeFirstOrThrow()
+        ).last_sign_in_at;
+      assert.equal(await lastSignIn(), null);
+      assert.equal((await signIn(app, 'dana@example.org', 'not the password at all')).ok, false);
+      assert.equal(await lastSignIn(), null, 'a failure is not a sign-in');
+      const first = clock.nowMs();
+      assert.ok((await signIn(app, 'dana@example.org', PASSWORD)).ok);
+      assert.equal(await lastSignIn(), first);
+      clock.advanceMs(LAST_SIGN_IN_REFRESH_MS / 2);
+      assert.ok((await signIn(app, 'dana@example.org', PASSWORD)).ok);
+      assert.equal(await lastSignIn(), first, 'within the hour: no write');
+      clock.advanceMs(LAST_SIGN_IN_REFRESH_MS);
+      assert.ok((await signIn(app, 'dana@example.org', PASSWORD)).ok);
+      assert.equal(await lastSignIn(), clock.nowMs());
+      await setOrg(app, { 'mailSignIn.accountPassword': 'app-passwords-only' });
     });
 
     test('a revoked app password stops working on the very next sign-in', async () => {

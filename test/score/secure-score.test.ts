@@ -214,7 +214,27 @@ for (const kind of storeKinds) {
           .values([signIn('s1', users[0]!.id), signIn('s2', admin.id)])
           .execute();
 
+        // What the sign-in pipeline keeps beside its log (users.last_sign_in_at).
+        await app.store.db
+          .updateTable('users')
+          .set({ last_sign_in_at: now + 95 * DAY })
+          .where('id', 'in', [users[0]!.id, admin.id])
+          .execute();
+
         clock.advanceMs(100 * DAY);
+        report = await app.score.report();
+        // Last sign-ins are kept since the first start: exact, whatever the log's retention (30 days).
+        const kept = control(report, 'identity.inactive-accounts');
+        assert.equal(kept.status, 'partial', kept.measured.current);
+        assert.match(kept.measured.current, /^3 of 5 enabled accounts without a sign-in/);
+        assert.equal(kept.points, Math.round(3 * (2 / 5) * 100) / 100);
+
+        // An install that began keeping them after the period started (an upgrade): the log decides.
+        await app.store.db
+          .updateTable('meta')
+          .set({ value: String(now + 50 * DAY) })
+          .where('key', '=', 'identity.lastSignInTrackedSince')
+          .execute();
         report = await app.score.report();
         const shortLog = control(report, 'identity.inactive-accounts');
         assert.equal(shortLog.status, 'not-available', 'a 30-day sign-in log cannot tell 90 days');

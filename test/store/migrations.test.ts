@@ -49,6 +49,7 @@ const migrations = [
   '008-identity-web',
   '009-audit-actor-index',
   '010-sign-ins-unused-index',
+  '011-users-last-sign-in',
 ];
 
 /** A fresh place for a store of this kind, and the options to open it as often as a test likes. */
