@@ -131,6 +131,31 @@ function lastUseChanged(
   );
 }
 
+/** The login as typed, trimmed, in lower case and bounded (it is logged even for unknown names). */
+function typedLogin(login: unknown): string {
+  return clip(
+    String(login ?? '')
+      .trim()
+      .toLowerCase(),
+    MAX_FIELD,
+  );
+}
+
+/**
+ * What a login names, read together on one snapshot: the account (null for an unknown name), the
+ * lockout rows of the typed login and the networks the account signed in from before.
+ */
+async function readAccount(deps: SignInDeps, reader: Executor, login: string) {
+  // Independent reads, in parallel (PostgreSQL runs them on separate connections).
+  const [row, lockouts, familiarRows] = await Promise.all([
+    login === '' ? Promise.resolve(null) : deps.directory.findLoginRow(login, reader),
+    lockoutRows(reader, login),
+    login === '' ? Promise.resolve({ rows: [] }) : familiarNetworksQuery(reader, { login }),
+  ]);
+  const familiar = row ? familiarRows.rows.filter((entry) => entry.user_id === row.id) : [];
+  return { row, lockouts, familiar };
+}
+
 // Every sign-in runs these: built and compiled once (compiled-query.ts).
 const familiarNetworksQuery = compiledQuery<{ login: string }, FamiliarNetworkTable>((db, param) =>
   db
@@ -182,12 +207,7 @@ const recordAppPasswordUseQuery = compiledQuery<
 
 export async function signIn(deps: SignInDeps, request: SignInRequest): Promise<SignInOutcome> {
   const nowMs = deps.clock.nowMs();
-  const login = clip(
-    String(request.login ?? '')
-      .trim()
-      .toLowerCase(),
-    MAX_FIELD,
-  );
+  const login = typedLogin(request.login);
   const secret = String(request.secret ?? '');
   const clientIp = cleanIp(request.clientIp);
   const network = networkOf(clientIp);
@@ -203,14 +223,10 @@ export async function signIn(deps: SignInDeps, request: SignInRequest): Promise<
   // Before the snapshot: the first lookup loads the GeoIP file, which must not hold the database.
   const geo = await deps.geo.lookup(clientIp).catch(() => null);
   const { row, lockouts, familiar, appPasswordRow, risk } = await deps.store.readSnapshot(async (reader) => {
-    // Independent reads, in parallel (PostgreSQL runs them on separate connections).
-    const [row, lockouts, familiarRows, appPasswordRow] = await Promise.all([
-      login === '' ? Promise.resolve(null) : deps.directory.findLoginRow(login, reader),
-      lockoutRows(reader, login),
-      login === '' ? Promise.resolve({ rows: [] }) : familiarNetworksQuery(reader, { login }),
+    const [{ row, lockouts, familiar }, appPasswordRow] = await Promise.all([
+      readAccount(deps, reader, login),
       normalized === null ? Promise.resolve(null) : findAppPasswordBySecret(reader, normalized),
     ]);
-    const familiar = row ? familiarRows.rows.filter((entry) => entry.user_id === row.id) : [];
     const risk = await assessRisk(reader, {
       nowMs,
       userId: row?.id ?? null,
@@ -580,23 +596,14 @@ export async function screenSignIn(
   request: Omit<SignInRequest, 'secret'> & { isRestricted?: (userId: string) => Promise<boolean> },
 ): Promise<ScreenOutcome> {
   const nowMs = deps.clock.nowMs();
-  const login = clip(
-    String(request.login ?? '')
-      .trim()
-      .toLowerCase(),
-    MAX_FIELD,
-  );
+  const login = typedLogin(request.login);
   const clientIp = cleanIp(request.clientIp);
   const network = networkOf(clientIp);
   const settings = await deps.settings.current();
   const db = deps.store.db;
-  const [row, lockouts] = await Promise.all([
-    login === '' ? Promise.resolve(null) : deps.directory.findLoginRow(login),
-    lockoutRows(db, login),
-  ]);
-  const familiar = row
-    ? await db.selectFrom('familiar_networks').selectAll().where('user_id', '=', row.id).execute()
-    : [];
+  const { row, lockouts, familiar } = await deps.store.readSnapshot((reader) =>
+    readAccount(deps, reader, login),
+  );
   const buckets = bucketsFor(
     network,
     familiar.some((entry) => entry.network === network),
