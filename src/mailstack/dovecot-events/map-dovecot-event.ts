@@ -1,4 +1,4 @@
-import type { AuditRecordInput, IngestStep, LogonType } from '../../audit/index.js';
+import type { AuditRecordInput, GroupedOperation, IngestStep, LogonType } from '../../audit/index.js';
 import { type DovecotEvent, eventTimeMs } from './dovecot-event.js';
 import { appendUids, copyUids, expandSet, parseSetAndMailbox, parseStore } from './imap-arguments.js';
 
@@ -98,6 +98,29 @@ function base(fields: Record<string, unknown>, who: { user: string; session: str
 
 function record(timeMs: number, input: AuditRecordInput): IngestStep {
   return { kind: 'record', record: { timeMs, input } };
+}
+
+/**
+ * A command that ends the session's window of its folder: the window's items become the command's
+ * record. Without a folder there is no window, and the record stands alone.
+ */
+function closeWindow(
+  who: Who,
+  folder: string | null,
+  window: GroupedOperation,
+  input: AuditRecordInput,
+  options: { requireItems?: boolean } = {},
+): MappedEvent {
+  if (!folder) return { steps: [record(who.timeMs, input)] };
+  const step: IngestStep = {
+    kind: 'close',
+    sessionId: who.session,
+    folder,
+    window,
+    record: { timeMs: who.timeMs, input },
+    requireItems: options.requireItems ?? false,
+  };
+  return { steps: [step] };
 }
 
 function activity(
@@ -217,19 +240,7 @@ function mapImapCommand(event: DovecotEvent, who: Who, context: MapContext): Map
         ...items(byUid, target?.set ?? null),
         details: compact({ ...failure }),
       };
-      if (!folder) return { steps: [record(who.timeMs, input)] };
-      return {
-        steps: [
-          {
-            kind: 'close',
-            sessionId: who.session,
-            folder,
-            window: 'Move',
-            record: { timeMs: who.timeMs, input },
-            requireItems: false,
-          },
-        ],
-      };
+      return closeWindow(who, folder, 'Move', input);
     }
     case 'EXPUNGE':
     case 'CLOSE': {
@@ -241,18 +252,7 @@ function mapImapCommand(event: DovecotEvent, who: Who, context: MapContext): Map
         details: compact({ command: rawCommand, ...failure }),
       };
       // An EXPUNGE that removed nothing is not worth a record; its expunged messages are the items.
-      return {
-        steps: [
-          {
-            kind: 'close',
-            sessionId: who.session,
-            folder,
-            window: 'HardDelete',
-            record: { timeMs: who.timeMs, input },
-            requireItems: true,
-          },
-        ],
-      };
+      return closeWindow(who, folder, 'HardDelete', input, { requireItems: true });
     }
     case 'APPEND': {
       const uids = appendUids(reply);
@@ -291,19 +291,7 @@ function mapImapCommand(event: DovecotEvent, who: Who, context: MapContext): Map
         folder: folder ?? args,
         details: compact({ ...failure }),
       };
-      if (!folder) return { steps: [record(who.timeMs, input)] };
-      return {
-        steps: [
-          {
-            kind: 'close',
-            sessionId: who.session,
-            folder,
-            window: 'FolderDelete',
-            record: { timeMs: who.timeMs, input },
-            requireItems: false,
-          },
-        ],
-      };
+      return closeWindow(who, folder, 'FolderDelete', input);
     }
     case 'SEARCH':
     case 'ESEARCH':
