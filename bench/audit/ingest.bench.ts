@@ -19,7 +19,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { createDovecotEventIngest } from '../../src/mailstack/index.js';
 import { systemClock } from '../../src/runtime/clock.js';
 import { silentLogger } from '../../src/runtime/logger.js';
-import { type AuditLogTable, SQLITE_CHECKPOINT_PAGES } from '../../src/store/index.js';
+import { AUDIT_LOG_COLUMNS, type AuditLogTable, SQLITE_CHECKPOINT_PAGES } from '../../src/store/index.js';
 
 const { values } = parseArgs({
   options: {
@@ -121,27 +121,8 @@ interface Target {
   close(): Promise<void>;
 }
 
-const COLUMNS = [
-  'id',
-  'time',
-  'operation',
-  'result',
-  'mailbox',
-  'actor',
-  'logon_type',
-  'client_ip',
-  'protocol',
-  'client_info',
-  'session_id',
-  'folder',
-  'destination_folder',
-  'item_ids',
-  'message_id',
-  'subject',
-  'details',
-  'prev_hash',
-  'hash',
-] as const;
+/** The audit log's columns in the store's insert order. */
+const COLUMNS = AUDIT_LOG_COLUMNS;
 
 async function sqliteTarget(): Promise<Target> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'mw-bench-audit-ingest-'));

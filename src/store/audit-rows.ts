@@ -25,7 +25,8 @@ export interface SqliteTransactionHooks {
   rolledBack(): void;
 }
 
-const COLUMNS = [
+/** Every column of audit_log, in the order the fast write path inserts them. */
+export const AUDIT_LOG_COLUMNS = [
   'id',
   'time',
   'operation',
@@ -66,7 +67,7 @@ export function createSqliteAuditRowWriter(
     // Prepared on first use: the table is only there once migrations ran.
     prepared ??= {
       insert: database.prepare(
-        `INSERT INTO audit_log (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
+        `INSERT INTO audit_log (${AUDIT_LOG_COLUMNS.join(', ')}) VALUES (${AUDIT_LOG_COLUMNS.map(() => '?').join(', ')})`,
       ),
       head: database.prepare('SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1'),
       dataVersion: database.prepare('PRAGMA data_version').pluck(),
@@ -147,7 +148,7 @@ export function createPostgresAuditRowWriter(): AuditRowWriter {
       for (let start = 0; start < rows.length; start += POSTGRES_ROWS_PER_INSERT) {
         const chunk = rows.slice(start, start + POSTGRES_ROWS_PER_INSERT);
         const column = <K extends keyof AuditLogTable>(name: K) => chunk.map((row) => row[name]);
-        await sql`insert into audit_log (${sql.raw(COLUMNS.join(', '))})
+        await sql`insert into audit_log (${sql.raw(AUDIT_LOG_COLUMNS.join(', '))})
           select * from unnest(
             ${column('id')}::bigint[], ${column('time')}::bigint[], ${column('operation')}::text[],
             ${column('result')}::text[], ${column('mailbox')}::text[], ${column('actor')}::text[],

@@ -1,4 +1,4 @@
-export type { AuditHead, AuditRowWriter } from './audit-rows.js';
+export { AUDIT_LOG_COLUMNS, type AuditHead, type AuditRowWriter } from './audit-rows.js';
 export { compiledQuery, type ParameterOf } from './compiled-query.js';
 export type {
   AddressTable,
