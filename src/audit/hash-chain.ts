@@ -28,5 +28,6 @@ export function hashAuditRow(row: Omit<AuditLogTable, 'hash'>): string {
     row.subject,
     row.details,
   ]);
-  return createHash('sha256').update(row.prev_hash).update('\n').update(canonical).digest('hex');
+  // One update of the joined text: each update() is a call into C++ (a third of the hash's cost).
+  return createHash('sha256').update(`${row.prev_hash}\n${canonical}`).digest('hex');
 }

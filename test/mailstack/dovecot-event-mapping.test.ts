@@ -85,7 +85,7 @@ describe('Dovecot event mapping', () => {
     );
     assert.equal(other.input.operation, 'Move');
     assert.equal(other.input.destinationFolder, 'Entwürfe');
-    assert.equal(other.input.itemIds, undefined, 'sequence numbers are not UIDs');
+    assert.equal(other.input.itemIds, null, 'sequence numbers are not UIDs');
   });
 
   test('a refused command is recorded as a failure with the server’s reply', () => {

@@ -3,8 +3,11 @@
 /** UIDs listed one by one up to this many; a larger set is kept as written. */
 const MAX_EXPANDED_ITEMS = 10_000;
 
+const ONE_NUMBER = /^[1-9][0-9]*$/;
+
 /** RFC 3501 sequence-set ("1:3,7,9:*") → its numbers, or the set itself when it is open or huge. */
 export function expandSet(set: string): string[] {
+  if (ONE_NUMBER.test(set)) return [set]; // the usual case: one message
   if (!/^[0-9:,*]+$/.test(set)) return [];
   const items: string[] = [];
   for (const part of set.split(',')) {
