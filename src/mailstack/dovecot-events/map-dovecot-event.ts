@@ -412,7 +412,8 @@ class Details {
   private entries: Record<string, unknown> | null = null;
   add(name: string, value: unknown): void {
     if (value === null || value === undefined) return;
-    (this.entries ??= {})[name] = value;
+    this.entries ??= {};
+    this.entries[name] = value;
   }
   value(): Record<string, unknown> | null {
     return this.entries;
