@@ -34,10 +34,18 @@ const EVENTS = Number(values.events);
 const BATCH = Number(values.batch);
 const CONCURRENCY = Number(values.concurrency);
 const ROUNDS = Number(values.rounds);
+/** The event rate the generated times imply (50 per millisecond: 50,000 events/s). */
+const EVENTS_PER_MS = 50;
 const POSTGRES_ADMIN = process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-/** Dovecot events as the exporter sends them (fields as observed from 2.3.19), each worth one record. */
-function event(index: number): Record<string, unknown> {
+/**
+ * Dovecot events as the exporter sends them (fields as observed from 2.3.19), each worth one record.
+ * Their times move forward as a live server's do (EVENTS_PER_MS per millisecond from the round's
+ * start): events re-sent with old times would land inside every time-ordered index instead of at
+ * its end, a backfill no exporter does, and make each round costlier than the one before for both
+ * the ingest and the raw insert (bench/audit/README.md, "Session 4").
+ */
+function event(index: number, roundStartMs: number): Record<string, unknown> {
   const user = `user${index % 1000}@example.org`;
   const base = {
     user,
@@ -47,7 +55,7 @@ function event(index: number): Record<string, unknown> {
     tagged_reply_state: 'OK',
     mailbox: 'INBOX',
   };
-  const time = new Date().toISOString();
+  const time = new Date(roundStartMs + Math.floor(index / EVENTS_PER_MS)).toISOString();
   const command = (fields: Record<string, unknown>) => ({
     event: 'imap_command_finished',
     hostname: 'mx1',
@@ -228,13 +236,17 @@ async function run(target: Target) {
     doveadm: null,
     spoolDir: path.join(target.dataDir, 'dovecot-events'),
   });
-  const bodies: string[] = [];
-  for (let start = 0; start < EVENTS; start += BATCH)
-    bodies.push(
-      Array.from({ length: Math.min(BATCH, EVENTS - start) }, (_, i) =>
-        JSON.stringify(event(start + i)),
-      ).join('\n'),
-    );
+  // Each round's request bodies are made before its clock starts, with that round's times.
+  const bodiesAt = (roundStartMs: number) => {
+    const bodies: string[] = [];
+    for (let start = 0; start < EVENTS; start += BATCH)
+      bodies.push(
+        Array.from({ length: Math.min(BATCH, EVENTS - start) }, (_, i) =>
+          JSON.stringify(event(start + i, roundStartMs)),
+        ).join('\n'),
+      );
+    return bodies;
+  };
   const ingestRates: number[] = [];
   const rawRates: number[] = [];
   // Records per CPU-second of this process: on a shared, loaded machine the wall clock measures the
@@ -245,9 +257,10 @@ async function run(target: Target) {
   const hashShares: number[] = [];
   const batchSizes: number[] = [];
   // Warm-up (JIT, statement caches).
-  await ingest.accept(bodies[0]!);
+  await ingest.accept(bodiesAt(Date.now())[0]!);
   await ingest.drained();
   for (let round = 0; round < ROUNDS; round++) {
+    const bodies = bodiesAt(Date.now());
     const head = await target.app.audit.search({ limit: 1 });
     const firstId = (head.records[0]?.id ?? 0) + 1;
     let next = 0;

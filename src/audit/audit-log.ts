@@ -1,7 +1,7 @@
 import type { Clock } from '../runtime/clock.js';
 import type { SecretBox } from '../runtime/secret-box.js';
 import type { Executor, Store } from '../store/index.js';
-import { appendRecords, type TimedInput } from './append-records.js';
+import { appendRecords, type SealedRecord, sealRecord } from './append-records.js';
 import type { Actor, AuditRecord, AuditRecordInput } from './events.js';
 import { type AuditExportFormat, exportLines, exportRecords } from './export-records.js';
 import { type AlsoWithin, createGroupCommitter } from './group-commit.js';
@@ -86,7 +86,8 @@ export interface AuditLogDeps {
 
 export function createAuditLog(deps: AuditLogDeps): AuditLog {
   const settings = createMailboxSettings(deps);
-  const keep = (trx: Executor, records: TimedInput[]): Promise<TimedInput[]> => settings.keep(trx, records);
+  const keep = (trx: Executor, records: SealedRecord[]): Promise<SealedRecord[]> =>
+    settings.keep(trx, records);
   const committer = createGroupCommitter({ ...deps, keep });
   return {
     append: (input, alsoWithin) =>
@@ -95,7 +96,7 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
       const now = deps.clock.nowMs();
       const records = await keep(
         trx,
-        inputs.map((input) => ({ input, timeMs: now })),
+        inputs.map((input) => sealRecord({ input, timeMs: now })),
       );
       await appendRecords(deps.store, trx, records);
     },

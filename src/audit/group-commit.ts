@@ -1,15 +1,15 @@
 import type { Clock } from '../runtime/clock.js';
 import type { Executor, Store } from '../store/index.js';
-import { appendRecords, type TimedInput } from './append-records.js';
+import { appendRecords, isSealed, type SealedRecord, sealRecord, type TimedInput } from './append-records.js';
 
 /** A state change that belongs with the record (a send counter with its Send record). */
 export type AlsoWithin = (trx: Executor) => Promise<void>;
 
 /** Work that produces records from what the transaction reads (grouped item windows). */
-export type BuildRecords = (trx: Executor) => Promise<TimedInput[]>;
+export type BuildRecords = (trx: Executor) => Promise<Array<TimedInput | SealedRecord>>;
 
 /** Which of the records are kept (per-mailbox audit settings); runs inside the transaction. */
-export type KeepRecords = (trx: Executor, records: TimedInput[]) => Promise<TimedInput[]>;
+export type KeepRecords = (trx: Executor, records: SealedRecord[]) => Promise<SealedRecord[]>;
 
 export interface CommitWork {
   records: TimedInput[];
@@ -53,10 +53,12 @@ export function createGroupCommitter(deps: { store: Store; clock: Clock; keep: K
 
   const commit = (batch: readonly Waiting[]) =>
     deps.store.writeTransaction(async (trx) => {
-      let records: TimedInput[] = [];
+      let records: SealedRecord[] = [];
       for (const item of batch) {
-        for (const record of item.records) records.push(record);
-        if (item.build) for (const record of await item.build(trx)) records.push(record);
+        for (const record of item.records) records.push(sealRecord(record));
+        if (item.build)
+          for (const record of await item.build(trx))
+            records.push(isSealed(record) ? record : sealRecord(record));
       }
       records = await deps.keep(trx, records);
       await appendRecords(deps.store, trx, records);

@@ -1,3 +1,4 @@
+export { type SealedRecord, sealRecord } from './append-records.js';
 export { type AuditLog, type AuditLogDeps, createAuditLog, type IngestCursor } from './audit-log.js';
 export {
   type Actor,

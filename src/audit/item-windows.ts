@@ -1,5 +1,5 @@
 import type { AuditItemWindowTable, Executor } from '../store/index.js';
-import type { TimedInput } from './append-records.js';
+import type { SealedRecord, TimedInput } from './append-records.js';
 import type { AuditOperation, AuditRecordInput, LogonType } from './events.js';
 
 /**
@@ -36,12 +36,14 @@ export interface ItemActivity {
 }
 
 /**
- * One step of an ingest, in the order the events happened: a record as it is; item activity; the end
+ * One step of an ingest, in the order the events happened: a record as it is (or already sealed,
+ * when it was prepared off the writing thread); item activity; the end
  * of a command that closes a window with its own record (a MOVE with its destination: the window's
  * items become the record's); or the end of a session, which closes all its windows.
  */
 export type IngestStep =
   | { kind: 'record'; record: TimedInput }
+  | { kind: 'sealed'; record: SealedRecord }
   | { kind: 'activity'; activity: ItemActivity }
   | {
       kind: 'close';
@@ -68,9 +70,12 @@ const keyOf = (sessionId: string, folder: string, operation: string) =>
  * Windows are read once per key and written back once at the end, so a thousand reads of one
  * folder in a batch cost one SELECT and one write.
  */
-export async function runIngestSteps(trx: Executor, steps: readonly IngestStep[]): Promise<TimedInput[]> {
+export async function runIngestSteps(
+  trx: Executor,
+  steps: readonly IngestStep[],
+): Promise<Array<TimedInput | SealedRecord>> {
   const windows = new Map<string, OpenWindow | null>();
-  const records: TimedInput[] = [];
+  const records: Array<TimedInput | SealedRecord> = [];
 
   const load = async (sessionId: string, folder: string, operation: string) => {
     const key = keyOf(sessionId, folder, operation);
@@ -96,6 +101,7 @@ export async function runIngestSteps(trx: Executor, steps: readonly IngestStep[]
   for (const step of steps) {
     switch (step.kind) {
       case 'record':
+      case 'sealed':
         records.push(step.record);
         break;
       case 'activity': {

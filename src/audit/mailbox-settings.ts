@@ -1,7 +1,7 @@
 import type { Clock } from '../runtime/clock.js';
 import type { Executor, Store } from '../store/index.js';
-import { appendRecords } from './append-records.js';
-import type { Actor, AuditRecordInput } from './events.js';
+import { appendRecords, sealRecord } from './append-records.js';
+import type { Actor, AuditOperation } from './events.js';
 import { mailboxItemOperations } from './events.js';
 
 export interface MailboxAuditSetting {
@@ -45,15 +45,16 @@ export function createMailboxSettings(deps: { store: Store; clock: Clock }) {
 
   return {
     /** The records that are kept: mailbox item operations on a mailbox with auditing off are not. */
-    async keep<R extends { input: AuditRecordInput }>(executor: Executor, records: R[]): Promise<R[]> {
-      if (!records.some((record) => mailboxItemOperations.has(record.input.operation))) return records;
+    async keep<R extends { operation: AuditOperation; mailbox: string | null }>(
+      executor: Executor,
+      records: R[],
+    ): Promise<R[]> {
+      if (!records.some((record) => mailboxItemOperations.has(record.operation))) return records;
       if (deps.clock.nowMs() - loadedAtMs > SETTINGS_REFRESH_MS) await refresh(executor);
       if (disabled.size === 0) return records;
       return records.filter(
-        ({ input }) =>
-          !mailboxItemOperations.has(input.operation) ||
-          !input.mailbox ||
-          !disabled.has(input.mailbox.toLowerCase()),
+        ({ operation, mailbox }) =>
+          !mailboxItemOperations.has(operation) || !mailbox || !disabled.has(mailbox.toLowerCase()),
       );
     },
 
@@ -85,7 +86,7 @@ export function createMailboxSettings(deps: { store: Store; clock: Clock }) {
           )
           .execute();
         await appendRecords(deps.store, trx, [
-          {
+          sealRecord({
             timeMs: now,
             input: {
               operation: enabled ? 'EnableMailboxAudit' : 'DisableMailboxAudit',
@@ -93,7 +94,7 @@ export function createMailboxSettings(deps: { store: Store; clock: Clock }) {
               mailbox: address,
               ...actor,
             },
-          },
+          }),
         ]);
         return { setting: toSetting(address, row), changed: true };
       });

@@ -1,7 +1,7 @@
 import type { Clock } from '../runtime/clock.js';
 import type { SecretBox } from '../runtime/secret-box.js';
 import type { Store } from '../store/index.js';
-import { appendRecords } from './append-records.js';
+import { appendRecords, sealRecord } from './append-records.js';
 import type { Actor } from './events.js';
 
 export const DAY_MS = 86_400_000;
@@ -75,7 +75,7 @@ export async function pruneRecords(
       })
       .execute();
     await appendRecords(store, trx, [
-      {
+      sealRecord({
         timeMs: now,
         input: {
           operation: 'PruneAuditLog',
@@ -88,7 +88,7 @@ export async function pruneRecords(
             throughHash: through.hash,
           },
         },
-      },
+      }),
     ]);
     return { throughId, fresh: true };
   });

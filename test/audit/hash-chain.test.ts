@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type App, buildApp } from '../../src/app.js';
+import { chainRow, sealRecord } from '../../src/audit/append-records.js';
+import { GENESIS_HASH, hashAuditRow } from '../../src/audit/hash-chain.js';
 import type { AuditRecordInput } from '../../src/audit/index.js';
 import { silentLogger } from '../../src/runtime/logger.js';
 import {
@@ -198,6 +200,44 @@ describe('audit hash chain with two processes on one PostgreSQL database', () =>
       const outcome = await app.audit.verify();
       assert.ok(outcome.ok, JSON.stringify(outcome));
       assert.equal(outcome.recordsChecked, 620);
+    }
+  });
+});
+
+describe('records sealed ahead of the chain', () => {
+  test('a sealed record chains to exactly the row and hash that verify recomputes from the stored fields', () => {
+    const inputs: AuditRecordInput[] = [
+      login('s1'),
+      { operation: 'Update', result: 'failure', actor: 'system', logonType: 'system' },
+      {
+        operation: 'Copy',
+        result: 'success',
+        mailbox: 'Jörg@example.org',
+        actor: 'admin@example.org',
+        logonType: 'admin',
+        clientIp: '2001:db8::1',
+        protocol: 'imap',
+        clientInfo: 'Thunderbird "128"',
+        sessionId: 'S\u0000x',
+        folder: 'Entwürfe',
+        destinationFolder: 'Archive/2026',
+        itemIds: ['1', '2', '3'],
+        messageId: '<a"b\\c@example.org>',
+        subject: 'line\nbreak \u2028 emoji 📬',
+        details: { nested: { list: [1, null, 'x'] }, reply: 'NO [ALERT] "quoted"' },
+      },
+    ];
+    let previous = GENESIS_HASH;
+    for (const [index, input] of inputs.entries()) {
+      const timeMs = Date.UTC(2026, 10, 27, 12, 0, index);
+      const row = chainRow(sealRecord({ input, timeMs }), 1000 + index, previous);
+      const { hash, ...content } = row;
+      assert.equal(hash, hashAuditRow(content), `record ${index}`);
+      assert.equal(row.time, timeMs);
+      assert.equal(row.item_ids, input.itemIds ? JSON.stringify(input.itemIds) : null);
+      assert.equal(row.details, input.details ? JSON.stringify(input.details) : null);
+      assert.equal(row.mailbox, input.mailbox ?? null);
+      previous = hash;
     }
   });
 });
