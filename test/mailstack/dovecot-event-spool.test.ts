@@ -67,5 +67,40 @@ for (const kind of storeKinds) {
         await harness.cleanup();
       }
     });
+
+    test('a database that cannot be read at the first request refuses that request (503) only, not every later one', async () => {
+      const harness = await createTestApp(kind);
+      try {
+        let cursorReads = 0;
+        const ingest = createDovecotEventIngest({
+          audit: {
+            ingest: (steps, options) => harness.app.audit.ingest(steps, options),
+            // The first read of the ingest position fails, as a database restarting would.
+            ingestCursor: (source) =>
+              ++cursorReads === 1
+                ? Promise.reject(new Error('connection refused'))
+                : harness.app.audit.ingestCursor(source),
+          },
+          clock: systemClock,
+          logger: silentLogger,
+          trashFolders: [],
+          doveadm: null,
+          spoolDir: path.join(harness.dataDir, 'dovecot-events'),
+        });
+        const refused = await ingest.accept(login('a@example.org'));
+        assert.equal(refused.ok, false);
+        assert.equal(refused.ok === false && refused.code, 'unavailable');
+        assert.deepEqual(await ingest.accept(login('b@example.org')), { ok: true, accepted: 1 });
+        await ingest.drained();
+        const records = (await harness.app.audit.search({ operations: ['MailboxLogin'] })).records;
+        assert.deepEqual(
+          records.map((record) => record.mailbox),
+          ['b@example.org'],
+        );
+        assert.equal(ingest.counters().failed, 1);
+      } finally {
+        await harness.cleanup();
+      }
+    });
   });
 }

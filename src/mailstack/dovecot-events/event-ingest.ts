@@ -2,9 +2,8 @@ import type { AuditLog, IngestStep } from '../../audit/index.js';
 import type { Clock } from '../../runtime/clock.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { DoveadmClient } from './doveadm-client.js';
-import { type DovecotEvent, parseEvents } from './dovecot-event.js';
-import { createEventSpool, type EventSpool, type SpooledBatch } from './event-spool.js';
-import { mapDovecotEvent } from './map-dovecot-event.js';
+import { createEventSpool, type EventSpool } from './event-spool.js';
+import { prepareBody, prepareEvents, type ScriptWanted } from './prepare-events.js';
 import { sieveRedirectTargets } from './sieve-redirects.js';
 
 /** Counters of the ingest endpoint (GET /metrics). Dovecot does not retry: every refusal counts. */
@@ -69,39 +68,38 @@ export function createDovecotEventIngest(deps: DovecotEventIngestDeps): DovecotE
   // The spool opens on the first request: it needs the committed position to resume from.
   let opening: Promise<EventSpool> | null = null;
   const openSpool = () =>
-    (opening ??= deps.audit.ingestCursor(SOURCE).then((cursor) => {
-      spool = createEventSpool({ dir: deps.spoolDir, cursor, logger: deps.logger });
-      return spool;
-    }));
+    (opening ??= deps.audit.ingestCursor(SOURCE).then(
+      (cursor) => {
+        spool = createEventSpool({
+          dir: deps.spoolDir,
+          cursor,
+          logger: deps.logger,
+          prepare: (events) => prepareEvents(events, { trashFolders, nowMs: deps.clock.nowMs() }),
+        });
+        return spool;
+      },
+      (error: unknown) => {
+        // A database that could not be read now may be readable on the next request.
+        opening = null;
+        throw error;
+      },
+    ));
   let draining: Promise<void> | null = null;
   let waiters: Array<() => void> = [];
 
-  const toSteps = async (events: readonly DovecotEvent[]) => {
-    const nowMs = deps.clock.nowMs();
-    const steps: IngestStep[] = [];
-    const scripts: Array<Promise<void>> = [];
-    let ignored = 0;
-    for (const event of events) {
-      const mapped = mapDovecotEvent(event, { trashFolders, nowMs });
-      if (mapped.steps.length === 0) ignored += 1;
-      for (const step of mapped.steps) steps.push(step);
-      const { script } = mapped;
-      if (script && deps.doveadm) {
-        // The record is written once, so the script is read first (a local call of a few ms).
-        scripts.push(
-          deps.doveadm.sieveScript(script.user, script.name).then((text) => {
-            script.record.details = {
-              ...script.record.details,
-              ...(text === null
-                ? { scriptUnreadable: true }
-                : { redirectTargets: sieveRedirectTargets(text) }),
-            };
-          }),
-        );
-      }
-    }
-    await Promise.all(scripts);
-    return { steps, ignored };
+  // A Sieve script's record is written once, so its text is read first (a local call of a few ms).
+  const readScripts = async (scripts: readonly ScriptWanted[]) => {
+    const { doveadm } = deps;
+    if (!doveadm) return;
+    await Promise.all(
+      scripts.map(async (script) => {
+        const text = await doveadm.sieveScript(script.user, script.name);
+        script.record.details = {
+          ...script.record.details,
+          ...(text === null ? { scriptUnreadable: true } : { redirectTargets: sieveRedirectTargets(text) }),
+        };
+      }),
+    );
   };
 
   const drain = async (open: EventSpool) => {
@@ -109,11 +107,11 @@ export function createDovecotEventIngest(deps: DovecotEventIngestDeps): DovecotE
     for (;;) {
       const batches = open.take(EVENTS_PER_COMMIT);
       if (batches.length === 0) break;
-      const events = batches.flatMap((batch: SpooledBatch) => batch.events);
+      const steps: IngestStep[] = [];
+      for (const batch of batches) for (const step of batch.prepared.steps) steps.push(step);
       try {
-        const { steps, ignored } = await toSteps(events);
+        await readScripts(batches.flatMap((batch) => batch.prepared.scripts));
         await deps.audit.ingest(steps, { cursor: { source: SOURCE, position: batches.at(-1)!.position } });
-        counters.ignored += ignored;
         open.committed(batches);
         delayMs = 100;
       } catch (error) {
@@ -139,27 +137,28 @@ export function createDovecotEventIngest(deps: DovecotEventIngestDeps): DovecotE
 
   return {
     async accept(body) {
-      const parsed = parseEvents(body);
-      if (!parsed.ok) {
-        counters.malformed += parsed.count;
-        return { ok: false, code: 'malformed', message: parsed.problem };
+      // The spool opens first: events it still holds from before a restart are prepared before this
+      // body, so those without a time of their own get an earlier one.
+      const opened = spool ?? (await openSpool().catch((error: unknown) => ({ error })));
+      const prepared = prepareBody(body, { trashFolders, nowMs: deps.clock.nowMs() });
+      if (!prepared.ok) {
+        counters.malformed += prepared.count;
+        return { ok: false, code: 'malformed', message: prepared.problem };
       }
-      // Dovecot sends one JSON object per line; an array is written back as lines.
-      const text = body.trim();
-      const lines = text.startsWith('[')
-        ? parsed.events.map((event) => `${JSON.stringify(event)}\n`).join('')
-        : `${text}\n`;
+      const { spoolText, ...events } = prepared;
       try {
-        const open = spool ?? (await openSpool());
-        open.append(lines, parsed.events);
+        if ('error' in opened) throw opened.error;
+        const open = opened;
+        open.append(spoolText, events);
         kick(open);
       } catch (error) {
-        counters.failed += parsed.events.length;
+        counters.failed += events.events;
         deps.logger.error('dovecot events refused: cannot spool', { error });
         return { ok: false, code: 'unavailable', message: 'the events cannot be accepted now' };
       }
-      counters.accepted += parsed.events.length;
-      return { ok: true, accepted: parsed.events.length };
+      counters.accepted += events.events;
+      counters.ignored += events.ignored;
+      return { ok: true, accepted: events.events };
     },
     refusedUnauthorized() {
       counters.unauthorized += 1;

@@ -11,10 +11,11 @@ import {
 import path from 'node:path';
 import type { Logger } from '../../runtime/logger.js';
 import type { DovecotEvent } from './dovecot-event.js';
+import type { PreparedEvents } from './prepare-events.js';
 
-/** Events waiting for the audit log, with where they end in the spool. */
+/** Events waiting for the audit log (prepared), with where they end in the spool. */
 export interface SpooledBatch {
-  events: DovecotEvent[];
+  prepared: PreparedEvents;
   position: string;
 }
 
@@ -24,7 +25,7 @@ export interface EventSpool {
    * survives a crash of this process, the same promise a SQLite commit with synchronous=NORMAL makes.
    * Throws when the disk refuses or the backlog is full (the caller answers 503).
    */
-  append(lines: string, events: DovecotEvent[]): void;
+  append(lines: string, prepared: PreparedEvents): void;
   /** The oldest waiting batches (older files first), up to about `maxEvents` events. */
   take(maxEvents: number): SpooledBatch[];
   /** The batches were committed to the audit log with their position: their files may go. */
@@ -48,7 +49,13 @@ const fileName = (seq: number) => `events-${String(seq).padStart(8, '0')}.jsonl`
  * for a database commit. Accepted events are appended here, then ingested in large batches; the
  * position committed with them (audit ingest cursor) says where to resume after a restart.
  */
-export function createEventSpool(deps: { dir: string; cursor: string | null; logger: Logger }): EventSpool {
+export function createEventSpool(deps: {
+  dir: string;
+  cursor: string | null;
+  logger: Logger;
+  /** Prepares the events found in the spool at start (those accepted but not yet committed). */
+  prepare(events: DovecotEvent[]): PreparedEvents;
+}): EventSpool {
   const queue: SpooledBatch[] = [];
   let queued = 0;
   const existing = existsSync(deps.dir)
@@ -86,7 +93,7 @@ export function createEventSpool(deps: { dir: string; cursor: string | null; log
       end = start;
     }
     if (events.length > 0) {
-      queue.push({ events, position: `${seq}:${end}` });
+      queue.push({ prepared: deps.prepare(events), position: `${seq}:${end}` });
       queued += events.length;
     }
   }
@@ -99,22 +106,22 @@ export function createEventSpool(deps: { dir: string; cursor: string | null; log
   };
 
   return {
-    append(lines, events) {
-      if (queued + events.length > MAX_BACKLOG_EVENTS) throw new Error('the Dovecot event backlog is full');
+    append(lines, prepared) {
+      if (queued + prepared.events > MAX_BACKLOG_EVENTS) throw new Error('the Dovecot event backlog is full');
       if (fd === null) open();
       const bytes = Buffer.from(lines, 'utf8');
       let written = 0;
       while (written < bytes.length) written += writeSync(fd!, bytes, written);
       writeOffset += bytes.length;
-      queue.push({ events, position: `${writeSeq}:${writeOffset}` });
-      queued += events.length;
+      queue.push({ prepared, position: `${writeSeq}:${writeOffset}` });
+      queued += prepared.events;
     },
     take(maxEvents) {
       const batches: SpooledBatch[] = [];
       let count = 0;
-      while (queue.length > 0 && (count === 0 || count + queue[0]!.events.length <= maxEvents)) {
+      while (queue.length > 0 && (count === 0 || count + queue[0]!.prepared.events <= maxEvents)) {
         const batch = queue.shift()!;
-        count += batch.events.length;
+        count += batch.prepared.events;
         batches.push(batch);
       }
       queued -= count;
@@ -130,7 +137,7 @@ export function createEventSpool(deps: { dir: string; cursor: string | null; log
     },
     putBack(batches) {
       queue.unshift(...batches);
-      queued += batches.reduce((sum, batch) => sum + batch.events.length, 0);
+      queued += batches.reduce((sum, batch) => sum + batch.prepared.events, 0);
     },
     backlog: () => queued,
   };
