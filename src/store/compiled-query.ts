@@ -1,4 +1,5 @@
 import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely';
+import { runOnHeldSqlite } from './held-connection.js';
 import type { Database } from './schema.js';
 import type { Executor } from './store.js';
 
@@ -37,6 +38,12 @@ export function compiledQuery<P extends Record<string, unknown>, R>(
       if (given === undefined) throw new Error(`compiled query: no value for parameter ${value.name}`);
       return given;
     });
-    return executor.executeQuery<R>({ ...query, parameters: bound });
+    // Inside a SQLite transaction or snapshot the statement runs on the held connection directly:
+    // Kysely's executor (connection provider, mutex, driver) costs more than the indexed statements
+    // of the submission path (bench/gateway-throughput/README.md, "Session 4").
+    return (
+      runOnHeldSqlite<R>(executor, query.sql, bound) ??
+      executor.executeQuery<R>({ ...query, parameters: bound })
+    );
   };
 }

@@ -9,6 +9,7 @@ import {
   createPostgresAuditRowWriter,
   createSqliteAuditRowWriter,
 } from './audit-rows.js';
+import { holdingSqliteConnection } from './held-connection.js';
 import { initialMigration } from './migrations/001-initial.js';
 import { outboundMigration } from './migrations/002-outbound.js';
 import { quarantineNotificationsMigration } from './migrations/003-quarantine-notifications.js';
@@ -103,7 +104,8 @@ function openSqlite(options: StoreOptions): Store {
   // time rewriting the same hot index pages; every 10,000 pages a page changed by many transactions
   // in a row is copied once (bench/audit/ingest.bench.ts). The log file grows to about 40 MiB.
   database.pragma(`wal_autocheckpoint = ${SQLITE_CHECKPOINT_PAGES}`);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+  const cachedStatements = withStatementCache(database);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachedStatements }) });
   const auditRows = createSqliteAuditRowWriter(database);
   // Transaction control runs on the raw connection (inside Kysely's connection mutex): it is on every
   // write's path, and preparing it once saves two query-builder round trips per transaction.
@@ -130,7 +132,7 @@ function openSqlite(options: StoreOptions): Store {
         }
         await beginImmediate(() => control.begin.run());
         try {
-          const result = await work(connection);
+          const result = await holdingSqliteConnection(connection, cachedStatements, () => work(connection));
           control.commit.run();
           auditRows.committed();
           return result;
@@ -146,7 +148,7 @@ function openSqlite(options: StoreOptions): Store {
       return db.connection().execute(async (connection) => {
         control.beginRead.run();
         try {
-          return await work(connection);
+          return await holdingSqliteConnection(connection, cachedStatements, () => work(connection));
         } finally {
           if (database.inTransaction) control.commit.run();
         }

@@ -39,5 +39,43 @@ for (const kind of storeKinds) {
         temp.remove();
       }
     });
+
+    test('a compiled query outside a transaction never sees the uncommitted writes of one in flight', async () => {
+      const temp = makeTempDir();
+      const postgres = kind === 'postgres' ? await createPostgresDatabase() : null;
+      const store = await openStore({ databaseUrl: postgres?.url ?? null, dataDir: temp.dir });
+      try {
+        let release = () => {};
+        let inserted = () => {};
+        const insertedNow = new Promise<void>((resolve) => {
+          inserted = resolve;
+        });
+        const writing = store.writeTransaction(async (trx) => {
+          await trx.insertInto('domains').values({ name: 'a.example', created_at: 0 }).execute();
+          inserted();
+          // Still in the transaction: the row is not committed yet.
+          await new Promise<void>((resolve) => {
+            release = resolve;
+          });
+          // And in the same transaction, the held connection sees its own row.
+          assert.equal((await domainsNamed(trx, { first: 'a.example', second: 'x' })).rows.length, 1);
+        });
+        await insertedNow;
+        const reading = domainsNamed(store.db, { first: 'a.example', second: 'x' });
+        const early = await Promise.race([
+          reading.then((result) => result.rows.length),
+          new Promise<'waiting'>((resolve) => setTimeout(() => resolve('waiting'), 50)),
+        ]);
+        // SQLite: the read waits for the connection; PostgreSQL: it runs on another, at read committed.
+        assert.ok(early === 'waiting' || early === 0, `read saw ${early} uncommitted rows`);
+        release();
+        await writing;
+        assert.equal((await reading).rows.length, early === 'waiting' ? 1 : 0);
+      } finally {
+        await store.close();
+        await postgres?.drop();
+        temp.remove();
+      }
+    });
   });
 }
