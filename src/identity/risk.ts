@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { GeoLocation } from '../runtime/geoip.js';
 import {
   compiledQuery,
@@ -157,14 +158,17 @@ const lastLocatedSignInQuery = compiledQuery<
     .limit(1),
 );
 
-/** Bounded: the newest failures of this client only (the index is client_ip, result, at). */
+/**
+ * Bounded: the newest failures of this client only. `result = 'failure'` is a literal, not a
+ * parameter: the index holds failures only (migration 012) and the planner must see that it applies.
+ */
 const recentFailuresFromQuery = compiledQuery<{ clientIp: string; sinceMs: number }, { login: string }>(
   (db, param) =>
     db
       .selectFrom('sign_ins')
       .select('login')
       .where('client_ip', '=', param('clientIp'))
-      .where('result', '=', 'failure')
+      .where('result', '=', sql.lit('failure'))
       .where('at', '>', param('sinceMs'))
       .orderBy('at', 'desc')
       .limit(500),
@@ -178,7 +182,7 @@ const recentFailureTagsQuery = compiledQuery<
     .selectFrom('sign_ins')
     .select('failure_tag')
     .where('login', '=', param('login'))
-    .where('result', '=', 'failure')
+    .where('result', '=', sql.lit('failure'))
     .where('at', '>', param('sinceMs'))
     .where('failure_tag', 'is not', null)
     .orderBy('at', 'desc')

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Executor, SignInTable, Store } from '../store/index.js';
 import type { RiskLevel, RiskReason } from './risk.js';
 
@@ -32,7 +33,12 @@ export const MAX_SIGN_IN_PAGE = 1000;
 export async function listSignIns(db: Executor, filter: SignInFilter): Promise<SignInEntry[]> {
   let query = db.selectFrom('sign_ins').selectAll();
   if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
-  else if (filter.login !== undefined) query = query.where('login', '=', filter.login.trim().toLowerCase());
+  else if (filter.login !== undefined)
+    // A login that names no account (identity.listSignIns lists accounts by id): its entries are
+    // failures, found through the failures index (migration 012) rather than a scan of the log.
+    query = query
+      .where('login', '=', filter.login.trim().toLowerCase())
+      .where('result', '=', sql.lit('failure'));
   if (filter.sinceMs !== undefined) query = query.where('at', '>=', filter.sinceMs);
   if (filter.result !== undefined) query = query.where('result', '=', filter.result);
   const limit = Math.min(Math.max(filter.limit ?? 100, 1), MAX_SIGN_IN_PAGE);

@@ -21,6 +21,7 @@ import { identityWebMigration } from './migrations/008-identity-web.js';
 import { auditActorIndexMigration } from './migrations/009-audit-actor-index.js';
 import { signInsUnusedIndexMigration } from './migrations/010-sign-ins-unused-index.js';
 import { usersLastSignInMigration } from './migrations/011-users-last-sign-in.js';
+import { signInsFailureIndexesMigration } from './migrations/012-sign-ins-failure-indexes.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -264,6 +265,7 @@ async function migrate(store: Store): Promise<void> {
     '009-audit-actor-index': auditActorIndexMigration(store.dialect),
     '010-sign-ins-unused-index': signInsUnusedIndexMigration(),
     '011-users-last-sign-in': usersLastSignInMigration(),
+    '012-sign-ins-failure-indexes': signInsFailureIndexesMigration(),
   };
   const migrator = new Migrator({
     db: store.db,

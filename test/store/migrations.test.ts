@@ -50,6 +50,7 @@ const migrations = [
   '009-audit-actor-index',
   '010-sign-ins-unused-index',
   '011-users-last-sign-in',
+  '012-sign-ins-failure-indexes',
 ];
 
 /** A fresh place for a store of this kind, and the options to open it as often as a test likes. */
