@@ -1,4 +1,4 @@
-import type { AuditItemWindowTable, Executor } from '../store/index.js';
+import { type AuditItemWindowTable, compiledQuery, type Executor } from '../store/index.js';
 import type { SealedRecord, TimedInput } from './append-records.js';
 import type { AuditOperation, AuditRecordInput, LogonType } from './events.js';
 
@@ -62,6 +62,20 @@ interface OpenWindow {
   state: 'loaded' | 'new' | 'changed' | 'closed';
 }
 
+// Read once per session, folder and operation of every ingest batch (a MOVE or EXPUNGE in a burst
+// of thousands of events): built and compiled once.
+const windowQuery = compiledQuery<
+  { sessionId: string; folder: string; operation: string },
+  AuditItemWindowTable
+>((db, param) =>
+  db
+    .selectFrom('audit_item_windows')
+    .selectAll()
+    .where('session_id', '=', param('sessionId'))
+    .where('folder', '=', param('folder'))
+    .where('operation', '=', param('operation')),
+);
+
 const keyOf = (sessionId: string, folder: string, operation: string) =>
   `${sessionId}\u0000${folder}\u0000${operation}`;
 
@@ -80,13 +94,7 @@ export async function runIngestSteps(
   const load = async (sessionId: string, folder: string, operation: string) => {
     const key = keyOf(sessionId, folder, operation);
     if (windows.has(key)) return windows.get(key) ?? null;
-    const row = await trx
-      .selectFrom('audit_item_windows')
-      .selectAll()
-      .where('session_id', '=', sessionId)
-      .where('folder', '=', folder)
-      .where('operation', '=', operation)
-      .executeTakeFirst();
+    const [row] = (await windowQuery(trx, { sessionId, folder, operation })).rows;
     const open: OpenWindow | null = row
       ? { row, items: new Set(JSON.parse(row.item_ids) as string[]), state: 'loaded' }
       : null;
