@@ -105,15 +105,10 @@ function acting(fields: Record<string, unknown>, who: { user: string; session: s
 }
 
 /** The fields of a record beyond who acted, its operation, result and protocol. */
-interface RecordFields {
-  clientInfo?: string | null;
-  folder?: string | null;
-  destinationFolder?: string | null;
-  itemIds?: readonly string[] | null;
-  messageId?: string | null;
-  subject?: string | null;
-  details?: Record<string, unknown> | null;
-}
+type RecordFields = Pick<
+  AuditRecordInput,
+  'clientInfo' | 'folder' | 'destinationFolder' | 'itemIds' | 'messageId' | 'subject' | 'details'
+>;
 
 /**
  * Every record of the mapping is built here, with all its fields in one order: the write path then
