@@ -1,8 +1,9 @@
-import type { AuditLog, IngestStep } from '../../audit/index.js';
+import type { AuditLog, AuditRecordInput, IngestStep } from '../../audit/index.js';
 import type { Clock } from '../../runtime/clock.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { DoveadmClient } from './doveadm-client.js';
 import { createEventSpool, type EventSpool } from './event-spool.js';
+import { forwardingSetBy } from './map-dovecot-event.js';
 import { prepareBody, prepareEvents, type ScriptWanted } from './prepare-events.js';
 import { sieveRedirectTargets } from './sieve-redirects.js';
 
@@ -87,19 +88,33 @@ export function createDovecotEventIngest(deps: DovecotEventIngestDeps): DovecotE
   let draining: Promise<void> | null = null;
   let waiters: Array<() => void> = [];
 
-  // A Sieve script's record is written once, so its text is read first (a local call of a few ms).
-  const readScripts = async (scripts: readonly ScriptWanted[]) => {
+  /**
+   * A Sieve script's record is written once, so its text is read first (a local call of a few ms).
+   * Returns the steps with, after each rule change that set up forwarding, its Set-Forwarding record.
+   */
+  const readScripts = async (steps: IngestStep[], scripts: readonly ScriptWanted[]) => {
     const { doveadm } = deps;
-    if (!doveadm) return;
+    if (!doveadm || scripts.length === 0) return steps;
+    const forwarding = new Map<AuditRecordInput, AuditRecordInput>();
     await Promise.all(
       scripts.map(async (script) => {
         const text = await doveadm.sieveScript(script.user, script.name);
+        const redirectTargets = text === null ? [] : sieveRedirectTargets(text);
         script.record.details = {
           ...script.record.details,
-          ...(text === null ? { scriptUnreadable: true } : { redirectTargets: sieveRedirectTargets(text) }),
+          ...(text === null ? { scriptUnreadable: true } : { redirectTargets }),
         };
+        const setForwarding = forwardingSetBy(script.record, redirectTargets);
+        if (setForwarding) forwarding.set(script.record, setForwarding);
       }),
     );
+    if (forwarding.size === 0) return steps;
+    return steps.flatMap((step): IngestStep[] => {
+      const added = step.kind === 'record' ? forwarding.get(step.record.input) : undefined;
+      return added && step.kind === 'record'
+        ? [step, { kind: 'record', record: { timeMs: step.record.timeMs, input: added } }]
+        : [step];
+    });
   };
 
   const drain = async (open: EventSpool) => {
@@ -107,10 +122,13 @@ export function createDovecotEventIngest(deps: DovecotEventIngestDeps): DovecotE
     for (;;) {
       const batches = open.take(EVENTS_PER_COMMIT);
       if (batches.length === 0) break;
-      const steps: IngestStep[] = [];
-      for (const batch of batches) for (const step of batch.prepared.steps) steps.push(step);
+      const prepared: IngestStep[] = [];
+      for (const batch of batches) for (const step of batch.prepared.steps) prepared.push(step);
       try {
-        await readScripts(batches.flatMap((batch) => batch.prepared.scripts));
+        const steps = await readScripts(
+          prepared,
+          batches.flatMap((batch) => batch.prepared.scripts),
+        );
         await deps.audit.ingest(steps, { cursor: { source: SOURCE, position: batches.at(-1)!.position } });
         open.committed(batches);
         delayMs = 100;

@@ -27,7 +27,9 @@ const IGNORED: MappedEvent = { steps: [] };
  *   MOVE, APPEND → Create, CREATE/RENAME/DELETE → Folder*, SEARCH → SearchQueryInitiated,
  *   SETACL/DELETEACL → UpdateFolderPermissions, LOGOUT → closes the session's windows
  * - sieve_storage_save_finished, sieve_script_activated/deleted/renamed, sieve_storage_deactivated →
- *   UpdateInboxRules; sieve_action_finished with action_name=redirect → RedirectMessage
+ *   UpdateInboxRules; a script saved or activated by an administrator (doveadm) that redirects mail
+ *   is also Set-Forwarding (forwardingSetBy, once its text is read);
+ *   sieve_action_finished with action_name=redirect → RedirectMessage
  * - mail_user_session_finished → closes the session's windows
  * Everything else is acknowledged and ignored.
  */
@@ -353,6 +355,28 @@ function mapSieveChange(event: DovecotEvent, user: string, timeMs: number): Mapp
   });
   const wantsText = name !== null && (action === 'save' || action === 'activate');
   return { steps: [record(timeMs, input)], ...(wantsText ? { script: { user, name, record: input } } : {}) };
+}
+
+/**
+ * Set-Forwarding ("mailbox-level forwarding set by an administrator"): on a Dovecot server that is a
+ * redirecting Sieve script put in place through doveadm (`doveadm sieve put`, the HTTP API), where a
+ * user's own redirect rule is an inbox rule (UpdateInboxRules with its targets). Null for anything else.
+ */
+export function forwardingSetBy(
+  rule: AuditRecordInput,
+  redirectTargets: readonly string[],
+): AuditRecordInput | null {
+  if (rule.protocol !== 'doveadm' || redirectTargets.length === 0) return null;
+  return {
+    ...rule,
+    operation: 'Set-Forwarding',
+    details: {
+      forwardingTo: [...redirectTargets],
+      via: 'sieve',
+      script: rule.details?.['script'],
+      action: rule.details?.['action'],
+    },
+  };
 }
 
 function mapRedirect(event: DovecotEvent, user: string, timeMs: number): MappedEvent {
