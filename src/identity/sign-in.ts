@@ -191,6 +191,65 @@ const insertSignInQuery = compiledQuery<{ [K in keyof SignInTable]: SignInTable[
     .values(Object.fromEntries(SIGN_IN_COLUMNS.map((column) => [column, param(column)])) as never),
 );
 
+/** A sign-in log row: who, from where (with its GeoIP place), with what client, and how it ended. */
+function signInEntry(entry: {
+  nowMs: number;
+  userId: string | null;
+  login: string;
+  protocol: SignInProtocol;
+  clientIp: string | null;
+  geo: GeoLocation | null;
+  clientInfo: string | null | undefined;
+  result: 'success' | 'failure';
+  reason: string;
+  credential: string | null;
+  risk: SignInRisk;
+  failureTag?: string | null;
+}): SignInTable {
+  return {
+    id: timeOrderedId(entry.nowMs),
+    at: entry.nowMs,
+    user_id: entry.userId,
+    login: entry.login,
+    protocol: entry.protocol,
+    client_ip: entry.clientIp,
+    country: entry.geo?.country ?? null,
+    city: entry.geo?.city ?? null,
+    latitude: entry.geo?.latitude ?? null,
+    longitude: entry.geo?.longitude ?? null,
+    client: entry.clientInfo ? clip(entry.clientInfo, 200) : null,
+    result: entry.result,
+    reason: entry.reason,
+    credential: entry.credential,
+    risk_level: entry.risk.level,
+    risk_reasons: JSON.stringify(entry.risk.reasons),
+    failure_tag: entry.failureTag ?? null,
+  };
+}
+
+/** The risk of this attempt on the account readAccount found (null row: an unknown name). */
+function assessAccountRisk(
+  reader: Executor,
+  account: Awaited<ReturnType<typeof readAccount>>,
+  attempt: {
+    nowMs: number;
+    login: string;
+    clientIp: string | null;
+    network: string;
+    geo: GeoLocation | null;
+    threshold: number;
+  },
+): Promise<SignInRisk> {
+  const { row, familiar, lockouts } = account;
+  return assessRisk(reader, {
+    ...attempt,
+    userId: row?.id ?? null,
+    login: row?.address ?? attempt.login,
+    familiar,
+    lockouts,
+  });
+}
+
 const recordAppPasswordUseQuery = compiledQuery<
   { id: string; nowMs: number; clientIp: string | null; protocol: string },
   never
@@ -223,48 +282,40 @@ export async function signIn(deps: SignInDeps, request: SignInRequest): Promise<
   // Before the snapshot: the first lookup loads the GeoIP file, which must not hold the database.
   const geo = await deps.geo.lookup(clientIp).catch(() => null);
   const { row, lockouts, familiar, appPasswordRow, risk } = await deps.store.readSnapshot(async (reader) => {
-    const [{ row, lockouts, familiar }, appPasswordRow] = await Promise.all([
+    const [account, appPasswordRow] = await Promise.all([
       readAccount(deps, reader, login),
       normalized === null ? Promise.resolve(null) : findAppPasswordBySecret(reader, normalized),
     ]);
-    const risk = await assessRisk(reader, {
+    const risk = await assessAccountRisk(reader, account, {
       nowMs,
-      userId: row?.id ?? null,
-      login: row?.address ?? login,
+      login,
       clientIp,
       network,
       geo,
-      familiar,
-      lockouts,
       threshold: lockSettings.threshold,
     });
-    return { row, lockouts, familiar, appPasswordRow, risk };
+    return { ...account, appPasswordRow, risk };
   });
   const familiarNetwork = familiar.some((entry) => entry.network === network);
   const buckets = bucketsFor(network, familiarNetwork);
 
   const decision = await decide();
-  const signInId = timeOrderedId(nowMs);
   const entryLogin = row?.address ?? login;
-  const entry: SignInTable = {
-    id: signInId,
-    at: nowMs,
-    user_id: row?.id ?? null,
+  const entry = signInEntry({
+    nowMs,
+    userId: row?.id ?? null,
     login: entryLogin,
     protocol,
-    client_ip: clientIp,
-    country: geo?.country ?? null,
-    city: geo?.city ?? null,
-    latitude: geo?.latitude ?? null,
-    longitude: geo?.longitude ?? null,
-    client: request.clientInfo ? clip(request.clientInfo, 200) : null,
+    clientIp,
+    geo,
+    clientInfo: request.clientInfo,
     result: decision.ok ? 'success' : 'failure',
     reason: decision.reason,
     credential: decision.credential,
-    risk_level: risk.level,
-    risk_reasons: JSON.stringify(risk.reasons),
-    failure_tag: decision.countFailure ? failureTag(row?.address ?? login, secret) : null,
-  };
+    risk,
+    failureTag: decision.countFailure ? failureTag(entryLogin, secret) : null,
+  });
+  const signInId = entry.id;
   const record: AuditRecordInput = {
     operation: 'MailboxLogin',
     result: decision.ok ? 'success' : 'failure',
@@ -533,8 +584,20 @@ export async function recordSignInStep(deps: SignInDeps, step: SignInStep): Prom
   const login = user?.address ?? step.userId;
   const clientIp = cleanIp(step.clientIp);
   const geo = await deps.geo.lookup(clientIp).catch(() => null);
-  const risk = step.risk ?? { level: 'none', reasons: [] };
-  const id = timeOrderedId(nowMs);
+  const risk: SignInRisk = step.risk ?? { level: 'none', reasons: [] };
+  const entry = signInEntry({
+    nowMs,
+    userId: user?.id ?? null,
+    login,
+    protocol: step.protocol,
+    clientIp,
+    geo,
+    clientInfo: step.clientInfo,
+    result: step.result,
+    reason: step.reason,
+    credential: step.credential,
+    risk,
+  });
   await deps.audit.append(
     {
       operation: 'MailboxLogin',
@@ -549,30 +612,10 @@ export async function recordSignInStep(deps: SignInDeps, step: SignInStep): Prom
       details: { reason: step.reason, credential: step.credential, risk: risk.level },
     },
     async (trx) => {
-      await trx
-        .insertInto('sign_ins')
-        .values({
-          id,
-          at: nowMs,
-          user_id: user?.id ?? null,
-          login,
-          protocol: step.protocol,
-          client_ip: clientIp,
-          country: geo?.country ?? null,
-          city: geo?.city ?? null,
-          latitude: geo?.latitude ?? null,
-          longitude: geo?.longitude ?? null,
-          client: step.clientInfo ? clip(step.clientInfo, 200) : null,
-          result: step.result,
-          reason: step.reason,
-          credential: step.credential,
-          risk_level: risk.level,
-          risk_reasons: JSON.stringify(risk.reasons),
-        })
-        .execute();
+      await insertSignInQuery(trx, entry);
     },
   );
-  return id;
+  return entry.id;
 }
 
 /** What Dovecot's auth policy server may deny before a password is checked (no secret is involved). */
@@ -601,9 +644,8 @@ export async function screenSignIn(
   const network = networkOf(clientIp);
   const settings = await deps.settings.current();
   const db = deps.store.db;
-  const { row, lockouts, familiar } = await deps.store.readSnapshot((reader) =>
-    readAccount(deps, reader, login),
-  );
+  const account = await deps.store.readSnapshot((reader) => readAccount(deps, reader, login));
+  const { row, lockouts, familiar } = account;
   const buckets = bucketsFor(
     network,
     familiar.some((entry) => entry.network === network),
@@ -615,15 +657,12 @@ export async function screenSignIn(
   let geo: GeoLocation | null = null;
   if (code === null && settings['risk.policyEnabled']) {
     geo = await deps.geo.lookup(clientIp).catch(() => null);
-    risk = await assessRisk(db, {
+    risk = await assessAccountRisk(db, account, {
       nowMs,
-      userId: row?.id ?? null,
-      login: row?.address ?? login,
+      login,
       clientIp,
       network,
       geo,
-      familiar,
-      lockouts,
       threshold: settings['lockout.threshold'],
     });
     // Only what holds whatever the password: the others depend on whether the right one comes.
@@ -646,27 +685,22 @@ export async function screenSignIn(
       details: { reason: code, stage: 'before-password', risk: risk.level },
     },
     async (trx) => {
-      await trx
-        .insertInto('sign_ins')
-        .values({
-          id: timeOrderedId(nowMs),
-          at: nowMs,
-          user_id: row?.id ?? null,
+      await insertSignInQuery(
+        trx,
+        signInEntry({
+          nowMs,
+          userId: row?.id ?? null,
           login: entryLogin,
           protocol: request.protocol,
-          client_ip: clientIp,
-          country: geo?.country ?? null,
-          city: geo?.city ?? null,
-          latitude: geo?.latitude ?? null,
-          longitude: geo?.longitude ?? null,
-          client: request.clientInfo ? clip(request.clientInfo, 200) : null,
+          clientIp,
+          geo,
+          clientInfo: request.clientInfo,
           result: 'failure',
           reason: code,
           credential: null,
-          risk_level: risk.level,
-          risk_reasons: JSON.stringify(risk.reasons),
-        })
-        .execute();
+          risk,
+        }),
+      );
     },
   );
   return { allow: false, code, message: screenMessages[code] };
