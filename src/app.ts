@@ -137,7 +137,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     logger: deps.logger,
     async close() {
       await notifier.stop();
-      await audit.flush();
+      await audit.close();
       await delivery.close();
       await store.close();
     },

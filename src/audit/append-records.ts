@@ -72,6 +72,21 @@ export function sealRecord({ input, timeMs }: TimedInput): SealedRecord {
   };
 }
 
+/** The record's columns as JSON: the text it was sealed from, and how it crosses to a thread. */
+export const sealedColumnsJson = (sealed: SealedRecord): string => `[${sealed.canonicalTail.slice(1)}`;
+
+/** The sealed record whose columns' JSON this is (sealedColumnsJson's inverse). */
+export function sealedFromColumnsJson(json: string): SealedRecord {
+  const columns = JSON.parse(json) as SealedColumns;
+  return {
+    timeMs: columns[0],
+    operation: columns[1],
+    mailbox: columns[3],
+    columns,
+    canonicalTail: `,${json.slice(1)}`,
+  };
+}
+
 export const isSealed = (record: TimedInput | SealedRecord): record is SealedRecord =>
   'canonicalTail' in record;
 

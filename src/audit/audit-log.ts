@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Clock } from '../runtime/clock.js';
 import type { SecretBox } from '../runtime/secret-box.js';
 import type { Executor, Store } from '../store/index.js';
@@ -5,7 +6,8 @@ import { appendRecords, type SealedRecord, sealRecord } from './append-records.j
 import type { Actor, AuditRecord, AuditRecordInput } from './events.js';
 import { type AuditExportFormat, exportLines, exportRecords } from './export-records.js';
 import { type AlsoWithin, createGroupCommitter } from './group-commit.js';
-import { closeDueWindows, type IngestStep, ITEM_WINDOW_MS, runIngestSteps } from './item-windows.js';
+import { type IngestCursor, ingestInProcess, ingestOnThread, readCursor } from './ingest-writer.js';
+import { closeDueWindows, type IngestStep, ITEM_WINDOW_MS } from './item-windows.js';
 import {
   createMailboxSettings,
   type MailboxAuditCoverage,
@@ -58,23 +60,8 @@ export interface AuditLog {
   /** Active users' mailboxes, and how many of them are audited (Secure Score). */
   mailboxAuditCoverage(): Promise<MailboxAuditCoverage>;
   flush(): Promise<void>;
-}
-
-/** A source's position (a spool file and offset, say), stored with the records it produced. */
-export interface IngestCursor {
-  source: string;
-  position: string;
-}
-
-const CURSOR_PREFIX = 'audit-ingest-cursor:';
-
-async function saveCursor(trx: Executor, cursor: IngestCursor): Promise<void> {
-  const key = `${CURSOR_PREFIX}${cursor.source}`;
-  await trx
-    .insertInto('meta')
-    .values({ key, value: cursor.position })
-    .onConflict((oc) => oc.column('key').doUpdateSet({ value: cursor.position }))
-    .execute();
+  /** Flushes and stops the ingest thread; the store stays open (its owner closes it). */
+  close(): Promise<void>;
 }
 
 export interface AuditLogDeps {
@@ -82,6 +69,11 @@ export interface AuditLogDeps {
   clock: Clock;
   /** Seals retention checkpoints (secrets.key); verify needs the same key. */
   secrets: SecretBox;
+  /**
+   * SQLite: whether Dovecot ingests commit on a thread of their own (ingest-writer.ts); default on.
+   * PostgreSQL always commits them on the calling thread.
+   */
+  ingestThread?: boolean;
 }
 
 export function createAuditLog(deps: AuditLogDeps): AuditLog {
@@ -89,6 +81,11 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
   const keep = (trx: Executor, records: SealedRecord[]): Promise<SealedRecord[]> =>
     settings.keep(trx, records);
   const committer = createGroupCommitter({ ...deps, keep });
+  const ingestWriter =
+    deps.store.dialect === 'sqlite' && deps.ingestThread !== false
+      ? // The store's location is its database file, in the data directory.
+        ingestOnThread({ dataDir: path.dirname(deps.store.location) })
+      : ingestInProcess(committer);
   return {
     append: (input, alsoWithin) =>
       committer.submit({ records: [{ input, timeMs: deps.clock.nowMs() }], alsoWithin }),
@@ -100,24 +97,9 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
       );
       await appendRecords(deps.store, trx, records);
     },
-    ingest: (steps, options = {}) => {
-      const { cursor } = options;
-      return committer.submit({
-        records: [],
-        build: (trx) => runIngestSteps(trx, steps),
-        // The source's position commits with the records it produced: after a crash the source
-        // resumes right after what is in the log, never twice, never skipping.
-        ...(cursor ? { alsoWithin: (trx) => saveCursor(trx, cursor) } : {}),
-      });
-    },
-    async ingestCursor(source) {
-      const row = await deps.store.db
-        .selectFrom('meta')
-        .select('value')
-        .where('key', '=', `${CURSOR_PREFIX}${source}`)
-        .executeTakeFirst();
-      return row?.value ?? null;
-    },
+    ingest: (steps, options = {}) =>
+      ingestWriter.write(options.cursor ? { steps, cursor: options.cursor } : { steps }),
+    ingestCursor: (source) => readCursor(deps.store.db, source),
     async closeItemWindows(openedBeforeMs = deps.clock.nowMs() - ITEM_WINDOW_MS) {
       let total = 0;
       for (;;) {
@@ -144,6 +126,13 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
     getMailboxAudit: (mailbox) => settings.get(mailbox),
     listMailboxAuditOff: () => settings.listDisabled(),
     mailboxAuditCoverage: () => settings.coverage(),
-    flush: () => committer.flush(),
+    async flush() {
+      await ingestWriter.flush();
+      await committer.flush();
+    },
+    async close() {
+      await ingestWriter.close();
+      await committer.flush();
+    },
   };
 }

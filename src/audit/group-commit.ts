@@ -23,6 +23,27 @@ interface Waiting extends CommitWork {
 }
 
 /**
+ * The work of one transaction: the records of every item (given, then built), sealed, filtered by
+ * `keep`, appended to the chain in that order; then each item's own change.
+ */
+export async function commitWithin(
+  trx: Executor,
+  deps: { store: Store; keep: KeepRecords },
+  batch: readonly CommitWork[],
+): Promise<void> {
+  let records: SealedRecord[] = [];
+  for (const item of batch) {
+    for (const record of item.records) records.push(sealRecord(record));
+    if (item.build)
+      for (const record of await item.build(trx))
+        records.push(isSealed(record) ? record : sealRecord(record));
+  }
+  records = await deps.keep(trx, records);
+  await appendRecords(deps.store, trx, records);
+  for (const item of batch) if (item.alsoWithin) await item.alsoWithin(trx);
+}
+
+/**
  * Under load a transaction waits this long for more appends before it commits. A commit writes every
  * page it changed, two system calls each (the sign-in log's and the audit log's index leaves, mostly
  * the same ones for every record), so records that share a commit share those writes: on the
@@ -52,18 +73,7 @@ export function createGroupCommitter(deps: { store: Store; clock: Clock; keep: K
     recentArrivals[recentArrivals.length - 1]! - recentArrivals[0]! <= GATHER_WINDOW_MS;
 
   const commit = (batch: readonly Waiting[]) =>
-    deps.store.writeTransaction(async (trx) => {
-      let records: SealedRecord[] = [];
-      for (const item of batch) {
-        for (const record of item.records) records.push(sealRecord(record));
-        if (item.build)
-          for (const record of await item.build(trx))
-            records.push(isSealed(record) ? record : sealRecord(record));
-      }
-      records = await deps.keep(trx, records);
-      await appendRecords(deps.store, trx, records);
-      for (const item of batch) if (item.alsoWithin) await item.alsoWithin(trx);
-    });
+    deps.store.writeTransaction((trx) => commitWithin(trx, deps, batch));
 
   const drain = async () => {
     // Let every append of this turn of the event loop join the first batch, and under load those of

@@ -1,5 +1,5 @@
 export { type SealedRecord, sealRecord } from './append-records.js';
-export { type AuditLog, type AuditLogDeps, createAuditLog, type IngestCursor } from './audit-log.js';
+export { type AuditLog, type AuditLogDeps, createAuditLog } from './audit-log.js';
 export {
   type Actor,
   type AuditOperation,
@@ -12,6 +12,7 @@ export {
 } from './events.js';
 export { type AuditExportFormat, csvColumns } from './export-records.js';
 export type { AlsoWithin } from './group-commit.js';
+export type { IngestCursor } from './ingest-writer.js';
 export {
   type GroupedOperation,
   type IngestStep,

@@ -29,7 +29,16 @@ const SETTINGS_REFRESH_MS = 30_000;
  * Per-mailbox auditing: on unless a row says otherwise. The writer keeps the few mailboxes with
  * auditing off in memory (refreshed every 30 s, at once after a change made by this process).
  */
-export function createMailboxSettings(deps: { store: Store; clock: Clock }) {
+export function createMailboxSettings(deps: {
+  store: Store;
+  clock: Clock;
+  /**
+   * How old the in-memory list may be before a keep() reads it again; 0: read in every transaction
+   * (the ingest thread: a change made by the main thread must apply to its very next transaction).
+   */
+  refreshMs?: number;
+}) {
+  const refreshMs = deps.refreshMs ?? SETTINGS_REFRESH_MS;
   let disabled = new Set<string>();
   let loadedAtMs = Number.NEGATIVE_INFINITY;
 
@@ -50,7 +59,7 @@ export function createMailboxSettings(deps: { store: Store; clock: Clock }) {
       records: R[],
     ): Promise<R[]> {
       if (!records.some((record) => mailboxItemOperations.has(record.operation))) return records;
-      if (deps.clock.nowMs() - loadedAtMs > SETTINGS_REFRESH_MS) await refresh(executor);
+      if (refreshMs === 0 || deps.clock.nowMs() - loadedAtMs > refreshMs) await refresh(executor);
       if (disabled.size === 0) return records;
       return records.filter(
         ({ operation, mailbox }) =>

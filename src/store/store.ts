@@ -62,6 +62,11 @@ export interface StoreOptions {
   databaseUrl: string | null;
   dataDir: string;
   poolSize?: number;
+  /**
+   * false: the schema is already current (a second connection of this process, opened by a thread
+   * after the first connection migrated).
+   */
+  migrate?: boolean;
 }
 
 const AUDIT_CHAIN_LOCK_KEY = 7_201_947_001;
@@ -76,6 +81,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const store = options.databaseUrl
     ? openPostgres(options.databaseUrl, options.poolSize ?? 10)
     : openSqlite(options);
+  if (options.migrate === false) return store;
   try {
     await migrate(store);
   } catch (error) {

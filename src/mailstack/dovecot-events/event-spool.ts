@@ -28,7 +28,10 @@ export interface EventSpool {
   append(lines: string, prepared: PreparedEvents): void;
   /** The oldest waiting batches (older files first), up to about `maxEvents` events. */
   take(maxEvents: number): SpooledBatch[];
-  /** The batches were committed to the audit log with their position: their files may go. */
+  /**
+   * The batches were committed to the audit log with their position: once no batch is waiting or
+   * taken, the files may go.
+   */
   committed(batches: readonly SpooledBatch[]): void;
   /** Gives batches that could not be committed back, at the front, to be tried again. */
   putBack(batches: readonly SpooledBatch[]): void;
@@ -55,9 +58,14 @@ export function createEventSpool(deps: {
   logger: Logger;
   /** Prepares the events found in the spool at start (those accepted but not yet committed). */
   prepare(events: DovecotEvent[]): PreparedEvents;
+  /** A file is closed once this big and fully committed (default MAX_FILE_BYTES). */
+  maxFileBytes?: number;
 }): EventSpool {
+  const maxFileBytes = deps.maxFileBytes ?? MAX_FILE_BYTES;
   const queue: SpooledBatch[] = [];
   let queued = 0;
+  /** Batches taken and not yet committed or put back. */
+  let taken = 0;
   const existing = existsSync(deps.dir)
     ? readdirSync(deps.dir)
         .map((name) => FILE.exec(name))
@@ -125,17 +133,20 @@ export function createEventSpool(deps: {
         batches.push(batch);
       }
       queued -= count;
+      taken += batches.length;
       return batches;
     },
-    committed() {
+    committed(batches) {
+      taken -= batches.length;
       // Once everything is in the log, a big file is closed and every older file removed.
-      if (queue.length > 0 || fd === null || writeOffset < MAX_FILE_BYTES) return;
+      if (queue.length > 0 || taken > 0 || fd === null || writeOffset < maxFileBytes) return;
       closeSync(fd);
       fd = null;
       for (let seq = 1; seq <= writeSeq; seq++) rmSync(path.join(deps.dir, fileName(seq)), { force: true });
       writeSeq += 1;
     },
     putBack(batches) {
+      taken -= batches.length;
       queue.unshift(...batches);
       queued += batches.reduce((sum, batch) => sum + batch.prepared.events, 0);
     },

@@ -1,0 +1,193 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { AuditRecordInput, IngestStep } from '../../src/audit/index.js';
+import { sealRecord } from '../../src/audit/index.js';
+import { decodeSteps, encodeSteps, ingestOnThread } from '../../src/audit/ingest-writer.js';
+import { addUser, createTestApp, storeKinds } from '../support/test-app.js';
+
+const T0 = Date.UTC(2026, 10, 27, 9, 0, 0);
+
+function access(mailbox: string, uid: number, over: Partial<AuditRecordInput> = {}): IngestStep {
+  return {
+    kind: 'record',
+    record: {
+      timeMs: T0 + uid,
+      input: {
+        operation: 'Copy',
+        result: 'success',
+        mailbox,
+        actor: mailbox,
+        logonType: 'owner',
+        protocol: 'imap',
+        sessionId: `session-${mailbox}`,
+        folder: 'INBOX',
+        destinationFolder: 'Archive',
+        itemIds: [String(uid)],
+        details: { command: 'UID COPY', note: 'line\nbreak "quoted" \u00e9\u{1f4e7}' },
+        ...over,
+      },
+    },
+  };
+}
+
+const sealed = (step: IngestStep): IngestStep =>
+  step.kind === 'record' ? { kind: 'sealed', record: sealRecord(step.record) } : step;
+
+/** A step whose record the database refuses (audit_log.operation is NOT NULL). */
+const refusedByTheDatabase = (): IngestStep => access('alice@example.org', 999, { operation: null as never });
+
+describe('ingest steps as they cross to the ingest thread', () => {
+  test('encoding and decoding keeps every step, sealed records to the same stored text', () => {
+    const steps: IngestStep[] = [
+      sealed(access('alice@example.org', 1)),
+      access('bob@example.org', 2, { details: null, itemIds: null }),
+      {
+        kind: 'activity',
+        activity: {
+          operation: 'MailItemsAccessed',
+          sessionId: 's1',
+          folder: 'INBOX',
+          mailbox: 'alice@example.org',
+          actor: 'alice@example.org',
+          logonType: 'owner',
+          itemIds: ['3', '4'],
+          timeMs: T0,
+        },
+      },
+      { kind: 'close-session', sessionId: 's1', timeMs: T0 + 5 },
+      sealed(access('carol@example.org', 5, { subject: 'Ünïcode\r\n\u2028subject' })),
+    ];
+    const decoded = decodeSteps(encodeSteps(steps));
+    assert.deepEqual(decoded, steps);
+    assert.deepEqual(decodeSteps(encodeSteps([])), []);
+  });
+});
+
+for (const kind of storeKinds) {
+  describe(`ingest jobs on ${kind}`, () => {
+    test('the chain stays whole while ingest jobs and the main thread’s appends commit at the same time', async () => {
+      const harness = await createTestApp(kind);
+      try {
+        const { audit } = harness.app;
+        const work: Promise<void>[] = [];
+        for (let job = 0; job < 20; job++) {
+          work.push(
+            audit.ingest(
+              Array.from({ length: 50 }, (_, index) =>
+                sealed(access(`user${index % 7}@example.org`, job * 50 + index)),
+              ),
+              { cursor: { source: 'test', position: String(job) } },
+            ),
+          );
+          for (let append = 0; append < 5; append++)
+            work.push(
+              audit.append({
+                operation: 'MailboxLogin',
+                result: 'success',
+                mailbox: 'gateway@example.org',
+                actor: 'gateway@example.org',
+                logonType: 'owner',
+                protocol: 'smtp',
+              }),
+            );
+        }
+        await Promise.all(work);
+        const verified = await audit.verify();
+        assert.equal(verified.ok, true, JSON.stringify(verified));
+        const counts = await audit.countByOperation({});
+        assert.equal(counts['Copy'], 1000);
+        assert.equal(counts['MailboxLogin'], 100);
+        assert.equal(await audit.ingestCursor('test'), '19');
+      } finally {
+        await harness.cleanup();
+      }
+    });
+
+    test('a job written while an earlier one was in flight commits only if that one did', async () => {
+      const harness = await createTestApp(kind);
+      try {
+        const { audit } = harness.app;
+        await audit.ingest([sealed(access('alice@example.org', 1))], {
+          cursor: { source: 'test', position: 'a' },
+        });
+        // Both written before either is settled, as the Dovecot spool's drain does.
+        const failing = audit.ingest([refusedByTheDatabase()], { cursor: { source: 'test', position: 'b' } });
+        const after = audit.ingest([sealed(access('alice@example.org', 3))], {
+          cursor: { source: 'test', position: 'c' },
+        });
+        const [first, second] = await Promise.allSettled([failing, after]);
+        assert.equal(first.status, 'rejected');
+        assert.equal(second.status, 'rejected', 'the later job must not commit past the failed one');
+        assert.equal(await audit.ingestCursor('test'), 'a');
+        assert.equal((await audit.search({ operations: ['Copy'] })).records.length, 1);
+
+        // Written again after the failure was seen, in order: both commit.
+        await audit.ingest([sealed(access('alice@example.org', 2))], {
+          cursor: { source: 'test', position: 'b' },
+        });
+        await audit.ingest([sealed(access('alice@example.org', 3))], {
+          cursor: { source: 'test', position: 'c' },
+        });
+        assert.equal(await audit.ingestCursor('test'), 'c');
+        const uids = (await audit.search({ operations: ['Copy'] })).records.map(
+          (record) => record.itemIds?.[0],
+        );
+        assert.deepEqual(uids, ['3', '2', '1']);
+        assert.equal((await audit.verify()).ok, true);
+      } finally {
+        await harness.cleanup();
+      }
+    });
+
+    test('a mailbox’s auditing turned off applies to the very next ingest job', async () => {
+      const harness = await createTestApp(kind);
+      try {
+        const { audit } = harness.app;
+        await addUser(harness.app, 'alice@example.org');
+        const admin = { actor: 'admin@example.org', logonType: 'admin' as const };
+        // A first job, so that a writer that caches the settings has them cached.
+        await audit.ingest([sealed(access('alice@example.org', 1))]);
+        assert.equal((await audit.setMailboxAudit('alice@example.org', false, admin)).ok, true);
+        await audit.ingest([sealed(access('alice@example.org', 2))]);
+        assert.equal((await audit.setMailboxAudit('alice@example.org', true, admin)).ok, true);
+        await audit.ingest([sealed(access('alice@example.org', 3))]);
+        const uids = (await audit.search({ operations: ['Copy'] })).records.map(
+          (record) => record.itemIds?.[0],
+        );
+        assert.deepEqual(uids, ['3', '1']);
+      } finally {
+        await harness.cleanup();
+      }
+    });
+  });
+}
+
+describe('the SQLite ingest thread', () => {
+  test('stops when idle and starts again for the next job; close() waits for what is in flight', async () => {
+    const harness = await createTestApp('sqlite');
+    try {
+      const { audit } = harness.app;
+      // The app's audit log has its own thread; this one shares the database file, as it would.
+      const writer = ingestOnThread({ dataDir: harness.dataDir, idleStopMs: 20 });
+      assert.equal(writer.threadRunning(), false, 'started by the first job, not before');
+      await writer.write({ steps: [sealed(access('alice@example.org', 1))] });
+      assert.equal(writer.threadRunning(), true);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(writer.threadRunning(), false, 'stopped after the idle time');
+      await writer.write({ steps: [sealed(access('alice@example.org', 2))] });
+      const last = writer.write({ steps: [sealed(access('alice@example.org', 3))] });
+      await writer.close();
+      await last;
+      assert.equal(writer.threadRunning(), false);
+      await writer.write({ steps: [sealed(access('alice@example.org', 4))] });
+      await writer.close();
+      const uids = (await audit.search({ operations: ['Copy'] })).records.map(
+        (record) => record.itemIds?.[0],
+      );
+      assert.deepEqual(uids, ['4', '3', '2', '1']);
+      assert.equal((await audit.verify()).ok, true);
+    } finally {
+      await harness.cleanup();
+    }
+  });
+});
