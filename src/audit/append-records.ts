@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash as sha } from 'node:crypto';
 import type { AuditLogTable, Executor, Store } from '../store/index.js';
 import type { AuditOperation, AuditRecordInput } from './events.js';
 import { GENESIS_HASH } from './hash-chain.js';
@@ -96,7 +96,7 @@ export const isSealed = (record: TimedInput | SealedRecord): record is SealedRec
  */
 export function chainRow(sealed: SealedRecord, id: number, prevHash: string): AuditLogTable {
   const c = sealed.columns;
-  const hash = createHash('sha256').update(`${prevHash}\n[${id}${sealed.canonicalTail}`).digest('hex');
+  const hash = sha('sha256', `${prevHash}\n[${id}${sealed.canonicalTail}`, 'hex');
   return {
     id,
     time: c[0],

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { AuditLogTable } from '../store/index.js';
 
 /** The previous hash of the first record ever written. */
@@ -28,6 +28,7 @@ export function hashAuditRow(row: Omit<AuditLogTable, 'hash'>): string {
     row.subject,
     row.details,
   ]);
-  // One update of the joined text: each update() is a call into C++ (a third of the hash's cost).
-  return createHash('sha256').update(`${row.prev_hash}\n${canonical}`).digest('hex');
+  // One-shot hash of the joined text: no Hash object per record (half the cost of createHash's
+  // update/digest for texts of this size).
+  return hash('sha256', `${row.prev_hash}\n${canonical}`, 'hex');
 }
