@@ -84,7 +84,10 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
   const ingestWriter =
     deps.store.dialect === 'sqlite' && deps.ingestThread !== false
       ? // The store's location is its database file, in the data directory.
-        ingestOnThread({ dataDir: path.dirname(deps.store.location) })
+        ingestOnThread({
+          dataDir: path.dirname(deps.store.location),
+          waitingWriters: deps.store.waitingWriters,
+        })
       : ingestInProcess(committer);
   return {
     append: (input, alsoWithin) =>

@@ -153,6 +153,8 @@ export type FromIngestThread =
   | { kind: 'closed' };
 export interface IngestThreadData {
   dataDir: string;
+  /** The main connection's Store.waitingWriters: the two connections take turns at the lock. */
+  waitingWriters: Int32Array | null;
 }
 
 /** A thread that has had no job for this long stops (and closes its connection). */
@@ -182,6 +184,7 @@ interface Pending {
  */
 export function ingestOnThread(options: {
   dataDir: string;
+  waitingWriters: Int32Array | null;
   idleStopMs?: number;
 }): IngestWriter & { threadRunning(): boolean } {
   const idleStopMs = options.idleStopMs ?? IDLE_STOP_MS;
@@ -207,7 +210,7 @@ export function ingestOnThread(options: {
   };
 
   const start = (): Worker => {
-    const data: IngestThreadData = { dataDir: options.dataDir };
+    const data: IngestThreadData = { dataDir: options.dataDir, waitingWriters: options.waitingWriters };
     const started = new Worker(new URL('./ingest-writer-thread.js', import.meta.url), { workerData: data });
     started.on('message', (message: FromIngestThread) => {
       if (message.kind === 'closed') return;

@@ -49,6 +49,11 @@ export interface Store {
    * must not wait for anything but its reads: on SQLite the connection is held until it returns.
    */
   readSnapshot<T>(work: (reader: Executor) => Promise<T>): Promise<T>;
+  /**
+   * SQLite: how many of this process's writers wait for the write lock, in shared memory; given to
+   * a second connection (the ingest thread's) as StoreOptions.waitingWriters. Null on PostgreSQL.
+   */
+  waitingWriters: Int32Array | null;
   /** Serialises audit appends across processes sharing one PostgreSQL; a no-op on SQLite (see above). */
   lockAuditChain(trx: Executor): Promise<void>;
   /** The audit log's fast write path (chain head and row inserts), inside a writeTransaction only. */
@@ -67,6 +72,11 @@ export interface StoreOptions {
    * after the first connection migrated).
    */
   migrate?: boolean;
+  /**
+   * SQLite: the waiting-writers counter of another connection of this process (Store.waitingWriters),
+   * so that the two take turns at the write lock (see beginImmediate).
+   */
+  waitingWriters?: Int32Array;
 }
 
 const AUDIT_CHAIN_LOCK_KEY = 7_201_947_001;
@@ -123,10 +133,12 @@ function openSqlite(options: StoreOptions): Store {
     rollback: database.prepare('ROLLBACK'),
   };
   let writerMode = false;
+  const waitingWriters = options.waitingWriters ?? new Int32Array(new SharedArrayBuffer(4));
   return {
     db,
     dialect: 'sqlite',
     location: file,
+    waitingWriters,
     async writeTransaction(work) {
       // Kysely's SQLite driver holds one connection behind a mutex for the whole callback.
       return db.connection().execute(async (connection) => {
@@ -137,7 +149,7 @@ function openSqlite(options: StoreOptions): Store {
           database.pragma('busy_timeout = 0');
           writerMode = true;
         }
-        await beginImmediate(() => control.begin.run());
+        await beginImmediate(() => control.begin.run(), waitingWriters);
         try {
           const result = await holdingSqliteConnection(connection, cachedStatements, () => work(connection));
           control.commit.run();
@@ -197,6 +209,7 @@ function openPostgres(url: string, poolSize: number): Store {
     db,
     dialect: 'postgres',
     location: safe.toString(),
+    waitingWriters: null,
     // The same lock as the audit chain: every writeTransaction appends audit records anyway, and one
     // lock taken first (advisory locks are re-entrant) keeps uniqueness checks and the chain head whole.
     writeTransaction: (work) =>
@@ -222,17 +235,36 @@ function openPostgres(url: string, poolSize: number): Store {
  * BEGIN IMMEDIATE, waiting for another writer between tries instead of in SQLite's busy handler:
  * better-sqlite3 is synchronous, so the busy handler would stall this process's event loop, and
  * deadlock outright when the lock is held by another handle in this same process.
+ *
+ * Connections of one process (the main thread's and the ingest thread's) also take turns: a writer
+ * that found the lock taken counts itself in `waiting` (shared memory), and a writer about to begin
+ * lets such a waiter go first. Without this, a thread that commits transactions back to back wins
+ * nearly every race for the lock against a writer that polls, and a submission's Send record could
+ * wait behind a whole Dovecot backlog instead of one transaction.
  */
-async function beginImmediate(begin: () => void): Promise<void> {
+async function beginImmediate(begin: () => void, waiting: Int32Array): Promise<void> {
   const deadline = Date.now() + BUSY_TIMEOUT_MS;
-  for (let delayMs = 1; ; delayMs = Math.min(delayMs * 2, 20)) {
-    try {
-      begin();
-      return;
-    } catch (error) {
-      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw error;
+  let counted = false;
+  try {
+    for (let delayMs = 1; ; delayMs = Math.min(delayMs * 2, 20)) {
+      // Only a writer that has not waited yet defers; those that have always try, so two waiting
+      // writers never defer to each other.
+      if (counted || Atomics.load(waiting, 0) === 0 || Date.now() >= deadline) {
+        try {
+          begin();
+          return;
+        } catch (error) {
+          if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw error;
+        }
+        if (!counted) {
+          Atomics.add(waiting, 0, 1);
+          counted = true;
+        }
+      } else delayMs = 1; // the waiter is about to begin: look again soon
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
-    await new Promise((resolve) => setTimeout(resolve, delayMs));
+  } finally {
+    if (counted) Atomics.sub(waiting, 0, 1);
   }
 }
 

@@ -163,12 +163,58 @@ for (const kind of storeKinds) {
 }
 
 describe('the SQLite ingest thread', () => {
+  test('a main-thread write waits for the ingest transaction in flight, not for the ingest thread’s whole backlog', async () => {
+    const harness = await createTestApp('sqlite');
+    try {
+      const { audit } = harness.app;
+      const JOBS = 12;
+      const PER_JOB = 4000;
+      let committedJobs = 0;
+      const jobs = Array.from({ length: JOBS }, (_, job) =>
+        audit
+          .ingest(
+            Array.from({ length: PER_JOB }, (_, index) =>
+              sealed(access(`user${index % 50}@example.org`, job * PER_JOB + index)),
+            ),
+          )
+          .then(() => {
+            committedJobs += 1;
+          }),
+      );
+      await jobs[0];
+      // Into the middle of the next transaction, away from the moment the thread's reply arrives
+      // (right after a commit, when the lock happens to be free).
+      await new Promise((resolve) => setTimeout(resolve, 15));
+      const jobsBefore = committedJobs;
+      await audit.append({
+        operation: 'MailboxLogin',
+        result: 'success',
+        mailbox: 'gateway@example.org',
+        actor: 'gateway@example.org',
+        logonType: 'owner',
+        protocol: 'smtp',
+      });
+      const jobsPassed = committedJobs - jobsBefore;
+      await Promise.all(jobs);
+      // The login is committed after the transaction that held the lock when it asked (and, at worst,
+      // the one whose reply was still on its way); a writer that lost every race would see many pass.
+      assert.ok(jobsPassed <= 2, `${jobsPassed} ingest transactions committed while the login waited`);
+      assert.ok(committedJobs === JOBS && (await audit.verify()).ok);
+    } finally {
+      await harness.cleanup();
+    }
+  });
+
   test('stops when idle and starts again for the next job; close() waits for what is in flight', async () => {
     const harness = await createTestApp('sqlite');
     try {
       const { audit } = harness.app;
       // The app's audit log has its own thread; this one shares the database file, as it would.
-      const writer = ingestOnThread({ dataDir: harness.dataDir, idleStopMs: 20 });
+      const writer = ingestOnThread({
+        dataDir: harness.dataDir,
+        waitingWriters: harness.app.store.waitingWriters,
+        idleStopMs: 20,
+      });
       assert.equal(writer.threadRunning(), false, 'started by the first job, not before');
       await writer.write({ steps: [sealed(access('alice@example.org', 1))] });
       assert.equal(writer.threadRunning(), true);
