@@ -20,8 +20,11 @@ export interface SealedRecord {
   mailbox: string | null;
   /** audit_log's columns from `time` to `details`, in AUDIT_LOG_COLUMNS order. */
   columns: SealedColumns;
-  /** The hash's canonical JSON after the id: `,<time>,…,<details>]` (see hashAuditRow). */
-  canonicalTail: string;
+  /**
+   * JSON.stringify(columns): the hash's canonical JSON is this with the id put first (see chainRow),
+   * and it is how the record crosses to the ingest thread.
+   */
+  columnsJson: string;
 }
 
 type SealedColumns = [
@@ -67,15 +70,11 @@ export function sealRecord({ input, timeMs }: TimedInput): SealedRecord {
     operation: input.operation,
     mailbox: columns[3],
     columns,
-    // JSON.stringify([id, ...columns]) is "[" + id + "," + this: the id is all the chain adds.
-    canonicalTail: `,${JSON.stringify(columns).slice(1)}`,
+    columnsJson: JSON.stringify(columns),
   };
 }
 
-/** The record's columns as JSON: the text it was sealed from, and how it crosses to a thread. */
-export const sealedColumnsJson = (sealed: SealedRecord): string => `[${sealed.canonicalTail.slice(1)}`;
-
-/** The sealed record whose columns' JSON this is (sealedColumnsJson's inverse). */
+/** The sealed record whose columns' JSON this is (as it crossed to the ingest thread). */
 export function sealedFromColumnsJson(json: string): SealedRecord {
   const columns = JSON.parse(json) as SealedColumns;
   return {
@@ -83,12 +82,12 @@ export function sealedFromColumnsJson(json: string): SealedRecord {
     operation: columns[1],
     mailbox: columns[3],
     columns,
-    canonicalTail: `,${json.slice(1)}`,
+    columnsJson: json,
   };
 }
 
 export const isSealed = (record: TimedInput | SealedRecord): record is SealedRecord =>
-  'canonicalTail' in record;
+  'columnsJson' in record;
 
 /**
  * The stored row of a sealed record at its place in the chain. Its hash is hashAuditRow's, computed
@@ -96,7 +95,9 @@ export const isSealed = (record: TimedInput | SealedRecord): record is SealedRec
  */
 export function chainRow(sealed: SealedRecord, id: number, prevHash: string): AuditLogTable {
   const c = sealed.columns;
-  const hash = sha('sha256', `${prevHash}\n[${id}${sealed.canonicalTail}`, 'hex');
+  // JSON.stringify([id, ...columns]) is "[" + id + "," + columnsJson without its "[": the id is all
+  // the chain adds.
+  const hash = sha('sha256', `${prevHash}\n[${id},${sealed.columnsJson.slice(1)}`, 'hex');
   return {
     id,
     time: c[0],

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Executor } from '../store/index.js';
-import { sealedColumnsJson, sealedFromColumnsJson } from './append-records.js';
+import { sealedFromColumnsJson } from './append-records.js';
 import type { CommitWork } from './group-commit.js';
 import { type IngestStep, runIngestSteps } from './item-windows.js';
 
@@ -116,7 +116,7 @@ export function encodeSteps(steps: readonly IngestStep[]): string {
   const lines = new Array<string>(steps.length);
   for (let index = 0; index < steps.length; index++) {
     const step = steps[index]!;
-    lines[index] = step.kind === 'sealed' ? sealedColumnsJson(step.record) : JSON.stringify(step);
+    lines[index] = step.kind === 'sealed' ? step.record.columnsJson : JSON.stringify(step);
   }
   return lines.join('\n');
 }
