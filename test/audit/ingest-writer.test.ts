@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { AuditRecordInput, IngestStep } from '../../src/audit/index.js';
+import type { AuditLog, AuditRecordInput, IngestStep } from '../../src/audit/index.js';
 import { sealRecord } from '../../src/audit/index.js';
 import { decodeSteps, encodeSteps, ingestOnThread } from '../../src/audit/ingest-writer.js';
 import { addUser, createTestApp, storeKinds } from '../support/test-app.js';
@@ -32,6 +32,22 @@ function access(mailbox: string, uid: number, over: Partial<AuditRecordInput> = 
 
 const sealed = (step: IngestStep): IngestStep =>
   step.kind === 'record' ? { kind: 'sealed', record: sealRecord(step.record) } : step;
+
+/** The UIDs of the Copy records in the log, newest first. */
+async function copiedUids(audit: AuditLog): Promise<Array<string | undefined>> {
+  const { records } = await audit.search({ operations: ['Copy'] });
+  return records.map((record) => record.itemIds?.[0]);
+}
+
+/** What the gateway appends on the main thread meanwhile. */
+const gatewayLogin: AuditRecordInput = {
+  operation: 'MailboxLogin',
+  result: 'success',
+  mailbox: 'gateway@example.org',
+  actor: 'gateway@example.org',
+  logonType: 'owner',
+  protocol: 'smtp',
+};
 
 /** A step whose record the database refuses (audit_log.operation is NOT NULL). */
 const refusedByTheDatabase = (): IngestStep => access('alice@example.org', 999, { operation: null as never });
@@ -79,17 +95,7 @@ for (const kind of storeKinds) {
               { cursor: { source: 'test', position: String(job) } },
             ),
           );
-          for (let append = 0; append < 5; append++)
-            work.push(
-              audit.append({
-                operation: 'MailboxLogin',
-                result: 'success',
-                mailbox: 'gateway@example.org',
-                actor: 'gateway@example.org',
-                logonType: 'owner',
-                protocol: 'smtp',
-              }),
-            );
+          for (let append = 0; append < 5; append++) work.push(audit.append(gatewayLogin));
         }
         await Promise.all(work);
         const verified = await audit.verify();
@@ -129,10 +135,7 @@ for (const kind of storeKinds) {
           cursor: { source: 'test', position: 'c' },
         });
         assert.equal(await audit.ingestCursor('test'), 'c');
-        const uids = (await audit.search({ operations: ['Copy'] })).records.map(
-          (record) => record.itemIds?.[0],
-        );
-        assert.deepEqual(uids, ['3', '2', '1']);
+        assert.deepEqual(await copiedUids(audit), ['3', '2', '1']);
         assert.equal((await audit.verify()).ok, true);
       } finally {
         await harness.cleanup();
@@ -151,10 +154,7 @@ for (const kind of storeKinds) {
         await audit.ingest([sealed(access('alice@example.org', 2))]);
         assert.equal((await audit.setMailboxAudit('alice@example.org', true, admin)).ok, true);
         await audit.ingest([sealed(access('alice@example.org', 3))]);
-        const uids = (await audit.search({ operations: ['Copy'] })).records.map(
-          (record) => record.itemIds?.[0],
-        );
-        assert.deepEqual(uids, ['3', '1']);
+        assert.deepEqual(await copiedUids(audit), ['3', '1']);
       } finally {
         await harness.cleanup();
       }
@@ -186,14 +186,7 @@ describe('the SQLite ingest thread', () => {
       // (right after a commit, when the lock happens to be free).
       await new Promise((resolve) => setTimeout(resolve, 15));
       const jobsBefore = committedJobs;
-      await audit.append({
-        operation: 'MailboxLogin',
-        result: 'success',
-        mailbox: 'gateway@example.org',
-        actor: 'gateway@example.org',
-        logonType: 'owner',
-        protocol: 'smtp',
-      });
+      await audit.append(gatewayLogin);
       const jobsPassed = committedJobs - jobsBefore;
       await Promise.all(jobs);
       // The login is committed after the transaction that held the lock when it asked (and, at worst,
@@ -227,10 +220,7 @@ describe('the SQLite ingest thread', () => {
       assert.equal(writer.threadRunning(), false);
       await writer.write({ steps: [sealed(access('alice@example.org', 4))] });
       await writer.close();
-      const uids = (await audit.search({ operations: ['Copy'] })).records.map(
-        (record) => record.itemIds?.[0],
-      );
-      assert.deepEqual(uids, ['4', '3', '2', '1']);
+      assert.deepEqual(await copiedUids(audit), ['4', '3', '2', '1']);
       assert.equal((await audit.verify()).ok, true);
     } finally {
       await harness.cleanup();
