@@ -77,6 +77,11 @@ export function ingestInProcess(committer: {
   flush(): Promise<void>;
 }): IngestWriter {
   let last: { done: Promise<void>; settled: 'no' | 'committed' | 'failed' } | null = null;
+  // A job still waiting for its predecessor is not in the committer yet: wait for the last one.
+  const flush = async () => {
+    await last?.done.catch(() => {});
+    await committer.flush();
+  };
   return {
     write(job) {
       const previous = last?.settled === 'no' ? last.done : null;
@@ -101,8 +106,8 @@ export function ingestInProcess(committer: {
       last = entry;
       return entry.done;
     },
-    flush: () => committer.flush(),
-    close: () => committer.flush(),
+    flush,
+    close: flush,
   };
 }
 
