@@ -179,10 +179,12 @@ interface Pending {
  * instead of taking turns (bench/audit/README.md, "Session 5").
  *
  * Nothing about the log's guarantees changes with the thread. SQLite lets one connection write at a
- * time (BEGIN IMMEDIATE; the main thread's writers wait asynchronously, store.ts), the chain head
- * cache is checked against PRAGMA data_version, so it is read again after the other connection
- * committed, and the thread reads the mailbox audit settings in every transaction, so a change
- * applies to the next one.
+ * time (BEGIN IMMEDIATE; writers wait asynchronously and the two connections take turns, store.ts
+ * beginImmediate), the chain head cache is checked against PRAGMA data_version, so it is read again
+ * after the other connection committed, and the thread reads the mailbox audit settings in every
+ * transaction, so a change applies to the next one. A thread ended in the middle of a transaction
+ * (terminate() after CLOSE_WAIT_MS) leaves nothing behind: better-sqlite3 closes its connection, which
+ * rolls the transaction back and frees the lock (checked by hand, session 5).
  *
  * The thread starts with the first job and stops after IDLE_STOP_MS without one; it keeps the
  * process alive only while jobs are in flight.
