@@ -184,7 +184,7 @@ interface Pending {
  * after the other connection committed, and the thread reads the mailbox audit settings in every
  * transaction, so a change applies to the next one. A thread ended in the middle of a transaction
  * (terminate() after CLOSE_WAIT_MS) leaves nothing behind: better-sqlite3 closes its connection, which
- * rolls the transaction back and frees the lock (checked by hand, session 5).
+ * rolls the transaction back and frees the lock (test/audit/ingest-writer.test.ts).
  *
  * The thread starts with the first job and stops after IDLE_STOP_MS without one; it keeps the
  * process alive only while jobs are in flight.

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { describe, test } from 'node:test';
+import { Worker } from 'node:worker_threads';
 import type { AuditLog, AuditRecordInput, IngestStep } from '../../src/audit/index.js';
 import { sealRecord } from '../../src/audit/index.js';
 import { decodeSteps, encodeSteps, ingestOnThread } from '../../src/audit/ingest-writer.js';
@@ -193,6 +195,41 @@ describe('the SQLite ingest thread', () => {
       // the one whose reply was still on its way); a writer that lost every race would see many pass.
       assert.ok(jobsPassed <= 2, `${jobsPassed} ingest transactions committed while the login waited`);
       assert.ok(committedJobs === JOBS && (await audit.verify()).ok);
+    } finally {
+      await harness.cleanup();
+    }
+  });
+
+  test('a thread ended in the middle of a transaction leaves the database writable and nothing of its work', async () => {
+    const harness = await createTestApp('sqlite');
+    try {
+      // What ingestOnThread's close() falls back to (terminate) when a transaction does not end.
+      const thread = new Worker(
+        `const { parentPort, workerData } = require('node:worker_threads');
+         const Database = require(workerData.module);
+         const db = new Database(workerData.file);
+         db.exec('BEGIN IMMEDIATE');
+         db.prepare("INSERT INTO meta (key, value) VALUES ('half-done', 'x')").run();
+         parentPort.postMessage('in transaction');
+         setInterval(() => {}, 1000);`,
+        {
+          eval: true,
+          workerData: {
+            module: createRequire(import.meta.url).resolve('better-sqlite3'),
+            file: harness.app.store.location,
+          },
+        },
+      );
+      await new Promise((resolve) => thread.once('message', resolve));
+      await thread.terminate();
+      await harness.app.audit.append(gatewayLogin);
+      const row = await harness.app.store.db
+        .selectFrom('meta')
+        .select('value')
+        .where('key', '=', 'half-done')
+        .executeTakeFirst();
+      assert.equal(row, undefined);
+      assert.equal((await harness.app.audit.verify()).ok, true);
     } finally {
       await harness.cleanup();
     }
