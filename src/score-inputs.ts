@@ -43,6 +43,28 @@ async function read<T>(work: () => Promise<T>): Promise<Reading<T>> {
 
 const count = (row: { n: unknown } | undefined) => Number(row?.n ?? 0);
 
+/**
+ * How many of the credentials (API tokens, app passwords) were not used since `sinceMs`; one never
+ * used counts from its creation.
+ */
+function unusedSince<T extends 'api_tokens' | 'app_passwords'>(
+  eb: ExpressionBuilder<Database, T>,
+  sinceMs: number,
+) {
+  // Both tables have last_used_at and created_at; Kysely cannot see that through the type parameter.
+  const credentials = eb as unknown as ExpressionBuilder<Database, 'api_tokens' | 'app_passwords'>;
+  return credentials.fn
+    .sum<number | string | null>(
+      credentials
+        .case()
+        .when(credentials.fn.coalesce('last_used_at', 'created_at'), '<', sinceMs)
+        .then(1)
+        .else(0)
+        .end(),
+    )
+    .as('unused');
+}
+
 export function createScoreInputs(sources: ScoreSources): ScoreInputs {
   const { config, store } = sources;
   const db = store.db;
@@ -82,18 +104,7 @@ export function createScoreInputs(sources: ScoreSources): ScoreInputs {
           const row = await db
             .selectFrom('api_tokens')
             .select((eb) => eb.fn.countAll().as('n'))
-            .select((eb) =>
-              eb.fn
-                .sum(
-                  eb
-                    .case()
-                    .when(eb.fn.coalesce('last_used_at', 'created_at'), '<', sinceMs)
-                    .then(1)
-                    .else(0)
-                    .end(),
-                )
-                .as('unused'),
-            )
+            .select((eb) => unusedSince(eb, sinceMs))
             .where('revoked_at', 'is', null)
             .executeTakeFirst();
           return { active: count(row), unused: Number(row?.unused ?? 0) };
@@ -138,18 +149,7 @@ export function createScoreInputs(sources: ScoreSources): ScoreInputs {
           const row = await db
             .selectFrom('app_passwords')
             .select((eb) => eb.fn.countAll().as('n'))
-            .select((eb) =>
-              eb.fn
-                .sum(
-                  eb
-                    .case()
-                    .when(eb.fn.coalesce('last_used_at', 'created_at'), '<', sinceMs)
-                    .then(1)
-                    .else(0)
-                    .end(),
-                )
-                .as('unused'),
-            )
+            .select((eb) => unusedSince(eb, sinceMs))
             .where('revoked_at', 'is', null)
             .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
             .executeTakeFirst();
