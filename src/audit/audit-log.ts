@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { Clock } from '../runtime/clock.js';
 import type { SecretBox } from '../runtime/secret-box.js';
 import type { Executor, Store } from '../store/index.js';
@@ -69,11 +68,6 @@ export interface AuditLogDeps {
   clock: Clock;
   /** Seals retention checkpoints (secrets.key); verify needs the same key. */
   secrets: SecretBox;
-  /**
-   * SQLite: whether Dovecot ingests commit on a thread of their own (ingest-writer.ts); default on.
-   * PostgreSQL always commits them on the calling thread.
-   */
-  ingestThread?: boolean;
 }
 
 export function createAuditLog(deps: AuditLogDeps): AuditLog {
@@ -81,14 +75,11 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
   const keep = (trx: Executor, records: SealedRecord[]): Promise<SealedRecord[]> =>
     settings.keep(trx, records);
   const committer = createGroupCommitter({ ...deps, keep });
-  const ingestWriter =
-    deps.store.dialect === 'sqlite' && deps.ingestThread !== false
-      ? // The store's location is its database file, in the data directory.
-        ingestOnThread({
-          dataDir: path.dirname(deps.store.location),
-          waitingWriters: deps.store.waitingWriters,
-        })
-      : ingestInProcess(committer);
+  const { secondConnection } = deps.store;
+  // SQLite: Dovecot ingests commit on a thread of their own (ingest-writer.ts); PostgreSQL's on this one.
+  const ingestWriter = secondConnection
+    ? ingestOnThread({ connection: secondConnection })
+    : ingestInProcess(committer);
   return {
     append: (input, alsoWithin) =>
       committer.submit({ records: [{ input, timeMs: deps.clock.nowMs() }], alsoWithin }),

@@ -18,16 +18,11 @@ import { createMailboxSettings } from './mailbox-settings.js';
 
 if (!parentPort) throw new Error('ingest-writer-thread.js runs as a worker thread only');
 const port: MessagePort = parentPort;
-const { dataDir, waitingWriters } = workerData as IngestThreadData;
+const { connection } = workerData as IngestThreadData;
 const reply = (message: FromIngestThread) => port.postMessage(message);
 
 // The main thread migrated the schema before it wrote anything, so this connection only opens it.
-const ready = openStore({
-  databaseUrl: null,
-  dataDir,
-  migrate: false,
-  ...(waitingWriters ? { waitingWriters } : {}),
-}).then((store) => {
+const ready = openStore(connection).then((store) => {
   // Read in every transaction: a setting the main thread changed applies to the very next one.
   const settings = createMailboxSettings({ store, clock: systemClock, refreshMs: 0 });
   return { store, keep: settings.keep };

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { Executor } from '../store/index.js';
+import type { Executor, StoreOptions } from '../store/index.js';
 import { sealedFromColumnsJson } from './append-records.js';
 import type { CommitWork } from './group-commit.js';
 import { type IngestStep, runIngestSteps } from './item-windows.js';
@@ -157,9 +157,8 @@ export type FromIngestThread =
   | { kind: 'failed'; id: number; epoch: number; message: string; code?: string }
   | { kind: 'closed' };
 export interface IngestThreadData {
-  dataDir: string;
-  /** The main connection's Store.waitingWriters: the two connections take turns at the lock. */
-  waitingWriters: Int32Array | null;
+  /** The main store's secondConnection. */
+  connection: StoreOptions;
 }
 
 /** A thread that has had no job for this long stops (and closes its connection). */
@@ -190,8 +189,8 @@ interface Pending {
  * process alive only while jobs are in flight.
  */
 export function ingestOnThread(options: {
-  dataDir: string;
-  waitingWriters: Int32Array | null;
+  /** The main store's secondConnection. */
+  connection: StoreOptions;
   idleStopMs?: number;
 }): IngestWriter & { threadRunning(): boolean } {
   const idleStopMs = options.idleStopMs ?? IDLE_STOP_MS;
@@ -217,7 +216,7 @@ export function ingestOnThread(options: {
   };
 
   const start = (): Worker => {
-    const data: IngestThreadData = { dataDir: options.dataDir, waitingWriters: options.waitingWriters };
+    const data: IngestThreadData = { connection: options.connection };
     const started = new Worker(new URL('./ingest-writer-thread.js', import.meta.url), { workerData: data });
     started.on('message', (message: FromIngestThread) => {
       if (message.kind === 'closed') return;

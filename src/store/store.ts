@@ -50,10 +50,11 @@ export interface Store {
    */
   readSnapshot<T>(work: (reader: Executor) => Promise<T>): Promise<T>;
   /**
-   * SQLite: how many of this process's writers wait for the write lock, in shared memory; given to
-   * a second connection (the ingest thread's) as StoreOptions.waitingWriters. Null on PostgreSQL.
+   * SQLite: what a thread of this process opens its own connection to the same database with (no
+   * migrations; the two connections take turns at the write lock, see beginImmediate). It can be
+   * sent to a worker thread as it is. Null on PostgreSQL, where every connection is the pool's.
    */
-  waitingWriters: Int32Array | null;
+  secondConnection: StoreOptions | null;
   /** Serialises audit appends across processes sharing one PostgreSQL; a no-op on SQLite (see above). */
   lockAuditChain(trx: Executor): Promise<void>;
   /** The audit log's fast write path (chain head and row inserts), inside a writeTransaction only. */
@@ -73,8 +74,8 @@ export interface StoreOptions {
    */
   migrate?: boolean;
   /**
-   * SQLite: the waiting-writers counter of another connection of this process (Store.waitingWriters),
-   * so that the two take turns at the write lock (see beginImmediate).
+   * SQLite: how many of this process's writers wait for the write lock, shared between its
+   * connections (set through Store.secondConnection; see beginImmediate).
    */
   waitingWriters?: Int32Array;
 }
@@ -138,7 +139,7 @@ function openSqlite(options: StoreOptions): Store {
     db,
     dialect: 'sqlite',
     location: file,
-    waitingWriters,
+    secondConnection: { databaseUrl: null, dataDir: options.dataDir, migrate: false, waitingWriters },
     async writeTransaction(work) {
       // Kysely's SQLite driver holds one connection behind a mutex for the whole callback.
       return db.connection().execute(async (connection) => {
@@ -209,7 +210,7 @@ function openPostgres(url: string, poolSize: number): Store {
     db,
     dialect: 'postgres',
     location: safe.toString(),
-    waitingWriters: null,
+    secondConnection: null,
     // The same lock as the audit chain: every writeTransaction appends audit records anyway, and one
     // lock taken first (advisory locks are re-entrant) keeps uniqueness checks and the chain head whole.
     writeTransaction: (work) =>

@@ -241,8 +241,7 @@ describe('the SQLite ingest thread', () => {
       const { audit } = harness.app;
       // The app's audit log has its own thread; this one shares the database file, as it would.
       const writer = ingestOnThread({
-        dataDir: harness.dataDir,
-        waitingWriters: harness.app.store.waitingWriters,
+        connection: harness.app.store.secondConnection!,
         idleStopMs: 20,
       });
       assert.equal(writer.threadRunning(), false, 'started by the first job, not before');
