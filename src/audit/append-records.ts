@@ -11,8 +11,8 @@ export interface TimedInput {
 /**
  * A record with every stored field serialized, waiting only for its place in the chain (id and
  * previous hash). Sealing is most of a record's CPU cost before the insert, and it needs nothing
- * from the database: a Dovecot ingest seals its records off the writing thread (a structured clone
- * of flat values is cheaper than the objects they came from).
+ * from the database: a Dovecot ingest seals its records on the main thread when they are accepted,
+ * and they cross to the ingest thread as their columns' JSON (ingest-writer.ts encodeSteps).
  */
 export interface SealedRecord {
   timeMs: number;

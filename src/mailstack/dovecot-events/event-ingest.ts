@@ -130,15 +130,13 @@ export function createDovecotEventIngest(deps: DovecotEventIngestDeps): DovecotE
       batches.flatMap((batch) => batch.prepared.steps),
       batches.flatMap((batch) => batch.prepared.scripts),
     );
-    // Handed to the audit log in spool order, even when a later batch's scripts are read first.
-    let committed: Promise<void> = Promise.resolve();
-    const handed = Promise.all([steps, handedOver]).then(([ready]) => {
-      committed = deps.audit.ingest(ready, {
-        cursor: { source: SOURCE, position: batches.at(-1)!.position },
-      });
-    });
+    // Handed to the audit log in spool order, even when a later batch's scripts are read first. The
+    // commit is wrapped so that the next batch waits for the hand-over, not for the commit.
+    const handed = Promise.all([steps, handedOver]).then(([ready]) => ({
+      committed: deps.audit.ingest(ready, { cursor: { source: SOURCE, position: batches.at(-1)!.position } }),
+    }));
     handedOver = handed.catch(() => {});
-    return handed.then(() => committed);
+    return handed.then(({ committed }) => committed);
   };
 
   const drain = async (open: EventSpool) => {
