@@ -20,7 +20,12 @@ import { loadConfig } from '../../src/config/index.js';
 import { createDovecotEventIngest } from '../../src/mailstack/index.js';
 import { systemClock } from '../../src/runtime/clock.js';
 import { silentLogger } from '../../src/runtime/logger.js';
-import { AUDIT_LOG_COLUMNS, type AuditLogTable, SQLITE_CHECKPOINT_PAGES } from '../../src/store/index.js';
+import {
+  AUDIT_LOG_COLUMNS,
+  type AuditLogTable,
+  SEARCH_KEY_PREFIX,
+  SQLITE_CHECKPOINT_PAGES,
+} from '../../src/store/index.js';
 
 const { values } = parseArgs({
   options: {
@@ -141,7 +146,7 @@ async function sqliteTarget(): Promise<Target> {
   const schema = new SqliteDatabase(path.join(dataDir, 'mailwarden.sqlite'), { readonly: true });
   const ddl = schema
     .prepare(
-      "select sql from sqlite_master where tbl_name = 'audit_log' and type in ('table', 'index') and sql is not null order by type desc",
+      "select sql from sqlite_master where tbl_name in ('audit_log', 'audit_search_keys') and type in ('table', 'index') and sql is not null order by type desc",
     )
     .all() as Array<{ sql: string }>;
   schema.close();
@@ -150,14 +155,25 @@ async function sqliteTarget(): Promise<Target> {
   raw.pragma('synchronous = NORMAL');
   raw.pragma('cache_size = -65536'); // as the store's connection
   raw.pragma(`wal_autocheckpoint = ${SQLITE_CHECKPOINT_PAGES}`);
-  // The same table and indexes as audit_log (its DDL from the migrations), without the triggers.
+  // The same tables and indexes as audit_log and its search keys (their DDL from the migrations),
+  // without the triggers.
   for (const { sql } of ddl)
-    raw.exec(sql.replace(/\baudit_log\b/g, 'audit_log_raw').replace(/INDEX (\w+)/, 'INDEX raw_$1'));
+    raw.exec(
+      sql.replace(/\baudit_(log|search_keys)\b/g, 'audit_$1_raw').replace(/INDEX (\w+)/, 'INDEX raw_$1'),
+    );
   const insert = raw.prepare(
     `insert into audit_log_raw (${COLUMNS.join(', ')}) values (${COLUMNS.map(() => '?').join(', ')})`,
   );
+  const insertKey = raw.prepare(
+    'insert into audit_search_keys_raw (search_key, key_time, record_id) values (?, ?, ?)',
+  );
+  // Each row with its search keys, as a writer without the bulk key step would write them.
   const write = raw.transaction((rows: readonly AuditLogTable[]) => {
-    for (const row of rows) insert.run(...COLUMNS.map((column) => row[column]));
+    for (const row of rows) {
+      insert.run(...COLUMNS.map((column) => row[column]));
+      if (row.mailbox !== null) insertKey.run(SEARCH_KEY_PREFIX.mailbox + row.mailbox, row.time, row.id);
+      if (row.client_ip !== null) insertKey.run(SEARCH_KEY_PREFIX.clientIp + row.client_ip, row.time, row.id);
+    }
   });
   return {
     name: 'sqlite',
@@ -187,6 +203,7 @@ async function postgresTarget(): Promise<Target> {
   const client = new pg.Client({ connectionString: url.toString() });
   await client.connect();
   await client.query('create table audit_log_raw (like audit_log including indexes)');
+  await client.query('create table audit_search_keys_raw (like audit_search_keys including indexes)');
   return {
     name: 'postgres',
     app,
@@ -205,6 +222,17 @@ async function postgresTarget(): Promise<Target> {
           await client.query(
             `insert into audit_log_raw (${COLUMNS.join(', ')}) values ${tuples.join(', ')}`,
             params,
+          );
+          // Each row's search keys, as a writer without the bulk key step would write them.
+          const keys = chunk.flatMap((row) => [
+            ...(row.mailbox === null ? [] : [[SEARCH_KEY_PREFIX.mailbox + row.mailbox, row.time, row.id]]),
+            ...(row.client_ip === null
+              ? []
+              : [[SEARCH_KEY_PREFIX.clientIp + row.client_ip, row.time, row.id]]),
+          ]);
+          await client.query(
+            'insert into audit_search_keys_raw (search_key, key_time, record_id) select * from unnest($1::text[], $2::bigint[], $3::bigint[])',
+            [keys.map((key) => key[0]), keys.map((key) => key[1]), keys.map((key) => key[2])],
           );
         }
         await client.query('commit');

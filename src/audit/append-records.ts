@@ -144,4 +144,5 @@ export async function appendRecords(
     rows[index] = row;
   }
   await store.auditRows.insert(trx, rows);
+  await store.auditRows.indexSearchKeys(trx, previousId);
 }

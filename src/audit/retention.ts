@@ -106,6 +106,7 @@ export async function pruneRecords(
         if (!oldest || oldest.id > planned.throughId!) return 0;
         const upTo = Math.min(oldest.id + DELETE_CHUNK - 1, planned.throughId!);
         const result = await trx.deleteFrom('audit_log').where('id', '<=', upTo).executeTakeFirst();
+        await trx.deleteFrom('audit_search_keys').where('record_id', '<=', upTo).execute();
         return Number(result.numDeletedRows);
       });
       if (deleted === 0) break;

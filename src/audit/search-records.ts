@@ -1,5 +1,5 @@
-import { type SelectQueryBuilder, sql } from 'kysely';
-import type { AuditLogTable, Database, Executor } from '../store/index.js';
+import { type Expression, type SelectQueryBuilder, sql } from 'kysely';
+import { type AuditLogTable, type Database, type Executor, SEARCH_KEY_PREFIX } from '../store/index.js';
 import type { AuditRecord } from './events.js';
 
 export interface AuditSearchFilter {
@@ -33,12 +33,29 @@ type AuditQuery<O = object> = SelectQueryBuilder<Database, 'audit_log', O>;
  */
 type ActorHalf = 'own-mailbox' | 'other-mailboxes';
 
+/**
+ * How a query reaches its rows. 'indexes': the table's own indexes (operation, actor, time), as the
+ * database chooses. 'id': by id only (the records after the last keyed one, or each record a search
+ * key names), so the other conditions are written so that no index can serve them: with an index on
+ * operation or time at hand, SQLite would otherwise read every such record of the time range.
+ */
+type Reach = 'indexes' | 'id';
+
 /** The filter's conditions (not the cursor): shared by search, counts and export. */
 export function applyFilter<O>(
   query: AuditQuery<O>,
   filter: AuditSearchFilter,
   actorHalf?: ActorHalf,
+  reach: Reach = 'indexes',
 ): AuditQuery<O> {
+  // An expression keeps a column's index out of the plan, on both databases: a unary plus on the
+  // time, an empty string appended to the operation.
+  const column = (name: 'time' | 'operation'): Expression<unknown> =>
+    reach === 'indexes'
+      ? sql.ref(name)
+      : name === 'time'
+        ? sql`+${sql.ref(name)}`
+        : sql`(${sql.ref(name)} || '')`;
   let q = query;
   if (filter.mailbox) q = q.where('mailbox', '=', filter.mailbox.toLowerCase());
   if (filter.actor) {
@@ -52,62 +69,136 @@ export function applyFilter<O>(
     });
   }
   const operations = filter.operations ?? [];
-  if (operations.length === 1) q = q.where('operation', '=', operations[0]!);
-  else if (operations.length > 1) q = q.where('operation', 'in', [...operations]);
+  if (operations.length === 1) q = q.where(column('operation'), '=', operations[0]!);
+  else if (operations.length > 1) q = q.where(column('operation'), 'in', [...operations]);
   if (filter.result) q = q.where('result', '=', filter.result);
   if (filter.clientIp) q = q.where('client_ip', '=', filter.clientIp);
   if (filter.folder) {
     const folder = filter.folder;
     q = q.where((eb) => eb.or([eb('folder', '=', folder), eb('destination_folder', '=', folder)]));
   }
-  if (filter.sinceMs !== undefined) q = q.where('time', '>=', filter.sinceMs);
-  if (filter.untilMs !== undefined) q = q.where('time', '<', filter.untilMs);
+  if (filter.sinceMs !== undefined) q = q.where(column('time'), '>=', filter.sinceMs);
+  if (filter.untilMs !== undefined) q = q.where(column('time'), '<', filter.untilMs);
   return q;
 }
 
 /**
- * Newest first is (time DESC, id DESC): every search index is (column, time, id), so a page is an
- * index range read that stops after `limit` rows, however many records match. The cursor is the last
- * record's id; its time is looked up so the next page starts right after it in that order.
+ * The search key that finds the filter's records (migration 013): the mailbox, the actor acting on
+ * their own mailbox, or the client IP. Null: the table's own indexes serve the filter.
+ */
+function searchKeyOf(filter: AuditSearchFilter, actorHalf?: ActorHalf): string | null {
+  if (filter.mailbox) return SEARCH_KEY_PREFIX.mailbox + filter.mailbox.toLowerCase();
+  if (filter.actor && actorHalf === 'own-mailbox') return SEARCH_KEY_PREFIX.mailbox + filter.actor;
+  if (filter.clientIp) return SEARCH_KEY_PREFIX.clientIp + filter.clientIp;
+  return null;
+}
+
+/** Where a page continues: the cursor record's time and id, or only its id once retention removed it. */
+interface Cursor {
+  id: number;
+  time: number | null;
+}
+
+/**
+ * The queries whose rows together are the filter's matches, each in newest-first order. With a
+ * search key: the records up to the last keyed one, read along their key's entries (each one looked
+ * up by id), and the records after it, read by id. The keyed position is read once, first, so the
+ * two never overlap and never miss a record whatever the bulk writer does in between.
+ */
+async function matchingParts(
+  db: Executor,
+  filter: AuditSearchFilter,
+  actorHalf: ActorHalf | undefined,
+  cursor: Cursor | null,
+): Promise<Array<{ query: AuditQuery<object>; newestFirst: Array<Expression<unknown>> }>> {
+  const time = sql.ref('time');
+  const id = sql.ref('id');
+  const key = searchKeyOf(filter, actorHalf);
+  if (key === null) {
+    let query = applyFilter(db.selectFrom('audit_log'), filter, actorHalf);
+    if (cursor)
+      query = query.where(
+        cursor.time === null
+          ? sql<boolean>`id < ${cursor.id}`
+          : sql<boolean>`(time, id) < (${cursor.time}, ${cursor.id})`,
+      );
+    return [{ query, newestFirst: [time, id] }];
+  }
+  const state = await db.selectFrom('audit_search_state').select('through_id').executeTakeFirst();
+  const through = state?.through_id ?? 0;
+
+  // CROSS JOIN: SQLite keeps the keys as the outer loop (the order the page is read in).
+  let keyed = db
+    .selectFrom('audit_search_keys')
+    .crossJoin('audit_log')
+    .whereRef('audit_log.id', '=', 'audit_search_keys.record_id')
+    .where('search_key', '=', key)
+    .where('record_id', '<=', through);
+  if (filter.sinceMs !== undefined) keyed = keyed.where('key_time', '>=', filter.sinceMs);
+  if (filter.untilMs !== undefined) keyed = keyed.where('key_time', '<', filter.untilMs);
+  if (cursor)
+    keyed = keyed.where(
+      cursor.time === null
+        ? sql<boolean>`record_id < ${cursor.id}`
+        : sql<boolean>`(key_time, record_id) < (${cursor.time}, ${cursor.id})`,
+    );
+  // The filter's columns are all audit_log's, none shared with the keys table.
+  const keyedQuery = applyFilter(keyed as unknown as AuditQuery<object>, filter, actorHalf, 'id');
+
+  let tail = applyFilter(db.selectFrom('audit_log').where('id', '>', through), filter, actorHalf, 'id');
+  if (cursor)
+    tail = tail.where(
+      cursor.time === null
+        ? sql<boolean>`id < ${cursor.id}`
+        : sql<boolean>`(+${time}, id) < (${cursor.time}, ${cursor.id})`,
+    );
+  return [
+    { query: keyedQuery, newestFirst: [sql.ref('key_time'), sql.ref('record_id')] },
+    { query: tail, newestFirst: [sql`+${time}`, id] },
+  ];
+}
+
+/**
+ * Newest first is (time DESC, id DESC): every way in (an index (column, time, id), a search key's
+ * entries, the records after the last keyed one) yields that order, so a page is read in order and
+ * stops after `limit` rows, however many records match. The cursor is the last record's id; its time
+ * is looked up so the next page starts right after it in that order.
  */
 export async function searchRecords(db: Executor, filter: AuditSearchFilter): Promise<AuditSearchPage> {
   const limit = Math.min(Math.max(filter.limit ?? 100, 1), MAX_SEARCH_LIMIT);
+  const cursor = filter.beforeId === undefined ? null : await cursorOf(db, filter.beforeId);
   const pageOf = async (actorHalf?: ActorHalf) => {
-    let query = applyFilter(db.selectFrom('audit_log').selectAll(), filter, actorHalf);
-    if (filter.beforeId !== undefined) query = await afterCursor(db, query, filter.beforeId);
-    return query
-      .orderBy('time', 'desc')
-      .orderBy('id', 'desc')
-      .limit(limit + 1)
-      .execute();
+    const parts = await matchingParts(db, filter, actorHalf, cursor);
+    return Promise.all(
+      parts.map(({ query, newestFirst }) => {
+        let ordered = query.selectAll('audit_log');
+        for (const term of newestFirst) ordered = ordered.orderBy(term, 'desc');
+        return ordered.limit(limit + 1).execute();
+      }),
+    );
   };
-  // By actor alone: each half is one index range read that stops after limit + 1 rows; merged here
-  // in the same order (an OR would make the database collect and sort every match first).
-  const rows =
-    filter.actor && !filter.mailbox
-      ? (await Promise.all([pageOf('own-mailbox'), pageOf('other-mailboxes')]))
-          .flat()
-          .sort((a, b) => b.time - a.time || b.id - a.id)
-          .slice(0, limit + 1)
-      : await pageOf();
+  // By actor alone: each half is read in order and stops after limit + 1 rows; merged here in the
+  // same order (an OR would make the database collect and sort every match first). The same for the
+  // keyed records and those after them.
+  const halves =
+    filter.actor && !filter.mailbox ? (['own-mailbox', 'other-mailboxes'] as const) : [undefined];
+  const rows = (await Promise.all(halves.map((half) => pageOf(half))))
+    .flat(2)
+    .sort((a, b) => b.time - a.time || b.id - a.id)
+    .slice(0, limit + 1);
   const page = rows.slice(0, limit).map(toAuditRecord);
   const last = page[page.length - 1];
   return { records: page, nextCursor: rows.length > limit && last ? last.id : null };
 }
 
-export async function afterCursor<O>(
-  db: Executor,
-  query: AuditQuery<O>,
-  beforeId: number,
-): Promise<AuditQuery<O>> {
-  const cursor = await db
+async function cursorOf(db: Executor, beforeId: number): Promise<Cursor> {
+  const record = await db
     .selectFrom('audit_log')
     .select('time')
     .where('id', '=', beforeId)
     .executeTakeFirst();
   // A cursor record removed by retention since: everything older than it is older by id as well.
-  if (!cursor) return query.where('id', '<', beforeId);
-  return query.where(sql<boolean>`(time, id) < (${cursor.time}, ${beforeId})`);
+  return { id: beforeId, time: record?.time ?? null };
 }
 
 /** How many records match, per operation (for the summary above a search). */
@@ -115,12 +206,18 @@ export async function countByOperation(
   db: Executor,
   filter: AuditSearchFilter,
 ): Promise<Record<string, number>> {
-  const rows = await applyFilter(db.selectFrom('audit_log'), filter)
-    .select(['operation', (eb) => eb.fn.countAll<number | string>().as('count')])
-    .groupBy('operation')
-    .orderBy('operation')
-    .execute();
-  return Object.fromEntries(rows.map((row) => [row.operation, Number(row.count)]));
+  const counts: Record<string, number> = {};
+  const halves =
+    filter.actor && !filter.mailbox ? (['own-mailbox', 'other-mailboxes'] as const) : [undefined];
+  for (const half of halves)
+    for (const { query } of await matchingParts(db, filter, half, null)) {
+      const rows = await query
+        .select(['audit_log.operation', (eb) => eb.fn.countAll<number | string>().as('count')])
+        .groupBy('audit_log.operation')
+        .execute();
+      for (const row of rows) counts[row.operation] = (counts[row.operation] ?? 0) + Number(row.count);
+    }
+  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 export function toAuditRecord(row: AuditLogTable): AuditRecord {

@@ -17,7 +17,35 @@ export interface AuditRowWriter {
   /** The chain head as the current write transaction sees it (null: the log is empty). */
   head(trx: Executor): Promise<AuditHead | null>;
   insert(trx: Executor, rows: readonly AuditLogTable[]): Promise<void>;
+  /**
+   * Writes the search keys of the records after the last keyed one up to `throughId`, once at least
+   * `minimumPending` are waiting (default SEARCH_KEYS_EVERY), in the caller's write transaction.
+   */
+  indexSearchKeys(trx: Executor, throughId: number, minimumPending?: number): Promise<void>;
 }
+
+/**
+ * Records whose search keys are written together (migration 013). Until then a search finds them by
+ * id: every search that uses a key also reads the records after the last keyed one, at most about
+ * this many plus one transaction's, in a few milliseconds (bench/audit/search.bench.ts).
+ */
+export const SEARCH_KEYS_EVERY = 50_000;
+
+/** A search key is its column's prefix and the value as stored. */
+export const SEARCH_KEY_PREFIX = { mailbox: 'm:', clientIp: 'i:' } as const;
+
+/**
+ * The keys of the records with from < id <= to, sorted by key so that each key's new entries land
+ * together on the pages where that key's entries end. Two parameters, from and to, in that order.
+ */
+const searchKeysInsert = (from: string, to: string) =>
+  `INSERT INTO audit_search_keys (search_key, key_time, record_id)
+     SELECT '${SEARCH_KEY_PREFIX.mailbox}' || mailbox, time, id FROM audit_log
+       WHERE id > ${from} AND id <= ${to} AND mailbox IS NOT NULL
+     UNION ALL
+     SELECT '${SEARCH_KEY_PREFIX.clientIp}' || client_ip, time, id FROM audit_log
+       WHERE id > ${from} AND id <= ${to} AND client_ip IS NOT NULL
+     ORDER BY 1, 2, 3`;
 
 /** Hooks a SQLite store calls around each write transaction. */
 export interface SqliteTransactionHooks {
@@ -62,6 +90,9 @@ export function createSqliteAuditRowWriter(
     insert: SqliteDatabase.Statement;
     head: SqliteDatabase.Statement;
     dataVersion: SqliteDatabase.Statement;
+    keysThrough: SqliteDatabase.Statement;
+    insertKeys: SqliteDatabase.Statement;
+    setKeysThrough: SqliteDatabase.Statement;
   } | null = null;
   const statements = () => {
     // Prepared on first use: the table is only there once migrations ran.
@@ -71,12 +102,18 @@ export function createSqliteAuditRowWriter(
       ),
       head: database.prepare('SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1'),
       dataVersion: database.prepare('PRAGMA data_version').pluck(),
+      keysThrough: database.prepare('SELECT through_id FROM audit_search_state').pluck(),
+      insertKeys: database.prepare(searchKeysInsert('@from', '@to')),
+      setKeysThrough: database.prepare('UPDATE audit_search_state SET through_id = ?'),
     };
     return prepared;
   };
   let cached: (AuditHead & { dataVersion: number }) | null = null;
   let pending: AuditHead | null = null;
   let pendingVersion = 0;
+  // The last keyed id this connection saw: only ever behind the database's (another connection may
+  // have moved it on since), so a transaction reads the state only when enough may be waiting.
+  let keysThroughSeen = 0;
   return {
     async head() {
       const { head, dataVersion } = statements();
@@ -117,6 +154,15 @@ export function createSqliteAuditRowWriter(
       const last = rows[rows.length - 1];
       if (last) pending = { id: last.id, hash: last.hash };
     },
+    async indexSearchKeys(_trx, throughId, minimumPending = SEARCH_KEYS_EVERY) {
+      if (throughId - keysThroughSeen < minimumPending) return;
+      const { keysThrough, insertKeys, setKeysThrough } = statements();
+      const from = keysThrough.get() as number;
+      keysThroughSeen = from;
+      if (throughId - from < minimumPending || throughId <= from) return;
+      insertKeys.run({ from, to: throughId });
+      setKeysThrough.run(throughId);
+    },
     committed() {
       if (pending) cached = { ...pending, dataVersion: pendingVersion };
       pending = null;
@@ -137,6 +183,8 @@ const POSTGRES_ROWS_PER_INSERT = 5000;
  * array parameter per column whatever the number of rows.
  */
 export function createPostgresAuditRowWriter(): AuditRowWriter {
+  // As on SQLite: the last keyed id read, never ahead of the database's.
+  let keysThroughSeen = 0;
   return {
     async head(trx) {
       const result = await sql<AuditHead>`select id, hash from audit_log order by id desc limit 1`.execute(
@@ -158,6 +206,16 @@ export function createPostgresAuditRowWriter(): AuditRowWriter {
             ${column('message_id')}::text[], ${column('subject')}::text[], ${column('details')}::text[],
             ${column('prev_hash')}::text[], ${column('hash')}::text[])`.execute(trx);
       }
+    },
+    async indexSearchKeys(trx, throughId, minimumPending = SEARCH_KEYS_EVERY) {
+      // Inside the chain lock: one writer at a time, whichever instance.
+      if (throughId - keysThroughSeen < minimumPending) return;
+      const state = await sql<{ through_id: number }>`select through_id from audit_search_state`.execute(trx);
+      const from = Number(state.rows[0]?.through_id ?? 0);
+      keysThroughSeen = from;
+      if (throughId - from < minimumPending || throughId <= from) return;
+      await sql.raw(searchKeysInsert(String(from), String(throughId))).execute(trx);
+      await sql`update audit_search_state set through_id = ${throughId}`.execute(trx);
     },
   };
 }

@@ -1,4 +1,10 @@
-export { AUDIT_LOG_COLUMNS, type AuditHead, type AuditRowWriter } from './audit-rows.js';
+export {
+  AUDIT_LOG_COLUMNS,
+  type AuditHead,
+  type AuditRowWriter,
+  SEARCH_KEY_PREFIX,
+  SEARCH_KEYS_EVERY,
+} from './audit-rows.js';
 export { compiledQuery, type ParameterOf } from './compiled-query.js';
 export type {
   AddressTable,
@@ -8,6 +14,8 @@ export type {
   AuditCheckpointTable,
   AuditItemWindowTable,
   AuditLogTable,
+  AuditSearchKeyTable,
+  AuditSearchStateTable,
   Database,
   DomainTable,
   FamiliarNetworkTable,

@@ -75,6 +75,25 @@ export interface AuditLogTable {
   hash: string;
 }
 
+/**
+ * Where the records of one mailbox or one client IP are, newest last: written in bulk for many records
+ * at once (audit-rows.ts SEARCH_KEYS_EVERY), not with each record, so that a burst from a thousand
+ * mailboxes does not rewrite a thousand index pages per transaction (migration 013).
+ */
+export interface AuditSearchKeyTable {
+  /** 'm:' + mailbox or 'i:' + client IP (SEARCH_KEY_PREFIX). */
+  search_key: string;
+  /** The record's time: the key's entries are in newest-first search order. */
+  key_time: number;
+  record_id: number;
+}
+
+/** One row: the records up to through_id have their search keys; those after it are found by id. */
+export interface AuditSearchStateTable {
+  id: number;
+  through_id: number;
+}
+
 /** A signed retention checkpoint: records up to through_id may be removed; the chain resumes on its hash. */
 export interface AuditCheckpointTable {
   created_at: number;
@@ -400,6 +419,8 @@ export interface Database {
   api_tokens: ApiTokenTable;
   audit_log: AuditLogTable;
   audit_checkpoint: AuditCheckpointTable;
+  audit_search_keys: AuditSearchKeyTable;
+  audit_search_state: AuditSearchStateTable;
   audit_item_windows: AuditItemWindowTable;
   mailbox_audit_settings: MailboxAuditSettingTable;
   meta: MetaTable;

@@ -22,6 +22,7 @@ import { auditActorIndexMigration } from './migrations/009-audit-actor-index.js'
 import { signInsUnusedIndexMigration } from './migrations/010-sign-ins-unused-index.js';
 import { usersLastSignInMigration } from './migrations/011-users-last-sign-in.js';
 import { signInsFailureIndexesMigration } from './migrations/012-sign-ins-failure-indexes.js';
+import { auditSearchKeysMigration } from './migrations/013-audit-search-keys.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -305,6 +306,7 @@ async function migrate(store: Store): Promise<void> {
     '010-sign-ins-unused-index': signInsUnusedIndexMigration(),
     '011-users-last-sign-in': usersLastSignInMigration(),
     '012-sign-ins-failure-indexes': signInsFailureIndexesMigration(),
+    '013-audit-search-keys': auditSearchKeysMigration(store.dialect),
   };
   const migrator = new Migrator({
     db: store.db,

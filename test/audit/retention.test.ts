@@ -70,6 +70,28 @@ for (const kind of storeKinds) {
       });
     });
 
+    test('removes the search keys of the records it removes, and the rest are still found by mailbox', async () => {
+      await withAging(kind, async ({ app }) => {
+        await app.store.writeTransaction((trx) => app.store.auditRows.indexSearchKeys(trx, 20, 0));
+        await app.audit.prune({ retentionDays: 90, actor: system });
+        const keyed = await app.store.db
+          .selectFrom('audit_search_keys')
+          .select('record_id')
+          .orderBy('record_id')
+          .execute();
+        // Records 11..20 keep their mailbox key (the test records have no client IP).
+        assert.deepEqual(
+          keyed.map((key) => Number(key.record_id)),
+          [11, 12, 13, 14, 15, 16, 17, 18, 19, 20],
+        );
+        const alice = await app.audit.search({ mailbox: 'alice@example.org', limit: 1000 });
+        assert.deepEqual(
+          alice.records.map((record) => record.id),
+          [20, 19, 18, 17, 16, 15, 14, 13, 12, 11],
+        );
+      });
+    });
+
     test('the database still refuses to delete records that no checkpoint covers', async () => {
       await withAging(kind, async ({ app }) => {
         await app.audit.prune({ retentionDays: 90, actor: system });

@@ -31,6 +31,7 @@ const tables = [
   'sign_ins',
   'lockouts',
   'audit_checkpoint',
+  'audit_search_keys',
   'audit_item_windows',
   'mailbox_audit_settings',
   'familiar_networks',
@@ -51,6 +52,7 @@ const migrations = [
   '010-sign-ins-unused-index',
   '011-users-last-sign-in',
   '012-sign-ins-failure-indexes',
+  '013-audit-search-keys',
 ];
 
 /** A fresh place for a store of this kind, and the options to open it as often as a test likes. */
@@ -115,6 +117,68 @@ for (const kind of storeKinds) {
           .executeTakeFirst();
         assert.equal(marker?.value, 'kept');
         assert.deepEqual(await appliedMigrations(second), migrations, 'no migration ran twice');
+      } finally {
+        await second.close();
+      }
+    });
+
+    test('an older database gets the search keys of the records it holds', async () => {
+      const location = await freshLocation(kind);
+      cleanups.push(location.remove);
+      const first = await openStore(location.options);
+      const record = (id: number, mailbox: string | null, clientIp: string | null) => ({
+        id,
+        time: 1_000 * id,
+        operation: 'MailboxLogin',
+        result: 'success' as const,
+        mailbox,
+        actor: mailbox ?? 'system',
+        logon_type: 'owner' as const,
+        client_ip: clientIp,
+        protocol: null,
+        client_info: null,
+        session_id: null,
+        folder: null,
+        destination_folder: null,
+        item_ids: null,
+        message_id: null,
+        subject: null,
+        details: null,
+        prev_hash: '0'.repeat(64),
+        hash: '1'.repeat(64),
+      });
+      await first.db
+        .insertInto('audit_log')
+        .values([
+          record(1, 'alice@example.org', '192.0.2.1'),
+          record(2, null, '192.0.2.2'),
+          record(3, 'bob@example.org', null),
+        ])
+        .execute();
+      // As the database was before migration 013.
+      await sql`drop table audit_search_keys`.execute(first.db);
+      await sql`drop table audit_search_state`.execute(first.db);
+      await sql`delete from kysely_migration where name = '013-audit-search-keys'`.execute(first.db);
+      await first.close();
+
+      const second = await openStore(location.options);
+      try {
+        const keys = await second.db
+          .selectFrom('audit_search_keys')
+          .selectAll()
+          .orderBy('search_key')
+          .execute();
+        assert.deepEqual(
+          keys.map((key) => [key.search_key, Number(key.key_time), Number(key.record_id)]),
+          [
+            ['i:192.0.2.1', 1000, 1],
+            ['i:192.0.2.2', 2000, 2],
+            ['m:alice@example.org', 1000, 1],
+            ['m:bob@example.org', 3000, 3],
+          ],
+        );
+        const state = await second.db.selectFrom('audit_search_state').selectAll().executeTakeFirstOrThrow();
+        assert.equal(Number(state.through_id), 3);
       } finally {
         await second.close();
       }
