@@ -110,7 +110,7 @@ async function matchingParts(
   filter: AuditSearchFilter,
   actorHalf: ActorHalf | undefined,
   cursor: Cursor | null,
-): Promise<Array<{ query: AuditQuery<object>; newestFirst: Array<Expression<unknown>> }>> {
+): Promise<Array<{ query: AuditQuery<object>; newestFirst: Array<Expression<unknown>>; reach: Reach }>> {
   const time = sql.ref('time');
   const id = sql.ref('id');
   const key = searchKeyOf(filter, actorHalf);
@@ -122,7 +122,7 @@ async function matchingParts(
           ? sql<boolean>`id < ${cursor.id}`
           : sql<boolean>`(time, id) < (${cursor.time}, ${cursor.id})`,
       );
-    return [{ query, newestFirst: [time, id] }];
+    return [{ query, newestFirst: [time, id], reach: 'indexes' }];
   }
   const state = await db.selectFrom('audit_search_state').select('through_id').executeTakeFirst();
   const through = state?.through_id ?? 0;
@@ -153,8 +153,8 @@ async function matchingParts(
         : sql<boolean>`(+${time}, id) < (${cursor.time}, ${cursor.id})`,
     );
   return [
-    { query: keyedQuery, newestFirst: [sql.ref('key_time'), sql.ref('record_id')] },
-    { query: tail, newestFirst: [sql`+${time}`, id] },
+    { query: keyedQuery, newestFirst: [sql.ref('key_time'), sql.ref('record_id')], reach: 'id' },
+    { query: tail, newestFirst: [sql`+${time}`, id], reach: 'id' },
   ];
 }
 
@@ -210,10 +210,16 @@ export async function countByOperation(
   const halves =
     filter.actor && !filter.mailbox ? (['own-mailbox', 'other-mailboxes'] as const) : [undefined];
   for (const half of halves)
-    for (const { query } of await matchingParts(db, filter, half, null)) {
+    for (const { query, reach } of await matchingParts(db, filter, half, null)) {
+      // Grouped by an expression when rows are reached by id: SQLite would otherwise read the whole
+      // operation index to group without sorting (1 s instead of 1 ms on 10 million records).
+      const operation =
+        reach === 'indexes'
+          ? sql<string>`${sql.ref('audit_log.operation')}`
+          : sql<string>`(${sql.ref('audit_log.operation')} || '')`;
       const rows = await query
-        .select(['audit_log.operation', (eb) => eb.fn.countAll<number | string>().as('count')])
-        .groupBy('audit_log.operation')
+        .select([operation.as('operation'), (eb) => eb.fn.countAll<number | string>().as('count')])
+        .groupBy(operation)
         .execute();
       for (const row of rows) counts[row.operation] = (counts[row.operation] ?? 0) + Number(row.count);
     }

@@ -114,7 +114,7 @@ function openSqlite(options: StoreOptions): Store {
   database.pragma('synchronous = NORMAL');
   database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   database.pragma('foreign_keys = ON');
-  // The audit log's indexes (mailbox, operation, actor, client IP, time) take random inserts: with
+  // The audit log's indexes and search keys (operation, actor, time; mailbox, client IP) take random inserts: with
   // SQLite's default 2 MiB page cache every insert into a large log rereads index pages. 64 MiB keeps
   // the hot index pages in memory (bench/audit: ingest rate no longer falls as the log grows).
   database.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
