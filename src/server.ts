@@ -80,11 +80,14 @@ export async function startServer(app: App): Promise<RunningServer> {
       .catch((error: unknown) => logger.warn('pruning send counters failed', { error }));
   }, 15 * 60_000);
   pruneTimer.unref();
-  // Grouped mailbox records (reads per 2-minute window) are written once their window is over.
+  // Grouped mailbox records (reads per 2-minute window) are written once their window is over; then
+  // the search keys of the records still without them, so that a quiet log's searches read few by id.
   const windowTimer = setInterval(() => {
     app.audit
       .closeItemWindows()
-      .catch((error: unknown) => logger.warn('closing audit item windows failed', { error }));
+      .catch((error: unknown) => logger.warn('closing audit item windows failed', { error }))
+      .then(() => app.audit.writeSearchKeys())
+      .catch((error: unknown) => logger.warn('writing audit search keys failed', { error }));
   }, 15_000);
   windowTimer.unref();
   // Retention: every 6 hours, first a minute after start (any instance may do it; one checkpoint wins).

@@ -1,6 +1,6 @@
 import type { Clock } from '../runtime/clock.js';
 import type { SecretBox } from '../runtime/secret-box.js';
-import type { Executor, Store } from '../store/index.js';
+import { type Executor, SEARCH_KEYS_EVERY, type Store } from '../store/index.js';
 import { appendRecords, type SealedRecord, sealRecord } from './append-records.js';
 import type { Actor, AuditRecord, AuditRecordInput } from './events.js';
 import { type AuditExportFormat, exportLines, exportRecords } from './export-records.js';
@@ -22,6 +22,12 @@ import {
 } from './search-records.js';
 import { type VerifyChainOutcome, verifyChain } from './verify-chain.js';
 
+/**
+ * Records keyed per transaction by the quiet-time timer: about 30 ms of the main thread each on
+ * SQLite, so a log that a burst left with 50,000 records without keys catches up in small steps.
+ */
+const QUIET_KEYS_PER_TRANSACTION = 5000;
+
 export interface AuditLog {
   /**
    * Commits a record that is not part of another state change (group commit); resolves once it is
@@ -42,6 +48,12 @@ export interface AuditLog {
    * of sessions that ended more than SESSION_END_GRACE_MS ago.
    */
   closeItemWindows(openedBeforeMs?: number): Promise<number>;
+  /**
+   * Writes the search keys of every record still without them, QUIET_KEYS_PER_TRANSACTION at a time
+   * (the server's 15-second timer). Under load the writers do it every SEARCH_KEYS_EVERY records;
+   * this keeps the records a keyed search reads by id few when the log is quiet. Returns how many.
+   */
+  writeSearchKeys(): Promise<number>;
   search(filter: AuditSearchFilter): Promise<AuditSearchPage>;
   /** Matching records per operation (filter as in search; the cursor and limit are ignored). */
   countByOperation(filter: AuditSearchFilter): Promise<Record<string, number>>;
@@ -109,6 +121,21 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
         total += written;
         if (written < 1000) return total;
       }
+    },
+    async writeSearchKeys() {
+      const { store } = deps;
+      let total = 0;
+      // The writers leave fewer than SEARCH_KEYS_EVERY without keys: this many rounds catch up with
+      // them unless records keep coming, and then the writers key them.
+      for (let round = 0; round < SEARCH_KEYS_EVERY / QUIET_KEYS_PER_TRANSACTION; round++) {
+        const keyed = await store.writeTransaction(async (trx) => {
+          const head = await store.auditRows.head(trx);
+          return head ? store.auditRows.indexSearchKeys(trx, head.id, 1, QUIET_KEYS_PER_TRANSACTION) : 0;
+        });
+        total += keyed;
+        if (keyed < QUIET_KEYS_PER_TRANSACTION) break;
+      }
+      return total;
     },
     search: (filter) => searchRecords(deps.store.db, filter),
     countByOperation: (filter) => countByOperation(deps.store.db, filter),

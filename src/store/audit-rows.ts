@@ -18,10 +18,16 @@ export interface AuditRowWriter {
   head(trx: Executor): Promise<AuditHead | null>;
   insert(trx: Executor, rows: readonly AuditLogTable[]): Promise<void>;
   /**
-   * Writes the search keys of the records after the last keyed one up to `throughId`, once at least
-   * `minimumPending` are waiting (default SEARCH_KEYS_EVERY), in the caller's write transaction.
+   * Writes the search keys of the records after the last keyed one up to `throughId`, but of
+   * `atMost` records, once at least `minimumPending` are waiting (default SEARCH_KEYS_EVERY), in the
+   * caller's write transaction. Returns how many records got their keys.
    */
-  indexSearchKeys(trx: Executor, throughId: number, minimumPending?: number): Promise<void>;
+  indexSearchKeys(
+    trx: Executor,
+    throughId: number,
+    minimumPending?: number,
+    atMost?: number,
+  ): Promise<number>;
 }
 
 /**
@@ -154,14 +160,21 @@ export function createSqliteAuditRowWriter(
       const last = rows[rows.length - 1];
       if (last) pending = { id: last.id, hash: last.hash };
     },
-    async indexSearchKeys(_trx, throughId, minimumPending = SEARCH_KEYS_EVERY) {
-      if (throughId - keysThroughSeen < minimumPending) return;
+    async indexSearchKeys(
+      _trx,
+      throughId,
+      minimumPending = SEARCH_KEYS_EVERY,
+      atMost = Number.POSITIVE_INFINITY,
+    ) {
+      if (throughId - keysThroughSeen < minimumPending) return 0;
       const { keysThrough, insertKeys, setKeysThrough } = statements();
       const from = keysThrough.get() as number;
       keysThroughSeen = from;
-      if (throughId - from < minimumPending || throughId <= from) return;
-      insertKeys.run({ from, to: throughId });
-      setKeysThrough.run(throughId);
+      if (throughId - from < minimumPending || throughId <= from) return 0;
+      const to = Math.min(throughId, from + atMost);
+      insertKeys.run({ from, to });
+      setKeysThrough.run(to);
+      return to - from;
     },
     committed() {
       if (pending) cached = { ...pending, dataVersion: pendingVersion };
@@ -207,15 +220,22 @@ export function createPostgresAuditRowWriter(): AuditRowWriter {
             ${column('prev_hash')}::text[], ${column('hash')}::text[])`.execute(trx);
       }
     },
-    async indexSearchKeys(trx, throughId, minimumPending = SEARCH_KEYS_EVERY) {
+    async indexSearchKeys(
+      trx,
+      throughId,
+      minimumPending = SEARCH_KEYS_EVERY,
+      atMost = Number.POSITIVE_INFINITY,
+    ) {
       // Inside the chain lock: one writer at a time, whichever instance.
-      if (throughId - keysThroughSeen < minimumPending) return;
+      if (throughId - keysThroughSeen < minimumPending) return 0;
       const state = await sql<{ through_id: number }>`select through_id from audit_search_state`.execute(trx);
       const from = Number(state.rows[0]?.through_id ?? 0);
       keysThroughSeen = from;
-      if (throughId - from < minimumPending || throughId <= from) return;
-      await sql.raw(searchKeysInsert(String(from), String(throughId))).execute(trx);
-      await sql`update audit_search_state set through_id = ${throughId}`.execute(trx);
+      if (throughId - from < minimumPending || throughId <= from) return 0;
+      const to = Math.min(throughId, from + atMost);
+      await sql.raw(searchKeysInsert(String(from), String(to))).execute(trx);
+      await sql`update audit_search_state set through_id = ${to}`.execute(trx);
+      return to - from;
     },
   };
 }

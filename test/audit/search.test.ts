@@ -342,4 +342,40 @@ for (const kind of storeKinds)
         await harness.cleanup();
       }
     });
+
+    test('writeSearchKeys (the quiet-time timer) keys every record still without keys, in steps', async () => {
+      const harness = await createTestApp(kind, { clock: createManualClock(T0) });
+      try {
+        const { app } = harness;
+        assert.equal(await app.audit.writeSearchKeys(), 0, 'an empty log');
+        await app.audit.ingest(
+          Array.from({ length: 5001 }, (_, index) => ({
+            kind: 'record' as const,
+            record: {
+              timeMs: T0 + index,
+              input: {
+                operation: 'Send' as const,
+                result: 'success' as const,
+                mailbox: `user${index % 3}@example.org`,
+                actor: `user${index % 3}@example.org`,
+                logonType: 'owner' as const,
+              },
+            },
+          })),
+        );
+        // More than one transaction's step (5,000), fewer than the writers' threshold.
+        assert.equal(await app.audit.writeSearchKeys(), 5001);
+        assert.equal(await app.audit.writeSearchKeys(), 0, 'nothing left');
+        const state = await app.store.db
+          .selectFrom('audit_search_state')
+          .select('through_id')
+          .executeTakeFirstOrThrow();
+        assert.equal(Number(state.through_id), 5001);
+        const user1 = await app.audit.search({ mailbox: 'user1@example.org', limit: 1000 });
+        assert.equal(user1.records[0]!.id, 5000);
+        assert.equal(user1.nextCursor, user1.records[999]!.id);
+      } finally {
+        await harness.cleanup();
+      }
+    });
   });
