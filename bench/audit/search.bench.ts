@@ -218,7 +218,6 @@ async function load(raw: SqliteDatabase.Database, from: number): Promise<void> {
   for (const index of indexes) raw.exec(index.sql);
   // The search keys of every record, as the bulk key step writes them (audit-rows.ts).
   const through = RECORDS;
-  raw.exec('drop index audit_search_keys_record');
   raw
     .prepare(
       `insert into audit_search_keys (search_key, key_time, record_id)
@@ -228,7 +227,6 @@ async function load(raw: SqliteDatabase.Database, from: number): Promise<void> {
          order by 1, 2, 3`,
     )
     .run(from, through, from, through);
-  raw.exec('create index audit_search_keys_record on audit_search_keys (record_id)');
   raw.prepare('update audit_search_state set through_id = ?').run(through);
   raw.pragma('wal_checkpoint(TRUNCATE)');
 }

@@ -22,8 +22,6 @@ export function auditSearchKeysMigration(dialect: Dialect) {
              PRIMARY KEY (search_key, key_time, record_id))${dialect === 'sqlite' ? ' WITHOUT ROWID' : ''}`,
         )
         .execute(db);
-      // Retention removes the keys of the records it removes, by id.
-      await sql.raw('CREATE INDEX audit_search_keys_record ON audit_search_keys (record_id)').execute(db);
       await sql
         .raw(
           `CREATE TABLE audit_search_state (
