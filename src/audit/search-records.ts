@@ -93,6 +93,10 @@ function searchKeyOf(filter: AuditSearchFilter, actorHalf?: ActorHalf): string |
   return null;
 }
 
+/** By actor alone the two halves are read apart (each with its own way in) and their rows merged. */
+const actorHalvesOf = (filter: AuditSearchFilter): ReadonlyArray<ActorHalf | undefined> =>
+  filter.actor && !filter.mailbox ? ['own-mailbox', 'other-mailboxes'] : [undefined];
+
 /** Where a page continues: the cursor record's time and id, or only its id once retention removed it. */
 interface Cursor {
   id: number;
@@ -180,9 +184,7 @@ export async function searchRecords(db: Executor, filter: AuditSearchFilter): Pr
   // By actor alone: each half is read in order and stops after limit + 1 rows; merged here in the
   // same order (an OR would make the database collect and sort every match first). The same for the
   // keyed records and those after them.
-  const halves =
-    filter.actor && !filter.mailbox ? (['own-mailbox', 'other-mailboxes'] as const) : [undefined];
-  const rows = (await Promise.all(halves.map((half) => pageOf(half))))
+  const rows = (await Promise.all(actorHalvesOf(filter).map((half) => pageOf(half))))
     .flat(2)
     .sort((a, b) => b.time - a.time || b.id - a.id)
     .slice(0, limit + 1);
@@ -207,9 +209,7 @@ export async function countByOperation(
   filter: AuditSearchFilter,
 ): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  const halves =
-    filter.actor && !filter.mailbox ? (['own-mailbox', 'other-mailboxes'] as const) : [undefined];
-  for (const half of halves)
+  for (const half of actorHalvesOf(filter))
     for (const { query, reach } of await matchingParts(db, filter, half, null)) {
       // Grouped by an expression when rows are reached by id: SQLite would otherwise read the whole
       // operation index to group without sorting (1 s instead of 1 ms on 10 million records).
