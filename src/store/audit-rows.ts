@@ -40,6 +40,17 @@ export const SEARCH_KEYS_EVERY = 50_000;
 /** A search key is its column's prefix and the value as stored. */
 export const SEARCH_KEY_PREFIX = { mailbox: 'm:', clientIp: 'i:' } as const;
 
+/** Where a bulk key step that starts after `from` ends, or null while too few records wait. */
+function searchKeysUpTo(
+  from: number,
+  throughId: number,
+  minimumPending: number,
+  atMost: number,
+): number | null {
+  if (throughId <= from || throughId - from < minimumPending) return null;
+  return Math.min(throughId, from + atMost);
+}
+
 /**
  * The keys of the records with from < id <= to, sorted by key so that each key's new entries land
  * together on the pages where that key's entries end. Two parameters, from and to, in that order.
@@ -170,8 +181,8 @@ export function createSqliteAuditRowWriter(
       const { keysThrough, insertKeys, setKeysThrough } = statements();
       const from = keysThrough.get() as number;
       keysThroughSeen = from;
-      if (throughId - from < minimumPending || throughId <= from) return 0;
-      const to = Math.min(throughId, from + atMost);
+      const to = searchKeysUpTo(from, throughId, minimumPending, atMost);
+      if (to === null) return 0;
       insertKeys.run({ from, to });
       setKeysThrough.run(to);
       return to - from;
@@ -231,8 +242,8 @@ export function createPostgresAuditRowWriter(): AuditRowWriter {
       const state = await sql<{ through_id: number }>`select through_id from audit_search_state`.execute(trx);
       const from = Number(state.rows[0]?.through_id ?? 0);
       keysThroughSeen = from;
-      if (throughId - from < minimumPending || throughId <= from) return 0;
-      const to = Math.min(throughId, from + atMost);
+      const to = searchKeysUpTo(from, throughId, minimumPending, atMost);
+      if (to === null) return 0;
       await sql.raw(searchKeysInsert(String(from), String(to))).execute(trx);
       await sql`update audit_search_state set through_id = ${to}`.execute(trx);
       return to - from;
