@@ -8,7 +8,7 @@ import type { Dialect } from '../store.js';
  * 1,000 mailboxes and 250 addresses rewrote about 1,250 index pages per 5,000 records, 3.6 KB written
  * to disk per record, and halved the ingest rate (bench/audit/README.md, "Session 6"). Written for
  * 50,000 records at once, sorted by key, the same pages take ten times as many entries each.
- * Existing records get their keys here.
+ * Existing records get their keys here, sorted first so that each page is written once.
  */
 export function auditSearchKeysMigration(dialect: Dialect) {
   return {
@@ -35,7 +35,8 @@ export function auditSearchKeysMigration(dialect: Dialect) {
           `INSERT INTO audit_search_keys (search_key, key_time, record_id)
              SELECT 'm:' || mailbox, time, id FROM audit_log WHERE mailbox IS NOT NULL
              UNION ALL
-             SELECT 'i:' || client_ip, time, id FROM audit_log WHERE client_ip IS NOT NULL`,
+             SELECT 'i:' || client_ip, time, id FROM audit_log WHERE client_ip IS NOT NULL
+             ORDER BY 1, 2, 3`,
         )
         .execute(db);
       await sql
