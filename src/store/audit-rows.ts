@@ -179,7 +179,10 @@ export function createSqliteAuditRowWriter(
     ) {
       if (throughId - keysThroughSeen < minimumPending) return 0;
       const { keysThrough, insertKeys, setKeysThrough } = statements();
-      const from = keysThrough.get() as number;
+      const from = keysThrough.get() as number | undefined;
+      // Without its state row (removed by hand) keys are not written: searches read every record by
+      // id, slowly but completely, and appending goes on.
+      if (from === undefined) return 0;
       keysThroughSeen = from;
       const to = searchKeysUpTo(from, throughId, minimumPending, atMost);
       if (to === null) return 0;
@@ -240,7 +243,9 @@ export function createPostgresAuditRowWriter(): AuditRowWriter {
       // Inside the chain lock: one writer at a time, whichever instance.
       if (throughId - keysThroughSeen < minimumPending) return 0;
       const state = await sql<{ through_id: number }>`select through_id from audit_search_state`.execute(trx);
-      const from = Number(state.rows[0]?.through_id ?? 0);
+      const row = state.rows[0];
+      if (!row) return 0; // as on SQLite
+      const from = Number(row.through_id);
       keysThroughSeen = from;
       const to = searchKeysUpTo(from, throughId, minimumPending, atMost);
       if (to === null) return 0;

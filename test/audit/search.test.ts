@@ -343,6 +343,33 @@ for (const kind of storeKinds)
       }
     });
 
+    test('without its state row (removed by hand) appending goes on and searches still find every record', async () => {
+      const harness = await createTestApp(kind, { clock: createManualClock(T0) });
+      try {
+        const { app } = harness;
+        const append = () =>
+          app.audit.append({
+            operation: 'Send',
+            result: 'success',
+            mailbox: 'alice@example.org',
+            actor: 'alice@example.org',
+            logonType: 'owner',
+          });
+        await append();
+        await app.audit.writeSearchKeys();
+        await app.store.db.deleteFrom('audit_search_state').execute();
+        await append();
+        assert.equal(await app.audit.writeSearchKeys(), 0);
+        const alice = await app.audit.search({ mailbox: 'alice@example.org' });
+        assert.deepEqual(
+          alice.records.map((record) => record.id),
+          [2, 1],
+        );
+      } finally {
+        await harness.cleanup();
+      }
+    });
+
     test('writeSearchKeys (the quiet-time timer) keys every record still without keys, in steps', async () => {
       const harness = await createTestApp(kind, { clock: createManualClock(T0) });
       try {
