@@ -33,7 +33,8 @@ export interface AuditRowWriter {
 /**
  * Records whose search keys are written together (migration 013). Until then a search finds them by
  * id: every search that uses a key also reads the records after the last keyed one, at most about
- * this many plus one transaction's, in a few milliseconds (bench/audit/search.bench.ts).
+ * this many plus one transaction's (about 17 ms for 50,000; bench/audit/search.bench.ts). The
+ * server's quiet-time timer keys them sooner when the log is quiet (audit.writeSearchKeys).
  */
 export const SEARCH_KEYS_EVERY = 50_000;
 
