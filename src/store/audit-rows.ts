@@ -41,15 +41,32 @@ export const SEARCH_KEYS_EVERY = 50_000;
 /** A search key is its column's prefix and the value as stored. */
 export const SEARCH_KEY_PREFIX = { mailbox: 'm:', clientIp: 'i:' } as const;
 
-/** Where a bulk key step that starts after `from` ends, or null while too few records wait. */
-function searchKeysUpTo(
-  from: number,
-  throughId: number,
-  minimumPending: number,
-  atMost: number,
-): number | null {
-  if (throughId <= from || throughId - from < minimumPending) return null;
-  return Math.min(throughId, from + atMost);
+/** What the bulk key step reads and writes, per dialect (inside the caller's write transaction). */
+interface SearchKeyStore {
+  /** The last keyed id; undefined without the state row (removed by hand). */
+  keyedThrough(trx: Executor): Promise<number | undefined>;
+  /** Writes the keys of the records with from < id <= to and moves the state to `to`. */
+  writeKeys(trx: Executor, from: number, to: number): Promise<void>;
+}
+
+/**
+ * AuditRowWriter.indexSearchKeys over one dialect's reads and writes. It remembers the last keyed id
+ * it read: only ever behind the database's (another connection may have moved it on since), so a
+ * transaction reads the state only when enough records may be waiting. Without the state row keys
+ * are not written: searches read every record by id, slowly but completely, and appending goes on.
+ */
+function bulkKeyStep(keys: SearchKeyStore): AuditRowWriter['indexSearchKeys'] {
+  let keyedThroughSeen = 0;
+  return async (trx, throughId, minimumPending = SEARCH_KEYS_EVERY, atMost = Number.POSITIVE_INFINITY) => {
+    if (throughId - keyedThroughSeen < minimumPending) return 0;
+    const from = await keys.keyedThrough(trx);
+    if (from === undefined) return 0;
+    keyedThroughSeen = from;
+    if (throughId <= from || throughId - from < minimumPending) return 0;
+    const to = Math.min(throughId, from + atMost);
+    await keys.writeKeys(trx, from, to);
+    return to - from;
+  };
 }
 
 /**
@@ -129,9 +146,6 @@ export function createSqliteAuditRowWriter(
   let cached: (AuditHead & { dataVersion: number }) | null = null;
   let pending: AuditHead | null = null;
   let pendingVersion = 0;
-  // The last keyed id this connection saw: only ever behind the database's (another connection may
-  // have moved it on since), so a transaction reads the state only when enough may be waiting.
-  let keysThroughSeen = 0;
   return {
     async head() {
       const { head, dataVersion } = statements();
@@ -172,25 +186,14 @@ export function createSqliteAuditRowWriter(
       const last = rows[rows.length - 1];
       if (last) pending = { id: last.id, hash: last.hash };
     },
-    async indexSearchKeys(
-      _trx,
-      throughId,
-      minimumPending = SEARCH_KEYS_EVERY,
-      atMost = Number.POSITIVE_INFINITY,
-    ) {
-      if (throughId - keysThroughSeen < minimumPending) return 0;
-      const { keysThrough, insertKeys, setKeysThrough } = statements();
-      const from = keysThrough.get() as number | undefined;
-      // Without its state row (removed by hand) keys are not written: searches read every record by
-      // id, slowly but completely, and appending goes on.
-      if (from === undefined) return 0;
-      keysThroughSeen = from;
-      const to = searchKeysUpTo(from, throughId, minimumPending, atMost);
-      if (to === null) return 0;
-      insertKeys.run({ from, to });
-      setKeysThrough.run(to);
-      return to - from;
-    },
+    indexSearchKeys: bulkKeyStep({
+      keyedThrough: async () => statements().keysThrough.get() as number | undefined,
+      async writeKeys(_trx, from, to) {
+        const { insertKeys, setKeysThrough } = statements();
+        insertKeys.run({ from, to });
+        setKeysThrough.run(to);
+      },
+    }),
     committed() {
       if (pending) cached = { ...pending, dataVersion: pendingVersion };
       pending = null;
@@ -211,8 +214,6 @@ const POSTGRES_ROWS_PER_INSERT = 5000;
  * array parameter per column whatever the number of rows.
  */
 export function createPostgresAuditRowWriter(): AuditRowWriter {
-  // As on SQLite: the last keyed id read, never ahead of the database's.
-  let keysThroughSeen = 0;
   return {
     async head(trx) {
       const result = await sql<AuditHead>`select id, hash from audit_log order by id desc limit 1`.execute(
@@ -235,24 +236,19 @@ export function createPostgresAuditRowWriter(): AuditRowWriter {
             ${column('prev_hash')}::text[], ${column('hash')}::text[])`.execute(trx);
       }
     },
-    async indexSearchKeys(
-      trx,
-      throughId,
-      minimumPending = SEARCH_KEYS_EVERY,
-      atMost = Number.POSITIVE_INFINITY,
-    ) {
-      // Inside the chain lock: one writer at a time, whichever instance.
-      if (throughId - keysThroughSeen < minimumPending) return 0;
-      const state = await sql<{ through_id: number }>`select through_id from audit_search_state`.execute(trx);
-      const row = state.rows[0];
-      if (!row) return 0; // as on SQLite
-      const from = Number(row.through_id);
-      keysThroughSeen = from;
-      const to = searchKeysUpTo(from, throughId, minimumPending, atMost);
-      if (to === null) return 0;
-      await sql.raw(searchKeysInsert(String(from), String(to))).execute(trx);
-      await sql`update audit_search_state set through_id = ${to}`.execute(trx);
-      return to - from;
-    },
+    // Inside the chain lock: one writer at a time, whichever instance.
+    indexSearchKeys: bulkKeyStep({
+      async keyedThrough(trx) {
+        const state = await sql<{ through_id: number }>`select through_id from audit_search_state`.execute(
+          trx,
+        );
+        const row = state.rows[0];
+        return row ? Number(row.through_id) : undefined;
+      },
+      async writeKeys(trx, from, to) {
+        await sql.raw(searchKeysInsert(String(from), String(to))).execute(trx);
+        await sql`update audit_search_state set through_id = ${to}`.execute(trx);
+      },
+    }),
   };
 }
