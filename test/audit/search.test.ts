@@ -298,38 +298,44 @@ for (const kind of storeKinds)
 
 for (const kind of storeKinds)
   describe(`audit search keys on ${kind}`, () => {
-    test('the transaction that brings SEARCH_KEYS_EVERY records without keys writes theirs with them', async () => {
+    /** A test app for one test; removed after it. */
+    const withApp = async (work: (app: TestApp['app']) => Promise<void>) => {
       const harness = await createTestApp(kind, { clock: createManualClock(T0) });
       try {
-        const { app } = harness;
-        const keysThrough = async () =>
-          Number(
-            (
-              await app.store.db
-                .selectFrom('audit_search_state')
-                .select('through_id')
-                .executeTakeFirstOrThrow()
-            ).through_id,
-          );
-        const steps = (count: number, first: number) =>
-          Array.from({ length: count }, (_, index) => ({
-            kind: 'record' as const,
-            record: {
-              timeMs: T0 + first + index,
-              input: {
-                operation: 'MailItemsAccessed' as const,
-                result: 'success' as const,
-                mailbox: `user${(first + index) % 50}@example.org`,
-                actor: `user${(first + index) % 50}@example.org`,
-                logonType: 'owner' as const,
-                clientIp: '192.0.2.7',
-              },
-            },
-          }));
+        await work(harness.app);
+      } finally {
+        await harness.cleanup();
+      }
+    };
+    const keyedThrough = async (app: TestApp['app']) =>
+      Number(
+        (await app.store.db.selectFrom('audit_search_state').select('through_id').executeTakeFirstOrThrow())
+          .through_id,
+      );
+    /** Ingest steps of `count` records from number `first` on, one a millisecond, over `mailboxes`. */
+    const recordSteps = (count: number, first: number, mailboxes: number, clientIp?: string) =>
+      Array.from({ length: count }, (_, index) => ({
+        kind: 'record' as const,
+        record: {
+          timeMs: T0 + first + index,
+          input: {
+            operation: 'MailItemsAccessed' as const,
+            result: 'success' as const,
+            mailbox: `user${(first + index) % mailboxes}@example.org`,
+            actor: `user${(first + index) % mailboxes}@example.org`,
+            logonType: 'owner' as const,
+            ...(clientIp ? { clientIp } : {}),
+          },
+        },
+      }));
+
+    test('the transaction that brings SEARCH_KEYS_EVERY records without keys writes theirs with them', () =>
+      withApp(async (app) => {
+        const steps = (count: number, first: number) => recordSteps(count, first, 50, '192.0.2.7');
         await app.audit.ingest(steps(SEARCH_KEYS_EVERY - 1, 0));
-        assert.equal(await keysThrough(), 0, 'one record short: no keys yet');
+        assert.equal(await keyedThrough(app), 0, 'one record short: no keys yet');
         await app.audit.ingest(steps(2, SEARCH_KEYS_EVERY - 1));
-        assert.equal(await keysThrough(), SEARCH_KEYS_EVERY + 1);
+        assert.equal(await keyedThrough(app), SEARCH_KEYS_EVERY + 1);
         const keys = await app.store.db
           .selectFrom('audit_search_keys')
           .select((eb) => eb.fn.countAll<number | string>().as('n'))
@@ -338,15 +344,10 @@ for (const kind of storeKinds)
         const user7 = await app.audit.search({ mailbox: 'user7@example.org', limit: 1000 });
         assert.equal(user7.records.length, 1000);
         assert.equal(user7.records[0]!.id, SEARCH_KEYS_EVERY - 42);
-      } finally {
-        await harness.cleanup();
-      }
-    });
+      }));
 
-    test('without its state row (removed by hand) appending goes on and searches still find every record', async () => {
-      const harness = await createTestApp(kind, { clock: createManualClock(T0) });
-      try {
-        const { app } = harness;
+    test('without its state row (removed by hand) appending goes on and searches still find every record', () =>
+      withApp(async (app) => {
         const append = () =>
           app.audit.append({
             operation: 'Send',
@@ -365,44 +366,18 @@ for (const kind of storeKinds)
           alice.records.map((record) => record.id),
           [2, 1],
         );
-      } finally {
-        await harness.cleanup();
-      }
-    });
+      }));
 
-    test('writeSearchKeys (the quiet-time timer) keys every record still without keys, in steps', async () => {
-      const harness = await createTestApp(kind, { clock: createManualClock(T0) });
-      try {
-        const { app } = harness;
+    test('writeSearchKeys (the quiet-time timer) keys every record still without keys, in steps', () =>
+      withApp(async (app) => {
         assert.equal(await app.audit.writeSearchKeys(), 0, 'an empty log');
-        await app.audit.ingest(
-          Array.from({ length: 5001 }, (_, index) => ({
-            kind: 'record' as const,
-            record: {
-              timeMs: T0 + index,
-              input: {
-                operation: 'Send' as const,
-                result: 'success' as const,
-                mailbox: `user${index % 3}@example.org`,
-                actor: `user${index % 3}@example.org`,
-                logonType: 'owner' as const,
-              },
-            },
-          })),
-        );
+        await app.audit.ingest(recordSteps(5001, 0, 3));
         // More than one transaction's step (5,000), fewer than the writers' threshold.
         assert.equal(await app.audit.writeSearchKeys(), 5001);
         assert.equal(await app.audit.writeSearchKeys(), 0, 'nothing left');
-        const state = await app.store.db
-          .selectFrom('audit_search_state')
-          .select('through_id')
-          .executeTakeFirstOrThrow();
-        assert.equal(Number(state.through_id), 5001);
+        assert.equal(await keyedThrough(app), 5001);
         const user1 = await app.audit.search({ mailbox: 'user1@example.org', limit: 1000 });
         assert.equal(user1.records[0]!.id, 5000);
         assert.equal(user1.nextCursor, user1.records[999]!.id);
-      } finally {
-        await harness.cleanup();
-      }
-    });
+      }));
   });
