@@ -114,19 +114,12 @@ async function matchingParts(
   filter: AuditSearchFilter,
   actorHalf: ActorHalf | undefined,
   cursor: Cursor | null,
-): Promise<Array<{ query: AuditQuery<object>; newestFirst: Array<Expression<unknown>>; reach: Reach }>> {
-  const time = sql.ref('time');
-  const id = sql.ref('id');
+): Promise<Array<{ query: AuditQuery<object>; newestFirst: NewestFirst; reach: Reach }>> {
   const key = searchKeyOf(filter, actorHalf);
   if (key === null) {
-    let query = applyFilter(db.selectFrom('audit_log'), filter, actorHalf);
-    if (cursor)
-      query = query.where(
-        cursor.time === null
-          ? sql<boolean>`id < ${cursor.id}`
-          : sql<boolean>`(time, id) < (${cursor.time}, ${cursor.id})`,
-      );
-    return [{ query, newestFirst: [time, id], reach: 'indexes' }];
+    const newestFirst: NewestFirst = [sql.ref('time'), sql.ref('id')];
+    const query = applyFilter(db.selectFrom('audit_log'), filter, actorHalf);
+    return [{ query: afterCursor(query, newestFirst, cursor), newestFirst, reach: 'indexes' }];
   }
   const state = await db.selectFrom('audit_search_state').select('through_id').executeTakeFirst();
   const through = state?.through_id ?? 0;
@@ -140,26 +133,28 @@ async function matchingParts(
     .where('record_id', '<=', through);
   if (filter.sinceMs !== undefined) keyed = keyed.where('key_time', '>=', filter.sinceMs);
   if (filter.untilMs !== undefined) keyed = keyed.where('key_time', '<', filter.untilMs);
-  if (cursor)
-    keyed = keyed.where(
-      cursor.time === null
-        ? sql<boolean>`record_id < ${cursor.id}`
-        : sql<boolean>`(key_time, record_id) < (${cursor.time}, ${cursor.id})`,
-    );
   // The filter's columns are all audit_log's, none shared with the keys table.
   const keyedQuery = applyFilter(keyed as unknown as AuditQuery<object>, filter, actorHalf, 'id');
+  const alongKey: NewestFirst = [sql.ref('key_time'), sql.ref('record_id')];
 
-  let tail = applyFilter(db.selectFrom('audit_log').where('id', '>', through), filter, actorHalf, 'id');
-  if (cursor)
-    tail = tail.where(
-      cursor.time === null
-        ? sql<boolean>`id < ${cursor.id}`
-        : sql<boolean>`(+${time}, id) < (${cursor.time}, ${cursor.id})`,
-    );
+  const tail = applyFilter(db.selectFrom('audit_log').where('id', '>', through), filter, actorHalf, 'id');
+  const byId: NewestFirst = [sql`+${sql.ref('time')}`, sql.ref('id')];
   return [
-    { query: keyedQuery, newestFirst: [sql.ref('key_time'), sql.ref('record_id')], reach: 'id' },
-    { query: tail, newestFirst: [sql`+${time}`, id], reach: 'id' },
+    { query: afterCursor(keyedQuery, alongKey, cursor), newestFirst: alongKey, reach: 'id' },
+    { query: afterCursor(tail, byId, cursor), newestFirst: byId, reach: 'id' },
   ];
+}
+
+/** A part's (time, id) in the form its order is read in: the cursor compares the same pair. */
+type NewestFirst = readonly [time: Expression<unknown>, id: Expression<unknown>];
+
+function afterCursor<O>(query: AuditQuery<O>, [time, id]: NewestFirst, cursor: Cursor | null): AuditQuery<O> {
+  if (!cursor) return query;
+  return query.where(
+    cursor.time === null
+      ? sql<boolean>`${id} < ${cursor.id}`
+      : sql<boolean>`(${time}, ${id}) < (${cursor.time}, ${cursor.id})`,
+  );
 }
 
 /**
