@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { hashAuditRow } from '../../src/audit/hash-chain.js';
 import { createManualClock } from '../../src/runtime/clock.js';
 import type { Executor } from '../../src/store/index.js';
+import { auditLogRow } from '../support/audit-rows.js';
 import { createTestApp, type StoreKind, storeKinds } from '../support/test-app.js';
 
 const DAY = 86_400_000;
@@ -148,27 +149,16 @@ for (const kind of storeKinds) {
         // Re-insert a forged record 10 with a valid hash of its own but another content.
         await app.store.db
           .insertInto('audit_log')
-          .values({
-            id: 10,
-            time: T0,
-            operation: 'MailboxLogin',
-            result: 'success',
-            mailbox: 'alice@example.org',
-            actor: 'mallory@example.org',
-            logon_type: 'owner',
-            client_ip: null,
-            protocol: null,
-            client_info: null,
-            session_id: null,
-            folder: null,
-            destination_folder: null,
-            item_ids: null,
-            message_id: null,
-            subject: null,
-            details: null,
-            prev_hash: '0'.repeat(64),
-            hash: '',
-          })
+          .values(
+            auditLogRow({
+              id: 10,
+              time: T0,
+              operation: 'MailboxLogin',
+              mailbox: 'alice@example.org',
+              actor: 'mallory@example.org',
+              hash: '',
+            }),
+          )
           .execute();
         const row = await app.store.db
           .selectFrom('audit_log')

@@ -4,6 +4,7 @@ import { after, describe, test } from 'node:test';
 import SqliteDatabase from 'better-sqlite3';
 import { sql } from 'kysely';
 import { openStore, type Store } from '../../src/store/index.js';
+import { auditLogRow } from '../support/audit-rows.js';
 import { createPostgresDatabase, makeTempDir, type StoreKind, storeKinds } from '../support/test-app.js';
 
 const tables = [
@@ -126,27 +127,16 @@ for (const kind of storeKinds) {
       const location = await freshLocation(kind);
       cleanups.push(location.remove);
       const first = await openStore(location.options);
-      const record = (id: number, mailbox: string | null, clientIp: string | null) => ({
-        id,
-        time: 1_000 * id,
-        operation: 'MailboxLogin',
-        result: 'success' as const,
-        mailbox,
-        actor: mailbox ?? 'system',
-        logon_type: 'owner' as const,
-        client_ip: clientIp,
-        protocol: null,
-        client_info: null,
-        session_id: null,
-        folder: null,
-        destination_folder: null,
-        item_ids: null,
-        message_id: null,
-        subject: null,
-        details: null,
-        prev_hash: '0'.repeat(64),
-        hash: '1'.repeat(64),
-      });
+      const record = (id: number, mailbox: string | null, clientIp: string | null) =>
+        auditLogRow({
+          id,
+          time: 1_000 * id,
+          operation: 'MailboxLogin',
+          mailbox,
+          actor: mailbox ?? 'system',
+          client_ip: clientIp,
+          hash: '1'.repeat(64),
+        });
       await first.db
         .insertInto('audit_log')
         .values([
