@@ -1,5 +1,10 @@
 import { Worker } from 'node:worker_threads';
-import type { Executor, StoreOptions } from '../store/index.js';
+import {
+  type Executor,
+  type StoreOptions,
+  startWalCheckpointer,
+  type WalCheckpointer,
+} from '../store/index.js';
 import { sealedFromColumnsJson } from './append-records.js';
 import type { CommitWork } from './group-commit.js';
 import { type IngestStep, runIngestSteps } from './item-windows.js';
@@ -192,9 +197,11 @@ export function ingestOnThread(options: {
   /** The main store's secondConnection. */
   connection: StoreOptions;
   idleStopMs?: number;
-}): IngestWriter & { threadRunning(): boolean } {
+}): IngestWriter & { threadRunning(): boolean; checkpointsRunning(): boolean } {
   const idleStopMs = options.idleStopMs ?? IDLE_STOP_MS;
   let worker: Worker | null = null;
+  // Runs while the thread does: the thread is what writes enough to need it (wal-checkpointer.ts).
+  let checkpointer: WalCheckpointer | null = null;
   let nextId = 1;
   const pending = new Map<number, Pending>();
   let idleTimer: NodeJS.Timeout | null = null;
@@ -244,6 +251,7 @@ export function ingestOnThread(options: {
     };
     started.on('error', (error) => lost(`failed: ${error.message}`));
     started.on('exit', (code) => lost(`exited (${code})`));
+    if (!checkpointer?.running()) checkpointer = startWalCheckpointer(options.connection);
     return started;
   };
 
@@ -258,7 +266,9 @@ export function ingestOnThread(options: {
 
   const stop = (): Promise<void> => {
     const current = worker;
-    if (!current) return Promise.resolve();
+    const stopCheckpoints = checkpointer?.stop() ?? Promise.resolve();
+    checkpointer = null;
+    if (!current) return stopCheckpoints;
     worker = null;
     current.ref();
     stopping = new Promise<void>((resolve) => {
@@ -268,9 +278,11 @@ export function ingestOnThread(options: {
         resolve();
       });
       current.postMessage({ kind: 'close' } satisfies ToIngestThread);
-    }).finally(() => {
-      stopping = null;
-    });
+    })
+      .then(() => stopCheckpoints)
+      .finally(() => {
+        stopping = null;
+      });
     return stopping;
   };
 
@@ -298,6 +310,7 @@ export function ingestOnThread(options: {
     },
     flush,
     threadRunning: () => worker !== null,
+    checkpointsRunning: () => checkpointer?.running() ?? false,
     async close() {
       await flush();
       if (idleTimer) clearTimeout(idleTimer);

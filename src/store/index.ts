@@ -48,3 +48,4 @@ export {
   type Store,
   type StoreOptions,
 } from './store.js';
+export { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.js';

@@ -1,5 +1,4 @@
 import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { type Migration, Migrator } from 'kysely/migration';
@@ -24,6 +23,7 @@ import { usersLastSignInMigration } from './migrations/011-users-last-sign-in.js
 import { signInsFailureIndexesMigration } from './migrations/012-sign-ins-failure-indexes.js';
 import { auditSearchKeysMigration } from './migrations/013-audit-search-keys.js';
 import type { Database } from './schema.js';
+import { sqliteFile } from './wal-checkpointer.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -105,7 +105,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
 
 function openSqlite(options: StoreOptions): Store {
   mkdirSync(options.dataDir, { recursive: true });
-  const file = path.join(options.dataDir, 'mailwarden.sqlite');
+  const file = sqliteFile(options.dataDir);
   const database = new SqliteDatabase(file);
   // WAL lets readers (CLI, API) run beside the gateway's writes. synchronous=NORMAL keeps every
   // committed transaction across a process crash; only an OS crash or power loss can drop the last

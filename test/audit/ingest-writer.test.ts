@@ -245,15 +245,19 @@ describe('the SQLite ingest thread', () => {
         idleStopMs: 20,
       });
       assert.equal(writer.threadRunning(), false, 'started by the first job, not before');
+      assert.equal(writer.checkpointsRunning(), false, 'the WAL checkpointer runs with the thread');
       await writer.write({ steps: [sealed(access('alice@example.org', 1))] });
       assert.equal(writer.threadRunning(), true);
+      assert.equal(writer.checkpointsRunning(), true);
       await new Promise((resolve) => setTimeout(resolve, 200));
       assert.equal(writer.threadRunning(), false, 'stopped after the idle time');
+      assert.equal(writer.checkpointsRunning(), false, 'and its checkpointer with it');
       await writer.write({ steps: [sealed(access('alice@example.org', 2))] });
       const last = writer.write({ steps: [sealed(access('alice@example.org', 3))] });
       await writer.close();
       await last;
       assert.equal(writer.threadRunning(), false);
+      assert.equal(writer.checkpointsRunning(), false);
       await writer.write({ steps: [sealed(access('alice@example.org', 4))] });
       await writer.close();
       assert.deepEqual(await copiedUids(audit), ['4', '3', '2', '1']);
