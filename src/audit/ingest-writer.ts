@@ -191,7 +191,8 @@ interface Pending {
  * rolls the transaction back and frees the lock (test/audit/ingest-writer.test.ts).
  *
  * The thread starts with the first job and stops after IDLE_STOP_MS without one; it keeps the
- * process alive only while jobs are in flight.
+ * process alive only while jobs are in flight. A WAL checkpointer thread runs beside it
+ * (store/wal-checkpointer.ts), so that the checkpoints its commits would cause find their pages copied.
  */
 export function ingestOnThread(options: {
   /** The main store's secondConnection. */
