@@ -1,4 +1,4 @@
-import { type Expression, type SelectQueryBuilder, sql } from 'kysely';
+import { type Expression, type RawBuilder, type SelectQueryBuilder, sql } from 'kysely';
 import { type AuditLogTable, type Database, type Executor, SEARCH_KEY_PREFIX } from '../store/index.js';
 import type { AuditRecord } from './events.js';
 
@@ -41,6 +41,16 @@ type ActorHalf = 'own-mailbox' | 'other-mailboxes';
  */
 type Reach = 'indexes' | 'id';
 
+/**
+ * A column as a condition or a grouping names it. Reached by id, it is an expression, which keeps the
+ * column's index out of the plan on both databases: a unary plus on the time, an empty string
+ * appended to the operation.
+ */
+function columnAsReached<T>(name: 'time' | 'operation', reach: Reach): RawBuilder<T> {
+  if (reach === 'indexes') return sql<T>`${sql.ref(name)}`;
+  return name === 'time' ? sql<T>`+${sql.ref(name)}` : sql<T>`(${sql.ref(name)} || '')`;
+}
+
 /** The filter's conditions (not the cursor): shared by search, counts and export. */
 export function applyFilter<O>(
   query: AuditQuery<O>,
@@ -48,14 +58,7 @@ export function applyFilter<O>(
   actorHalf?: ActorHalf,
   reach: Reach = 'indexes',
 ): AuditQuery<O> {
-  // An expression keeps a column's index out of the plan, on both databases: a unary plus on the
-  // time, an empty string appended to the operation.
-  const column = (name: 'time' | 'operation'): Expression<unknown> =>
-    reach === 'indexes'
-      ? sql.ref(name)
-      : name === 'time'
-        ? sql`+${sql.ref(name)}`
-        : sql`(${sql.ref(name)} || '')`;
+  const column = (name: 'time' | 'operation') => columnAsReached<unknown>(name, reach);
   let q = query;
   if (filter.mailbox) q = q.where('mailbox', '=', filter.mailbox.toLowerCase());
   if (filter.actor) {
@@ -208,10 +211,7 @@ export async function countByOperation(
     for (const { query, reach } of await matchingParts(db, filter, half, null)) {
       // Grouped by an expression when rows are reached by id: SQLite would otherwise read the whole
       // operation index to group without sorting (1 s instead of 1 ms on 10 million records).
-      const operation =
-        reach === 'indexes'
-          ? sql<string>`${sql.ref('audit_log.operation')}`
-          : sql<string>`(${sql.ref('audit_log.operation')} || '')`;
+      const operation = columnAsReached<string>('operation', reach);
       const rows = await query
         .select([operation.as('operation'), (eb) => eb.fn.countAll<number | string>().as('count')])
         .groupBy(operation)
