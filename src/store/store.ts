@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { type Migration, Migrator } from 'kysely/migration';
@@ -23,7 +24,6 @@ import { usersLastSignInMigration } from './migrations/011-users-last-sign-in.js
 import { signInsFailureIndexesMigration } from './migrations/012-sign-ins-failure-indexes.js';
 import { auditSearchKeysMigration } from './migrations/013-audit-search-keys.js';
 import type { Database } from './schema.js';
-import { sqliteFile } from './wal-checkpointer.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -88,6 +88,9 @@ const BUSY_TIMEOUT_MS = 10_000;
 const SQLITE_CACHE_KIB = 64 * 1024;
 /** Write-ahead log pages after which a commit checkpoints (SQLite's default is 1,000). */
 export const SQLITE_CHECKPOINT_PAGES = 10_000;
+
+/** The SQLite database file of a data folder. */
+export const sqliteFile = (dataDir: string) => path.join(dataDir, 'mailwarden.sqlite');
 
 export async function openStore(options: StoreOptions): Promise<Store> {
   const store = options.databaseUrl

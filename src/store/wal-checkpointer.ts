@@ -1,9 +1,5 @@
-import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { StoreOptions } from './store.js';
-
-/** The SQLite database file of a data folder. */
-export const sqliteFile = (dataDir: string) => path.join(dataDir, 'mailwarden.sqlite');
+import { type StoreOptions, sqliteFile } from './store.js';
 
 /** How long stop() waits for the thread's checkpoint in progress before ending it. */
 const STOP_WAIT_MS = 5_000;
