@@ -85,6 +85,7 @@ export const verifyChainSchema = z.discriminatedUnion('ok', [
       'unexpected-start',
       'bad-checkpoint',
       'checkpoint-mismatch',
+      'unsearchable',
     ]),
     detail: z.string(),
   }),

@@ -21,6 +21,7 @@ import {
   searchRecords,
 } from './search-records.js';
 import { type VerifyChainOutcome, verifyChain } from './verify-chain.js';
+import { verifySearchKeys } from './verify-search-keys.js';
 
 /**
  * Records keyed per transaction by the quiet-time timer: about 30 ms of the main thread each on
@@ -141,7 +142,10 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
     countByOperation: (filter) => countByOperation(deps.store.db, filter),
     export: (filter) => exportRecords(deps.store.db, filter),
     exportText: (filter, format) => exportLines(deps.store.db, filter, format),
-    verify: () => verifyChain(deps.store.db, deps.secrets),
+    async verify() {
+      const chain = await verifyChain(deps.store.db, deps.secrets);
+      return chain.ok ? verifySearchKeys(deps.store.db, chain) : chain;
+    },
     prune: (options) => pruneRecords(deps, options),
     setMailboxAudit: (mailbox, enabled, actor) => settings.set(mailbox, enabled, actor),
     getMailboxAudit: (mailbox) => settings.get(mailbox),

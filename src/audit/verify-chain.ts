@@ -9,7 +9,8 @@ export type ChainProblem =
   | 'relinked' // the record's previous hash is not the hash of the record before it (inserted or reordered)
   | 'unexpected-start' // the first record is not id 1 on the genesis hash, and no checkpoint explains it
   | 'bad-checkpoint' // a retention checkpoint's signature does not open under secrets.key, or does not match it
-  | 'checkpoint-mismatch'; // the record a checkpoint names has another hash than the one it sealed
+  | 'checkpoint-mismatch' // the record a checkpoint names has another hash than the one it sealed
+  | 'unsearchable'; // the chain is whole, but a search key of this record was removed (verify-search-keys.ts)
 
 export type VerifyChainOutcome =
   | { ok: true; recordsChecked: number; headId: number | null; headHash: string }

@@ -82,6 +82,32 @@ const searchKeysInsert = (from: string, to: string) =>
        WHERE id > ${from} AND id <= ${to} AND client_ip IS NOT NULL
      ORDER BY 1, 2, 3`;
 
+/** Which of a record's search keys: its mailbox's or its client IP's. */
+export type SearchKeyKind = keyof typeof SEARCH_KEY_PREFIX;
+
+/**
+ * The first record with after < id <= through that lacks one of its search keys (and which), or
+ * undefined: the check `audit verify` makes of the keys, one primary-key lookup per key. The same
+ * key spelling as searchKeysInsert; portable SQL, so one query serves both dialects.
+ */
+export async function firstRecordMissingKey(
+  db: Executor,
+  after: number,
+  through: number,
+): Promise<{ id: number; kind: SearchKeyKind } | undefined> {
+  const missing = (kind: SearchKeyKind, column: 'mailbox' | 'client_ip') => sql`
+    SELECT a.id AS id, ${sql.lit(kind)} AS kind FROM audit_log a
+      WHERE a.id > ${after} AND a.id <= ${through} AND a.${sql.raw(column)} IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM audit_search_keys k
+          WHERE k.search_key = CAST(${SEARCH_KEY_PREFIX[kind]} AS text) || a.${sql.raw(column)}
+            AND k.key_time = a.time AND k.record_id = a.id)`;
+  const result = await sql<{ id: number | string; kind: SearchKeyKind }>`
+    SELECT id, kind FROM (${missing('mailbox', 'mailbox')} UNION ALL ${missing('clientIp', 'client_ip')}) m
+      ORDER BY id LIMIT 1`.execute(db);
+  const row = result.rows[0];
+  return row ? { id: Number(row.id), kind: row.kind } : undefined;
+}
+
 /** Hooks a SQLite store calls around each write transaction. */
 export interface SqliteTransactionHooks {
   committed(): void;

@@ -2,8 +2,10 @@ export {
   AUDIT_LOG_COLUMNS,
   type AuditHead,
   type AuditRowWriter,
+  firstRecordMissingKey,
   SEARCH_KEY_PREFIX,
   SEARCH_KEYS_EVERY,
+  type SearchKeyKind,
 } from './audit-rows.js';
 export { compiledQuery, type ParameterOf } from './compiled-query.js';
 export type {

@@ -23,6 +23,7 @@ import { signInsUnusedIndexMigration } from './migrations/010-sign-ins-unused-in
 import { usersLastSignInMigration } from './migrations/011-users-last-sign-in.js';
 import { signInsFailureIndexesMigration } from './migrations/012-sign-ins-failure-indexes.js';
 import { auditSearchKeysMigration } from './migrations/013-audit-search-keys.js';
+import { auditSearchKeysGuardMigration } from './migrations/014-audit-search-keys-guard.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -310,6 +311,7 @@ async function migrate(store: Store): Promise<void> {
     '011-users-last-sign-in': usersLastSignInMigration(),
     '012-sign-ins-failure-indexes': signInsFailureIndexesMigration(),
     '013-audit-search-keys': auditSearchKeysMigration(store.dialect),
+    '014-audit-search-keys-guard': auditSearchKeysGuardMigration(store.dialect),
   };
   const migrator = new Migrator({
     db: store.db,

@@ -52,6 +52,24 @@ for (const kind of storeKinds) {
       });
     }
 
+    test('refuses UPDATE or DELETE of the search key of a record that is still kept', async () => {
+      assert.equal(await harness.app.audit.writeSearchKeys(), 3);
+      const keys = () => harness.app.store.db.selectFrom('audit_search_keys').selectAll().execute();
+      const before = await keys();
+      assert.equal(before.length, 3, 'one mailbox key per record');
+      await assert.rejects(
+        harness.app.store.db.deleteFrom('audit_search_keys').where('record_id', '=', 2).execute(),
+        /append-only/,
+      );
+      await assert.rejects(
+        sql`update audit_search_keys set search_key = 'm:mallory@example.org'`.execute(harness.app.store.db),
+        /append-only/,
+      );
+      if (kind === 'postgres')
+        await assert.rejects(sql`truncate audit_search_keys`.execute(harness.app.store.db), /append-only/);
+      assert.deepEqual(await keys(), before);
+    });
+
     test('refuses changes inside a write transaction too, and the transaction rolls back', async () => {
       await assert.rejects(
         harness.app.store.writeTransaction(async (trx) => {

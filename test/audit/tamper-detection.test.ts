@@ -174,6 +174,55 @@ for (const kind of storeKinds) {
       assertBrokenAt(outcome, 4, ['relinked', 'altered']);
     });
 
+    test('names a record whose search key was deleted, though its chain is whole', async () => {
+      let searchedAfter: number[] = [];
+      const outcome = await withUnguardedChain(kind, async (app) => {
+        assert.equal(await app.audit.writeSearchKeys(), RECORDS, 'every record got its keys');
+        if (kind === 'sqlite') await sql`drop trigger audit_search_keys_no_delete`.execute(app.store.db);
+        else await sql`drop trigger audit_search_keys_no_change on audit_search_keys`.execute(app.store.db);
+        await app.store.db.deleteFrom('audit_search_keys').where('record_id', '=', 6).execute();
+        const page = await app.audit.search({ mailbox: 'alice@example.org', limit: 100 });
+        searchedAfter = page.records.map((record) => record.id);
+      });
+      // Why the keys need checking: the mailbox's search no longer shows record 6.
+      assert.ok(!searchedAfter.includes(6) && searchedAfter.length === RECORDS - 1, String(searchedAfter));
+      assert.equal(outcome.ok, false, 'verify reports the log as tampered with');
+      if (outcome.ok) return;
+      assert.equal(outcome.brokenAtId, 6);
+      assert.equal(outcome.problem, 'unsearchable');
+      assert.equal(outcome.recordsChecked, RECORDS, 'the chain itself verified whole');
+      assert.match(outcome.detail, /record 6 .*mailbox \(alice@example\.org\)/);
+    });
+
+    test('a record keyed for its client IP too is named when only that key is gone', async () => {
+      const harness = await createTestApp(kind);
+      try {
+        const { app } = harness;
+        for (let index = 1; index <= 3; index++)
+          await app.audit.append({
+            operation: 'MailboxLogin',
+            result: 'success',
+            mailbox: 'alice@example.org',
+            actor: 'alice@example.org',
+            logonType: 'owner',
+            clientIp: `192.0.2.${index}`,
+          });
+        await app.audit.writeSearchKeys();
+        assert.ok((await app.audit.verify()).ok, 'the keys verify before the attack');
+        if (kind === 'sqlite') await sql`drop trigger audit_search_keys_no_delete`.execute(app.store.db);
+        else await sql`drop trigger audit_search_keys_no_change on audit_search_keys`.execute(app.store.db);
+        await app.store.db.deleteFrom('audit_search_keys').where('search_key', '=', 'i:192.0.2.2').execute();
+        const outcome = await app.audit.verify();
+        assert.ok(
+          !outcome.ok && outcome.problem === 'unsearchable' && outcome.brokenAtId === 2,
+          JSON.stringify(outcome),
+        );
+        assert.match(outcome.detail, /client IP \(192\.0\.2\.2\)/);
+      } finally {
+        await harness.cleanup();
+      }
+    });
+
     test('a removed tail is invisible to verify() alone, but changes the head it reports', async () => {
       let headBefore = '';
       const outcome = await withUnguardedChain(kind, async (app) => {

@@ -54,6 +54,7 @@ const migrations = [
   '011-users-last-sign-in',
   '012-sign-ins-failure-indexes',
   '013-audit-search-keys',
+  '014-audit-search-keys-guard',
 ];
 
 /** A fresh place for a store of this kind, and the options to open it as often as a test likes. */

@@ -132,7 +132,8 @@ export const auditCommands: CliCommand[] = [
   {
     path: ['audit', 'verify'],
     args: [],
-    summary: 'Check the audit hash chain; exits 3 and names the first broken record if it was tampered with.',
+    summary:
+      'Check the audit hash chain and search keys; exits 3 and names the first broken record if it was tampered with.',
     flags: {},
     run: (context) =>
       withApp(context.io, context.configFile, async (app) => {
@@ -148,8 +149,11 @@ export const auditCommands: CliCommand[] = [
         }
         writeLine(
           context.io.stderr,
-          `AUDIT CHAIN BROKEN at record ${outcome.brokenAtId} (${outcome.problem}): ${outcome.detail}. ` +
-            `${outcome.recordsChecked} records before it verified.`,
+          outcome.problem === 'unsearchable'
+            ? `AUDIT SEARCH KEYS TAMPERED at record ${outcome.brokenAtId} (${outcome.problem}): ${outcome.detail}. ` +
+                `The chain itself verified: ${outcome.recordsChecked} records.`
+            : `AUDIT CHAIN BROKEN at record ${outcome.brokenAtId} (${outcome.problem}): ${outcome.detail}. ` +
+                `${outcome.recordsChecked} records before it verified.`,
         );
         return 3;
       }),
