@@ -89,7 +89,9 @@ async function main(): Promise<void> {
   if ((raw.prepare('select through_id from audit_search_state').pluck().get() as number) > keyedThrough) {
     // The keys' guard (migration 014) refuses this to anyone else; the bench lifts it for the delete.
     const guard = raw
-      .prepare("select sql from sqlite_master where type = 'trigger' and name = 'audit_search_keys_no_delete'")
+      .prepare(
+        "select sql from sqlite_master where type = 'trigger' and name = 'audit_search_keys_no_delete'",
+      )
       .pluck()
       .get() as string;
     raw.exec('drop trigger audit_search_keys_no_delete');
