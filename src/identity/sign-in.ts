@@ -573,9 +573,14 @@ export interface SignInStep {
   result: 'success' | 'failure';
   /** e.g. 'signed-in', 'wrong-code', 'replayed-code'. */
   reason: string;
-  /** 'totp', 'passkey', 'recovery-code'. */
+  /** 'totp', 'passkey', 'recovery-code', 'master-user:<name>'. */
   credential: string;
   risk?: SignInRisk;
+  /**
+   * Someone other than the account's owner signed in to it (a Dovecot master user: an administrator
+   * opening the mailbox with their own password); the audit record names them. Absent: the owner.
+   */
+  actedBy?: { actor: string; logonType: 'admin' | 'delegate' };
 }
 
 export async function recordSignInStep(deps: SignInDeps, step: SignInStep): Promise<string> {
@@ -603,8 +608,8 @@ export async function recordSignInStep(deps: SignInDeps, step: SignInStep): Prom
       operation: 'MailboxLogin',
       result: step.result,
       mailbox: login,
-      actor: login,
-      logonType: 'owner',
+      actor: step.actedBy?.actor ?? login,
+      logonType: step.actedBy?.logonType ?? 'owner',
       clientIp,
       protocol: step.protocol,
       clientInfo: step.clientInfo ?? null,

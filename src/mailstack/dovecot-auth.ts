@@ -9,9 +9,11 @@ import type { Logger } from '../runtime/logger.js';
  * ManageSieve and, through Dovecot SASL, Postfix's SMTP AUTH.
  *
  * POST /dovecot/passdb (the Lua passdb, form-encoded: user, mode=verify|exists, password, service,
- *   rip, session): 200 the credential is good; 403 it is not (the body names the reason, for the
- *   Lua script's log); 5xx Mailwarden cannot decide, which the script turns into Dovecot's
- *   INTERNAL_FAILURE ("temporary failure"), never into a mismatch.
+ *   rip, session, master_user): 200 the credential is good; 403 it is not (the body names the
+ *   reason, for the Lua script's log); 5xx Mailwarden cannot decide, which the script turns into
+ *   Dovecot's INTERNAL_FAILURE ("temporary failure"), never into a mismatch. mode=exists comes after
+ *   Dovecot's own master-user passdb checked the master's password: Mailwarden confirms the account
+ *   and, with master_user, logs the sign-in as that administrator's (credential master-user:<name>).
  * POST /dovecot/policy?command=allow|report (Dovecot's auth policy server, JSON): allow answers
  *   {"status":-1,"msg":…} to deny a locked-out source, a restricted account or a high-risk source,
  *   and {"status":0} otherwise; report is acknowledged (the passdb call already logged the attempt).
@@ -69,7 +71,23 @@ export function dovecotAuthRoutes(app: App): Hono {
       if (mode === 'exists') {
         // After a master-user passdb: only "does this account exist and may it sign in".
         const row = await app.directory.findLoginRow(user);
-        return row && row.disabled_at === null ? c.text('OK', 200) : c.text('unknown-user', 403);
+        const allowed = row !== null && row.disabled_at === null;
+        const master = field(form, 'master_user');
+        // Dovecot checked the master's own password: the account's sign-in log and the audit log
+        // still show that someone else opened the mailbox, and who.
+        if (row && master)
+          await app.identity.recordSignInStep({
+            userId: row.id,
+            protocol,
+            clientIp: field(form, 'rip'),
+            clientInfo: `dovecot:${service}`,
+            sessionId: field(form, 'session'),
+            result: allowed ? 'success' : 'failure',
+            reason: allowed ? 'master-user' : 'disabled',
+            credential: `master-user:${master.toLowerCase()}`,
+            actedBy: { actor: master.toLowerCase(), logonType: 'admin' },
+          });
+        return allowed ? c.text('OK', 200) : c.text('unknown-user', 403);
       }
       const outcome = await app.identity.signIn({
         login: user,

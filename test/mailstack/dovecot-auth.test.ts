@@ -7,6 +7,7 @@ import { type RunningServer, startServer } from '../../src/server.js';
 import {
   type DovecotAuthHarness,
   imapLogin,
+  MASTER_USER,
   startDovecotAuthHarness,
 } from '../support/dovecot-auth-harness.js';
 import { missingMailstackBinaries } from '../support/postfix-harness.js';
@@ -135,13 +136,46 @@ for (const kind of storeKinds) {
       );
     });
 
+    test('a master user opens a mailbox with their own password; the account’s logs name them as admin', async () => {
+      const login = `alice@example.org*${MASTER_USER.name}`;
+      const answer = await imapLogin(mail.imapPort, login, MASTER_USER.password);
+      assert.match(answer, /^a1 OK/, `${answer}\n${mail.dovecotLog().slice(-2000)}`);
+      const [entry] = await log('alice@example.org');
+      assert.equal(entry?.result, 'success');
+      assert.equal(entry?.reason, 'master-user');
+      assert.equal(entry?.credential, `master-user:${MASTER_USER.name}`);
+      assert.equal(entry?.protocol, 'imap');
+      const { records } = await app.audit.search({
+        mailbox: 'alice@example.org',
+        operations: ['MailboxLogin'],
+        limit: 1,
+      });
+      assert.equal(records[0]?.actor, MASTER_USER.name);
+      assert.equal(records[0]?.logonType, 'admin');
+      // A wrong master password is Dovecot's to refuse: Mailwarden is not asked, the account keeps its log.
+      const wrong = await imapLogin(mail.imapPort, login, 'not-the-master-password');
+      assert.match(wrong, /^a1 NO /);
+      assert.equal((await log('alice@example.org'))[0]?.id, entry?.id, 'nothing new on the account');
+      // The master user cannot open a disabled account; the attempt is on that account's log.
+      const disabled = await imapLogin(
+        mail.imapPort,
+        `dave@example.org*${MASTER_USER.name}`,
+        MASTER_USER.password,
+      );
+      assert.match(disabled, /^a1 NO /);
+      const [refused] = await log('dave@example.org');
+      assert.equal(refused?.result, 'failure');
+      assert.equal(refused?.reason, 'disabled');
+      assert.equal(refused?.credential, `master-user:${MASTER_USER.name}`);
+    });
+
     test('every attempt is in the sign-in log and in the audit log', async () => {
       const all = await app.identity.listSignIns({ limit: 1000 });
-      // alice: imap ok, smtp ok; mia: imap no, imap ok, smtp no; dave: 1; erin: 10 wrong, 1 locked (imap),
-      // 1 locked (smtp), 1 ok after unlock.
+      // alice: imap ok, smtp ok, master user ok; mia: imap no, imap ok, smtp no; dave: 1, master user
+      // refused; erin: 10 wrong, 1 locked (imap), 1 locked (smtp), 1 ok after unlock.
       assert.equal(
         all.length,
-        2 + 3 + 1 + 13,
+        3 + 3 + 2 + 13,
         JSON.stringify(all.map((entry) => [entry.login, entry.protocol, entry.reason])),
       );
       const { records } = await app.audit.search({ operations: ['MailboxLogin'], limit: 1000 });

@@ -47,6 +47,9 @@ export interface DovecotAuthHarness {
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const DOVECOT_DEPLOY_DIR = path.join(ROOT, 'deploy', 'dovecot');
 
+/** The harness's Dovecot master user (deploy/dovecot/conf.d/93-mailwarden-master-users.conf). */
+export const MASTER_USER = { name: 'helpdesk', password: 'master-key-for-tests-0123' } as const;
+
 export async function startDovecotAuthHarness(
   options: DovecotAuthHarnessOptions,
 ): Promise<DovecotAuthHarness> {
@@ -100,8 +103,14 @@ export async function startDovecotAuthHarness(
 ${shipped('conf.d/90-mailwarden-auth.conf')}
 # --- deploy/dovecot/conf.d/91-mailwarden-auth-policy.conf, as shipped
 ${shipped('conf.d/91-mailwarden-auth-policy.conf').replace('CHANGE-ME-to-a-random-string', 'test-nonce')}
+# --- deploy/dovecot/conf.d/93-mailwarden-master-users.conf, as shipped
+${shipped('conf.d/93-mailwarden-master-users.conf')}
 `,
     );
+    // The master users' file, as 93-mailwarden-master-users.conf asks for it.
+    const masters = path.join(work, 'dovecot', 'master-users');
+    writeFileSync(masters, `${MASTER_USER.name}:{PLAIN}${MASTER_USER.password}\n`, { mode: 0o640 });
+    chownSync(masters, 0, gidOf('dovecot'));
     writeFileSync(path.join(postfixDir, 'main.cf'), postfixMain(work, saslPort));
     writeFileSync(path.join(postfixDir, 'master.cf'), postfixMaster(submissionPort, options.policyPort));
     const certificate = await generate([{ name: 'commonName', value: 'mail.example.org' }], {
