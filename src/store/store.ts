@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import { type Migration, Migrator } from 'kysely/migration';
+// kysely 0.28: the last line that supports Node 20 (0.29 requires Node 22; package.json engines).
+import { Kysely, type Migration, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import {
   type AuditRowWriter,
