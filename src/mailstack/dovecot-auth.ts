@@ -83,11 +83,11 @@ export function dovecotAuthRoutes(app: App): Hono {
             clientInfo: `dovecot:${service}`,
             sessionId: field(form, 'session'),
             result: allowed ? 'success' : 'failure',
-            reason: allowed ? 'master-user' : 'disabled',
+            reason: allowed ? 'master-user' : 'account-disabled',
             credential: `master-user:${master.toLowerCase()}`,
             actedBy: { actor: master.toLowerCase(), logonType: 'admin' },
           });
-        return allowed ? c.text('OK', 200) : c.text('unknown-user', 403);
+        return allowed ? c.text('OK', 200) : c.text(row ? 'account-disabled' : 'unknown-user', 403);
       }
       const outcome = await app.identity.signIn({
         login: user,

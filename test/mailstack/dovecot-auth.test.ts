@@ -165,7 +165,7 @@ for (const kind of storeKinds) {
       assert.match(disabled, /^a1 NO /);
       const [refused] = await log('dave@example.org');
       assert.equal(refused?.result, 'failure');
-      assert.equal(refused?.reason, 'disabled');
+      assert.equal(refused?.reason, 'account-disabled');
       assert.equal(refused?.credential, `master-user:${MASTER_USER.name}`);
     });
 
