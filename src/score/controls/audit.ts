@@ -64,7 +64,7 @@ export const auditControls: ControlDefinition[] = [
     category: 'audit',
     maxPoints: 5,
     measuredBy:
-      'Walking the hash chain of the audit log finds no altered, missing or relinked record. The walk of the last 24 hours is reused (the server walks it daily with the snapshot; `mailwarden score snapshot` walks it now).',
+      'Walking the hash chain of the audit log finds no altered, missing or relinked record, and no record that lost its search keys. The walk of the last 24 hours is reused (the server walks it daily with the snapshot; `mailwarden score snapshot` walks it now).',
     why: 'An attacker with database access would remove their traces; a chain that verifies proves nobody did.',
     fix: {
       cli: 'npx mailwarden audit verify   # names the first broken record',
@@ -76,7 +76,7 @@ export const auditControls: ControlDefinition[] = [
           chain.ok,
           chain.ok
             ? `the chain verifies (${chain.recordsChecked} records, walked ${chain.verifiedAt ?? 'now'})`
-            : `the chain is broken: ${chain.detail ?? 'unknown problem'} (walked ${chain.verifiedAt ?? 'now'})`,
+            : `the audit log was tampered with: ${chain.detail ?? 'unknown problem'} (walked ${chain.verifiedAt ?? 'now'})`,
           { ...chain },
         ),
       ),
