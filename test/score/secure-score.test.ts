@@ -383,7 +383,7 @@ for (const kind of storeKinds) {
         assert.equal(snapshot.controls?.find((c) => c.id === 'audit.chain-verifies')?.points, 0);
         const broken = control(await app.score.report(), 'audit.chain-verifies');
         assert.equal(broken.status, 'to-address');
-        assert.match(broken.measured.current, /broken: expected record 2/);
+        assert.match(broken.measured.current, /tampered with: expected record 2/);
 
         clock.advanceMs(25 * 3_600_000);
         assert.equal(control(await app.score.report(), 'audit.chain-verifies').points, 0);
