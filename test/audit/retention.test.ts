@@ -93,6 +93,49 @@ for (const kind of storeKinds) {
       });
     });
 
+    test('a removed record whose time is after the cutoff loses its key on the first run whose cutoff passes it', async () => {
+      const clock = createManualClock(T0);
+      const harness = await createTestApp(kind, { clock });
+      try {
+        const { app } = harness;
+        // Record 1 carries a later time than record 2 (an item window written after it closed, say).
+        for (const day of [50, 5, 60]) {
+          clock.setMs(T0 + day * DAY);
+          await app.audit.append({
+            operation: 'MailboxLogin',
+            result: 'success',
+            mailbox: 'alice@example.org',
+            actor: 'alice@example.org',
+            logonType: 'owner',
+          });
+        }
+        await app.store.writeTransaction((trx) => app.store.auditRows.indexSearchKeys(trx, 3, 0));
+        const keyedIds = async () =>
+          (
+            await app.store.db
+              .selectFrom('audit_search_keys')
+              .select('record_id')
+              .orderBy('record_id')
+              .execute()
+          ).map((key) => Number(key.record_id));
+        clock.setMs(T0 + 100 * DAY);
+        // Cutoff day 10: the chain is cut after record 2, so record 1 goes too, but its key (day 50) stays.
+        assert.equal((await app.audit.prune({ retentionDays: 90, actor: system })).throughId, 2);
+        assert.deepEqual(await keyedIds(), [1, 3]);
+        assert.deepEqual(
+          (await app.audit.search({ mailbox: 'alice@example.org' })).records.map((r) => r.id),
+          [3],
+        );
+        clock.setMs(T0 + 145 * DAY);
+        // Cutoff day 55: nothing new to remove, but the leftover key is past the cutoff now.
+        await app.audit.prune({ retentionDays: 90, actor: system });
+        assert.deepEqual(await keyedIds(), [3]);
+        assert.ok((await app.audit.verify()).ok);
+      } finally {
+        await harness.cleanup();
+      }
+    });
+
     test('the database still refuses to delete records that no checkpoint covers', async () => {
       await withAging(kind, async ({ app }) => {
         await app.audit.prune({ retentionDays: 90, actor: system });
