@@ -47,7 +47,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     poolSize: config.database.poolSize,
   });
   const secrets = createSecretBox({ key: config.secrets.key, dataDir: config.data.dir });
-  const audit = createAuditLog({ store, clock, secrets });
+  const audit = createAuditLog({ store, clock, secrets, logger: deps.logger });
   const settings = createOrgSettings({ store, audit, clock });
   const passwords = createPasswordHasher({ bannedListEnabled: () => settings.get('passwords.bannedList') });
   const directory = createDirectory({ store, audit, clock, passwords });

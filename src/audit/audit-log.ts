@@ -1,4 +1,5 @@
 import type { Clock } from '../runtime/clock.js';
+import type { Logger } from '../runtime/logger.js';
 import type { SecretBox } from '../runtime/secret-box.js';
 import { type Executor, SEARCH_KEYS_EVERY, type Store } from '../store/index.js';
 import { appendRecords, type SealedRecord, sealRecord } from './append-records.js';
@@ -81,6 +82,8 @@ export interface AuditLogDeps {
   clock: Clock;
   /** Seals retention checkpoints (secrets.key); verify needs the same key. */
   secrets: SecretBox;
+  /** For what goes wrong off the callers' paths (the ingest's WAL checkpointer). */
+  logger?: Logger;
 }
 
 export function createAuditLog(deps: AuditLogDeps): AuditLog {
@@ -91,7 +94,13 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
   const { secondConnection } = deps.store;
   // SQLite: Dovecot ingests commit on a thread of their own (ingest-writer.ts); PostgreSQL's on this one.
   const ingestWriter = secondConnection
-    ? ingestOnThread({ connection: secondConnection })
+    ? ingestOnThread({
+        connection: secondConnection,
+        onCheckpointerFailure: (error) =>
+          deps.logger?.warn('the audit ingest WAL checkpointer failed; the ingest goes on, slower', {
+            error,
+          }),
+      })
     : ingestInProcess(committer);
   return {
     append: (input, alsoWithin) =>

@@ -198,6 +198,8 @@ export function ingestOnThread(options: {
   /** The main store's secondConnection. */
   connection: StoreOptions;
   idleStopMs?: number;
+  /** The WAL checkpointer beside the thread failed: only the ingest's speed suffers. */
+  onCheckpointerFailure?: (error: Error) => void;
 }): IngestWriter & { threadRunning(): boolean; checkpointsRunning(): boolean } {
   const idleStopMs = options.idleStopMs ?? IDLE_STOP_MS;
   let worker: Worker | null = null;
@@ -252,7 +254,8 @@ export function ingestOnThread(options: {
     };
     started.on('error', (error) => lost(`failed: ${error.message}`));
     started.on('exit', (code) => lost(`exited (${code})`));
-    if (!checkpointer?.running()) checkpointer = startWalCheckpointer(options.connection);
+    if (!checkpointer?.running())
+      checkpointer = startWalCheckpointer(options.connection, options.onCheckpointerFailure);
     return started;
   };
 

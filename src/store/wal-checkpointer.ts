@@ -32,7 +32,11 @@ export interface WalCheckpointer {
  *
  * Null on PostgreSQL, which checkpoints on its own.
  */
-export function startWalCheckpointer(connection: StoreOptions): WalCheckpointer | null {
+export function startWalCheckpointer(
+  connection: StoreOptions,
+  /** Told when the thread fails (its connection cannot open, say): worth a log line, nothing more. */
+  onFailure: (error: Error) => void = () => {},
+): WalCheckpointer | null {
   if (connection.databaseUrl) return null;
   const data: WalCheckpointThreadData = { file: sqliteFile(connection.dataDir) };
   const worker = new Worker(new URL('./wal-checkpoint-thread.js', import.meta.url), { workerData: data });
@@ -44,7 +48,7 @@ export function startWalCheckpointer(connection: StoreOptions): WalCheckpointer 
     });
   });
   // A failed checkpointer only costs speed (see above): the writers go on checkpointing themselves.
-  worker.on('error', () => {});
+  worker.on('error', (error: unknown) => onFailure(asError(error)));
   // It never keeps the process alive: it serves writers, and those hold the process while they write.
   worker.unref();
   return {
@@ -57,4 +61,17 @@ export function startWalCheckpointer(connection: StoreOptions): WalCheckpointer 
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * A worker's uncaught error as it arrives here: better-sqlite3's SqliteError crosses the thread
+ * boundary as a plain object with only its code (structured clone keeps no subclass), so it is
+ * described again.
+ */
+function asError(error: unknown): Error {
+  if (error instanceof Error) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  return Object.assign(new Error(`the WAL checkpointer thread failed: ${String(code ?? error)}`), {
+    ...(typeof code === 'string' ? { code } : {}),
+  });
 }

@@ -57,6 +57,23 @@ describe('WAL checkpointer', () => {
     }
   });
 
+  test('a checkpointer that cannot open the database says so, and ends', async () => {
+    const temp = makeTempDir();
+    try {
+      const failures: Error[] = [];
+      // No database file in the folder: the thread's connection refuses to create one.
+      const checkpointer = startWalCheckpointer({ databaseUrl: null, dataDir: temp.dir }, (error) =>
+        failures.push(error),
+      )!;
+      assert.ok(await waitFor(() => !checkpointer.running(), 10_000), 'the thread ended');
+      assert.equal(failures.length, 1);
+      assert.match(failures[0]!.message, /SQLITE_CANTOPEN/);
+      await checkpointer.stop();
+    } finally {
+      temp.remove();
+    }
+  });
+
   test('there is none on PostgreSQL, which checkpoints on its own', () => {
     assert.equal(
       startWalCheckpointer({ databaseUrl: 'postgres://127.0.0.1/none', dataDir: '/nonexistent' }),
