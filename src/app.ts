@@ -48,7 +48,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   });
   const secrets = createSecretBox({ key: config.secrets.key, dataDir: config.data.dir });
   const audit = createAuditLog({ store, clock, secrets, logger: deps.logger });
-  const settings = createOrgSettings({ store, audit, clock });
+  const settings = createOrgSettings({
+    store,
+    audit,
+    clock,
+    defaults: { 'audit.retentionDays': config.audit.retentionDays },
+  });
   const passwords = createPasswordHasher({ bannedListEnabled: () => settings.get('passwords.bannedList') });
   const directory = createDirectory({ store, audit, clock, passwords });
   // Alerts call onRaised only after a commit, never while buildApp runs: the notifier below exists by then.

@@ -312,7 +312,7 @@ export function createScoreInputs(sources: ScoreSources): ScoreInputs {
     },
     audit: {
       mailboxAuditCoverage: () => read(() => sources.audit.mailboxAuditCoverage()),
-      retentionDays: () => read(async () => config.audit.retentionDays),
+      retentionDays: () => read(() => sources.settings.get('audit.retentionDays')),
       verifyChain: () =>
         read(async () => {
           const outcome = await sources.audit.verify();

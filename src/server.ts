@@ -92,8 +92,11 @@ export async function startServer(app: App): Promise<RunningServer> {
   windowTimer.unref();
   // Retention: every 6 hours, first a minute after start (any instance may do it; one checkpoint wins).
   const retain = () => {
-    app.audit
-      .prune({ retentionDays: config.audit.retentionDays, actor: { actor: 'system', logonType: 'system' } })
+    app.settings
+      .get('audit.retentionDays')
+      .then((retentionDays) =>
+        app.audit.prune({ retentionDays, actor: { actor: 'system', logonType: 'system' } }),
+      )
       .then((outcome) => {
         if (outcome.removed > 0) logger.info('audit retention removed old records', { ...outcome });
       })

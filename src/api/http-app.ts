@@ -104,7 +104,10 @@ function apiRoutes(app: App): Hono<ApiEnv> {
   api.route('/quarantine', quarantineRoutes(app.outbound.quarantine, app.delivery));
   api.route('/alerts', alertRoutes(app.alerts));
   api.route('/webhooks', webhookRoutes(app.notifier));
-  api.route('/audit', auditRoutes(app.audit, app.config.audit.retentionDays));
+  api.route(
+    '/audit',
+    auditRoutes(app.audit, () => app.settings.get('audit.retentionDays')),
+  );
   api.route('/org', orgRoutes(app.settings));
   api.route('/score', scoreRoutes(app.score));
   api.route('/users', signInUserRoutes(app.identity));

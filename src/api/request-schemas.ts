@@ -126,7 +126,9 @@ export const auditPruneBody = z.strictObject({
     .int()
     .min(1)
     .optional()
-    .meta({ description: 'Remove records older than this many days; default: audit.retentionDays.' }),
+    .meta({
+      description: 'Remove records older than this many days; default: the org setting audit.retentionDays.',
+    }),
 });
 
 export const newGroupBody = z.strictObject({

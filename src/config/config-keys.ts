@@ -288,7 +288,7 @@ export const configKeys: readonly ConfigKey[] = [
     min: 1,
     max: 36_500,
     description:
-      'Audit records older than this many days are removed (after a signed checkpoint, itself audited) by the server every 6 hours and by `mailwarden audit prune`.',
+      'Audit records older than this many days are removed (after a signed checkpoint, itself audited) by the server every 6 hours and by `mailwarden audit prune`. The default of the org setting of the same name, which `mailwarden org set audit.retentionDays N` changes at run time (audited).',
   },
   {
     path: 'dovecot.eventsSecret',

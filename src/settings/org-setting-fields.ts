@@ -26,6 +26,11 @@ export interface OrgSettings {
   'risk.policyEnabled': boolean;
   /** Days the sign-in log keeps its entries. */
   'signIns.retentionDays': number;
+  /**
+   * Days the mailbox audit log keeps its records. Its default is the installation's start-up setting
+   * audit.retentionDays (MAILWARDEN_AUDIT_RETENTION_DAYS), so that scripts setting that keep working.
+   */
+  'audit.retentionDays': number;
 }
 
 export type OrgSettingKey = keyof OrgSettings;
@@ -113,6 +118,13 @@ export const orgSettingFields: { [K in OrgSettingKey]: FieldFor<OrgSettings[K]> 
     min: 1,
     max: 3650,
     description: 'days the sign-in log keeps its entries',
+  },
+  'audit.retentionDays': {
+    kind: 'integer',
+    default: 90,
+    min: 1,
+    max: 36_500,
+    description: 'days the audit log keeps its records (default: the start-up setting audit.retentionDays)',
   },
 };
 

@@ -41,11 +41,18 @@ export interface OrgSettingsService {
   change(changes: Record<string, unknown>, actor: Actor): Promise<OrgSettingsChangeOutcome>;
 }
 
-export function createOrgSettings(deps: { store: Store; audit: AuditLog; clock: Clock }): OrgSettingsService {
+export function createOrgSettings(deps: {
+  store: Store;
+  audit: AuditLog;
+  clock: Clock;
+  /** Defaults this installation sets at start-up (config), over the fields' own. */
+  defaults?: Partial<OrgSettings>;
+}): OrgSettingsService {
   const readRows = () => deps.store.db.selectFrom('org_settings').selectAll().execute();
+  const defaults: OrgSettings = Object.freeze({ ...defaultOrgSettings(), ...deps.defaults });
 
   const readSettings = async (): Promise<OrgSettings> => {
-    const settings = defaultOrgSettings() as unknown as Record<string, unknown>;
+    const settings = { ...defaults } as unknown as Record<string, unknown>;
     for (const row of await readRows()) {
       // A stored value that no longer validates (a range narrowed in an upgrade) falls back to its default.
       if (!isOrgSettingKey(row.key)) continue;
@@ -76,7 +83,7 @@ export function createOrgSettings(deps: { store: Store; audit: AuditLog; clock: 
         return {
           key,
           value: settings[key],
-          default: orgSettingFields[key].default,
+          default: defaults[key],
           description: orgSettingFields[key].description,
           updatedAt: row ? new Date(row.updated_at).toISOString() : null,
           updatedBy: row?.updated_by ?? null,

@@ -103,6 +103,46 @@ describe('org settings from the CLI', () => {
   });
 });
 
+describe('audit retention: the start-up setting is the default, the org setting the admin’s run-time choice', () => {
+  const temp = makeTempDir();
+  after(() => temp.remove());
+  // As an admin's runbook sets it: the environment variable of the start-up setting.
+  const env = { MAILWARDEN_DATA_DIR: temp.dir, MAILWARDEN_AUDIT_RETENTION_DAYS: '120' };
+  const retention = async () => {
+    const show = await runMailwarden(['org', 'show', '--json'], { env });
+    return JSON.parse(show.stdout).find((s: { key: string }) => s.key === 'audit.retentionDays');
+  };
+
+  test('MAILWARDEN_AUDIT_RETENTION_DAYS is the default of audit.retentionDays', async () => {
+    const entry = await retention();
+    assert.equal(entry.value, 120);
+    assert.equal(entry.default, 120);
+    assert.equal(entry.updatedBy, null);
+  });
+
+  test('org set audit.retentionDays overrides it, is audited, and audit prune uses it', async () => {
+    const set = await runMailwarden(['org', 'set', 'audit.retentionDays', '400', '--json'], { env });
+    assert.equal(set.code, 0, set.stderr);
+    const entry = await retention();
+    assert.equal(entry.value, 400);
+    assert.equal(entry.default, 120);
+    const search = await runMailwarden(['audit', 'search', '--operation', 'ChangeOrgSetting', '--json'], {
+      env,
+    });
+    const [change] = JSON.parse(search.stdout);
+    assert.deepEqual(change.details, { setting: 'audit.retentionDays', from: 120, to: 400 });
+    const prune = await runMailwarden(['audit', 'prune', '--json'], { env });
+    assert.equal(prune.code, 0, prune.stderr);
+    const records = JSON.parse(
+      (await runMailwarden(['audit', 'search', '--operation', 'PruneAuditLog', '--json'], { env })).stdout,
+    );
+    // Nothing was old enough to remove, so no checkpoint and no record; the cutoff shows the period.
+    assert.equal(records.length, 0);
+    const cutoffDays = (Date.now() - Date.parse(JSON.parse(prune.stdout).cutoff)) / 86_400_000;
+    assert.ok(Math.abs(cutoffDays - 400) < 1, `cutoff ${cutoffDays.toFixed(2)} days ago`);
+  });
+});
+
 describe('a running server and mailwarden org set', () => {
   test('a change made by another process reaches the server within the snapshot time; its own at once', async () => {
     const harness = await createTestApp('sqlite');

@@ -31,7 +31,11 @@ function toFilter({ operation, since, until, ...rest }: FilterQuery): AuditSearc
  * /api/v1/audit: search (newest first), counts per operation, streaming export, chain verification,
  * retention, and per-mailbox audit settings.
  */
-export function auditRoutes(audit: AuditLog, retentionDays: number): Hono<ApiEnv> {
+export function auditRoutes(
+  audit: AuditLog,
+  /** The org setting audit.retentionDays, read when a prune names no period. */
+  retentionDays: () => Promise<number>,
+): Hono<ApiEnv> {
   const routes = new Hono<ApiEnv>();
 
   routes.get('/', queryParams(auditSearchQuery), async (c) => {
@@ -60,7 +64,7 @@ export function auditRoutes(audit: AuditLog, retentionDays: number): Hono<ApiEnv
   routes.get('/verify', async (c) => c.json(await audit.verify()));
 
   routes.post('/prune', jsonBody(auditPruneBody), async (c) => {
-    const days = c.req.valid('json').retentionDays ?? retentionDays;
+    const days = c.req.valid('json').retentionDays ?? (await retentionDays());
     return c.json(await audit.prune({ retentionDays: days, actor: c.var.actor }));
   });
 

@@ -162,12 +162,13 @@ export const auditCommands: CliCommand[] = [
     path: ['audit', 'prune'],
     args: [],
     summary:
-      'Remove records older than audit.retentionDays (or --days N) behind a signed checkpoint; audited as PruneAuditLog.',
+      'Remove records older than the org setting audit.retentionDays (or --days N) behind a signed checkpoint; audited as PruneAuditLog.',
     flags: { days: true },
     run: (context) =>
       withApp(context.io, context.configFile, async (app) => {
         const daysFlag = flagOf(context, 'days');
-        const retentionDays = daysFlag === undefined ? app.config.audit.retentionDays : Number(daysFlag);
+        const retentionDays =
+          daysFlag === undefined ? await app.settings.get('audit.retentionDays') : Number(daysFlag);
         if (!Number.isInteger(retentionDays) || retentionDays < 1)
           throw new UsageError('--days must be a whole number of days, at least 1');
         const outcome = await app.audit.prune({ retentionDays, actor: cliActor(context.io) });

@@ -38,9 +38,12 @@ export const auditControls: ControlDefinition[] = [
     title: `Audit records kept at least ${MIN_AUDIT_RETENTION_DAYS} days`,
     category: 'audit',
     maxPoints: 3,
-    measuredBy: `The configured audit retention (audit.retentionDays) is at least ${MIN_AUDIT_RETENTION_DAYS} days, or unlimited.`,
+    measuredBy: `The audit retention (the org setting audit.retentionDays) is at least ${MIN_AUDIT_RETENTION_DAYS} days, or unlimited.`,
     why: 'Compromises are often found weeks later; the trail has to reach back to the first sign-in of the intruder.',
-    fix: { cli: 'MAILWARDEN_AUDIT_RETENTION_DAYS=180 (config audit.retentionDays), then restart', api: null },
+    fix: {
+      cli: 'npx mailwarden org set audit.retentionDays 180',
+      api: 'PATCH /api/v1/org/settings {"audit.retentionDays": 180}',
+    },
     measure: (facts) =>
       withReading(facts.inputs.audit.retentionDays(), (days): Measurement => {
         const kept = days === null ? 'kept without limit' : `kept ${days} days`;
