@@ -121,14 +121,9 @@ export const mailboxAuditBody = z.strictObject({
 });
 
 export const auditPruneBody = z.strictObject({
-  retentionDays: z
-    .number()
-    .int()
-    .min(1)
-    .optional()
-    .meta({
-      description: 'Remove records older than this many days; default: the org setting audit.retentionDays.',
-    }),
+  retentionDays: z.number().int().min(1).optional().meta({
+    description: 'Remove records older than this many days; default: the org setting audit.retentionDays.',
+  }),
 });
 
 export const newGroupBody = z.strictObject({
