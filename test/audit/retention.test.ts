@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { hashAuditRow } from '../../src/audit/hash-chain.js';
 import { createManualClock } from '../../src/runtime/clock.js';
 import type { Executor } from '../../src/store/index.js';
-import { auditLogRow } from '../support/audit-rows.js';
+import { auditLogRow, ownerLogin } from '../support/audit-rows.js';
 import { createTestApp, type StoreKind, storeKinds } from '../support/test-app.js';
 
 const DAY = 86_400_000;
@@ -101,13 +101,7 @@ for (const kind of storeKinds) {
         // Record 1 carries a later time than record 2 (an item window written after it closed, say).
         for (const day of [50, 5, 60]) {
           clock.setMs(T0 + day * DAY);
-          await app.audit.append({
-            operation: 'MailboxLogin',
-            result: 'success',
-            mailbox: 'alice@example.org',
-            actor: 'alice@example.org',
-            logonType: 'owner',
-          });
+          await app.audit.append(ownerLogin('alice@example.org'));
         }
         await app.store.writeTransaction((trx) => app.store.auditRows.indexSearchKeys(trx, 3, 0));
         const keyedIds = async () =>

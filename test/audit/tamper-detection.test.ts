@@ -7,6 +7,7 @@ import type { App } from '../../src/app.js';
 import { hashAuditRow } from '../../src/audit/hash-chain.js';
 import type { ChainProblem } from '../../src/audit/index.js';
 import type { AuditLogTable } from '../../src/store/index.js';
+import { ownerLogin } from '../support/audit-rows.js';
 import { createTestApp, type StoreKind, storeKinds } from '../support/test-app.js';
 
 const RECORDS = 10;
@@ -43,6 +44,12 @@ async function withUnguardedChain(kind: StoreKind, attack: (app: App) => Promise
   } finally {
     await harness.cleanup();
   }
+}
+
+/** What an attacker does before deleting a search key: drop the keys' guard (migration 014). */
+async function dropSearchKeysGuard(kind: StoreKind, app: App) {
+  if (kind === 'sqlite') await sql`drop trigger audit_search_keys_no_delete`.execute(app.store.db);
+  else await sql`drop trigger audit_search_keys_no_change on audit_search_keys`.execute(app.store.db);
 }
 
 async function rowsOf(app: App, ids: number[]): Promise<AuditLogTable[]> {
@@ -178,8 +185,7 @@ for (const kind of storeKinds) {
       let searchedAfter: number[] = [];
       const outcome = await withUnguardedChain(kind, async (app) => {
         assert.equal(await app.audit.writeSearchKeys(), RECORDS, 'every record got its keys');
-        if (kind === 'sqlite') await sql`drop trigger audit_search_keys_no_delete`.execute(app.store.db);
-        else await sql`drop trigger audit_search_keys_no_change on audit_search_keys`.execute(app.store.db);
+        await dropSearchKeysGuard(kind, app);
         await app.store.db.deleteFrom('audit_search_keys').where('record_id', '=', 6).execute();
         const page = await app.audit.search({ mailbox: 'alice@example.org', limit: 100 });
         searchedAfter = page.records.map((record) => record.id);
@@ -199,18 +205,10 @@ for (const kind of storeKinds) {
       try {
         const { app } = harness;
         for (let index = 1; index <= 3; index++)
-          await app.audit.append({
-            operation: 'MailboxLogin',
-            result: 'success',
-            mailbox: 'alice@example.org',
-            actor: 'alice@example.org',
-            logonType: 'owner',
-            clientIp: `192.0.2.${index}`,
-          });
+          await app.audit.append(ownerLogin('alice@example.org', { clientIp: `192.0.2.${index}` }));
         await app.audit.writeSearchKeys();
         assert.ok((await app.audit.verify()).ok, 'the keys verify before the attack');
-        if (kind === 'sqlite') await sql`drop trigger audit_search_keys_no_delete`.execute(app.store.db);
-        else await sql`drop trigger audit_search_keys_no_change on audit_search_keys`.execute(app.store.db);
+        await dropSearchKeysGuard(kind, app);
         await app.store.db.deleteFrom('audit_search_keys').where('search_key', '=', 'i:192.0.2.2').execute();
         const outcome = await app.audit.verify();
         assert.ok(

@@ -1,3 +1,4 @@
+import type { AuditRecordInput } from '../../src/audit/index.js';
 import type { AuditLogTable } from '../../src/store/index.js';
 
 /**
@@ -23,5 +24,17 @@ export function auditLogRow(
     details: null,
     prev_hash: '0'.repeat(64),
     ...fields,
+  };
+}
+
+/** A mailbox owner's successful sign-in, as app.audit.append takes it: the plainest record there is. */
+export function ownerLogin(mailbox: string, more: Partial<AuditRecordInput> = {}): AuditRecordInput {
+  return {
+    operation: 'MailboxLogin',
+    result: 'success',
+    mailbox,
+    actor: mailbox,
+    logonType: 'owner',
+    ...more,
   };
 }
