@@ -72,7 +72,7 @@ export function dovecotAuthRoutes(app: App): Hono {
         // After a master-user passdb: only "does this account exist and may it sign in".
         const row = await app.directory.findLoginRow(user);
         const allowed = row !== null && row.disabled_at === null;
-        const master = field(form, 'master_user');
+        const master = field(form, 'master_user')?.toLowerCase();
         // Dovecot checked the master's own password: the account's sign-in log and the audit log
         // still show that someone else opened the mailbox, and who.
         if (row && master)
@@ -84,8 +84,8 @@ export function dovecotAuthRoutes(app: App): Hono {
             sessionId: field(form, 'session'),
             result: allowed ? 'success' : 'failure',
             reason: allowed ? 'master-user' : 'account-disabled',
-            credential: `master-user:${master.toLowerCase()}`,
-            actedBy: { actor: master.toLowerCase(), logonType: 'admin' },
+            credential: `master-user:${master}`,
+            actedBy: { actor: master, logonType: 'admin' },
           });
         return allowed ? c.text('OK', 200) : c.text(row ? 'account-disabled' : 'unknown-user', 403);
       }

@@ -71,7 +71,5 @@ export function startWalCheckpointer(
 function asError(error: unknown): Error {
   if (error instanceof Error) return error;
   const code = (error as { code?: unknown } | null)?.code;
-  return Object.assign(new Error(`the WAL checkpointer thread failed: ${String(code ?? error)}`), {
-    ...(typeof code === 'string' ? { code } : {}),
-  });
+  return new Error(`the WAL checkpointer thread failed: ${String(code ?? error)}`);
 }
