@@ -5,8 +5,10 @@ import type { Config } from './config/index.js';
 import { createDelivery, type Delivery } from './delivery/index.js';
 import { createDirectory, type Directory } from './directory/index.js';
 import { createIdentity, createPasswordHasher, type Identity } from './identity/index.js';
+import { createDoveadmClient, type DoveadmClient } from './mailstack/index.js';
 import { createNotifier, type Notifier } from './notify/index.js';
 import { createOutbound, type Outbound } from './outbound/index.js';
+import { createRespond, type Respond } from './respond/index.js';
 import { type Clock, systemClock } from './runtime/clock.js';
 import { createGeoLookup } from './runtime/geoip.js';
 import type { Logger } from './runtime/logger.js';
@@ -29,6 +31,9 @@ export interface App {
   delivery: Delivery;
   notifier: Notifier;
   score: Score;
+  respond: Respond;
+  /** Dovecot's doveadm HTTP API, when dovecot.doveadmUrl and dovecot.doveadmApiKey are set. */
+  doveadm: DoveadmClient | null;
   clock: Clock;
   logger: Logger;
   close(): Promise<void>;
@@ -126,6 +131,18 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       clock,
     }),
   });
+  const doveadm =
+    config.dovecot.doveadmUrl && config.dovecot.doveadmApiKey
+      ? createDoveadmClient({ url: config.dovecot.doveadmUrl, apiKey: config.dovecot.doveadmApiKey })
+      : null;
+  const respond = createRespond({
+    directory,
+    identity,
+    outbound,
+    audit,
+    mailServer: doveadm,
+    trashFolders: config.dovecot.trashFolders,
+  });
   return {
     config,
     store,
@@ -138,6 +155,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     delivery,
     notifier,
     score,
+    respond,
+    doveadm,
     clock,
     logger: deps.logger,
     async close() {

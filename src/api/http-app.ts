@@ -4,7 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import type { App } from '../app.js';
 import { consoleRoutes } from '../console/index.js';
-import { createDoveadmClient, createDovecotEventIngest, dovecotAuthRoutes } from '../mailstack/index.js';
+import { createDovecotEventIngest, dovecotAuthRoutes } from '../mailstack/index.js';
 import type { ApiEnv } from './api-env.js';
 import { authenticate } from './authenticate.js';
 import { errorResponse } from './errors.js';
@@ -58,13 +58,7 @@ export function createHttpApp(app: App, options: HttpAppOptions = {}): Hono<ApiE
     logger: logger.child({ role: 'dovecot-events' }),
     trashFolders: app.config.dovecot.trashFolders,
     spoolDir: path.join(app.config.data.dir, 'dovecot-events'),
-    doveadm:
-      app.config.dovecot.doveadmUrl && app.config.dovecot.doveadmApiKey
-        ? createDoveadmClient({
-            url: app.config.dovecot.doveadmUrl,
-            apiKey: app.config.dovecot.doveadmApiKey,
-          })
-        : null,
+    doveadm: app.doveadm,
   });
   http.route('/', metricsRoutes(dovecotEvents));
   // Authenticated by the exporter's shared secret, not by an API token.

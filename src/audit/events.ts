@@ -71,6 +71,12 @@ export const auditOperations = {
     'An administrator removed every second factor of a user and restarted their registration grace period.',
   EnforceMfa: 'An administrator required a user to register a second factor at the next sign-in.',
   // --- end identity, web half ---
+  // --- respond: the compromised-account playbook ---
+  DisableInboxRules:
+    'An administrator deactivated a mailbox’s active inbox rules (Sieve script) because they forward or hide mail.',
+  EndMailSessions: 'An administrator closed the open mail sessions (IMAP, POP3, ManageSieve) of a mailbox.',
+  SecureAccount:
+    'An administrator ran the secure-this-account playbook; the record names each step’s outcome.',
 } as const;
 
 export type AuditOperation = keyof typeof auditOperations;

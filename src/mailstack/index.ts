@@ -6,7 +6,6 @@ export {
   type DovecotIngestCounters,
   type IngestOutcome,
 } from './dovecot-events/event-ingest.js';
-export { sieveRedirectTargets } from './dovecot-events/sieve-redirects.js';
 export {
   createPostfixPolicyServer,
   type PolicyServerApp,

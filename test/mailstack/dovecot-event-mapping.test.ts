@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { parseEvents } from '../../src/mailstack/dovecot-events/dovecot-event.js';
 import { decodeMailboxName, expandSet } from '../../src/mailstack/dovecot-events/imap-arguments.js';
 import { mapDovecotEvent } from '../../src/mailstack/dovecot-events/map-dovecot-event.js';
-import { sieveRedirectTargets } from '../../src/mailstack/index.js';
+import { sieveRedirectTargets } from '../../src/respond/index.js';
 
 const context = { trashFolders: new Set(['trash', 'deleted items']), nowMs: Date.UTC(2026, 0, 1) };
 const command = (fields: Record<string, unknown>) => ({

@@ -1,11 +1,11 @@
 import type { AuditLog, AuditRecordInput, IngestStep } from '../../audit/index.js';
+import { sieveRedirectTargets } from '../../respond/index.js';
 import type { Clock } from '../../runtime/clock.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { DoveadmClient } from './doveadm-client.js';
 import { createEventSpool, type EventSpool, type SpooledBatch } from './event-spool.js';
 import { forwardingSetBy } from './map-dovecot-event.js';
 import { prepareBody, prepareEvents, type ScriptWanted } from './prepare-events.js';
-import { sieveRedirectTargets } from './sieve-redirects.js';
 
 /** Counters of the ingest endpoint (GET /metrics). Dovecot does not retry: every refusal counts. */
 export interface DovecotIngestCounters {

@@ -1,0 +1,113 @@
+import { type SieveAction, sieveActions } from './sieve-rules.js';
+
+/**
+ * What a compromised account's inbox rules are made for (PRODUCT.md, playbook step 4): forwarding mail
+ * out, and hiding it from the owner (deleting it, marking it read, filing it where nobody looks).
+ */
+export type InboxRuleFindingKind =
+  | 'external-forwarding'
+  | 'internal-forwarding'
+  | 'deletes-mail'
+  | 'rejects-mail'
+  | 'marks-read'
+  | 'moves-to-rarely-used-folder'
+  | 'moves-mail';
+
+export interface InboxRuleFinding {
+  kind: InboxRuleFindingKind;
+  /** The address, folder or flag the rule names. */
+  target: string | null;
+  /** One line for the admin. */
+  description: string;
+}
+
+/** Findings that make a script suspicious; forwarding inside the org and ordinary filing do not. */
+const SUSPICIOUS: ReadonlySet<InboxRuleFindingKind> = new Set([
+  'external-forwarding',
+  'deletes-mail',
+  'rejects-mail',
+  'marks-read',
+  'moves-to-rarely-used-folder',
+]);
+
+export function isSuspicious(findings: readonly InboxRuleFinding[]): boolean {
+  return findings.some((finding) => SUSPICIOUS.has(finding.kind));
+}
+
+/**
+ * Folders attackers file mail into so the owner never sees the replies to their fraud (the names the
+ * hosted suites' investigations keep finding), and names made of punctuation only ("." or "..").
+ */
+const RARELY_USED_FOLDER =
+  /^(?:junk(?: e-?mail)?|spam|archives?|rss(?: feeds| subscriptions)?|conversation history|notes|outbox|sync issues)$|^[^\p{L}\p{N}]+$/iu;
+
+export interface JudgeContext {
+  /** Whether a domain is one of the organization's own. */
+  isInternalDomain(domain: string): boolean;
+  /** The trash folders (dovecot.trashFolders): filing into one is deleting. */
+  trashFolders: readonly string[];
+}
+
+/** The findings of one script's text: one per action that forwards, hides or files mail. */
+export function judgeInboxRules(script: string, context: JudgeContext): InboxRuleFinding[] {
+  const trash = new Set(context.trashFolders.map((folder) => folder.toLowerCase()));
+  return sieveActions(script).flatMap((action) => judgeAction(action, context, trash));
+}
+
+function judgeAction(
+  action: SieveAction,
+  context: JudgeContext,
+  trash: ReadonlySet<string>,
+): InboxRuleFinding[] {
+  const first = action.strings[0] ?? null;
+  switch (action.command) {
+    case 'redirect': {
+      const target = (first ?? '').trim().toLowerCase();
+      const domain = target.includes('@') ? target.slice(target.lastIndexOf('@') + 1) : '';
+      // A target built from variables cannot be placed, so it counts as leaving the org.
+      const internal = domain !== '' && !target.includes('${') && context.isInternalDomain(domain);
+      const copy = action.tags.includes(':copy') ? ' (a copy; the owner still gets it)' : '';
+      return [
+        internal
+          ? { kind: 'internal-forwarding', target, description: `forwards mail to ${target}${copy}` }
+          : {
+              kind: 'external-forwarding',
+              target,
+              description: `forwards mail outside the organization, to ${target}${copy}`,
+            },
+      ];
+    }
+    case 'discard':
+      return [{ kind: 'deletes-mail', target: null, description: 'silently deletes mail (discard)' }];
+    case 'reject':
+    case 'ereject':
+      return [{ kind: 'rejects-mail', target: null, description: 'bounces mail back to its sender' }];
+    case 'fileinto': {
+      const folder = first ?? '';
+      if (trash.has(folder.toLowerCase()))
+        return [{ kind: 'deletes-mail', target: folder, description: `moves mail to the trash (${folder})` }];
+      if (RARELY_USED_FOLDER.test(folder.trim()))
+        return [
+          {
+            kind: 'moves-to-rarely-used-folder',
+            target: folder,
+            description: `hides mail in the rarely used folder "${folder}"`,
+          },
+        ];
+      return [{ kind: 'moves-mail', target: folder, description: `files mail into "${folder}"` }];
+    }
+    case 'addflag':
+    case 'setflag': {
+      // The flags are the last argument (a variable name may come first); a list may hold several.
+      const flags = action.strings.join(' ').toLowerCase().split(/\s+/);
+      const found: InboxRuleFinding[] = [];
+      if (flags.includes('\\seen'))
+        found.push({ kind: 'marks-read', target: '\\Seen', description: 'marks mail as read' });
+      if (flags.includes('\\deleted'))
+        found.push({ kind: 'deletes-mail', target: '\\Deleted', description: 'flags mail as deleted' });
+      return found;
+    }
+    default:
+      return [];
+  }
+}

@@ -1,0 +1,16 @@
+export type { InboxRuleFinding, InboxRuleFindingKind } from './inbox-rules.js';
+export type { MailServer, MailServerResult, SieveScriptEntry } from './mail-server.js';
+export {
+  createRespond,
+  type DisableInboxRulesOutcome,
+  type InboxRuleScript,
+  type InboxRulesOutcome,
+  type PlaybookStep,
+  type PlaybookStepName,
+  type Respond,
+  type RespondDeps,
+  type RespondFailure,
+  type SecureAccountOptions,
+  type SecureAccountOutcome,
+} from './respond.js';
+export { sieveActions, sieveRedirectTargets } from './sieve-rules.js';
