@@ -5,6 +5,7 @@ import type { DirectoryFailure, DirectoryFailureCode } from '../directory/index.
 import type { AccountFailure, AppPasswordFailure, MfaFailure, MfaFailureCode } from '../identity/index.js';
 import type { NotifyFailure, NotifyFailureCode } from '../notify/index.js';
 import type { OutboundFailure, OutboundFailureCode } from '../outbound/index.js';
+import type { RespondFailure } from '../respond/index.js';
 import type { OrgSettingsChangeOutcome } from '../settings/index.js';
 
 type OrgSettingsFailure = Exclude<OrgSettingsChangeOutcome, { ok: true }>;
@@ -90,6 +91,11 @@ const mfaFailureStatus = {
 } as const satisfies Record<Exclude<MfaFailureCode, 'user-not-found' | 'invalid-name'>, ContentfulStatusCode>;
 // --- end MFA ---
 
+const respondFailureStatus = {
+  'mail-server-not-configured': 409,
+  'mail-server-unavailable': 502,
+} as const satisfies Record<Exclude<RespondFailure['code'], 'user-not-found'>, ContentfulStatusCode>;
+
 /** The adapter's own refusals, before a request reaches a module. */
 const settingsFailureStatus = {
   'invalid-setting': 400,
@@ -116,6 +122,7 @@ export const apiErrorStatus = {
   ...scoreFailureStatus,
   ...identityFailureStatus,
   ...mfaFailureStatus,
+  ...respondFailureStatus,
   ...requestErrorStatus,
 };
 
@@ -157,6 +164,7 @@ export type ModuleFailure = (
   | AppPasswordFailure
   | AccountFailure
   | MfaFailure
+  | RespondFailure
   | Exclude<AlertUpdateOutcome, { ok: true }>
 ) & { unmetChecks?: string[] };
 

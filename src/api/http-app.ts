@@ -20,6 +20,7 @@ import { mfaUserRoutes } from './routes/mfa.js';
 import { orgRoutes } from './routes/org.js';
 import { policyRoutes } from './routes/policies.js';
 import { quarantineRoutes } from './routes/quarantine.js';
+import { respondRoutes } from './routes/respond.js';
 import { restrictedRoutes } from './routes/restricted.js';
 import { scoreRoutes } from './routes/score.js';
 import { signInRoutes, signInUserRoutes } from './routes/signins.js';
@@ -107,5 +108,6 @@ function apiRoutes(app: App): Hono<ApiEnv> {
   api.route('/users', signInUserRoutes(app.identity));
   api.route('/signins', signInRoutes(app.identity));
   api.route('/users', mfaUserRoutes(app.identity));
+  api.route('/users', respondRoutes(app.respond));
   return api;
 }

@@ -6,6 +6,7 @@ import {
   auditPruneBody,
   auditSearchQuery,
   deliveryListQuery,
+  disableInboxRulesBody,
   mailboxAuditBody,
   newAliasBody,
   newAppPasswordBody,
@@ -22,6 +23,7 @@ import {
   resetPasswordBody,
   scoreHistoryQuery,
   scoreStatusBody,
+  secureAccountBody,
   signInListQuery,
   userListQuery,
   userUpdateBody,
@@ -170,6 +172,29 @@ const schemas = {
   // --- MFA (web helper) ---
   MfaResponse: z.object({ mfa: responses.mfaSummarySchema }),
   // --- end MFA ---
+  DisableInboxRulesRequest: disableInboxRulesBody,
+  SecureAccountRequest: secureAccountBody,
+  InboxRulesResponse: z.object({
+    user: z.string(),
+    scripts: z.array(responses.inboxRuleScriptSchema),
+  }),
+  DisableInboxRulesResponse: z.object({
+    user: z.string(),
+    deactivated: z.string().nullable().meta({
+      description: 'The script deactivated (kept, not deleted), or null when none forwards or hides mail.',
+    }),
+    scripts: z.array(responses.inboxRuleScriptSchema),
+  }),
+  SecureAccountResponse: z.object({
+    complete: z
+      .boolean()
+      .meta({ description: 'False when a step failed or was refused; the steps say which.' }),
+    user: z.string(),
+    temporaryPassword: z.string().meta({
+      description: 'Shown only here. Works on the web only, where the user must change it first.',
+    }),
+    steps: z.array(responses.playbookStepSchema).meta({ description: 'Each step, in the order it ran.' }),
+  }),
 } satisfies Record<string, z.ZodType>;
 
 type SchemaName = keyof typeof schemas;
@@ -186,7 +211,8 @@ const failures = {
     'Conflict',
     'The name or address is taken, or the state forbids it: a sender that is not restricted, or one not ' +
       'secured yet (release-refused; unmetChecks lists what is missing), or a quarantined message that ' +
-      'was already released or deleted (message-not-held).',
+      'was already released or deleted (message-not-held), or inbox rules asked of a Mailwarden with no ' +
+      'mail server configured (mail-server-not-configured).',
   ],
   413: ['PayloadTooLarge', 'The body exceeds the size limit.'],
   415: ['UnsupportedMediaType', 'The body is not application/json.'],
@@ -198,7 +224,8 @@ const failures = {
   500: ['InternalError', 'A bug or an infrastructure failure; the requestId finds it in the log.'],
   502: [
     'BadGateway',
-    'The mail relay refused the released message or could not be reached (release-failed); it stays held.',
+    'The mail relay refused the released message or could not be reached (release-failed); it stays held. ' +
+      "Or Dovecot's doveadm API did not answer (mail-server-unavailable).",
   ],
 } as const;
 
@@ -335,6 +362,43 @@ const mfaRouteDocs: RouteDoc[] = [
   },
 ];
 // --- end MFA ---
+
+const respondRouteDocs: RouteDoc[] = [
+  {
+    method: 'get',
+    path: `${userPath}/inbox-rules`,
+    operationId: 'listInboxRules',
+    summary: "The mailbox's Sieve scripts in Dovecot, and which forward mail out or hide it from the owner",
+    access: 'read',
+    success: { status: 200, schema: 'InboxRulesResponse', description: 'Every script, judged' },
+    failures: [404, 409, 502],
+  },
+  {
+    method: 'post',
+    path: `${userPath}/inbox-rules/disable`,
+    operationId: 'disableInboxRules',
+    summary: 'Deactivate the active Sieve script when it forwards or hides mail (kept, not deleted)',
+    access: 'write',
+    body: 'DisableInboxRulesRequest',
+    success: { status: 200, schema: 'DisableInboxRulesResponse', description: 'What was deactivated' },
+    failures: [404, 409, 502],
+  },
+  {
+    method: 'post',
+    path: `${userPath}/secure`,
+    operationId: 'secureAccount',
+    summary:
+      'Secure a compromised account: reset the password, revoke app passwords and tokens, require MFA, disable forwarding rules, end mail sessions, optionally release',
+    access: 'write',
+    body: 'SecureAccountRequest',
+    success: {
+      status: 200,
+      schema: 'SecureAccountResponse',
+      description: 'The temporary password (once) and every step; 200 even when a step failed',
+    },
+    failures: [404],
+  },
+];
 
 const routes: RouteDoc[] = [
   {
@@ -818,7 +882,7 @@ export function createOpenApiDocument(): Record<string, unknown> {
 
 function paths(): Record<string, Record<string, unknown>> {
   const result: Record<string, Record<string, unknown>> = {};
-  for (const route of [...routes, ...signInRouteDocs, ...mfaRouteDocs]) {
+  for (const route of [...routes, ...signInRouteDocs, ...mfaRouteDocs, ...respondRouteDocs]) {
     const parameters = [...pathParameters(route.path), ...(route.query ? queryParameters(route.query) : [])];
     const statuses: FailureStatus[] = [
       ...(route.body || route.query ? [400 as const] : []),

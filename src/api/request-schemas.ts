@@ -321,3 +321,29 @@ export const signInListQuery = z.object({
   limit: pageLimit.optional(),
 });
 // --- end sign-in ---
+
+export const disableInboxRulesBody = z.strictObject({
+  evenIfHarmless: z.boolean().optional().meta({
+    description: 'Deactivate the active script even when nothing in it forwards or hides mail.',
+  }),
+});
+
+export const secureAccountBody = z.strictObject({
+  revokeAppPasswords: z
+    .boolean()
+    .optional()
+    .meta({ description: 'Revoke every app password too (default true).' }),
+  resetMfa: z.boolean().optional().meta({
+    description: 'Remove every second factor first (one the attacker registered), then require a new one.',
+  }),
+  disableInboxRules: z.boolean().optional().meta({
+    description: 'Deactivate the active Sieve script when it forwards or hides mail (default true).',
+  }),
+  release: z
+    .strictObject({
+      reason: z.string().meta({ description: 'Why the sender may send again; kept in the audit log.' }),
+      force: z.boolean().optional(),
+    })
+    .optional()
+    .meta({ description: 'Release the sender from the restricted list as the last step.' }),
+});

@@ -12,6 +12,7 @@ import type { Domain, Group, User } from '../directory/index.js';
 import type { AppPassword, MfaSummary, SignInEntry } from '../identity/index.js';
 import type { NotificationDelivery, Webhook } from '../notify/index.js';
 import type { PolicySettings, QuarantinedMessage, Restriction, SendingPolicy } from '../outbound/index.js';
+import type { InboxRuleScript, PlaybookStep } from '../respond/index.js';
 import {
   overrideStatuses,
   type ScoredControl,
@@ -404,3 +405,41 @@ export const mfaSummarySchema = z.object({
     .meta({ description: 'End of the registration grace period, while none is set up.' }),
 }) satisfies z.ZodType<MfaSummary>;
 // --- end MFA ---
+
+// --- respond: inbox rules and the secure-this-account playbook ---
+export const inboxRuleScriptSchema = z.object({
+  name: z.string(),
+  active: z.boolean(),
+  includedByActive: z
+    .boolean()
+    .meta({ description: 'Not active itself, but the active script includes it, so it runs too.' }),
+  suspicious: z.boolean().meta({ description: 'It forwards mail out of the organization or hides it.' }),
+  findings: z.array(
+    z.object({
+      kind: z.enum([
+        'external-forwarding',
+        'internal-forwarding',
+        'deletes-mail',
+        'rejects-mail',
+        'marks-read',
+        'moves-to-rarely-used-folder',
+        'moves-mail',
+      ]),
+      target: z.string().nullable().meta({ description: 'The address, folder or flag the rule names.' }),
+      description: z.string(),
+    }),
+  ),
+}) satisfies z.ZodType<InboxRuleScript>;
+
+export const playbookStepSchema = z.object({
+  step: z.enum([
+    'reset-password',
+    'require-mfa',
+    'revoke-api-tokens',
+    'disable-inbox-rules',
+    'end-mail-sessions',
+    'release',
+  ]),
+  status: z.enum(['done', 'unchanged', 'skipped', 'failed', 'refused']),
+  detail: z.string(),
+}) satisfies z.ZodType<PlaybookStep>;

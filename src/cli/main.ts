@@ -9,6 +9,7 @@ import { mfaCommands } from './commands/mfa-commands.js';
 import { orgCommands } from './commands/org-commands.js';
 import { policyCommands } from './commands/policy-commands.js';
 import { quarantineCommands } from './commands/quarantine-commands.js';
+import { respondCommands } from './commands/respond-commands.js';
 import { restrictedCommands } from './commands/restricted-commands.js';
 import { scoreCommands } from './commands/score-commands.js';
 import { serveCommand } from './commands/serve-command.js';
@@ -37,6 +38,7 @@ export const cliCommands: readonly CliCommand[] = [
   ...scoreCommands,
   ...signInCommands,
   ...mfaCommands,
+  ...respondCommands,
 ];
 
 /**
