@@ -309,7 +309,7 @@ export const configKeys: readonly ConfigKey[] = [
     kind: 'string',
     defaultValue: null,
     description:
-      "Dovecot's doveadm HTTP API (http://127.0.0.1:8080/doveadm/v1), used to read a saved Sieve script's redirect targets into its UpdateInboxRules record. Unset: the record names the script only.",
+      "Dovecot's doveadm HTTP API (http://127.0.0.1:8080/doveadm/v1; deploy/dovecot/conf.d/96-mailwarden-doveadm.conf): `user rules` and `user secure` read and deactivate Sieve scripts and end mail sessions through it, and the audit ingest reads a saved script's redirect targets. Unset: no inbox-rule response, and the record names the script only.",
   },
   {
     path: 'dovecot.doveadmApiKey',

@@ -4,12 +4,15 @@ import { after, before, describe, test } from 'node:test';
 import nodemailer from 'nodemailer';
 import type { App } from '../../src/app.js';
 import { type RunningServer, startServer } from '../../src/server.js';
+import { freePort } from '../support/cli-process.js';
 import {
+  DOVEADM_API_KEY,
   type DovecotAuthHarness,
   imapLogin,
   MASTER_USER,
   startDovecotAuthHarness,
 } from '../support/dovecot-auth-harness.js';
+import { heldImapSession } from '../support/imap-held-session.js';
 import { missingMailstackBinaries } from '../support/postfix-harness.js';
 import { addUser, cliActor, createTestApp, storeKinds, type TestApp } from '../support/test-app.js';
 
@@ -58,8 +61,15 @@ for (const kind of storeKinds) {
     const log = (login: string) => app.identity.listSignIns({ login, limit: 1000 });
 
     before(async () => {
+      const doveadmPort = await freePort();
       testApp = await createTestApp(kind, {
-        overrides: { 'dovecot.authSecret': SECRET, 'smtp.enabled': false, 'smtps.enabled': false },
+        overrides: {
+          'dovecot.authSecret': SECRET,
+          'smtp.enabled': false,
+          'smtps.enabled': false,
+          'dovecot.doveadmUrl': `http://127.0.0.1:${doveadmPort}/doveadm/v1`,
+          'dovecot.doveadmApiKey': DOVEADM_API_KEY,
+        },
       });
       app = testApp.app;
       for (const user of ['alice', 'mia', 'dave', 'erin'])
@@ -77,6 +87,7 @@ for (const kind of storeKinds) {
         httpPort: server.httpPort() ?? 0,
         policyPort: server.policyPort() ?? 0,
         authSecret: SECRET,
+        doveadmPort,
       });
     });
     after(async () => {
@@ -180,6 +191,38 @@ for (const kind of storeKinds) {
       );
       const { records } = await app.audit.search({ operations: ['MailboxLogin'], limit: 1000 });
       assert.equal(records.length, all.length);
+    });
+
+    // After the count above: this one signs in more.
+    test('securing the account closes the intruder’s open IMAP session, and neither credential signs in again', async () => {
+      await addUser(app, 'frank@example.org', PASSWORD);
+      const stolen = await newAppPassword('frank@example.org', ['imap']);
+      const intruder = heldImapSession(mail.imapPort, 'frank@example.org', stolen);
+      try {
+        assert.equal(await intruder.ready(), 'logged-in');
+        assert.equal(await intruder.probe(), 'connected');
+        const secured = await app.respond.secureAccount('frank@example.org', {}, cliActor);
+        assert.ok(secured.ok);
+        assert.deepEqual(
+          secured.steps.map((step) => [step.step, step.status]),
+          [
+            ['reset-password', 'done'],
+            ['require-mfa', 'done'],
+            ['revoke-api-tokens', 'unchanged'],
+            ['disable-inbox-rules', 'unchanged'],
+            ['end-mail-sessions', 'done'],
+            ['release', 'skipped'],
+          ],
+          JSON.stringify(secured.steps),
+        );
+        assert.match(await intruder.probe(), /^disconnected/);
+      } finally {
+        intruder.stop();
+      }
+      assert.match(await imapLogin(mail.imapPort, 'frank@example.org', stolen), /^a1 NO /);
+      assert.match(await imapLogin(mail.imapPort, 'frank@example.org', PASSWORD), /^a1 NO /);
+      const [refused] = await log('frank@example.org');
+      assert.equal(refused?.result, 'failure');
     });
   });
 }

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { type RunningServer, startServer } from '../../src/server.js';
 import { external, sendThroughPolicy } from '../outbound/send-helper.js';
 import { freePort } from '../support/cli-process.js';
@@ -13,16 +11,13 @@ import {
   missingDovecotParts,
   startDovecotImapHarness,
 } from '../support/dovecot-imap-harness.js';
+import { heldImapSession } from '../support/imap-held-session.js';
 import { addUser, cliActor, createTestApp, type TestApp } from '../support/test-app.js';
 import { startUpstreamServer } from '../support/upstream-server.js';
 
 const ALICE = { login: 'alice@example.org', password: 'alice-imap-password' };
 const ADMIN = 'admin@example.org';
 const SECRET = 'secure-account-test-secret';
-const HELD_SESSION = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../../../test/clients/imap_held_session.py',
-);
 /** What the intruder leaves behind: a copy of invoices to an outsider, and the bank's mail hidden. */
 const INTRUDER_SCRIPT = [
   'require ["copy", "fileinto", "imap4flags"];',
@@ -38,34 +33,6 @@ function doveadm(conf: string, args: string[], input = ''): Promise<{ status: nu
     );
     child.stdin?.end(input);
   });
-}
-
-/** The intruder's IMAP client, held open; `probe` asks it to NOOP and returns what it saw. */
-function heldSession(port: number) {
-  const child: ChildProcessWithoutNullStreams = spawn('python3', [
-    HELD_SESSION,
-    String(port),
-    ALICE.login,
-    ALICE.password,
-  ]);
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const next = async () => {
-    const line = await lines.next();
-    if (line.done) throw new Error(`the IMAP client ended: ${stderr}`);
-    return line.value;
-  };
-  return {
-    ready: next,
-    async probe() {
-      child.stdin.write('noop\n');
-      return next();
-    },
-    stop: () => child.kill(),
-  };
 }
 
 const missing = missingDovecotParts();
@@ -172,7 +139,7 @@ describe('securing a compromised account against a real Dovecot (doveadm HTTP AP
     );
     assert.ok(appPassword.ok, JSON.stringify(appPassword));
 
-    const intruder = heldSession(dovecot.imapPort);
+    const intruder = heldImapSession(dovecot.imapPort, ALICE.login, ALICE.password);
     try {
       assert.equal(await intruder.ready(), 'logged-in');
       assert.equal(await intruder.probe(), 'connected');

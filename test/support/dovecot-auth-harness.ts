@@ -33,7 +33,15 @@ export interface DovecotAuthHarnessOptions {
   policyPort: number;
   /** dovecot.authSecret. */
   authSecret: string;
+  /**
+   * Adds deploy/dovecot/conf.d/96-mailwarden-doveadm.conf, as shipped, listening on this port with
+   * DOVEADM_API_KEY (chosen before Mailwarden is built, since its config names the URL).
+   */
+  doveadmPort?: number;
 }
+
+/** The doveadm HTTP API key of a harness started with `doveadmPort`. */
+export const DOVEADM_API_KEY = 'doveadm-key-for-tests-0123';
 
 export interface DovecotAuthHarness {
   imapPort: number;
@@ -105,6 +113,14 @@ ${shipped('conf.d/90-mailwarden-auth.conf')}
 ${shipped('conf.d/91-mailwarden-auth-policy.conf').replace('CHANGE-ME-to-a-random-string', 'test-nonce')}
 # --- deploy/dovecot/conf.d/93-mailwarden-master-users.conf, as shipped
 ${shipped('conf.d/93-mailwarden-master-users.conf')}
+${
+  options.doveadmPort === undefined
+    ? ''
+    : `# --- deploy/dovecot/conf.d/96-mailwarden-doveadm.conf, as shipped
+${shipped('conf.d/96-mailwarden-doveadm.conf')
+  .replace('CHANGE-ME-TO-A-LONG-RANDOM-STRING', DOVEADM_API_KEY)
+  .replace('port = 8080', `port = ${options.doveadmPort}`)}`
+}
 `,
     );
     // The master users' file, as 93-mailwarden-master-users.conf asks for it.
@@ -126,6 +142,7 @@ ${shipped('conf.d/93-mailwarden-master-users.conf')}
     await run('postfix', ['-c', postfixDir, 'start'], log('postfix-start.out'));
     pids.push(await waitForPid(path.join(work, 'spool', 'pid', 'master.pid')));
     await waitForPort(imapPort);
+    if (options.doveadmPort !== undefined) await waitForPort(options.doveadmPort);
     await waitForPort(saslPort);
     await waitForPort(submissionPort);
   } catch (error) {
