@@ -140,6 +140,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     identity,
     outbound,
     audit,
+    alerts,
+    store,
     mailServer: doveadm,
     trashFolders: config.dovecot.trashFolders,
   });

@@ -5,6 +5,15 @@ export const alertTypes = {
   'suspicious-sending': { title: 'Suspicious email sending patterns detected', severity: 'medium' },
   // Sign-in risk (issue 4): a medium- or high-risk sign-in with the right credential, or a password spray.
   'suspicious-sign-in': { title: 'Suspicious sign-in', severity: 'high' },
+  // Inbox rules (respond/): a Sieve script saved or activated in Dovecot, read through doveadm.
+  'external-forwarding-rule': {
+    title: 'Forwarding rule to an external domain created',
+    severity: 'informational',
+  },
+  'suspicious-inbox-rule': {
+    title: 'Suspicious inbox rule created: it deletes, hides or marks mail as read',
+    severity: 'medium',
+  },
 } as const satisfies Record<string, { title: string; severity: AlertSeverity }>;
 
 export type AlertType = keyof typeof alertTypes;

@@ -60,6 +60,7 @@ export function createHttpApp(app: App, options: HttpAppOptions = {}): Hono<ApiE
     trashFolders: app.config.dovecot.trashFolders,
     spoolDir: path.join(app.config.data.dir, 'dovecot-events'),
     doveadm: app.doveadm,
+    onInboxRuleChanged: (change) => app.respond.reviewInboxRuleChange(change),
   });
   http.route('/', metricsRoutes(dovecotEvents));
   // Authenticated by the exporter's shared secret, not by an API token.

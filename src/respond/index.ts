@@ -3,6 +3,7 @@ export type { MailServer, MailServerResult, SieveScriptEntry } from './mail-serv
 export {
   createRespond,
   type DisableInboxRulesOutcome,
+  type InboxRuleChange,
   type InboxRuleScript,
   type InboxRulesOutcome,
   type PlaybookStep,

@@ -1,7 +1,9 @@
+import type { Alert, Alerts } from '../alerts/index.js';
 import type { Actor, AuditLog } from '../audit/index.js';
 import type { Directory } from '../directory/index.js';
 import type { Identity } from '../identity/index.js';
 import type { Outbound } from '../outbound/index.js';
+import type { Store } from '../store/index.js';
 import { type InboxRuleFinding, isSuspicious, judgeInboxRules } from './inbox-rules.js';
 import type { MailServer } from './mail-server.js';
 import { sieveIncludes } from './sieve-rules.js';
@@ -11,6 +13,8 @@ export interface RespondDeps {
   identity: Pick<Identity, 'resetPassword'> & { mfa: Pick<Identity['mfa'], 'show' | 'enforce' | 'reset'> };
   outbound: Pick<Outbound, 'release'>;
   audit: Pick<AuditLog, 'append'>;
+  alerts: Pick<Alerts, 'raiseWithin' | 'announce'>;
+  store: Pick<Store, 'writeTransaction'>;
   /** Null when no mail server is configured (dovecot.doveadmUrl unset): rules are out of reach. */
   mailServer: MailServer | null;
   /** Filing into one of these is deleting (dovecot.trashFolders). */
@@ -70,6 +74,17 @@ export interface SecureAccountOptions {
   disableInboxRules?: boolean;
   /** Release the sender from the restricted list once the rest is done. */
   release?: { reason: string; force?: boolean };
+}
+
+/** A Sieve script saved or activated in the mail server, with its text (from the event ingest). */
+export interface InboxRuleChange {
+  user: string;
+  script: string;
+  /** save or activate. */
+  action: string;
+  /** Who changed it, as the audit record names them (the user, or doveadm). */
+  actor: string;
+  text: string;
 }
 
 export type SecureAccountOutcome =
@@ -296,7 +311,38 @@ export function createRespond(deps: RespondDeps) {
     return { ok: true, user: user.address, temporaryPassword: reset.temporaryPassword, steps };
   }
 
-  return { inboxRules, disableInboxRules, secureAccount };
+  /**
+   * Detection (PRODUCT.md, "Alerts" and the playbook's symptoms): a rule that forwards outside the
+   * organization raises "Forwarding rule to an external domain created", one that deletes, hides or
+   * marks mail as read "Suspicious inbox rule created". A save and the activation that follows it join
+   * one alert (grouped per account and type). Returns the alerts raised or grouped.
+   */
+  async function reviewInboxRuleChange(change: InboxRuleChange): Promise<Alert[]> {
+    const findings = judgeInboxRules(change.text, await judgeContext());
+    const forwarding = findings.filter((finding) => finding.kind === 'external-forwarding');
+    const hiding = findings.filter((finding) => isSuspicious([finding]) && finding.kind !== 'external-forwarding');
+    if (forwarding.length === 0 && hiding.length === 0) return [];
+    const mailbox = (await deps.directory.findUser(change.user))?.address ?? change.user.toLowerCase();
+    const evidence = {
+      script: change.script,
+      action: change.action,
+      changedBy: change.actor,
+      findings: findings.map((finding) => finding.description),
+      forwardingTo: forwarding.map((finding) => finding.target),
+    };
+    const raised = await deps.store.writeTransaction(async (trx) => [
+      ...(forwarding.length > 0
+        ? [await deps.alerts.raiseWithin(trx, { type: 'external-forwarding-rule', mailbox, evidence })]
+        : []),
+      ...(hiding.length > 0
+        ? [await deps.alerts.raiseWithin(trx, { type: 'suspicious-inbox-rule', mailbox, evidence })]
+        : []),
+    ]);
+    deps.alerts.announce(raised);
+    return raised.map((entry) => entry.alert);
+  }
+
+  return { inboxRules, disableInboxRules, secureAccount, reviewInboxRuleChange };
 }
 
 function notConfigured(): RespondFailure {

@@ -320,6 +320,24 @@ s.quit()`,
     );
   });
 
+  test('the redirect rules saved over ManageSieve and doveadm raise the external forwarding alert', async () => {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const alerts = await testApp.app.alerts.list({ mailbox: ALICE.login });
+      const forwarding = alerts.find((alert) => alert.type === 'external-forwarding-rule');
+      const targets = new Set(alerts.flatMap((alert) => (alert.evidence['forwardingTo'] as string[]) ?? []));
+      if (forwarding && targets.has('boss@elsewhere.example')) {
+        assert.equal(forwarding.severity, 'informational');
+        // The user's own script (first test) and the admin's (doveadm) are both on record.
+        assert.ok(forwarding.count >= 2, JSON.stringify(forwarding));
+        assert.ok(!alerts.some((alert) => alert.type === 'suspicious-inbox-rule'), 'nothing hides mail');
+        break;
+      }
+      if (Date.now() > deadline) assert.fail(`no forwarding alert: ${JSON.stringify(alerts)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  });
+
   test('refuses a wrong secret and a malformed body, counts both in /metrics, and never crashes', async () => {
     const url = `http://127.0.0.1:${server.httpPort()}`;
     const post = (body: string, secret: string) =>

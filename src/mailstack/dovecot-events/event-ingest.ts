@@ -1,5 +1,5 @@
 import type { AuditLog, AuditRecordInput, IngestStep } from '../../audit/index.js';
-import { sieveRedirectTargets } from '../../respond/index.js';
+import { type InboxRuleChange, sieveRedirectTargets } from '../../respond/index.js';
 import type { Clock } from '../../runtime/clock.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { DoveadmClient } from './doveadm-client.js';
@@ -60,6 +60,12 @@ export interface DovecotEventIngestDeps {
   doveadm: DoveadmClient | null;
   /** The spool folder (DATA_DIR/dovecot-events). */
   spoolDir: string;
+  /**
+   * Told, once its record is committed, of every Sieve script saved or activated whose text could be
+   * read (respond's rule review raises the forwarding and hidden-mail alerts). Not awaited: a slow
+   * or failing review never holds the audit log back.
+   */
+  onInboxRuleChanged?: (change: InboxRuleChange) => Promise<unknown>;
 }
 
 export function createDovecotEventIngest(deps: DovecotEventIngestDeps): DovecotEventIngest {
@@ -98,13 +104,25 @@ export function createDovecotEventIngest(deps: DovecotEventIngestDeps): DovecotE
    * A Sieve script's record is written once, so its text is read first (a local call of a few ms).
    * Returns the steps with, after each rule change that set up forwarding, its Set-Forwarding record.
    */
-  const readScripts = async (steps: IngestStep[], scripts: readonly ScriptWanted[]) => {
+  const readScripts = async (
+    steps: IngestStep[],
+    scripts: readonly ScriptWanted[],
+    changes: InboxRuleChange[],
+  ) => {
     const { doveadm } = deps;
     if (!doveadm || scripts.length === 0) return steps;
     const forwarding = new Map<AuditRecordInput, AuditRecordInput>();
     await Promise.all(
       scripts.map(async (script) => {
         const text = await doveadm.sieveScript(script.user, script.name);
+        if (text !== null)
+          changes.push({
+            user: script.user,
+            script: script.name,
+            action: String(script.record.details?.['action'] ?? ''),
+            actor: script.record.actor,
+            text,
+          });
         const redirectTargets = text === null ? [] : sieveRedirectTargets(text);
         script.record.details = {
           ...script.record.details,
@@ -126,9 +144,11 @@ export function createDovecotEventIngest(deps: DovecotEventIngestDeps): DovecotE
   /** Writes the batches' steps (after their scripts are read); resolves once they are committed. */
   let handedOver: Promise<unknown> = Promise.resolve();
   const write = (batches: SpooledBatch[]): Promise<void> => {
+    const changes: InboxRuleChange[] = [];
     const steps = readScripts(
       batches.flatMap((batch) => batch.prepared.steps),
       batches.flatMap((batch) => batch.prepared.scripts),
+      changes,
     );
     // Handed to the audit log in spool order, even when a later batch's scripts are read first. The
     // commit is wrapped so that the next batch waits for the hand-over, not for the commit.
@@ -136,7 +156,14 @@ export function createDovecotEventIngest(deps: DovecotEventIngestDeps): DovecotE
       committed: deps.audit.ingest(ready, { cursor: { source: SOURCE, position: batches.at(-1)!.position } }),
     }));
     handedOver = handed.catch(() => {});
-    return handed.then(({ committed }) => committed);
+    return handed.then(({ committed }) =>
+      committed.then(() => {
+        for (const change of changes)
+          deps.onInboxRuleChanged?.(change).catch((error: unknown) =>
+            deps.logger.warn('an inbox rule change could not be reviewed', { error, user: change.user }),
+          );
+      }),
+    );
   };
 
   const drain = async (open: EventSpool) => {
