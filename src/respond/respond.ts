@@ -320,7 +320,9 @@ export function createRespond(deps: RespondDeps) {
   async function reviewInboxRuleChange(change: InboxRuleChange): Promise<Alert[]> {
     const findings = judgeInboxRules(change.text, await judgeContext());
     const forwarding = findings.filter((finding) => finding.kind === 'external-forwarding');
-    const hiding = findings.filter((finding) => isSuspicious([finding]) && finding.kind !== 'external-forwarding');
+    const hiding = findings.filter(
+      (finding) => isSuspicious([finding]) && finding.kind !== 'external-forwarding',
+    );
     if (forwarding.length === 0 && hiding.length === 0) return [];
     const mailbox = (await deps.directory.findUser(change.user))?.address ?? change.user.toLowerCase();
     const evidence = {

@@ -159,9 +159,11 @@ export function createDovecotEventIngest(deps: DovecotEventIngestDeps): DovecotE
     return handed.then(({ committed }) =>
       committed.then(() => {
         for (const change of changes)
-          deps.onInboxRuleChanged?.(change).catch((error: unknown) =>
-            deps.logger.warn('an inbox rule change could not be reviewed', { error, user: change.user }),
-          );
+          deps
+            .onInboxRuleChanged?.(change)
+            .catch((error: unknown) =>
+              deps.logger.warn('an inbox rule change could not be reviewed', { error, user: change.user }),
+            );
       }),
     );
   };
