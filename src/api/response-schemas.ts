@@ -12,7 +12,13 @@ import type { Domain, Group, User } from '../directory/index.js';
 import type { AppPassword, MfaSummary, SignInEntry } from '../identity/index.js';
 import type { NotificationDelivery, Webhook } from '../notify/index.js';
 import type { PolicySettings, QuarantinedMessage, Restriction, SendingPolicy } from '../outbound/index.js';
-import type { InboxRuleScript, PlaybookStep } from '../respond/index.js';
+import {
+  type InboxRuleScript,
+  inboxRuleFindingKinds,
+  type PlaybookStep,
+  playbookStepNames,
+  playbookStepStatuses,
+} from '../respond/index.js';
 import {
   overrideStatuses,
   type ScoredControl,
@@ -416,15 +422,7 @@ export const inboxRuleScriptSchema = z.object({
   suspicious: z.boolean().meta({ description: 'It forwards mail out of the organization or hides it.' }),
   findings: z.array(
     z.object({
-      kind: z.enum([
-        'external-forwarding',
-        'internal-forwarding',
-        'deletes-mail',
-        'rejects-mail',
-        'marks-read',
-        'moves-to-rarely-used-folder',
-        'moves-mail',
-      ]),
+      kind: z.enum(inboxRuleFindingKinds),
       target: z.string().nullable().meta({ description: 'The address, folder or flag the rule names.' }),
       description: z.string(),
     }),
@@ -432,14 +430,7 @@ export const inboxRuleScriptSchema = z.object({
 }) satisfies z.ZodType<InboxRuleScript>;
 
 export const playbookStepSchema = z.object({
-  step: z.enum([
-    'reset-password',
-    'require-mfa',
-    'revoke-api-tokens',
-    'disable-inbox-rules',
-    'end-mail-sessions',
-    'release',
-  ]),
-  status: z.enum(['done', 'unchanged', 'skipped', 'failed', 'refused']),
+  step: z.enum(playbookStepNames),
+  status: z.enum(playbookStepStatuses),
   detail: z.string(),
 }) satisfies z.ZodType<PlaybookStep>;

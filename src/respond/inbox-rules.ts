@@ -4,14 +4,16 @@ import { type SieveAction, sieveActions } from './sieve-rules.js';
  * What a compromised account's inbox rules are made for (PRODUCT.md, playbook step 4): forwarding mail
  * out, and hiding it from the owner (deleting it, marking it read, filing it where nobody looks).
  */
-export type InboxRuleFindingKind =
-  | 'external-forwarding'
-  | 'internal-forwarding'
-  | 'deletes-mail'
-  | 'rejects-mail'
-  | 'marks-read'
-  | 'moves-to-rarely-used-folder'
-  | 'moves-mail';
+export const inboxRuleFindingKinds = [
+  'external-forwarding',
+  'internal-forwarding',
+  'deletes-mail',
+  'rejects-mail',
+  'marks-read',
+  'moves-to-rarely-used-folder',
+  'moves-mail',
+] as const;
+export type InboxRuleFindingKind = (typeof inboxRuleFindingKinds)[number];
 
 export interface InboxRuleFinding {
   kind: InboxRuleFindingKind;

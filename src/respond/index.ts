@@ -1,4 +1,4 @@
-export type { InboxRuleFinding, InboxRuleFindingKind } from './inbox-rules.js';
+export { type InboxRuleFinding, type InboxRuleFindingKind, inboxRuleFindingKinds } from './inbox-rules.js';
 export type { MailServer, MailServerResult, SieveScriptEntry } from './mail-server.js';
 export {
   createRespond,
@@ -8,6 +8,8 @@ export {
   type InboxRulesOutcome,
   type PlaybookStep,
   type PlaybookStepName,
+  playbookStepNames,
+  playbookStepStatuses,
   type Respond,
   type RespondDeps,
   type RespondFailure,

@@ -50,18 +50,22 @@ export type DisableInboxRulesOutcome =
   | RespondFailure;
 
 /** The playbook's steps, in the order they run. */
-export type PlaybookStepName =
-  | 'reset-password'
-  | 'require-mfa'
-  | 'revoke-api-tokens'
-  | 'disable-inbox-rules'
-  | 'end-mail-sessions'
-  | 'release';
+export const playbookStepNames = [
+  'reset-password',
+  'require-mfa',
+  'revoke-api-tokens',
+  'disable-inbox-rules',
+  'end-mail-sessions',
+  'release',
+] as const;
+export type PlaybookStepName = (typeof playbookStepNames)[number];
+
+/** done: changed something; unchanged: nothing to do; skipped: not asked or not configured; failed/refused: see detail. */
+export const playbookStepStatuses = ['done', 'unchanged', 'skipped', 'failed', 'refused'] as const;
 
 export interface PlaybookStep {
   step: PlaybookStepName;
-  /** done: changed something; unchanged: nothing to do; skipped: not asked or not configured; failed/refused: see detail. */
-  status: 'done' | 'unchanged' | 'skipped' | 'failed' | 'refused';
+  status: (typeof playbookStepStatuses)[number];
   detail: string;
 }
 
