@@ -4,16 +4,11 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { AuditRecord } from '../../src/audit/index.js';
-import { type RunningServer, startServer } from '../../src/server.js';
-import { freePort } from '../support/cli-process.js';
-import {
-  type DovecotImapHarness,
-  doveadmApiOf,
-  missingDovecotParts,
-  startDovecotImapHarness,
-} from '../support/dovecot-imap-harness.js';
-import { addUser, createTestApp, type TestApp } from '../support/test-app.js';
-import { startUpstreamServer } from '../support/upstream-server.js';
+import type { RunningServer } from '../../src/server.js';
+import { type BesideDovecot, startMailwardenBesideDovecot } from '../support/beside-dovecot.js';
+import { type DovecotImapHarness, missingDovecotParts } from '../support/dovecot-imap-harness.js';
+import type { TestApp } from '../support/test-app.js';
+import type { startUpstreamServer } from '../support/upstream-server.js';
 
 const ALICE = { login: 'alice@example.org', password: 'alice-imap-password' };
 const SECRET = 'dovecot-events-test-secret';
@@ -87,38 +82,12 @@ describe('mailbox audit records from a real Dovecot (event exporter → /dovecot
     }
   };
 
+  let besideDovecot: BesideDovecot | undefined;
   before(async () => {
-    upstream = await startUpstreamServer();
-    const httpPort = await freePort();
-    const doveadmPort = await freePort();
-    // Mailwarden listens before Dovecot starts: Dovecot's HTTP client backs off from a refused
-    // address for up to ~15 s, holding every event meanwhile.
-    testApp = await createTestApp('sqlite', {
-      overrides: {
-        'smtp.enabled': false,
-        'smtps.enabled': false,
-        'policy.enabled': false,
-        'http.port': httpPort,
-        'dovecot.eventsSecret': SECRET,
-        'dovecot.doveadmUrl': doveadmApiOf(doveadmPort).url,
-        'dovecot.doveadmApiKey': doveadmApiOf(doveadmPort).apiKey,
-      },
-    });
-    await addUser(testApp.app, ALICE.login);
-    server = await startServer(testApp.app);
-    dovecot = await startDovecotImapHarness({
-      eventsUrl: { port: httpPort, secret: SECRET },
-      users: [ALICE],
-      submissionPort: upstream.port,
-      doveadmPort,
-    });
+    besideDovecot = await startMailwardenBesideDovecot({ eventsSecret: SECRET, users: [ALICE] });
+    ({ testApp, server, dovecot, upstream } = besideDovecot);
   });
-  after(async () => {
-    await dovecot?.stop();
-    await server?.stop();
-    await upstream?.stop();
-    await testApp?.cleanup();
-  });
+  after(() => besideDovecot?.stop());
 
   test('an IMAP session that reads, flags, copies, moves, deletes and uploads a Sieve redirect produces exactly the expected records', async () => {
     const before = (await aliceRecords()).length;

@@ -2,18 +2,12 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type RunningServer, startServer } from '../../src/server.js';
 import { external, sendThroughPolicy } from '../outbound/send-helper.js';
+import { type BesideDovecot, startMailwardenBesideDovecot } from '../support/beside-dovecot.js';
 import { freePort } from '../support/cli-process.js';
-import {
-  type DovecotImapHarness,
-  doveadmApiOf,
-  missingDovecotParts,
-  startDovecotImapHarness,
-} from '../support/dovecot-imap-harness.js';
+import { type DovecotImapHarness, missingDovecotParts } from '../support/dovecot-imap-harness.js';
 import { heldImapSession } from '../support/imap-held-session.js';
 import { addUser, cliActor, createTestApp, type TestApp } from '../support/test-app.js';
-import { startUpstreamServer } from '../support/upstream-server.js';
 
 const ALICE = { login: 'alice@example.org', password: 'alice-imap-password' };
 const ADMIN = 'admin@example.org';
@@ -40,9 +34,7 @@ const skip = missing.length > 0 ? `not installed: ${missing.join(', ')} (.ci/run
 
 describe('securing a compromised account against a real Dovecot (doveadm HTTP API)', { skip }, () => {
   let testApp: TestApp;
-  let server: RunningServer;
   let dovecot: DovecotImapHarness;
-  let upstream: Awaited<ReturnType<typeof startUpstreamServer>>;
   let conf: string;
   let token: string;
   let url: string;
@@ -54,22 +46,10 @@ describe('securing a compromised account against a real Dovecot (doveadm HTTP AP
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
 
+  let besideDovecot: BesideDovecot | undefined;
   before(async () => {
-    upstream = await startUpstreamServer();
-    const httpPort = await freePort();
-    const doveadmPort = await freePort();
-    testApp = await createTestApp('sqlite', {
-      overrides: {
-        'smtp.enabled': false,
-        'smtps.enabled': false,
-        'policy.enabled': false,
-        'http.port': httpPort,
-        'dovecot.eventsSecret': SECRET,
-        'dovecot.doveadmUrl': doveadmApiOf(doveadmPort).url,
-        'dovecot.doveadmApiKey': doveadmApiOf(doveadmPort).apiKey,
-      },
-    });
-    await addUser(testApp.app, ALICE.login);
+    besideDovecot = await startMailwardenBesideDovecot({ eventsSecret: SECRET, users: [ALICE] });
+    ({ testApp, dovecot, url } = besideDovecot);
     await addUser(testApp.app, ADMIN, 'admin password 12345', { role: 'admin' });
     const created = await testApp.app.directory.createApiToken(
       { name: 'responder', role: 'admin' },
@@ -77,26 +57,13 @@ describe('securing a compromised account against a real Dovecot (doveadm HTTP AP
     );
     assert.ok(created.ok);
     token = created.token;
-    server = await startServer(testApp.app);
-    url = `http://127.0.0.1:${server.httpPort()}`;
-    dovecot = await startDovecotImapHarness({
-      eventsUrl: { port: httpPort, secret: SECRET },
-      users: [ALICE],
-      submissionPort: upstream.port,
-      doveadmPort,
-    });
     conf = path.join(dovecot.workDir, 'dovecot', 'dovecot.conf');
     const put = await doveadm(conf, ['sieve', 'put', '-u', ALICE.login, '-a', 'mail-rules'], INTRUDER_SCRIPT);
     assert.equal(put.status, 0, put.stdout);
     const vacation = 'require "vacation";\nvacation :days 3 "I am away until Monday.";\n';
     assert.equal((await doveadm(conf, ['sieve', 'put', '-u', ALICE.login, 'away'], vacation)).status, 0);
   });
-  after(async () => {
-    await dovecot?.stop();
-    await server?.stop();
-    await upstream?.stop();
-    await testApp?.cleanup();
-  });
+  after(() => besideDovecot?.stop());
 
   test('the inbox rules are read from Dovecot and the forwarding and hiding rules named', async () => {
     const response = await api('GET', `/users/${ALICE.login}/inbox-rules`);
