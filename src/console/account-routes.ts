@@ -36,6 +36,7 @@ export function accountRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
             (${methods.totp ? 'authenticator app, ' : ''}${methods.passkeys} passkey${methods.passkeys === 1 ? '' : 's'}, ${recoveryLeft} recovery codes).
             <a href="/account/security">Manage sign-in methods</a></p>
           <p class="muted">Mail apps (Thunderbird, phone mail) sign in with an <a href="/account/app-passwords">app password</a>, not your account password.</p>
+          ${session.user.role === 'admin' ? html`<p><a href="/admin" id="admin-link">Administration</a>: restricted senders, alerts, securing an account.</p>` : ''}
         </section>
         <section><h2>Sessions</h2>
           <p>Signed in somewhere you should not be? End every session of this account, including this one.</p>

@@ -32,6 +32,10 @@ code, .secret { font-family: ui-monospace, monospace; background: #f0f2f5; paddi
 .qr svg { width: 220px; height: 220px; }
 .inline { display: inline; } .inline button { margin-top: 0; }
 .row { display: flex; gap: .5rem; align-items: end; flex-wrap: wrap; } .row > * { flex: 1; } .row > button { flex: 0 0 auto; }
+label:has(input[type=checkbox]) { font-weight: 400; }
+li.ok strong { color: var(--good); } li.missing strong, tr.suspicious td, .severity-high { color: var(--bad); }
+.severity-high, .severity-medium { font-weight: 600; }
+#temporary-password { font-size: 1.25rem; }
 `;
 
 /**

@@ -1,7 +1,8 @@
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { Hono } from 'hono';
 import type { App } from '../app.js';
 import { accountRoutes } from './account-routes.js';
+import { adminRoutes } from './admin-routes.js';
 import { passkeyScript, styleSheet } from './assets.js';
 import type { ConsoleEnv } from './console-env.js';
 import { type CookieNames, clearCookie, cookieNames, readCookie } from './cookies.js';
@@ -24,20 +25,28 @@ const CONTENT_SECURITY_POLICY = [
   "base-uri 'none'",
 ].join('; ');
 
-/** Every middleware here is scoped to the console's own paths (this app is mounted at the root). */
-const SCOPE = '/account/*';
+/**
+ * Every middleware here is scoped to the console's own paths (this app is mounted at the root): the
+ * self-service area and the admin pages share sessions, headers and CSRF protection.
+ */
+// Hono's '/admin/*' matches '/admin' itself too.
+const SCOPES = ['/account/*', '/admin/*'] as const;
 
 export interface ConsoleDeps {
   app: App;
   names: CookieNames;
 }
 
-/** The self-service area under /account: server-rendered pages, one small script for passkeys. */
+/** The self-service area under /account and the admin pages under /admin: server-rendered pages, one small script for passkeys. */
 export function consoleRoutes(app: App): Hono<ConsoleEnv> {
   const deps: ConsoleDeps = { app, names: cookieNames(app.config.web.secureCookies) };
   const web = new Hono<ConsoleEnv>();
 
-  web.use(SCOPE, async (c, next) => {
+  const use = (handler: MiddlewareHandler<ConsoleEnv>) => {
+    for (const scope of SCOPES) web.use(scope, handler);
+  };
+
+  use(async (c, next) => {
     await next();
     c.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
     c.header('X-Content-Type-Options', 'nosniff');
@@ -63,7 +72,7 @@ export function consoleRoutes(app: App): Hono<ConsoleEnv> {
     }),
   );
 
-  web.use(SCOPE, async (c, next) => {
+  use(async (c, next) => {
     const origin = app.config.web.publicUrl ?? `http://${c.req.header('host') ?? 'localhost'}`;
     const originUrl = new URL(origin);
     c.set('origin', originUrl.origin);
@@ -84,7 +93,7 @@ export function consoleRoutes(app: App): Hono<ConsoleEnv> {
 
   // CSRF, layer 1: a state-changing request must come from our own origin (Fetch metadata + Origin).
   // Layer 2, the synchronizer token, is checked per form below, once the body is read.
-  web.use(SCOPE, async (c, next) => {
+  use(async (c, next) => {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
     if (!sameOrigin(c))
       return refusePage(c, 403, 'This request did not come from this site, so it was refused.');
@@ -101,6 +110,7 @@ export function consoleRoutes(app: App): Hono<ConsoleEnv> {
   web.route('/', signInRoutes(deps));
   web.route('/', securityRoutes(deps));
   web.route('/', accountRoutes(deps));
+  web.route('/', adminRoutes(deps));
   return web;
 }
 

@@ -9,19 +9,28 @@ export interface PageOptions {
   notice?: { kind: 'info' | 'ok' | 'error'; text: string } | null;
   /** Pages with passkey buttons load the passkey script. */
   passkeys?: boolean;
+  /** The admin pages (/admin) have their own navigation. */
+  area?: 'account' | 'admin';
 }
 
 export function layout(options: PageOptions, body: SafeHtml): string {
   const notice = options.notice
     ? html`<div class="notice ${options.notice.kind === 'info' ? '' : options.notice.kind}" role="status">${options.notice.text}</div>`
     : '';
-  const nav = options.signedIn
-    ? html`<nav>
-        <a href="/account">Overview</a>
+  const admin = options.area === 'admin';
+  const links = admin
+    ? html`<a href="/admin">Needs attention</a>
+        <a href="/admin/restricted">Restricted senders</a>
+        <a href="/admin/alerts">Alerts</a>
+        <a href="/account">Your account</a>`
+    : html`<a href="/account">Overview</a>
         <a href="/account/security">Sign-in methods</a>
         <a href="/account/app-passwords">App passwords</a>
         <a href="/account/password">Password</a>
-        <a href="/account/sign-ins">Recent sign-ins</a>
+        <a href="/account/sign-ins">Recent sign-ins</a>`;
+  const nav = options.signedIn
+    ? html`<nav>
+        ${links}
       </nav>
       <form method="post" action="/account/sign-out" class="inline">
         <input type="hidden" name="_csrf" value="${options.csrfToken ?? ''}">
@@ -39,7 +48,7 @@ ${options.csrfToken ? html`<meta name="csrf-token" content="${options.csrfToken}
 ${options.passkeys ? html`<script src="/account/assets/passkey.js" defer></script>` : ''}
 </head>
 <body>
-<header><a class="brand" href="/account">Mailwarden</a>${nav}</header>
+<header><a class="brand" href="${admin ? '/admin' : '/account'}">Mailwarden${admin ? ' administration' : ''}</a>${nav}</header>
 <main>
 <h1>${options.title}</h1>
 ${notice}

@@ -1,0 +1,327 @@
+import { type Context, Hono } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { Alert } from '../alerts/index.js';
+import type { Actor } from '../audit/index.js';
+import type { WebSession } from '../identity/index.js';
+import type { Restriction } from '../outbound/index.js';
+import type { InboxRuleScript, PlaybookStep } from '../respond/index.js';
+import type { ConsoleDeps } from './console-app.js';
+import type { ConsoleEnv } from './console-env.js';
+import { gate } from './gate.js';
+import { html, type SafeHtml } from './html.js';
+import { csrfField, layout } from './layout.js';
+import { refusePage } from './refusals.js';
+
+type Notice = { kind: 'info' | 'ok' | 'error'; text: string } | null;
+
+/** Words for a restriction's reason, as the admin reads them. */
+const REASONS: Record<Restriction['reason'], string> = {
+  'hourly-external-limit': 'external recipients per hour over the limit',
+  'hourly-internal-limit': 'internal recipients per hour over the limit',
+  'daily-limit': 'recipients per day over the limit',
+  'spam-verdicts': 'repeated outgoing spam',
+};
+
+/**
+ * An administrator signed in with a second factor, or the answer instead. These pages reset anyone's
+ * password, so a password alone never opens them, not even during the MFA registration grace period.
+ */
+function adminGate(c: Context<ConsoleEnv>): WebSession | Response {
+  const session = gate(c);
+  if (session instanceof Response) return session;
+  if (session.user.role !== 'admin') return refusePage(c, 403, 'These pages are for administrators.');
+  // A password-only sign-in records its method as 'password' (sign-in-routes.ts).
+  if (session.secondFactor === null || session.secondFactor === 'password')
+    return refusePage(
+      c,
+      403,
+      'The admin pages need a sign-in with a second factor. Set one up under Sign-in methods, then sign out and sign in again.',
+    );
+  return session;
+}
+
+/** What the admin does here is audited as them, logon type admin, from their browser. */
+function adminActor(c: Context<ConsoleEnv>, session: WebSession): Actor {
+  return {
+    actor: session.user.address,
+    logonType: 'admin',
+    clientIp: c.var.clientIp,
+    clientInfo: c.req.header('user-agent')?.slice(0, 200) ?? 'web',
+    protocol: 'web',
+  };
+}
+
+const mailboxPath = (address: string) => `/admin/restricted/${encodeURIComponent(address)}`;
+
+/**
+ * The admin pages: what needs attention, the restricted senders with their evidence, the release and
+ * the secure-this-account playbook on the same screen (PRODUCT.md, "Release"), and alert triage.
+ * They call the same module functions as the CLI and the API.
+ */
+export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
+  const { app } = deps;
+  const routes = new Hono<ConsoleEnv>();
+  const csrfOf = (c: Context<ConsoleEnv>) => app.identity.webSessions.csrfTokenFor(c.var.sessionToken!);
+  const page = (
+    c: Context<ConsoleEnv>,
+    title: string,
+    body: SafeHtml,
+    notice: Notice = null,
+    status: ContentfulStatusCode = 200,
+  ) => c.html(layout({ title, csrfToken: csrfOf(c), signedIn: true, area: 'admin', notice }, body), status);
+
+  const restrictedTable = (restricted: readonly Restriction[]) =>
+    restricted.length === 0
+      ? html`<p class="muted" id="no-restricted">Nobody is restricted from sending.</p>`
+      : html`<table id="restricted">
+          <thead><tr><th>Mailbox</th><th>Since</th><th>Why</th><th>Until</th></tr></thead>
+          <tbody>${restricted.map(
+            (restriction) => html`<tr class="restricted-sender">
+              <td><a href="${mailboxPath(restriction.mailbox)}">${restriction.mailbox}</a></td>
+              <td>${restriction.since}</td>
+              <td>${REASONS[restriction.reason]} (policy ${restriction.policyName})</td>
+              <td>${restriction.until ?? 'an administrator releases it'}</td>
+            </tr>`,
+          )}</tbody>
+        </table>`;
+
+  const alertsTable = (alerts: readonly Alert[], csrf: string) =>
+    alerts.length === 0
+      ? html`<p class="muted" id="no-alerts">No alerts.</p>`
+      : html`<table id="alerts">
+          <thead><tr><th>Severity</th><th>Alert</th><th>Mailbox</th><th>Last</th><th>Count</th><th>Status</th><th></th></tr></thead>
+          <tbody>${alerts.map(
+            (alert) => html`<tr class="alert" data-id="${alert.id}">
+              <td class="severity-${alert.severity}">${alert.severity}</td>
+              <td>${alert.title}</td>
+              <td>${alert.mailbox ? html`<a href="${mailboxPath(alert.mailbox)}">${alert.mailbox}</a>` : '—'}</td>
+              <td>${alert.lastAt}</td>
+              <td>${alert.count}</td>
+              <td class="alert-status">${alert.status}</td>
+              <td>${(['acknowledge', 'resolve'] as const)
+                .filter(
+                  (verb) =>
+                    !(verb === 'acknowledge' && alert.status !== 'new') && alert.status !== 'resolved',
+                )
+                .map(
+                  (verb) =>
+                    html`<form method="post" action="/admin/alerts/${alert.id}/${verb}" class="inline">${csrfField(csrf)}<button type="submit" class="${verb}">${verb === 'acknowledge' ? 'Acknowledge' : 'Resolve'}</button></form>`,
+                )}</td>
+            </tr>`,
+          )}</tbody>
+        </table>`;
+
+  routes.get('/admin', async (c) => {
+    const session = adminGate(c);
+    if (session instanceof Response) return session;
+    const [restricted, alerts] = await Promise.all([
+      app.outbound.listRestricted(),
+      app.alerts.list({ status: 'new', limit: 50 }),
+    ]);
+    return page(
+      c,
+      'Needs attention',
+      html`<section><h2>Restricted senders (${restricted.length})</h2>${restrictedTable(restricted)}</section>
+        <section><h2>New alerts (${alerts.length})</h2>${alertsTable(alerts, csrfOf(c))}
+          <p><a href="/admin/alerts">Every alert</a></p></section>`,
+    );
+  });
+
+  routes.get('/admin/restricted', async (c) => {
+    const session = adminGate(c);
+    if (session instanceof Response) return session;
+    return page(
+      c,
+      'Restricted senders',
+      html`<section>${restrictedTable(await app.outbound.listRestricted())}</section>`,
+    );
+  });
+
+  /** A mailbox's restriction, why, whether it is secured, its inbox rules, and what to do. */
+  const mailboxPage = async (
+    c: Context<ConsoleEnv>,
+    address: string,
+    notice: Notice,
+    status: ContentfulStatusCode = 200,
+  ) => {
+    const user = await app.directory.findUser(address);
+    if (!user) return refusePage(c, 404, `There is no user ${address}.`);
+    const csrf = csrfOf(c);
+    const [restrictions, mfa, rules] = await Promise.all([
+      app.outbound.restrictionsOf(user.address),
+      app.identity.mfa.show(user.address),
+      app.respond.inboxRules(user.address),
+    ]);
+    const active = restrictions.ok
+      ? restrictions.restrictions.find((entry) => entry.released === null)
+      : undefined;
+    const passwordChanged =
+      active !== undefined &&
+      user.passwordChangedAt !== null &&
+      Date.parse(user.passwordChangedAt) > Date.parse(active.since);
+    const mfaOn = mfa.ok && mfa.mfa.state !== 'disabled';
+    const evidence = active?.evidence;
+    return page(
+      c,
+      user.address,
+      html`${
+        active && evidence
+          ? html`<section id="restriction"><h2>Restricted from sending</h2>
+          <table class="facts">
+            <tr><th>Since</th><td>${active.since}</td></tr>
+            <tr><th>Why</th><td id="restriction-reason">${REASONS[active.reason]} (policy ${active.policyName})</td></tr>
+            <tr><th>Counts</th><td>${Object.entries(evidence.counts)
+              .map(([key, value]) => `${key} ${value}`)
+              .join(', ')}</td></tr>
+            <tr><th>Sample subjects</th><td id="sample-subjects">${evidence.sampleSubjects.join(' | ') || '—'}</td></tr>
+            <tr><th>Recipient domains</th><td>${evidence.recipientDomains
+              .map((entry) => `${entry.domain} (${entry.recipients})`)
+              .join(', ')}</td></tr>
+            <tr><th>Source IPs</th><td>${evidence.sourceIps.join(', ') || '—'}</td></tr>
+          </table></section>`
+          : html`<section><p id="not-restricted">${user.address} is not restricted from sending.</p></section>`
+      }
+      <section id="secured"><h2>Is the account secured?</h2>
+        <ul>
+          <li class="${passwordChanged || !active ? 'ok' : 'missing'}">Password changed since the restriction: <strong id="check-password">${active ? (passwordChanged ? 'yes' : 'no') : '—'}</strong></li>
+          <li class="${mfaOn ? 'ok' : 'missing'}">Multi-factor authentication: <strong id="check-mfa">${mfa.ok ? mfa.mfa.state : 'unknown'}</strong></li>
+        </ul>
+      </section>
+      <section id="inbox-rules"><h2>Inbox rules</h2>${inboxRulesBlock(rules)}</section>
+      <section><h2>Secure this account</h2>
+        <p>Resets the password (you get a temporary one to hand over), ends every session, and does what is ticked below; each step is audited.</p>
+        <form method="post" action="/admin/users/${encodeURIComponent(user.address)}/secure">${csrfField(csrf)}
+          <label><input type="checkbox" name="revokeAppPasswords" checked> Revoke every app password</label>
+          <label><input type="checkbox" name="resetMfa"> Remove the registered second factors first (one may be the attacker's)</label>
+          <label><input type="checkbox" name="disableInboxRules" checked> Deactivate inbox rules that forward or hide mail</label>
+          ${
+            active
+              ? html`<label><input type="checkbox" name="release" id="secure-release" checked> Then release the sender</label>
+                <label for="secure-reason">Reason (kept in the audit log)</label>
+                <input type="text" id="secure-reason" name="reason" value="account secured after compromise">`
+              : ''
+          }
+          <button type="submit" class="danger" id="secure-account">Secure this account</button>
+        </form>
+      </section>
+      ${
+        active
+          ? html`<section><h2>Release without the playbook</h2>
+        <form method="post" action="${mailboxPath(user.address)}/release">${csrfField(csrf)}
+          <label for="release-reason">Reason (kept in the audit log)</label>
+          <input type="text" id="release-reason" name="reason" required minlength="3">
+          <label><input type="checkbox" name="force" id="release-force"> Release even though the account is not secured</label>
+          <button type="submit" id="release">Release</button>
+        </form></section>`
+          : ''
+      }`,
+      notice,
+      status,
+    );
+  };
+
+  routes.get('/admin/restricted/:address', async (c) => {
+    const session = adminGate(c);
+    if (session instanceof Response) return session;
+    const released = c.req.query('released') === '1';
+    return mailboxPage(
+      c,
+      c.req.param('address'),
+      released ? { kind: 'ok', text: 'Released: the account can send again.' } : null,
+    );
+  });
+
+  routes.post('/admin/restricted/:address/release', async (c) => {
+    const session = adminGate(c);
+    if (session instanceof Response) return session;
+    const address = c.req.param('address');
+    const body = await c.req.parseBody();
+    const outcome = await app.outbound.release(
+      address,
+      { reason: typeof body['reason'] === 'string' ? body['reason'] : '', force: body['force'] === 'on' },
+      adminActor(c, session),
+    );
+    if (outcome.ok) return c.redirect(`${mailboxPath(outcome.restriction.mailbox)}?released=1`, 303);
+    return mailboxPage(c, address, { kind: 'error', text: outcome.message }, 409);
+  });
+
+  routes.post('/admin/users/:address/secure', async (c) => {
+    const session = adminGate(c);
+    if (session instanceof Response) return session;
+    const address = c.req.param('address');
+    const body = await c.req.parseBody();
+    const ticked = (name: string) => body[name] === 'on';
+    const reason = typeof body['reason'] === 'string' ? body['reason'] : '';
+    const outcome = await app.respond.secureAccount(
+      address,
+      {
+        revokeAppPasswords: ticked('revokeAppPasswords'),
+        resetMfa: ticked('resetMfa'),
+        disableInboxRules: ticked('disableInboxRules'),
+        ...(ticked('release') ? { release: { reason } } : {}),
+      },
+      adminActor(c, session),
+    );
+    if (!outcome.ok) return refusePage(c, 404, outcome.message);
+    const complete = outcome.steps.every((step) => step.status !== 'failed' && step.status !== 'refused');
+    return page(
+      c,
+      `Secured ${outcome.user}`,
+      html`<section><h2>Temporary password</h2>
+          <p>Give it to ${outcome.user} in person or by phone, never by email. It is shown only now; it works only on the web, where a new password must be chosen.</p>
+          <p><code id="temporary-password">${outcome.temporaryPassword}</code></p>
+        </section>
+        <section><h2>Steps</h2>${stepsTable(outcome.steps)}
+          <p><a href="${mailboxPath(outcome.user)}">Back to ${outcome.user}</a></p></section>`,
+      complete
+        ? { kind: 'ok', text: 'Every step is done.' }
+        : { kind: 'error', text: 'Some steps did not complete: see below.' },
+    );
+  });
+
+  routes.get('/admin/alerts', async (c) => {
+    const session = adminGate(c);
+    if (session instanceof Response) return session;
+    const alerts = await app.alerts.list({ limit: 200 });
+    return page(c, 'Alerts', html`<section>${alertsTable(alerts, csrfOf(c))}</section>`);
+  });
+
+  routes.post('/admin/alerts/:id/:verb{acknowledge|resolve}', async (c) => {
+    const session = adminGate(c);
+    if (session instanceof Response) return session;
+    const status = c.req.param('verb') === 'acknowledge' ? 'acknowledged' : 'resolved';
+    const outcome = await app.alerts.setStatus(c.req.param('id'), status, adminActor(c, session));
+    if (!outcome.ok) return refusePage(c, 404, outcome.message);
+    return c.redirect('/admin/alerts', 303);
+  });
+
+  return routes;
+}
+
+function inboxRulesBlock(
+  rules: { ok: true; scripts: InboxRuleScript[] } | { ok: false; code: string; message: string },
+): SafeHtml {
+  if (!rules.ok) return html`<p class="muted" id="rules-unavailable">${rules.message}</p>`;
+  if (rules.scripts.length === 0) return html`<p class="muted" id="no-rules">No inbox rules.</p>`;
+  return html`<table id="rules">
+    <thead><tr><th>Script</th><th>Runs</th><th>What it does</th></tr></thead>
+    <tbody>${rules.scripts.map(
+      (script) => html`<tr class="rule ${script.suspicious ? 'suspicious' : ''}">
+        <td>${script.name}</td>
+        <td>${script.active ? 'active' : script.includedByActive ? 'included' : 'no'}</td>
+        <td>${script.findings.map((finding) => finding.description).join('; ') || 'nothing that forwards or files mail'}</td>
+      </tr>`,
+    )}</tbody>
+  </table>`;
+}
+
+function stepsTable(steps: readonly PlaybookStep[]): SafeHtml {
+  return html`<table id="steps">
+    <thead><tr><th>Step</th><th>Status</th><th>Detail</th></tr></thead>
+    <tbody>${steps.map(
+      (step) => html`<tr class="step" data-step="${step.step}">
+        <td>${step.step}</td><td class="step-status">${step.status}</td><td>${step.detail}</td>
+      </tr>`,
+    )}</tbody>
+  </table>`;
+}

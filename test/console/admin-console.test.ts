@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { fromBase32, totpCode, totpStepAt } from '../../src/identity/index.js';
+import { external, sendThroughPolicy } from '../outbound/send-helper.js';
+import { addUser, cliActor } from '../support/test-app.js';
+import { type ConsoleHarness, startConsoleHarness } from './browser-harness.js';
+
+const PASSWORD = 'correct horse battery staple';
+const ROOT = 'root@example.org';
+const ALICE = 'alice@example.org';
+
+async function signIn(page: Page, login: string): Promise<void> {
+  await page.goto('/account/sign-in');
+  await page.fill('#login', login);
+  await page.fill('#password', PASSWORD);
+  // Signed in once the browser has left the sign-in page (for the overview or the second factor).
+  await Promise.all([page.waitForURL((url) => url.pathname !== '/account/sign-in'), page.click('#sign-in')]);
+}
+
+describe('admin pages in Chromium: restricted senders, the playbook, alerts', () => {
+  let harness: ConsoleHarness;
+  /** The admin's browser, signed in with a TOTP code once the first test has set it up. */
+  let admin: Page;
+
+  before(async () => {
+    harness = await startConsoleHarness('sqlite');
+    const app = harness.testApp.app;
+    await addUser(app, ROOT, PASSWORD, { role: 'admin' });
+    await addUser(app, 'bob@example.org', PASSWORD);
+    const alice = await addUser(app, ALICE, PASSWORD);
+    assert.ok((await app.outbound.setPolicy('default', { settings: { externalPerHour: 2 } }, cliActor)).ok);
+    assert.deepEqual(await sendThroughPolicy(app, alice, external(2), 'Urgent: invoice overdue'), {
+      stage: 'sent',
+    });
+    await sendThroughPolicy(app, alice, external(1, 'elsewhere.test'), 'Urgent: invoice overdue');
+    assert.equal(await app.outbound.isRestricted(alice.id), true);
+    assert.ok(
+      (await app.identity.createAppPassword(ALICE, { name: 'phone', scopes: ['imap'] }, cliActor)).ok,
+    );
+    admin = (await harness.newPage()).page;
+  });
+  after(() => harness.close());
+
+  test('the admin pages refuse a user who is not an admin, and an admin signed in without a second factor', async () => {
+    const { page } = await harness.newPage();
+    await signIn(page, 'bob@example.org');
+    const refused = await page.goto('/admin');
+    assert.equal(refused?.status(), 403);
+    assert.match((await page.textContent('.notice.error'))!, /for administrators/);
+    assert.equal(await page.locator('#admin-link').count(), 0);
+
+    await signIn(admin, ROOT);
+    await admin.goto('/account');
+    assert.equal(
+      await admin.locator('#admin-link').count(),
+      1,
+      'the overview links an admin to the admin pages',
+    );
+    const withoutFactor = await admin.goto('/admin/restricted');
+    assert.equal(withoutFactor?.status(), 403);
+    assert.match((await admin.textContent('.notice.error'))!, /need a sign-in with a second factor/);
+    assert.ok(!(await admin.content()).includes(ALICE), 'nothing of the list is shown');
+
+    // Set up an authenticator app, then sign in again with it.
+    await admin.goto('/account/security');
+    await admin.click('#start-totp');
+    const secret = fromBase32((await admin.textContent('#totp-secret'))!.trim())!;
+    await admin.fill('#code', totpCode(secret, totpStepAt(Date.now())));
+    await admin.click('#confirm-totp');
+    await Promise.all([admin.waitForURL('**/account/sign-in'), admin.click('#sign-out')]);
+    await signIn(admin, ROOT);
+    await admin.fill('#code', totpCode(secret, totpStepAt(Date.now()) + 1));
+    await Promise.all([admin.waitForURL(/\/account$/), admin.click('#verify-code')]);
+    const opened = await admin.goto('/admin');
+    assert.equal(opened?.status(), 200);
+  });
+
+  test('the restricted sender is shown with its evidence; a release before securing is refused with why', async () => {
+    await admin.goto('/admin');
+    assert.equal(await admin.locator('tr.restricted-sender').count(), 1);
+    assert.match((await admin.textContent('#alerts'))!, /User restricted from sending email/);
+    await Promise.all([
+      admin.waitForLoadState('load'),
+      admin.click(`tr.restricted-sender a:has-text("${ALICE}")`),
+    ]);
+    assert.match((await admin.textContent('#restriction-reason'))!, /external recipients per hour/);
+    assert.equal(await admin.textContent('#sample-subjects'), 'Urgent: invoice overdue');
+    assert.equal(await admin.textContent('#check-password'), 'no');
+    assert.equal(await admin.textContent('#check-mfa'), 'disabled');
+    assert.match((await admin.textContent('#rules-unavailable'))!, /dovecot\.doveadmUrl/);
+
+    await admin.fill('#release-reason', 'the user says it was not them');
+    const [refused] = await Promise.all([
+      admin.waitForResponse((r) => r.request().method() === 'POST'),
+      admin.click('#release'),
+    ]);
+    assert.equal(refused.status(), 409);
+    assert.match((await admin.textContent('.notice.error'))!, /secure the account first/);
+    const alice = (await harness.testApp.app.directory.findUser(ALICE))!;
+    assert.equal(await harness.testApp.app.outbound.isRestricted(alice.id), true);
+  });
+
+  test('a cross-site or tokenless post cannot run the playbook', async () => {
+    const before = (await harness.testApp.app.directory.findUser(ALICE))!.passwordChangedAt;
+    const status = await admin.evaluate(async (address) => {
+      const response = await fetch(`/admin/users/${encodeURIComponent(address)}/secure`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'revokeAppPasswords=on',
+      });
+      return response.status;
+    }, ALICE);
+    assert.equal(status, 403);
+    assert.equal((await harness.testApp.app.directory.findUser(ALICE))!.passwordChangedAt, before);
+  });
+
+  test('secure this account: the temporary password once, every step, the sender released, audited as the admin', async () => {
+    const app = harness.testApp.app;
+    await admin.goto(`/admin/restricted/${encodeURIComponent(ALICE)}`);
+    await Promise.all([admin.waitForLoadState('load'), admin.click('#secure-account')]);
+    const temporary = (await admin.textContent('#temporary-password'))!.trim();
+    assert.match(temporary, /^[A-Za-z2-9]{5}(-[A-Za-z2-9]{5}){3}$/);
+    const steps = await admin.$$eval('tr.step', (rows) =>
+      rows.map((row) => [row.getAttribute('data-step'), row.querySelector('.step-status')?.textContent]),
+    );
+    assert.deepEqual(steps, [
+      ['reset-password', 'done'],
+      ['require-mfa', 'done'],
+      ['revoke-api-tokens', 'unchanged'],
+      ['disable-inbox-rules', 'skipped'],
+      ['end-mail-sessions', 'skipped'],
+      ['release', 'done'],
+    ]);
+    assert.match((await admin.textContent('.notice.ok'))!, /Every step is done/);
+
+    const alice = (await app.directory.findUser(ALICE))!;
+    assert.equal(await app.outbound.isRestricted(alice.id), false);
+    const appPasswords = await app.identity.listAppPasswords(ALICE);
+    assert.ok(appPasswords.ok);
+    assert.deepEqual(appPasswords.appPasswords, []);
+    const [record] = (await app.audit.search({ operations: ['SecureAccount'], limit: 1 })).records;
+    assert.equal(record?.actor, ROOT);
+    assert.equal(record?.logonType, 'admin');
+    assert.equal(record?.protocol, 'web');
+    const [release] = (await app.audit.search({ operations: ['ReleaseSender'], limit: 1 })).records;
+    assert.equal(release?.actor, ROOT);
+
+    await admin.goto(`/admin/restricted/${encodeURIComponent(ALICE)}`);
+    assert.equal(await admin.locator('#not-restricted').count(), 1);
+    assert.equal(await admin.textContent('#check-mfa'), 'enforced');
+    assert.ok(!(await admin.content()).includes(temporary), 'the password is not shown again');
+  });
+
+  test('alerts are acknowledged, then resolved, each audited as the admin', async () => {
+    const app = harness.testApp.app;
+    await admin.goto('/admin/alerts');
+    const row = admin.locator('tr.alert', { hasText: 'User restricted from sending email' });
+    await Promise.all([admin.waitForURL('**/admin/alerts'), row.locator('button.acknowledge').click()]);
+    assert.equal(await row.locator('.alert-status').textContent(), 'acknowledged');
+    await Promise.all([admin.waitForURL('**/admin/alerts'), row.locator('button.resolve').click()]);
+    assert.equal(await row.locator('.alert-status').textContent(), 'resolved');
+    assert.equal(await row.locator('button').count(), 0, 'nothing left to do with it');
+    const updates = (await app.audit.search({ operations: ['UpdateAlert'], limit: 10 })).records;
+    assert.equal(updates.length, 2);
+    assert.ok(updates.every((update) => update.actor === ROOT));
+  });
+});
