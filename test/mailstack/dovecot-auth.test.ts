@@ -215,7 +215,7 @@ for (const kind of storeKinds) {
           ],
           JSON.stringify(secured.steps),
         );
-        assert.match(await intruder.probe(), /^disconnected/);
+        assert.match(await intruder.disconnected(), /^disconnected/);
       } finally {
         intruder.stop();
       }

@@ -142,7 +142,7 @@ describe('securing a compromised account against a real Dovecot (doveadm HTTP AP
       assert.match(listed.stdout, /mail-rules/);
       assert.match(listed.stdout, /away/);
       // The intruder's client was disconnected by the server.
-      assert.match(await intruder.probe(), /^disconnected/);
+      assert.match(await intruder.disconnected(), /^disconnected/);
     } finally {
       intruder.stop();
     }

@@ -30,6 +30,19 @@ export function heldImapSession(port: number, user: string, password: string) {
       child.stdin.write('noop\n');
       return next();
     },
+    /**
+     * Probes until the server has closed the session, for up to `timeoutMs`: doveadm's kick signals
+     * the IMAP process and returns, and the process says BYE a moment later. Returns the last answer.
+     */
+    async disconnected(timeoutMs = 5000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        child.stdin.write('noop\n');
+        const answer = await next();
+        if (answer.startsWith('disconnected') || Date.now() > deadline) return answer;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
     stop: () => child.kill(),
   };
 }
