@@ -28,12 +28,14 @@ describe('GET /api/v1/openapi.json', () => {
     const served = [
       ...new Set(
         api.http.routes
-          // Not API operations: the self-service pages under /account (HTML for browsers) and the
-          // Dovecot auth endpoints under /dovecot (Dovecot's own protocols, deploy/dovecot/).
+          // Not API operations: the self-service pages under /account and the admin pages under
+          // /admin (HTML for browsers), and the Dovecot auth endpoints under /dovecot (Dovecot's own
+          // protocols, deploy/dovecot/).
           .filter(
             (route) =>
               route.method !== 'ALL' &&
               !route.path.startsWith('/account') &&
+              !route.path.startsWith('/admin') &&
               !route.path.startsWith('/dovecot'),
           )
           .map((route) => `${route.method.toLowerCase()} ${route.path.replace(/:(\w+)/g, '{$1}')}`),
