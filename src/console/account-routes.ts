@@ -8,7 +8,7 @@ import { gate } from './gate.js';
 import { html } from './html.js';
 import { csrfField, layout } from './layout.js';
 import { recordSecondFactor } from './password-step.js';
-import { recentSignIns } from './sign-in-log.js';
+import { recentSignIns, signInTable } from './sign-in-log.js';
 
 type Notice = { kind: 'info' | 'ok' | 'error'; text: string } | null;
 
@@ -182,18 +182,7 @@ export function accountRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       layout(
         { title: 'Recent sign-ins', csrfToken: csrfOf(c), signedIn: true },
         html`<section>
-          ${
-            entries.length === 0
-              ? html`<p class="muted">No sign-ins recorded yet.</p>`
-              : html`<table id="sign-ins"><thead><tr><th>When (UTC)</th><th>How</th><th>From</th><th>Result</th></tr></thead><tbody>
-                ${entries.map(
-                  (
-                    entry,
-                  ) => html`<tr><td>${entry.at.slice(0, 19).replace('T', ' ')}</td><td>${entry.protocol}${entry.credential ? ` · ${entry.credential}` : ''}</td>
-                    <td>${entry.clientIp ?? '-'}${entry.country ? ` (${entry.city ? `${entry.city}, ` : ''}${entry.country})` : ''}</td>
-                    <td>${entry.result}${entry.reason && entry.result !== 'success' ? ` · ${entry.reason}` : ''}${entry.risk.level !== 'none' ? ` · risk ${entry.risk.level} (${entry.risk.reasons.join(', ')})` : ''}</td></tr>`,
-                )}</tbody></table>`
-          }
+          ${signInTable(entries)}
           <p class="muted">Not you? Change your password and sign out everywhere.</p>
         </section>`,
       ),

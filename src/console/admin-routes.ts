@@ -11,8 +11,11 @@ import { gate } from './gate.js';
 import { html, type SafeHtml } from './html.js';
 import { csrfField, layout } from './layout.js';
 import { refusePage } from './refusals.js';
+import { recentSignIns, signInTable } from './sign-in-log.js';
 
 type Notice = { kind: 'info' | 'ok' | 'error'; text: string } | null;
+
+const USERS_PER_PAGE = 100;
 
 /** Words for a restriction's reason, as the admin reads them. */
 const REASONS: Record<Restriction['reason'], string> = {
@@ -51,7 +54,7 @@ function adminActor(c: Context<ConsoleEnv>, session: WebSession): Actor {
   };
 }
 
-const mailboxPath = (address: string) => `/admin/restricted/${encodeURIComponent(address)}`;
+const userPath = (address: string) => `/admin/users/${encodeURIComponent(address)}`;
 
 /**
  * The admin pages: what needs attention, the restricted senders with their evidence, the release and
@@ -77,7 +80,7 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
           <thead><tr><th>Mailbox</th><th>Since</th><th>Why</th><th>Until</th></tr></thead>
           <tbody>${restricted.map(
             (restriction) => html`<tr class="restricted-sender">
-              <td><a href="${mailboxPath(restriction.mailbox)}">${restriction.mailbox}</a></td>
+              <td><a href="${userPath(restriction.mailbox)}">${restriction.mailbox}</a></td>
               <td>${restriction.since}</td>
               <td>${REASONS[restriction.reason]} (policy ${restriction.policyName})</td>
               <td>${restriction.until ?? 'an administrator releases it'}</td>
@@ -94,7 +97,7 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
             (alert) => html`<tr class="alert" data-id="${alert.id}">
               <td class="severity-${alert.severity}">${alert.severity}</td>
               <td>${alert.title}</td>
-              <td>${alert.mailbox ? html`<a href="${mailboxPath(alert.mailbox)}">${alert.mailbox}</a>` : '—'}</td>
+              <td>${alert.mailbox ? html`<a href="${userPath(alert.mailbox)}">${alert.mailbox}</a>` : '—'}</td>
               <td>${alert.lastAt}</td>
               <td>${alert.count}</td>
               <td class="alert-status">${alert.status}</td>
@@ -137,8 +140,8 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     );
   });
 
-  /** A mailbox's restriction, why, whether it is secured, its inbox rules, and what to do. */
-  const mailboxPage = async (
+  /** A user's restriction, why, whether the account is secured, where it signed in from, its inbox rules, and what to do. */
+  const userPage = async (
     c: Context<ConsoleEnv>,
     address: string,
     notice: Notice,
@@ -147,10 +150,11 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     const user = await app.directory.findUser(address);
     if (!user) return refusePage(c, 404, `There is no user ${address}.`);
     const csrf = csrfOf(c);
-    const [restrictions, mfa, rules] = await Promise.all([
+    const [restrictions, mfa, rules, signIns] = await Promise.all([
       app.outbound.restrictionsOf(user.address),
       app.identity.mfa.show(user.address),
       app.respond.inboxRules(user.address),
+      recentSignIns(app, user, 20),
     ]);
     const active = restrictions.ok
       ? restrictions.restrictions.find((entry) => entry.released === null)
@@ -187,6 +191,7 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
           <li class="${mfaOn ? 'ok' : 'missing'}">Multi-factor authentication: <strong id="check-mfa">${mfa.ok ? mfa.mfa.state : 'unknown'}</strong></li>
         </ul>
       </section>
+      <section id="recent-sign-ins"><h2>Recent sign-ins</h2>${signInTable(signIns)}</section>
       <section id="inbox-rules"><h2>Inbox rules</h2>${inboxRulesBlock(rules)}</section>
       <section><h2>Secure this account</h2>
         <p>Resets the password (you get a temporary one to hand over), ends every session, and does what is ticked below; each step is audited.</p>
@@ -207,7 +212,7 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       ${
         active
           ? html`<section><h2>Release without the playbook</h2>
-        <form method="post" action="${mailboxPath(user.address)}/release">${csrfField(csrf)}
+        <form method="post" action="${userPath(user.address)}/release">${csrfField(csrf)}
           <label for="release-reason">Reason (kept in the audit log)</label>
           <input type="text" id="release-reason" name="reason" required minlength="3">
           <label><input type="checkbox" name="force" id="release-force"> Release even though the account is not secured</label>
@@ -220,18 +225,45 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     );
   };
 
-  routes.get('/admin/restricted/:address', async (c) => {
+  routes.get('/admin/users', async (c) => {
+    const session = adminGate(c);
+    if (session instanceof Response) return session;
+    const after = c.req.query('after');
+    const listed = await app.directory.listUsers({
+      limit: USERS_PER_PAGE,
+      ...(after ? { afterAddress: after } : {}),
+    });
+    return page(
+      c,
+      'Users',
+      html`<section><table id="users">
+          <thead><tr><th>Address</th><th>Role</th><th>State</th><th>Password changed</th></tr></thead>
+          <tbody>${listed.users.map(
+            (user) => html`<tr class="user">
+              <td><a href="${userPath(user.address)}">${user.address}</a></td>
+              <td>${user.role}</td>
+              <td>${user.disabled ? 'disabled' : 'enabled'}</td>
+              <td>${user.passwordChangedAt ?? '—'}</td>
+            </tr>`,
+          )}</tbody>
+        </table>
+        ${listed.nextCursor ? html`<p><a id="next-page" href="/admin/users?after=${encodeURIComponent(listed.nextCursor)}">Next page</a></p>` : ''}
+      </section>`,
+    );
+  });
+
+  routes.get('/admin/users/:address', async (c) => {
     const session = adminGate(c);
     if (session instanceof Response) return session;
     const released = c.req.query('released') === '1';
-    return mailboxPage(
+    return userPage(
       c,
       c.req.param('address'),
       released ? { kind: 'ok', text: 'Released: the account can send again.' } : null,
     );
   });
 
-  routes.post('/admin/restricted/:address/release', async (c) => {
+  routes.post('/admin/users/:address/release', async (c) => {
     const session = adminGate(c);
     if (session instanceof Response) return session;
     const address = c.req.param('address');
@@ -241,8 +273,8 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       { reason: typeof body['reason'] === 'string' ? body['reason'] : '', force: body['force'] === 'on' },
       adminActor(c, session),
     );
-    if (outcome.ok) return c.redirect(`${mailboxPath(outcome.restriction.mailbox)}?released=1`, 303);
-    return mailboxPage(c, address, { kind: 'error', text: outcome.message }, 409);
+    if (outcome.ok) return c.redirect(`${userPath(outcome.restriction.mailbox)}?released=1`, 303);
+    return userPage(c, address, { kind: 'error', text: outcome.message }, 409);
   });
 
   routes.post('/admin/users/:address/secure', async (c) => {
@@ -272,7 +304,7 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
           <p><code id="temporary-password">${outcome.temporaryPassword}</code></p>
         </section>
         <section><h2>Steps</h2>${stepsTable(outcome.steps)}
-          <p><a href="${mailboxPath(outcome.user)}">Back to ${outcome.user}</a></p></section>`,
+          <p><a href="${userPath(outcome.user)}">Back to ${outcome.user}</a></p></section>`,
       complete
         ? { kind: 'ok', text: 'Every step is done.' }
         : { kind: 'error', text: 'Some steps did not complete: see below.' },

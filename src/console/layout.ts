@@ -21,6 +21,7 @@ export function layout(options: PageOptions, body: SafeHtml): string {
   const links = admin
     ? html`<a href="/admin">Needs attention</a>
         <a href="/admin/restricted">Restricted senders</a>
+        <a href="/admin/users">Users</a>
         <a href="/admin/alerts">Alerts</a>
         <a href="/account">Your account</a>`
     : html`<a href="/account">Overview</a>

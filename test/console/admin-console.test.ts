@@ -35,8 +35,18 @@ describe('admin pages in Chromium: restricted senders, the playbook, alerts', ()
     });
     await sendThroughPolicy(app, alice, external(1, 'elsewhere.test'), 'Urgent: invoice overdue');
     assert.equal(await app.outbound.isRestricted(alice.id), true);
+    // The intruder's mail client, from an address the offline GeoIP places (as in the sign-in tests).
+    const phone = await app.identity.createAppPassword(ALICE, { name: 'phone', scopes: ['imap'] }, cliActor);
+    assert.ok(phone.ok);
     assert.ok(
-      (await app.identity.createAppPassword(ALICE, { name: 'phone', scopes: ['imap'] }, cliActor)).ok,
+      (
+        await app.identity.signIn({
+          login: ALICE,
+          secret: phone.password,
+          protocol: 'imap',
+          clientIp: '81.2.69.142',
+        })
+      ).ok,
     );
     admin = (await harness.newPage()).page;
   });
@@ -89,6 +99,10 @@ describe('admin pages in Chromium: restricted senders, the playbook, alerts', ()
     assert.equal(await admin.textContent('#check-password'), 'no');
     assert.equal(await admin.textContent('#check-mfa'), 'disabled');
     assert.match((await admin.textContent('#rules-unavailable'))!, /dovecot\.doveadmUrl/);
+    assert.match(
+      (await admin.textContent('#recent-sign-ins'))!,
+      /imap · app-password:phone\s+81\.2\.69\.142/,
+    );
 
     await admin.fill('#release-reason', 'the user says it was not them');
     const [refused] = await Promise.all([
@@ -99,6 +113,18 @@ describe('admin pages in Chromium: restricted senders, the playbook, alerts', ()
     assert.match((await admin.textContent('.notice.error'))!, /secure the account first/);
     const alice = (await harness.testApp.app.directory.findUser(ALICE))!;
     assert.equal(await harness.testApp.app.outbound.isRestricted(alice.id), true);
+  });
+
+  test('every user is listed and opens on the same account page', async () => {
+    await admin.goto('/admin/users');
+    const listed = await admin.$$eval('tr.user a', (links) => links.map((link) => link.textContent));
+    assert.deepEqual(listed, [ALICE, 'bob@example.org', ROOT]);
+    await Promise.all([
+      admin.waitForURL(/\/admin\/users\/bob%40example\.org$/),
+      admin.click('tr.user a:has-text("bob@")'),
+    ]);
+    assert.equal(await admin.locator('#not-restricted').count(), 1);
+    assert.equal(await admin.locator('#secure-account').count(), 1, 'any account can be secured');
   });
 
   test('a cross-site or tokenless post cannot run the playbook', async () => {
@@ -117,7 +143,7 @@ describe('admin pages in Chromium: restricted senders, the playbook, alerts', ()
 
   test('secure this account: the temporary password once, every step, the sender released, audited as the admin', async () => {
     const app = harness.testApp.app;
-    await admin.goto(`/admin/restricted/${encodeURIComponent(ALICE)}`);
+    await admin.goto(`/admin/users/${encodeURIComponent(ALICE)}`);
     await Promise.all([admin.waitForLoadState('load'), admin.click('#secure-account')]);
     const temporary = (await admin.textContent('#temporary-password'))!.trim();
     assert.match(temporary, /^[A-Za-z2-9]{5}(-[A-Za-z2-9]{5}){3}$/);
@@ -146,7 +172,7 @@ describe('admin pages in Chromium: restricted senders, the playbook, alerts', ()
     const [release] = (await app.audit.search({ operations: ['ReleaseSender'], limit: 1 })).records;
     assert.equal(release?.actor, ROOT);
 
-    await admin.goto(`/admin/restricted/${encodeURIComponent(ALICE)}`);
+    await admin.goto(`/admin/users/${encodeURIComponent(ALICE)}`);
     assert.equal(await admin.locator('#not-restricted').count(), 1);
     assert.equal(await admin.textContent('#check-mfa'), 'enforced');
     assert.ok(!(await admin.content()).includes(temporary), 'the password is not shown again');
