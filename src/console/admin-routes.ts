@@ -219,7 +219,17 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
           <button type="submit" id="release">Release</button>
         </form></section>`
           : ''
-      }`,
+      }
+      <section id="sign-in-access"><h2>${user.disabled ? 'Blocked' : 'Block the account'}</h2>
+        ${
+          user.disabled
+            ? html`<p id="user-disabled">${user.address} cannot sign in or send.</p>`
+            : html`<p>Stops every sign-in (web and mail) and all sending until an administrator enables it again.</p>`
+        }
+        <form method="post" action="${userPath(user.address)}/${user.disabled ? 'enable' : 'disable'}">${csrfField(csrf)}
+          <button type="submit" class="${user.disabled ? '' : 'danger'}" id="${user.disabled ? 'enable-user' : 'disable-user'}">${user.disabled ? 'Enable the account' : 'Block the account'}</button>
+        </form>
+      </section>`,
       notice,
       status,
     );
@@ -275,6 +285,15 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     );
     if (outcome.ok) return c.redirect(`${userPath(outcome.restriction.mailbox)}?released=1`, 303);
     return userPage(c, address, { kind: 'error', text: outcome.message }, 409);
+  });
+
+  routes.post('/admin/users/:address/:verb{disable|enable}', async (c) => {
+    const session = adminGate(c);
+    if (session instanceof Response) return session;
+    const disable = c.req.param('verb') === 'disable';
+    const outcome = await app.directory.setDisabled(c.req.param('address'), disable, adminActor(c, session));
+    if (!outcome.ok) return refusePage(c, 404, outcome.message);
+    return c.redirect(userPath(outcome.user.address), 303);
   });
 
   routes.post('/admin/users/:address/secure', async (c) => {

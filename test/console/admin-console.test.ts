@@ -125,6 +125,21 @@ describe('admin pages in Chromium: restricted senders, the playbook, alerts', ()
     ]);
     assert.equal(await admin.locator('#not-restricted').count(), 1);
     assert.equal(await admin.locator('#secure-account').count(), 1, 'any account can be secured');
+
+    await Promise.all([admin.waitForURL(/bob%40example\.org$/), admin.click('#disable-user')]);
+    assert.equal(await admin.locator('#user-disabled').count(), 1);
+    const bob = await harness.testApp.app.identity.signIn({
+      login: 'bob@example.org',
+      secret: PASSWORD,
+      protocol: 'web',
+      clientIp: '127.0.0.1',
+    });
+    assert.equal(bob.ok, false, 'a blocked account cannot sign in');
+    const [blocked] = (await harness.testApp.app.audit.search({ operations: ['DisableUser'], limit: 1 }))
+      .records;
+    assert.equal(blocked?.actor, ROOT);
+    await Promise.all([admin.waitForURL(/bob%40example\.org$/), admin.click('#enable-user')]);
+    assert.equal(await admin.locator('#disable-user').count(), 1);
   });
 
   test('a cross-site or tokenless post cannot run the playbook', async () => {
