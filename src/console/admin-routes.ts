@@ -5,6 +5,7 @@ import type { Actor } from '../audit/index.js';
 import type { WebSession } from '../identity/index.js';
 import type { Restriction } from '../outbound/index.js';
 import type { InboxRuleScript, PlaybookStep } from '../respond/index.js';
+import { adminAuditRoutes } from './admin-audit-routes.js';
 import type { ConsoleDeps } from './console-app.js';
 import type { ConsoleEnv } from './console-env.js';
 import { gate } from './gate.js';
@@ -191,7 +192,8 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
           <li class="${mfaOn ? 'ok' : 'missing'}">Multi-factor authentication: <strong id="check-mfa">${mfa.ok ? mfa.mfa.state : 'unknown'}</strong></li>
         </ul>
       </section>
-      <section id="recent-sign-ins"><h2>Recent sign-ins</h2>${signInTable(signIns)}</section>
+      <section id="recent-sign-ins"><h2>Recent sign-ins</h2>${signInTable(signIns)}
+        <p><a id="mailbox-audit" href="/admin/audit?mailbox=${encodeURIComponent(user.address)}&amp;hours=720">What happened in this mailbox (audit log, 30 days)</a></p></section>
       <section id="inbox-rules"><h2>Inbox rules</h2>${inboxRulesBlock(rules)}</section>
       <section><h2>Secure this account</h2>
         <p>Resets the password (you get a temporary one to hand over), ends every session, and does what is ticked below; each step is audited.</p>
@@ -346,6 +348,7 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     return c.redirect('/admin/alerts', 303);
   });
 
+  routes.route('/', adminAuditRoutes(deps, adminGate));
   return routes;
 }
 

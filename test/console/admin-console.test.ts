@@ -193,6 +193,33 @@ describe('admin pages in Chromium: restricted senders, the playbook, alerts', ()
     assert.ok(!(await admin.content()).includes(temporary), 'the password is not shown again');
   });
 
+  test('the audit log answers what happened in the mailbox, a page at a time, with counts', async () => {
+    await admin.goto(`/admin/users/${encodeURIComponent(ALICE)}`);
+    await Promise.all([admin.waitForURL(/\/admin\/audit\?/), admin.click('#mailbox-audit')]);
+    const operations = await admin.$$eval('td.audit-operation', (cells) =>
+      cells.map((cell) => cell.textContent),
+    );
+    for (const operation of ['SecureAccount', 'ReleaseSender', 'ResetPassword', 'Send', 'RestrictSender'])
+      assert.ok(operations.includes(operation), `${operation} in ${operations.join(', ')}`);
+    assert.match((await admin.textContent('#audit-counts'))!, /\bSend 1\b/);
+
+    await admin.selectOption('#audit-operation', 'ResetPassword');
+    await Promise.all([admin.waitForURL(/operation=ResetPassword/), admin.click('#audit-search-button')]);
+    assert.deepEqual(
+      await admin.$$eval('td.audit-operation', (cells) => cells.map((cell) => cell.textContent)),
+      ['ResetPassword'],
+    );
+
+    await admin.goto(`/admin/audit?mailbox=${encodeURIComponent(ALICE)}&hours=720&limit=1`);
+    const newest = await admin.getAttribute('tr.audit-record', 'data-id');
+    await Promise.all([admin.waitForURL(/before=/), admin.click('#audit-next')]);
+    const older = await admin.getAttribute('tr.audit-record', 'data-id');
+    assert.ok(Number(older) < Number(newest), `${older} is older than ${newest}`);
+
+    await admin.goto('/admin/audit?operation=NoSuchThing&hours=5');
+    assert.match((await admin.textContent('.notice.error'))!, /no operation "NoSuchThing".*choose a period/);
+  });
+
   test('alerts are acknowledged, then resolved, each audited as the admin', async () => {
     const app = harness.testApp.app;
     await admin.goto('/admin/alerts');
