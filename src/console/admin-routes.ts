@@ -6,6 +6,7 @@ import type { WebSession } from '../identity/index.js';
 import type { Restriction } from '../outbound/index.js';
 import type { InboxRuleScript, PlaybookStep } from '../respond/index.js';
 import { adminAuditRoutes } from './admin-audit-routes.js';
+import { adminScoreRoutes } from './admin-score-routes.js';
 import type { ConsoleDeps } from './console-app.js';
 import type { ConsoleEnv } from './console-env.js';
 import { gate } from './gate.js';
@@ -349,6 +350,7 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   });
 
   routes.route('/', adminAuditRoutes(deps, adminGate));
+  routes.route('/', adminScoreRoutes(deps, adminGate));
   return routes;
 }
 

@@ -32,7 +32,11 @@ export interface ControlDefinition {
   measuredBy: string;
   why: string;
   /** The exact CLI command or API call that fixes it. */
-  fix: { cli: string; api: string | null };
+  fix: {
+    cli: string;
+    api: string | null /** The admin page where it is done, if there is one. */;
+    console?: string;
+  };
   measure(facts: Facts): Promise<Measurement>;
 }
 

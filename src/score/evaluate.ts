@@ -90,7 +90,11 @@ export async function scoreControl(
     override,
     measuredBy: definition.measuredBy,
     why: definition.why,
-    recommendation: { ...definition.fix, consoleLink: null },
+    recommendation: {
+      cli: definition.fix.cli,
+      api: definition.fix.api,
+      consoleLink: definition.fix.console ?? null,
+    },
   };
 }
 

@@ -220,6 +220,23 @@ describe('admin pages in Chromium: restricted senders, the playbook, alerts', ()
     assert.match((await admin.textContent('.notice.error'))!, /no operation "NoSuchThing".*choose a period/);
   });
 
+  test('Secure Score lists every control, most points to gain first, as measured', async () => {
+    const report = await harness.testApp.app.score.report();
+    await admin.goto('/admin/score');
+    const shown = await admin.$$eval('tr.control', (rows) => rows.map((row) => row.getAttribute('data-id')));
+    assert.deepEqual(
+      shown,
+      report.controls.map((control) => control.id),
+    );
+    assert.match((await admin.textContent('#score-total'))!, new RegExp(`of ${report.maxScore}`));
+    // root, the only admin, has TOTP.
+    assert.equal(
+      await admin.textContent('tr.control[data-id="identity.mfa-admins"] .control-status'),
+      'completed',
+    );
+    assert.equal((await admin.locator('a.control-fix[href="/admin/alerts"]').count()) <= 1, true);
+  });
+
   test('alerts are acknowledged, then resolved, each audited as the admin', async () => {
     const app = harness.testApp.app;
     await admin.goto('/admin/alerts');

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { cliCommands } from '../../src/cli/main.js';
+import { consoleRoutes } from '../../src/console/index.js';
 import { controlDefinitions } from '../../src/score/index.js';
 import { orgSettingFields } from '../../src/settings/index.js';
+import { createTestApp } from '../support/test-app.js';
 
 /**
  * Every `npx mailwarden …` in a control's fix, as words up to the first placeholder, comment or
@@ -43,5 +45,23 @@ describe('Secure Score recommendations', () => {
       }
     }
     assert.ok(checked >= 20, `only ${checked} commands found in the recommendations`);
+  });
+
+  test('every console link of a fix is a page the admin console serves', async () => {
+    const testApp = await createTestApp();
+    try {
+      const pages = new Set(
+        consoleRoutes(testApp.app)
+          .routes.filter((route) => route.method === 'GET')
+          .map((route) => route.path),
+      );
+      const links = controlDefinitions.flatMap((control) =>
+        control.fix.console ? [control.fix.console] : [],
+      );
+      assert.ok(links.length >= 2);
+      for (const link of links) assert.ok(pages.has(link), `${link} is not a console page`);
+    } finally {
+      await testApp.cleanup();
+    }
   });
 });

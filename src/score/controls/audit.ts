@@ -132,6 +132,7 @@ export const auditControls: ControlDefinition[] = [
     fix: {
       cli: 'npx mailwarden restricted list; npx mailwarden restricted release <address> --reason "…"',
       api: 'POST /api/v1/restricted/{address}/release {"reason": "…"}',
+      console: '/admin/restricted',
     },
     measure: (facts) =>
       withReading(facts.inputs.outbound.restrictions(facts.nowMs - 7 * DAY_MS), (restricted) =>
@@ -156,6 +157,7 @@ export const auditControls: ControlDefinition[] = [
     fix: {
       cli: 'npx mailwarden alerts list --status new; npx mailwarden alerts ack <id>',
       api: 'POST /api/v1/alerts/{id}/acknowledge',
+      console: '/admin/alerts',
     },
     measure: (facts) =>
       withReading(facts.inputs.alerts.untriagedHigh(facts.nowMs - 7 * DAY_MS), (alerts) =>
