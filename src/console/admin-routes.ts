@@ -158,8 +158,12 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       app.respond.inboxRules(user.address),
       recentSignIns(app, user, 20),
     ]);
+    // In force: not released, and (restrict-today) not lifted at midnight yet.
+    const now = app.clock.nowMs();
     const active = restrictions.ok
-      ? restrictions.restrictions.find((entry) => entry.released === null)
+      ? restrictions.restrictions.find(
+          (entry) => entry.released === null && (entry.until === null || Date.parse(entry.until) > now),
+        )
       : undefined;
     const passwordChanged =
       active !== undefined &&
