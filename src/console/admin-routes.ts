@@ -1,10 +1,10 @@
 import { type Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Alert } from '../alerts/index.js';
-import type { Actor } from '../audit/index.js';
 import type { WebSession } from '../identity/index.js';
 import type { Restriction } from '../outbound/index.js';
 import type { InboxRuleScript, PlaybookStep } from '../respond/index.js';
+import { adminActor } from './actor.js';
 import { adminAuditRoutes } from './admin-audit-routes.js';
 import { adminScoreRoutes } from './admin-score-routes.js';
 import type { ConsoleDeps } from './console-app.js';
@@ -43,17 +43,6 @@ function adminGate(c: Context<ConsoleEnv>): WebSession | Response {
       'The admin pages need a sign-in with a second factor. Set one up under Sign-in methods, then sign out and sign in again.',
     );
   return session;
-}
-
-/** What the admin does here is audited as them, logon type admin, from their browser. */
-function adminActor(c: Context<ConsoleEnv>, session: WebSession): Actor {
-  return {
-    actor: session.user.address,
-    logonType: 'admin',
-    clientIp: c.var.clientIp,
-    clientInfo: c.req.header('user-agent')?.slice(0, 200) ?? 'web',
-    protocol: 'web',
-  };
 }
 
 const userPath = (address: string) => `/admin/users/${encodeURIComponent(address)}`;
