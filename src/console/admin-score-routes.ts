@@ -1,10 +1,11 @@
 import { type Context, Hono } from 'hono';
 import type { WebSession } from '../identity/index.js';
-import type { ScoredControl } from '../score/index.js';
+import { type ScoredControl, settableStatuses } from '../score/index.js';
+import { adminActor } from './actor.js';
 import type { ConsoleDeps } from './console-app.js';
 import type { ConsoleEnv } from './console-env.js';
 import { html } from './html.js';
-import { layout } from './layout.js';
+import { csrfField, layout } from './layout.js';
 
 const STATUS_WORDS: Record<ScoredControl['status'], string> = {
   completed: 'completed',
@@ -16,12 +17,22 @@ const STATUS_WORDS: Record<ScoredControl['status'], string> = {
   'alternate-mitigation': 'alternate mitigation',
 };
 
+/** The statuses an admin sets, as the form offers them. */
+const SETTABLE_WORDS: Record<(typeof settableStatuses)[number], string> = {
+  measured: 'as measured (remove my status)',
+  'risk-accepted': 'risk accepted (0 points)',
+  'third-party': 'resolved by a third party (full points)',
+  'alternate-mitigation': 'alternate mitigation (full points)',
+};
+
+type Notice = { kind: 'ok' | 'error'; text: string } | null;
+
 const points = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(2));
 
 /**
  * /admin/score: Secure Score as the admin reads it: the total against what is achievable, each
- * category, and every control with most points to gain first, its finding, why it matters and the fix.
- * Statuses are set from the CLI or the API (`score status`), which ask for a written reason.
+ * category, and every control with most points to gain first, its finding, why it matters and the fix;
+ * and the admin's status of a control (risk accepted, third party…), with a written reason, audited.
  */
 export function adminScoreRoutes(
   deps: ConsoleDeps,
@@ -30,18 +41,12 @@ export function adminScoreRoutes(
   const { app } = deps;
   const routes = new Hono<ConsoleEnv>();
 
-  routes.get('/admin/score', async (c) => {
-    const session = adminGate(c);
-    if (session instanceof Response) return session;
+  const scorePage = async (c: Context<ConsoleEnv>, notice: Notice, status: 200 | 422 = 200) => {
     const report = await app.score.report();
+    const csrf = app.identity.webSessions.csrfTokenFor(c.var.sessionToken!);
     return c.html(
       layout(
-        {
-          title: 'Secure Score',
-          csrfToken: app.identity.webSessions.csrfTokenFor(c.var.sessionToken!),
-          signedIn: true,
-          area: 'admin',
-        },
+        { title: 'Secure Score', csrfToken: csrf, signedIn: true, area: 'admin', notice },
         html`<section>
             <p><strong id="score-total">${points(report.score)} of ${points(report.maxScore)}</strong> points
               (${report.percentage} %); achievable ${points(report.achievableScore)} (${report.achievablePercentage} %).</p>
@@ -66,13 +71,49 @@ export function adminScoreRoutes(
                         ? html`<br><span class="muted">${control.why}</span><br><code>${control.recommendation.cli}</code>
                           ${control.recommendation.consoleLink ? html`<br><a class="control-fix" href="${control.recommendation.consoleLink}">Do it here</a>` : ''}`
                         : ''
-                    }</td>
+                    }
+                    ${control.override ? html`<br><span class="override">${STATUS_WORDS[control.override.status]} by ${control.override.setBy}: ${control.override.reason}</span>` : ''}
+                    <details><summary>Set a status</summary>
+                      <form method="post" action="/admin/score/controls/${control.id}/status">${csrfField(csrf)}
+                        <select name="status">${settableStatuses.map(
+                          (value) => html`<option value="${value}">${SETTABLE_WORDS[value]}</option>`,
+                        )}</select>
+                        <input type="text" name="reason" placeholder="why (kept in the audit log)">
+                        <button type="submit" class="set-status">Set</button>
+                      </form>
+                    </details></td>
                 </tr>`,
               )}</tbody>
             </table>
           </section>`,
       ),
+      status,
     );
+  };
+
+  routes.get('/admin/score', async (c) => {
+    const session = adminGate(c);
+    if (session instanceof Response) return session;
+    const saved = c.req.query('saved');
+    return scorePage(c, saved ? { kind: 'ok', text: `The status of ${saved} is saved.` } : null);
+  });
+
+  routes.post('/admin/score/controls/:id/status', async (c) => {
+    const session = adminGate(c);
+    if (session instanceof Response) return session;
+    const body = await c.req.parseBody();
+    const outcome = await app.score.setStatus(
+      c.req.param('id'),
+      {
+        status: typeof body['status'] === 'string' ? body['status'] : '',
+        reason: typeof body['reason'] === 'string' ? body['reason'] : '',
+      },
+      adminActor(c, session),
+    );
+    // Saved: back to the page (a reload does not post again); refused: the page with the reason.
+    return outcome.ok
+      ? c.redirect(`/admin/score?saved=${encodeURIComponent(outcome.controlId)}`, 303)
+      : scorePage(c, { kind: 'error', text: outcome.message }, 422);
   });
 
   return routes;
