@@ -6,6 +6,7 @@ import type { Restriction } from '../outbound/index.js';
 import type { InboxRuleScript, PlaybookStep } from '../respond/index.js';
 import { adminActor } from './actor.js';
 import { adminAuditRoutes } from './admin-audit-routes.js';
+import { adminPolicyRoutes } from './admin-policy-routes.js';
 import { adminScoreRoutes } from './admin-score-routes.js';
 import type { ConsoleDeps } from './console-app.js';
 import type { ConsoleEnv } from './console-env.js';
@@ -344,6 +345,7 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
 
   routes.route('/', adminAuditRoutes(deps, adminGate));
   routes.route('/', adminScoreRoutes(deps, adminGate));
+  routes.route('/', adminPolicyRoutes(deps, adminGate));
   return routes;
 }
 

@@ -264,6 +264,42 @@ describe('admin pages in Chromium: restricted senders, the playbook, alerts', ()
     assert.equal(record?.actor, ROOT);
   });
 
+  test('sending policies: a new scoped policy is saved, a value out of range is refused with the range, and deleted', async () => {
+    const app = harness.testApp.app;
+    await admin.goto('/admin/policies');
+    assert.deepEqual(await admin.$$eval('tr.policy a', (links) => links.map((link) => link.textContent)), [
+      'default',
+    ]);
+    await admin.fill('#new-policy-name', 'sales');
+    await Promise.all([admin.waitForURL(/\/admin\/policies\/sales$/), admin.click('#new-policy')]);
+    await admin.fill('#policy-users', 'bob@example.org');
+    await admin.fill('#policy-priority', '10');
+    await admin.fill('#policy-externalPerHour', '0');
+    const [refused] = await Promise.all([
+      admin.waitForResponse((response) => response.request().method() === 'POST'),
+      admin.click('#save-policy'),
+    ]);
+    assert.equal(refused.status(), 422);
+    assert.match((await admin.textContent('.notice.error'))!, /externalPerHour/);
+    assert.equal(await app.outbound.getPolicy('sales'), null, 'nothing was saved');
+
+    await admin.fill('#policy-users', 'bob@example.org');
+    await admin.fill('#policy-priority', '10');
+    await admin.fill('#policy-externalPerHour', '50');
+    await admin.selectOption('#policy-action', 'restrict-today');
+    await Promise.all([admin.waitForURL(/sales\?saved=1$/), admin.click('#save-policy')]);
+    const sales = await app.outbound.getPolicy('sales');
+    assert.equal(sales?.settings.externalPerHour, 50);
+    assert.equal(sales?.settings.action, 'restrict-today');
+    assert.equal(sales?.priority, 10);
+    assert.deepEqual(sales?.scope.users, ['bob@example.org']);
+    const [set] = (await app.audit.search({ operations: ['SetSendingPolicy'], limit: 1 })).records;
+    assert.equal(set?.actor, ROOT);
+
+    await Promise.all([admin.waitForURL(/\/admin\/policies$/), admin.click('#delete-policy')]);
+    assert.equal(await app.outbound.getPolicy('sales'), null);
+  });
+
   test('alerts are acknowledged, then resolved, each audited as the admin', async () => {
     const app = harness.testApp.app;
     await admin.goto('/admin/alerts');
