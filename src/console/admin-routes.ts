@@ -7,6 +7,7 @@ import type { InboxRuleScript, PlaybookStep } from '../respond/index.js';
 import { adminActor } from './actor.js';
 import { adminAuditRoutes } from './admin-audit-routes.js';
 import { adminPolicyRoutes } from './admin-policy-routes.js';
+import { adminQuarantineRoutes } from './admin-quarantine-routes.js';
 import { adminScoreRoutes } from './admin-score-routes.js';
 import type { ConsoleDeps } from './console-app.js';
 import type { ConsoleEnv } from './console-env.js';
@@ -346,6 +347,7 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   routes.route('/', adminAuditRoutes(deps, adminGate));
   routes.route('/', adminScoreRoutes(deps, adminGate));
   routes.route('/', adminPolicyRoutes(deps, adminGate));
+  routes.route('/', adminQuarantineRoutes(deps, adminGate));
   return routes;
 }
 

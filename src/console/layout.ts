@@ -24,6 +24,7 @@ export function layout(options: PageOptions, body: SafeHtml): string {
         <a href="/admin/users">Users</a>
         <a href="/admin/policies">Sending policies</a>
         <a href="/admin/alerts">Alerts</a>
+        <a href="/admin/quarantine">Quarantine</a>
         <a href="/admin/audit">Audit log</a>
         <a href="/admin/score">Secure Score</a>
         <a href="/account">Your account</a>`

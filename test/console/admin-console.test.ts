@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { fromBase32, totpCode, totpStepAt } from '../../src/identity/index.js';
 import { external, sendThroughPolicy } from '../outbound/send-helper.js';
+import { holdPhishing } from '../support/phishing.js';
 import { addUser, cliActor } from '../support/test-app.js';
 import { type ConsoleHarness, startConsoleHarness } from './browser-harness.js';
 
@@ -22,6 +23,7 @@ describe('admin pages in Chromium: restricted senders, the playbook, alerts', ()
   let harness: ConsoleHarness;
   /** The admin's browser, signed in with a TOTP code once the first test has set it up. */
   let admin: Page;
+  let held: string[];
 
   before(async () => {
     harness = await startConsoleHarness('sqlite');
@@ -48,6 +50,8 @@ describe('admin pages in Chromium: restricted senders, the playbook, alerts', ()
         })
       ).ok,
     );
+    // Two phishing messages Bob's account tried to send, held by the spam analysis.
+    held = [await holdPhishing(app, 'bob@example.org', 1), await holdPhishing(app, 'bob@example.org', 2)];
     admin = (await harness.newPage()).page;
   });
   after(() => harness.close());
@@ -298,6 +302,33 @@ describe('admin pages in Chromium: restricted senders, the playbook, alerts', ()
 
     await Promise.all([admin.waitForURL(/\/admin\/policies$/), admin.click('#delete-policy')]);
     assert.equal(await app.outbound.getPolicy('sales'), null);
+  });
+
+  test('quarantine: a held message is released (delivered) and another deleted, each audited as the admin', async () => {
+    const quarantine = harness.testApp.app.outbound.quarantine;
+    await admin.goto('/admin/quarantine');
+    assert.deepEqual(
+      (
+        await admin.$$eval('tr.held-message', (rows) => rows.map((row) => row.getAttribute('data-id')))
+      ).sort(),
+      [...held].sort(),
+    );
+    assert.match(
+      (await admin.textContent(`tr.held-message[data-id="${held[0]}"]`))!,
+      /Urgent: verify your account \(1\)/,
+    );
+    await Promise.all([
+      admin.waitForURL(/done=released/),
+      admin.click(`tr.held-message[data-id="${held[0]}"] button.release`),
+    ]);
+    await Promise.all([
+      admin.waitForURL(/done=deleted/),
+      admin.click(`tr.held-message[data-id="${held[1]}"] button.delete`),
+    ]);
+    assert.equal(await admin.locator('#nothing-held').count(), 1);
+    assert.equal((await quarantine.get(held[0]!))?.status, 'released');
+    assert.equal((await quarantine.get(held[1]!))?.status, 'deleted');
+    assert.equal((await quarantine.get(held[0]!))?.decidedBy, ROOT);
   });
 
   test('alerts are acknowledged, then resolved, each audited as the admin', async () => {
