@@ -9,6 +9,7 @@ import { adminAuditRoutes } from './admin-audit-routes.js';
 import { adminPolicyRoutes } from './admin-policy-routes.js';
 import { adminQuarantineRoutes } from './admin-quarantine-routes.js';
 import { adminScoreRoutes } from './admin-score-routes.js';
+import { adminSettingsRoutes } from './admin-settings-routes.js';
 import type { ConsoleDeps } from './console-app.js';
 import type { ConsoleEnv } from './console-env.js';
 import { gate } from './gate.js';
@@ -348,6 +349,7 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   routes.route('/', adminScoreRoutes(deps, adminGate));
   routes.route('/', adminPolicyRoutes(deps, adminGate));
   routes.route('/', adminQuarantineRoutes(deps, adminGate));
+  routes.route('/', adminSettingsRoutes(deps, adminGate));
   return routes;
 }
 

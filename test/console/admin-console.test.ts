@@ -344,4 +344,31 @@ describe('admin pages in Chromium: restricted senders, the playbook, alerts', ()
     assert.equal(updates.length, 2);
     assert.ok(updates.every((update) => update.actor === ROOT));
   });
+
+  test('organization settings: a bad value is refused with its range and nothing is stored; good ones are, audited', async () => {
+    const settings = harness.testApp.app.settings;
+    await admin.goto('/admin/settings');
+    assert.equal(await admin.inputValue('#setting-lockout-threshold'), '10');
+    await admin.selectOption('#setting-mfa-requireForAll', 'true');
+    await admin.fill('#setting-lockout-threshold', '1');
+    const [refused] = await Promise.all([
+      admin.waitForResponse((response) => response.request().method() === 'POST'),
+      admin.click('#save-settings'),
+    ]);
+    assert.equal(refused.status(), 422);
+    assert.match(
+      (await admin.textContent('.notice.error'))!,
+      /lockout\.threshold is a whole number from 3 to 100/,
+    );
+    assert.equal(await admin.inputValue('#setting-lockout-threshold'), '1', 'what was typed is kept');
+    assert.equal(await settings.get('mfa.requireForAll'), false, 'nothing was stored');
+
+    await admin.fill('#setting-lockout-threshold', '5');
+    await Promise.all([admin.waitForURL(/saved=1/), admin.click('#save-settings')]);
+    assert.equal(await settings.get('mfa.requireForAll'), true);
+    assert.equal(await settings.get('lockout.threshold'), 5);
+    const changes = (await harness.testApp.app.audit.search({ operations: ['ChangeOrgSetting'], limit: 10 }))
+      .records;
+    assert.ok(changes.length >= 1 && changes.every((record) => record.actor === ROOT));
+  });
 });

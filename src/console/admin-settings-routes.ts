@@ -1,0 +1,81 @@
+import { type Context, Hono } from 'hono';
+import type { WebSession } from '../identity/index.js';
+import { type OrgSettingKey, orgSettingFields } from '../settings/index.js';
+import { adminActor } from './actor.js';
+import type { ConsoleDeps } from './console-app.js';
+import type { ConsoleEnv } from './console-env.js';
+import { html } from './html.js';
+import { csrfField, layout } from './layout.js';
+
+type Notice = { kind: 'ok' | 'error'; text: string } | null;
+
+/**
+ * /admin/settings: the org-wide settings (MFA, mail sign-in, passwords, lockout, risk, retention) as
+ * one form built from the settings field table, like `mailwarden org set`. Every value is judged by
+ * the settings module, all problems at once; each change is audited (ChangeOrgSetting) as the admin.
+ */
+export function adminSettingsRoutes(
+  deps: ConsoleDeps,
+  adminGate: (c: Context<ConsoleEnv>) => WebSession | Response,
+): Hono<ConsoleEnv> {
+  const { app } = deps;
+  const routes = new Hono<ConsoleEnv>();
+
+  const settingsPage = async (
+    c: Context<ConsoleEnv>,
+    notice: Notice,
+    status: 200 | 422 = 200,
+    typed: Record<string, string> = {},
+  ) => {
+    const csrf = app.identity.webSessions.csrfTokenFor(c.var.sessionToken!);
+    const entries = await app.settings.describe();
+    return c.html(
+      layout(
+        { title: 'Organization settings', csrfToken: csrf, signedIn: true, area: 'admin', notice },
+        html`<section><form method="post" action="/admin/settings" id="settings-form">${csrfField(csrf)}
+          ${entries.map((entry) => {
+            const field = orgSettingFields[entry.key];
+            const id = `setting-${entry.key.replace('.', '-')}`;
+            const shown = typed[entry.key] ?? String(entry.value);
+            const label = html`<label for="${id}">${entry.key}: ${field.description}${
+              entry.updatedBy ? html` <span class="muted">(set by ${entry.updatedBy})</span>` : ''
+            }</label>`;
+            if (field.kind === 'integer')
+              return html`${label}<input type="text" inputmode="numeric" id="${id}" name="${entry.key}" value="${shown}">`;
+            const values = field.kind === 'boolean' ? ['true', 'false'] : field.values;
+            return html`${label}<select id="${id}" name="${entry.key}">${values.map(
+              (value) =>
+                html`<option value="${value}" ${value === shown ? html`selected` : ''}>${value}</option>`,
+            )}</select>`;
+          })}
+          <button type="submit" id="save-settings">Save</button>
+        </form></section>`,
+      ),
+      status,
+    );
+  };
+
+  routes.get('/admin/settings', async (c) => {
+    const session = adminGate(c);
+    if (session instanceof Response) return session;
+    return settingsPage(c, c.req.query('saved') === '1' ? { kind: 'ok', text: 'Saved.' } : null);
+  });
+
+  routes.post('/admin/settings', async (c) => {
+    const session = adminGate(c);
+    if (session instanceof Response) return session;
+    const body = await c.req.parseBody();
+    // Only the table's keys, as typed; the settings module parses and judges them.
+    const typed = Object.fromEntries(
+      (Object.keys(orgSettingFields) as OrgSettingKey[]).flatMap((key) =>
+        typeof body[key] === 'string' ? [[key, (body[key] as string).trim()]] : [],
+      ),
+    );
+    const outcome = await app.settings.change(typed, adminActor(c, session));
+    return outcome.ok
+      ? c.redirect('/admin/settings?saved=1', 303)
+      : settingsPage(c, { kind: 'error', text: outcome.message }, 422, typed);
+  });
+
+  return routes;
+}
