@@ -100,10 +100,14 @@ export function adminPolicyRoutes(
     name: string,
     notice: Notice,
     status: 200 | 422 = 200,
+    /** What the admin typed, shown again after a refusal. */
+    typed: Record<string, unknown> = {},
   ) => {
     const policy = await app.outbound.getPolicy(name);
     const isDefault = name === 'default';
-    const value = (field: FieldName) => (policy ? String(policy.settings[field]) : '');
+    const typedOr = (name: string, stored: string) =>
+      typeof typed[name] === 'string' ? (typed[name] as string) : stored;
+    const value = (field: FieldName) => typedOr(field, policy ? String(policy.settings[field]) : '');
     return page(
       c,
       policy ? `Policy ${name}` : `New policy ${name}`,
@@ -113,13 +117,13 @@ export function adminPolicyRoutes(
               isDefault
                 ? html`<p class="muted">The default policy applies to everyone no other policy matches.</p>`
                 : html`<label for="policy-users">Users (addresses, comma-separated)</label>
-                  <input type="text" id="policy-users" name="users" value="${policy?.scope.users.join(', ') ?? ''}">
+                  <input type="text" id="policy-users" name="users" value="${typedOr('users', policy?.scope.users.join(', ') ?? '')}">
                   <label for="policy-groups">Groups</label>
-                  <input type="text" id="policy-groups" name="groups" value="${policy?.scope.groups.join(', ') ?? ''}">
+                  <input type="text" id="policy-groups" name="groups" value="${typedOr('groups', policy?.scope.groups.join(', ') ?? '')}">
                   <label for="policy-domains">Domains</label>
-                  <input type="text" id="policy-domains" name="domains" value="${policy?.scope.domains.join(', ') ?? ''}">
+                  <input type="text" id="policy-domains" name="domains" value="${typedOr('domains', policy?.scope.domains.join(', ') ?? '')}">
                   <label for="policy-priority">Priority (lower first)</label>
-                  <input type="text" id="policy-priority" name="priority" value="${policy?.priority ?? ''}">`
+                  <input type="text" id="policy-priority" name="priority" value="${typedOr('priority', String(policy?.priority ?? ''))}">`
             }
             ${Object.entries(policyFields).map(([field, definition]) =>
               definition.kind === 'enum'
@@ -156,11 +160,12 @@ export function adminPolicyRoutes(
     const session = adminGate(c);
     if (session instanceof Response) return session;
     const name = c.req.param('name');
-    const change = readChange(await c.req.parseBody(), name === 'default');
+    const body = await c.req.parseBody();
+    const change = readChange(body, name === 'default');
     const outcome = await app.outbound.setPolicy(name, change, adminActor(c, session));
     return outcome.ok
       ? c.redirect(`${policyPath(outcome.policy.name)}?saved=1`, 303)
-      : policyPage(c, name, { kind: 'error', text: outcome.message }, 422);
+      : policyPage(c, name, { kind: 'error', text: outcome.message }, 422, body);
   });
 
   routes.post('/admin/policies/:name/delete', async (c) => {
