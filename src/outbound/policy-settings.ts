@@ -62,7 +62,8 @@ export const policyFields: Record<Exclude<keyof PolicySettings, 'spamWeights'>, 
   externalForwarding: {
     kind: 'enum',
     values: ['off', 'on', 'automatic'],
-    description: 'automatic forwarding to external addresses (automatic = off)',
+    description:
+      'automatic forwarding to external addresses (automatic = off): beside Dovecot, a Sieve rule that forwards outside is deactivated when saved',
   },
   spamScore: {
     kind: 'integer',

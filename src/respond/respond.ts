@@ -11,7 +11,7 @@ import { sieveIncludes } from './sieve-rules.js';
 export interface RespondDeps {
   directory: Pick<Directory, 'findUser' | 'listDomains' | 'listApiTokens' | 'revokeApiToken'>;
   identity: Pick<Identity, 'resetPassword'> & { mfa: Pick<Identity['mfa'], 'show' | 'enforce' | 'reset'> };
-  outbound: Pick<Outbound, 'release'>;
+  outbound: Pick<Outbound, 'release' | 'effectivePolicy'>;
   audit: Pick<AuditLog, 'append'>;
   alerts: Pick<Alerts, 'raiseWithin' | 'announce'>;
   store: Pick<Store, 'writeTransaction'>;
@@ -316,10 +316,54 @@ export function createRespond(deps: RespondDeps) {
   }
 
   /**
+   * Enforcement of the sending policy's `externalForwarding` (PRODUCT.md: `off`, `on`, `automatic` =
+   * off): when it is not `on` for the mailbox, a rule forwarding outside the organization that runs
+   * (in the active script, or one it includes) is stopped by deactivating the active script, as soon
+   * as Dovecot reports it. A saved script that is not active forwards nothing and is left alone until
+   * it is activated. Returns the policy in force and whether this call deactivated the script.
+   */
+  async function enforceForwardingPolicy(
+    change: InboxRuleChange,
+    forwardingTo: readonly (string | null)[],
+  ): Promise<{ sendingPolicy: string; externalForwarding: string; deactivated: boolean } | null> {
+    const user = await deps.directory.findUser(change.user);
+    const policy = user ? await deps.outbound.effectivePolicy(user.address) : null;
+    if (!user || !policy) return null;
+    const verdict = { sendingPolicy: policy.name, externalForwarding: policy.settings.externalForwarding };
+    const mailServer = deps.mailServer;
+    if (!mailServer || policy.settings.externalForwarding === 'on') return { ...verdict, deactivated: false };
+    const read = await readRules(mailServer, user.address);
+    const running =
+      read.ok &&
+      read.scripts.some(
+        (script) => script.name === change.script && (script.active || script.includedByActive),
+      );
+    const active = read.ok ? read.scripts.find((script) => script.active) : undefined;
+    if (!running || !active) return { ...verdict, deactivated: false };
+    const done = await mailServer.deactivateSieveScript(user.address);
+    if (!done.ok) return { ...verdict, deactivated: false };
+    await deps.audit.append({
+      operation: 'DisableInboxRules',
+      result: 'success',
+      mailbox: user.address,
+      actor: 'system',
+      logonType: 'system',
+      details: {
+        script: active.name,
+        reason: `automatic external forwarding is ${policy.settings.externalForwarding} in the sending policy ${policy.name}`,
+        policy: policy.name,
+        forwardingRemoved: [...forwardingTo],
+      },
+    });
+    return { ...verdict, deactivated: true };
+  }
+
+  /**
    * Detection (PRODUCT.md, "Alerts" and the playbook's symptoms): a rule that forwards outside the
    * organization raises "Forwarding rule to an external domain created", one that deletes, hides or
    * marks mail as read "Suspicious inbox rule created". A save and the activation that follows it join
-   * one alert (grouped per account and type). Returns the alerts raised or grouped.
+   * one alert (grouped per account and type). A forwarding rule the sending policy does not allow is
+   * stopped first (enforceForwardingPolicy), and the alert says so. Returns the alerts raised or grouped.
    */
   async function reviewInboxRuleChange(change: InboxRuleChange): Promise<Alert[]> {
     const findings = judgeInboxRules(change.text, await judgeContext());
@@ -328,13 +372,19 @@ export function createRespond(deps: RespondDeps) {
       (finding) => isSuspicious([finding]) && finding.kind !== 'external-forwarding',
     );
     if (forwarding.length === 0 && hiding.length === 0) return [];
+    const forwardingTo = forwarding.map((finding) => finding.target);
+    const enforced = forwarding.length > 0 ? await enforceForwardingPolicy(change, forwardingTo) : null;
     const mailbox = (await deps.directory.findUser(change.user))?.address ?? change.user.toLowerCase();
     const evidence = {
       script: change.script,
       action: change.action,
       changedBy: change.actor,
       findings: findings.map((finding) => finding.description),
-      forwardingTo: forwarding.map((finding) => finding.target),
+      forwardingTo,
+      // The policy in force, whichever of a save and its activation deactivated the script.
+      ...(enforced
+        ? { sendingPolicy: enforced.sendingPolicy, externalForwarding: enforced.externalForwarding }
+        : {}),
     };
     const raised = await deps.store.writeTransaction(async (trx) => [
       ...(forwarding.length > 0

@@ -86,6 +86,14 @@ describe('mailbox audit records from a real Dovecot (event exporter → /dovecot
   before(async () => {
     besideDovecot = await startMailwardenBesideDovecot({ eventsSecret: SECRET, users: [ALICE] });
     ({ testApp, server, dovecot, upstream } = besideDovecot);
+    // These tests record forwarding as it happens: the sending policy allows it (its default,
+    // automatic = off, deactivates such a rule: secure-account.test.ts).
+    const allowed = await testApp.app.outbound.setPolicy(
+      'default',
+      { settings: { externalForwarding: 'on' } },
+      { actor: 'test', logonType: 'admin' },
+    );
+    assert.ok(allowed.ok);
   });
   after(() => besideDovecot?.stop());
 

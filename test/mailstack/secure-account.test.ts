@@ -50,6 +50,12 @@ describe('securing a compromised account against a real Dovecot (doveadm HTTP AP
   before(async () => {
     besideDovecot = await startMailwardenBesideDovecot({ eventsSecret: SECRET, users: [ALICE] });
     ({ testApp, dovecot, url } = besideDovecot);
+    // The intruder's forwarding rule must stay in place for the playbook to find: the default policy
+    // allows forwarding here; the last test shows a policy that does not.
+    assert.ok(
+      (await testApp.app.outbound.setPolicy('default', { settings: { externalForwarding: 'on' } }, cliActor))
+        .ok,
+    );
     await addUser(testApp.app, ADMIN, 'admin password 12345', { role: 'admin' });
     const created = await testApp.app.directory.createApiToken(
       { name: 'responder', role: 'admin' },
@@ -223,5 +229,47 @@ describe('securing a compromised account against a real Dovecot (doveadm HTTP AP
     } finally {
       await unreachable.cleanup();
     }
+  });
+
+  test('where the sending policy turns automatic external forwarding off, a forwarding rule is deactivated as soon as Dovecot reports it', async () => {
+    const app = testApp.app;
+    const dana = 'dana@example.org';
+    await addUser(app, dana);
+    const policy = await app.outbound.setPolicy(
+      'no-forwarding',
+      { settings: { externalForwarding: 'off' }, scope: { users: [dana] }, priority: 1 },
+      cliActor,
+    );
+    assert.ok(policy.ok, JSON.stringify(policy));
+    // Forwarding inside the organization is allowed: it stays active.
+    const internal = await doveadm(
+      conf,
+      ['sieve', 'put', '-u', dana, '-a', 'to-team'],
+      'redirect "alice@example.org";\n',
+    );
+    assert.equal(internal.status, 0, internal.stdout);
+    const outside = 'require "copy";\nredirect :copy "dana.private@gmail.example";\n';
+    const put = await doveadm(conf, ['sieve', 'put', '-u', dana, '-a', 'to-gmail'], outside);
+    assert.equal(put.status, 0, put.stdout);
+    const deadline = Date.now() + 20_000;
+    let listed = '';
+    for (;;) {
+      listed = (await doveadm(conf, ['sieve', 'list', '-u', dana])).stdout;
+      if (!/ACTIVE/.test(listed) || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.doesNotMatch(listed, /ACTIVE/, `still active: ${listed}\n${dovecot.log().slice(-2000)}`);
+    assert.match(listed, /to-gmail/, 'kept, not deleted');
+    const [stopped] = (await app.audit.search({ mailbox: dana, operations: ['DisableInboxRules'], limit: 5 }))
+      .records;
+    assert.equal(stopped?.actor, 'system');
+    assert.equal(stopped?.details?.['policy'], 'no-forwarding');
+    assert.deepEqual(stopped?.details?.['forwardingRemoved'], ['dana.private@gmail.example']);
+    const [alert] = await app.alerts.list({ mailbox: dana });
+    assert.equal(alert?.type, 'external-forwarding-rule');
+    assert.equal(alert?.evidence['sendingPolicy'], 'no-forwarding');
+    assert.equal(alert?.evidence['externalForwarding'], 'off');
+    // The internal forward was the active script until then, and raised nothing of its own.
+    assert.equal((await app.alerts.list({ mailbox: dana })).length, 1);
   });
 });

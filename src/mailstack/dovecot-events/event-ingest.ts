@@ -112,17 +112,9 @@ export function createDovecotEventIngest(deps: DovecotEventIngestDeps): DovecotE
     const { doveadm } = deps;
     if (!doveadm || scripts.length === 0) return steps;
     const forwarding = new Map<AuditRecordInput, AuditRecordInput>();
-    await Promise.all(
+    const read = await Promise.all(
       scripts.map(async (script) => {
         const text = await doveadm.sieveScript(script.user, script.name);
-        if (text !== null)
-          changes.push({
-            user: script.user,
-            script: script.name,
-            action: String(script.record.details?.['action'] ?? ''),
-            actor: script.record.actor,
-            text,
-          });
         const redirectTargets = text === null ? [] : sieveRedirectTargets(text);
         script.record.details = {
           ...script.record.details,
@@ -130,8 +122,21 @@ export function createDovecotEventIngest(deps: DovecotEventIngestDeps): DovecotE
         };
         const setForwarding = forwardingSetBy(script.record, redirectTargets);
         if (setForwarding) forwarding.set(script.record, setForwarding);
+        return text;
       }),
     );
+    // In event order (the scripts are), whichever text came back first.
+    scripts.forEach((script, index) => {
+      const text = read[index];
+      if (typeof text === 'string')
+        changes.push({
+          user: script.user,
+          script: script.name,
+          action: String(script.record.details?.['action'] ?? ''),
+          actor: script.record.actor,
+          text,
+        });
+    });
     if (forwarding.size === 0) return steps;
     return steps.flatMap((step): IngestStep[] => {
       const added = step.kind === 'record' ? forwarding.get(step.record.input) : undefined;
@@ -141,6 +146,8 @@ export function createDovecotEventIngest(deps: DovecotEventIngestDeps): DovecotE
     });
   };
 
+  /** The inbox-rule reviews, chained: never awaited by the ingest. */
+  let reviews: Promise<unknown> = Promise.resolve();
   /** Writes the batches' steps (after their scripts are read); resolves once they are committed. */
   let handedOver: Promise<unknown> = Promise.resolve();
   const write = (batches: SpooledBatch[]): Promise<void> => {
@@ -158,12 +165,16 @@ export function createDovecotEventIngest(deps: DovecotEventIngestDeps): DovecotE
     handedOver = handed.catch(() => {});
     return handed.then(({ committed }) =>
       committed.then(() => {
+        // One after the other, in event order (a save before its activation), and after those of
+        // earlier batches: a review reads the mail server's state, which the one before may change.
         for (const change of changes)
-          deps
-            .onInboxRuleChanged?.(change)
-            .catch((error: unknown) =>
-              deps.logger.warn('an inbox rule change could not be reviewed', { error, user: change.user }),
-            );
+          reviews = reviews.then(() =>
+            deps
+              .onInboxRuleChanged?.(change)
+              .catch((error: unknown) =>
+                deps.logger.warn('an inbox rule change could not be reviewed', { error, user: change.user }),
+              ),
+          );
       }),
     );
   };

@@ -108,7 +108,8 @@ export const mailFlowControls: ControlDefinition[] = [
     title: 'Automatic external forwarding off',
     category: 'mail-flow',
     maxPoints: 5,
-    measuredBy: 'Share of sending policies with externalForwarding off or automatic (= off).',
+    measuredBy:
+      'Share of sending policies with externalForwarding off or automatic (= off). Beside Dovecot (dovecot.doveadmUrl), a Sieve rule forwarding outside is deactivated under such a policy.',
     why: 'A forwarding rule to an outside address is the first thing an attacker sets up: it keeps copying mail out after the password was reset.',
     fix: {
       cli: 'npx mailwarden policy set <name> --external-forwarding off',
