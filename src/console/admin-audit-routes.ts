@@ -1,10 +1,9 @@
-import { type Context, Hono } from 'hono';
+import { Hono } from 'hono';
 import { type AuditRecord, type AuditSearchFilter, auditOperations } from '../audit/index.js';
-import type { WebSession } from '../identity/index.js';
+import { adminGate, adminPage } from './admin-page.js';
 import type { ConsoleDeps } from './console-app.js';
 import type { ConsoleEnv } from './console-env.js';
 import { html, type SafeHtml } from './html.js';
-import { layout } from './layout.js';
 
 /** How far back a search looks: the choices of the form, in hours (0: the whole log). */
 const PERIODS: ReadonlyArray<{ hours: number; label: string }> = [
@@ -52,10 +51,7 @@ function readFilter(query: Record<string, string | undefined>, nowMs: number) {
  * /admin/audit: the mailbox audit log for an investigation (what did the attacker read, move, delete,
  * forward?), newest first, a page at a time, with the counts per operation of the whole search.
  */
-export function adminAuditRoutes(
-  deps: ConsoleDeps,
-  adminGate: (c: Context<ConsoleEnv>) => WebSession | Response,
-): Hono<ConsoleEnv> {
+export function adminAuditRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   const { app } = deps;
   const routes = new Hono<ConsoleEnv>();
 
@@ -72,19 +68,11 @@ export function adminAuditRoutes(
     if (found.nextCursor !== null) next.set('before', String(found.nextCursor));
     const field = (name: string, label: string) =>
       html`<label for="audit-${name}">${label}</label><input type="text" id="audit-${name}" name="${name}" value="${query[name] ?? ''}">`;
-    return c.html(
-      layout(
-        {
-          title: 'Audit log',
-          csrfToken: deps.app.identity.webSessions.csrfTokenFor(c.var.sessionToken!),
-          signedIn: true,
-          area: 'admin',
-          notice:
-            problems.length > 0
-              ? { kind: 'error', text: `Left out of the search: ${problems.join('; ')}.` }
-              : null,
-        },
-        html`<section><form method="get" action="/admin/audit" id="audit-search">
+    return adminPage(
+      c,
+      app,
+      'Audit log',
+      html`<section><form method="get" action="/admin/audit" id="audit-search">
             ${field('mailbox', 'Mailbox')}${field('actor', 'Actor')}${field('ip', 'Client IP')}${field('folder', 'Folder')}
             <label for="audit-operation">Operation</label>
             <select id="audit-operation" name="operation"><option value="">any</option>${Object.keys(
@@ -117,7 +105,7 @@ export function adminAuditRoutes(
             ${recordsTable(found.records)}
             ${found.nextCursor !== null ? html`<p><a id="audit-next" href="/admin/audit?${next.toString()}">Older records</a></p>` : ''}
           </section>`,
-      ),
+      problems.length > 0 ? { kind: 'error', text: `Left out of the search: ${problems.join('; ')}.` } : null,
     );
   });
 

@@ -1,14 +1,14 @@
 import { type Context, Hono } from 'hono';
-import type { WebSession } from '../identity/index.js';
 import { type PolicyChange, policyFields, type SendingPolicy } from '../outbound/index.js';
 import { adminActor } from './actor.js';
+import { type AdminNotice, adminCsrf, adminGate, adminPage } from './admin-page.js';
 import type { ConsoleDeps } from './console-app.js';
 import type { ConsoleEnv } from './console-env.js';
 import { html, type SafeHtml } from './html.js';
-import { csrfField, layout } from './layout.js';
+import { csrfField } from './layout.js';
 import { refusePage } from './refusals.js';
 
-type Notice = { kind: 'ok' | 'error'; text: string } | null;
+type Notice = AdminNotice;
 type FieldName = keyof typeof policyFields;
 
 const policyPath = (name: string) => `/admin/policies/${encodeURIComponent(name)}`;
@@ -48,20 +48,17 @@ function readChange(body: Record<string, unknown>, isDefault: boolean): PolicyCh
  * /admin/policies: the sending policies in matching order, and one form per policy built from the
  * policy field table (policyFields), so a new field shows up here without a change to this file.
  */
-export function adminPolicyRoutes(
-  deps: ConsoleDeps,
-  adminGate: (c: Context<ConsoleEnv>) => WebSession | Response,
-): Hono<ConsoleEnv> {
+export function adminPolicyRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   const { app } = deps;
   const routes = new Hono<ConsoleEnv>();
-  const csrfOf = (c: Context<ConsoleEnv>) => app.identity.webSessions.csrfTokenFor(c.var.sessionToken!);
+  const csrfOf = (c: Context<ConsoleEnv>) => adminCsrf(c, app);
   const page = (
     c: Context<ConsoleEnv>,
     title: string,
     body: SafeHtml,
     notice: Notice,
     status: 200 | 422 = 200,
-  ) => c.html(layout({ title, csrfToken: csrfOf(c), signedIn: true, area: 'admin', notice }, body), status);
+  ) => adminPage(c, app, title, body, notice, status);
 
   routes.get('/admin/policies', async (c) => {
     const session = adminGate(c);

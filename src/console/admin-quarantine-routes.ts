@@ -1,21 +1,18 @@
 import { type Context, Hono } from 'hono';
-import type { WebSession } from '../identity/index.js';
 import { adminActor } from './actor.js';
+import { type AdminNotice, adminCsrf, adminGate, adminPage } from './admin-page.js';
 import type { ConsoleDeps } from './console-app.js';
 import type { ConsoleEnv } from './console-env.js';
 import { html } from './html.js';
-import { csrfField, layout } from './layout.js';
+import { csrfField } from './layout.js';
 
-type Notice = { kind: 'ok' | 'error'; text: string } | null;
+type Notice = AdminNotice;
 
 /**
  * /admin/quarantine: outgoing messages held as spam, newest first, with what the spam analysis found,
  * and their release (delivered as submitted) or deletion, audited as the admin.
  */
-export function adminQuarantineRoutes(
-  deps: ConsoleDeps,
-  adminGate: (c: Context<ConsoleEnv>) => WebSession | Response,
-): Hono<ConsoleEnv> {
+export function adminQuarantineRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   const { app } = deps;
   const routes = new Hono<ConsoleEnv>();
 
@@ -24,15 +21,16 @@ export function adminQuarantineRoutes(
     notice: Notice,
     status: 200 | 404 | 409 | 502 = 200,
   ) => {
-    const csrf = app.identity.webSessions.csrfTokenFor(c.var.sessionToken!);
+    const csrf = adminCsrf(c, app);
     const held = await app.outbound.quarantine.list({ status: 'held', limit: 200 });
-    return c.html(
-      layout(
-        { title: 'Quarantine', csrfToken: csrf, signedIn: true, area: 'admin', notice },
-        html`<section>${
-          held.length === 0
-            ? html`<p class="muted" id="nothing-held">No message is held.</p>`
-            : html`<table id="quarantine">
+    return adminPage(
+      c,
+      app,
+      'Quarantine',
+      html`<section>${
+        held.length === 0
+          ? html`<p class="muted" id="nothing-held">No message is held.</p>`
+          : html`<table id="quarantine">
               <thead><tr><th>Held (UTC)</th><th>From</th><th>Subject and recipients</th><th>Why</th><th></th></tr></thead>
               <tbody>${held.map(
                 (message) => html`<tr class="held-message" data-id="${message.id}">
@@ -47,8 +45,8 @@ export function adminQuarantineRoutes(
                 </tr>`,
               )}</tbody>
             </table>`
-        }</section>`,
-      ),
+      }</section>`,
+      notice,
       status,
     );
   };

@@ -1,24 +1,21 @@
 import { type Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Alert } from '../alerts/index.js';
-import type { WebSession } from '../identity/index.js';
 import type { Restriction } from '../outbound/index.js';
 import type { InboxRuleScript, PlaybookStep } from '../respond/index.js';
 import { adminActor } from './actor.js';
 import { adminAuditRoutes } from './admin-audit-routes.js';
+import { type AdminNotice, adminCsrf, adminGate, adminPage } from './admin-page.js';
 import { adminPolicyRoutes } from './admin-policy-routes.js';
 import { adminQuarantineRoutes } from './admin-quarantine-routes.js';
 import { adminScoreRoutes } from './admin-score-routes.js';
 import { adminSettingsRoutes } from './admin-settings-routes.js';
 import type { ConsoleDeps } from './console-app.js';
 import type { ConsoleEnv } from './console-env.js';
-import { gate } from './gate.js';
 import { html, type SafeHtml } from './html.js';
-import { csrfField, layout } from './layout.js';
+import { csrfField } from './layout.js';
 import { refusePage } from './refusals.js';
 import { recentSignIns, signInTable } from './sign-in-log.js';
-
-type Notice = { kind: 'info' | 'ok' | 'error'; text: string } | null;
 
 const USERS_PER_PAGE = 100;
 
@@ -30,24 +27,6 @@ const REASONS: Record<Restriction['reason'], string> = {
   'spam-verdicts': 'repeated outgoing spam',
 };
 
-/**
- * An administrator signed in with a second factor, or the answer instead. These pages reset anyone's
- * password, so a password alone never opens them, not even during the MFA registration grace period.
- */
-function adminGate(c: Context<ConsoleEnv>): WebSession | Response {
-  const session = gate(c);
-  if (session instanceof Response) return session;
-  if (session.user.role !== 'admin') return refusePage(c, 403, 'These pages are for administrators.');
-  // A password-only sign-in records its method as 'password' (sign-in-routes.ts).
-  if (session.secondFactor === null || session.secondFactor === 'password')
-    return refusePage(
-      c,
-      403,
-      'The admin pages need a sign-in with a second factor. Set one up under Sign-in methods, then sign out and sign in again.',
-    );
-  return session;
-}
-
 const userPath = (address: string) => `/admin/users/${encodeURIComponent(address)}`;
 
 /**
@@ -58,14 +37,14 @@ const userPath = (address: string) => `/admin/users/${encodeURIComponent(address
 export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   const { app } = deps;
   const routes = new Hono<ConsoleEnv>();
-  const csrfOf = (c: Context<ConsoleEnv>) => app.identity.webSessions.csrfTokenFor(c.var.sessionToken!);
+  const csrfOf = (c: Context<ConsoleEnv>) => adminCsrf(c, app);
   const page = (
     c: Context<ConsoleEnv>,
     title: string,
     body: SafeHtml,
-    notice: Notice = null,
+    notice: AdminNotice = null,
     status: ContentfulStatusCode = 200,
-  ) => c.html(layout({ title, csrfToken: csrfOf(c), signedIn: true, area: 'admin', notice }, body), status);
+  ) => adminPage(c, app, title, body, notice, status);
 
   const restrictedTable = (restricted: readonly Restriction[]) =>
     restricted.length === 0
@@ -138,7 +117,7 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   const userPage = async (
     c: Context<ConsoleEnv>,
     address: string,
-    notice: Notice,
+    notice: AdminNotice,
     status: ContentfulStatusCode = 200,
   ) => {
     const user = await app.directory.findUser(address);
@@ -345,11 +324,11 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     return c.redirect('/admin/alerts', 303);
   });
 
-  routes.route('/', adminAuditRoutes(deps, adminGate));
-  routes.route('/', adminScoreRoutes(deps, adminGate));
-  routes.route('/', adminPolicyRoutes(deps, adminGate));
-  routes.route('/', adminQuarantineRoutes(deps, adminGate));
-  routes.route('/', adminSettingsRoutes(deps, adminGate));
+  routes.route('/', adminAuditRoutes(deps));
+  routes.route('/', adminScoreRoutes(deps));
+  routes.route('/', adminPolicyRoutes(deps));
+  routes.route('/', adminQuarantineRoutes(deps));
+  routes.route('/', adminSettingsRoutes(deps));
   return routes;
 }
 

@@ -1,11 +1,11 @@
 import { type Context, Hono } from 'hono';
-import type { WebSession } from '../identity/index.js';
 import { type ScoredControl, settableStatuses } from '../score/index.js';
 import { adminActor } from './actor.js';
+import { type AdminNotice, adminCsrf, adminGate, adminPage } from './admin-page.js';
 import type { ConsoleDeps } from './console-app.js';
 import type { ConsoleEnv } from './console-env.js';
 import { html } from './html.js';
-import { csrfField, layout } from './layout.js';
+import { csrfField } from './layout.js';
 
 const STATUS_WORDS: Record<ScoredControl['status'], string> = {
   completed: 'completed',
@@ -25,7 +25,7 @@ const SETTABLE_WORDS: Record<(typeof settableStatuses)[number], string> = {
   'alternate-mitigation': 'alternate mitigation (full points)',
 };
 
-type Notice = { kind: 'ok' | 'error'; text: string } | null;
+type Notice = AdminNotice;
 
 const points = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(2));
 
@@ -34,20 +34,18 @@ const points = (value: number) => (Number.isInteger(value) ? String(value) : val
  * category, and every control with most points to gain first, its finding, why it matters and the fix;
  * and the admin's status of a control (risk accepted, third party…), with a written reason, audited.
  */
-export function adminScoreRoutes(
-  deps: ConsoleDeps,
-  adminGate: (c: Context<ConsoleEnv>) => WebSession | Response,
-): Hono<ConsoleEnv> {
+export function adminScoreRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   const { app } = deps;
   const routes = new Hono<ConsoleEnv>();
 
   const scorePage = async (c: Context<ConsoleEnv>, notice: Notice, status: 200 | 422 = 200) => {
     const report = await app.score.report();
-    const csrf = app.identity.webSessions.csrfTokenFor(c.var.sessionToken!);
-    return c.html(
-      layout(
-        { title: 'Secure Score', csrfToken: csrf, signedIn: true, area: 'admin', notice },
-        html`<section>
+    const csrf = adminCsrf(c, app);
+    return adminPage(
+      c,
+      app,
+      'Secure Score',
+      html`<section>
             <p><strong id="score-total">${points(report.score)} of ${points(report.maxScore)}</strong> points
               (${report.percentage} %); achievable ${points(report.achievableScore)} (${report.achievablePercentage} %).</p>
             <p>${report.categories.map((category) => `${category.category} ${points(category.score)}/${points(category.maxScore)}`).join(' · ')}</p>
@@ -86,7 +84,7 @@ export function adminScoreRoutes(
               )}</tbody>
             </table>
           </section>`,
-      ),
+      notice,
       status,
     );
   };

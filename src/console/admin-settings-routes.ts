@@ -1,23 +1,20 @@
 import { type Context, Hono } from 'hono';
-import type { WebSession } from '../identity/index.js';
 import { type OrgSettingKey, orgSettingFields } from '../settings/index.js';
 import { adminActor } from './actor.js';
+import { type AdminNotice, adminCsrf, adminGate, adminPage } from './admin-page.js';
 import type { ConsoleDeps } from './console-app.js';
 import type { ConsoleEnv } from './console-env.js';
 import { html } from './html.js';
-import { csrfField, layout } from './layout.js';
+import { csrfField } from './layout.js';
 
-type Notice = { kind: 'ok' | 'error'; text: string } | null;
+type Notice = AdminNotice;
 
 /**
  * /admin/settings: the org-wide settings (MFA, mail sign-in, passwords, lockout, risk, retention) as
  * one form built from the settings field table, like `mailwarden org set`. Every value is judged by
  * the settings module, all problems at once; each change is audited (ChangeOrgSetting) as the admin.
  */
-export function adminSettingsRoutes(
-  deps: ConsoleDeps,
-  adminGate: (c: Context<ConsoleEnv>) => WebSession | Response,
-): Hono<ConsoleEnv> {
+export function adminSettingsRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   const { app } = deps;
   const routes = new Hono<ConsoleEnv>();
 
@@ -27,12 +24,13 @@ export function adminSettingsRoutes(
     status: 200 | 422 = 200,
     typed: Record<string, string> = {},
   ) => {
-    const csrf = app.identity.webSessions.csrfTokenFor(c.var.sessionToken!);
+    const csrf = adminCsrf(c, app);
     const entries = await app.settings.describe();
-    return c.html(
-      layout(
-        { title: 'Organization settings', csrfToken: csrf, signedIn: true, area: 'admin', notice },
-        html`<section><form method="post" action="/admin/settings" id="settings-form">${csrfField(csrf)}
+    return adminPage(
+      c,
+      app,
+      'Organization settings',
+      html`<section><form method="post" action="/admin/settings" id="settings-form">${csrfField(csrf)}
           ${entries.map((entry) => {
             const field = orgSettingFields[entry.key];
             const id = `setting-${entry.key.replace('.', '-')}`;
@@ -50,7 +48,7 @@ export function adminSettingsRoutes(
           })}
           <button type="submit" id="save-settings">Save</button>
         </form></section>`,
-      ),
+      notice,
       status,
     );
   };
