@@ -10,6 +10,7 @@ import { adminPolicyRoutes } from './admin-policy-routes.js';
 import { adminQuarantineRoutes } from './admin-quarantine-routes.js';
 import { adminScoreRoutes } from './admin-score-routes.js';
 import { adminSettingsRoutes } from './admin-settings-routes.js';
+import { adminTokenRoutes } from './admin-token-routes.js';
 import type { ConsoleDeps } from './console-app.js';
 import type { ConsoleEnv } from './console-env.js';
 import { html, type SafeHtml } from './html.js';
@@ -329,6 +330,7 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   routes.route('/', adminPolicyRoutes(deps));
   routes.route('/', adminQuarantineRoutes(deps));
   routes.route('/', adminSettingsRoutes(deps));
+  routes.route('/', adminTokenRoutes(deps));
   return routes;
 }
 

@@ -370,4 +370,28 @@ describe('admin pages in Chromium: restricted senders, the playbook, alerts', ()
       .records;
     assert.ok(changes.length >= 1 && changes.every((record) => record.actor === ROOT));
   });
+
+  test('API tokens: one made here belongs to the admin, is shown once, works, and stops at revocation', async () => {
+    await admin.goto('/admin/tokens');
+    await admin.fill('#token-name', 'root-laptop');
+    await admin.selectOption('#token-role', 'auditor');
+    await Promise.all([admin.waitForLoadState('load'), admin.click('#create-token')]);
+    const token = (await admin.textContent('#new-token'))!.trim();
+    assert.match(token, /^mwt_/);
+    const row = admin.locator('tr.token[data-name="root-laptop"]');
+    assert.match((await row.textContent())!, /auditor\s*root@example\.org/);
+    const call = () =>
+      fetch(`${harness.origin}/api/v1/users`, { headers: { authorization: `Bearer ${token}` } }).then(
+        (r) => r.status,
+      );
+    assert.equal(await call(), 200);
+    await admin.goto('/admin/tokens');
+    assert.ok(!(await admin.content()).includes(token), 'the token is not shown again');
+    await Promise.all([admin.waitForURL(/revoked=1/), row.locator('button.revoke').click()]);
+    assert.equal(await row.locator('.token-state').textContent(), 'revoked');
+    assert.equal(await call(), 401);
+    const [created] = (await harness.testApp.app.audit.search({ operations: ['CreateApiToken'], limit: 1 }))
+      .records;
+    assert.equal(created?.actor, ROOT);
+  });
 });
