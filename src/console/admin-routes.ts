@@ -5,6 +5,7 @@ import type { Restriction } from '../outbound/index.js';
 import type { InboxRuleScript, PlaybookStep } from '../respond/index.js';
 import { adminActor } from './actor.js';
 import { adminAuditRoutes } from './admin-audit-routes.js';
+import { adminDirectoryRoutes } from './admin-directory-routes.js';
 import { type AdminNotice, adminCsrf, adminGate, adminPage } from './admin-page.js';
 import { adminPolicyRoutes } from './admin-policy-routes.js';
 import { adminQuarantineRoutes } from './admin-quarantine-routes.js';
@@ -331,6 +332,7 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   routes.route('/', adminQuarantineRoutes(deps));
   routes.route('/', adminSettingsRoutes(deps));
   routes.route('/', adminTokenRoutes(deps));
+  routes.route('/', adminDirectoryRoutes(deps));
   return routes;
 }
 

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { type ApiTokenRole, apiTokenRoles } from '../directory/index.js';
 import { adminActor } from './actor.js';
-import { type AdminNotice, adminCsrf, adminGate, adminPage } from './admin-page.js';
+import { type AdminNotice, adminCsrf, adminGate, adminPage, directoryRefusalStatus } from './admin-page.js';
 import type { ConsoleDeps } from './console-app.js';
 import type { ConsoleEnv } from './console-env.js';
 import { html, type SafeHtml } from './html.js';
@@ -21,7 +21,7 @@ export function adminTokenRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     c: Parameters<typeof adminPage>[0],
     notice: AdminNotice,
     created: SafeHtml | '' = '',
-    status: 200 | 409 | 422 = 200,
+    status: 200 | 404 | 409 | 422 = 200,
   ) => {
     const csrf = adminCsrf(c, app);
     const [tokens, users] = await Promise.all([

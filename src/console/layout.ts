@@ -22,6 +22,7 @@ export function layout(options: PageOptions, body: SafeHtml): string {
     ? html`<a href="/admin">Needs attention</a>
         <a href="/admin/restricted">Restricted senders</a>
         <a href="/admin/users">Users</a>
+        <a href="/admin/directory">Domains and groups</a>
         <a href="/admin/policies">Sending policies</a>
         <a href="/admin/alerts">Alerts</a>
         <a href="/admin/quarantine">Quarantine</a>

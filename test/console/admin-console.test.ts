@@ -394,4 +394,41 @@ describe('admin pages in Chromium: restricted senders, the playbook, alerts', ()
       .records;
     assert.equal(created?.actor, ROOT);
   });
+
+  test('domains and groups: added and audited; a taken name and an unknown user are refused with why', async () => {
+    const app = harness.testApp.app;
+    await admin.goto('/admin/directory');
+    assert.deepEqual(await admin.$$eval('li.domain', (items) => items.map((item) => item.textContent)), [
+      'example.org',
+    ]);
+    await admin.fill('#domain-name', 'Example.NET');
+    await Promise.all([admin.waitForURL(/saved=1/), admin.click('#add-domain')]);
+    assert.deepEqual((await app.directory.listDomains()).map((domain) => domain.name).sort(), [
+      'example.net',
+      'example.org',
+    ]);
+    await admin.fill('#domain-name', 'example.org');
+    const [taken] = await Promise.all([
+      admin.waitForResponse((response) => response.request().method() === 'POST'),
+      admin.click('#add-domain'),
+    ]);
+    assert.equal(taken.status(), 409);
+
+    await admin.fill('#group-name', 'finance');
+    await Promise.all([admin.waitForURL(/saved=1/), admin.click('#add-group')]);
+    await admin.fill('#member-group', 'finance');
+    await admin.fill('#member-user', 'nobody@example.org');
+    const [unknown] = await Promise.all([
+      admin.waitForResponse((response) => response.request().method() === 'POST'),
+      admin.click('#add-member'),
+    ]);
+    assert.equal(unknown.status(), 404);
+    assert.match((await admin.textContent('.notice.error'))!, /nobody@example\.org/);
+    await admin.fill('#member-group', 'finance');
+    await admin.fill('#member-user', ALICE);
+    await Promise.all([admin.waitForURL(/saved=1/), admin.click('#add-member')]);
+    assert.equal(await admin.textContent('tr.group[data-name="finance"] .members'), ALICE);
+    const [added] = (await app.audit.search({ operations: ['AddGroupMember'], limit: 1 })).records;
+    assert.equal(added?.actor, ROOT);
+  });
 });

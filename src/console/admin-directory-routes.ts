@@ -1,0 +1,84 @@
+import { Hono } from 'hono';
+import { adminActor } from './actor.js';
+import { type AdminNotice, adminCsrf, adminGate, adminPage, directoryRefusalStatus } from './admin-page.js';
+import type { ConsoleDeps } from './console-app.js';
+import type { ConsoleEnv } from './console-env.js';
+import { html } from './html.js';
+import { csrfField } from './layout.js';
+
+/**
+ * /admin/directory: the organization's domains (what counts as internal for limits, forwarding and
+ * inbox rules) and groups (what sending policies are scoped to), and adding to both, audited.
+ */
+export function adminDirectoryRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
+  const { app } = deps;
+  const routes = new Hono<ConsoleEnv>();
+
+  const directoryPage = async (
+    c: Parameters<typeof adminPage>[0],
+    notice: AdminNotice,
+    status: 200 | 404 | 409 | 422 = 200,
+  ) => {
+    const csrf = adminCsrf(c, app);
+    const [domains, groups] = await Promise.all([app.directory.listDomains(), app.directory.listGroups()]);
+    return adminPage(
+      c,
+      app,
+      'Domains and groups',
+      html`<section><h2>Domains</h2>
+          <ul id="domains">${domains.map((domain) => html`<li class="domain">${domain.name}</li>`)}</ul>
+          <form method="post" action="/admin/directory/domains" class="row">${csrfField(csrf)}
+            <input type="text" id="domain-name" name="name" placeholder="example.net" aria-label="Domain">
+            <button type="submit" id="add-domain">Add domain</button>
+          </form></section>
+        <section><h2>Groups</h2>
+          <table id="groups"><thead><tr><th>Group</th><th>Members</th></tr></thead>
+            <tbody>${groups.map(
+              (group) => html`<tr class="group" data-name="${group.name}"><td>${group.name}</td>
+                <td class="members">${group.members.join(', ') || '—'}</td></tr>`,
+            )}</tbody></table>
+          <form method="post" action="/admin/directory/groups" class="row">${csrfField(csrf)}
+            <input type="text" id="group-name" name="name" placeholder="sales" aria-label="Group">
+            <button type="submit" id="add-group">Add group</button>
+          </form>
+          <form method="post" action="/admin/directory/members" class="row">${csrfField(csrf)}
+            <input type="text" id="member-group" name="group" placeholder="group" aria-label="Group">
+            <input type="text" id="member-user" name="user" placeholder="user address" aria-label="User">
+            <button type="submit" id="add-member">Add member</button>
+          </form></section>`,
+      notice,
+      status,
+    );
+  };
+
+  routes.get('/admin/directory', (c) => {
+    const session = adminGate(c);
+    if (session instanceof Response) return session;
+    return directoryPage(c, c.req.query('saved') ? { kind: 'ok', text: 'Saved.' } : null);
+  });
+
+  routes.post('/admin/directory/:what{domains|groups|members}', async (c) => {
+    const session = adminGate(c);
+    if (session instanceof Response) return session;
+    const body = await c.req.parseBody();
+    const field = (name: string) => (typeof body[name] === 'string' ? body[name].trim() : '');
+    const actor = adminActor(c, session);
+    const what = c.req.param('what');
+    const outcome =
+      what === 'domains'
+        ? await app.directory.addDomain(field('name'), actor)
+        : what === 'groups'
+          ? await app.directory.addGroup(field('name'), actor)
+          : await app.directory.addGroupMember(field('group'), field('user'), actor);
+    if (outcome.ok) return c.redirect('/admin/directory?saved=1', 303);
+    // The directory's own words; not found, taken, or malformed.
+    const status = outcome.code.endsWith('not-found')
+      ? 404
+      : outcome.code.endsWith('exists') || outcome.code.endsWith('taken')
+        ? 409
+        : 422;
+    return directoryPage(c, { kind: 'error', text: outcome.message }, status);
+  });
+
+  return routes;
+}
