@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { type Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Alert } from '../alerts/index.js';
@@ -6,7 +7,7 @@ import type { InboxRuleScript, PlaybookStep } from '../respond/index.js';
 import { adminActor } from './actor.js';
 import { adminAuditRoutes } from './admin-audit-routes.js';
 import { adminDirectoryRoutes } from './admin-directory-routes.js';
-import { type AdminNotice, adminCsrf, adminGate, adminPage } from './admin-page.js';
+import { type AdminNotice, adminCsrf, adminGate, adminPage, directoryRefusalStatus } from './admin-page.js';
 import { adminPolicyRoutes } from './admin-policy-routes.js';
 import { adminQuarantineRoutes } from './admin-quarantine-routes.js';
 import { adminScoreRoutes } from './admin-score-routes.js';
@@ -215,9 +216,11 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     );
   };
 
-  routes.get('/admin/users', async (c) => {
-    const session = adminGate(c);
-    if (session instanceof Response) return session;
+  const usersPage = async (
+    c: Context<ConsoleEnv>,
+    notice: AdminNotice,
+    status: ContentfulStatusCode = 200,
+  ) => {
     const after = c.req.query('after');
     const listed = await app.directory.listUsers({
       limit: USERS_PER_PAGE,
@@ -238,7 +241,61 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
           )}</tbody>
         </table>
         ${listed.nextCursor ? html`<p><a id="next-page" href="/admin/users?after=${encodeURIComponent(listed.nextCursor)}">Next page</a></p>` : ''}
-      </section>`,
+      </section>
+      <section><h2>New user</h2>
+        <p>The user gets a temporary password (shown once on the next page) to change at the first sign-in.</p>
+        <form method="post" action="/admin/users">${csrfField(csrfOf(c))}
+          <label for="new-user-address">Address</label><input type="text" id="new-user-address" name="address" required>
+          <label for="new-user-name">Display name</label><input type="text" id="new-user-name" name="name">
+          <label><input type="checkbox" name="admin" id="new-user-admin"> Administrator</label>
+          <button type="submit" id="create-user">Create</button>
+        </form></section>`,
+      notice,
+      status,
+    );
+  };
+
+  routes.get('/admin/users', (c) => {
+    const session = adminGate(c);
+    if (session instanceof Response) return session;
+    return usersPage(c, null);
+  });
+
+  /**
+   * A new user: a random password nobody sees, then the admin reset (account-admin.ts), so the
+   * temporary password works only on the web and must be changed there first, as after a reset.
+   */
+  routes.post('/admin/users', async (c) => {
+    const session = adminGate(c);
+    if (session instanceof Response) return session;
+    const body = await c.req.parseBody();
+    const actor = adminActor(c, session);
+    const name = typeof body['name'] === 'string' && body['name'].trim() !== '' ? body['name'].trim() : null;
+    const created = await app.directory.createUser(
+      {
+        address: typeof body['address'] === 'string' ? body['address'] : '',
+        displayName: name,
+        role: body['admin'] === 'on' ? 'admin' : 'user',
+        password: randomBytes(32).toString('base64url'),
+      },
+      actor,
+    );
+    if (!created.ok)
+      return usersPage(c, { kind: 'error', text: created.message }, directoryRefusalStatus[created.code]);
+    const reset = await app.identity.resetPassword(
+      created.user.address,
+      { revokeAppPasswords: false },
+      actor,
+    );
+    if (!reset.ok) return refusePage(c, 404, reset.message);
+    return page(
+      c,
+      `Created ${created.user.address}`,
+      html`<section><h2>Temporary password</h2>
+        <p>Give it to ${created.user.address} in person or by phone, never by email. It is shown only now; it works only on the web, where a new password must be chosen.</p>
+        <p><code id="temporary-password">${reset.temporaryPassword}</code></p>
+        <p><a href="${userPath(created.user.address)}">${created.user.address}</a></p></section>`,
+      { kind: 'ok', text: `${created.user.address} was created.` },
     );
   });
 

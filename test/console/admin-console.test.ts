@@ -431,4 +431,29 @@ describe('admin pages in Chromium: restricted senders, the playbook, alerts', ()
     const [added] = (await app.audit.search({ operations: ['AddGroupMember'], limit: 1 })).records;
     assert.equal(added?.actor, ROOT);
   });
+
+  test('a new user gets a temporary password, shown once, that must be changed at the first sign-in', async () => {
+    await admin.goto('/admin/users');
+    await admin.fill('#new-user-address', 'not an address');
+    const [refused] = await Promise.all([
+      admin.waitForResponse((response) => response.request().method() === 'POST'),
+      admin.click('#create-user'),
+    ]);
+    assert.equal(refused.status(), 422);
+    await admin.fill('#new-user-address', 'erin@example.org');
+    await admin.fill('#new-user-name', 'Erin');
+    await Promise.all([admin.waitForLoadState('load'), admin.click('#create-user')]);
+    const temporary = (await admin.textContent('#temporary-password'))!.trim();
+    const erin = await harness.testApp.app.directory.findUser('erin@example.org');
+    assert.equal(erin?.displayName, 'Erin');
+    assert.equal(erin?.role, 'user');
+    const [created] = (await harness.testApp.app.audit.search({ operations: ['AddUser'], limit: 1 })).records;
+    assert.equal(created?.actor, ROOT);
+
+    const { page } = await harness.newPage();
+    await page.goto('/account/sign-in');
+    await page.fill('#login', 'erin@example.org');
+    await page.fill('#password', temporary);
+    await Promise.all([page.waitForURL(/\/account\/password$/), page.click('#sign-in')]);
+  });
 });
