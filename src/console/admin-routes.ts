@@ -7,6 +7,7 @@ import type { InboxRuleScript, PlaybookStep } from '../respond/index.js';
 import { adminActor } from './actor.js';
 import { adminAuditRoutes } from './admin-audit-routes.js';
 import { adminDirectoryRoutes } from './admin-directory-routes.js';
+import { adminNotificationRoutes } from './admin-notification-routes.js';
 import { type AdminNotice, adminCsrf, adminGate, adminPage, directoryRefusalStatus } from './admin-page.js';
 import { adminPolicyRoutes } from './admin-policy-routes.js';
 import { adminQuarantineRoutes } from './admin-quarantine-routes.js';
@@ -390,6 +391,7 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   routes.route('/', adminSettingsRoutes(deps));
   routes.route('/', adminTokenRoutes(deps));
   routes.route('/', adminDirectoryRoutes(deps));
+  routes.route('/', adminNotificationRoutes(deps));
   return routes;
 }
 

@@ -30,6 +30,7 @@ export function layout(options: PageOptions, body: SafeHtml): string {
         <a href="/admin/score">Secure Score</a>
         <a href="/admin/settings">Settings</a>
         <a href="/admin/tokens">API tokens</a>
+        <a href="/admin/notifications">Notifications</a>
         <a href="/account">Your account</a>`
     : html`<a href="/account">Overview</a>
         <a href="/account/security">Sign-in methods</a>

@@ -456,4 +456,38 @@ describe('admin pages in Chromium: restricted senders, the playbook, alerts', ()
     await page.fill('#password', temporary);
     await Promise.all([page.waitForURL(/\/account\/password$/), page.click('#sign-in')]);
   });
+
+  test('notifications: a webhook is added with its secret shown once, a bad URL is refused, and it is removed', async () => {
+    const notifier = harness.testApp.app.notifier;
+    await admin.goto('/admin/notifications');
+    assert.match(
+      (await admin.textContent('#deliveries'))!,
+      /email: root@example\.org/,
+      'the admins got the alerts by email',
+    );
+    await admin.fill('#webhook-name', 'pager');
+    await admin.fill('#webhook-url', 'ftp://example.net/hook');
+    const [refused] = await Promise.all([
+      admin.waitForResponse((response) => response.request().method() === 'POST'),
+      admin.click('#add-webhook'),
+    ]);
+    assert.equal(refused.status(), 422);
+    assert.deepEqual(await notifier.listWebhooks(), []);
+    await admin.fill('#webhook-name', 'pager');
+    await admin.fill('#webhook-url', 'https://hooks.example.net/mailwarden');
+    await Promise.all([admin.waitForLoadState('load'), admin.click('#add-webhook')]);
+    const secret = (await admin.textContent('#webhook-secret'))!.trim();
+    assert.ok(secret.length >= 32, secret);
+    assert.deepEqual(
+      (await notifier.listWebhooks()).map((webhook) => webhook.name),
+      ['pager'],
+    );
+    await admin.goto('/admin/notifications');
+    assert.ok(!(await admin.content()).includes(secret), 'the secret is not shown again');
+    await Promise.all([
+      admin.waitForURL(/removed=1/),
+      admin.click('tr.webhook[data-name="pager"] button.remove'),
+    ]);
+    assert.deepEqual(await notifier.listWebhooks(), []);
+  });
 });
