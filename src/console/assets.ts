@@ -36,6 +36,7 @@ label:has(input[type=checkbox]) { font-weight: 400; }
 li.ok strong { color: var(--good); } li.missing strong, tr.suspicious td, .severity-high { color: var(--bad); }
 .severity-high, .severity-medium { font-weight: 600; }
 #temporary-password { font-size: 1.25rem; }
+body.admin main { max-width: 72rem; }
 `;
 
 /**

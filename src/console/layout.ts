@@ -56,7 +56,7 @@ ${options.csrfToken ? html`<meta name="csrf-token" content="${options.csrfToken}
 <link rel="stylesheet" href="/account/assets/style.css">
 ${options.passkeys ? html`<script src="/account/assets/passkey.js" defer></script>` : ''}
 </head>
-<body>
+<body${admin ? html` class="admin"` : ''}>
 <header><a class="brand" href="${admin ? '/admin' : '/account'}">Mailwarden${admin ? ' administration' : ''}</a>${nav}</header>
 <main>
 <h1>${options.title}</h1>
