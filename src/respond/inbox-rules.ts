@@ -32,8 +32,12 @@ const SUSPICIOUS: ReadonlySet<InboxRuleFindingKind> = new Set([
   'moves-to-rarely-used-folder',
 ]);
 
+export function isSuspiciousFinding(finding: InboxRuleFinding): boolean {
+  return SUSPICIOUS.has(finding.kind);
+}
+
 export function isSuspicious(findings: readonly InboxRuleFinding[]): boolean {
-  return findings.some((finding) => SUSPICIOUS.has(finding.kind));
+  return findings.some(isSuspiciousFinding);
 }
 
 /**

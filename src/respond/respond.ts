@@ -4,7 +4,7 @@ import type { Directory } from '../directory/index.js';
 import type { Identity } from '../identity/index.js';
 import type { Outbound } from '../outbound/index.js';
 import type { Store } from '../store/index.js';
-import { type InboxRuleFinding, isSuspicious, judgeInboxRules } from './inbox-rules.js';
+import { type InboxRuleFinding, isSuspicious, isSuspiciousFinding, judgeInboxRules } from './inbox-rules.js';
 import type { MailServer } from './mail-server.js';
 import { sieveIncludes } from './sieve-rules.js';
 
@@ -147,6 +147,30 @@ export function createRespond(deps: RespondDeps) {
     return { ok: true as const, scripts };
   }
 
+  /**
+   * Stops every rule at once (Pigeonhole runs one active script; the scripts stay, as evidence) and
+   * audits it as DisableInboxRules. Dovecot's own event of this change names only "doveadm"; this
+   * record names who asked, and why. False when the mail server could not do it.
+   */
+  async function deactivateActiveScript(
+    mailServer: MailServer,
+    address: string,
+    script: string,
+    actor: Actor,
+    details: Record<string, unknown>,
+  ): Promise<{ ok: true } | RespondFailure> {
+    const done = await mailServer.deactivateSieveScript(address);
+    if (!done.ok) return failure('mail-server-unavailable', done.message);
+    await deps.audit.append({
+      operation: 'DisableInboxRules',
+      result: 'success',
+      mailbox: address,
+      ...actor,
+      details: { script, ...details },
+    });
+    return { ok: true };
+  }
+
   async function inboxRules(reference: string): Promise<InboxRulesOutcome> {
     const user = await deps.directory.findUser(reference);
     if (!user) return failure('user-not-found', `no user ${reference}`);
@@ -172,24 +196,13 @@ export function createRespond(deps: RespondDeps) {
       .flatMap((script) => script.findings);
     if (!active || (!isSuspicious(runningFindings) && !options.evenIfHarmless))
       return { ok: true, user: user.address, deactivated: null, scripts: read.scripts };
-    const done = await mailServer.deactivateSieveScript(user.address);
-    if (!done.ok) return failure('mail-server-unavailable', done.message);
-    // Dovecot's own event of this change names only "doveadm"; this record names who asked.
-    await deps.audit.append({
-      operation: 'DisableInboxRules',
-      result: 'success',
-      mailbox: user.address,
-      ...actor,
-      details: {
-        script: active.name,
-        findings: runningFindings.map((finding) => finding.description),
-        forwardingRemoved: runningFindings
-          .filter(
-            (finding) => finding.kind === 'external-forwarding' || finding.kind === 'internal-forwarding',
-          )
-          .map((finding) => finding.target),
-      },
+    const done = await deactivateActiveScript(mailServer, user.address, active.name, actor, {
+      findings: runningFindings.map((finding) => finding.description),
+      forwardingRemoved: runningFindings
+        .filter((finding) => finding.kind === 'external-forwarding' || finding.kind === 'internal-forwarding')
+        .map((finding) => finding.target),
     });
+    if (!done.ok) return done;
     return {
       ok: true,
       user: user.address,
@@ -323,39 +336,33 @@ export function createRespond(deps: RespondDeps) {
    * it is activated. Returns the policy in force and whether this call deactivated the script.
    */
   async function enforceForwardingPolicy(
-    change: InboxRuleChange,
+    address: string,
+    script: string,
     forwardingTo: readonly (string | null)[],
   ): Promise<{ sendingPolicy: string; externalForwarding: string; deactivated: boolean } | null> {
-    const user = await deps.directory.findUser(change.user);
-    const policy = user ? await deps.outbound.effectivePolicy(user.address) : null;
-    if (!user || !policy) return null;
+    const policy = await deps.outbound.effectivePolicy(address);
+    if (!policy) return null;
     const verdict = { sendingPolicy: policy.name, externalForwarding: policy.settings.externalForwarding };
     const mailServer = deps.mailServer;
     if (!mailServer || policy.settings.externalForwarding === 'on') return { ...verdict, deactivated: false };
-    const read = await readRules(mailServer, user.address);
+    const read = await readRules(mailServer, address);
     const running =
       read.ok &&
-      read.scripts.some(
-        (script) => script.name === change.script && (script.active || script.includedByActive),
-      );
-    const active = read.ok ? read.scripts.find((script) => script.active) : undefined;
+      read.scripts.some((entry) => entry.name === script && (entry.active || entry.includedByActive));
+    const active = read.ok ? read.scripts.find((entry) => entry.active) : undefined;
     if (!running || !active) return { ...verdict, deactivated: false };
-    const done = await mailServer.deactivateSieveScript(user.address);
-    if (!done.ok) return { ...verdict, deactivated: false };
-    await deps.audit.append({
-      operation: 'DisableInboxRules',
-      result: 'success',
-      mailbox: user.address,
-      actor: 'system',
-      logonType: 'system',
-      details: {
-        script: active.name,
+    const done = await deactivateActiveScript(
+      mailServer,
+      address,
+      active.name,
+      { actor: 'system', logonType: 'system' },
+      {
         reason: `automatic external forwarding is ${policy.settings.externalForwarding} in the sending policy ${policy.name}`,
         policy: policy.name,
         forwardingRemoved: [...forwardingTo],
       },
-    });
-    return { ...verdict, deactivated: true };
+    );
+    return { ...verdict, deactivated: done.ok };
   }
 
   /**
@@ -369,12 +376,17 @@ export function createRespond(deps: RespondDeps) {
     const findings = judgeInboxRules(change.text, await judgeContext());
     const forwarding = findings.filter((finding) => finding.kind === 'external-forwarding');
     const hiding = findings.filter(
-      (finding) => isSuspicious([finding]) && finding.kind !== 'external-forwarding',
+      (finding) => isSuspiciousFinding(finding) && finding.kind !== 'external-forwarding',
     );
     if (forwarding.length === 0 && hiding.length === 0) return [];
     const forwardingTo = forwarding.map((finding) => finding.target);
-    const enforced = forwarding.length > 0 ? await enforceForwardingPolicy(change, forwardingTo) : null;
-    const mailbox = (await deps.directory.findUser(change.user))?.address ?? change.user.toLowerCase();
+    const user = await deps.directory.findUser(change.user);
+    const mailbox = user?.address ?? change.user.toLowerCase();
+    // A mailbox Mailwarden does not know has no sending policy to enforce.
+    const enforced =
+      user && forwarding.length > 0
+        ? await enforceForwardingPolicy(user.address, change.script, forwardingTo)
+        : null;
     const evidence = {
       script: change.script,
       action: change.action,
