@@ -1,6 +1,8 @@
 import { Hono } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { apiErrorStatus } from '../api/index.js';
 import { adminActor } from './actor.js';
-import { type AdminNotice, adminCsrf, adminGate, adminPage, directoryRefusalStatus } from './admin-page.js';
+import { type AdminNotice, adminCsrf, adminGate, adminPage } from './admin-page.js';
 import type { ConsoleDeps } from './console-app.js';
 import type { ConsoleEnv } from './console-env.js';
 import { html } from './html.js';
@@ -17,7 +19,7 @@ export function adminDirectoryRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   const directoryPage = async (
     c: Parameters<typeof adminPage>[0],
     notice: AdminNotice,
-    status: 200 | 404 | 409 | 422 = 200,
+    status: ContentfulStatusCode = 200,
   ) => {
     const csrf = adminCsrf(c, app);
     const [domains, groups] = await Promise.all([app.directory.listDomains(), app.directory.listGroups()]);
@@ -71,13 +73,8 @@ export function adminDirectoryRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
           ? await app.directory.addGroup(field('name'), actor)
           : await app.directory.addGroupMember(field('group'), field('user'), actor);
     if (outcome.ok) return c.redirect('/admin/directory?saved=1', 303);
-    // The directory's own words; not found, taken, or malformed.
-    const status = outcome.code.endsWith('not-found')
-      ? 404
-      : outcome.code.endsWith('exists') || outcome.code.endsWith('taken')
-        ? 409
-        : 422;
-    return directoryPage(c, { kind: 'error', text: outcome.message }, status);
+    // The directory's own words, with the status the API gives the same refusal.
+    return directoryPage(c, { kind: 'error', text: outcome.message }, apiErrorStatus[outcome.code]);
   });
 
   return routes;

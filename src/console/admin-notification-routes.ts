@@ -1,19 +1,12 @@
 import { Hono } from 'hono';
-import type { NotifyFailureCode } from '../notify/index.js';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { apiErrorStatus } from '../api/index.js';
 import { adminActor } from './actor.js';
 import { type AdminNotice, adminCsrf, adminGate, adminPage } from './admin-page.js';
 import type { ConsoleDeps } from './console-app.js';
 import type { ConsoleEnv } from './console-env.js';
 import { html, type SafeHtml } from './html.js';
 import { csrfField } from './layout.js';
-
-/** The notifier's refusals as the page's status. */
-const REFUSAL_STATUS = {
-  'invalid-name': 422,
-  'invalid-url': 422,
-  'webhook-name-taken': 409,
-  'webhook-not-found': 404,
-} as const satisfies Record<NotifyFailureCode, 404 | 409 | 422>;
 
 /**
  * /admin/notifications: where alerts go besides every admin's mailbox: the signed webhooks (the
@@ -27,7 +20,7 @@ export function adminNotificationRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     c: Parameters<typeof adminPage>[0],
     notice: AdminNotice,
     added: SafeHtml | '' = '',
-    status: 200 | 404 | 409 | 422 = 200,
+    status: ContentfulStatusCode = 200,
   ) => {
     const csrf = adminCsrf(c, app);
     const [webhooks, deliveries] = await Promise.all([
@@ -89,7 +82,7 @@ export function adminNotificationRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       adminActor(c, session),
     );
     if (!outcome.ok)
-      return notificationsPage(c, { kind: 'error', text: outcome.message }, '', REFUSAL_STATUS[outcome.code]);
+      return notificationsPage(c, { kind: 'error', text: outcome.message }, '', apiErrorStatus[outcome.code]);
     return notificationsPage(
       c,
       { kind: 'ok', text: `Webhook ${outcome.webhook.name} added.` },
@@ -104,7 +97,7 @@ export function adminNotificationRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     if (session instanceof Response) return session;
     const outcome = await app.notifier.removeWebhook(c.req.param('name'), adminActor(c, session));
     if (!outcome.ok)
-      return notificationsPage(c, { kind: 'error', text: outcome.message }, '', REFUSAL_STATUS[outcome.code]);
+      return notificationsPage(c, { kind: 'error', text: outcome.message }, '', apiErrorStatus[outcome.code]);
     return c.redirect('/admin/notifications?removed=1', 303);
   });
 

@@ -1,7 +1,6 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { App } from '../app.js';
-import type { DirectoryFailureCode } from '../directory/index.js';
 import type { WebSession } from '../identity/index.js';
 import type { ConsoleEnv } from './console-env.js';
 import { gate } from './gate.js';
@@ -49,20 +48,3 @@ export function adminPage(
     status,
   );
 }
-
-/** The directory's refusals as the page's status: not found, taken, or a value it does not take. */
-export const directoryRefusalStatus = {
-  'invalid-address': 422,
-  'invalid-domain': 422,
-  'weak-password': 422,
-  'invalid-name': 422,
-  'domain-not-owned': 422,
-  'domain-exists': 409,
-  'address-taken': 409,
-  'token-name-taken': 409,
-  'user-not-found': 404,
-  'token-not-found': 404,
-  'group-exists': 409,
-  'group-not-found': 404,
-  'invalid-owner': 422,
-} as const satisfies Record<DirectoryFailureCode, 404 | 409 | 422>;

@@ -4,7 +4,7 @@ import { adminActor } from './actor.js';
 import { type AdminNotice, adminCsrf, adminGate, adminPage } from './admin-page.js';
 import type { ConsoleDeps } from './console-app.js';
 import type { ConsoleEnv } from './console-env.js';
-import { html, type SafeHtml } from './html.js';
+import { html } from './html.js';
 import { csrfField } from './layout.js';
 import { refusePage } from './refusals.js';
 
@@ -51,14 +51,6 @@ function readChange(body: Record<string, unknown>, isDefault: boolean): PolicyCh
 export function adminPolicyRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   const { app } = deps;
   const routes = new Hono<ConsoleEnv>();
-  const csrfOf = (c: Context<ConsoleEnv>) => adminCsrf(c, app);
-  const page = (
-    c: Context<ConsoleEnv>,
-    title: string,
-    body: SafeHtml,
-    notice: Notice,
-    status: 200 | 422 = 200,
-  ) => adminPage(c, app, title, body, notice, status);
 
   routes.get('/admin/policies', async (c) => {
     const session = adminGate(c);
@@ -67,8 +59,9 @@ export function adminPolicyRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     const wanted = c.req.query('new')?.trim().toLowerCase();
     if (wanted) return c.redirect(policyPath(wanted), 303);
     const policies = await app.outbound.listPolicies();
-    return page(
+    return adminPage(
       c,
+      app,
       'Sending policies',
       html`<section><p class="muted">The first policy whose scope matches a sender applies; the default applies to everyone else.</p>
           <table id="policies">
@@ -105,11 +98,12 @@ export function adminPolicyRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     const typedOr = (name: string, stored: string) =>
       typeof typed[name] === 'string' ? (typed[name] as string) : stored;
     const value = (field: FieldName) => typedOr(field, policy ? String(policy.settings[field]) : '');
-    return page(
+    return adminPage(
       c,
+      app,
       policy ? `Policy ${name}` : `New policy ${name}`,
       html`<section>
-          <form method="post" action="${policyPath(name)}" id="policy-form">${csrfField(csrfOf(c))}
+          <form method="post" action="${policyPath(name)}" id="policy-form">${csrfField(adminCsrf(c, app))}
             ${
               isDefault
                 ? html`<p class="muted">The default policy applies to everyone no other policy matches.</p>`
@@ -137,7 +131,7 @@ export function adminPolicyRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
         </section>
         ${
           policy && !isDefault
-            ? html`<section><form method="post" action="${policyPath(name)}/delete">${csrfField(csrfOf(c))}
+            ? html`<section><form method="post" action="${policyPath(name)}/delete">${csrfField(adminCsrf(c, app))}
                 <button type="submit" class="danger" id="delete-policy">Delete this policy</button></form></section>`
             : ''
         }`,

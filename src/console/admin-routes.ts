@@ -2,13 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { type Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Alert } from '../alerts/index.js';
+import { apiErrorStatus } from '../api/index.js';
 import type { Restriction } from '../outbound/index.js';
 import type { InboxRuleScript, PlaybookStep } from '../respond/index.js';
 import { adminActor } from './actor.js';
 import { adminAuditRoutes } from './admin-audit-routes.js';
 import { adminDirectoryRoutes } from './admin-directory-routes.js';
 import { adminNotificationRoutes } from './admin-notification-routes.js';
-import { type AdminNotice, adminCsrf, adminGate, adminPage, directoryRefusalStatus } from './admin-page.js';
+import { type AdminNotice, adminCsrf, adminGate, adminPage } from './admin-page.js';
 import { adminPolicyRoutes } from './admin-policy-routes.js';
 import { adminQuarantineRoutes } from './admin-quarantine-routes.js';
 import { adminScoreRoutes } from './admin-score-routes.js';
@@ -41,14 +42,6 @@ const userPath = (address: string) => `/admin/users/${encodeURIComponent(address
 export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   const { app } = deps;
   const routes = new Hono<ConsoleEnv>();
-  const csrfOf = (c: Context<ConsoleEnv>) => adminCsrf(c, app);
-  const page = (
-    c: Context<ConsoleEnv>,
-    title: string,
-    body: SafeHtml,
-    notice: AdminNotice = null,
-    status: ContentfulStatusCode = 200,
-  ) => adminPage(c, app, title, body, notice, status);
 
   const restrictedTable = (restricted: readonly Restriction[]) =>
     restricted.length === 0
@@ -98,11 +91,12 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       app.outbound.listRestricted(),
       app.alerts.list({ status: 'new', limit: 50 }),
     ]);
-    return page(
+    return adminPage(
       c,
+      app,
       'Needs attention',
       html`<section><h2>Restricted senders (${restricted.length})</h2>${restrictedTable(restricted)}</section>
-        <section><h2>New alerts (${alerts.length})</h2>${alertsTable(alerts, csrfOf(c))}
+        <section><h2>New alerts (${alerts.length})</h2>${alertsTable(alerts, adminCsrf(c, app))}
           <p><a href="/admin/alerts">Every alert</a></p></section>`,
     );
   });
@@ -110,8 +104,9 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   routes.get('/admin/restricted', async (c) => {
     const session = adminGate(c);
     if (session instanceof Response) return session;
-    return page(
+    return adminPage(
       c,
+      app,
       'Restricted senders',
       html`<section>${restrictedTable(await app.outbound.listRestricted())}</section>`,
     );
@@ -126,7 +121,7 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   ) => {
     const user = await app.directory.findUser(address);
     if (!user) return refusePage(c, 404, `There is no user ${address}.`);
-    const csrf = csrfOf(c);
+    const csrf = adminCsrf(c, app);
     const [restrictions, mfa, rules, signIns] = await Promise.all([
       app.outbound.restrictionsOf(user.address),
       app.identity.mfa.show(user.address),
@@ -146,8 +141,9 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       Date.parse(user.passwordChangedAt) > Date.parse(active.since);
     const mfaOn = mfa.ok && mfa.mfa.state !== 'disabled';
     const evidence = active?.evidence;
-    return page(
+    return adminPage(
       c,
+      app,
       user.address,
       html`${
         active && evidence
@@ -227,8 +223,9 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       limit: USERS_PER_PAGE,
       ...(after ? { afterAddress: after } : {}),
     });
-    return page(
+    return adminPage(
       c,
+      app,
       'Users',
       html`<section><table id="users">
           <thead><tr><th>Address</th><th>Role</th><th>State</th><th>Password changed</th></tr></thead>
@@ -245,7 +242,7 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       </section>
       <section><h2>New user</h2>
         <p>The user gets a temporary password (shown once on the next page) to change at the first sign-in.</p>
-        <form method="post" action="/admin/users">${csrfField(csrfOf(c))}
+        <form method="post" action="/admin/users">${csrfField(adminCsrf(c, app))}
           <label for="new-user-address">Address</label><input type="text" id="new-user-address" name="address" required>
           <label for="new-user-name">Display name</label><input type="text" id="new-user-name" name="name">
           <label><input type="checkbox" name="admin" id="new-user-admin"> Administrator</label>
@@ -282,15 +279,16 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       actor,
     );
     if (!created.ok)
-      return usersPage(c, { kind: 'error', text: created.message }, directoryRefusalStatus[created.code]);
+      return usersPage(c, { kind: 'error', text: created.message }, apiErrorStatus[created.code]);
     const reset = await app.identity.resetPassword(
       created.user.address,
       { revokeAppPasswords: false },
       actor,
     );
     if (!reset.ok) return refusePage(c, 404, reset.message);
-    return page(
+    return adminPage(
       c,
+      app,
       `Created ${created.user.address}`,
       html`<section><h2>Temporary password</h2>
         <p>Give it to ${created.user.address} in person or by phone, never by email. It is shown only now; it works only on the web, where a new password must be chosen.</p>
@@ -353,8 +351,9 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     );
     if (!outcome.ok) return refusePage(c, 404, outcome.message);
     const complete = outcome.steps.every((step) => step.status !== 'failed' && step.status !== 'refused');
-    return page(
+    return adminPage(
       c,
+      app,
       `Secured ${outcome.user}`,
       html`<section><h2>Temporary password</h2>
           <p>Give it to ${outcome.user} in person or by phone, never by email. It is shown only now; it works only on the web, where a new password must be chosen.</p>
@@ -372,7 +371,7 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     const session = adminGate(c);
     if (session instanceof Response) return session;
     const alerts = await app.alerts.list({ limit: 200 });
-    return page(c, 'Alerts', html`<section>${alertsTable(alerts, csrfOf(c))}</section>`);
+    return adminPage(c, app, 'Alerts', html`<section>${alertsTable(alerts, adminCsrf(c, app))}</section>`);
   });
 
   routes.post('/admin/alerts/:id/:verb{acknowledge|resolve}', async (c) => {

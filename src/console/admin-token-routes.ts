@@ -1,7 +1,9 @@
 import { Hono } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { apiErrorStatus } from '../api/index.js';
 import { type ApiTokenRole, apiTokenRoles } from '../directory/index.js';
 import { adminActor } from './actor.js';
-import { type AdminNotice, adminCsrf, adminGate, adminPage, directoryRefusalStatus } from './admin-page.js';
+import { type AdminNotice, adminCsrf, adminGate, adminPage } from './admin-page.js';
 import type { ConsoleDeps } from './console-app.js';
 import type { ConsoleEnv } from './console-env.js';
 import { html, type SafeHtml } from './html.js';
@@ -21,7 +23,7 @@ export function adminTokenRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     c: Parameters<typeof adminPage>[0],
     notice: AdminNotice,
     created: SafeHtml | '' = '',
-    status: 200 | 404 | 409 | 422 = 200,
+    status: ContentfulStatusCode = 200,
   ) => {
     const csrf = adminCsrf(c, app);
     const [tokens, users] = await Promise.all([
@@ -81,12 +83,7 @@ export function adminTokenRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       adminActor(c, session),
     );
     if (!outcome.ok)
-      return tokensPage(
-        c,
-        { kind: 'error', text: outcome.message },
-        '',
-        outcome.code === 'token-name-taken' ? 409 : 422,
-      );
+      return tokensPage(c, { kind: 'error', text: outcome.message }, '', apiErrorStatus[outcome.code]);
     return tokensPage(
       c,
       { kind: 'ok', text: `Token ${outcome.record.name} created.` },
