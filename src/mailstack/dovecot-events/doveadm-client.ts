@@ -5,10 +5,7 @@ import type { MailServer, MailServerResult } from '../../respond/index.js';
  * of [command, parameters, tag] and `Authorization: X-Dovecot-API <base64(doveadm_api_key)>`, one
  * command per request. It is the mail server that responding acts on (respond/mail-server.ts).
  */
-export interface DoveadmClient extends MailServer {
-  /** A Sieve script's text (Pigeonhole `sieve get`), or null when it cannot be read. */
-  sieveScript(user: string, name: string): Promise<string | null>;
-}
+export type DoveadmClient = MailServer;
 
 /** doveadm's exit codes (sysexits.h) that mean something here; any other is a failure of the server. */
 const EXIT_USER_UNKNOWN = 67;
@@ -117,11 +114,6 @@ export function createDoveadmClient(options: {
       // 68: the sessions ended on their own between the count and the kick.
       if (!kicked.ok && kicked.exitCode !== EXIT_NOT_FOUND) return refusal(kicked);
       return { ok: true, value: { sessionsEnded: kicked.ok ? sessions : 0 } };
-    },
-
-    async sieveScript(user, name) {
-      const text = await readSieveScript(user, name);
-      return text.ok ? text.value : null;
     },
   };
 }

@@ -112,9 +112,10 @@ export function createDovecotEventIngest(deps: DovecotEventIngestDeps): DovecotE
     const { doveadm } = deps;
     if (!doveadm || scripts.length === 0) return steps;
     const forwarding = new Map<AuditRecordInput, AuditRecordInput>();
-    const read = await Promise.all(
+    const texts = await Promise.all(
       scripts.map(async (script) => {
-        const text = await doveadm.sieveScript(script.user, script.name);
+        const answer = await doveadm.readSieveScript(script.user, script.name);
+        const text = answer.ok ? answer.value : null;
         const redirectTargets = text === null ? [] : sieveRedirectTargets(text);
         script.record.details = {
           ...script.record.details,
@@ -127,7 +128,7 @@ export function createDovecotEventIngest(deps: DovecotEventIngestDeps): DovecotE
     );
     // In event order (the scripts are), whichever text came back first.
     scripts.forEach((script, index) => {
-      const text = read[index];
+      const text = texts[index];
       if (typeof text === 'string')
         changes.push({
           user: script.user,
