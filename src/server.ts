@@ -8,6 +8,9 @@ import {
 } from './gateway/index.js';
 import { createPostfixPolicyServer, type PostfixPolicyServer } from './mailstack/index.js';
 
+/** How long at most a delivered message's reply waits for the database to store its Send record. */
+const SEND_RECORD_WAIT_MS = 60_000;
+
 /** The network roles of one process (`mailwarden serve`): SMTP submission, HTTP, Postfix policy. */
 export interface RunningServer {
   smtpPorts(): Array<{ mode: GatewayListener['mode']; port: number }>;
@@ -43,7 +46,12 @@ export async function startServer(app: App): Promise<RunningServer> {
           audit: app.audit,
           delivery: app.delivery,
           logger: logger.child({ role: 'gateway' }),
-          limits: { maxMessageBytes: config.smtp.maxMessageBytes, maxRecipients: config.smtp.maxRecipients },
+          limits: {
+            maxMessageBytes: config.smtp.maxMessageBytes,
+            maxRecipients: config.smtp.maxRecipients,
+            // Half the socket timeout: the client must still be connected to hear the 250.
+            sendRecordWaitMs: Math.min(SEND_RECORD_WAIT_MS, Math.floor(config.smtp.socketTimeoutMs / 2)),
+          },
         },
         {
           hostname: config.smtp.hostname,

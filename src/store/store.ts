@@ -205,6 +205,13 @@ function openPostgres(url: string, poolSize: number): Store {
   pool.on('error', () => {
     // An idle client lost its connection; the pool replaces it. Queries report their own errors.
   });
+  // The pool listens for errors of idle clients only. A checked-out client (a transaction between
+  // two statements) whose server session ends (a restart: 57P01 "terminating connection due to
+  // administrator command") emits 'error' with no listener, which would end the process. Its
+  // statements fail instead, and the pool drops the broken client when it comes back.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const safe = new URL(url);
   safe.password = '';
