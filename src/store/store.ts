@@ -139,36 +139,40 @@ function openSqlite(options: StoreOptions): Store {
     rollback: database.prepare('ROLLBACK'),
   };
   let writerMode = false;
+  // A full, read-only or failing disk still answers reads; ping must see that writes fail (below).
+  let storageFailure: unknown = null;
   const waitingWriters = options.waitingWriters ?? new Int32Array(new SharedArrayBuffer(4));
+  const writeTransaction = <T>(work: (trx: Executor) => Promise<T>): Promise<T> =>
+    // Kysely's SQLite driver holds one connection behind a mutex for the whole callback.
+    db.connection().execute(async (connection) => {
+      if (!writerMode) {
+        // From the first write on, waiting for another writer happens in beginImmediate's loop, not in
+        // SQLite's busy handler (migrations, before this, keep the handler for concurrent starts).
+        // WAL readers never wait for writers, so reads need no busy handler either.
+        database.pragma('busy_timeout = 0');
+        writerMode = true;
+      }
+      await beginImmediate(() => control.begin.run(), waitingWriters);
+      try {
+        const result = await holdingSqliteConnection(connection, cachedStatements, () => work(connection));
+        control.commit.run();
+        auditRows.committed();
+        storageFailure = null;
+        return result;
+      } catch (error) {
+        auditRows.rolledBack();
+        if (isStorageFailure(error)) storageFailure = error;
+        // SQLite may have rolled back already (some errors end the transaction themselves).
+        if (database.inTransaction) control.rollback.run();
+        throw error;
+      }
+    });
   return {
     db,
     dialect: 'sqlite',
     location: file,
     secondConnection: { databaseUrl: null, dataDir: options.dataDir, migrate: false, waitingWriters },
-    async writeTransaction(work) {
-      // Kysely's SQLite driver holds one connection behind a mutex for the whole callback.
-      return db.connection().execute(async (connection) => {
-        if (!writerMode) {
-          // From the first write on, waiting for another writer happens in beginImmediate's loop, not in
-          // SQLite's busy handler (migrations, before this, keep the handler for concurrent starts).
-          // WAL readers never wait for writers, so reads need no busy handler either.
-          database.pragma('busy_timeout = 0');
-          writerMode = true;
-        }
-        await beginImmediate(() => control.begin.run(), waitingWriters);
-        try {
-          const result = await holdingSqliteConnection(connection, cachedStatements, () => work(connection));
-          control.commit.run();
-          auditRows.committed();
-          return result;
-        } catch (error) {
-          auditRows.rolledBack();
-          // SQLite may have rolled back already (some errors end the transaction themselves).
-          if (database.inTransaction) control.rollback.run();
-          throw error;
-        }
-      });
-    },
+    writeTransaction,
     readSnapshot(work) {
       return db.connection().execute(async (connection) => {
         control.beginRead.run();
@@ -183,6 +187,13 @@ function openSqlite(options: StoreOptions): Store {
     auditRows,
     async ping() {
       await sql`select 1`.execute(db);
+      // After a write failed for lack of storage, only a write shows that the disk takes them again:
+      // rewriting the header's user_version (unused, same value) commits one page to the WAL.
+      if (storageFailure !== null)
+        await writeTransaction(async () => {
+          const version = database.pragma('user_version', { simple: true }) as number;
+          database.pragma(`user_version = ${version}`);
+        });
     },
     async close() {
       await db.destroy();
@@ -242,6 +253,12 @@ function openPostgres(url: string, poolSize: number): Store {
       await db.destroy();
     },
   };
+}
+
+/** SQLite errors that mean the disk does not take writes (full, read-only, failing), not a bad statement. */
+function isStorageFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN)/.test(code);
 }
 
 /**

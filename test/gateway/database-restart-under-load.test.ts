@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ALICE, BOB, type GatewayHarness, startGatewayHarness } from '../support/gateway-harness.js';
-import { assertEveryAcceptanceRecordedAndDelivered, healthStatus } from '../support/outage-checks.js';
+import {
+  assertEveryAcceptanceRecordedAndDelivered,
+  healthStatus,
+  replyCounts,
+} from '../support/outage-checks.js';
 import { PolicyClient, rcptRequest } from '../support/postfix-policy-client.js';
 import { type SubmissionLoad, startSubmissionLoad } from '../support/submission-load.js';
 import {
@@ -41,7 +45,7 @@ after(async () => {
 test('PostgreSQL stopped and started under load: the process stays up, clients get only 4xx meanwhile, and every 250 is a stored Send record and a delivered message', {
   skip,
   timeout: 120_000,
-}, async () => {
+}, async (t) => {
   const httpPort = harness.server.httpPort()!;
   const policy = await PolicyClient.connect(harness.server.policyPort()!);
   const load: SubmissionLoad = startSubmissionLoad({
@@ -60,13 +64,13 @@ test('PostgreSQL stopped and started under load: the process stays up, clients g
     // Fast shutdown terminates every session, the checked-out ones in the middle of transactions too.
     await postgres.stop();
     const stoppedAt = Date.now();
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await load.deferredSince(stoppedAt);
     assert.equal(await healthStatus(httpPort), 503);
     assert.equal(
       await policy.ask(rcptRequest({ instance: 'outage.1' })),
       'DEFER_IF_PERMIT Service temporarily unavailable',
     );
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await load.deferredSince(Date.now());
     const restartAt = Date.now();
     await postgres.start();
     const startedAt = Date.now();
@@ -80,6 +84,7 @@ test('PostgreSQL stopped and started under load: the process stays up, clients g
     assert.ok(during.length > 0, 'clients kept trying during the outage');
     for (const attempt of during)
       assert.ok(attempt.code !== null && attempt.code >= 400 && attempt.code < 500, JSON.stringify(attempt));
+    t.diagnostic(`all: ${replyCounts(load.attempts)}; during: ${replyCounts(during)}`);
     await assertEveryAcceptanceRecordedAndDelivered(harness, load.attempts);
   } finally {
     await load.stop();

@@ -43,3 +43,13 @@ export async function assertEveryAcceptanceRecordedAndDelivered(
     'messages delivered = messages acknowledged with 250',
   );
 }
+
+/** "250×41 454×12 451×3": what the clients were told, for the test's diagnostics. */
+export function replyCounts(attempts: readonly SubmissionAttempt[]): string {
+  const counts = new Map<string, number>();
+  for (const attempt of attempts) {
+    const key = attempt.code === 250 ? '250' : attempt.reply.slice(0, 9) || String(attempt.code);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].map(([code, count]) => `${code}×${count}`).join(' ');
+}

@@ -15,6 +15,8 @@ export interface SubmissionLoad {
   attempts: SubmissionAttempt[];
   /** Resolves once a message submitted after `sinceMs` was accepted. */
   acceptedSince(sinceMs: number, timeoutMs?: number): Promise<void>;
+  /** Resolves once a message submitted after `sinceMs` got a temporary failure (4xx). */
+  deferredSince(sinceMs: number, timeoutMs?: number): Promise<void>;
   /** Lets every client finish the message it is on, then stops. */
   stop(): Promise<void>;
 }
@@ -70,16 +72,25 @@ export function startSubmissionLoad(options: {
       await new Promise((resolve) => setTimeout(resolve, code === 250 ? 10 : 100));
     }
   };
+  const answerSince = async (
+    sinceMs: number,
+    timeoutMs: number,
+    what: string,
+    matches: (code: number | null) => boolean,
+  ) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!attempts.some((attempt) => attempt.startedAt >= sinceMs && matches(attempt.code))) {
+      if (Date.now() > deadline) throw new Error(`no message ${what} within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
   const clients = Array.from({ length: options.clients }, (_, client) => runClient(client));
   return {
     attempts,
-    async acceptedSince(sinceMs, timeoutMs = 30_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (!attempts.some((attempt) => attempt.startedAt >= sinceMs && attempt.code === 250)) {
-        if (Date.now() > deadline) throw new Error(`no message accepted within ${timeoutMs} ms`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    },
+    acceptedSince: (sinceMs, timeoutMs = 30_000) =>
+      answerSince(sinceMs, timeoutMs, 'accepted', (code) => code === 250),
+    deferredSince: (sinceMs, timeoutMs = 30_000) =>
+      answerSince(sinceMs, timeoutMs, 'deferred', (code) => code !== null && code >= 400 && code < 500),
     async stop() {
       running = false;
       await Promise.all(clients);
