@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 // kysely 0.28: the last line that supports Node 20 (0.29 requires Node 22; package.json engines).
@@ -108,8 +108,12 @@ export async function openStore(options: StoreOptions): Promise<Store> {
 }
 
 function openSqlite(options: StoreOptions): Store {
-  mkdirSync(options.dataDir, { recursive: true });
+  // The database holds password and token hashes and the audit log: readable by this account only.
+  // SQLite creates the -wal and -shm files with the database file's mode, so creating the (empty)
+  // database file 0600 before SQLite opens it covers all three.
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const file = sqliteFile(options.dataDir);
+  closeSync(openSync(file, 'a', 0o600));
   const database = new SqliteDatabase(file);
   // WAL lets readers (CLI, API) run beside the gateway's writes. synchronous=NORMAL keeps every
   // committed transaction across a process crash; only an OS crash or power loss can drop the last
