@@ -71,11 +71,16 @@ test('PostgreSQL stopped and started under load: the process stays up, clients g
       'DEFER_IF_PERMIT Service temporarily unavailable',
     );
     await load.deferredSince(Date.now());
+    // An outage of a few seconds at least, as a restart or failover takes.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, stoppedAt + 3000 - Date.now())));
     const restartAt = Date.now();
     await postgres.start();
     const startedAt = Date.now();
 
     await load.acceptedSince(startedAt);
+    t.diagnostic(
+      `first 250 after the start: ${Date.now() - startedAt} ms; outage ${restartAt - stoppedAt} ms`,
+    );
     assert.equal(await healthStatus(httpPort), 200);
     assert.equal(await policy.ask(rcptRequest({ instance: 'after.1' })), 'DUNNO');
     await load.stop();

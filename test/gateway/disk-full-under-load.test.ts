@@ -75,6 +75,7 @@ test("SQLite's disk full under load: clients get only 4xx meanwhile, healthz say
     assert.equal(await policy.ask(endOfMessage), 'DEFER_IF_PERMIT Service temporarily unavailable');
     // More clients refused after the policy answers: the outage lasts while clients keep trying.
     await load.deferredSince(Date.now());
+    await sleep(Math.max(0, fullAt + 3000 - Date.now()));
     const freeAt = Date.now();
     disk.free();
 
