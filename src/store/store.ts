@@ -113,7 +113,7 @@ function openSqlite(options: StoreOptions): Store {
   // database file 0600 before SQLite opens it covers all three.
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const file = sqliteFile(options.dataDir);
-  closeSync(openSync(file, 'a', 0o600));
+  createPrivateFile(file);
   const database = new SqliteDatabase(file);
   // WAL lets readers (CLI, API) run beside the gateway's writes. synchronous=NORMAL keeps every
   // committed transaction across a process crash; only an OS crash or power loss can drop the last
@@ -257,6 +257,15 @@ function openPostgres(url: string, poolSize: number): Store {
       await db.destroy();
     },
   };
+}
+
+/** Creates an empty file 0600 unless it exists (an existing one keeps its mode: start-up warns). */
+function createPrivateFile(file: string): void {
+  try {
+    closeSync(openSync(file, 'wx', 0o600));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
 }
 
 /** SQLite errors that mean the disk does not take writes (full, read-only, failing), not a bad statement. */
