@@ -46,6 +46,13 @@ test('PostgreSQL stopped and started under load: the process stays up, clients g
   skip,
   timeout: 120_000,
 }, async (t) => {
+  // The server runs in this process: an error no one handles (a pg client's) would land here.
+  const uncaught: unknown[] = [];
+  const onUncaught = (error: unknown) => uncaught.push(error);
+  process.on('uncaughtException', onUncaught);
+  t.after(() => {
+    process.off('uncaughtException', onUncaught);
+  });
   const httpPort = harness.server.httpPort()!;
   const policy = await PolicyClient.connect(harness.server.policyPort()!);
   const load: SubmissionLoad = startSubmissionLoad({
@@ -91,6 +98,7 @@ test('PostgreSQL stopped and started under load: the process stays up, clients g
       assert.ok(attempt.code !== null && attempt.code >= 400 && attempt.code < 500, JSON.stringify(attempt));
     t.diagnostic(`all: ${replyCounts(load.attempts)}; during: ${replyCounts(during)}`);
     await assertEveryAcceptanceRecordedAndDelivered(harness, load.attempts);
+    assert.deepEqual(uncaught, [], 'no error escaped to the process');
   } finally {
     await load.stop();
     policy.close();
