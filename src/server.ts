@@ -1,5 +1,7 @@
+import path from 'node:path';
 import { createHttpServer, type HttpServer } from './api/index.js';
 import type { App } from './app.js';
+import { removePartialSpoolFiles } from './delivery/index.js';
 import {
   createSmtpGateway,
   type GatewayListener,
@@ -7,6 +9,10 @@ import {
   type SmtpGateway,
 } from './gateway/index.js';
 import { createPostfixPolicyServer, type PostfixPolicyServer } from './mailstack/index.js';
+import { findLoosePermissions } from './runtime/data-dir-permissions.js';
+
+/** How long at most a delivered message's reply waits for the database to store its Send record. */
+const SEND_RECORD_WAIT_MS = 60_000;
 
 /** The network roles of one process (`mailwarden serve`): SMTP submission, HTTP, Postfix policy. */
 export interface RunningServer {
@@ -21,6 +27,7 @@ export async function startServer(app: App): Promise<RunningServer> {
   let gateway: SmtpGateway | null = null;
   let http: HttpServer | null = null;
   let policy: PostfixPolicyServer | null = null;
+  await checkDataDir(app);
   try {
     const listeners: GatewayListener[] = [];
     if (config.smtp.enabled)
@@ -43,7 +50,12 @@ export async function startServer(app: App): Promise<RunningServer> {
           audit: app.audit,
           delivery: app.delivery,
           logger: logger.child({ role: 'gateway' }),
-          limits: { maxMessageBytes: config.smtp.maxMessageBytes, maxRecipients: config.smtp.maxRecipients },
+          limits: {
+            maxMessageBytes: config.smtp.maxMessageBytes,
+            maxRecipients: config.smtp.maxRecipients,
+            // Half the socket timeout: the client must still be connected to hear the 250.
+            sendRecordWaitMs: Math.min(SEND_RECORD_WAIT_MS, Math.floor(config.smtp.socketTimeoutMs / 2)),
+          },
         },
         {
           hostname: config.smtp.hostname,
@@ -166,4 +178,20 @@ export async function startServer(app: App): Promise<RunningServer> {
       ]);
     },
   };
+}
+
+/**
+ * Before listening: warn about data files other local accounts can read (Mailwarden creates them
+ * 0700/0600, but an older version, a restore or an admin's cp may have left them open), and remove
+ * the partial files a crash left in spool/tmp/ (they never became messages).
+ */
+async function checkDataDir(app: App): Promise<void> {
+  const { config, logger } = app;
+  for (const loose of await findLoosePermissions(config.data.dir))
+    logger.warn('data file readable by other local accounts', {
+      ...loose,
+      fix: `chmod ${loose.wanted.slice(1)} ${loose.path}`,
+    });
+  const removed = await removePartialSpoolFiles(path.join(config.data.dir, 'spool'));
+  if (removed > 0) logger.info('removed partial spool files left by an earlier crash', { removed });
 }

@@ -2,6 +2,9 @@ import type { Clock } from '../runtime/clock.js';
 import type { Logger } from '../runtime/logger.js';
 import type { Delivery } from './delivery.js';
 import { createLocalSpool } from './local-spool.js';
+
+export { removePartialSpoolFiles } from './local-spool.js';
+
 import { createUpstreamRelay, type UpstreamRelayOptions } from './upstream-relay.js';
 
 export type { Delivery, DeliveryOutcome, OutboundMessage, RefusedRecipient } from './delivery.js';

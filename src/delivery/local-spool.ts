@@ -1,8 +1,27 @@
 import { randomUUID } from 'node:crypto';
-import { constants, promises as fs } from 'node:fs';
+import { constants, type Dirent, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Clock } from '../runtime/clock.js';
 import type { Delivery, OutboundMessage } from './delivery.js';
+
+/**
+ * Removes what a crash (kill -9, power loss) left in spool/tmp/: files that never became messages,
+ * since a message counts only once renamed into spool/. Run at start, before anything is spooled;
+ * spool/ itself is never touched. Returns how many were removed.
+ */
+export async function removePartialSpoolFiles(spoolDir: string): Promise<number> {
+  const tmpDir = path.join(spoolDir, 'tmp');
+  let entries: Dirent[];
+  try {
+    entries = await fs.readdir(tmpDir, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
+  }
+  const partial = entries.filter((entry) => entry.isFile());
+  await Promise.all(partial.map((entry) => fs.rm(path.join(tmpDir, entry.name), { force: true })));
+  return partial.length;
+}
 
 /**
  * Writes each accepted message to DATA_DIR/spool/<time>-<id>.eml, prefixed with its envelope as
@@ -14,7 +33,8 @@ export function createLocalSpool(deps: { spoolDir: string; clock: Clock }): Deli
   const tmpDir = path.join(deps.spoolDir, 'tmp');
   let ready: Promise<void> | null = null;
   const prepare = () => {
-    ready ??= fs.mkdir(tmpDir, { recursive: true }).then(() => undefined);
+    // Messages are the organization's mail: this account only (folders 0700, files 0600).
+    ready ??= fs.mkdir(tmpDir, { recursive: true, mode: 0o700 }).then(() => undefined);
     return ready;
   };
   const syncSpool = createCoalescedSync(() => syncDirectory(deps.spoolDir));
@@ -25,7 +45,7 @@ export function createLocalSpool(deps: { spoolDir: string; clock: Clock }): Deli
         await prepare();
         const name = `${deps.clock.nowMs()}-${randomUUID()}.eml`;
         const temporary = path.join(tmpDir, name);
-        const handle = await fs.open(temporary, 'wx', 0o640);
+        const handle = await fs.open(temporary, 'wx', 0o600);
         try {
           // Envelope lines and message in one write, without copying the message into a new buffer.
           const header = envelopeHeaders(message);

@@ -13,7 +13,12 @@ export interface GatewayDeps {
   audit: AuditLog;
   delivery: Delivery;
   logger: Logger;
-  limits: { maxMessageBytes: number; maxRecipients: number };
+  limits: {
+    maxMessageBytes: number;
+    maxRecipients: number;
+    /** How long a delivered message's reply waits for its Send record while the database is away. */
+    sendRecordWaitMs: number;
+  };
 }
 
 /** What onAuth stores in session.user. */

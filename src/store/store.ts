@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 // kysely 0.28: the last line that supports Node 20 (0.29 requires Node 22; package.json engines).
@@ -108,8 +108,12 @@ export async function openStore(options: StoreOptions): Promise<Store> {
 }
 
 function openSqlite(options: StoreOptions): Store {
-  mkdirSync(options.dataDir, { recursive: true });
+  // The database holds password and token hashes and the audit log: readable by this account only.
+  // SQLite creates the -wal and -shm files with the database file's mode, so creating the (empty)
+  // database file 0600 before SQLite opens it covers all three.
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const file = sqliteFile(options.dataDir);
+  createPrivateFile(file);
   const database = new SqliteDatabase(file);
   // WAL lets readers (CLI, API) run beside the gateway's writes. synchronous=NORMAL keeps every
   // committed transaction across a process crash; only an OS crash or power loss can drop the last
@@ -139,36 +143,40 @@ function openSqlite(options: StoreOptions): Store {
     rollback: database.prepare('ROLLBACK'),
   };
   let writerMode = false;
+  // A full, read-only or failing disk still answers reads; ping must see that writes fail (below).
+  let storageFailure: unknown = null;
   const waitingWriters = options.waitingWriters ?? new Int32Array(new SharedArrayBuffer(4));
+  const writeTransaction = <T>(work: (trx: Executor) => Promise<T>): Promise<T> =>
+    // Kysely's SQLite driver holds one connection behind a mutex for the whole callback.
+    db.connection().execute(async (connection) => {
+      if (!writerMode) {
+        // From the first write on, waiting for another writer happens in beginImmediate's loop, not in
+        // SQLite's busy handler (migrations, before this, keep the handler for concurrent starts).
+        // WAL readers never wait for writers, so reads need no busy handler either.
+        database.pragma('busy_timeout = 0');
+        writerMode = true;
+      }
+      await beginImmediate(() => control.begin.run(), waitingWriters);
+      try {
+        const result = await holdingSqliteConnection(connection, cachedStatements, () => work(connection));
+        control.commit.run();
+        auditRows.committed();
+        storageFailure = null;
+        return result;
+      } catch (error) {
+        auditRows.rolledBack();
+        if (isStorageFailure(error)) storageFailure = error;
+        // SQLite may have rolled back already (some errors end the transaction themselves).
+        if (database.inTransaction) control.rollback.run();
+        throw error;
+      }
+    });
   return {
     db,
     dialect: 'sqlite',
     location: file,
     secondConnection: { databaseUrl: null, dataDir: options.dataDir, migrate: false, waitingWriters },
-    async writeTransaction(work) {
-      // Kysely's SQLite driver holds one connection behind a mutex for the whole callback.
-      return db.connection().execute(async (connection) => {
-        if (!writerMode) {
-          // From the first write on, waiting for another writer happens in beginImmediate's loop, not in
-          // SQLite's busy handler (migrations, before this, keep the handler for concurrent starts).
-          // WAL readers never wait for writers, so reads need no busy handler either.
-          database.pragma('busy_timeout = 0');
-          writerMode = true;
-        }
-        await beginImmediate(() => control.begin.run(), waitingWriters);
-        try {
-          const result = await holdingSqliteConnection(connection, cachedStatements, () => work(connection));
-          control.commit.run();
-          auditRows.committed();
-          return result;
-        } catch (error) {
-          auditRows.rolledBack();
-          // SQLite may have rolled back already (some errors end the transaction themselves).
-          if (database.inTransaction) control.rollback.run();
-          throw error;
-        }
-      });
-    },
+    writeTransaction,
     readSnapshot(work) {
       return db.connection().execute(async (connection) => {
         control.beginRead.run();
@@ -183,6 +191,13 @@ function openSqlite(options: StoreOptions): Store {
     auditRows,
     async ping() {
       await sql`select 1`.execute(db);
+      // After a write failed for lack of storage, only a write shows that the disk takes them again:
+      // rewriting the header's user_version (unused, same value) commits one page to the WAL.
+      if (storageFailure !== null)
+        await writeTransaction(async () => {
+          const version = database.pragma('user_version', { simple: true }) as number;
+          database.pragma(`user_version = ${version}`);
+        });
     },
     async close() {
       await db.destroy();
@@ -204,6 +219,13 @@ function openPostgres(url: string, poolSize: number): Store {
   });
   pool.on('error', () => {
     // An idle client lost its connection; the pool replaces it. Queries report their own errors.
+  });
+  // The pool listens for errors of idle clients only. A checked-out client (a transaction between
+  // two statements) whose server session ends (a restart: 57P01 "terminating connection due to
+  // administrator command") emits 'error' with no listener, which would end the process. Its
+  // statements fail instead, and the pool drops the broken client when it comes back.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const safe = new URL(url);
@@ -235,6 +257,21 @@ function openPostgres(url: string, poolSize: number): Store {
       await db.destroy();
     },
   };
+}
+
+/** Creates an empty file 0600 unless it exists (an existing one keeps its mode: start-up warns). */
+function createPrivateFile(file: string): void {
+  try {
+    closeSync(openSync(file, 'wx', 0o600));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+}
+
+/** SQLite errors that mean the disk does not take writes (full, read-only, failing), not a bad statement. */
+function isStorageFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN)/.test(code);
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
+import type { AlsoWithin, AuditRecordInput } from '../../audit/index.js';
 import type { GatewayDeps, SessionUser, TransactionState } from '../gateway-deps.js';
 import { summarizeMessage } from '../message-headers.js';
 import { replyError, upstreamRefusalError } from '../replies.js';
@@ -45,48 +46,43 @@ export async function receiveMessage(
 
   const outcome = await deps.delivery.deliver({ from, to, raw });
 
-  const auditResult = await deps.audit
-    .append(
-      {
-        operation: state.senderKind === 'alias' ? 'SendAs' : 'Send',
-        result: outcome.ok ? 'success' : 'failure',
-        mailbox: user.address,
-        actor: user.address,
-        logonType: 'owner',
-        clientIp: session.remoteAddress,
-        protocol: 'smtp',
-        clientInfo: session.hostNameAppearsAs ? `ehlo:${session.hostNameAppearsAs}` : null,
-        sessionId: session.id,
+  const record: AuditRecordInput = {
+    operation: state.senderKind === 'alias' ? 'SendAs' : 'Send',
+    result: outcome.ok ? 'success' : 'failure',
+    mailbox: user.address,
+    actor: user.address,
+    logonType: 'owner',
+    clientIp: session.remoteAddress,
+    protocol: 'smtp',
+    clientInfo: session.hostNameAppearsAs ? `ehlo:${session.hostNameAppearsAs}` : null,
+    sessionId: session.id,
+    messageId: summary.messageId,
+    subject: summary.subject,
+    details: {
+      from,
+      recipientCount: to.length,
+      recipients: to.slice(0, MAX_AUDITED_RECIPIENTS),
+      sizeBytes: raw.length,
+      ...(outcome.ok
+        ? { delivery: outcome.detail, refusedRecipients: outcome.refusedRecipients.map((r) => r.address) }
+        : { failure: outcome.kind, upstream: outcome.message }),
+      policy: state.budget.policy.name,
+      policyVersion: state.budget.policy.version,
+      spamScore: judgement.verdict.score,
+      spamFindings: judgement.verdict.findings.map((finding) => finding.name),
+    },
+  };
+  // A delivered message counts toward the sender's windows in the same transaction as its record,
+  // and waits for that record (see recordDeliveredSend); a failed one is recorded once, as it is.
+  if (outcome.ok) await recordDeliveredSend(deps, record, state.budget.recordDeliveredWithin, session.id);
+  else
+    await deps.audit.append(record).catch((error: unknown) => {
+      deps.logger.error('Send audit record not written', {
+        error,
+        session: session.id,
         messageId: summary.messageId,
-        subject: summary.subject,
-        details: {
-          from,
-          recipientCount: to.length,
-          recipients: to.slice(0, MAX_AUDITED_RECIPIENTS),
-          sizeBytes: raw.length,
-          ...(outcome.ok
-            ? { delivery: outcome.detail, refusedRecipients: outcome.refusedRecipients.map((r) => r.address) }
-            : { failure: outcome.kind, upstream: outcome.message }),
-          policy: state.budget.policy.name,
-          policyVersion: state.budget.policy.version,
-          spamScore: judgement.verdict.score,
-          spamFindings: judgement.verdict.findings.map((finding) => finding.name),
-        },
-      },
-      // A delivered message counts toward the sender's windows in the same transaction as its record.
-      outcome.ok ? state.budget.recordDeliveredWithin : undefined,
-    )
-    .then(
-      () => true,
-      (error: unknown) => {
-        deps.logger.error('Send audit record not written', {
-          error,
-          session: session.id,
-          messageId: summary.messageId,
-        });
-        return false;
-      },
-    );
+      });
+    });
 
   if (!outcome.ok) {
     deps.logger.warn('message not delivered', {
@@ -97,10 +93,45 @@ export async function receiveMessage(
     if (outcome.kind === 'permanent') throw upstreamRefusalError(outcome.responseCode, outcome.message);
     throw replyError('upstream-unavailable', outcome.message.slice(0, 200));
   }
-  // The message is delivered: refusing now would make the client send it twice. A missing audit
-  // record is logged loudly above instead.
-  void auditResult;
   return `Ok: ${outcome.detail}`;
+}
+
+/**
+ * The record of a delivered message, committed before the client hears 250. The message has left
+ * already, so a refusal now would make the client send it twice: while the database is away (a
+ * restart, a failover, a full disk) the record is retried and the client waits, up to
+ * limits.sendRecordWaitMs (below the socket timeout, after which smtp-server would hang up on the
+ * client). Only past that does the client get its 250 without the record, logged as an error.
+ */
+async function recordDeliveredSend(
+  deps: GatewayDeps,
+  record: AuditRecordInput,
+  alsoWithin: AlsoWithin,
+  sessionId: string,
+): Promise<void> {
+  const deadline = Date.now() + deps.limits.sendRecordWaitMs;
+  for (let attempt = 1, delayMs = 100; ; attempt++, delayMs = Math.min(delayMs * 2, 2000)) {
+    try {
+      await deps.audit.append(record, alsoWithin);
+      if (attempt > 1)
+        deps.logger.info('Send audit record written after the database came back', {
+          session: sessionId,
+          attempt,
+        });
+      return;
+    } catch (error) {
+      const context = { error, session: sessionId, messageId: record.messageId };
+      if (Date.now() + delayMs > deadline) {
+        deps.logger.error(
+          'Send audit record not written; the client got 250 for a delivered message',
+          context,
+        );
+        return;
+      }
+      if (attempt === 1) deps.logger.warn('Send audit record waits for the database', context);
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
 }
 
 /** The message bytes, or null once it grew past the size limit (the rest is drained, not kept). */
