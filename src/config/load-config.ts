@@ -210,6 +210,11 @@ function checkCombinations(config: Config): string[] {
       problems.push(
         `dns.servers: ${JSON.stringify(server)} is not an IP address or IP:port (127.0.0.1:5353, [::1]:53)`,
       );
+  for (const entry of config.notify.webhooks.allowInternalHosts)
+    if (!isHostOrRange(entry))
+      problems.push(
+        `notify.webhooks.allowInternalHosts: ${JSON.stringify(entry)} is not a host name, an IP address or a CIDR range (chat.internal, 10.1.2.3, 10.0.0.0/8, fd00::/8)`,
+      );
   if (config.score.mtaStsCaFile !== null) {
     try {
       readFileSync(config.score.mtaStsCaFile);
@@ -250,6 +255,21 @@ function isDnsServer(value: string): boolean {
   if (!match) return false;
   const port = Number(match[3]);
   return isIP(match[1] ?? match[2] ?? '') !== 0 && port >= 1 && port <= 65535;
+}
+
+/** A host name as the URL parser leaves it, an IP address, or an address/prefix-length range. */
+function isHostOrRange(value: string): boolean {
+  const [address = '', prefix, extra] = value.split('/');
+  if (extra !== undefined) return false;
+  if (prefix !== undefined) {
+    const family = isIP(address);
+    const length = /^\d{1,3}$/.test(prefix) ? Number(prefix) : -1;
+    return family !== 0 && length >= 0 && length <= (family === 4 ? 32 : 128);
+  }
+  if (isIP(address) !== 0) return true;
+  return /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/i.test(
+    address,
+  );
 }
 
 function deepFreeze<T>(value: T): T {
