@@ -5,6 +5,7 @@ export {
   type OutboundDeps,
   type ReleaseOptions,
   type ReleaseOutcome,
+  unknownLoginCounterKey,
 } from './outbound.js';
 export {
   type OutboundFailure,
