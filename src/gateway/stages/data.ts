@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { GatewayDeps, SessionUser, TransactionState } from '../gateway-deps.js';
 import { summarizeMessage } from '../message-headers.js';
-import { replyError, upstreamRefusalError } from '../replies.js';
+import { acceptedReply, replyError, upstreamRefusalError } from '../replies.js';
 
 /** Recipient addresses kept in a Send record; the count is always complete. */
 const MAX_AUDITED_RECIPIENTS = 100;
@@ -40,10 +41,12 @@ export async function receiveMessage(
   });
   // A held message is the organization's responsibility now (quarantine): the client gets 250 and
   // an attacker learns nothing; a rejected one is refused outright.
-  if (judgement.action === 'hold') return `Ok: queued as ${judgement.quarantineId}`;
+  if (judgement.action === 'hold') return acceptedReply(judgement.quarantineId);
   if (judgement.action === 'reject') throw replyError('spam-rejected');
 
   const outcome = await deps.delivery.deliver({ from, to, raw });
+  // The id in the client's 250, kept in the Send record so that an admin can find the message by it.
+  const queuedAs = randomUUID();
 
   const auditResult = await deps.audit
     .append(
@@ -65,7 +68,11 @@ export async function receiveMessage(
           recipients: to.slice(0, MAX_AUDITED_RECIPIENTS),
           sizeBytes: raw.length,
           ...(outcome.ok
-            ? { delivery: outcome.detail, refusedRecipients: outcome.refusedRecipients.map((r) => r.address) }
+            ? {
+                delivery: outcome.detail,
+                queuedAs,
+                refusedRecipients: outcome.refusedRecipients.map((r) => r.address),
+              }
             : { failure: outcome.kind, upstream: outcome.message }),
           policy: state.budget.policy.name,
           policyVersion: state.budget.policy.version,
@@ -95,12 +102,12 @@ export async function receiveMessage(
       upstream: outcome.message,
     });
     if (outcome.kind === 'permanent') throw upstreamRefusalError(outcome.responseCode, outcome.message);
-    throw replyError('upstream-unavailable', outcome.message.slice(0, 200));
+    throw replyError('upstream-unavailable');
   }
   // The message is delivered: refusing now would make the client send it twice. A missing audit
   // record is logged loudly above instead.
   void auditResult;
-  return `Ok: ${outcome.detail}`;
+  return acceptedReply(queuedAs);
 }
 
 /** The message bytes, or null once it grew past the size limit (the rest is drained, not kept). */
