@@ -23,6 +23,7 @@ import {
   type SendingPolicy,
   setPolicy,
 } from './sending-policies.js';
+import { createUnrecordedSends } from './unrecorded-sends.js';
 
 export interface OutboundDeps {
   store: Store;
@@ -89,6 +90,7 @@ export function createOutbound(deps: OutboundDeps) {
     return cached;
   };
   const quarantine = createQuarantine(deps);
+  const unrecordedSends = createUnrecordedSends(deps);
   const groupCache = new Map<string, { until: number; groups: string[] }>();
   const forget = () => {
     cached = null;
@@ -168,6 +170,9 @@ export function createOutbound(deps: OutboundDeps) {
       });
       return { ok: true, budget };
     },
+
+    /** Delivered messages whose Send record could not be written: counted and alerted. */
+    unrecordedSends,
 
     async isRestricted(userId: string): Promise<boolean> {
       return (await findActiveRestriction(deps.store.db, userId, deps.clock.nowMs())) !== null;

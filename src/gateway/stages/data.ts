@@ -48,7 +48,7 @@ export async function receiveMessage(
   // The id in the client's 250, kept in the Send record so that an admin can find the message by it.
   const queuedAs = randomUUID();
 
-  const auditResult = await deps.audit
+  const auditFailure = await deps.audit
     .append(
       {
         operation: state.senderKind === 'alias' ? 'SendAs' : 'Send',
@@ -84,16 +84,30 @@ export async function receiveMessage(
       outcome.ok ? state.budget.recordDeliveredWithin : undefined,
     )
     .then(
-      () => true,
+      () => null,
       (error: unknown) => {
         deps.logger.error('Send audit record not written', {
           error,
           session: session.id,
           messageId: summary.messageId,
         });
-        return false;
+        return error instanceof Error ? error : new Error(String(error));
       },
     );
+  if (auditFailure && outcome.ok)
+    // Not awaited: the alert needs the database that just failed, and the client waits for nothing.
+    deps.outbound.unrecordedSends
+      .report({
+        mailbox: user.address,
+        messageId: summary.messageId,
+        sessionId: session.id,
+        clientIp: session.remoteAddress,
+        recipientCount: to.length,
+        error: auditFailure.message,
+      })
+      .catch((error: unknown) =>
+        deps.logger.error('alert for an unwritten Send record not raised', { error, session: session.id }),
+      );
 
   if (!outcome.ok) {
     deps.logger.warn('message not delivered', {
@@ -105,8 +119,7 @@ export async function receiveMessage(
     throw replyError('upstream-unavailable');
   }
   // The message is delivered: refusing now would make the client send it twice. A missing audit
-  // record is logged loudly above instead.
-  void auditResult;
+  // record is logged, counted and alerted above instead.
   return acceptedReply(queuedAs);
 }
 
