@@ -346,7 +346,7 @@ export const configKeys: readonly ConfigKey[] = [
     kind: 'string',
     defaultValue: null,
     description:
-      'Origin browsers use for /account, e.g. https://mail.example.org: the WebAuthn RP ID and the origin every form post must come from. Unset: taken from the request (http://<Host>), fit for loopback only.',
+      'Origin browsers use for /account, e.g. https://mail.example.org: the WebAuthn RP ID and the origin every form post must come from. Required when `listen` is not a loopback address (with web.enabled and http.enabled). Unset: http://<Host> when the Host header names localhost, 127.x.x.x or ::1, so the console works only on loopback.',
   },
   {
     path: 'web.secureCookies',

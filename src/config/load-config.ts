@@ -232,6 +232,17 @@ function checkCombinations(config: Config): string[] {
     if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.pathname !== '/' || url.search)
       problems.push('web.publicUrl: must be an origin such as https://mail.example.org (no path)');
   }
+  // Without a public URL the console trusts only loopback names as its origin (console-app.ts); on
+  // any other listener the origin every form post is checked against must be configured.
+  if (
+    config.web.enabled &&
+    config.http.enabled &&
+    config.web.publicUrl === null &&
+    !isLoopbackHost(config.listen)
+  )
+    problems.push(
+      `web.publicUrl: required when listen (${config.listen}) is not a loopback address and the web console is on: the origin browsers use, e.g. https://mail.example.org (or set web.enabled: false)`,
+    );
   const ports = [
     ['smtp.port', config.smtp.enabled ? config.smtp.port : null],
     ['smtps.port', config.smtps.enabled ? config.smtps.port : null],
@@ -255,6 +266,12 @@ function isDnsServer(value: string): boolean {
   if (!match) return false;
   const port = Number(match[3]);
   return isIP(match[1] ?? match[2] ?? '') !== 0 && port >= 1 && port <= 65535;
+}
+
+/** 127.0.0.0/8, ::1 or localhost: reachable from this host only. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || (isIP(bare) === 4 && bare.startsWith('127.'));
 }
 
 /** A host name as the URL parser leaves it, an IP address, or an address/prefix-length range. */
