@@ -114,6 +114,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     delivery,
     secrets,
     hostname: config.smtp.hostname,
+    webhookTargets: {
+      allowInternalHosts: config.notify.webhooks.allowInternalHosts,
+      dnsServers: config.dns.servers,
+      dnsTimeoutMs: config.dns.timeoutMs,
+      dnsTries: config.dns.tries,
+    },
   });
   const score = createScore({
     store,

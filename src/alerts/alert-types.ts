@@ -3,6 +3,10 @@ export const alertTypes = {
   'user-restricted': { title: 'User restricted from sending email', severity: 'high' },
   'sending-limit-exceeded': { title: 'Email sending limit exceeded', severity: 'medium' },
   'suspicious-sending': { title: 'Suspicious email sending patterns detected', severity: 'medium' },
+  // A message was delivered but its Send record could not be written: a gap in the audit log.
+  'audit-record-unwritten': { title: 'Audit record could not be written', severity: 'high' },
+  // Postfix authenticated a login that is no Mailwarden user: counted under the default policy.
+  'unknown-sender': { title: 'Mail sent by a login Mailwarden does not know', severity: 'medium' },
   // Sign-in risk (issue 4): a medium- or high-risk sign-in with the right credential, or a password spray.
   'suspicious-sign-in': { title: 'Suspicious sign-in', severity: 'high' },
   // Inbox rules (respond/): a Sieve script saved or activated in Dovecot, read through doveadm.

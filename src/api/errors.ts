@@ -57,6 +57,7 @@ const alertFailureStatus = {
 const notifyFailureStatus = {
   'invalid-name': 422,
   'invalid-url': 422,
+  'internal-url': 422,
   'webhook-name-taken': 409,
   'webhook-not-found': 404,
 } as const satisfies Record<NotifyFailureCode, ContentfulStatusCode>;

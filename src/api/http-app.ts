@@ -62,7 +62,7 @@ export function createHttpApp(app: App, options: HttpAppOptions = {}): Hono<ApiE
     doveadm: app.doveadm,
     onInboxRuleChanged: (change) => app.respond.reviewInboxRuleChange(change),
   });
-  http.route('/', metricsRoutes(dovecotEvents));
+  http.route('/', metricsRoutes(dovecotEvents, app.outbound.unrecordedSends));
   // Authenticated by the exporter's shared secret, not by an API token.
   http.route('/', dovecotEventRoutes(dovecotEvents, app.config.dovecot.eventsSecret));
   // Public, and registered before the /api/v1 router so that its authentication never runs for it.

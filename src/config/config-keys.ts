@@ -219,7 +219,14 @@ export const configKeys: readonly ConfigKey[] = [
     kind: 'string-list',
     defaultValue: [],
     description:
-      'DNS servers for the Secure Score domain checks, as host or host:port (127.0.0.1:5353, [::1]:53); empty: the system resolver (/etc/resolv.conf).',
+      'DNS servers for the Secure Score domain checks and for webhook host names, as host or host:port (127.0.0.1:5353, [::1]:53); empty: the system resolver (/etc/resolv.conf; for webhooks getaddrinfo, so /etc/hosts too).',
+  },
+  {
+    path: 'notify.webhooks.allowInternalHosts',
+    kind: 'string-list',
+    defaultValue: [],
+    description:
+      'Internal hosts webhooks may post to (a chat server on the local network): host names as written in the webhook URL (chat.internal), IP addresses or CIDR ranges (10.1.2.3, 10.0.0.0/8, fd00::/8). Empty: webhooks to loopback, private, link-local, unique-local, multicast and unspecified addresses are refused, when added and at every delivery.',
   },
   {
     path: 'dns.timeoutMs',
@@ -339,7 +346,7 @@ export const configKeys: readonly ConfigKey[] = [
     kind: 'string',
     defaultValue: null,
     description:
-      'Origin browsers use for /account, e.g. https://mail.example.org: the WebAuthn RP ID and the origin every form post must come from. Unset: taken from the request (http://<Host>), fit for loopback only.',
+      'Origin browsers use for /account, e.g. https://mail.example.org: the WebAuthn RP ID and the origin every form post must come from. Required when `listen` is not a loopback address (with web.enabled and http.enabled). Unset: http://<Host> when the Host header names localhost, 127.x.x.x or ::1, so the console works only on loopback.',
   },
   {
     path: 'web.secureCookies',

@@ -210,6 +210,11 @@ function checkCombinations(config: Config): string[] {
       problems.push(
         `dns.servers: ${JSON.stringify(server)} is not an IP address or IP:port (127.0.0.1:5353, [::1]:53)`,
       );
+  for (const entry of config.notify.webhooks.allowInternalHosts)
+    if (!isHostOrRange(entry))
+      problems.push(
+        `notify.webhooks.allowInternalHosts: ${JSON.stringify(entry)} is not a host name, an IP address or a CIDR range (chat.internal, 10.1.2.3, 10.0.0.0/8, fd00::/8)`,
+      );
   if (config.score.mtaStsCaFile !== null) {
     try {
       readFileSync(config.score.mtaStsCaFile);
@@ -227,6 +232,17 @@ function checkCombinations(config: Config): string[] {
     if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.pathname !== '/' || url.search)
       problems.push('web.publicUrl: must be an origin such as https://mail.example.org (no path)');
   }
+  // Without a public URL the console trusts only loopback names as its origin (console-app.ts); on
+  // any other listener the origin every form post is checked against must be configured.
+  if (
+    config.web.enabled &&
+    config.http.enabled &&
+    config.web.publicUrl === null &&
+    !isLoopbackHost(config.listen)
+  )
+    problems.push(
+      `web.publicUrl: required when listen (${config.listen}) is not a loopback address and the web console is on: the origin browsers use, e.g. https://mail.example.org (or set web.enabled: false)`,
+    );
   const ports = [
     ['smtp.port', config.smtp.enabled ? config.smtp.port : null],
     ['smtps.port', config.smtps.enabled ? config.smtps.port : null],
@@ -250,6 +266,27 @@ function isDnsServer(value: string): boolean {
   if (!match) return false;
   const port = Number(match[3]);
   return isIP(match[1] ?? match[2] ?? '') !== 0 && port >= 1 && port <= 65535;
+}
+
+/** 127.0.0.0/8, ::1 or localhost: reachable from this host only. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || (isIP(bare) === 4 && bare.startsWith('127.'));
+}
+
+/** A host name as the URL parser leaves it, an IP address, or an address/prefix-length range. */
+function isHostOrRange(value: string): boolean {
+  const [address = '', prefix, extra] = value.split('/');
+  if (extra !== undefined) return false;
+  if (prefix !== undefined) {
+    const family = isIP(address);
+    const length = /^\d{1,3}$/.test(prefix) ? Number(prefix) : -1;
+    return family !== 0 && length >= 0 && length <= (family === 4 ? 32 : 128);
+  }
+  if (isIP(address) !== 0) return true;
+  return /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/i.test(
+    address,
+  );
 }
 
 function deepFreeze<T>(value: T): T {

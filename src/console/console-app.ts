@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { Hono } from 'hono';
 import type { App } from '../app.js';
+import { isLoopbackHost } from '../config/index.js';
 import { accountRoutes } from './account-routes.js';
 import { adminRoutes } from './admin-routes.js';
 import { passkeyScript, styleSheet } from './assets.js';
@@ -73,8 +74,7 @@ export function consoleRoutes(app: App): Hono<ConsoleEnv> {
   );
 
   use(async (c, next) => {
-    const origin = app.config.web.publicUrl ?? `http://${c.req.header('host') ?? 'localhost'}`;
-    const originUrl = new URL(origin);
+    const originUrl = new URL(app.config.web.publicUrl ?? loopbackOrigin(c.req.header('host'), app.config));
     c.set('origin', originUrl.origin);
     c.set('rp', { rpId: originUrl.hostname, origin: originUrl.origin });
     c.set('clientIp', c.env?.incoming?.socket.remoteAddress ?? null);
@@ -112,6 +112,23 @@ export function consoleRoutes(app: App): Hono<ConsoleEnv> {
   web.route('/', accountRoutes(deps));
   web.route('/', adminRoutes(deps));
   return web;
+}
+
+/**
+ * The origin without web.publicUrl, which configuration allows only on a loopback listener
+ * (load-config.ts). The Host header names it only when its host is a loopback name: a page of
+ * another site whose name was made to resolve to 127.0.0.1 (DNS rebinding) sends its own name as
+ * Host and Origin, and must not be taken for us. Its port is the one the browser reached.
+ */
+function loopbackOrigin(host: string | undefined, config: ConsoleDeps['app']['config']): string {
+  if (host) {
+    try {
+      const url = new URL(`http://${host}`);
+      if (isLoopbackHost(url.hostname) && url.username === '' && url.pathname === '/') return url.origin;
+    } catch {}
+  }
+  const listen = config.listen.includes(':') ? `[${config.listen}]` : config.listen;
+  return `http://${listen}:${config.http.port}`;
 }
 
 function sameOrigin(c: Context<ConsoleEnv>): boolean {

@@ -88,18 +88,29 @@ export function replyError(name: SmtpReplyName, detail?: string): Error & { resp
 }
 
 /**
- * A permanent upstream refusal is passed back with the upstream's own code and enhanced status when
- * it gave them (550 5.1.1 stays 550 5.1.1), so the sender's client reports the real reason.
+ * A permanent upstream refusal keeps the upstream's class: its 5xx code and its enhanced status when
+ * it gave one (550 5.1.1 stays 550 5.1.1), so the sender's client reports the kind of problem. The
+ * words are Mailwarden's: the upstream's text names the internal MTA, its queue ids and its wording,
+ * which are no business of any sender; it stays in the log and the Send record.
  */
 export function upstreamRefusalError(
   responseCode: number | null,
   upstreamText: string,
 ): Error & { responseCode: number } {
   const reply = smtpReplies['upstream-refused'];
-  const status = /^[45]\.\d{1,3}\.\d{1,3}\b/.exec(upstreamText)?.[0];
+  // nodemailer's message is the reply line, code first ("554 5.7.1 …"); some give the status only.
+  const status = /^(?:\d{3}[ -])?(5\.\d{1,3}\.\d{1,3})\b/.exec(upstreamText.trim())?.[1];
   const code = responseCode !== null && responseCode >= 500 && responseCode < 600 ? responseCode : reply.code;
-  const text = upstreamText.replace(/^[45]\.\d{1,3}\.\d{1,3}\s*/, '');
-  return withCode(code, status?.startsWith('5') ? status : reply.status, `${reply.text}: ${text}`);
+  return withCode(code, status ?? reply.status, reply.text);
+}
+
+/**
+ * The 250 after DATA. The same words for a relayed, spooled or held message, with an id of
+ * Mailwarden's own: the upstream's acceptance text (its queue id) is not shown, and an attacker
+ * cannot tell a held message from a relayed one.
+ */
+export function acceptedReply(queuedAs: string): string {
+  return `Ok: queued as ${queuedAs}`;
 }
 
 function withCode(code: number, status: string, text: string): Error & { responseCode: number } {

@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import type { App } from '../app.js';
 import type { MailProtocol } from '../identity/index.js';
 import type { Logger } from '../runtime/logger.js';
+import { parsePassdbForm, parsePolicyBody } from './dovecot-auth-requests.js';
 
 /**
  * Dovecot authenticates through Mailwarden (deploy/dovecot/): one pipeline for IMAP, POP3,
@@ -19,7 +20,8 @@ import type { Logger } from '../runtime/logger.js';
  *   and {"status":0} otherwise; report is acknowledged (the passdb call already logged the attempt).
  *
  * Both need `Authorization: Bearer <dovecot.authSecret>` (compared in constant time); without the
- * setting both answer 503. Garbage in gets a 4xx, never a crash or a stack trace.
+ * setting both answer 503. Malformed input (dovecot-auth-requests.ts) is refused, never allowed:
+ * the passdb answers 400 (the Lua script's temporary failure), an allow request status -1.
  */
 export const dovecotReplies = {
   ok: { status: 200, body: 'OK' },
@@ -39,7 +41,11 @@ const serviceProtocols: Record<string, MailProtocol> = {
   managesieve: 'sieve',
 };
 
-const MAX_FIELD = 1024;
+/** The auth policy answers (Dovecot auth-policy.c): status 0 lets the sign-in go on, -1 refuses it. */
+const policyReplies = {
+  allowed: { status: 0, msg: '' },
+  refused: (msg: string) => ({ status: -1, msg }),
+} as const;
 
 export function dovecotAuthRoutes(app: App): Hono {
   const logger: Logger = app.logger.child({ role: 'dovecot-auth' });
@@ -59,29 +65,30 @@ export function dovecotAuthRoutes(app: App): Hono {
   });
 
   routes.post('/passdb', async (c) => {
-    const form = new URLSearchParams(await c.req.text());
-    const user = field(form, 'user');
-    const mode = field(form, 'mode') ?? 'verify';
-    const service = (field(form, 'service') ?? '').toLowerCase();
-    const protocol = serviceProtocols[service];
-    if (!user || (mode !== 'verify' && mode !== 'exists'))
+    const parsed = parsePassdbForm(await c.req.text());
+    if (!parsed.ok) {
+      logger.warn('dovecot passdb request refused as malformed', { problem: parsed.problem });
       return c.text(dovecotReplies['bad-request'].body, 400);
+    }
+    const request = parsed.value;
+    const service = (request.service ?? '').toLowerCase();
+    const protocol = serviceProtocols[service];
     if (!protocol) return c.text('unknown-service', 403);
     try {
-      if (mode === 'exists') {
+      if (request.mode === 'exists') {
         // After a master-user passdb: only "does this account exist and may it sign in".
-        const row = await app.directory.findLoginRow(user);
+        const row = await app.directory.findLoginRow(request.user);
         const allowed = row !== null && row.disabled_at === null;
-        const master = field(form, 'master_user')?.toLowerCase();
+        const master = request.master_user?.toLowerCase();
         // Dovecot checked the master's own password: the account's sign-in log and the audit log
         // still show that someone else opened the mailbox, and who.
         if (row && master)
           await app.identity.recordSignInStep({
             userId: row.id,
             protocol,
-            clientIp: field(form, 'rip'),
+            clientIp: request.rip ?? null,
             clientInfo: `dovecot:${service}`,
-            sessionId: field(form, 'session'),
+            sessionId: request.session ?? null,
             result: allowed ? 'success' : 'failure',
             reason: allowed ? 'master-user' : 'account-disabled',
             credential: `master-user:${master}`,
@@ -90,11 +97,11 @@ export function dovecotAuthRoutes(app: App): Hono {
         return allowed ? c.text('OK', 200) : c.text(row ? 'account-disabled' : 'unknown-user', 403);
       }
       const outcome = await app.identity.signIn({
-        login: user,
-        secret: form.get('password') ?? '',
+        login: request.user,
+        secret: request.password ?? '',
         protocol,
-        clientIp: field(form, 'rip'),
-        sessionId: field(form, 'session'),
+        clientIp: request.rip ?? null,
+        sessionId: request.session ?? null,
         clientInfo: `dovecot:${service}`,
       });
       return outcome.ok ? c.text('OK', 200) : c.text(outcome.code, 403);
@@ -106,31 +113,31 @@ export function dovecotAuthRoutes(app: App): Hono {
 
   routes.post('/policy', async (c) => {
     const command = c.req.query('command');
+    const parsed = parsePolicyBody(await c.req.text());
     if (command !== 'allow' && command !== 'report')
-      return c.json({ status: 0, msg: 'unknown command' }, 400);
-    let body: Record<string, unknown>;
-    try {
-      const parsed: unknown = JSON.parse(await c.req.text());
-      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
-        throw new Error('not an object');
-      body = parsed as Record<string, unknown>;
-    } catch {
-      return c.json({ status: 0, msg: 'the body is not a JSON object' }, 400);
+      return c.json(policyReplies.refused('unknown command'), 400);
+    if (!parsed.ok) {
+      logger.warn('dovecot policy request refused as malformed', { command, problem: parsed.problem });
+      // A 200 with status -1 refuses whatever auth_policy_reject_on_fail says: a 4xx would be an
+      // error to Dovecot, which lets the sign-in through under its default (reject_on_fail = no).
+      return c.json(policyReplies.refused('malformed policy request'), command === 'allow' ? 200 : 400);
     }
-    if (command === 'report') return c.json({ status: 0, msg: '' });
-    const login = typeof body['login'] === 'string' ? body['login'].slice(0, MAX_FIELD) : '';
-    const protocol = serviceProtocols[String(body['protocol'] ?? '').toLowerCase()] ?? 'imap';
-    if (login === '') return c.json({ status: 0, msg: '' });
+    if (command === 'report') return c.json(policyReplies.allowed);
+    const body = parsed.value;
+    const login = body.login ?? '';
+    const protocol = serviceProtocols[(body.protocol ?? '').toLowerCase()] ?? 'imap';
+    // Before the user name is known (some mechanisms): nothing to screen yet; the passdb decides.
+    if (login === '') return c.json(policyReplies.allowed);
     try {
       const screened = await app.identity.screenSignIn({
         login,
         protocol,
-        clientIp: typeof body['remote'] === 'string' ? body['remote'] : null,
-        sessionId: typeof body['session_id'] === 'string' ? body['session_id'].slice(0, 200) : null,
+        clientIp: body.remote || null,
+        sessionId: body.session_id ? body.session_id.slice(0, 200) : null,
         clientInfo: `dovecot:${protocol}`,
         isRestricted: (userId) => app.outbound.isRestricted(userId),
       });
-      return c.json(screened.allow ? { status: 0, msg: '' } : { status: -1, msg: screened.message });
+      return c.json(screened.allow ? policyReplies.allowed : policyReplies.refused(screened.message));
     } catch (error) {
       // A 5xx is an error to Dovecot: auth_policy_reject_on_fail decides (deploy/dovecot sets yes).
       logger.error('dovecot policy request could not be decided', { error });
@@ -143,10 +150,4 @@ export function dovecotAuthRoutes(app: App): Hono {
 
 function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest();
-}
-
-function field(form: URLSearchParams, name: string): string | null {
-  const value = form.get(name);
-  if (value === null || value === '') return null;
-  return value.slice(0, MAX_FIELD);
 }

@@ -91,6 +91,10 @@ function whatHappened(alert: Alert): string {
         .join(
           ', ',
         )}) over ${text(evidence['protocol'])} from ${text(evidence['clientIp'])}${evidence['country'] ? ` (${text(evidence['country'])})` : ''}: ${text(evidence['result'])}, ${text(evidence['reason'])}. If it was not the user: mailwarden user reset-password ${alert.mailbox ?? '<user>'} --revoke-app-passwords, and see mailwarden signins list --user ${alert.mailbox ?? '<user>'}.`;
+    case 'unknown-sender':
+      return `${who} signed in to Postfix and sent mail, but is no Mailwarden user. Its mail is counted under ${policy} (org setting policy.unknownSender); find where Postfix authenticates it (another passdb?), add the account to Mailwarden, or set policy.unknownSender to refuse.`;
+    case 'audit-record-unwritten':
+      return `A message from ${who} was delivered, but its Send audit record could not be written (${text(evidence['error'])}). The client got 250, so the audit log has a gap for this message; check the database and Mailwarden's log (Send audit record not written).`;
     default:
       return `${alert.title}.`;
   }

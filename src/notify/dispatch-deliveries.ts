@@ -8,6 +8,7 @@ import { type AttemptOutcome, claimDue, recordAttempts } from './notification-de
 import { buildPlainTextMessage } from './plain-text-message.js';
 import { MAX_ATTEMPTS } from './retry-schedule.js';
 import { sendWebhook } from './send-webhook.js';
+import type { WebhookTargets } from './webhook-targets.js';
 
 export interface DispatchDeps {
   store: Store;
@@ -15,6 +16,7 @@ export interface DispatchDeps {
   logger: Logger;
   delivery: Delivery;
   secrets: SecretBox;
+  webhookTargets: WebhookTargets;
   webhookTimeoutMs: number;
   batchSize: number;
 }
@@ -72,10 +74,10 @@ export async function dispatchDueDeliveries(deps: DispatchDeps): Promise<Dispatc
   return summary;
 }
 
-type WebhookTargets = Map<string, { url: string; secret: string } | { error: string }>;
+type WebhookRows = Map<string, { url: string; secret: string } | { error: string }>;
 
-async function loadWebhooks(deps: DispatchDeps, ids: readonly string[]): Promise<WebhookTargets> {
-  const targets: WebhookTargets = new Map();
+async function loadWebhooks(deps: DispatchDeps, ids: readonly string[]): Promise<WebhookRows> {
+  const targets: WebhookRows = new Map();
   if (ids.length === 0) return targets;
   const rows = await deps.store.db
     .selectFrom('webhooks')
@@ -98,7 +100,7 @@ async function loadWebhooks(deps: DispatchDeps, ids: readonly string[]): Promise
 async function attempt(
   deps: DispatchDeps,
   row: NotificationDeliveryTable,
-  webhooks: WebhookTargets,
+  webhooks: WebhookRows,
 ): Promise<AttemptOutcome> {
   try {
     if (row.channel === 'email') return await attemptEmail(deps, row);
@@ -110,7 +112,7 @@ async function attempt(
     const payload = JSON.parse(row.payload) as WebhookPayload;
     const nowMs = deps.clock.nowMs();
     // Signed afresh at every attempt: a retry hours later carries a current timestamp.
-    return await sendWebhook({
+    return await sendWebhook(deps.webhookTargets, {
       url: webhook.url,
       secret: webhook.secret,
       deliveryId: row.id,

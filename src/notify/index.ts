@@ -24,4 +24,5 @@ export {
   verifyWebhookSignature,
   type WebhookVerification,
 } from './webhook-signature.js';
+export type { WebhookTargetOptions } from './webhook-targets.js';
 export type { Webhook } from './webhooks.js';

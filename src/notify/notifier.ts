@@ -9,6 +9,7 @@ import type { Store } from '../store/index.js';
 import { type DispatchSummary, dispatchDueDeliveries } from './dispatch-deliveries.js';
 import { enqueueAlertNotifications } from './enqueue-alert-notifications.js';
 import { listDeliveries } from './notification-deliveries.js';
+import { createWebhookTargets, type WebhookTargetOptions } from './webhook-targets.js';
 import { addWebhook, listWebhooks, removeWebhook } from './webhooks.js';
 
 export interface NotifierDeps {
@@ -22,6 +23,8 @@ export interface NotifierDeps {
   secrets: SecretBox;
   /** The From domain (mailwarden@…) while the organization has no domain yet: smtp.hostname. */
   hostname: string;
+  /** Which internal hosts webhooks may reach, and the DNS they are resolved with. */
+  webhookTargets: WebhookTargetOptions;
   timer?: Timer;
 }
 
@@ -58,12 +61,15 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
   const logger = deps.logger.child({ module: 'notify' });
   const timer = deps.timer ?? systemTimer;
   const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+  const webhookTargets = createWebhookTargets(deps.webhookTargets);
+  const webhookDeps = { ...deps, webhookTargets };
   const dispatchDeps = {
     store: deps.store,
     clock: deps.clock,
     logger,
     delivery: deps.delivery,
     secrets: deps.secrets,
+    webhookTargets,
     webhookTimeoutMs: options.webhookTimeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS,
     batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
   };
@@ -127,8 +133,8 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions = {}
       enqueuing.add(work);
       void work.finally(() => enqueuing.delete(work));
     },
-    addWebhook: (input: { name: string; url: string }, actor: Actor) => addWebhook(deps, input, actor),
-    removeWebhook: (name: string, actor: Actor) => removeWebhook(deps, name, actor),
+    addWebhook: (input: { name: string; url: string }, actor: Actor) => addWebhook(webhookDeps, input, actor),
+    removeWebhook: (name: string, actor: Actor) => removeWebhook(webhookDeps, name, actor),
     listWebhooks: () => listWebhooks(deps.store.db),
     listDeliveries: (query?: { limit?: number }) => listDeliveries(deps.store.db, query),
     runDueDeliveries,

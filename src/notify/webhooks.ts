@@ -4,6 +4,7 @@ import type { Clock } from '../runtime/clock.js';
 import type { SecretBox } from '../runtime/secret-box.js';
 import type { Executor, Store, WebhookTable } from '../store/index.js';
 import { type NotifyFailure, notifyFailure } from './notify.outcomes.js';
+import type { WebhookTargets } from './webhook-targets.js';
 
 export interface Webhook {
   id: string;
@@ -18,6 +19,7 @@ export interface WebhookDeps {
   audit: AuditLog;
   clock: Clock;
   secrets: SecretBox;
+  webhookTargets: WebhookTargets;
 }
 
 const SECRET_PREFIX = 'whsec_';
@@ -34,6 +36,9 @@ export async function addWebhook(
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) return notifyFailure('invalid-name');
   const url = parseWebhookUrl(input.url);
   if (!url) return notifyFailure('invalid-url', `"${input.url}" is not an http:// or https:// URL`);
+  // What the URL names is judged now; what a name resolves to is judged at every delivery.
+  const target = deps.webhookTargets.judgeUrl(new URL(url));
+  if (!target.ok) return notifyFailure('internal-url', `refused: ${target.reason}`);
   const secret = SECRET_PREFIX + randomBytes(SECRET_BYTES).toString('base64url');
   // Sealed before the transaction: the key may be read from disk on first use.
   const secretEncrypted = await deps.secrets.seal(secret);

@@ -5,6 +5,7 @@ export {
   type OutboundDeps,
   type ReleaseOptions,
   type ReleaseOutcome,
+  unknownLoginCounterKey,
 } from './outbound.js';
 export {
   type OutboundFailure,
@@ -27,3 +28,4 @@ export {
   type SendingPolicy,
 } from './sending-policies.js';
 export { DEFAULT_SPAM_WEIGHTS, type Finding, type Verdict } from './spam/index.js';
+export type { UnrecordedSend, UnrecordedSends } from './unrecorded-sends.js';

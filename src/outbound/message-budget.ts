@@ -49,6 +49,8 @@ export class MessageBudget {
     readonly policy: SendingPolicy,
     private readonly windows: SendWindows,
     private readonly releasedToday: ReadonlySet<string>,
+    /** A login without an account (outbound.beginUnknownLoginMessage): limits refuse, never restrict. */
+    private readonly options: { accountless: boolean } = { accountless: false },
   ) {}
 
   get recipientCount(): number {
@@ -125,13 +127,19 @@ export class MessageBudget {
     const counts = { used: check.used, limit: check.limit };
     const exceeded = { type: 'sending-limit-exceeded' as const, mailbox: this.user.address };
     // PRODUCT.md: "A released user is not restricted again by the same limit on the same day."
-    if (settings.action === 'alert' || this.releasedToday.has(check.reason)) {
+    if (settings.action === 'alert' || this.releasedToday.has(check.reason) || this.options.accountless) {
       await this.raise([
         {
           ...exceeded,
-          evidence: { limitKind: check.reason, ...counts, action: 'alert', policy: this.policy.name },
+          evidence: {
+            limitKind: check.reason,
+            ...counts,
+            action: this.options.accountless && settings.action !== 'alert' ? 'refuse' : 'alert',
+            policy: this.policy.name,
+          },
         },
       ]);
+      if (this.options.accountless && settings.action !== 'alert') return this.refuseAtLimit(check);
       return null;
     }
     const evidence = await gatherEvidence(
@@ -165,6 +173,10 @@ export class MessageBudget {
       ];
     });
     this.deps.alerts.announce(raised);
+    return this.refuseAtLimit(check);
+  }
+
+  private refuseAtLimit(check: LimitCheck): OutboundFailure {
     this.blocked = outboundFailure(
       check.code,
       check.code === 'daily-limit-reached'

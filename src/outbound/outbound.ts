@@ -23,6 +23,7 @@ import {
   type SendingPolicy,
   setPolicy,
 } from './sending-policies.js';
+import { createUnrecordedSends } from './unrecorded-sends.js';
 
 export interface OutboundDeps {
   store: Store;
@@ -48,6 +49,11 @@ export type ReleaseOutcome =
   | (OutboundFailure & { unmetChecks?: string[] });
 
 const NOTHING_RELEASED: ReadonlySet<string> = new Set();
+
+/** The send counters' key of a login that is no user: a prefix no UUID has, then the login. */
+export function unknownLoginCounterKey(login: string): string {
+  return `unknown-login:${login.trim().toLowerCase()}`;
+}
 
 /** The release check's words when the account has no second factor (shown to the admin, audited). */
 const MFA_NOT_ON = 'multi-factor authentication is not on (mailwarden user mfa enforce <user>)';
@@ -84,6 +90,7 @@ export function createOutbound(deps: OutboundDeps) {
     return cached;
   };
   const quarantine = createQuarantine(deps);
+  const unrecordedSends = createUnrecordedSends(deps);
   const groupCache = new Map<string, { until: number; groups: string[] }>();
   const forget = () => {
     cached = null;
@@ -131,6 +138,41 @@ export function createOutbound(deps: OutboundDeps) {
       const budget = new MessageBudget(budgetDeps, user, policy, state.windows, restrictions.releasedToday);
       return { ok: true, budget };
     },
+
+    /**
+     * A message from a login that the mail server authenticated but that is no Mailwarden user (an
+     * account Mailwarden was never told about): counted under the default policy like anyone's, so it
+     * cannot escape every limit, and reported with the "Unknown authenticated sender" alert. Its
+     * counters are keyed by `unknownLoginCounterKey` (never a user id, which is a UUID); reaching a
+     * limit refuses the message, but nothing is restricted or released, since there is no account.
+     */
+    async beginUnknownLoginMessage(
+      login: string,
+      context: { clientIp: string | null },
+    ): Promise<{ ok: true; budget: MessageBudget } | OutboundFailure> {
+      const now = deps.clock.nowMs();
+      const current = await settings();
+      const policy = matchPolicy(current.policies, { address: '', domain: '', groups: [] });
+      const user = { id: unknownLoginCounterKey(login), address: login.trim().toLowerCase() };
+      const raised = await deps.store.writeTransaction(async (trx) => [
+        await deps.alerts.raiseWithin(trx, {
+          type: 'unknown-sender',
+          mailbox: user.address,
+          evidence: { login: user.address, clientIp: context.clientIp, policy: policy.name },
+        }),
+      ]);
+      deps.alerts.announce(raised);
+      const state = await readSendingState(deps.store.db, user.id, now, policy.settings.spamWindowMinutes);
+      if (state.windows.messagesThisMinute >= policy.settings.perMinute)
+        return outboundFailure('rate-limited', `at most ${policy.settings.perMinute} messages per minute`);
+      const budget = new MessageBudget(current.budgetDeps, user, policy, state.windows, NOTHING_RELEASED, {
+        accountless: true,
+      });
+      return { ok: true, budget };
+    },
+
+    /** Delivered messages whose Send record could not be written: counted and alerted. */
+    unrecordedSends,
 
     async isRestricted(userId: string): Promise<boolean> {
       return (await findActiveRestriction(deps.store.db, userId, deps.clock.nowMs())) !== null;

@@ -4,6 +4,7 @@ export {
   type OrgSettingKey,
   type OrgSettings,
   orgSettingFields,
+  type UnknownSenderPolicy,
 } from './org-setting-fields.js';
 export {
   createOrgSettings,

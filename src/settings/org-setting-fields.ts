@@ -4,6 +4,7 @@
  * the database) is in src/config; what is here is policy, changed while Mailwarden runs, audited.
  */
 export type MailAccountPasswordPolicy = 'allowed' | 'app-passwords-only' | 'blocked';
+export type UnknownSenderPolicy = 'count-and-alert' | 'refuse';
 
 export interface OrgSettings {
   /** Administrators must use a second factor on the web and for their API tokens. */
@@ -31,6 +32,11 @@ export interface OrgSettings {
    * audit.retentionDays (MAILWARDEN_AUDIT_RETENTION_DAYS), so that scripts setting that keep working.
    */
   'audit.retentionDays': number;
+  /**
+   * What the Postfix policy service does with a SASL login that is no Mailwarden user: count it under
+   * the default sending policy and raise an alert, or refuse its mail.
+   */
+  'policy.unknownSender': UnknownSenderPolicy;
 }
 
 export type OrgSettingKey = keyof OrgSettings;
@@ -125,6 +131,13 @@ export const orgSettingFields: { [K in OrgSettingKey]: FieldFor<OrgSettings[K]> 
     min: 1,
     max: 36_500,
     description: 'days the audit log keeps its records (default: the start-up setting audit.retentionDays)',
+  },
+  'policy.unknownSender': {
+    kind: 'enum',
+    default: 'count-and-alert',
+    values: ['count-and-alert', 'refuse'],
+    description:
+      'Postfix SASL logins that are no Mailwarden user: count-and-alert (the default sending policy applies, and an alert is raised) or refuse (550 5.7.1)',
   },
 };
 

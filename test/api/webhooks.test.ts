@@ -53,9 +53,23 @@ describe('webhooks over the API', () => {
     assert.equal(missing.body.error.issues[0].path, 'url');
   });
 
+  test('refuses an internal URL with 422 saying why', async () => {
+    for (const url of [
+      'http://127.0.0.1:8025/',
+      'http://[::1]/',
+      'http://169.254.169.254/latest/meta-data/',
+    ]) {
+      const response = await api.call('POST', '/api/v1/webhooks', { json: { name: 'inside', url } });
+      assert.equal(response.status, 422, url);
+      assert.equal(response.body.error.code, 'internal-url');
+      assert.equal(response.body.error.issues[0].path, 'url');
+      assert.match(response.body.error.message, /notify\.webhooks\.allowInternalHosts/);
+    }
+  });
+
   test('removes a webhook with 204, then answers 404', async () => {
     const added = await api.call('POST', '/api/v1/webhooks', {
-      json: { name: 'temporary', url: 'http://localhost:9/hook' },
+      json: { name: 'temporary', url: 'http://hooks.example.com:9/hook' },
     });
     assert.equal(added.status, 201);
     const removed = await api.call('DELETE', '/api/v1/webhooks/temporary');

@@ -132,11 +132,29 @@ describe('loadConfig', () => {
     ]);
   });
 
+  test('a web console listening beyond loopback needs web.publicUrl, named at start-up', () => {
+    assertProblems(problemsOf({ env: { MAILWARDEN_LISTEN: '0.0.0.0' } }), [
+      /web\.publicUrl: required when listen \(0\.0\.0\.0\) is not a loopback address/,
+    ]);
+    assertProblems(problemsOf({ env: { MAILWARDEN_LISTEN: '192.0.2.10' } }), [/web\.publicUrl: required/]);
+    for (const env of [
+      { MAILWARDEN_LISTEN: '0.0.0.0', MAILWARDEN_WEB_PUBLIC_URL: 'https://mail.example.org' },
+      { MAILWARDEN_LISTEN: '0.0.0.0', MAILWARDEN_WEB_ENABLED: 'false' },
+      { MAILWARDEN_LISTEN: '0.0.0.0', MAILWARDEN_HTTP_ENABLED: 'false' },
+      { MAILWARDEN_LISTEN: '127.0.0.2' },
+      { MAILWARDEN_LISTEN: '::1' },
+      { MAILWARDEN_LISTEN: 'localhost' },
+    ])
+      assert.ok(load({ env }), JSON.stringify(env));
+  });
+
   test('reads the YAML file, from sources.file or MAILWARDEN_CONFIG', () => {
     const file = writeYaml(
       'mailwarden.yaml',
       [
         'listen: 0.0.0.0',
+        'web:',
+        '  publicUrl: https://mail.example.org',
         'smtp:',
         '  port: 1587',
         '  hostname: mail.example.org',

@@ -474,6 +474,15 @@ describe('admin pages in Chromium: restricted senders, the playbook, alerts', ()
     assert.equal(refused.status(), 422);
     assert.deepEqual(await notifier.listWebhooks(), []);
     await admin.fill('#webhook-name', 'pager');
+    await admin.fill('#webhook-url', 'http://169.254.169.254/latest/meta-data/');
+    const [internal] = await Promise.all([
+      admin.waitForResponse((response) => response.request().method() === 'POST'),
+      admin.click('#add-webhook'),
+    ]);
+    assert.equal(internal.status(), 422);
+    assert.match(await internal.text(), /169\.254\.169\.254, a link-local address/);
+    assert.deepEqual(await notifier.listWebhooks(), []);
+    await admin.fill('#webhook-name', 'pager');
     await admin.fill('#webhook-url', 'https://hooks.example.net/mailwarden');
     await Promise.all([admin.waitForLoadState('load'), admin.click('#add-webhook')]);
     const secret = (await admin.textContent('#webhook-secret'))!.trim();

@@ -38,4 +38,33 @@ describe('the console on the shared HTTP app', () => {
     const slash = await api.http.request('/account/');
     assert.equal(slash.status, 301);
   });
+
+  test('without web.publicUrl only a loopback Host names the origin, so a rebound name is refused', async () => {
+    /** A whole sign-in post as a browser sends it from a page served under `host`. */
+    const signInFrom = async (host: string) => {
+      const page = await api.http.request('/account/sign-in', { headers: { host } });
+      const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+      const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? '';
+      assert.ok(cookie && token);
+      return api.http.request('/account/sign-in', {
+        method: 'POST',
+        headers: {
+          host,
+          origin: `http://${host}`,
+          'sec-fetch-site': 'same-origin',
+          cookie,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams({ _csrf: token, login: 'nobody@example.org', password: 'x' }).toString(),
+      });
+    };
+    // An attacker's name that resolves to 127.0.0.1: the browser sends it as Host and Origin alike.
+    const rebound = await signInFrom('attacker.example:8025');
+    assert.equal(rebound.status, 403);
+    assert.match(await rebound.text(), /did not come from this site/);
+    for (const host of ['localhost:8025', '127.0.0.1:8025', '[::1]:8025']) {
+      const local = await signInFrom(host);
+      assert.doesNotMatch(await local.text(), /did not come from this site/, host);
+    }
+  });
 });

@@ -57,6 +57,13 @@ for (const kind of storeKinds)
       assert.equal(record.clientIp, '127.0.0.1');
       assert.equal(record.details?.['recipientCount'], 2);
       assert.equal(typeof record.details?.['sizeBytes'], 'number');
+      // The client reads Mailwarden's words and id; the upstream's acceptance stays in the record.
+      assert.match(String(record.details?.['delivery']), /queued/);
+      assert.match(String(record.details?.['queuedAs']), /^[0-9a-f-]{36}$/);
+      assert.match(
+        info.response,
+        new RegExp(`^250 2\\.6\\.0 Ok: queued as ${record.details?.['queuedAs']}$`),
+      );
     });
 
     test('relays over implicit TLS on the submissions port', async () => {
@@ -198,23 +205,26 @@ for (const kind of storeKinds)
       await client.quit();
     });
 
-    test('passes a permanent upstream refusal back as 5xx and a temporary one as 4xx', async () => {
+    test("passes a permanent upstream refusal back as 5xx and a temporary one as 4xx, in Mailwarden's words", async () => {
       const transport = transportFor(harness, { user: ALICE.address, pass: ALICE.password });
       harness.upstream!.setMode('refuse');
       try {
         await assert.rejects(
           transport.sendMail({ from: ALICE.address, to: 'x@customer.test', subject: 'refused', text: 'x' }),
           (error: { responseCode?: number; response?: string }) => {
-            assert.equal(error.responseCode, 554);
-            assert.match(error.response ?? '', /5\.7\.1 .*refused by policy/);
+            // The upstream's class and enhanced status, never its text (which names the internal MTA).
+            assert.equal(error.response, '554 5.7.1 The next server refused the message');
             return true;
           },
         );
         harness.upstream!.setMode('temporary-failure');
         await assert.rejects(
           transport.sendMail({ from: ALICE.address, to: 'x@customer.test', subject: 'later', text: 'x' }),
-          (error: { responseCode?: number }) => {
-            assert.equal(error.responseCode, 451);
+          (error: { responseCode?: number; response?: string }) => {
+            assert.equal(
+              error.response,
+              '451 4.4.1 The next server did not take the message, try again later',
+            );
             return true;
           },
         );
@@ -226,7 +236,10 @@ for (const kind of storeKinds)
         operations: ['Send'],
         result: 'failure',
       });
-      assert.ok(failures.records.some((r) => r.subject === 'refused'));
+      const refused = failures.records.find((r) => r.subject === 'refused');
+      assert.match(String(refused?.details?.['upstream']), /refused by policy/, 'the upstream text is kept');
+      const later = failures.records.find((r) => r.subject === 'later');
+      assert.match(String(later?.details?.['upstream']), /Try again later/);
     });
 
     test('delivers to the recipients the upstream accepts and bounces the refused ones to the sender', async () => {

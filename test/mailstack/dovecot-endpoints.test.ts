@@ -103,7 +103,6 @@ for (const kind of storeKinds) {
         ['/dovecot/policy?command=allow', '{not json'],
         ['/dovecot/policy?command=allow', '[1,2,3]'],
         ['/dovecot/policy?command=explode', '{}'],
-        ['/dovecot/policy?command=allow', JSON.stringify({ login: 42, remote: { a: 1 }, protocol: null })],
       ];
       for (const [path, body] of cases) {
         const response = await post(path, body);
@@ -113,6 +112,50 @@ for (const kind of storeKinds) {
         );
         assert.ok(!(await response.text()).includes(' at '), 'no stack trace');
       }
+    });
+
+    test('malformed input is refused, never allowed: the policy answers status -1, the passdb 400', async () => {
+      for (const body of [
+        { login: [1], remote: {} },
+        { login: 42, remote: { a: 1 }, protocol: null },
+        { login: 'alice@example.org', remote: ['198.51.100.7'] },
+        { login: 'alice@example.org', tls: 'no' },
+        { login: `alice@example.org${' '.repeat(2000)}` },
+        [1, 2, 3],
+        null,
+      ]) {
+        const response = await post('/dovecot/policy?command=allow', JSON.stringify(body));
+        assert.equal(response.status, 200, JSON.stringify(body));
+        assert.deepEqual(await response.json(), { status: -1, msg: 'malformed policy request' });
+      }
+      const notJson = await post('/dovecot/policy?command=allow', '{not json');
+      assert.deepEqual(await notJson.json(), { status: -1, msg: 'malformed policy request' });
+      const unknownCommand = await post('/dovecot/policy?command=explode', '{}');
+      assert.equal(unknownCommand.status, 400);
+      assert.equal(((await unknownCommand.json()) as { status: number }).status, -1);
+      // Attributes an operator adds (nested with a/b=%{x}) are not Dovecot's to type: they pass.
+      const extra = await post(
+        '/dovecot/policy?command=allow',
+        JSON.stringify({ login: 'alice@example.org', remote: '198.51.100.9', geo: { country: 'DE' } }),
+      );
+      assert.deepEqual(await extra.json(), { status: 0, msg: '' });
+
+      const signInsBefore = (await api.app.identity.listSignIns({})).length;
+      for (const body of [
+        `${form({ user: 'alice@example.org', service: 'imap', password: appPassword })}&user=bob@example.org`,
+        form({ user: `alice@example.org${' '.repeat(2000)}`, password: appPassword, service: 'imap' }),
+        form({
+          user: 'alice@example.org',
+          mode: 'verify',
+          password: appPassword,
+          service: 'imap',
+          rip: 'x'.repeat(2000),
+        }),
+      ]) {
+        const response = await post('/dovecot/passdb', body);
+        assert.equal(response.status, 400, body.slice(0, 80));
+      }
+      assert.equal((await api.app.identity.listSignIns({})).length, signInsBefore, 'nothing was signed in');
     });
 
     test('policy: allow answers status 0, a locked-out source gets status -1 with the message; report is acknowledged', async () => {

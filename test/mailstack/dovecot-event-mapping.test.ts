@@ -40,6 +40,23 @@ describe('Dovecot event mapping', () => {
     assert.ok(lines.ok && lines.events.length === 2);
   });
 
+  test('refuses an event whose fields are not what the exporter writes, rather than dropping it as empty', () => {
+    for (const body of [
+      '{"event":"auth_request_finished","fields":{"user":{"name":"alice@example.org"},"success":"yes"}}',
+      '{"event":"auth_request_finished","fields":{"user":["alice@example.org",1]}}',
+      '{"event":"mail_opened","fields":{"user":"alice@example.org","uid":true}}',
+      '{"event":"mail_opened","fields":{"user":null}}',
+      '{"event":"a","categories":[1],"fields":{}}',
+      '{"event":"a","end_time":{},"fields":{}}',
+      '{"event":"","fields":{}}',
+    ])
+      assert.equal(parseEvents(body).ok, false, body);
+    const exported = parseEvents(
+      '{"event":"mail_opened","hostname":"h","start_time":"2026-11-27T10:00:00Z","end_time":1795773600.5,"categories":["mail"],"fields":{"user":"alice@example.org","uid":7,"reason_code":["imap:fetch_body"]}}',
+    );
+    assert.ok(exported.ok);
+  });
+
   test('a failed sign-in is a MailboxLogin failure (Dovecot omits success rather than saying no)', () => {
     const failed = recordOf(
       mapDovecotEvent(

@@ -3,8 +3,16 @@ import { after, before, describe, test } from 'node:test';
 import { smtpReplies } from '../../src/gateway/index.js';
 import { createPostfixPolicyServer, type PostfixPolicyServer } from '../../src/mailstack/index.js';
 import { postfixActions } from '../../src/mailstack/postfix-policy/postfix-actions.js';
+import { unknownLoginCounterKey } from '../../src/outbound/index.js';
 import { PolicyClient, rcptRequest } from '../support/postfix-policy-client.js';
-import { addUser, createTestApp, runAdminSql, type TestApp } from '../support/test-app.js';
+import {
+  addUser,
+  createTestApp,
+  runAdminSql,
+  type StoreKind,
+  storeKinds,
+  type TestApp,
+} from '../support/test-app.js';
 
 const admin = { actor: 'admin@example.org', logonType: 'admin' as const };
 const ALICE = 'alice@example.org';
@@ -205,3 +213,75 @@ describe('a database outage, as Postfix sees it', () => {
     }
   });
 });
+
+for (const kind of storeKinds as StoreKind[]) {
+  describe(`a SASL login Mailwarden does not know (${kind})`, () => {
+    const STRANGER = 'stranger@elsewhere.test';
+    let testApp: TestApp;
+    let server: PostfixPolicyServer;
+    let client: PolicyClient;
+
+    before(async () => {
+      testApp = await createTestApp(kind);
+      await addUser(testApp.app, ALICE);
+      const set = await testApp.app.outbound.setPolicy(
+        'default',
+        { settings: { externalPerHour: 3, action: 'restrict' } },
+        admin,
+      );
+      assert.ok(set.ok, JSON.stringify(set));
+      server = createPostfixPolicyServer(testApp.app);
+      await server.start('127.0.0.1', 0);
+      client = await PolicyClient.connect(server.port()!);
+    });
+    after(async () => {
+      client.close();
+      await server.stop();
+      await testApp.cleanup();
+    });
+
+    test('is counted under the default policy and stopped at its limit, with an alert, not let through', async () => {
+      const first = await submit(client, 'u.1', ['a@victims.test', 'b@victims.test'], { login: STRANGER });
+      assert.deepEqual(first, { rcpt: ['DUNNO', 'DUNNO'], endOfMessage: 'DUNNO' });
+      const over = await submit(client, 'u.2', ['c@victims.test', 'd@victims.test'], { login: STRANGER });
+      assert.deepEqual(over, { rcpt: ['DUNNO', HOURLY], endOfMessage: HOURLY });
+
+      const counters = await testApp.app.store.db
+        .selectFrom('send_counters')
+        .select(['user_id', 'external_recipients'])
+        .execute();
+      assert.deepEqual(counters, [{ user_id: unknownLoginCounterKey(STRANGER), external_recipients: 2 }]);
+      const { records } = await testApp.app.audit.search({ mailbox: STRANGER, operations: ['Send'] });
+      assert.equal(records.length, 1);
+      assert.equal(records[0]?.details?.['unknownLogin'], true);
+      assert.equal(records[0]?.details?.['policy'], 'default');
+
+      const alerts = await testApp.app.alerts.list();
+      const unknown = alerts.find((alert) => alert.type === 'unknown-sender');
+      assert.equal(unknown?.mailbox, STRANGER);
+      assert.equal(unknown?.count, 2, 'one alert, counted per message');
+      assert.ok(
+        alerts.some((alert) => alert.type === 'sending-limit-exceeded' && alert.mailbox === STRANGER),
+      );
+      // There is no account to restrict: the limit refuses, and nothing is left behind to release.
+      assert.deepEqual(await testApp.app.outbound.listRestricted(), []);
+    });
+
+    test('is refused when policy.unknownSender is refuse; a client without SASL stays DUNNO', async () => {
+      const changed = await testApp.app.settings.change({ 'policy.unknownSender': 'refuse' }, admin);
+      assert.ok(changed.ok, JSON.stringify(changed));
+      const refused = await submit(client, 'u.3', ['e@victims.test'], { login: 'other@elsewhere.test' });
+      assert.deepEqual(refused, { rcpt: [postfixActions['unknown-sender']], endOfMessage: null });
+      assert.match(postfixActions['unknown-sender'], /^550 5\.7\.1 /);
+      assert.equal(
+        await client.ask(rcptRequest({ instance: 'u.4', sasl_username: undefined, sasl_method: undefined })),
+        'DUNNO',
+      );
+      assert.equal(
+        await client.ask(rcptRequest({ instance: 'u.5' })),
+        'DUNNO',
+        'a known user is decided as ever',
+      );
+    });
+  });
+}

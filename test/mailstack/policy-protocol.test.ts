@@ -43,11 +43,16 @@ describe('the Postfix policy listener on raw TCP', () => {
     assert.equal(await client.ask(rcptRequest({ sasl_username: '', sasl_method: '' })), 'DUNNO');
   });
 
-  test('a SASL login that is no Mailwarden user gets DUNNO', async () => {
+  test('a SASL login that is no Mailwarden user is counted, not let through uncounted', async () => {
     const client = await connect();
     const request = rcptRequest({ sasl_username: 'stranger@elsewhere.test', instance: 'a.1' });
     assert.equal(await client.ask(request), 'DUNNO');
     assert.equal(await client.ask({ ...request, protocol_state: 'END-OF-MESSAGE' }), 'DUNNO');
+    const { records } = await testApp.app.audit.search({
+      mailbox: 'stranger@elsewhere.test',
+      operations: ['Send'],
+    });
+    assert.equal(records[0]?.details?.['unknownLogin'], true);
   });
 
   test('garbage gets the configured fallback, and the connection goes on serving', async () => {

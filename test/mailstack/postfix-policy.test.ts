@@ -142,10 +142,15 @@ describe('outbound limits enforced through a real Postfix (policy delegation)', 
     assert.match(String(records[0]?.details?.['queueId']), /^[0-9A-F]+$/);
   });
 
-  test('an account Mailwarden does not know is left to Postfix (DUNNO)', async () => {
+  test('an account Mailwarden does not know is counted under the default policy, with an alert', async () => {
     const info = await send(DAVE, ['f@customer.test'], 'From Dave');
     assert.match(info.response, /^250 /);
     await waitForDelivery('From Dave');
+    const { records } = await testApp.app.audit.search({ mailbox: DAVE.address, operations: ['Send'] });
+    assert.equal(records.length, 1);
+    assert.equal(records[0]?.details?.['unknownLogin'], true);
+    const alerts = await testApp.app.alerts.list();
+    assert.ok(alerts.some((alert) => alert.type === 'unknown-sender' && alert.mailbox === DAVE.address));
   });
 
   test('while Mailwarden is down, Postfix defers submissions (default_action=DEFER_IF_PERMIT)', async () => {

@@ -25,7 +25,7 @@ describe('mailwarden webhook', () => {
     assert.equal(webhook.url, 'https://siem.example.net/hooks?k=1');
     assert.match(webhook.secret, /^whsec_/);
 
-    const plain = await cli(['webhook', 'add', 'chat', '--url', 'http://127.0.0.1:9/in']);
+    const plain = await cli(['webhook', 'add', 'chat', '--url', 'http://hooks.example.net:9/in']);
     assert.equal(plain.code, 0, plain.stderr);
     assert.match(plain.stdout.trim(), /^whsec_[A-Za-z0-9_-]+$/);
     assert.match(plain.stderr, /not shown again/);
@@ -47,7 +47,7 @@ describe('mailwarden webhook', () => {
     assert.match(removed.stdout, /removed webhook chat/);
   });
 
-  test('refuses a bad URL, a missing --url, a duplicate name and an unknown webhook', async () => {
+  test('refuses a bad URL, an internal URL, a missing --url, a duplicate name and an unknown webhook', async () => {
     const badUrl = await cli(['webhook', 'add', 'bad', '--url', 'ftp://example.org/', '--json']);
     assert.equal(badUrl.code, 1);
     assert.equal(JSON.parse(badUrl.stdout).error.code, 'invalid-url');
@@ -62,6 +62,10 @@ describe('mailwarden webhook', () => {
     const unknown = await cli(['webhook', 'remove', 'nobody']);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /webhook-not-found/);
+    const metadata = await cli(['webhook', 'add', 'm', '--url', 'http://169.254.169.254/latest/meta-data/']);
+    assert.equal(metadata.code, 1);
+    assert.match(metadata.stderr, /internal-url/);
+    assert.match(metadata.stderr, /169\.254\.169\.254, a link-local address/);
     const badLimit = await cli(['webhook', 'deliveries', '--limit', 'many']);
     assert.equal(badLimit.code, 2);
   });

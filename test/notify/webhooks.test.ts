@@ -10,10 +10,18 @@ import { raiseAlert } from './raise-alert.js';
 import { startWebhookReceiver, unusedUrl } from './webhook-receiver.js';
 
 const START = Date.parse('2026-11-27T10:00:30Z');
+/** The receiver listens on loopback, which webhooks reach only when allowed. */
+const ALLOW_RECEIVER = { 'notify.webhooks.allowInternalHosts': ['127.0.0.1'] };
+const receiverTargets = {
+  allowInternalHosts: ['127.0.0.1'],
+  dnsServers: [],
+  dnsTimeoutMs: 1000,
+  dnsTries: 1,
+};
 
 async function setup(kind: StoreKind) {
   const clock = createManualClock(START);
-  const testApp = await createTestApp(kind, { clock });
+  const testApp = await createTestApp(kind, { clock, overrides: ALLOW_RECEIVER });
   await addUser(testApp.app, 'alice@example.org');
   const receiver = await startWebhookReceiver();
   return {
@@ -251,6 +259,7 @@ for (const kind of storeKinds) {
             logger: silentLogger,
             secrets: createSecretBox({ key: null, dataDir: app.config.data.dir }),
             hostname: 'localhost',
+            webhookTargets: receiverTargets,
           },
           { webhookTimeoutMs: 300 },
         );
@@ -278,6 +287,7 @@ for (const kind of storeKinds) {
           logger: createLogger({ level: 'error', sink: { write: (line: string) => lines.push(line) } }),
           secrets: createSecretBox({ key: null, dataDir: app.config.data.dir }),
           hostname: 'localhost',
+          webhookTargets: receiverTargets,
         });
         assert.ok((await app.notifier.addWebhook({ name: 'any', url: await unusedUrl() }, cliActor)).ok);
         const { alert: raised } = await raiseAlert(app, {
@@ -315,7 +325,7 @@ for (const kind of storeKinds) {
 
 describe('the dispatcher loop', () => {
   test('once started, sends a raised alert at once and stops cleanly', async () => {
-    const testApp = await createTestApp('sqlite');
+    const testApp = await createTestApp('sqlite', { overrides: ALLOW_RECEIVER });
     const receiver = await startWebhookReceiver();
     try {
       const { app } = testApp;

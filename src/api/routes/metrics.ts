@@ -1,9 +1,13 @@
 import { Hono } from 'hono';
 import type { DovecotEventIngest } from '../../mailstack/index.js';
+import type { UnrecordedSends } from '../../outbound/index.js';
 import type { ApiEnv } from '../api-env.js';
 
 /** GET /metrics in the Prometheus text format (0.0.4), without authentication, like /healthz. */
-export function metricsRoutes(ingest: DovecotEventIngest): Hono<ApiEnv> {
+export function metricsRoutes(
+  ingest: DovecotEventIngest,
+  unrecordedSends: Pick<UnrecordedSends, 'count'>,
+): Hono<ApiEnv> {
   const routes = new Hono<ApiEnv>();
   routes.get('/metrics', (c) => {
     const counters = ingest.counters();
@@ -20,6 +24,9 @@ export function metricsRoutes(ingest: DovecotEventIngest): Hono<ApiEnv> {
       '# HELP mailwarden_dovecot_event_requests_unauthorized_total Requests refused for a wrong or missing secret.',
       '# TYPE mailwarden_dovecot_event_requests_unauthorized_total counter',
       `mailwarden_dovecot_event_requests_unauthorized_total ${counters.unauthorized}`,
+      '# HELP mailwarden_send_records_unwritten_total Messages delivered whose Send audit record could not be written (this process, since start).',
+      '# TYPE mailwarden_send_records_unwritten_total counter',
+      `mailwarden_send_records_unwritten_total ${unrecordedSends.count()}`,
       '',
     ];
     c.header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8');

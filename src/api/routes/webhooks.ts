@@ -35,6 +35,7 @@ export function webhookRoutes(
 const failureFields: Partial<Record<NotifyFailureCode, string>> = {
   'invalid-name': 'name',
   'invalid-url': 'url',
+  'internal-url': 'url',
 };
 
 /** The module's refusal as its status from the table, naming the offending field where there is one. */

@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { AlsoWithin, AuditRecordInput } from '../../audit/index.js';
 import type { GatewayDeps, SessionUser, TransactionState } from '../gateway-deps.js';
 import { summarizeMessage } from '../message-headers.js';
-import { replyError, upstreamRefusalError } from '../replies.js';
+import { acceptedReply, replyError, upstreamRefusalError } from '../replies.js';
 
 /** Recipient addresses kept in a Send record; the count is always complete. */
 const MAX_AUDITED_RECIPIENTS = 100;
@@ -41,10 +42,12 @@ export async function receiveMessage(
   });
   // A held message is the organization's responsibility now (quarantine): the client gets 250 and
   // an attacker learns nothing; a rejected one is refused outright.
-  if (judgement.action === 'hold') return `Ok: queued as ${judgement.quarantineId}`;
+  if (judgement.action === 'hold') return acceptedReply(judgement.quarantineId);
   if (judgement.action === 'reject') throw replyError('spam-rejected');
 
   const outcome = await deps.delivery.deliver({ from, to, raw });
+  // The id in the client's 250, kept in the Send record so that an admin can find the message by it.
+  const queuedAs = randomUUID();
 
   const record: AuditRecordInput = {
     operation: state.senderKind === 'alias' ? 'SendAs' : 'Send',
@@ -64,7 +67,11 @@ export async function receiveMessage(
       recipients: to.slice(0, MAX_AUDITED_RECIPIENTS),
       sizeBytes: raw.length,
       ...(outcome.ok
-        ? { delivery: outcome.detail, refusedRecipients: outcome.refusedRecipients.map((r) => r.address) }
+        ? {
+            delivery: outcome.detail,
+            queuedAs,
+            refusedRecipients: outcome.refusedRecipients.map((r) => r.address),
+          }
         : { failure: outcome.kind, upstream: outcome.message }),
       policy: state.budget.policy.name,
       policyVersion: state.budget.policy.version,
@@ -74,8 +81,28 @@ export async function receiveMessage(
   };
   // A delivered message counts toward the sender's windows in the same transaction as its record,
   // and waits for that record (see recordDeliveredSend); a failed one is recorded once, as it is.
-  if (outcome.ok) await recordDeliveredSend(deps, record, state.budget.recordDeliveredWithin, session.id);
-  else
+  if (outcome.ok) {
+    const recordFailure = await recordDeliveredSend(
+      deps,
+      record,
+      state.budget.recordDeliveredWithin,
+      session.id,
+    );
+    if (recordFailure)
+      // Not awaited: the alert needs the database that just failed, and the client waits for nothing.
+      deps.outbound.unrecordedSends
+        .report({
+          mailbox: user.address,
+          messageId: summary.messageId,
+          sessionId: session.id,
+          clientIp: session.remoteAddress,
+          recipientCount: to.length,
+          error: recordFailure.message,
+        })
+        .catch((error: unknown) =>
+          deps.logger.error('alert for an unwritten Send record not raised', { error, session: session.id }),
+        );
+  } else
     await deps.audit.append(record).catch((error: unknown) => {
       deps.logger.error('Send audit record not written', {
         error,
@@ -91,9 +118,11 @@ export async function receiveMessage(
       upstream: outcome.message,
     });
     if (outcome.kind === 'permanent') throw upstreamRefusalError(outcome.responseCode, outcome.message);
-    throw replyError('upstream-unavailable', outcome.message.slice(0, 200));
+    throw replyError('upstream-unavailable');
   }
-  return `Ok: ${outcome.detail}`;
+  // The message is delivered: refusing now would make the client send it twice. A record that could
+  // not be written in time is logged, counted and alerted above instead.
+  return acceptedReply(queuedAs);
 }
 
 /**
@@ -101,14 +130,15 @@ export async function receiveMessage(
  * already, so a refusal now would make the client send it twice: while the database is away (a
  * restart, a failover, a full disk) the record is retried and the client waits, up to
  * limits.sendRecordWaitMs (below the socket timeout, after which smtp-server would hang up on the
- * client). Only past that does the client get its 250 without the record, logged as an error.
+ * client). Only past that does the client get its 250 without the record, logged as an error; the
+ * last error is returned so that the gap is alerted and counted.
  */
 async function recordDeliveredSend(
   deps: GatewayDeps,
   record: AuditRecordInput,
   alsoWithin: AlsoWithin,
   sessionId: string,
-): Promise<void> {
+): Promise<Error | null> {
   const deadline = Date.now() + deps.limits.sendRecordWaitMs;
   for (let attempt = 1, delayMs = 100; ; attempt++, delayMs = Math.min(delayMs * 2, 2000)) {
     try {
@@ -118,7 +148,7 @@ async function recordDeliveredSend(
           session: sessionId,
           attempt,
         });
-      return;
+      return null;
     } catch (error) {
       const context = { error, session: sessionId, messageId: record.messageId };
       if (Date.now() + delayMs > deadline) {
@@ -126,7 +156,7 @@ async function recordDeliveredSend(
           'Send audit record not written; the client got 250 for a delivered message',
           context,
         );
-        return;
+        return error instanceof Error ? error : new Error(String(error));
       }
       if (attempt === 1) deps.logger.warn('Send audit record waits for the database', context);
       await new Promise((resolve) => setTimeout(resolve, delayMs));

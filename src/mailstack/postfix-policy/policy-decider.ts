@@ -3,12 +3,14 @@ import type { Directory } from '../../directory/index.js';
 import type { MessageBudget, Outbound, OutboundFailureCode, SubmittingUser } from '../../outbound/index.js';
 import type { Clock } from '../../runtime/clock.js';
 import type { Logger } from '../../runtime/logger.js';
+import type { OrgSettingsService } from '../../settings/index.js';
 import { PendingMessages } from './pending-messages.js';
 import { type PolicyOnError, type PostfixActionName, undecidedAction } from './postfix-actions.js';
 
 export interface PolicyDeciderDeps {
   directory: Pick<Directory, 'findLoginRow' | 'addressesOf'>;
-  outbound: Pick<Outbound, 'beginMessage'>;
+  outbound: Pick<Outbound, 'beginMessage' | 'beginUnknownLoginMessage'>;
+  settings: Pick<OrgSettingsService, 'get'>;
   audit: Pick<AuditLog, 'append'>;
   clock: Clock;
   logger: Logger;
@@ -26,14 +28,13 @@ export interface PolicyDeciderOptions {
 const MAX_AUDITED_RECIPIENTS = 100;
 
 type PendingMessage =
-  /** The SASL login is no Mailwarden user: not ours to decide. */
-  | { kind: 'not-ours' }
   /** Refused before the first recipient (restricted, rate): every RCPT gets the same answer. */
   | { kind: 'refused'; action: PostfixActionName }
   | {
       kind: 'counting';
       user: SubmittingUser;
-      senderKind: 'primary' | 'alias';
+      /** unknown-login: Postfix authenticated a login that is no user of ours (policy.unknownSender). */
+      senderKind: 'primary' | 'alias' | 'unknown-login';
       budget: MessageBudget;
       recipients: string[];
     };
@@ -52,9 +53,36 @@ export function createPolicyDecider(deps: PolicyDeciderDeps, options: PolicyDeci
   });
   const undecided = undecidedAction(options.onError);
 
-  const beginMessage = async (login: string, sender: string): Promise<PendingMessage> => {
+  /**
+   * An authenticated login that Mailwarden does not know must not escape every limit (it would, were
+   * it let through uncounted): by policy.unknownSender it is refused, or counted under the default
+   * policy with an alert. Its envelope sender cannot be checked against addresses it has none of.
+   */
+  const beginUnknownLoginMessage = async (
+    login: string,
+    clientIp: string | null,
+  ): Promise<PendingMessage> => {
+    deps.logger.warn('postfix policy request from a login that is no Mailwarden user', { login });
+    if ((await deps.settings.get('policy.unknownSender')) === 'refuse')
+      return { kind: 'refused', action: 'unknown-sender' };
+    const begun = await deps.outbound.beginUnknownLoginMessage(login, { clientIp });
+    if (!begun.ok) return { kind: 'refused', action: toActionName(begun.code) };
+    return {
+      kind: 'counting',
+      user: begun.budget.user,
+      senderKind: 'unknown-login',
+      budget: begun.budget,
+      recipients: [],
+    };
+  };
+
+  const beginMessage = async (
+    login: string,
+    sender: string,
+    clientIp: string | null,
+  ): Promise<PendingMessage> => {
     const row = await deps.directory.findLoginRow(login);
-    if (!row) return { kind: 'not-ours' };
+    if (!row) return beginUnknownLoginMessage(login, clientIp);
     if (row.disabled_at !== null) return { kind: 'refused', action: 'account-disabled' };
     // The same rule as the gateway's MAIL FROM: the envelope sender is one of the user's addresses.
     const senderKind = (await deps.directory.addressesOf(row.id)).get(sender.trim().toLowerCase());
@@ -69,10 +97,13 @@ export function createPolicyDecider(deps: PolicyDeciderDeps, options: PolicyDeci
     if ((request.size ?? 0) > options.maxMessageBytes) return 'message-too-big';
     let message = pending.get(request.key);
     if (!message) {
-      message = await beginMessage(request.login, request.attributes.get('sender') ?? '');
+      message = await beginMessage(
+        request.login,
+        request.attributes.get('sender') ?? '',
+        request.attributes.get('client_address') || null,
+      );
       pending.set(request.key, message);
     }
-    if (message.kind === 'not-ours') return 'allowed';
     if (message.kind === 'refused') return message.action;
     if (request.recipient === '') return 'allowed';
     const outcome = await message.budget.checkRecipient(request.recipient);
@@ -92,7 +123,6 @@ export function createPolicyDecider(deps: PolicyDeciderDeps, options: PolicyDeci
       });
       return 'allowed';
     }
-    if (message.kind === 'not-ours') return 'allowed';
     if (message.kind === 'refused') return message.action;
     // A limit reached at one RCPT refuses the whole message, not only that recipient (as at the gateway).
     if (message.budget.blocked) return toActionName(message.budget.blocked.code);
@@ -119,6 +149,7 @@ export function createPolicyDecider(deps: PolicyDeciderDeps, options: PolicyDeci
           queueId: attributes.get('queue_id') || null,
           policy: message.budget.policy.name,
           policyVersion: message.budget.policy.version,
+          ...(message.senderKind === 'unknown-login' ? { unknownLogin: true } : {}),
         },
       },
       // Counted toward the sender's windows in the same transaction as the record.

@@ -9,7 +9,10 @@ import {
 } from './policy-request-reader.js';
 import { type PolicyOnError, toPolicyReply, undecidedAction } from './postfix-actions.js';
 
-export type PolicyServerApp = Pick<App, 'config' | 'directory' | 'outbound' | 'audit' | 'clock' | 'logger'>;
+export type PolicyServerApp = Pick<
+  App,
+  'config' | 'directory' | 'outbound' | 'audit' | 'settings' | 'clock' | 'logger'
+>;
 
 export interface PostfixPolicyServerOptions {
   /** Default: config policy.onError. */

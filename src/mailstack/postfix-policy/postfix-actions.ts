@@ -19,6 +19,8 @@ export const postfixActions = {
   'too-many-recipients': '452 4.5.3 Too many recipients',
   'rate-limited': '451 4.7.1 Too many messages in the last minute, slow down and try again later',
   'message-too-big': '552 5.3.4 Message size exceeds fixed maximum message size',
+  /** policy.unknownSender = refuse: Postfix authenticated a login that is no Mailwarden user. */
+  'unknown-sender': '550 5.7.1 Sending account not known to the sending policy, contact your administrator',
   /** A disabled user may neither sign in nor send (audit/events.ts, DisableUser). */
   'account-disabled': '550 5.7.1 Account disabled, contact your administrator',
   /** policy.onError = defer: 450 4.7.1, unless a later restriction rejects anyway. */
