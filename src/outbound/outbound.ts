@@ -6,13 +6,7 @@ import type { Store } from '../store/index.js';
 import { type BudgetDeps, MessageBudget, type SubmittingUser } from './message-budget.js';
 import { type OutboundFailure, outboundFailure } from './outbound.outcomes.js';
 import { createQuarantine } from './quarantine.js';
-import {
-  findActiveRestriction,
-  markReleased,
-  type Restriction,
-  restrictionState,
-  toRestriction,
-} from './restrictions.js';
+import { findActiveRestriction, markReleased, type Restriction, toRestriction } from './restrictions.js';
 import { pruneCounters, readSendingState } from './send-counters.js';
 import { createSenderHistory } from './sender-history.js';
 import {
@@ -46,8 +40,6 @@ export interface ReleaseOptions {
 export type ReleaseOutcome =
   | { ok: true; restriction: Restriction }
   | (OutboundFailure & { unmetChecks?: string[] });
-
-const NOTHING_RELEASED: ReadonlySet<string> = new Set();
 
 /** The release check's words when the account has no second factor (shown to the admin, audited). */
 const MFA_NOT_ON = 'multi-factor authentication is not on (mailwarden user mfa enforce <user>)';
@@ -121,14 +113,11 @@ export function createOutbound(deps: OutboundDeps) {
       const { policy, budgetDeps } = await policyFor(user);
       // One statement on the common path; the restriction rows are read only when there are some.
       const state = await readSendingState(deps.store.db, user.id, now, policy.settings.spamWindowMinutes);
-      const restrictions =
-        state.restrictionRows > 0
-          ? await restrictionState(deps.store.db, user.id, now)
-          : { active: null, releasedToday: NOTHING_RELEASED };
-      if (restrictions.active) return outboundFailure('sender-restricted');
+      if (state.restrictionRows > 0 && (await findActiveRestriction(deps.store.db, user.id, now)))
+        return outboundFailure('sender-restricted');
       if (state.windows.messagesThisMinute >= policy.settings.perMinute)
         return outboundFailure('rate-limited', `at most ${policy.settings.perMinute} messages per minute`);
-      const budget = new MessageBudget(budgetDeps, user, policy, state.windows, restrictions.releasedToday);
+      const budget = new MessageBudget(budgetDeps, user, policy, state.windows);
       return { ok: true, budget };
     },
 
