@@ -18,6 +18,11 @@ export {
   policyFields,
 } from './policy-settings.js';
 export type { HeldMessageSender, Quarantine, QuarantinedMessage } from './quarantine.js';
+export {
+  REFUSAL_WINDOW_MS,
+  type RefusedSubmission,
+  type RefusedSubmissions,
+} from './refused-submissions.js';
 export type { Restriction, RestrictionEvidence, RestrictionReason } from './restrictions.js';
 export { MINUTE_MS } from './send-counters.js';
 export {

@@ -2,10 +2,12 @@ import type { Alerts } from '../alerts/index.js';
 import type { Actor, AuditLog } from '../audit/index.js';
 import type { Directory } from '../directory/index.js';
 import type { Clock } from '../runtime/clock.js';
+import type { Logger } from '../runtime/logger.js';
 import type { Store } from '../store/index.js';
 import { type BudgetDeps, MessageBudget, type SubmittingUser } from './message-budget.js';
 import { type OutboundFailure, outboundFailure } from './outbound.outcomes.js';
 import { createQuarantine } from './quarantine.js';
+import { createRefusedSubmissions } from './refused-submissions.js';
 import { findActiveRestriction, markReleased, type Restriction, toRestriction } from './restrictions.js';
 import { pruneCounters, readSendingState } from './send-counters.js';
 import { createSenderHistory } from './sender-history.js';
@@ -30,6 +32,10 @@ export interface OutboundDeps {
    * within this time.
    */
   settingsCacheMs?: number;
+  /** Told when a refused submission's audit record cannot be written. */
+  logger?: Logger;
+  /** How long repeats of one refusal join one audit record (refused-submissions.ts). */
+  refusalWindowMs?: number;
 }
 
 export interface ReleaseOptions {
@@ -76,6 +82,12 @@ export function createOutbound(deps: OutboundDeps) {
     return cached;
   };
   const quarantine = createQuarantine(deps);
+  const refusals = createRefusedSubmissions({
+    audit: deps.audit,
+    clock: deps.clock,
+    ...(deps.logger ? { logger: deps.logger } : {}),
+    ...(deps.refusalWindowMs !== undefined ? { windowMs: deps.refusalWindowMs } : {}),
+  });
   const groupCache = new Map<string, { until: number; groups: string[] }>();
   const forget = () => {
     cached = null;
@@ -224,6 +236,12 @@ export function createOutbound(deps: OutboundDeps) {
     },
 
     quarantine,
+
+    /** The audit trail of refused and held submissions, grouped per burst (both adapters record). */
+    refusals,
+
+    /** Writes the open refusal groups; the app calls it before the audit log closes. */
+    close: () => refusals.flush(),
 
     /** Drops counter rows no window reads any more; the server runs this periodically. */
     pruneCounters: () => deps.store.writeTransaction((trx) => pruneCounters(trx, deps.clock.nowMs())),
