@@ -76,7 +76,9 @@ export async function gatherEvidence(
   const subjects = new Set<string>();
   const domains = new Map<string, number>();
   const ips = new Set<string>();
-  for (const record of page.records as AuditRecord[]) {
+  // Refused and held submissions (refused-submissions.ts) are attempts, not messages sent.
+  const sent = (page.records as AuditRecord[]).filter((record) => record.details?.['refusal'] === undefined);
+  for (const record of sent) {
     if (record.subject && subjects.size < 5) subjects.add(record.subject);
     if (record.clientIp) ips.add(record.clientIp);
     const recipients = (record.details?.['recipients'] as string[] | undefined) ?? [];
@@ -94,7 +96,7 @@ export async function gatherEvidence(
       .slice(0, 10)
       .map(([domain, recipients]) => ({ domain, recipients })),
     sourceIps: [...ips].slice(0, 20),
-    messagesLastHour: page.records.length,
+    messagesLastHour: sent.length,
   };
 }
 
