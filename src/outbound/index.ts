@@ -19,6 +19,7 @@ export {
 } from './policy-settings.js';
 export type { HeldMessageSender, Quarantine, QuarantinedMessage } from './quarantine.js';
 export {
+  createRefusedSubmissions,
   REFUSAL_WINDOW_MS,
   type RefusedSubmission,
   type RefusedSubmissions,
