@@ -89,7 +89,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     // --- end web half ---
   });
   await identity.startLastSignInTracking();
-  const outbound = createOutbound({ store, audit, alerts, directory, clock });
+  const outbound = createOutbound({ store, audit, alerts, directory, clock, logger: deps.logger });
   const delivery = createDelivery(
     {
       relay: config.relay.url
@@ -169,6 +169,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     logger: deps.logger,
     async close() {
       await notifier.stop();
+      // Refusals still gathered in memory are written before the audit log closes.
+      await outbound.close();
       await audit.close();
       await delivery.close();
       await store.close();

@@ -20,6 +20,11 @@ export interface RaiseAlertInput {
   type: AlertType;
   mailbox: string | null;
   evidence: Record<string, unknown>;
+  /**
+   * Joins only an open alert that started at or after this time: an account released from a
+   * restriction starts a new episode, whose alerts must reach the admins as new ones.
+   */
+  groupsSinceMs?: number;
 }
 
 export type AlertUpdateOutcome =
@@ -41,6 +46,7 @@ export function createAlerts(deps: AlertsDeps) {
       .where('type', '=', input.type)
       .where('status', '!=', 'resolved')
       .where('last_at', '>=', now - windowMs);
+    if (input.groupsSinceMs !== undefined) query = query.where('first_at', '>=', input.groupsSinceMs);
     query =
       input.mailbox === null
         ? query.where('mailbox', 'is', null)

@@ -4,8 +4,9 @@
  */
 export const auditOperations = {
   MailboxLogin: 'A sign-in to the mailbox on any protocol, successful or not.',
-  Send: 'A message was sent from the mailbox owner’s own address.',
-  SendAs: 'A message was sent from one of the mailbox’s aliases.',
+  Send: 'A message was sent from the mailbox owner’s own address; result failure: refused or held (reply, reason, count per burst).',
+  SendAs:
+    'A message was sent from one of the mailbox’s aliases; result failure: refused or held, or a sender not the mailbox’s.',
   SendOnBehalf: 'A delegate sent a message on behalf of the mailbox owner.',
   MailItemsAccessed:
     'Message contents were read; one record per session, folder and 2-minute window, with the UIDs.',

@@ -19,6 +19,12 @@ export {
   policyFields,
 } from './policy-settings.js';
 export type { HeldMessageSender, Quarantine, QuarantinedMessage } from './quarantine.js';
+export {
+  createRefusedSubmissions,
+  REFUSAL_WINDOW_MS,
+  type RefusedSubmission,
+  type RefusedSubmissions,
+} from './refused-submissions.js';
 export type { Restriction, RestrictionEvidence, RestrictionReason } from './restrictions.js';
 export { MINUTE_MS } from './send-counters.js';
 export {

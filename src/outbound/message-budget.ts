@@ -48,7 +48,6 @@ export class MessageBudget {
     readonly user: SubmittingUser,
     readonly policy: SendingPolicy,
     private readonly windows: SendWindows,
-    private readonly releasedToday: ReadonlySet<string>,
     /** A login without an account (outbound.beginUnknownLoginMessage): limits refuse, never restrict. */
     private readonly options: { accountless: boolean } = { accountless: false },
   ) {}
@@ -125,9 +124,15 @@ export class MessageBudget {
     const settings = this.policy.settings;
     const now = this.deps.clock.nowMs();
     const counts = { used: check.used, limit: check.limit };
-    const exceeded = { type: 'sending-limit-exceeded' as const, mailbox: this.user.address };
-    // PRODUCT.md: "A released user is not restricted again by the same limit on the same day."
-    if (settings.action === 'alert' || this.releasedToday.has(check.reason) || this.options.accountless) {
+    // Alerts raised before the windows restarted belong to the episode a release closed: a limit
+    // reached again is a new alert, not a repeat counted on the old one.
+    const groupsSinceMs = this.windows.restartedAtMs ?? undefined;
+    const exceeded = {
+      type: 'sending-limit-exceeded' as const,
+      mailbox: this.user.address,
+      groupsSinceMs,
+    };
+    if (settings.action === 'alert' || this.options.accountless) {
       await this.raise([
         {
           ...exceeded,
@@ -145,7 +150,7 @@ export class MessageBudget {
     const evidence = await gatherEvidence(
       this.deps.audit,
       this.user.address,
-      now,
+      { nowMs: now, restartedAtMs: this.windows.restartedAtMs },
       counts,
       this.policy.version,
     );
@@ -167,6 +172,7 @@ export class MessageBudget {
         await this.deps.alerts.raiseWithin(trx, {
           type: 'user-restricted',
           mailbox: this.user.address,
+          groupsSinceMs,
           evidence: { ...alertEvidence, ...evidence },
         }),
         await this.deps.alerts.raiseWithin(trx, { ...exceeded, evidence: alertEvidence }),
@@ -196,6 +202,7 @@ export class MessageBudget {
           {
             type: 'suspicious-sending',
             mailbox: this.user.address,
+            groupsSinceMs: this.windows.restartedAtMs ?? undefined,
             evidence: {
               limitKind: check.reason,
               used: check.used + 1,

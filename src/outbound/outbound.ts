@@ -2,17 +2,13 @@ import type { Alerts } from '../alerts/index.js';
 import type { Actor, AuditLog } from '../audit/index.js';
 import type { Directory } from '../directory/index.js';
 import type { Clock } from '../runtime/clock.js';
+import type { Logger } from '../runtime/logger.js';
 import type { Store } from '../store/index.js';
 import { type BudgetDeps, MessageBudget, type SubmittingUser } from './message-budget.js';
 import { type OutboundFailure, outboundFailure } from './outbound.outcomes.js';
 import { createQuarantine } from './quarantine.js';
-import {
-  findActiveRestriction,
-  markReleased,
-  type Restriction,
-  restrictionState,
-  toRestriction,
-} from './restrictions.js';
+import { createRefusedSubmissions } from './refused-submissions.js';
+import { findActiveRestriction, markReleased, type Restriction, toRestriction } from './restrictions.js';
 import { pruneCounters, readSendingState } from './send-counters.js';
 import { createSenderHistory } from './sender-history.js';
 import {
@@ -37,6 +33,10 @@ export interface OutboundDeps {
    * within this time.
    */
   settingsCacheMs?: number;
+  /** Told when a refused submission's audit record cannot be written. */
+  logger?: Logger;
+  /** How long repeats of one refusal join one audit record (refused-submissions.ts). */
+  refusalWindowMs?: number;
 }
 
 export interface ReleaseOptions {
@@ -47,8 +47,6 @@ export interface ReleaseOptions {
 export type ReleaseOutcome =
   | { ok: true; restriction: Restriction }
   | (OutboundFailure & { unmetChecks?: string[] });
-
-const NOTHING_RELEASED: ReadonlySet<string> = new Set();
 
 /** The send counters' key of a login that is no user: a prefix no UUID has, then the login. */
 export function unknownLoginCounterKey(login: string): string {
@@ -91,6 +89,12 @@ export function createOutbound(deps: OutboundDeps) {
   };
   const quarantine = createQuarantine(deps);
   const unrecordedSends = createUnrecordedSends(deps);
+  const refusals = createRefusedSubmissions({
+    audit: deps.audit,
+    clock: deps.clock,
+    ...(deps.logger ? { logger: deps.logger } : {}),
+    ...(deps.refusalWindowMs !== undefined ? { windowMs: deps.refusalWindowMs } : {}),
+  });
   const groupCache = new Map<string, { until: number; groups: string[] }>();
   const forget = () => {
     cached = null;
@@ -128,14 +132,11 @@ export function createOutbound(deps: OutboundDeps) {
       const { policy, budgetDeps } = await policyFor(user);
       // One statement on the common path; the restriction rows are read only when there are some.
       const state = await readSendingState(deps.store.db, user.id, now, policy.settings.spamWindowMinutes);
-      const restrictions =
-        state.restrictionRows > 0
-          ? await restrictionState(deps.store.db, user.id, now)
-          : { active: null, releasedToday: NOTHING_RELEASED };
-      if (restrictions.active) return outboundFailure('sender-restricted');
+      if (state.restrictionRows > 0 && (await findActiveRestriction(deps.store.db, user.id, now)))
+        return outboundFailure('sender-restricted');
       if (state.windows.messagesThisMinute >= policy.settings.perMinute)
         return outboundFailure('rate-limited', `at most ${policy.settings.perMinute} messages per minute`);
-      const budget = new MessageBudget(budgetDeps, user, policy, state.windows, restrictions.releasedToday);
+      const budget = new MessageBudget(budgetDeps, user, policy, state.windows);
       return { ok: true, budget };
     },
 
@@ -165,7 +166,7 @@ export function createOutbound(deps: OutboundDeps) {
       const state = await readSendingState(deps.store.db, user.id, now, policy.settings.spamWindowMinutes);
       if (state.windows.messagesThisMinute >= policy.settings.perMinute)
         return outboundFailure('rate-limited', `at most ${policy.settings.perMinute} messages per minute`);
-      const budget = new MessageBudget(current.budgetDeps, user, policy, state.windows, NOTHING_RELEASED, {
+      const budget = new MessageBudget(current.budgetDeps, user, policy, state.windows, {
         accountless: true,
       });
       return { ok: true, budget };
@@ -277,6 +278,12 @@ export function createOutbound(deps: OutboundDeps) {
     },
 
     quarantine,
+
+    /** The audit trail of refused and held submissions, grouped per burst (both adapters record). */
+    refusals,
+
+    /** Writes the open refusal groups; the app calls it before the audit log closes. */
+    close: () => refusals.flush(),
 
     /** Drops counter rows no window reads any more; the server runs this periodically. */
     pruneCounters: () => deps.store.writeTransaction((trx) => pruneCounters(trx, deps.clock.nowMs())),

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Actor, AuditLog, AuditRecord } from '../audit/index.js';
 import type { Executor, RestrictionTable } from '../store/index.js';
+import { restartCountersAt } from './send-counters.js';
 
 /** Why an account was restricted: the limit it reached, or repeated spam verdicts. */
 export type RestrictionReason =
@@ -55,63 +56,29 @@ export async function findActiveRestriction(
 }
 
 /**
- * One read for MAIL FROM: the active restriction, if any, and the reasons this user was released from
- * today (UTC), since the same limit does not restrict again on the day of a release.
- */
-export async function restrictionState(
-  db: Executor,
-  userId: string,
-  nowMs: number,
-): Promise<{ active: RestrictionTable | null; releasedToday: Set<string> }> {
-  const rows = await db
-    .selectFrom('restrictions')
-    .selectAll()
-    .where('user_id', '=', userId)
-    .where((eb) => eb.or([eb('released_at', 'is', null), eb('released_at', '>=', startOfUtcDay(nowMs))]))
-    .orderBy('since', 'desc')
-    .execute();
-  const active =
-    rows.find((row) => row.released_at === null && (row.until === null || row.until > nowMs)) ?? null;
-  const releasedToday = new Set(rows.filter((row) => row.released_at !== null).map((row) => row.reason));
-  return { active, releasedToday };
-}
-
-/** Reasons this user was released from today (UTC): the same limit does not restrict again today. */
-export async function reasonsReleasedToday(
-  db: Executor,
-  userId: string,
-  nowMs: number,
-): Promise<Set<string>> {
-  const rows = await db
-    .selectFrom('restrictions')
-    .select('reason')
-    .where('user_id', '=', userId)
-    .where('released_at', '>=', startOfUtcDay(nowMs))
-    .execute();
-  return new Set(rows.map((row) => row.reason));
-}
-
-/**
  * What the admin needs to judge a restriction (PRODUCT.md, "Release"), read from the account's Send
- * records of the last hour: sample subjects, recipients' domains, source IPs.
+ * records of the last hour, or since the windows last restarted (what an earlier release already
+ * judged is not this restriction's evidence): sample subjects, recipients' domains, source IPs.
  */
 export async function gatherEvidence(
   audit: AuditLog,
   mailbox: string,
-  nowMs: number,
+  window: { nowMs: number; restartedAtMs: number | null },
   counts: Record<string, number>,
   policyVersion: number,
 ): Promise<RestrictionEvidence> {
   const page = await audit.search({
     mailbox,
     operations: ['Send', 'SendAs'],
-    sinceMs: nowMs - 3_600_000,
+    sinceMs: Math.max(window.nowMs - 3_600_000, window.restartedAtMs ?? 0),
     limit: 500,
   });
   const subjects = new Set<string>();
   const domains = new Map<string, number>();
   const ips = new Set<string>();
-  for (const record of page.records as AuditRecord[]) {
+  // Refused and held submissions (refused-submissions.ts) are attempts, not messages sent.
+  const sent = (page.records as AuditRecord[]).filter((record) => record.details?.['refusal'] === undefined);
+  for (const record of sent) {
     if (record.subject && subjects.size < 5) subjects.add(record.subject);
     if (record.clientIp) ips.add(record.clientIp);
     const recipients = (record.details?.['recipients'] as string[] | undefined) ?? [];
@@ -129,7 +96,7 @@ export async function gatherEvidence(
       .slice(0, 10)
       .map(([domain, recipients]) => ({ domain, recipients })),
     sourceIps: [...ips].slice(0, 20),
-    messagesLastHour: page.records.length,
+    messagesLastHour: sent.length,
   };
 }
 
@@ -182,6 +149,10 @@ export async function insertRestriction(
   return row;
 }
 
+/**
+ * Releases the restriction, audited. The sender's windows restart here (restartCountersAt): the
+ * account is under every limit again, and what it sent before no longer counts.
+ */
 export async function markReleased(
   trx: Executor,
   audit: AuditLog,
@@ -207,6 +178,7 @@ export async function markReleased(
     })
     .where('id', '=', row.id)
     .execute();
+  await restartCountersAt(trx, row.user_id, release.nowMs);
   await audit.appendWithin(trx, [
     {
       operation: 'ReleaseSender',

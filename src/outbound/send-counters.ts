@@ -20,6 +20,11 @@ export interface SendWindows {
   internalThisHour: number;
   recipientsToday: number;
   spamVerdictsInWindow: number;
+  /**
+   * When the windows restarted: the sender's last release, or the midnight that lifted a
+   * restrict-today (null when neither happened). Nothing counted before it counts any more.
+   */
+  restartedAtMs: number | null;
 }
 
 export interface SendIncrement {
@@ -41,7 +46,6 @@ const sendingStateQuery = compiledQuery<
     spamStart: number;
     dayStart: number;
     nowMs: number;
-    utcDayStartMs: number;
   },
   {
     minute_messages: number | string;
@@ -50,49 +54,56 @@ const sendingStateQuery = compiledQuery<
     day_recipients: number | string;
     spam: number | string;
     restriction_rows: number | string;
+    restarted_at: number | string | null;
   }
->((db, param) =>
-  db
-    .selectFrom('send_counters')
-    .select([
-      sql<number>`coalesce(sum(case when minute = ${param('minute')} then messages else 0 end), 0)`.as(
-        'minute_messages',
-      ),
-      sql<number>`coalesce(sum(case when minute >= ${param('hourStart')} then external_recipients else 0 end), 0)`.as(
-        'hour_external',
-      ),
-      sql<number>`coalesce(sum(case when minute >= ${param('hourStart')} then internal_recipients else 0 end), 0)`.as(
-        'hour_internal',
-      ),
-      sql<number>`coalesce(sum(internal_recipients + external_recipients), 0)`.as('day_recipients'),
-      sql<number>`coalesce(sum(case when minute >= ${param('spamStart')} then spam_verdicts else 0 end), 0)`.as(
-        'spam',
-      ),
-      // Restriction rows that matter at MAIL FROM: active ones, and ones released today (UTC).
-      (eb) =>
-        eb
-          .selectFrom('restrictions')
-          .select(eb.fn.countAll<number>().as('rows'))
-          .where('user_id', '=', param('userId'))
-          .where((r) =>
-            r.or([
-              r.and([
-                r('released_at', 'is', null),
-                r.or([r('until', 'is', null), r('until', '>', param('nowMs'))]),
-              ]),
-              r('released_at', '>=', param('utcDayStartMs')),
-            ]),
-          )
-          .as('restriction_rows'),
-    ])
-    .where('user_id', '=', param('userId'))
-    .where('minute', '>', param('dayStart')),
-);
+>((db, param) => {
+  // The windows restart at the sender's last release, or at the midnight that lifted a
+  // restrict-today: a released account is under every limit again, counted afresh.
+  const restartedAt = sql<
+    number | null
+  >`(select max(case when released_at is not null then released_at when ${sql.ref('until')} <= ${param('nowMs')} then ${sql.ref('until')} end) from restrictions where user_id = ${param('userId')})`;
+  return (
+    db
+      .selectFrom('send_counters')
+      .select([
+        sql<number>`coalesce(sum(case when minute = ${param('minute')} then messages else 0 end), 0)`.as(
+          'minute_messages',
+        ),
+        sql<number>`coalesce(sum(case when minute >= ${param('hourStart')} then external_recipients else 0 end), 0)`.as(
+          'hour_external',
+        ),
+        sql<number>`coalesce(sum(case when minute >= ${param('hourStart')} then internal_recipients else 0 end), 0)`.as(
+          'hour_internal',
+        ),
+        sql<number>`coalesce(sum(internal_recipients + external_recipients), 0)`.as('day_recipients'),
+        sql<number>`coalesce(sum(case when minute >= ${param('spamStart')} then spam_verdicts else 0 end), 0)`.as(
+          'spam',
+        ),
+        // Active restriction rows: almost always none; only then are the rows read.
+        (eb) =>
+          eb
+            .selectFrom('restrictions')
+            .select(eb.fn.countAll<number>().as('rows'))
+            .where('user_id', '=', param('userId'))
+            .where('released_at', 'is', null)
+            .where((r) => r.or([r('until', 'is', null), r('until', '>', param('nowMs'))]))
+            .as('restriction_rows'),
+        restartedAt.as('restarted_at'),
+      ])
+      .where('user_id', '=', param('userId'))
+      .where('minute', '>', param('dayStart'))
+      // A literal divisor: SQLite divides by a bound number as REAL, which would skip the restart minute.
+      .where('minute', '>=', sql<number>`coalesce(${restartedAt} / ${sql.lit(MINUTE_MS)}, 0)`)
+  );
+});
 
 /**
- * MAIL FROM's one statement: the sender's rolling windows and how many of the sender's
- * restrictions are active or were released today. Almost always 0; only then does the caller read
- * the restriction rows themselves (restrictionState).
+ * MAIL FROM's one statement: the sender's rolling windows since they last restarted, and how many
+ * of the sender's restrictions are active. Almost always 0; only then does the caller read the
+ * restriction rows themselves (findActiveRestriction).
+ *
+ * The windows restart at a minute's start (counters are per minute); a release moves what its
+ * minute counted before it into the minute before (restartCountersAt), so a restart is exact.
  */
 export async function readSendingState(
   db: Executor,
@@ -108,7 +119,6 @@ export async function readSendingState(
     spamStart: now - (spamWindowMinutes - 1),
     dayStart: now - DAY_MINUTES,
     nowMs,
-    utcDayStartMs: Math.floor(nowMs / 86_400_000) * 86_400_000,
   });
   const row = rows[0];
   return {
@@ -118,6 +128,8 @@ export async function readSendingState(
       internalThisHour: Number(row?.hour_internal ?? 0),
       recipientsToday: Number(row?.day_recipients ?? 0),
       spamVerdictsInWindow: Number(row?.spam ?? 0),
+      restartedAtMs:
+        row?.restarted_at === null || row?.restarted_at === undefined ? null : Number(row.restarted_at),
     },
     restrictionRows: Number(row?.restriction_rows ?? 0),
   };
@@ -161,6 +173,31 @@ export async function recordSend(
   increment: SendIncrement,
 ): Promise<void> {
   await recordSendQuery(db, { userId, minute: minuteOf(nowMs), ...increment });
+}
+
+/**
+ * A release restarts the windows at its minute (readSendingState counts from the restart's minute).
+ * What that minute counted before the release moves to the minute before: out of every window, and
+ * still in the week's totals the spam baseline reads. Deleting with RETURNING takes the row as it
+ * is, so a concurrent increment lands either in what moves or in a new row after the release.
+ */
+export async function restartCountersAt(db: Executor, userId: string, nowMs: number): Promise<void> {
+  const minute = minuteOf(nowMs);
+  const moved = await db
+    .deleteFrom('send_counters')
+    .where('user_id', '=', userId)
+    .where('minute', '=', minute)
+    .returning(['messages', 'internal_recipients', 'external_recipients', 'spam_verdicts'])
+    .executeTakeFirst();
+  if (!moved) return;
+  await recordSendQuery(db, {
+    userId,
+    minute: minute - 1,
+    messages: Number(moved.messages),
+    internalRecipients: Number(moved.internal_recipients),
+    externalRecipients: Number(moved.external_recipients),
+    spamVerdicts: Number(moved.spam_verdicts),
+  });
 }
 
 /**

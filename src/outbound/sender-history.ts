@@ -69,6 +69,8 @@ export function createSenderHistory(deps: {
     let recipients = 0;
     let refused = 0;
     for (const record of sends.records) {
+      // Submissions Mailwarden refused or held never left: their recipients are not known domains.
+      if (record.details?.['refusal'] !== undefined) continue;
       const listed = (record.details?.['recipients'] as string[] | undefined) ?? [];
       for (const address of listed) {
         const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase();

@@ -80,9 +80,17 @@ export async function judgeMessage(
     windowMinutes: settings.spamWindowMinutes,
   };
   const evidence = restrict
-    ? await gatherEvidence(deps.audit, account.user.address, now, counts, account.policy.version)
+    ? await gatherEvidence(
+        deps.audit,
+        account.user.address,
+        { nowMs: now, restartedAtMs: account.windows.restartedAtMs },
+        counts,
+        account.policy.version,
+      )
     : null;
   const quarantineId = randomUUID();
+  // A release closes the episode: what comes after it is a new alert, not a repeat of the old one.
+  const groupsSinceMs = account.windows.restartedAtMs ?? undefined;
   const raised = await deps.store.writeTransaction(async (trx) => {
     if (verdict.action === 'hold') {
       await holdMessage(trx, {
@@ -154,6 +162,7 @@ export async function judgeMessage(
         await deps.alerts.raiseWithin(trx, {
           type: 'user-restricted',
           mailbox: account.user.address,
+          groupsSinceMs,
           evidence: { ...alertEvidence, ...evidence },
         }),
       ];
@@ -162,6 +171,7 @@ export async function judgeMessage(
       await deps.alerts.raiseWithin(trx, {
         type: 'suspicious-sending',
         mailbox: account.user.address,
+        groupsSinceMs,
         evidence: alertEvidence,
       }),
     ];

@@ -196,6 +196,19 @@ describe('mailwarden serve on its embedded defaults (SQLite, local spool)', () =
       'after restart',
     );
     assert.equal(again.ok, true, JSON.stringify(again));
+    // The refused send-as of an earlier test was still gathered in memory at SIGTERM: written then.
+    const refusals = JSON.parse(
+      (
+        await runMailwarden(['audit', 'search', '--operation', 'SendAs', '--result', 'failure', '--json'], {
+          env,
+        })
+      ).stdout,
+    ) as Array<{ protocol: string; details: Record<string, unknown> }>;
+    assert.equal(refusals.length, 1, JSON.stringify(refusals));
+    assert.equal(refusals[0]?.protocol, 'smtp');
+    assert.equal(refusals[0]?.details['reply'], '550 5.7.60');
+    assert.equal(refusals[0]?.details['from'], 'ceo@example.org');
+    assert.equal(refusals[0]?.details['count'], 1);
     const verify = await runMailwarden(['audit', 'verify', '--json'], { env });
     assert.equal(JSON.parse(verify.stdout).ok, true);
     server.child.kill('SIGTERM');

@@ -71,7 +71,7 @@ describe('outbound limits enforced at the submission gateway', () => {
     await client.quit();
   });
 
-  test('after the password change, MFA and a release the account sends again', async () => {
+  test('after the password change, MFA and a release the account sends up to its limit again, and one more restricts it again', async () => {
     assert.ok((await harness.app.directory.setPassword(ALICE.address, 'new-alice-password-9', admin)).ok);
     assert.ok((await harness.app.identity.mfa.enforce(ALICE.address, admin)).ok);
     const released = await harness.app.outbound.release(
@@ -87,15 +87,41 @@ describe('outbound limits enforced at the submission gateway', () => {
       admin,
     );
     assert.ok(laptop.ok);
-    const info = await nodemailer
-      .createTransport({
-        host: '127.0.0.1',
-        port: harness.smtpPort,
-        requireTLS: true,
-        tls: { rejectUnauthorized: false },
-        auth: { user: ALICE.address, pass: laptop.password },
-      })
-      .sendMail({ from: ALICE.address, to: ['f@customer.test'], subject: 'back to normal', text: 'hi' });
+    const client = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: harness.smtpPort,
+      requireTLS: true,
+      tls: { rejectUnauthorized: false },
+      auth: { user: ALICE.address, pass: laptop.password },
+    });
+    const info = await client.sendMail({
+      from: ALICE.address,
+      to: ['f@customer.test', 'g@customer.test'],
+      subject: 'back to normal',
+      text: 'hi',
+    });
     assert.match(info.response, /^250 /);
+    const third = await client.sendMail({ from: ALICE.address, to: ['h@customer.test'], text: 'hi' });
+    assert.match(third.response, /^250 /, 'what was sent before the release no longer counts');
+    await assert.rejects(
+      client.sendMail({ from: ALICE.address, to: ['i@customer.test'], subject: 'again', text: 'hi' }),
+      (error: { response?: string }) => {
+        assert.match(error.response ?? '', /^550 5\.1\.90 /);
+        return true;
+      },
+    );
+    assert.equal(
+      await harness.app.outbound.isRestricted((await harness.app.directory.findUser(ALICE.address))!.id),
+      true,
+    );
+    const { records } = await harness.app.audit.search({
+      mailbox: ALICE.address,
+      operations: ['RestrictSender'],
+    });
+    assert.equal(records.length, 2, 'a new RestrictSender record');
+    const restricted = (await harness.app.alerts.list({ mailbox: ALICE.address })).filter(
+      (alert) => alert.type === 'user-restricted',
+    );
+    assert.equal(restricted.length, 2, 'a new alert, not a repeat counted on the first');
   });
 });

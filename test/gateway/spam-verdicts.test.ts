@@ -96,6 +96,40 @@ describe('spam verdicts on outgoing mail', () => {
     assert.equal(records.records.length, 2);
   });
 
+  test('after a release the spam window restarts: two more verdicts are held without restricting, the third restricts again', async () => {
+    const released = await harness.app.outbound.release(
+      ALICE.address,
+      { reason: 'verified by phone', force: true },
+      admin,
+    );
+    assert.ok(released.ok, JSON.stringify(released));
+    const alice = (await harness.app.directory.findUser(ALICE.address))!;
+    for (let n = 4; n <= 5; n++) {
+      const info = await transport(harness, ALICE).sendMail(phishing(ALICE.address, n));
+      assert.match(info.response, /^250 .*queued as /);
+      assert.equal(
+        await harness.app.outbound.isRestricted(alice.id),
+        false,
+        'verdicts before the release no longer count',
+      );
+    }
+    await transport(harness, ALICE).sendMail(phishing(ALICE.address, 6));
+    assert.equal(await harness.app.outbound.isRestricted(alice.id), true);
+    const { records } = await harness.app.audit.search({
+      mailbox: ALICE.address,
+      operations: ['RestrictSender'],
+    });
+    assert.equal(records.length, 2);
+    const restricted = (await harness.app.alerts.list({ mailbox: ALICE.address })).filter(
+      (alert) => alert.type === 'user-restricted',
+    );
+    assert.deepEqual(
+      restricted.map((alert) => alert.count),
+      [1, 1],
+      'a new alert, not a repeat counted on the first',
+    );
+  });
+
   test('with spamAction reject, spam is refused with 554 5.7.1', async () => {
     assert.ok(
       (

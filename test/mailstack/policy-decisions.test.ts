@@ -148,8 +148,77 @@ describe('outbound policy decided for Postfix', () => {
     assert.equal(restriction?.mailbox, ALICE);
     const next = await submit(client, 'm.4', ['e@victims.test']);
     assert.deepEqual(next, { rcpt: ['550 5.1.8 Access denied, bad outbound sender'], endOfMessage: null });
-    const { records } = await testApp.app.audit.search({ mailbox: ALICE, operations: ['Send'] });
-    assert.equal(records.length, 1, 'refused messages leave no Send record');
+    const { records } = await testApp.app.audit.search({
+      mailbox: ALICE,
+      operations: ['Send'],
+      result: 'success',
+    });
+    assert.equal(records.length, 1, 'refused messages leave no successful Send record');
+  });
+
+  test('every refusal on the Postfix path is a failure record with its reply and reason, protocol postfix', async () => {
+    await testApp.app.outbound.refusals.flush();
+    const { records } = await testApp.app.audit.search({ mailbox: ALICE, result: 'failure' });
+    const summary = records
+      .map((record) => ({
+        operation: record.operation,
+        protocol: record.protocol,
+        refusal: record.details?.['refusal'],
+        reply: record.details?.['reply'],
+        reason: record.details?.['reason'],
+        recipients: record.details?.['recipients'],
+        count: record.details?.['count'],
+      }))
+      .sort((a, b) => String(a.refusal).localeCompare(String(b.refusal)));
+    assert.deepEqual(summary, [
+      {
+        operation: 'Send',
+        protocol: 'postfix',
+        refusal: 'hourly-limit-reached',
+        reply: '550 5.1.90',
+        reason: HOURLY.slice('550 5.1.90 '.length),
+        recipients: ['d@victims.test'],
+        count: 1,
+      },
+      {
+        operation: 'SendAs',
+        protocol: 'postfix',
+        refusal: 'sender-not-allowed',
+        reply: '550 5.7.60',
+        reason: 'Client does not have permissions to send as this sender',
+        recipients: ['x@victims.test'],
+        count: 1,
+      },
+      {
+        operation: 'Send',
+        protocol: 'postfix',
+        refusal: 'sender-restricted',
+        reply: '550 5.1.8',
+        reason: 'Access denied, bad outbound sender',
+        recipients: ['e@victims.test'],
+        count: 1,
+      },
+    ]);
+    const verified = await testApp.app.audit.verify();
+    assert.ok(verified.ok, JSON.stringify(verified));
+  });
+
+  test('after a release the Postfix path counts afresh: the limit is available again, then restricts again', async () => {
+    const released = await testApp.app.outbound.release(ALICE, { reason: 'verified', force: true }, admin);
+    assert.ok(released.ok, JSON.stringify(released));
+    const sent = await submit(client, 'm.5', ['f@victims.test', 'g@victims.test', 'h@victims.test']);
+    assert.deepEqual(sent, { rcpt: ['DUNNO', 'DUNNO', 'DUNNO'], endOfMessage: 'DUNNO' });
+    const over = await submit(client, 'm.6', ['i@victims.test']);
+    assert.deepEqual(over, { rcpt: [HOURLY], endOfMessage: null });
+    const { records } = await testApp.app.audit.search({ mailbox: ALICE, operations: ['RestrictSender'] });
+    assert.equal(records.length, 2, 'a new RestrictSender record');
+    const restricted = (await testApp.app.alerts.list({ mailbox: ALICE })).filter(
+      (alert) => alert.type === 'user-restricted',
+    );
+    assert.deepEqual(
+      restricted.map((alert) => alert.count),
+      [1, 1],
+    );
   });
 
   test('an END-OF-MESSAGE without a recipient decision (restart in between) passes', async () => {

@@ -220,22 +220,116 @@ for (const kind of storeKinds) {
       }
     });
 
-    test('a released user is not restricted again by the same limit on the same UTC day, but is the next day', async () => {
-      const { app, user, clock, cleanup } = await setup(kind, { externalPerHour: 2 });
+    test('after a release the windows restart: the limit is available again, and passing it restricts again with a new alert and a new RestrictSender record', async () => {
+      const { app, user, clock, cleanup } = await setup(kind, { externalPerHour: 3, action: 'restrict' });
       try {
-        await sendThroughPolicy(app, user, external(3));
-        assert.ok(
-          (await app.outbound.release(user.address, { reason: 'known newsletter', force: true }, admin)).ok,
-        );
-        assert.deepEqual(await sendThroughPolicy(app, user, external(3)), { stage: 'sent' });
-        assert.equal(await app.outbound.isRestricted(user.id), false);
-        clock.setMs(Date.parse('2026-11-28T09:00:00Z'));
-        await sendThroughPolicy(app, user, external(2));
+        assert.deepEqual(await sendThroughPolicy(app, user, external(3), 'first run'), { stage: 'sent' });
+        assert.equal((await sendThroughPolicy(app, user, external(1))).stage, 'rcpt');
+        clock.advanceMs(5_000);
+        // Released within the same minute as the sends before it: those still must not count.
+        const released = await app.outbound.release(user.address, { reason: 'verified', force: true }, admin);
+        assert.ok(released.ok, JSON.stringify(released));
+        clock.advanceMs(5_000);
+        assert.deepEqual(await sendThroughPolicy(app, user, external(2), 'second run'), { stage: 'sent' });
+        assert.deepEqual(await sendThroughPolicy(app, user, external(1), 'second run'), { stage: 'sent' });
         assert.deepEqual(await sendThroughPolicy(app, user, external(1)), {
           stage: 'rcpt',
           code: 'hourly-limit-reached',
           index: 0,
         });
+        assert.deepEqual(await sendThroughPolicy(app, user, external(1)), {
+          stage: 'mail',
+          code: 'sender-restricted',
+        });
+        const restrictSender = await app.audit.search({ operations: ['RestrictSender'] });
+        assert.equal(restrictSender.records.length, 2, 'one RestrictSender record per restriction');
+        const restricted = (await app.alerts.list()).filter((alert) => alert.type === 'user-restricted');
+        assert.deepEqual(
+          restricted.map((alert) => alert.count),
+          [1, 1],
+          'the second restriction is a new alert, not a repeat counted on the first',
+        );
+        const exceeded = (await app.alerts.list()).filter((alert) => alert.type === 'sending-limit-exceeded');
+        assert.equal(exceeded.length, 2);
+        const [latest] = await app.outbound.listRestricted();
+        assert.deepEqual(latest?.evidence.counts, { used: 3, limit: 3 });
+        assert.deepEqual(latest?.evidence.sampleSubjects, ['second run'], 'evidence since the release');
+      } finally {
+        await cleanup();
+      }
+    });
+
+    test('what was sent before a release does not count after it, in the hourly and the daily window', async () => {
+      const { app, user, clock, cleanup } = await setup(kind, { externalPerHour: 100, perDay: 10 });
+      try {
+        assert.deepEqual(await sendThroughPolicy(app, user, external(10)), { stage: 'sent' });
+        assert.equal((await sendThroughPolicy(app, user, external(1))).stage, 'rcpt');
+        clock.advanceMs(30 * 60_000);
+        assert.ok((await app.outbound.release(user.address, { reason: 'verified', force: true }, admin)).ok);
+        assert.deepEqual(await sendThroughPolicy(app, user, external(10)), { stage: 'sent' });
+        assert.deepEqual(await sendThroughPolicy(app, user, external(1)), {
+          stage: 'rcpt',
+          code: 'daily-limit-reached',
+          index: 0,
+        });
+      } finally {
+        await cleanup();
+      }
+    });
+
+    test('a release survives a restart: a new instance counts from the release, not from before it', async () => {
+      const { app, user, clock, cleanup } = await setup(kind, { externalPerHour: 3 });
+      try {
+        assert.deepEqual(await sendThroughPolicy(app, user, external(3)), { stage: 'sent' });
+        assert.equal((await sendThroughPolicy(app, user, external(1))).stage, 'rcpt');
+        assert.ok((await app.outbound.release(user.address, { reason: 'verified', force: true }, admin)).ok);
+        const { buildApp } = await import('../../src/app.js');
+        const { silentLogger } = await import('../../src/runtime/logger.js');
+        const second = await buildApp(app.config, { logger: silentLogger, clock });
+        try {
+          assert.deepEqual(await sendThroughPolicy(second, user, external(3)), { stage: 'sent' });
+          assert.deepEqual(await sendThroughPolicy(second, user, external(1)), {
+            stage: 'rcpt',
+            code: 'hourly-limit-reached',
+            index: 0,
+          });
+          assert.equal(await second.outbound.isRestricted(user.id), true);
+        } finally {
+          await second.close();
+        }
+      } finally {
+        await cleanup();
+      }
+    });
+
+    test('restrict-today: the windows restart at midnight, and passing the limit again restricts again with a new alert', async () => {
+      const { app, user, clock, cleanup } = await setup(kind, {
+        externalPerHour: 3,
+        action: 'restrict-today',
+      });
+      try {
+        clock.setMs(Date.parse('2026-11-27T23:55:00Z'));
+        assert.deepEqual(await sendThroughPolicy(app, user, external(3)), { stage: 'sent' });
+        assert.equal((await sendThroughPolicy(app, user, external(1))).stage, 'rcpt');
+        clock.setMs(Date.parse('2026-11-28T00:00:00Z'));
+        assert.deepEqual(await sendThroughPolicy(app, user, external(3)), { stage: 'sent' });
+        assert.deepEqual(await sendThroughPolicy(app, user, external(1)), {
+          stage: 'rcpt',
+          code: 'hourly-limit-reached',
+          index: 0,
+        });
+        const restrictions = await app.outbound.restrictionsOf(user.address);
+        assert.ok(restrictions.ok);
+        assert.deepEqual(
+          restrictions.restrictions.map((restriction) => restriction.until),
+          ['2026-11-29T00:00:00.000Z', '2026-11-28T00:00:00.000Z'],
+        );
+        assert.equal((await app.audit.search({ operations: ['RestrictSender'] })).records.length, 2);
+        const restricted = (await app.alerts.list()).filter((alert) => alert.type === 'user-restricted');
+        assert.deepEqual(
+          restricted.map((alert) => alert.count),
+          [1, 1],
+        );
       } finally {
         await cleanup();
       }

@@ -3,6 +3,7 @@ import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { AlsoWithin, AuditRecordInput } from '../../audit/index.js';
 import type { GatewayDeps, SessionUser, TransactionState } from '../gateway-deps.js';
 import { summarizeMessage } from '../message-headers.js';
+import { recordSubmission, refuseSubmission } from '../refusal-records.js';
 import { acceptedReply, replyError, upstreamRefusalError } from '../replies.js';
 
 /** Recipient addresses kept in a Send record; the count is always complete. */
@@ -41,9 +42,24 @@ export async function receiveMessage(
     sessionId: session.id,
   });
   // A held message is the organization's responsibility now (quarantine): the client gets 250 and
-  // an attacker learns nothing; a rejected one is refused outright.
-  if (judgement.action === 'hold') return acceptedReply(judgement.quarantineId);
-  if (judgement.action === 'reject') throw replyError('spam-rejected');
+  // an attacker learns nothing; a rejected one is refused outright. Both are in the sender's trail.
+  const facts = {
+    senderKind: state.senderKind,
+    from,
+    recipients: to,
+    subject: summary.subject,
+    messageId: summary.messageId,
+  };
+  if (judgement.action === 'hold') {
+    recordSubmission(deps, session, facts, {
+      refusal: 'held',
+      reply: '250',
+      reason: `held in quarantine as spam (score ${judgement.verdict.score})`,
+      quarantineId: judgement.quarantineId,
+    });
+    return acceptedReply(judgement.quarantineId);
+  }
+  if (judgement.action === 'reject') throw refuseSubmission(deps, session, 'spam-rejected', facts);
 
   const outcome = await deps.delivery.deliver({ from, to, raw });
   // The id in the client's 250, kept in the Send record so that an admin can find the message by it.

@@ -1,5 +1,6 @@
 import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server';
 import type { GatewayDeps, SessionUser, TransactionState } from '../gateway-deps.js';
+import { refuseSubmission } from '../refusal-records.js';
 import { replyError } from '../replies.js';
 
 /**
@@ -18,11 +19,12 @@ export async function checkSender(
     throw replyError('message-too-big');
   const kind =
     address.address === '' ? null : (user.addresses.get(address.address.trim().toLowerCase()) ?? null);
-  if (!kind) throw replyError('sender-not-allowed');
+  const facts = { senderKind: kind, from: address.address };
+  if (!kind) throw refuseSubmission(deps, session, 'sender-not-allowed', facts);
   const begun = await deps.outbound.beginMessage({ id: user.id, address: user.address });
   if (!begun.ok) {
-    if (begun.code === 'sender-restricted') throw replyError('sender-restricted');
-    if (begun.code === 'rate-limited') throw replyError('rate-limited');
+    if (begun.code === 'sender-restricted') throw refuseSubmission(deps, session, 'sender-restricted', facts);
+    if (begun.code === 'rate-limited') throw refuseSubmission(deps, session, 'rate-limited', facts);
     throw replyError('local-error');
   }
   return { senderKind: kind, budget: begun.budget };

@@ -1,5 +1,6 @@
 import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server';
 import type { GatewayDeps, TransactionState } from '../gateway-deps.js';
+import { refuseSubmission } from '../refusal-records.js';
 import { replyError } from '../replies.js';
 
 /**
@@ -13,9 +14,15 @@ export async function checkRecipient(
   session: SMTPServerSession,
   state: TransactionState | undefined,
 ): Promise<void> {
-  // smtp-server appends the recipient only after this check passes.
-  if (session.envelope.rcptTo.length >= deps.limits.maxRecipients) throw replyError('too-many-recipients');
   if (!state) throw replyError('local-error');
+  const facts = {
+    senderKind: state.senderKind,
+    from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+    recipients: [address.address],
+  };
+  // smtp-server appends the recipient only after this check passes.
+  if (session.envelope.rcptTo.length >= deps.limits.maxRecipients)
+    throw refuseSubmission(deps, session, 'too-many-recipients', facts);
   const outcome = await state.budget.checkRecipient(address.address);
   if (outcome.ok) return;
   switch (outcome.code) {
@@ -23,7 +30,7 @@ export async function checkRecipient(
     case 'daily-limit-reached':
     case 'hourly-limit-reached':
     case 'sender-restricted':
-      throw replyError(outcome.code);
+      throw refuseSubmission(deps, session, outcome.code, facts);
     default:
       throw replyError('local-error');
   }

@@ -5,11 +5,16 @@ import type { Clock } from '../../runtime/clock.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { OrgSettingsService } from '../../settings/index.js';
 import { PendingMessages } from './pending-messages.js';
-import { type PolicyOnError, type PostfixActionName, undecidedAction } from './postfix-actions.js';
+import {
+  type PolicyOnError,
+  type PostfixActionName,
+  postfixActions,
+  undecidedAction,
+} from './postfix-actions.js';
 
 export interface PolicyDeciderDeps {
   directory: Pick<Directory, 'findLoginRow' | 'addressesOf'>;
-  outbound: Pick<Outbound, 'beginMessage' | 'beginUnknownLoginMessage'>;
+  outbound: Pick<Outbound, 'beginMessage' | 'beginUnknownLoginMessage' | 'refusals'>;
   settings: Pick<OrgSettingsService, 'get'>;
   audit: Pick<AuditLog, 'append'>;
   clock: Clock;
@@ -53,20 +58,47 @@ export function createPolicyDecider(deps: PolicyDeciderDeps, options: PolicyDeci
   });
   const undecided = undecidedAction(options.onError);
 
+  /** The refusal in the audit trail of refused submissions (grouped per burst in outbound). */
+  const recordRefusal = (
+    request: PolicyRequestView,
+    refused: { mailbox: string; senderKind: 'primary' | 'alias' | null; action: PostfixActionName },
+  ): PostfixActionName => {
+    const answer = postfixActions[refused.action];
+    const [code = '', status = ''] = answer.split(' ', 2);
+    const helo = request.attributes.get('helo_name');
+    deps.outbound.refusals.record({
+      mailbox: refused.mailbox,
+      operation: refused.senderKind === 'primary' ? 'Send' : 'SendAs',
+      protocol: 'postfix',
+      refusal: refused.action,
+      reply: `${code} ${status}`,
+      reason: answer.slice(code.length + status.length + 2),
+      from: request.attributes.get('sender') ?? '',
+      recipients: request.recipient === '' ? [] : [request.recipient],
+      clientIp: request.attributes.get('client_address') || null,
+      clientInfo: helo ? `ehlo:${helo}` : null,
+      sessionId: request.instance,
+    });
+    return refused.action;
+  };
+
   /**
    * An authenticated login that Mailwarden does not know must not escape every limit (it would, were
    * it let through uncounted): by policy.unknownSender it is refused, or counted under the default
    * policy with an alert. Its envelope sender cannot be checked against addresses it has none of.
    */
-  const beginUnknownLoginMessage = async (
-    login: string,
-    clientIp: string | null,
-  ): Promise<PendingMessage> => {
+  const beginUnknownLoginMessage = async (request: PolicyRequestView): Promise<PendingMessage> => {
+    const login = request.login.trim().toLowerCase();
+    const refuse = (action: PostfixActionName): PendingMessage => ({
+      kind: 'refused',
+      action: recordRefusal(request, { mailbox: login, senderKind: 'primary', action }),
+    });
     deps.logger.warn('postfix policy request from a login that is no Mailwarden user', { login });
-    if ((await deps.settings.get('policy.unknownSender')) === 'refuse')
-      return { kind: 'refused', action: 'unknown-sender' };
-    const begun = await deps.outbound.beginUnknownLoginMessage(login, { clientIp });
-    if (!begun.ok) return { kind: 'refused', action: toActionName(begun.code) };
+    if ((await deps.settings.get('policy.unknownSender')) === 'refuse') return refuse('unknown-sender');
+    const begun = await deps.outbound.beginUnknownLoginMessage(login, {
+      clientIp: request.attributes.get('client_address') || null,
+    });
+    if (!begun.ok) return refuse(toActionName(begun.code));
     return {
       kind: 'counting',
       user: begun.budget.user,
@@ -76,20 +108,23 @@ export function createPolicyDecider(deps: PolicyDeciderDeps, options: PolicyDeci
     };
   };
 
-  const beginMessage = async (
-    login: string,
-    sender: string,
-    clientIp: string | null,
-  ): Promise<PendingMessage> => {
-    const row = await deps.directory.findLoginRow(login);
-    if (!row) return beginUnknownLoginMessage(login, clientIp);
-    if (row.disabled_at !== null) return { kind: 'refused', action: 'account-disabled' };
+  const beginMessage = async (request: PolicyRequestView): Promise<PendingMessage> => {
+    const row = await deps.directory.findLoginRow(request.login);
+    if (!row) return beginUnknownLoginMessage(request);
+    const mailbox = row.address;
+    const refuse = (senderKind: 'primary' | 'alias' | null, action: PostfixActionName): PendingMessage => ({
+      kind: 'refused',
+      action: recordRefusal(request, { mailbox, senderKind, action }),
+    });
+
     // The same rule as the gateway's MAIL FROM: the envelope sender is one of the user's addresses.
-    const senderKind = (await deps.directory.addressesOf(row.id)).get(sender.trim().toLowerCase());
-    if (!senderKind) return { kind: 'refused', action: 'sender-not-allowed' };
+    const sender = request.attributes.get('sender') ?? '';
+    const senderKind = (await deps.directory.addressesOf(row.id)).get(sender.trim().toLowerCase()) ?? null;
+    if (row.disabled_at !== null) return refuse(senderKind, 'account-disabled');
+    if (!senderKind) return refuse(null, 'sender-not-allowed');
     const user = { id: row.id, address: row.address };
     const begun = await deps.outbound.beginMessage(user);
-    if (!begun.ok) return { kind: 'refused', action: toActionName(begun.code) };
+    if (!begun.ok) return refuse(senderKind, toActionName(begun.code));
     return { kind: 'counting', user, senderKind, budget: begun.budget, recipients: [] };
   };
 
@@ -97,17 +132,18 @@ export function createPolicyDecider(deps: PolicyDeciderDeps, options: PolicyDeci
     if ((request.size ?? 0) > options.maxMessageBytes) return 'message-too-big';
     let message = pending.get(request.key);
     if (!message) {
-      message = await beginMessage(
-        request.login,
-        request.attributes.get('sender') ?? '',
-        request.attributes.get('client_address') || null,
-      );
+      message = await beginMessage(request);
       pending.set(request.key, message);
     }
     if (message.kind === 'refused') return message.action;
     if (request.recipient === '') return 'allowed';
     const outcome = await message.budget.checkRecipient(request.recipient);
-    if (!outcome.ok) return toActionName(outcome.code);
+    if (!outcome.ok)
+      return recordRefusal(request, {
+        mailbox: message.user.address,
+        senderKind: message.senderKind === 'unknown-login' ? 'primary' : message.senderKind,
+        action: toActionName(outcome.code),
+      });
     if (message.recipients.length < MAX_AUDITED_RECIPIENTS) message.recipients.push(request.recipient);
     return 'allowed';
   };
