@@ -86,7 +86,16 @@ export async function verifyChain(
     if (same) same.push(anchor);
     else anchorsById.set(anchor.headId, [anchor]);
   }
-  let lastAnchoredMatch = coveredThrough;
+  /** Anchors whose record is still the one they named. */
+  const agreeing: ReadAnchor[] = [];
+  // The newest record an anchor made no later than `reference` vouches for: records up to it were
+  // there, unchanged, when `reference` was made. (An anchor made after a cut vouches only for the
+  // shortened log.)
+  const vouchedBefore = (reference: ReadAnchor) =>
+    agreeing.reduce(
+      (newestId, anchor) => (anchor.atMs <= reference.atMs ? Math.max(newestId, anchor.headId) : newestId),
+      coveredThrough,
+    );
 
   let previousId = 0;
   let previousHash = GENESIS_HASH;
@@ -145,20 +154,13 @@ export async function verifyChain(
       }
       for (const anchor of anchorsById.get(row.id) ?? []) {
         if (anchor.headHash === hash) {
-          lastAnchoredMatch = row.id;
+          agreeing.push(anchor);
           continue;
         }
         // This record took the id of one the anchor saw: it and maybe some before it were written
         // after a cut, chained onto the shortened end.
-        const written = await firstWrittenAfter(db, anchor, lastAnchoredMatch, row.id + 1);
-        const firstMissingId = Math.min(written, row.id);
-        return {
-          ok: false,
-          recordsChecked: checked,
-          brokenAtId: firstMissingId,
-          problem: 'cut',
-          detail: cutDetail(firstMissingId, newest ?? anchor, anchor, row.id + 1),
-        };
+        const written = await firstWrittenAfter(db, anchor, vouchedBefore(anchor), row.id + 1);
+        return cutOutcome(db, anchors, anchor, Math.min(written, row.id), checked);
       }
       previousId = row.id;
       previousHash = hash;
@@ -171,15 +173,8 @@ export async function verifyChain(
   if (newest && newest.headId > endsAt) {
     // The log ends before a record an anchor saw. Records chained onto the shortened end since carry
     // ids the anchor vouched for, but were written after it.
-    const written = await firstWrittenAfter(db, newest, lastAnchoredMatch, endsAt + 1);
-    const firstMissingId = Math.min(written, endsAt + 1);
-    return {
-      ok: false,
-      recordsChecked: checked,
-      brokenAtId: firstMissingId,
-      problem: 'cut',
-      detail: cutDetail(firstMissingId, newest, newest, endsAt + 1),
-    };
+    const written = await firstWrittenAfter(db, newest, vouchedBefore(newest), endsAt + 1);
+    return cutOutcome(db, anchors, newest, Math.min(written, endsAt + 1), checked);
   }
   return {
     ok: true,
@@ -216,24 +211,36 @@ async function firstWrittenAfter(
 }
 
 /**
- * "records N…M missing after the anchor of <time>", N the first record that is gone, M the newest an
- * anchor saw; and whether records now stand in their place.
+ * "records N…M missing after the anchor of <time>": N the first record that is gone, M the newest
+ * record an anchor made before the cut saw (an anchor made before N's replacement was written, or
+ * `revealing`, the anchor that showed the cut), and which records now stand in their place.
  */
-function cutDetail(
+async function cutOutcome(
+  db: Executor,
+  anchors: readonly ReadAnchor[],
+  revealing: ReadAnchor,
   firstMissingId: number,
-  newest: ReadAnchor,
-  broken: ReadAnchor,
-  firstNotHeld: number,
-): string {
-  const at = new Date(newest.atMs).toISOString();
-  const through = Math.max(newest.headId, broken.headId);
-  const written =
-    firstMissingId < firstNotHeld
-      ? `; records ${firstMissingId}…${firstNotHeld - 1} were written after it in their place`
-      : '';
-  const where =
-    broken === newest
-      ? ''
-      : `; record ${broken.headId} is not the one anchored at ${new Date(broken.atMs).toISOString()} (line ${broken.lineNumber})`;
-  return `records ${firstMissingId}…${through} missing after the anchor of ${at} (line ${newest.lineNumber} of the anchor file)${written}${where}`;
+  recordsChecked: number,
+): Promise<VerifyChainOutcome> {
+  const replacement = await db
+    .selectFrom('audit_log')
+    .select('time')
+    .where('id', '=', firstMissingId)
+    .executeTakeFirst();
+  let witness = revealing;
+  for (const anchor of anchors) {
+    if (replacement && anchor.atMs >= replacement.time) continue;
+    if (anchor.headId > witness.headId || (anchor.headId === witness.headId && anchor.atMs < witness.atMs))
+      witness = anchor;
+  }
+  let detail = `records ${firstMissingId}…${witness.headId} missing after the anchor of ${new Date(witness.atMs).toISOString()} (line ${witness.lineNumber} of the anchor file)`;
+  if (replacement) {
+    const head = await db
+      .selectFrom('audit_log')
+      .select((eb) => eb.fn.max('id').as('id'))
+      .executeTakeFirst();
+    const last = Math.min(Number(head?.id ?? firstMissingId), witness.headId);
+    detail += `; records ${firstMissingId}…${last} now in the log were written after it, chained onto what was left`;
+  }
+  return { ok: false, recordsChecked, brokenAtId: firstMissingId, problem: 'cut', detail };
 }

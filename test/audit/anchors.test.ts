@@ -1,0 +1,268 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import SqliteDatabase from 'better-sqlite3';
+import { sql } from 'kysely';
+import type { App } from '../../src/app.js';
+import { createManualClock } from '../../src/runtime/clock.js';
+import type { Executor } from '../../src/store/index.js';
+import { createTestApp, type StoreKind, storeKinds } from '../support/test-app.js';
+
+const RECORDS = 60;
+const T0 = Date.UTC(2026, 5, 1, 12);
+const system = { actor: 'system', logonType: 'system' as const };
+type ManualClock = ReturnType<typeof createManualClock>;
+
+export function anchorFileOf(app: App): string {
+  return path.join(app.config.data.dir, 'audit-anchors.jsonl');
+}
+
+/** What an attacker with database access does first: drop the append-only guard of audit_log. */
+export async function dropAuditGuards(kind: StoreKind, db: Executor): Promise<void> {
+  if (kind === 'sqlite') {
+    await sql`drop trigger audit_log_no_update`.execute(db);
+    await sql`drop trigger audit_log_no_delete`.execute(db);
+  } else {
+    await sql`drop trigger audit_log_no_change on audit_log`.execute(db);
+    await sql`drop trigger audit_log_no_truncate on audit_log`.execute(db);
+  }
+}
+
+/**
+ * Removes the records after `keepThrough` as an attacker would: on SQLite through a connection of its
+ * own (the sqlite3 shell), which the running writer notices by PRAGMA data_version.
+ */
+async function cutAfter(kind: StoreKind, app: App, keepThrough: number): Promise<void> {
+  if (kind === 'postgres') {
+    await app.store.db.deleteFrom('audit_log').where('id', '>', keepThrough).execute();
+    return;
+  }
+  const attacker = new SqliteDatabase(path.join(app.config.data.dir, 'mailwarden.sqlite'));
+  try {
+    attacker.prepare('delete from audit_log where id > ?').run(keepThrough);
+  } finally {
+    attacker.close();
+  }
+}
+
+async function appendLogins(app: App, clock: ManualClock, count: number, label: string) {
+  for (let index = 1; index <= count; index++) {
+    clock.advanceMs(1000);
+    await app.audit.append({
+      operation: 'MailboxLogin',
+      result: 'success',
+      mailbox: 'alice@example.org',
+      actor: 'alice@example.org',
+      logonType: 'owner',
+      subject: `${label} ${index}`,
+    });
+  }
+}
+
+/**
+ * Sixty records, anchored after every ten (as the server's minute timer would while they arrive);
+ * then the append-only guard is dropped and `attack` runs; returns what verify says.
+ */
+async function withAnchoredLog(
+  kind: StoreKind,
+  attack: (app: App, clock: ManualClock) => Promise<void>,
+  check: (outcome: Awaited<ReturnType<App['audit']['verify']>>, app: App) => Promise<void> | void,
+) {
+  const clock = createManualClock(T0);
+  const harness = await createTestApp(kind, { clock });
+  try {
+    const { app } = harness;
+    for (let batch = 0; batch < RECORDS / 10; batch++) {
+      await appendLogins(app, clock, 10, `batch ${batch}`);
+      clock.advanceMs(1000);
+      const anchored = await app.audit.anchors.anchorHead();
+      assert.equal(anchored.written, true, 'a moved head is anchored');
+    }
+    const intact = await app.audit.verify();
+    assert.ok(intact.ok, JSON.stringify(intact));
+    await dropAuditGuards(kind, app.store.db);
+    clock.advanceMs(60_000);
+    await attack(app, clock);
+    await check(await app.audit.verify(), app);
+  } finally {
+    await harness.cleanup();
+  }
+}
+
+/** The anchor of the newest record was made after the sixth batch: at T0 + 6 × 11 s. */
+const NEWEST_ANCHOR_AT = new Date(T0 + 6 * 11_000).toISOString();
+
+function assertCut(
+  outcome: Awaited<ReturnType<App['audit']['verify']>>,
+  firstMissing: number,
+  lastMissing: number,
+) {
+  assert.equal(outcome.ok, false, 'verify reports the log as cut');
+  if (outcome.ok) return;
+  assert.equal(outcome.problem, 'cut', outcome.detail);
+  assert.equal(outcome.brokenAtId, firstMissing, outcome.detail);
+  assert.ok(
+    outcome.detail.startsWith(
+      `records ${firstMissing}…${lastMissing} missing after the anchor of ${NEWEST_ANCHOR_AT}`,
+    ),
+    outcome.detail,
+  );
+}
+
+for (const kind of storeKinds) {
+  describe(`audit anchors on ${kind}`, () => {
+    test('an intact anchored log verifies and names its newest anchor; an unchanged head is not anchored twice', async () => {
+      await withAnchoredLog(
+        kind,
+        async (app) => {
+          assert.deepEqual(await app.audit.anchors.anchorHead(), { written: false, reason: 'unchanged' });
+        },
+        (outcome) => {
+          assert.ok(outcome.ok, JSON.stringify(outcome));
+          assert.equal(outcome.recordsChecked, RECORDS);
+          assert.deepEqual(outcome.anchors, {
+            checked: RECORDS / 10,
+            throughId: RECORDS,
+            newestAt: NEWEST_ANCHOR_AT,
+          });
+        },
+      );
+    });
+
+    test('cutting the newest record is named as records 60…60 missing after the last anchor', async () => {
+      await withAnchoredLog(
+        kind,
+        (app) => cutAfter(kind, app, RECORDS - 1),
+        (outcome) => assertCut(outcome, RECORDS, RECORDS),
+      );
+    });
+
+    test('cutting the newest 50 records is named as records 11…60 missing', async () => {
+      await withAnchoredLog(
+        kind,
+        async (app) => {
+          await sql`delete from audit_log where id > (select max(id) - 50 from audit_log)`.execute(
+            app.store.db,
+          );
+        },
+        (outcome) => assertCut(outcome, 11, RECORDS),
+      );
+    });
+
+    test('deleting every record is named as records 1…60 missing', async () => {
+      await withAnchoredLog(
+        kind,
+        (app) => app.store.db.deleteFrom('audit_log').execute().then(),
+        (outcome) => assertCut(outcome, 1, RECORDS),
+      );
+    });
+
+    test('records appended after a cut, anchored or not, do not hide it', async () => {
+      await withAnchoredLog(
+        kind,
+        async (app, clock) => {
+          await cutAfter(kind, app, 10);
+          // The application goes on: new records chain onto record 10 and take ids 11…15.
+          await appendLogins(app, clock, 5, 'after the cut');
+        },
+        (outcome) => {
+          assertCut(outcome, 11, RECORDS);
+          assert.ok(!outcome.ok && /records 11…15 now in the log were written after it/.test(outcome.detail));
+        },
+      );
+      // Even once the shortened log was anchored and grew past the old head.
+      await withAnchoredLog(
+        kind,
+        async (app, clock) => {
+          await cutAfter(kind, app, 10);
+          await appendLogins(app, clock, 5, 'after the cut');
+          await app.audit.anchors.anchorHead();
+          await appendLogins(app, clock, 60, 'much later');
+          await app.audit.anchors.anchorHead();
+        },
+        (outcome) => {
+          assertCut(outcome, 11, RECORDS);
+          assert.ok(!outcome.ok && /records 11…60 now in the log were written after it/.test(outcome.detail));
+        },
+      );
+    });
+
+    test('a forged anchor line and an altered one are refused as bad-anchor', async () => {
+      await withAnchoredLog(
+        kind,
+        async (app) => {
+          // Whoever rewrites the database also claims an earlier head in the anchor file.
+          await app.store.db.deleteFrom('audit_log').where('id', '>', 50).execute();
+          const [last] = await app.store.db
+            .selectFrom('audit_log')
+            .select(['id', 'hash'])
+            .orderBy('id', 'desc')
+            .limit(1)
+            .execute();
+          appendFileSync(
+            anchorFileOf(app),
+            `${JSON.stringify({
+              anchor: 'mailwarden-audit-anchor-v1',
+              at: new Date().toISOString(),
+              headId: last!.id,
+              headHash: last!.hash,
+              mac: 'ab'.repeat(32),
+            })}\n`,
+          );
+        },
+        (outcome) => {
+          assert.equal(outcome.ok, false);
+          if (outcome.ok) return;
+          assert.equal(outcome.problem, 'bad-anchor');
+          assert.equal(outcome.brokenAtId, 50);
+          assert.match(outcome.detail, /line 7 of the anchor file .* does not carry a valid signature/);
+        },
+      );
+      await withAnchoredLog(
+        kind,
+        async (app) => {
+          await app.store.db.deleteFrom('audit_log').where('id', '>', 50).execute();
+          const file = anchorFileOf(app);
+          // Root lifts the append-only flag first (where this test could set it).
+          spawnSync('chattr', ['-a', file]);
+          // The newest line rewritten to name record 50 instead of 60.
+          const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+          lines[5] = lines[5]!.replace('"headId":60', '"headId":50');
+          writeFileSync(file, `${lines.join('\n')}\n`);
+        },
+        (outcome) => {
+          assert.ok(!outcome.ok && outcome.problem === 'bad-anchor', JSON.stringify(outcome));
+          assert.match(outcome.detail, /line 6 of the anchor file/);
+        },
+      );
+    });
+
+    test('records removed by retention behind a checkpoint are not a cut', async () => {
+      const clock = createManualClock(T0);
+      const harness = await createTestApp(kind, { clock });
+      try {
+        const { app } = harness;
+        const DAY = 86_400_000;
+        for (let day = 0; day < 20; day++) {
+          clock.setMs(T0 + day * DAY);
+          await appendLogins(app, clock, 1, `day ${day}`);
+          // An anchor a day: some of them name records that retention removes below.
+          await app.audit.anchors.anchorHead();
+        }
+        clock.setMs(T0 + 100 * DAY);
+        const pruned = await app.audit.prune({ retentionDays: 90, actor: system });
+        assert.equal(pruned.throughId, 10);
+        assert.ok((await app.audit.verify()).ok, 'verifies right after pruning');
+        assert.equal((await app.audit.anchors.checkHead()).ok, true, 'the head did not move backwards');
+        await app.audit.anchors.anchorHead();
+        const verified = await app.audit.verify();
+        assert.ok(verified.ok, JSON.stringify(verified));
+        assert.equal(verified.anchors.throughId, 21, 'the prune record itself was anchored');
+      } finally {
+        await harness.cleanup();
+      }
+    });
+  });
+}
