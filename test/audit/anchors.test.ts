@@ -7,6 +7,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { sql } from 'kysely';
 import type { App } from '../../src/app.js';
 import { createManualClock } from '../../src/runtime/clock.js';
+import { startServer } from '../../src/server.js';
 import type { Executor } from '../../src/store/index.js';
 import { createTestApp, type StoreKind, storeKinds } from '../support/test-app.js';
 
@@ -264,5 +265,63 @@ for (const kind of storeKinds) {
         await harness.cleanup();
       }
     });
+
+    test('the running server raises one high alert and records DetectAuditLogCut when the head moved backwards', async () => {
+      const harness = await createTestApp(kind, {
+        overrides: {
+          'smtp.enabled': false,
+          'smtps.enabled': false,
+          'http.enabled': false,
+          'policy.enabled': false,
+          'score.dailySnapshot': false,
+          'audit.anchorIntervalSeconds': 1,
+        },
+      });
+      const { app } = harness;
+      const server = await startServer(app);
+      try {
+        await appendLogins(app, createManualClock(Date.now()), 20, 'before');
+        await eventually('the server anchored record 20', () =>
+          readFileSync(anchorFileOf(app), 'utf8').includes('"headId":20,'),
+        );
+        await dropAuditGuards(kind, app.store.db);
+        await cutAfter(kind, app, 10);
+        const cutAlerts = async () =>
+          (await app.alerts.list()).filter((alert) => alert.type === 'audit-log-cut');
+        await eventually('the cut is alerted', async () => (await cutAlerts()).length > 0);
+        const [alert] = await cutAlerts();
+        assert.equal(alert!.severity, 'high');
+        assert.equal(alert!.evidence['firstMissingId'], 11);
+        assert.equal(alert!.evidence['anchoredHeadId'], 20);
+        assert.equal(alert!.evidence['headId'], 10);
+        // Two more ticks: the shortened head was anchored with the record of the cut, so no repeat.
+        await new Promise((resolve) => setTimeout(resolve, 2500));
+        const after = await cutAlerts();
+        assert.equal(after.length, 1);
+        assert.equal(after[0]!.count, 1, 'raised once');
+        const recorded = await app.audit.search({ operations: ['DetectAuditLogCut'], limit: 10 });
+        assert.equal(recorded.records.length, 1);
+        assert.equal(recorded.records[0]!.id, 11, 'chained onto what the cut left');
+        assert.equal(recorded.records[0]!.details?.['firstMissingId'], 11);
+        // And verify, for ever after, names what was cut.
+        const verified = await app.audit.verify();
+        assert.ok(
+          !verified.ok && verified.problem === 'cut' && verified.brokenAtId === 11,
+          JSON.stringify(verified),
+        );
+        assert.match(verified.detail, /^records 11…20 missing after the anchor of /);
+      } finally {
+        await server.stop();
+        await harness.cleanup();
+      }
+    });
   });
+}
+
+async function eventually(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 8000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
