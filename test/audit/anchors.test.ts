@@ -6,10 +6,12 @@ import { describe, test } from 'node:test';
 import SqliteDatabase from 'better-sqlite3';
 import { sql } from 'kysely';
 import type { App } from '../../src/app.js';
+import { buildApp } from '../../src/app.js';
 import { createManualClock } from '../../src/runtime/clock.js';
+import { createLogger } from '../../src/runtime/logger.js';
 import { startServer } from '../../src/server.js';
 import type { Executor } from '../../src/store/index.js';
-import { createTestApp, type StoreKind, storeKinds } from '../support/test-app.js';
+import { createTestApp, makeTempDir, type StoreKind, storeKinds, testConfig } from '../support/test-app.js';
 
 const RECORDS = 60;
 const T0 = Date.UTC(2026, 5, 1, 12);
@@ -317,6 +319,40 @@ for (const kind of storeKinds) {
     });
   });
 }
+
+describe('the anchor file', () => {
+  test('is made append-only where the file system and privileges allow, and the log says whether it is', async () => {
+    const temp = makeTempDir();
+    const logged: Array<Record<string, unknown>> = [];
+    const logger = createLogger({
+      level: 'info',
+      sink: { write: (line: string) => logged.push(JSON.parse(line)) },
+    });
+    const app = await buildApp(testConfig({ dataDir: temp.dir }), { logger });
+    try {
+      await appendLogins(app, createManualClock(T0), 3, 'record');
+      assert.equal((await app.audit.anchors.anchorHead()).written, true);
+      const file = anchorFileOf(app);
+      const said = logged.find((entry) =>
+        /audit anchor file (is|is not) append-only/.test(String(entry['msg'])),
+      );
+      assert.ok(said, 'the log says whether the file is append-only');
+      const attributes = spawnSync('lsattr', ['-d', file], { encoding: 'utf8' });
+      const appendOnly = attributes.status === 0 && /^\S*a\S*\s/.test(attributes.stdout);
+      assert.equal(said['level'], appendOnly ? 'info' : 'warn');
+      if (appendOnly) {
+        // Then not even root rewrites or truncates it, while appends go on.
+        assert.throws(() => writeFileSync(file, ''), /EPERM|operation not permitted/i);
+        await appendLogins(app, createManualClock(T0 + 10_000), 1, 'more');
+        assert.equal((await app.audit.anchors.anchorHead()).written, true);
+        assert.equal(readFileSync(file, 'utf8').trimEnd().split('\n').length, 2);
+      }
+    } finally {
+      await app.close();
+      temp.remove();
+    }
+  });
+});
 
 async function eventually(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 8000) {
   const deadline = Date.now() + timeoutMs;
