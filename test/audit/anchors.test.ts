@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -327,7 +327,7 @@ for (const kind of storeKinds) {
 }
 
 describe('the anchor file', () => {
-  test('is made append-only where the file system and privileges allow, and the log says whether it is', async () => {
+  test('is made append-only where the file system and privileges allow, and the log says whether it is; its key is 0600', async () => {
     const temp = makeTempDir();
     const logged: Array<Record<string, unknown>> = [];
     const logger = createLogger({
@@ -339,6 +339,8 @@ describe('the anchor file', () => {
       await appendLogins(app, createManualClock(T0), 3, 'record');
       assert.equal((await app.audit.anchors.anchorHead()).written, true);
       const file = anchorFileOf(app);
+      const key = path.join(temp.dir, 'keys', 'audit-anchor.key');
+      assert.equal(statSync(key).mode & 0o777, 0o600, 'the anchor key is readable by its owner only');
       const said = logged.find((entry) =>
         /audit anchor file (is|is not) append-only/.test(String(entry['msg'])),
       );
