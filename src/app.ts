@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { type Alerts, createAlerts } from './alerts/index.js';
 import { type AuditLog, createAuditLog } from './audit/index.js';
+import { anchorAuditHead } from './audit-anchoring.js';
 import type { Config } from './config/index.js';
 import { createDelivery, type Delivery } from './delivery/index.js';
 import { createDirectory, type Directory } from './directory/index.js';
@@ -52,7 +53,19 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     poolSize: config.database.poolSize,
   });
   const secrets = createSecretBox({ key: config.secrets.key, dataDir: config.data.dir });
-  const audit = createAuditLog({ store, clock, secrets, logger: deps.logger });
+  const audit = createAuditLog({
+    store,
+    clock,
+    secrets,
+    logger: deps.logger,
+    anchoring: {
+      enabled: config.audit.anchoring,
+      file: config.audit.anchorFile ?? path.join(config.data.dir, 'audit-anchors.jsonl'),
+      keyFile: config.audit.anchorKeyFile ?? path.join(config.data.dir, 'keys', 'audit-anchor.key'),
+      syslog: config.audit.anchorSyslog,
+      webhookUrl: config.audit.anchorWebhookUrl,
+    },
+  });
   const settings = createOrgSettings({
     store,
     audit,
@@ -168,6 +181,15 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     clock,
     logger: deps.logger,
     async close() {
+      // A process that wrote records (a CLI command) anchors them before it goes; the server's timer
+      // anchors what others wrote.
+      await audit.flush();
+      if (audit.anchors.movedSinceAnchor())
+        await anchorAuditHead({ audit, alerts, store, logger: deps.logger }).catch((error: unknown) =>
+          deps.logger.warn('the audit head could not be anchored; the server anchors it within a minute', {
+            error,
+          }),
+        );
       await notifier.stop();
       // Refusals still gathered in memory are written before the audit log closes.
       await outbound.close();

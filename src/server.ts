@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { createHttpServer, type HttpServer } from './api/index.js';
 import type { App } from './app.js';
+import { anchorAuditHead } from './audit-anchoring.js';
 import { removePartialSpoolFiles } from './delivery/index.js';
 import {
   createSmtpGateway,
@@ -102,6 +103,22 @@ export async function startServer(app: App): Promise<RunningServer> {
       .catch((error: unknown) => logger.warn('writing audit search keys failed', { error }));
   }, 15_000);
   windowTimer.unref();
+  // The audit chain's head is anchored outside the database at least every anchorIntervalSeconds
+  // while records arrive, and compared with the newest anchor first (a cut raises a high alert).
+  let anchorInFlight: Promise<unknown> = Promise.resolve();
+  let firstAnchor = true;
+  const anchorHead = () => {
+    const ensureAppendOnly = firstAnchor;
+    firstAnchor = false;
+    anchorInFlight = anchorAuditHead(app, { ensureAppendOnly }).catch((error: unknown) =>
+      logger.warn('anchoring the audit head failed', { error }),
+    );
+  };
+  const anchorTimer = config.audit.anchoring
+    ? setInterval(anchorHead, config.audit.anchorIntervalSeconds * 1000)
+    : null;
+  anchorTimer?.unref();
+  if (config.audit.anchoring) anchorHead();
   // Retention: every 6 hours, first a minute after start (any instance may do it; one checkpoint wins).
   const retain = () => {
     app.settings
@@ -169,12 +186,14 @@ export async function startServer(app: App): Promise<RunningServer> {
       clearTimeout(signInPruneStart);
       clearInterval(signInPruneTimer);
       if (snapshotTimer) clearInterval(snapshotTimer);
+      if (anchorTimer) clearInterval(anchorTimer);
       await Promise.all([
         gateway?.stop(),
         http?.stop(),
         policy?.stop(),
         app.notifier.stop(),
         snapshotInFlight,
+        anchorInFlight,
       ]);
     },
   };

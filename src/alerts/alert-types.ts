@@ -18,6 +18,11 @@ export const alertTypes = {
     title: 'Suspicious inbox rule created: it deletes, hides or marks mail as read',
     severity: 'medium',
   },
+  // The audit chain's head is behind a signed anchor of it (audit/anchoring.ts): records were cut.
+  'audit-log-cut': {
+    title: 'Audit log cut: its newest records were removed',
+    severity: 'high',
+  },
 } as const satisfies Record<string, { title: string; severity: AlertSeverity }>;
 
 export type AlertType = keyof typeof alertTypes;

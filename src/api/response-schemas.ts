@@ -80,6 +80,11 @@ export const verifyChainSchema = z.discriminatedUnion('ok', [
     recordsChecked: z.number().int(),
     headId: z.number().int().nullable(),
     headHash: z.string(),
+    anchors: z.object({
+      checked: z.number().int(),
+      throughId: z.number().int().nullable(),
+      newestAt: z.string().nullable(),
+    }),
   }),
   z.object({
     ok: z.literal(false),
@@ -93,6 +98,8 @@ export const verifyChainSchema = z.discriminatedUnion('ok', [
       'bad-checkpoint',
       'checkpoint-mismatch',
       'unsearchable',
+      'cut',
+      'bad-anchor',
     ]),
     detail: z.string(),
   }),

@@ -1,7 +1,13 @@
 import type { Clock } from '../runtime/clock.js';
-import type { Logger } from '../runtime/logger.js';
+import { type Logger, silentLogger } from '../runtime/logger.js';
 import type { SecretBox } from '../runtime/secret-box.js';
 import { type Executor, SEARCH_KEYS_EVERY, type Store } from '../store/index.js';
+import {
+  type AnchorHeadOutcome,
+  type AnchoringOptions,
+  createAnchoring,
+  type HeadCheck,
+} from './anchoring.js';
 import { appendRecords, type SealedRecord, sealRecord } from './append-records.js';
 import type { Actor, AuditRecord, AuditRecordInput } from './events.js';
 import { type AuditExportFormat, exportLines, exportRecords } from './export-records.js';
@@ -63,7 +69,17 @@ export interface AuditLog {
   export(filter: AuditSearchFilter): AsyncGenerator<AuditRecord>;
   /** The export as CSV (RFC 4180, header first) or JSON Lines text chunks. */
   exportText(filter: AuditSearchFilter, format: AuditExportFormat): AsyncGenerator<string>;
+  /** Walks the chain against the checkpoints and the anchors, then checks the search keys. */
   verify(): Promise<VerifyChainOutcome>;
+  /** The chain's head anchored outside the database (anchoring.ts). */
+  anchors: {
+    /** Whether the database's head is still at or after the newest anchor this process knows. */
+    checkHead(): Promise<HeadCheck>;
+    /** Anchors the committed head if it moved since the newest anchor this process knows. */
+    anchorHead(request?: { ensureAppendOnly?: boolean }): Promise<AnchorHeadOutcome>;
+    /** This process committed records since it last anchored (a CLI command anchors as it closes). */
+    movedSinceAnchor(): boolean;
+  };
   /** Removes records older than the retention period, behind a signed checkpoint; audited. */
   prune(options: { retentionDays: number; actor: Actor }): Promise<PruneOutcome>;
   setMailboxAudit(mailbox: string, enabled: boolean, actor: Actor): Promise<SetMailboxAuditOutcome>;
@@ -82,8 +98,10 @@ export interface AuditLogDeps {
   clock: Clock;
   /** Seals retention checkpoints (secrets.key); verify needs the same key. */
   secrets: SecretBox;
-  /** For what goes wrong off the callers' paths (the ingest's WAL checkpointer). */
+  /** For what goes wrong off the callers' paths (the ingest's WAL checkpointer, anchor copies). */
   logger?: Logger;
+  /** Where the chain's head is anchored outside the database, and with which key. */
+  anchoring: AnchoringOptions;
 }
 
 export function createAuditLog(deps: AuditLogDeps): AuditLog {
@@ -102,10 +120,22 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
           }),
       })
     : ingestInProcess(committer);
+  const anchoring = createAnchoring({
+    db: deps.store.db,
+    clock: deps.clock,
+    logger: deps.logger ?? silentLogger,
+    options: deps.anchoring,
+  });
+  let moved = false;
+  const moving = <T>(work: Promise<T>): Promise<T> => {
+    moved = true;
+    return work;
+  };
   return {
     append: (input, alsoWithin) =>
-      committer.submit({ records: [{ input, timeMs: deps.clock.nowMs() }], alsoWithin }),
+      moving(committer.submit({ records: [{ input, timeMs: deps.clock.nowMs() }], alsoWithin })),
     async appendWithin(trx, inputs) {
+      moved = true;
       const now = deps.clock.nowMs();
       const records = await keep(
         trx,
@@ -114,9 +144,10 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
       await appendRecords(deps.store, trx, records);
     },
     ingest: (steps, options = {}) =>
-      ingestWriter.write(options.cursor ? { steps, cursor: options.cursor } : { steps }),
+      moving(ingestWriter.write(options.cursor ? { steps, cursor: options.cursor } : { steps })),
     ingestCursor: (source) => readCursor(deps.store.db, source),
     async closeItemWindows(openedBeforeMs = deps.clock.nowMs() - ITEM_WINDOW_MS) {
+      moved = true;
       let total = 0;
       for (;;) {
         let written = 0;
@@ -152,10 +183,32 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
     export: (filter) => exportRecords(deps.store.db, filter),
     exportText: (filter, format) => exportLines(deps.store.db, filter, format),
     async verify() {
-      const chain = await verifyChain(deps.store.db, deps.secrets);
+      const read = await anchoring.readAnchors();
+      if (!read.ok)
+        return {
+          ok: false,
+          recordsChecked: 0,
+          brokenAtId: read.headId,
+          problem: 'bad-anchor',
+          detail: read.detail,
+        };
+      const chain = await verifyChain(deps.store.db, deps.secrets, read.anchors);
       return chain.ok ? verifySearchKeys(deps.store.db, chain) : chain;
     },
-    prune: (options) => pruneRecords(deps, options),
+    anchors: {
+      checkHead: () => anchoring.checkHead(),
+      async anchorHead(request) {
+        moved = false;
+        try {
+          return await anchoring.anchorHead(request);
+        } catch (error) {
+          moved = true;
+          throw error;
+        }
+      },
+      movedSinceAnchor: () => moved,
+    },
+    prune: (options) => moving(pruneRecords(deps, options)),
     setMailboxAudit: (mailbox, enabled, actor) => settings.set(mailbox, enabled, actor),
     getMailboxAudit: (mailbox) => settings.get(mailbox),
     listMailboxAuditOff: () => settings.listDisabled(),

@@ -29,6 +29,8 @@ export const auditOperations = {
   DisableMailboxAudit: 'An administrator turned mailbox auditing off for a mailbox.',
   EnableMailboxAudit: 'An administrator turned mailbox auditing back on for a mailbox.',
   PruneAuditLog: 'Records older than the retention period were removed after a signed checkpoint.',
+  DetectAuditLogCut:
+    'The audit log ended before a signed anchor of its head: its newest records were removed (details: the anchor, the head found, the first missing record).',
   AddDomain: 'An administrator added a domain the organization owns.',
   AddUser: 'An administrator created a mailbox user.',
   UpdateUser: 'An administrator changed a user’s display name or role.',

@@ -1,3 +1,4 @@
+export type { AnchorHeadOutcome, AnchoringOptions, HeadCheck } from './anchoring.js';
 export { type SealedRecord, sealRecord } from './append-records.js';
 export { type AuditLog, type AuditLogDeps, createAuditLog } from './audit-log.js';
 export {
@@ -28,4 +29,4 @@ export type {
 } from './mailbox-settings.js';
 export type { PruneOutcome } from './retention.js';
 export type { AuditSearchFilter, AuditSearchPage } from './search-records.js';
-export type { ChainProblem, VerifyChainOutcome } from './verify-chain.js';
+export type { AnchorsChecked, ChainProblem, VerifyChainOutcome } from './verify-chain.js';

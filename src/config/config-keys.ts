@@ -298,6 +298,50 @@ export const configKeys: readonly ConfigKey[] = [
       'Audit records older than this many days are removed (after a signed checkpoint, itself audited) by the server every 6 hours and by `mailwarden audit prune`. The default of the org setting of the same name, which `mailwarden org set audit.retentionDays N` changes at run time (audited).',
   },
   {
+    path: 'audit.anchoring',
+    kind: 'boolean',
+    defaultValue: true,
+    description:
+      'Anchor the head of the audit chain (its newest record id and hash, signed with the anchor key) outside the database while records arrive, so that `mailwarden audit verify` and the server detect records cut from the end of the log. `audit verify` checks the anchor file either way.',
+  },
+  {
+    path: 'audit.anchorFile',
+    kind: 'string',
+    defaultValue: null,
+    description:
+      'The anchor file (JSON Lines, only ever appended; made append-only with chattr +a where the file system and privileges allow). Unset: DATA_DIR/audit-anchors.jsonl.',
+  },
+  {
+    path: 'audit.anchorKeyFile',
+    kind: 'string',
+    defaultValue: null,
+    description:
+      'The key anchors are signed with (HMAC-SHA-256; 32 bytes, base64), created with mode 0600 on first use. Never stored in the database, so whoever can write the database cannot forge anchors. Unset: DATA_DIR/keys/audit-anchor.key. Back it up: without it verify cannot check the anchors.',
+  },
+  {
+    path: 'audit.anchorIntervalSeconds',
+    kind: 'integer',
+    defaultValue: 60,
+    min: 1,
+    max: 60,
+    description:
+      'How often the server compares the database head with the newest anchor and, when records arrived, anchors the new head.',
+  },
+  {
+    path: 'audit.anchorSyslog',
+    kind: 'boolean',
+    defaultValue: true,
+    description:
+      'Also send every anchor line to syslog (auth.notice, tag mailwarden, through /dev/log with `logger`) when /dev/log exists; forward it off the host to keep a copy no one on this host can rewrite. Best effort.',
+  },
+  {
+    path: 'audit.anchorWebhookUrl',
+    kind: 'string',
+    defaultValue: null,
+    description:
+      'Also POST every anchor line as JSON to this http(s) URL (a log collector off the host). Unset: none. Best effort: failures are logged.',
+  },
+  {
     path: 'dovecot.eventsSecret',
     kind: 'string',
     defaultValue: null,

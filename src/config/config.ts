@@ -32,7 +32,15 @@ export interface Config {
   geoip: { file: string | null };
   log: { level: 'debug' | 'info' | 'warn' | 'error' };
   shutdown: { graceMs: number };
-  audit: { retentionDays: number };
+  audit: {
+    retentionDays: number;
+    anchoring: boolean;
+    anchorFile: string | null;
+    anchorKeyFile: string | null;
+    anchorIntervalSeconds: number;
+    anchorSyslog: boolean;
+    anchorWebhookUrl: string | null;
+  };
   dovecot: {
     authSecret: string | null;
     eventsSecret: string | null;

@@ -195,6 +195,8 @@ function checkCombinations(config: Config): string[] {
     problems.push('dovecot.eventsSecret: use at least 16 characters (openssl rand -hex 16)');
   if (config.dovecot.authSecret !== null && config.dovecot.authSecret.length < 24)
     problems.push('dovecot.authSecret: at least 24 characters (make one with: openssl rand -base64 32)');
+  if (config.audit.anchorWebhookUrl !== null && !/^https?:\/\/[^/]/.test(config.audit.anchorWebhookUrl))
+    problems.push('audit.anchorWebhookUrl: must be an http(s):// URL');
   if ((config.tls.certFile === null) !== (config.tls.keyFile === null))
     problems.push('tls.certFile and tls.keyFile: set both or neither');
   for (const file of [config.tls.certFile, config.tls.keyFile]) {

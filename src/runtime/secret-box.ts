@@ -67,7 +67,9 @@ export function createSecretBox(source: { key: string | null; dataDir: string })
   const loadKey = (): Promise<Buffer> => {
     if (key) return key;
     const loading =
-      source.key === null ? readOrCreateKeyFile(source.dataDir) : parseConfiguredKey(source.key);
+      source.key === null
+        ? readOrCreateKeyFile(path.join(source.dataDir, 'keys', 'secret.key'))
+        : parseConfiguredKey(source.key);
     // A failed load (a read-only folder, say) is tried again next time rather than remembered.
     loading.catch(() => {
       if (key === loading) key = null;
@@ -87,9 +89,13 @@ async function parseConfiguredKey(text: string): Promise<Buffer> {
   return key;
 }
 
-async function readOrCreateKeyFile(dataDir: string): Promise<Buffer> {
-  const folder = path.join(dataDir, 'keys');
-  const file = path.join(folder, 'secret.key');
+/**
+ * The 32-byte key in `file`, created (mode 0600, its folder 0700) when there is none yet. Also holds
+ * the audit anchor key (audit/anchor-key.ts).
+ */
+export async function readOrCreateKeyFile(file: string): Promise<Buffer> {
+  const folder = path.dirname(file);
+  const name = path.basename(file);
   await fs.mkdir(folder, { recursive: true, mode: 0o700 });
   try {
     return keyFrom(file, await fs.readFile(file, 'utf8'));
@@ -98,7 +104,7 @@ async function readOrCreateKeyFile(dataDir: string): Promise<Buffer> {
   }
   // Written whole to a temporary file, then linked into place: link() refuses to replace an existing
   // file, so of two processes starting at once exactly one key wins and neither reads a partial file.
-  const temporary = path.join(folder, `secret.key.${randomBytes(6).toString('hex')}.tmp`);
+  const temporary = path.join(folder, `${name}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     const handle = await fs.open(temporary, 'wx', 0o600);
     try {
@@ -117,7 +123,7 @@ async function readOrCreateKeyFile(dataDir: string): Promise<Buffer> {
   return keyFrom(file, await fs.readFile(file, 'utf8'));
 }
 
-function keyFrom(file: string, text: string): Buffer {
+export function keyFrom(file: string, text: string): Buffer {
   const key = parseSecretKey(text);
   if (!key) throw new Error(`${file} does not hold a ${SECRET_KEY_BYTES}-byte base64 key`);
   return key;

@@ -221,14 +221,15 @@ for (const kind of storeKinds) {
       }
     });
 
-    test('a removed tail is invisible to verify() alone, but changes the head it reports', async () => {
+    test('without an anchor, a removed tail is invisible to the chain walk, but changes the head it reports', async () => {
       let headBefore = '';
       const outcome = await withUnguardedChain(kind, async (app) => {
         const [head] = await rowsOf(app, [RECORDS]);
         headBefore = head!.hash;
         await app.store.db.deleteFrom('audit_log').where('id', '=', RECORDS).execute();
       });
-      // Why a head hash kept elsewhere (a log line, a backup) matters: only it reveals this attack.
+      // Why the head is anchored outside the database (test/audit/anchors.test.ts): only an anchor
+      // reveals this attack, and none was written here.
       assert.ok(outcome.ok);
       assert.equal(outcome.headId, RECORDS - 1);
       assert.notEqual(outcome.headHash, headBefore);

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -27,7 +28,20 @@ export const storeKinds: readonly StoreKind[] = ['sqlite', 'postgres'];
 
 export function makeTempDir(prefix = 'mailwarden-test-'): { dir: string; remove(): void } {
   const dir = mkdtempSync(path.join(tmpdir(), prefix));
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  return {
+    dir,
+    remove() {
+      try {
+        remove();
+      } catch {
+        // Running as root, the audit anchor file was made append-only (chattr +a): nobody, root
+        // included, removes it before the flag is lifted.
+        execFileSync('chattr', ['-R', '-a', dir], { stdio: 'ignore' });
+        remove();
+      }
+    },
+  };
 }
 
 /** Creates an empty PostgreSQL database and returns its URL and a function that drops it. */

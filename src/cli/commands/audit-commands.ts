@@ -133,18 +133,23 @@ export const auditCommands: CliCommand[] = [
     path: ['audit', 'verify'],
     args: [],
     summary:
-      'Check the audit hash chain and search keys; exits 3 and names the first broken record if it was tampered with.',
+      'Check the audit hash chain against its checkpoints and anchors, and the search keys; exits 3 and names the first broken record, or the records cut from the end, if it was tampered with.',
     flags: {},
     run: (context) =>
       withApp(context.io, context.configFile, async (app) => {
         const outcome = await app.audit.verify();
         if (context.json) writeJson(context.io.stdout, outcome);
         if (outcome.ok) {
-          if (!context.json)
+          if (!context.json) {
+            const { anchors } = outcome;
             writeLine(
               context.io.stdout,
-              `audit chain intact: ${outcome.recordsChecked} records, head ${outcome.headHash}`,
+              `audit chain intact: ${outcome.recordsChecked} records, head ${outcome.headHash}; ` +
+                (anchors.throughId === null
+                  ? 'no anchors yet (records cut from the end could not be detected)'
+                  : `${anchors.checked} anchors agree, the newest of ${anchors.newestAt} (record ${anchors.throughId})`),
             );
+          }
           return 0;
         }
         writeLine(
@@ -152,7 +157,9 @@ export const auditCommands: CliCommand[] = [
           outcome.problem === 'unsearchable'
             ? `AUDIT SEARCH KEYS TAMPERED at record ${outcome.brokenAtId} (${outcome.problem}): ${outcome.detail}. ` +
                 `The chain itself verified: ${outcome.recordsChecked} records.`
-            : `AUDIT CHAIN BROKEN at record ${outcome.brokenAtId} (${outcome.problem}): ${outcome.detail}. ` +
+            : outcome.problem === 'bad-anchor'
+              ? `AUDIT ANCHORS TAMPERED (${outcome.problem}): ${outcome.detail}.`
+              : `AUDIT CHAIN BROKEN at record ${outcome.brokenAtId} (${outcome.problem}): ${outcome.detail}. ` +
                 `${outcome.recordsChecked} records before it verified.`,
         );
         return 3;
