@@ -114,6 +114,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     delivery,
     secrets,
     hostname: config.smtp.hostname,
+    emailFrom: config.notify.emailFrom,
   });
   const score = createScore({
     store,

@@ -32,6 +32,7 @@ export interface Config {
   log: { level: 'debug' | 'info' | 'warn' | 'error' };
   shutdown: { graceMs: number };
   audit: { retentionDays: number };
+  notify: { emailFrom: string | null };
   dovecot: {
     authSecret: string | null;
     eventsSecret: string | null;

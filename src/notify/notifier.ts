@@ -22,6 +22,8 @@ export interface NotifierDeps {
   secrets: SecretBox;
   /** The From domain (mailwarden@…) while the organization has no domain yet: smtp.hostname. */
   hostname: string;
+  /** notify.emailFrom: the From address of alert emails (null: mailwarden@ the first domain added). */
+  emailFrom?: string | null;
   timer?: Timer;
 }
 
