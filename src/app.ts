@@ -133,6 +133,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       dnsTimeoutMs: config.dns.timeoutMs,
       dnsTries: config.dns.tries,
     },
+    emailFrom: config.notify.emailFrom,
   });
   const score = createScore({
     store,

@@ -113,20 +113,56 @@ export function createScoreInputs(sources: ScoreSources): ScoreInputs {
     identity: {
       mfaCoverage: () =>
         read(async () => {
+          // `enforced` is an admin's demand, not a factor: such a user counts only once they
+          // registered one (a confirmed TOTP or a passkey; recovery codes come with those).
           const rows = await db
             .selectFrom('users')
             .select(['role', 'mfa_state', (eb) => eb.fn.countAll().as('n')])
+            .select((eb) =>
+              eb
+                .case()
+                .when('mfa_state', '=', 'enabled')
+                .then(1)
+                .when(
+                  eb.and([
+                    eb('mfa_state', '=', 'enforced'),
+                    eb.or([
+                      eb.exists(
+                        eb
+                          .selectFrom('totp_credentials')
+                          .select('totp_credentials.user_id')
+                          .whereRef('totp_credentials.user_id', '=', 'users.id')
+                          .where('totp_credentials.confirmed_at', 'is not', null),
+                      ),
+                      eb.exists(
+                        eb
+                          .selectFrom('passkeys')
+                          .select('passkeys.user_id')
+                          .whereRef('passkeys.user_id', '=', 'users.id'),
+                      ),
+                    ]),
+                  ]),
+                )
+                .then(1)
+                .else(0)
+                .end()
+                .as('registered'),
+            )
             .where('disabled_at', 'is', null)
-            .groupBy(['role', 'mfa_state'])
+            .groupBy(['role', 'mfa_state', 'registered'])
             .execute();
           const sum = (filter: (row: (typeof rows)[number]) => boolean) =>
             rows.filter(filter).reduce((total, row) => total + Number(row.n), 0);
-          const withMfa = (row: (typeof rows)[number]) => row.mfa_state !== 'disabled';
+          const registered = (row: (typeof rows)[number]) => Number(row.registered) === 1;
+          const enforcedOnly = (row: (typeof rows)[number]) =>
+            row.mfa_state === 'enforced' && !registered(row);
           return {
             users: sum(() => true),
-            usersWithMfa: sum(withMfa),
+            usersWithMfa: sum(registered),
+            usersEnforcedUnregistered: sum(enforcedOnly),
             admins: sum((row) => row.role === 'admin'),
-            adminsWithMfa: sum((row) => row.role === 'admin' && withMfa(row)),
+            adminsWithMfa: sum((row) => row.role === 'admin' && registered(row)),
+            adminsEnforcedUnregistered: sum((row) => row.role === 'admin' && enforcedOnly(row)),
           };
         }),
       mfaSettings: () =>
@@ -158,38 +194,55 @@ export function createScoreInputs(sources: ScoreSources): ScoreInputs {
       inactiveAccounts: async (sinceMs) => {
         const eligible = (eb: ExpressionBuilder<Database, 'users'>) =>
           eb.and([eb('users.disabled_at', 'is', null), eb('users.created_at', '<', sinceMs)]);
-        // Exact when every sign-in of the period is in users.last_sign_in_at (migration 011).
         const trackedSince = await read(() => sources.identity.lastSignInTrackedSince());
         if (!trackedSince.available) return trackedSince;
-        if (trackedSince.value !== null && trackedSince.value <= sinceMs)
-          return read(async () => {
-            const row = await db
-              .selectFrom('users')
-              .select((eb) => [
+        // users.last_sign_in_at (migration 011) is exact for every user created since it began to be
+        // kept (on a new install: all of them) and for anyone it shows signed in within the period.
+        // Only an older user without such a sign-in is unsure: the log must tell whether they signed
+        // in before the column was kept.
+        const keptFrom = trackedSince.value ?? Number.MAX_SAFE_INTEGER;
+        const counted = await read(async () => {
+          const row = await db
+            .selectFrom('users')
+            .select((eb) => {
+              const inactive = eb.or([
+                eb('users.last_sign_in_at', 'is', null),
+                eb('users.last_sign_in_at', '<', sinceMs),
+              ]);
+              return [
                 eb.fn.countAll().as('n'),
+                eb.fn.count('users.id').filterWhere(inactive).as('inactive'),
                 eb.fn
                   .count('users.id')
-                  .filterWhere((inner) =>
-                    inner.or([
-                      inner('users.last_sign_in_at', 'is', null),
-                      inner('users.last_sign_in_at', '<', sinceMs),
-                    ]),
-                  )
-                  .as('inactive'),
-              ])
-              .where(eligible)
-              .executeTakeFirst();
-            return { eligible: count(row), inactive: Number(row?.inactive ?? 0) };
-          });
+                  .filterWhere(eb.and([inactive, eb('users.created_at', '<', keptFrom)]))
+                  .as('unsure'),
+              ];
+            })
+            .where(eligible)
+            .executeTakeFirst();
+          return {
+            eligible: count(row),
+            inactive: Number(row?.inactive ?? 0),
+            unsure: Number(row?.unsure ?? 0),
+          };
+        });
+        if (!counted.available) return counted;
+        if (counted.value.unsure === 0)
+          return reading({ eligible: counted.value.eligible, inactive: counted.value.inactive });
         // Otherwise the sign-in log must reach back over the whole period, and must be written at
         // all: an empty or shorter log means "not known", not "nobody signed in".
         const retention = await read(() => sources.settings.get('signIns.retentionDays'));
         if (!retention.available) return retention;
         const periodDays = Math.round((sources.clock.nowMs() - sinceMs) / 86_400_000);
-        if (retention.value < periodDays)
+        if (retention.value < periodDays) {
+          const exactFrom =
+            trackedSince.value === null
+              ? ''
+              : `; exact from ${new Date(trackedSince.value + periodDays * 86_400_000).toISOString().slice(0, 10)}, ${periodDays} days after last sign-ins began to be kept`;
           return notAvailable(
-            `the sign-in log keeps ${retention.value} days (signIns.retentionDays), fewer than the ${periodDays} this control looks back`,
+            `${counted.value.unsure} accounts older than last-sign-in tracking have no sign-in since it began, and the sign-in log keeps ${retention.value} days (signIns.retentionDays), fewer than the ${periodDays} this control looks back${exactFrom}`,
           );
+        }
         const logged = await read(() => db.selectFrom('sign_ins').select('id').limit(1).executeTakeFirst());
         if (!logged.available) return logged;
         if (!logged.value) return notAvailable('the sign-in log has no entries yet');
@@ -317,8 +370,13 @@ export function createScoreInputs(sources: ScoreSources): ScoreInputs {
         read(async () => {
           const outcome = await sources.audit.verify();
           return outcome.ok
-            ? { ok: true, recordsChecked: outcome.recordsChecked, detail: null }
-            : { ok: false, recordsChecked: outcome.recordsChecked, detail: outcome.detail };
+            ? { ok: true, recordsChecked: outcome.recordsChecked, detail: null, throughId: outcome.headId }
+            : {
+                ok: false,
+                recordsChecked: outcome.recordsChecked,
+                detail: outcome.detail,
+                throughId: outcome.brokenAtId,
+              };
         }),
     },
     dns,

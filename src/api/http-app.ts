@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import type { App } from '../app.js';
-import { consoleRoutes } from '../console/index.js';
+import { consoleRoutes, notFoundPage } from '../console/index.js';
 import { createDovecotEventIngest, dovecotAuthRoutes } from '../mailstack/index.js';
 import type { ApiEnv } from './api-env.js';
 import { authenticate } from './authenticate.js';
@@ -74,7 +74,14 @@ export function createHttpApp(app: App, options: HttpAppOptions = {}): Hono<ApiE
   // its middleware is scoped to /account/* (console-app.ts), so it never touches other routes.
   if (app.config.web.enabled) http.route('/', consoleRoutes(app) as unknown as Hono<ApiEnv>);
 
-  http.notFound((c) => errorResponse(c, 'not-found', `no route for ${c.req.method} ${c.req.path}`));
+  http.notFound((c) =>
+    // A browser gets a page; the API and the machine endpoints keep their JSON answer.
+    app.config.web.enabled &&
+    prefersHtml(c.req.header('accept')) &&
+    !/^\/(api|dovecot)(\/|$)/.test(c.req.path)
+      ? notFoundPage(c, null)
+      : errorResponse(c, 'not-found', `no route for ${c.req.method} ${c.req.path}`),
+  );
   http.onError((error, c) => {
     const id = c.var.requestId;
     logger.error('request failed', { requestId: id, method: c.req.method, path: c.req.path, error });
@@ -111,4 +118,12 @@ function apiRoutes(app: App): Hono<ApiEnv> {
   api.route('/users', mfaUserRoutes(app.identity));
   api.route('/users', respondRoutes(app.respond));
   return api;
+}
+
+/** Browsers put text/html first in Accept; API clients ask for JSON or anything. */
+function prefersHtml(accept: string | undefined): boolean {
+  if (!accept) return false;
+  const html = accept.indexOf('text/html');
+  const json = accept.indexOf('application/json');
+  return html !== -1 && (json === -1 || html < json);
 }

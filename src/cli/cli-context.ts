@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import type { Actor } from '../audit/index.js';
+import type { DataUse } from './data-location.js';
 
 export interface CliIo {
   stdin: Readable;
@@ -20,6 +21,11 @@ export interface CliCommand {
   summary: string;
   /** Flags it takes besides the global --json and --config; true = takes a value. */
   flags: Record<string, boolean>;
+  /**
+   * What it does with the data directory: by default it needs the server's existing data and refuses
+   * without it; `creates` may start a new installation (serve, init, domain add); `none` opens no data.
+   */
+  data?: DataUse;
   run(context: CommandContext): Promise<number>;
 }
 

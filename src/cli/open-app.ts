@@ -2,6 +2,7 @@ import { type App, buildApp } from '../app.js';
 import { type Config, loadConfig } from '../config/index.js';
 import { createLogger } from '../runtime/logger.js';
 import type { CliIo } from './cli-context.js';
+import { chooseConfigFile } from './data-location.js';
 
 export class ConfigProblems extends Error {
   constructor(readonly problems: string[]) {
@@ -10,7 +11,7 @@ export class ConfigProblems extends Error {
 }
 
 export function loadCliConfig(io: CliIo, configFile: string | undefined): Config {
-  const outcome = loadConfig({ env: io.env, file: configFile });
+  const outcome = loadConfig({ env: io.env, file: chooseConfigFile(io, configFile).file });
   if (!outcome.ok) throw new ConfigProblems(outcome.problems);
   return outcome.config;
 }

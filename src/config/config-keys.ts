@@ -289,6 +289,13 @@ export const configKeys: readonly ConfigKey[] = [
     description: 'Lowest level written to stderr.',
   },
   {
+    path: 'notify.emailFrom',
+    kind: 'string',
+    defaultValue: null,
+    description:
+      'From address of the alert emails to admins, e.g. security@example.org. Unset: mailwarden@<the first domain added to the organization> (by creation time; smtp.hostname before any domain exists).',
+  },
+  {
     path: 'audit.retentionDays',
     kind: 'integer',
     defaultValue: 90,

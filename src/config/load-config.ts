@@ -173,6 +173,8 @@ function checkCombinations(config: Config): string[] {
   const problems: string[] = [];
   if (config.database.url !== null && !/^postgres(ql)?:\/\//.test(config.database.url))
     problems.push('database.url: must start with postgres:// (leave unset for SQLite)');
+  if (config.notify.emailFrom !== null && !/^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$/.test(config.notify.emailFrom))
+    problems.push('notify.emailFrom: must be one plain address such as security@example.org');
   if (config.relay.url !== null) {
     try {
       const url = new URL(config.relay.url);

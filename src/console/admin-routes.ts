@@ -350,7 +350,6 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       adminActor(c, session),
     );
     if (!outcome.ok) return refusePage(c, 404, outcome.message);
-    const complete = outcome.steps.every((step) => step.status !== 'failed' && step.status !== 'refused');
     return adminPage(
       c,
       app,
@@ -361,9 +360,7 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
         </section>
         <section><h2>Steps</h2>${stepsTable(outcome.steps)}
           <p><a href="${userPath(outcome.user)}">Back to ${outcome.user}</a></p></section>`,
-      complete
-        ? { kind: 'ok', text: 'Every step is done.' }
-        : { kind: 'error', text: 'Some steps did not complete: see below.' },
+      playbookNotice(outcome.steps),
     );
   });
 
@@ -409,6 +406,22 @@ function inboxRulesBlock(
       </tr>`,
     )}</tbody>
   </table>`;
+}
+
+/** What the playbook left undone, by name and why: "every step is done" only when that is true. */
+function playbookNotice(steps: readonly PlaybookStep[]): AdminNotice {
+  const named = (status: PlaybookStep['status'][]) =>
+    steps
+      .filter((step) => status.includes(step.status))
+      .map((step) => `${step.step} (${step.detail})`)
+      .join('; ');
+  const failed = named(['failed', 'refused']);
+  const skipped = named(['skipped']);
+  if (!failed && !skipped) return { kind: 'ok', text: 'Every step is done.' };
+  const text = [failed && `Did not complete: ${failed}.`, skipped && `Skipped: ${skipped}.`]
+    .filter(Boolean)
+    .join(' ');
+  return { kind: failed ? 'error' : 'info', text };
 }
 
 function stepsTable(steps: readonly PlaybookStep[]): SafeHtml {

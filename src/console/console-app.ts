@@ -7,7 +7,7 @@ import { adminRoutes } from './admin-routes.js';
 import { passkeyScript, styleSheet } from './assets.js';
 import type { ConsoleEnv } from './console-env.js';
 import { type CookieNames, clearCookie, cookieNames, readCookie } from './cookies.js';
-import { refusePage } from './refusals.js';
+import { notFoundPage, refusePage } from './refusals.js';
 import { securityRoutes } from './security-routes.js';
 import { signInRoutes } from './sign-in-routes.js';
 
@@ -107,10 +107,18 @@ export function consoleRoutes(app: App): Hono<ConsoleEnv> {
   });
 
   web.get('/account/', (c) => c.redirect('/account', 301));
+  // A browser opening the server's address lands on the sign-in (or the account, when signed in).
+  web.get('/', (c) => c.redirect('/account', 302));
+  // Browsers ask for it on every first visit; there is no icon, and no need for an error about it.
+  web.get('/favicon.ico', (c) => c.body(null, 204, { 'Cache-Control': 'public, max-age=86400' }));
   web.route('/', signInRoutes(deps));
   web.route('/', securityRoutes(deps));
   web.route('/', accountRoutes(deps));
   web.route('/', adminRoutes(deps));
+  // Last: a GET no page answered. A form's POST-only target (the address bar after submitting) goes
+  // back to the form's page; anything else is a not-found page, never the API's JSON.
+  const formPageOf = formPages(web);
+  for (const scope of SCOPES) web.get(scope, (c) => notFoundPage(c, formPageOf(c.req.path)));
   return web;
 }
 
@@ -129,6 +137,34 @@ function loopbackOrigin(host: string | undefined, config: ConsoleDeps['app']['co
   }
   const listen = config.listen.includes(':') ? `[${config.listen}]` : config.listen;
   return `http://${listen}:${config.http.port}`;
+}
+
+/**
+ * For a path that only a POST route takes, the nearest page above it that a GET route shows
+ * (/admin/users/a@b/secure → /admin/users/a@b); null for a path no POST route takes either.
+ */
+function formPages(web: Hono<ConsoleEnv>): (path: string) => string | null {
+  const pattern = (route: string) =>
+    new RegExp(
+      `^${route
+        .replace(/\*/g, '.*')
+        .replace(/:[A-Za-z]+(?:\{([^}]+)\})?/g, (_, choice?: string) =>
+          choice ? `(?:${choice})` : '[^/]+',
+        )}/?$`,
+    );
+  const posts = web.routes.filter((route) => route.method === 'POST').map((route) => pattern(route.path));
+  const gets = web.routes
+    .filter((route) => route.method === 'GET' && !route.path.includes('*'))
+    .map((route) => pattern(route.path));
+  return (path) => {
+    if (!posts.some((post) => post.test(path))) return null;
+    let candidate = path;
+    while (candidate.lastIndexOf('/') > 0) {
+      candidate = candidate.slice(0, candidate.lastIndexOf('/'));
+      if (gets.some((get) => get.test(candidate))) return candidate;
+    }
+    return path.startsWith('/admin') ? '/admin' : '/account';
+  };
 }
 
 function sameOrigin(c: Context<ConsoleEnv>): boolean {

@@ -8,7 +8,12 @@ import { layout } from './layout.js';
 export function refusePage(c: Context<ConsoleEnv>, status: ContentfulStatusCode, message: string): Response {
   return c.html(
     layout(
-      { title: 'Not allowed', csrfToken: null, signedIn: false, notice: { kind: 'error', text: message } },
+      {
+        title: status === 404 ? 'Not found' : 'Not allowed',
+        csrfToken: null,
+        signedIn: false,
+        notice: { kind: 'error', text: message },
+      },
       html`<section><p><a href="/account">Back to your account</a></p></section>`,
     ),
     status,
@@ -18,4 +23,25 @@ export function refusePage(c: Context<ConsoleEnv>, status: ContentfulStatusCode,
 /** For the passkey script's JSON calls. */
 export function jsonRefusal(c: Context<ConsoleEnv>, status: ContentfulStatusCode, message: string): Response {
   return c.json({ error: message }, status);
+}
+
+/**
+ * A page that does not exist, for browsers: HTML with a way back, never the API's JSON. A GET of a
+ * path that only takes a form's POST (a refresh after submitting) goes back to the form's page.
+ */
+export function notFoundPage(c: Context, formPage: string | null): Response {
+  if (formPage !== null && (c.req.method === 'GET' || c.req.method === 'HEAD'))
+    return c.redirect(formPage, 303);
+  return c.html(
+    layout(
+      {
+        title: 'Not found',
+        csrfToken: null,
+        signedIn: false,
+        notice: { kind: 'error', text: `There is no page ${c.req.path}.` },
+      },
+      html`<section><p><a href="/account">Go to your account</a></p></section>`,
+    ),
+    404,
+  );
 }

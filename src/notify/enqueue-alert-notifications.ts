@@ -17,6 +17,8 @@ export interface EnqueueDeps {
   clock: Clock;
   /** The From domain when the organization has no domain yet (smtp.hostname). */
   hostname: string;
+  /** The admin's chosen From address (notify.emailFrom); null: mailwarden@ the first domain added. */
+  emailFrom?: string | null;
 }
 
 export type WebhookEvent = 'alert.raised' | 'alert.repeated';
@@ -65,7 +67,7 @@ export async function enqueueAlertNotifications(
   );
   let emails: PendingNotification[] = [];
   if (admins.length > 0) {
-    const from = `mailwarden@${(await deps.directory.listDomains())[0]?.name ?? deps.hostname}`;
+    const from = deps.emailFrom ?? `mailwarden@${await firstDomainAdded(deps)}`;
     const email = composeAlertEmail(alert, isNew);
     emails = admins.map((address) => ({
       channel: 'email',
@@ -93,4 +95,16 @@ async function listAdminAddresses(directory: Directory): Promise<string[]> {
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
   return addresses;
+}
+
+/**
+ * The organization's first domain is the one added first (its main one, as a rule), not the first in
+ * alphabetical order; a later domain that sorts earlier must not change who alerts come from.
+ */
+async function firstDomainAdded(deps: EnqueueDeps): Promise<string> {
+  const domains = await deps.directory.listDomains();
+  const first = [...domains].sort(
+    (a, b) => a.createdAt.localeCompare(b.createdAt) || a.name.localeCompare(b.name),
+  )[0];
+  return first?.name ?? deps.hostname;
 }

@@ -25,6 +25,8 @@ export interface NotifierDeps {
   hostname: string;
   /** Which internal hosts webhooks may reach, and the DNS they are resolved with. */
   webhookTargets: WebhookTargetOptions;
+  /** notify.emailFrom: the From address of alert emails (null: mailwarden@ the first domain added). */
+  emailFrom?: string | null;
   timer?: Timer;
 }
 

@@ -241,7 +241,8 @@ export function createOutbound(deps: OutboundDeps) {
      */
     async release(reference: string, options: ReleaseOptions, actor: Actor): Promise<ReleaseOutcome> {
       const reason = options.reason.trim();
-      if (reason.length < 3) return outboundFailure('invalid-reason', 'a release needs a written reason');
+      if (reason.length < 3)
+        return outboundFailure('invalid-reason', 'a release needs a written reason of at least 3 characters');
       const user = await deps.directory.findUser(reference);
       if (!user) return outboundFailure('user-not-found', `no user ${reference}`);
       const now = deps.clock.nowMs();

@@ -20,8 +20,10 @@ export async function chainStatus(
       .selectAll()
       .where('name', '=', FACT)
       .executeTakeFirst();
-    if (row && deps.nowMs - row.measured_at < CHAIN_WALK_MAX_AGE_MS)
-      return { available: true, value: JSON.parse(row.value) as ChainStatus };
+    const cached = row ? (JSON.parse(row.value) as Partial<ChainStatus>) : null;
+    // A walk stored before it named the record it reached cannot say what it covered: walk again.
+    if (row && cached && 'throughId' in cached && deps.nowMs - row.measured_at < CHAIN_WALK_MAX_AGE_MS)
+      return { available: true, value: await withNewerRecords(deps.store, cached as ChainStatus) };
   }
   const walked = await deps.inputs.audit.verifyChain();
   if (!walked.available) return walked;
@@ -34,5 +36,21 @@ export async function chainStatus(
       .onConflict((conflict) => conflict.column('name').doUpdateSet({ value: text, measured_at: deps.nowMs }))
       .execute(),
   );
-  return { available: true, value };
+  return { available: true, value: await withNewerRecords(deps.store, value) };
+}
+
+/**
+ * How many records were appended after the walk: ids are consecutive (each is the previous + 1), so
+ * the head's id minus the walk's last is the count, read from the primary key alone.
+ */
+async function withNewerRecords(store: Store, status: ChainStatus): Promise<ChainStatus> {
+  if (!status.ok) return status;
+  const head = await store.db
+    .selectFrom('audit_log')
+    .select('id')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const headId = head ? Number(head.id) : 0;
+  return { ...status, newerRecords: Math.max(0, headId - (status.throughId ?? 0)) };
 }

@@ -23,11 +23,14 @@ export interface AccountCounts {
 }
 
 export interface MfaCoverage {
-  /** Enabled users, and those with MFA registered (mfa_state enabled or enforced). */
+  /** Enabled users, and those with a second factor registered (a confirmed TOTP or a passkey). */
   users: number;
   usersWithMfa: number;
+  /** Users an admin enforced MFA on who have not registered a factor yet (not in usersWithMfa). */
+  usersEnforcedUnregistered: number;
   admins: number;
   adminsWithMfa: number;
+  adminsEnforcedUnregistered: number;
 }
 
 export interface MfaSettings {
@@ -71,8 +74,12 @@ export interface ChainStatus {
   ok: boolean;
   recordsChecked: number;
   detail: string | null;
+  /** The newest record the walk reached (null: the log was empty). */
+  throughId: number | null;
   /** When the walk ran (the score reuses a walk for up to a day; see score/chain-status.ts). */
   verifiedAt?: string;
+  /** Records appended after the walk, which it therefore did not check. */
+  newerRecords?: number;
 }
 
 export type DomainCheckName = 'spf' | 'dkim' | 'dmarc' | 'mta-sts' | 'tls-rpt' | 'mx';

@@ -96,7 +96,8 @@ export function createScore(deps: ScoreDeps) {
       if (!settableStatuses.includes(input.status as SettableStatus))
         return scoreFailure('invalid-status', `status must be one of ${settableStatuses.join(', ')}`);
       const reason = input.reason.trim();
-      if (reason.length < 3) return scoreFailure('invalid-reason', 'a status needs a written reason');
+      if (reason.length < 3)
+        return scoreFailure('invalid-reason', 'a status needs a written reason of at least 3 characters');
       if (reason.length > 1000)
         return scoreFailure('invalid-reason', 'the reason is longer than 1000 characters');
       const override = await writeOverride(

@@ -155,10 +155,10 @@ describe('the mailwarden executable', () => {
     assert.match(broken.stderr, /4 problem/);
   });
 
-  test('prints usage for unknown commands and exits 2', async () => {
+  test('names an unknown command, points to the help, and exits 2', async () => {
     const result = await cli(['frobnicate']);
     assert.equal(result.code, 2);
-    assert.match(result.stdout, /mailwarden user add <address>/);
+    assert.match(result.stderr, /unknown command "frobnicate"[\s\S]*mailwarden help/);
   });
 
   test('keeps the data dir self-contained', () => {

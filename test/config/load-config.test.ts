@@ -83,6 +83,14 @@ describe('loadConfig', () => {
     ]);
   });
 
+  test('an alert sender that is not one plain address is a problem at start-up', () => {
+    assertProblems(problemsOf({ env: { MAILWARDEN_NOTIFY_EMAIL_FROM: 'Security <security@example.org>' } }), [
+      /^notify\.emailFrom: must be one plain address/,
+    ]);
+    const good = loadConfig({ env: { MAILWARDEN_NOTIFY_EMAIL_FROM: 'security@example.org' } });
+    assert.equal(good.ok && good.config.notify.emailFrom, 'security@example.org');
+  });
+
   test('derives every environment name from the key path', () => {
     assert.equal(toEnvironmentName('dns.servers'), 'MAILWARDEN_DNS_SERVERS');
     assert.equal(toEnvironmentName('smtp.maxMessageBytes'), 'MAILWARDEN_SMTP_MAX_MESSAGE_BYTES');

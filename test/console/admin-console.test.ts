@@ -177,7 +177,20 @@ describe('admin pages in Chromium: restricted senders, the playbook, alerts', ()
       ['end-mail-sessions', 'skipped'],
       ['release', 'done'],
     ]);
-    assert.match((await admin.textContent('.notice.ok'))!, /Every step is done/);
+    // Two steps were skipped (no Dovecot here): the page names them and why, never "every step is done".
+    const notice = (await admin.textContent('.notice'))!;
+    assert.doesNotMatch(notice, /Every step is done/);
+    assert.match(
+      notice,
+      /Skipped: disable-inbox-rules \(.*dovecot.*\); end-mail-sessions \(.*dovecot.*\)\./i,
+    );
+    assert.doesNotMatch(notice, /reset-password|require-mfa|release \(/);
+
+    // Refreshing the answer's address (a GET of the form's target) goes back to the account page.
+    const refreshed = await admin.goto(`/admin/users/${encodeURIComponent(ALICE)}/secure`);
+    assert.equal(refreshed?.status(), 200);
+    assert.equal(new URL(admin.url()).pathname, `/admin/users/${encodeURIComponent(ALICE)}`);
+    assert.match(refreshed!.headers()['content-type'] ?? '', /text\/html/);
 
     const alice = (await app.directory.findUser(ALICE))!;
     assert.equal(await app.outbound.isRestricted(alice.id), false);
@@ -195,6 +208,31 @@ describe('admin pages in Chromium: restricted senders, the playbook, alerts', ()
     assert.equal(await admin.locator('#not-restricted').count(), 1);
     assert.equal(await admin.textContent('#check-mfa'), 'enforced');
     assert.ok(!(await admin.content()).includes(temporary), 'the password is not shown again');
+  });
+
+  test('a browser gets pages, never JSON: the root, the icon, an unknown page, a user who does not exist', async () => {
+    const root = await admin.goto('/');
+    assert.equal(root?.status(), 200);
+    assert.equal(new URL(admin.url()).pathname, '/account');
+    // As the browser asks for it beside a page (navigating to a 204 is no navigation at all).
+    const icon = await admin.request.get('/favicon.ico', {
+      headers: { accept: 'image/avif,image/webp,image/*,*/*;q=0.8' },
+    });
+    assert.equal(icon.status(), 204);
+    assert.doesNotMatch(icon.headers()['content-type'] ?? '', /json/);
+    for (const path of ['/no-such-page', '/account/no-such-page', '/admin/no-such-page']) {
+      const missing = await admin.goto(path);
+      assert.equal(missing?.status(), 404, path);
+      assert.match(missing!.headers()['content-type'] ?? '', /text\/html/, path);
+      assert.equal(await admin.title(), 'Not found · Mailwarden', path);
+    }
+    const nobody = await admin.goto('/admin/users/nobody%40example.org');
+    assert.equal(nobody?.status(), 404);
+    assert.match(await admin.title(), /^Not found/);
+    assert.match((await admin.textContent('.notice.error'))!, /no user nobody@example\.org/i);
+    // The API keeps answering JSON, whatever the client accepts.
+    const api = await admin.goto('/api/v1/no-such-thing');
+    assert.match(api!.headers()['content-type'] ?? '', /application\/json/);
   });
 
   test('the audit log answers what happened in the mailbox, a page at a time, with counts', async () => {

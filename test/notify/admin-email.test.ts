@@ -8,12 +8,12 @@ import { readEmail } from './received-email.js';
 
 const START = Date.parse('2026-11-27T10:00:30Z');
 
-async function setup(kind: StoreKind) {
+async function setup(kind: StoreKind, overrides: Record<string, unknown> = {}) {
   const clock = createManualClock(START);
   const upstream = await startUpstreamServer();
   const testApp = await createTestApp(kind, {
     clock,
-    overrides: { 'relay.url': `smtp://127.0.0.1:${upstream.port}` },
+    overrides: { 'relay.url': `smtp://127.0.0.1:${upstream.port}`, ...overrides },
   });
   const { app } = testApp;
   await addUser(app, 'alice@example.org');
@@ -79,6 +79,32 @@ for (const kind of storeKinds) {
         assert.ok(deliveries.every((delivery) => delivery.alertId === alert.id));
       } finally {
         await cleanup();
+      }
+    });
+
+    test('alert emails come from the first domain added, not the first in alphabetical order; notify.emailFrom overrides it', async () => {
+      const { app, upstream, clock, cleanup } = await setup(kind);
+      try {
+        clock.advanceMs(60_000);
+        assert.ok((await app.directory.addDomain('aaa-brand.example', cliActor)).ok);
+        await raiseAlert(app);
+        await app.notifier.runDueDeliveries();
+        assert.deepEqual(
+          [...new Set(upstream.received.map((message) => message.from))],
+          ['mailwarden@example.org'],
+        );
+      } finally {
+        await cleanup();
+      }
+      const chosen = await setup(kind, { 'notify.emailFrom': 'security@example.org' });
+      try {
+        await raiseAlert(chosen.app);
+        await chosen.app.notifier.runDueDeliveries();
+        const message = chosen.upstream.received[0];
+        assert.equal(message?.from, 'security@example.org');
+        assert.equal(readEmail(message.raw).header('from'), 'Mailwarden <security@example.org>');
+      } finally {
+        await chosen.cleanup();
       }
     });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { runMailwarden } from '../support/cli-process.js';
 import { makeTempDir } from '../support/test-app.js';
 
@@ -9,6 +9,7 @@ describe('mailwarden webhook', () => {
   const env = { MAILWARDEN_DATA_DIR: path.join(temp.dir, 'data') };
   const cli = (args: string[]) => runMailwarden(args, { env });
   after(() => temp.remove());
+  before(async () => assert.equal((await cli(['init'])).code, 0));
 
   test('add shows the signing secret once; list, deliveries and remove never show it', async () => {
     const added = await cli([

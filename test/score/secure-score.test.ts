@@ -45,18 +45,20 @@ for (const kind of storeKinds) {
       }
     });
 
-    test('a source that does not exist yet is "could not check" with 0 points, never a pass', async () => {
-      const { app, cleanup } = await createTestApp(kind);
+    test('on a new install every control but the DNS ones is checkable: inactivity comes from last sign-ins kept since install', async () => {
+      const clock = createManualClock(START);
+      const { app, cleanup } = await createTestApp(kind, { clock });
       try {
+        await addUser(app, 'admin@example.org', undefined, { role: 'admin' });
+        await addUser(app, 'idle@example.org');
+        // The sign-in log is empty and keeps 30 days; the control looks back 90.
+        clock.advanceMs(120 * DAY);
         const report = await app.score.report();
-        // The sign-in log is empty: nobody's inactivity can be told yet.
-        for (const id of ['identity.inactive-accounts']) {
-          const c = control(report, id);
-          assert.equal(c.status, 'not-available', id);
-          assert.equal(c.points, 0, id);
-          assert.match(c.measured.current, /^could not check/);
-        }
-        assert.ok(report.notChecked.controls >= 1);
+        for (const c of report.controls.filter((candidate) => candidate.category !== 'domains'))
+          assert.notEqual(c.status, 'not-available', `${c.id}: ${c.measured.current}`);
+        const inactive = control(report, 'identity.inactive-accounts');
+        assert.equal(inactive.status, 'to-address', inactive.measured.current);
+        assert.match(inactive.measured.current, /^2 of 2 enabled accounts without a sign-in for 90 days/);
       } finally {
         await cleanup();
       }
@@ -171,6 +173,39 @@ for (const kind of storeKinds) {
         assert.equal(allMfa.status, 'partial');
         assert.equal(allMfa.points, Math.round(9 * (2 / 5) * 100) / 100);
 
+        // Enforced by an admin is not registered: b has no factor, c registered a passkey after it.
+        await app.store.db
+          .updateTable('users')
+          .set({ mfa_state: 'enforced' })
+          .where('id', 'in', [users[1]!.id, users[2]!.id])
+          .execute();
+        await app.store.db
+          .insertInto('passkeys')
+          .values({
+            id: 'credential-c',
+            user_id: users[2]!.id,
+            name: 'laptop',
+            public_key: 'key',
+            sign_count: 0,
+            transports: null,
+            created_at: clock.nowMs(),
+            last_used_at: null,
+          })
+          .execute();
+        const enforced = control(await app.score.report(), 'identity.mfa-all-users');
+        assert.match(
+          enforced.measured.current,
+          /^3 of 5 users have MFA registered \(60%\); 1 more has MFA enforced but no factor registered yet$/,
+        );
+        assert.equal(enforced.points, Math.round(9 * (3 / 5) * 100) / 100);
+        assert.equal(enforced.measured.detail?.['usersEnforcedUnregistered'], 1);
+        await app.store.db.deleteFrom('passkeys').execute();
+        await app.store.db
+          .updateTable('users')
+          .set({ mfa_state: 'disabled' })
+          .where('id', 'in', [users[1]!.id, users[2]!.id])
+          .execute();
+
         const now = clock.nowMs();
         const appPassword = (id: string, userId: string, lastUsed: number | null) => ({
           id,
@@ -270,7 +305,8 @@ for (const kind of storeKinds) {
         await addUser(app, 'admin@example.org', undefined, { role: 'admin' });
         const before = await app.score.report();
         assert.equal(before.achievableScore, before.maxScore);
-        const retention = control(before, 'identity.inactive-accounts');
+        // The admin has no second factor: this control earns nothing yet.
+        const retention = control(before, 'identity.mfa-all-users');
         assert.equal(retention.points, 0);
 
         const accepted = await app.score.setStatus(
@@ -280,7 +316,7 @@ for (const kind of storeKinds) {
         );
         assert.ok(accepted.ok);
         const third = await app.score.setStatus(
-          'identity.inactive-accounts',
+          'identity.mfa-all-users',
           { status: 'third-party', reason: 'the HR system disables leavers' },
           cliActor,
         );
@@ -293,10 +329,10 @@ for (const kind of storeKinds) {
         assert.equal(admins.pointsToGain, 0);
         assert.equal(admins.override?.reason, 'one-person association');
         assert.equal(after.achievableScore, after.maxScore - admins.maxPoints);
-        const retentionAfter = control(after, 'identity.inactive-accounts');
+        const retentionAfter = control(after, 'identity.mfa-all-users');
         assert.equal(retentionAfter.status, 'third-party');
         assert.equal(retentionAfter.points, retention.maxPoints);
-        assert.equal(retentionAfter.measured.state, 'not-available');
+        assert.equal(retentionAfter.measured.state, 'to-address');
         assert.equal(after.score, before.score + retention.maxPoints);
         assert.equal(after.controls.at(-1)?.pointsToGain, 0);
 
@@ -370,15 +406,22 @@ for (const kind of storeKinds) {
           await addUser(app, address);
         const first = control(await app.score.report(), 'audit.chain-verifies');
         assert.equal(first.status, 'completed');
-        assert.match(first.measured.current, /walked 2026-11-27T10:00:30/);
+        assert.match(first.measured.current, /through record 4 \(4 records, walked 2026-11-27T10:00:30/);
+        assert.doesNotMatch(first.measured.current, /newer/);
 
         if (kind === 'sqlite') await sql`drop trigger audit_log_no_delete`.execute(app.store.db);
         else await sql`drop trigger audit_log_no_change on audit_log`.execute(app.store.db);
         await sql`delete from audit_log where id = 2`.execute(app.store.db);
 
         clock.advanceMs(3_600_000);
+        await addUser(app, 'd@example.org');
         const reused = control(await app.score.report(), 'audit.chain-verifies');
         assert.equal(reused.status, 'completed', 'within the day the earlier walk stands');
+        // …and says what it covered: the records written since are not proven by it.
+        assert.match(
+          reused.measured.current,
+          /through record 4 \(4 records.*; 1 newer record is not walked yet/,
+        );
         const snapshot = await app.score.takeSnapshot();
         assert.equal(snapshot.controls?.find((c) => c.id === 'audit.chain-verifies')?.points, 0);
         const broken = control(await app.score.report(), 'audit.chain-verifies');

@@ -82,6 +82,7 @@ describe('org settings from the CLI', () => {
   const temp = makeTempDir();
   after(() => temp.remove());
   const env = { MAILWARDEN_DATA_DIR: temp.dir };
+  before(async () => assert.equal((await runMailwarden(['init'], { env })).code, 0));
 
   test('mailwarden org set changes a setting that org show then prints', async () => {
     const set = await runMailwarden(['org', 'set', 'mfa.requireForAll', 'true', '--json'], { env });
@@ -108,6 +109,7 @@ describe('audit retention: the start-up setting is the default, the org setting 
   after(() => temp.remove());
   // As an admin's runbook sets it: the environment variable of the start-up setting.
   const env = { MAILWARDEN_DATA_DIR: temp.dir, MAILWARDEN_AUDIT_RETENTION_DAYS: '120' };
+  before(async () => assert.equal((await runMailwarden(['init'], { env })).code, 0));
   const retention = async () => {
     const show = await runMailwarden(['org', 'show', '--json'], { env });
     return JSON.parse(show.stdout).find((s: { key: string }) => s.key === 'audit.retentionDays');

@@ -9,6 +9,7 @@ export const configCommands: CliCommand[] = [
     args: [],
     summary: 'Print the effective configuration, secrets redacted.',
     flags: {},
+    data: 'none',
     async run(context) {
       const config = redactConfig(loadCliConfig(context.io, context.configFile));
       if (context.json) {

@@ -9,6 +9,8 @@ export const domainCommands: CliCommand[] = [
     args: ['<domain>'],
     summary: 'Add a domain the organization owns (users and aliases must be in one).',
     flags: {},
+    // Adding the first domain is how an installation begins, so it may create the data.
+    data: 'creates',
     run: (context) =>
       withApp(context.io, context.configFile, async (app) => {
         const outcome = await app.directory.addDomain(context.args[0]!, cliActor(context.io));

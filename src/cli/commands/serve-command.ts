@@ -1,14 +1,17 @@
 import { buildApp } from '../../app.js';
+import type { Config } from '../../config/index.js';
 import { createLogger } from '../../runtime/logger.js';
 import { startServer } from '../../server.js';
 import type { CliCommand } from '../cli-context.js';
 import { loadCliConfig } from '../open-app.js';
+import { writeLine } from '../output.js';
 
 export const serveCommand: CliCommand = {
   path: ['serve'],
   args: [],
   summary: 'Run Mailwarden: SMTP submission, HTTP API and health, until SIGTERM or SIGINT.',
   flags: {},
+  data: 'creates',
   async run(context) {
     const config = loadCliConfig(context.io, context.configFile);
     const logger = createLogger({ level: config.log.level, sink: context.io.stderr });
@@ -17,8 +20,13 @@ export const serveCommand: CliCommand = {
     try {
       server = await startServer(app);
     } catch (error) {
-      logger.error('could not start', { error });
       await app.close();
+      const inUse = portInUse(config, error);
+      if (inUse) {
+        writeLine(context.io.stderr, `mailwarden: ${inUse}`);
+        return 2;
+      }
+      logger.error('could not start', { error });
       return 1;
     }
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
@@ -42,3 +50,22 @@ export const serveCommand: CliCommand = {
     return 0;
   },
 };
+
+/**
+ * A port another program (or a second Mailwarden) holds is an admin's fix, not a crash: one line
+ * naming the port, the listener and the variables that move it or turn it off.
+ */
+function portInUse(config: Config, error: unknown): string | null {
+  const failure = error as NodeJS.ErrnoException & { port?: number; address?: string };
+  if (failure.code !== 'EADDRINUSE') return null;
+  const listeners = [
+    { name: 'submission (STARTTLS)', port: config.smtp.port, key: 'SMTP' },
+    { name: 'submission (implicit TLS)', port: config.smtps.port, key: 'SMTPS' },
+    { name: 'HTTP', port: config.http.port, key: 'HTTP' },
+    { name: 'Postfix policy', port: config.policy.port, key: 'POLICY' },
+  ];
+  const listener = listeners.find((candidate) => candidate.port === failure.port);
+  const where = `${failure.address ?? config.listen}:${failure.port ?? '?'}`;
+  if (!listener) return `could not start: ${where} is already in use by another program`;
+  return `could not start: ${where} (${listener.name}) is already in use by another program; move it with MAILWARDEN_${listener.key}_PORT=<port> or turn it off with MAILWARDEN_${listener.key}_ENABLED=false`;
+}

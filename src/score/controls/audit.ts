@@ -8,8 +8,21 @@ import {
   percent,
   withReading,
 } from '../control-definition.js';
+import type { ChainStatus } from '../score-inputs.js';
 
 export const MIN_AUDIT_RETENTION_DAYS = 90;
+
+/** What a walk that passed covered, and what was appended after it (and so is not proven yet). */
+function walkedChain(chain: ChainStatus): string {
+  const walked = `walked ${chain.verifiedAt ?? 'now'}`;
+  const covered =
+    chain.throughId === null
+      ? `the chain verifies (the log was empty when ${walked})`
+      : `the chain verifies through record ${chain.throughId} (${chain.recordsChecked} records, ${walked})`;
+  const newer = chain.newerRecords ?? 0;
+  if (newer === 0) return covered;
+  return `${covered}; ${newer} newer record${newer === 1 ? ' is' : 's are'} not walked yet (\`mailwarden score snapshot\` walks them now)`;
+}
 
 export const auditControls: ControlDefinition[] = [
   {
@@ -67,7 +80,7 @@ export const auditControls: ControlDefinition[] = [
     category: 'audit',
     maxPoints: 5,
     measuredBy:
-      'Walking the hash chain of the audit log finds no altered, missing or relinked record, and no record that lost its search keys. The walk of the last 24 hours is reused (the server walks it daily with the snapshot; `mailwarden score snapshot` walks it now).',
+      'Walking the hash chain of the audit log finds no altered, missing or relinked record, and no record that lost its search keys. The walk of the last 24 hours is reused (the server walks it daily with the snapshot; `mailwarden score snapshot` walks it now); the finding names the last record it reached and how many were appended since.',
     why: 'An attacker with database access would remove their traces; a chain that verifies proves nobody did.',
     fix: {
       cli: 'npx mailwarden audit verify   # names the first broken record',
@@ -78,7 +91,7 @@ export const auditControls: ControlDefinition[] = [
         allOrNothing(
           chain.ok,
           chain.ok
-            ? `the chain verifies (${chain.recordsChecked} records, walked ${chain.verifiedAt ?? 'now'})`
+            ? walkedChain(chain)
             : `the audit log was tampered with: ${chain.detail ?? 'unknown problem'} (walked ${chain.verifiedAt ?? 'now'})`,
           { ...chain },
         ),

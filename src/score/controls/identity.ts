@@ -7,6 +7,12 @@ import {
   withReading,
 } from '../control-definition.js';
 
+/** Enforcement is a demand: until the user registers a factor, a stolen password is still enough. */
+function enforcedButUnregistered(count: number): string {
+  if (count === 0) return '';
+  return `; ${count} more ${count === 1 ? 'has' : 'have'} MFA enforced but no factor registered yet`;
+}
+
 /**
  * Identity controls. The org settings they name (`mfa.requireForAdmins`, `mailSignIn.accountPassword`
  * …) and their `org set` command belong to the identity module; the score only reads them.
@@ -18,7 +24,7 @@ export const identityControls: ControlDefinition[] = [
     category: 'identity',
     maxPoints: 10,
     measuredBy:
-      'The org setting mfa.requireForAdmins (or mfa.requireForAll) is on; otherwise the share of enabled admins with MFA enforced on their account.',
+      'The org setting mfa.requireForAdmins (or mfa.requireForAll) is on; otherwise the share of enabled admins with a second factor registered (MFA enforced on an admin who has not registered one yet does not count).',
     why: 'An admin account that falls to a phished password hands over every mailbox, the sending policies and the audit trail. MFA stops a stolen password from being enough.',
     fix: {
       cli: 'npx mailwarden org set mfa.requireForAdmins true',
@@ -34,8 +40,12 @@ export const identityControls: ControlDefinition[] = [
           coverage(
             mfa.adminsWithMfa,
             mfa.admins,
-            `not required by org setting; ${mfa.adminsWithMfa} of ${mfa.admins} admins have MFA (${percent(mfa.adminsWithMfa, mfa.admins)})`,
-            { admins: mfa.admins, adminsWithMfa: mfa.adminsWithMfa },
+            `not required by org setting; ${mfa.adminsWithMfa} of ${mfa.admins} admins have MFA registered (${percent(mfa.adminsWithMfa, mfa.admins)})${enforcedButUnregistered(mfa.adminsEnforcedUnregistered)}`,
+            {
+              admins: mfa.admins,
+              adminsWithMfa: mfa.adminsWithMfa,
+              adminsEnforcedUnregistered: mfa.adminsEnforcedUnregistered,
+            },
           ),
       );
     },
@@ -45,7 +55,8 @@ export const identityControls: ControlDefinition[] = [
     title: 'MFA registered for all users',
     category: 'identity',
     maxPoints: 9,
-    measuredBy: 'Share of enabled users with MFA registered (enabled or enforced): partial credit.',
+    measuredBy:
+      'Share of enabled users with a second factor registered (a confirmed TOTP or a passkey): partial credit. Users on whom an admin enforced MFA count once they registered a factor; until then the finding names them separately.',
     why: 'Most account takeovers start with a password bought, guessed or phished; a second factor makes it useless on its own.',
     fix: {
       cli: 'npx mailwarden org set mfa.requireForAll true   # users register at their next sign-in',
@@ -58,8 +69,12 @@ export const identityControls: ControlDefinition[] = [
           coverage(
             mfa.usersWithMfa,
             mfa.users,
-            `${mfa.usersWithMfa} of ${mfa.users} users have MFA (${percent(mfa.usersWithMfa, mfa.users)})`,
-            { users: mfa.users, usersWithMfa: mfa.usersWithMfa },
+            `${mfa.usersWithMfa} of ${mfa.users} users have MFA registered (${percent(mfa.usersWithMfa, mfa.users)})${enforcedButUnregistered(mfa.usersEnforcedUnregistered)}`,
+            {
+              users: mfa.users,
+              usersWithMfa: mfa.usersWithMfa,
+              usersEnforcedUnregistered: mfa.usersEnforcedUnregistered,
+            },
           ),
       ),
   },
