@@ -111,3 +111,37 @@ export async function waitUntil(condition: () => boolean, timeoutMs: number, wha
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/** One message on a connection of its own: the server's reply code and text (0 when there was none). */
+export async function sendOne(options: {
+  port: number;
+  user: string;
+  password: string;
+  messageId: string;
+  recipient?: string;
+}): Promise<{ code: number; response: string }> {
+  const transport = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port: options.port,
+    secure: false,
+    requireTLS: true,
+    tls: { rejectUnauthorized: false },
+    auth: { user: options.user, pass: options.password },
+    connectionTimeout: 5000,
+    greetingTimeout: 5000,
+    socketTimeout: 30_000,
+  });
+  const recipient = options.recipient ?? 'carol@customer.test';
+  try {
+    const info = await transport.sendMail({
+      envelope: { from: options.user, to: [recipient] },
+      raw: `From: ${options.user}\r\nTo: ${recipient}\r\nSubject: one\r\nMessage-ID: ${options.messageId}\r\n\r\nbody\r\n`,
+    });
+    return { code: Number(info.response.slice(0, 3)), response: info.response };
+  } catch (error) {
+    const failure = error as { responseCode?: number; response?: string; message: string };
+    return { code: failure.responseCode ?? 0, response: failure.response ?? failure.message };
+  } finally {
+    transport.close();
+  }
+}
