@@ -16,9 +16,14 @@ import { buildApp } from '../../src/app.js';
 import type { AuditRecordInput } from '../../src/audit/index.js';
 import { loadConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/runtime/logger.js';
+import { sized, smoke, smokeOption } from '../smoke-size.js';
 
 const { values } = parseArgs({
-  options: { records: { type: 'string', default: '40000' }, callers: { type: 'string', default: '20' } },
+  options: {
+    records: { type: 'string', default: sized(40_000, 400) },
+    callers: { type: 'string', default: sized(20, 4) },
+    ...smokeOption,
+  },
 });
 const RECORDS = Number(values.records);
 const CALLERS = Number(values.callers);
@@ -54,7 +59,7 @@ async function main(): Promise<void> {
   if (!loaded.ok) throw new Error(loaded.problems.join('; '));
   const app = await buildApp(loaded.config, { logger: silentLogger });
   try {
-    for (let i = 0; i < 2000; i++) await app.audit.append(send(i));
+    for (let i = 0; i < (smoke ? 200 : 2000); i++) await app.audit.append(send(i));
     let next = 0;
     let transactions = 0;
     const original = app.store.writeTransaction.bind(app.store);

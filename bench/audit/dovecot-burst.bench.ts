@@ -12,8 +12,11 @@ import { startServer } from '../../src/server.js';
 import { freePort } from '../../test/support/cli-process.js';
 import { startDovecotImapHarness } from '../../test/support/dovecot-imap-harness.js';
 import { createTestApp } from '../../test/support/test-app.js';
+import { sized, smokeOption } from '../smoke-size.js';
 
-const { values } = parseArgs({ options: { messages: { type: 'string', default: '2000' } } });
+const { values } = parseArgs({
+  options: { messages: { type: 'string', default: sized(2000, 20) }, ...smokeOption },
+});
 const N = Number(values.messages);
 const SECRET = 'burst-bench-secret-123456';
 

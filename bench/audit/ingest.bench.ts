@@ -26,14 +26,16 @@ import {
   SEARCH_KEY_PREFIX,
   SQLITE_CHECKPOINT_PAGES,
 } from '../../src/store/index.js';
+import { sized, smokeOption } from '../smoke-size.js';
 
 const { values } = parseArgs({
   options: {
-    events: { type: 'string', default: '100000' },
+    events: { type: 'string', default: sized(100_000, 2000) },
     batch: { type: 'string', default: '500' },
     concurrency: { type: 'string', default: '4' },
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: sized(3, 1) },
     only: { type: 'string' },
+    ...smokeOption,
   },
 });
 const EVENTS = Number(values.events);

@@ -25,12 +25,14 @@ import { hashAuditRow } from '../../src/audit/hash-chain.js';
 import { loadConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/runtime/logger.js';
 import { type AuditLogTable, SEARCH_KEYS_EVERY } from '../../src/store/index.js';
+import { sized, smokeOption } from '../smoke-size.js';
 
 const { values } = parseArgs({
   options: {
-    records: { type: 'string', default: '10000000' },
-    mailboxes: { type: 'string', default: '2000' },
-    queries: { type: 'string', default: '300' },
+    records: { type: 'string', default: sized(10_000_000, 5000) },
+    mailboxes: { type: 'string', default: sized(2000, 50) },
+    queries: { type: 'string', default: sized(300, 10) },
+    ...smokeOption,
     keep: { type: 'string' },
   },
 });

@@ -29,6 +29,16 @@ PEERS=$(cd "$PEERS" && pwd); export BENCH_PEERS_DIR=$PEERS
 export SINK_HOST SINK_PORT SINK_HTTP_PORT   # the systems' up.sh read them through common.sh
 
 W=${1:-${TMPDIR:-/tmp}/mailwarden-gateway-bench}; mkdir -p "$W"; W=$(cd "$W" && pwd)
+
+# SMOKE=1: one tiny measurement of Mailwarden alone (no baseline: the harness's baseline listens on a
+# fixed port), from dist/ as built, without waiting for a quiet machine; about 15 s. What `npm test`
+# runs (test/bench/smoke.test.ts) so that this driver cannot rot unnoticed; its figures mean nothing.
+# Set SINK_PORT, SINK_HTTP_PORT, MW_BENCH_SMTP_PORT and MW_BENCH_SMTPS_PORT to free ports on a
+# shared machine. Any knob set explicitly still wins.
+if [ "${SMOKE:-0}" = 1 ]; then
+  : "${SYSTEMS:=mailwarden}" "${ROUNDS:=1}" "${LOADS:=per-conn=10:10:200}" "${CONNS:=4}" "${WARMUP:=20}"
+  : "${MAX_SECONDS:=30}" "${DRAIN_TIMEOUT:=10}" "${QUIET_TIMEOUT:=0}" "${BUILD:=0}"
+fi
 case "$W/" in "$PEERS"/*) die "WORKDIR must not be inside the read-only harness ($PEERS)" ;; esac
 
 SYSTEMS=${SYSTEMS:-"baseline baseline:greet0 mailwarden"}

@@ -16,11 +16,13 @@ import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/runtime/logger.js';
 import type { AddressTable, SendCounterTable, UserTable } from '../../src/store/index.js';
+import { sized, smokeOption } from '../smoke-size.js';
 
 const { values } = parseArgs({
   options: {
-    users: { type: 'string', default: '100000' },
-    decisions: { type: 'string', default: '20000' },
+    users: { type: 'string', default: sized(100_000, 500) },
+    decisions: { type: 'string', default: sized(20_000, 200) },
+    ...smokeOption,
     postgres: { type: 'boolean', default: false },
   },
 });

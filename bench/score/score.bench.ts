@@ -14,7 +14,7 @@
  *
  *   npm run build && node dist/bench/score/score.bench.js [--users 100000] [--audit-records 100000] [--domains 100] [--dns-delay-ms 20] [--postgres]
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -32,12 +32,14 @@ import type { UserTable } from '../../src/store/index.js';
 import { startDnsServer, type TestZone } from '../../test/support/dns-server.js';
 import { dkimPublicKey, enforcePolicy, goodDomain } from '../../test/support/dns-zones.js';
 import { startMtaStsServer } from '../../test/support/mta-sts-server.js';
+import { sized, smokeOption } from '../smoke-size.js';
 
 const { values } = parseArgs({
   options: {
-    users: { type: 'string', default: '100000' },
-    'audit-records': { type: 'string', default: '100000' },
-    domains: { type: 'string', default: '100' },
+    users: { type: 'string', default: sized(100_000, 1500) },
+    'audit-records': { type: 'string', default: sized(100_000, 500) },
+    domains: { type: 'string', default: sized(100, 5) },
+    ...smokeOption,
     'dns-delay-ms': { type: 'string', default: '20' },
     postgres: { type: 'boolean', default: false },
   },
@@ -121,7 +123,8 @@ async function seedUsers(app: App, from: number, to: number): Promise<void> {
         user_id: user.id,
         name: 'phone',
         scopes: '["imap","smtp"]',
-        secret_hash: 'x',
+        // Unique, as the column is (a real app password's hash is of 100 random bits).
+        secret_hash: createHash('sha256').update(randomUUID()).digest('hex'),
         created_at: now - 200 * DAY,
         created_by: 'bench',
         expires_at: null,

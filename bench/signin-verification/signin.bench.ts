@@ -16,13 +16,15 @@ import pg from 'pg';
 import { type App, buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/runtime/logger.js';
+import { sized, smokeOption } from '../smoke-size.js';
 
 const { values } = parseArgs({
   options: {
-    users: { type: 'string', default: '200' },
-    logins: { type: 'string', default: '4000' },
-    concurrency: { type: 'string', default: '50' },
-    rounds: { type: 'string', default: '3' },
+    users: { type: 'string', default: sized(200, 10) },
+    logins: { type: 'string', default: sized(4000, 100) },
+    concurrency: { type: 'string', default: sized(50, 10) },
+    rounds: { type: 'string', default: sized(3, 1) },
+    ...smokeOption,
     postgres: { type: 'boolean', default: false },
   },
 });

@@ -48,6 +48,9 @@ export async function startUpstreamServer(): Promise<{
       });
     },
   });
+  // A client that vanishes mid-session (a Mailwarden killed with SIGKILL) resets its connection;
+  // smtp-server reports that as an 'error' event, which without a listener would crash the test.
+  server.on('error', () => {});
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

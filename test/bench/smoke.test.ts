@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../support/cli-process.js';
+import { missingDovecotParts } from '../support/dovecot-imap-harness.js';
+import { makeTempDir } from '../support/test-app.js';
+
+/**
+ * Every benchmark under bench/ runs once at its smoke size (`--smoke`, bench/smoke-size.ts) and must
+ * finish and print its figures: a benchmark that no longer runs measures nothing, and nobody notices
+ * until the day its figures are needed. The figures of these runs mean nothing.
+ */
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const BENCH_DIST = path.join(ROOT, 'dist', 'bench');
+
+interface SmokeRun {
+  /** The compiled benchmark under dist/bench, or a shell driver under bench/. */
+  file: string;
+  args?: string[];
+  env?: () => Promise<Record<string, string>>;
+  /** What it prints when it got to the end: one pattern per figure. */
+  figures: RegExp[];
+  skip?: string | false;
+  timeoutMs?: number;
+}
+
+const missingDovecot = missingDovecotParts();
+const PEERS = process.env['BENCH_PEERS_DIR'] ?? path.resolve(ROOT, '..', 'shared', 'bench', 'peers');
+
+const RUNS: SmokeRun[] = [
+  {
+    file: 'score/score.bench.js',
+    figures: [
+      /users \(baseline\): report [\d.]+ ms/,
+      /ratio \d+\/1000 users/,
+      /concurrency 16: \d+ ms/,
+      /speed-up/,
+    ],
+  },
+  {
+    file: 'signin-verification/signin.bench.js',
+    figures: [/"appPassword_logins_per_s"/, /"ratio_app_vs_cold"/],
+  },
+  { file: 'policy-decision/policy-decision.bench.js', figures: [/"decision_ms"/, /"p99"/, /"ratio_p50"/] },
+  { file: 'audit/append-path.bench.js', figures: [/audit\.append, \d+ callers: \d+ records\/s/] },
+  {
+    file: 'audit/ingest.bench.js',
+    figures: [
+      /sqlite: wall clock: ingest \d+ records\/s/,
+      /postgres: wall clock: ingest \d+ records\/s/,
+      /hash chain/,
+    ],
+  },
+  {
+    file: 'audit/search.bench.js',
+    figures: [/A one mailbox's last 7 days.*p50 [\d.]+ ms/, /every record keyed/],
+  },
+  {
+    file: 'audit/dovecot-burst.bench.js',
+    figures: [/\d+ messages: client session \d+ ms; \d+ of \d+ events accepted/],
+    skip: missingDovecot.length > 0 ? `Dovecot not installed: ${missingDovecot.join(', ')}` : false,
+  },
+  {
+    file: 'soak/soak.bench.js',
+    figures: [/^\s+\d+\s+\d+\s+\d+ \|/m, /messages relayed to the sink: [1-9]/, /^verdict: (flat|not flat)/m],
+  },
+  {
+    file: 'gateway-throughput/run.sh',
+    env: async () => ({
+      SMOKE: '1',
+      BENCH_PEERS_DIR: PEERS,
+      SINK_PORT: String(await freePort()),
+      SINK_HTTP_PORT: String(await freePort()),
+      MW_BENCH_SMTP_PORT: String(await freePort()),
+      MW_BENCH_SMTPS_PORT: String(await freePort()),
+    }),
+    figures: [/mailwarden per-conn=10: [\d.]+ msgs\/s, p50 [\d.]+ ms, p99 [\d.]+ ms, failed 0, lost 0/],
+    // The shared peer harness (sink, load generator) lives beside the repository, not in it.
+    skip: existsSync(path.join(PEERS, 'loadgen.mjs'))
+      ? false
+      : `peer harness not found at ${PEERS} (set BENCH_PEERS_DIR)`,
+    timeoutMs: 90_000,
+  },
+];
+
+function run(file: string, args: string[], env: Record<string, string>, timeoutMs: number) {
+  const shell = file.endsWith('.sh');
+  const command = shell ? 'bash' : process.execPath;
+  const script = shell ? path.join(ROOT, 'bench', file) : path.join(BENCH_DIST, file);
+  return new Promise<{ code: number | null; output: string }>((resolve) => {
+    const child = spawn(command, shell ? [script, ...args] : [script, '--smoke', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
+function benchmarksOnDisk(): string[] {
+  const found: string[] = [];
+  for (const folder of readdirSync(BENCH_DIST)) {
+    if (!statSync(path.join(BENCH_DIST, folder)).isDirectory()) continue;
+    for (const name of readdirSync(path.join(BENCH_DIST, folder)))
+      if (name.endsWith('.bench.js')) found.push(`${folder}/${name}`);
+  }
+  for (const folder of readdirSync(path.join(ROOT, 'bench')))
+    if (existsSync(path.join(ROOT, 'bench', folder, 'run.sh'))) found.push(`${folder}/run.sh`);
+  return found.sort();
+}
+
+describe('every benchmark still runs at its smoke size and prints its figures', { concurrency: 2 }, () => {
+  test('each benchmark under bench/ has a smoke run here', () => {
+    assert.deepEqual(benchmarksOnDisk(), RUNS.map((smoke) => smoke.file).sort());
+  });
+
+  for (const smoke of RUNS)
+    test(`${smoke.file} --smoke`, { skip: smoke.skip ?? false }, async () => {
+      const temp = makeTempDir('mailwarden-bench-smoke-');
+      try {
+        const env = (await smoke.env?.()) ?? {};
+        const args = smoke.file.endsWith('.sh') ? [temp.dir] : (smoke.args ?? []);
+        const { code, output } = await run(smoke.file, args, env, smoke.timeoutMs ?? 60_000);
+        assert.equal(code, 0, `${smoke.file} exited with ${code}:\n${output.slice(-3000)}`);
+        for (const figure of smoke.figures)
+          assert.match(output, figure, `${smoke.file} printed:\n${output.slice(-3000)}`);
+      } finally {
+        temp.remove();
+      }
+    });
+});
