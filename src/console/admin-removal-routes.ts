@@ -124,8 +124,7 @@ export function adminRemovalRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     async (c) => {
       const user = await app.directory.findUser(param(c, 'address'));
       const alias = param(c, 'alias').toLowerCase();
-      if (!user?.aliases.includes(alias))
-        return `${param(c, 'address')} has no alias ${param(c, 'alias')}.`;
+      if (!user?.aliases.includes(alias)) return `${param(c, 'address')} has no alias ${param(c, 'alias')}.`;
       return {
         title: `Remove the alias ${alias}`,
         explain: html`<p>${user.address} can no longer send as ${alias}.</p>`,
