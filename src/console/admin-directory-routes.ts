@@ -37,18 +37,15 @@ export function adminDirectoryRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
             <button type="submit" id="add-domain">Add domain</button>
           </form></section>
         <section><h2>Groups</h2>
-          <table id="groups"><thead><tr><th>Group</th><th>Members</th><th></th></tr></thead>
+          <table id="groups"><thead><tr><th>Group</th><th>Members</th><th></th><th></th></tr></thead>
             <tbody>${groups.map((group) => {
               const groupPath = `/admin/directory/groups/${encodeURIComponent(group.name)}`;
               return html`<tr class="group" data-name="${group.name}"><td>${group.name}</td>
-                <td class="members">${
-                  group.members.length === 0
-                    ? '—'
-                    : group.members.map(
-                        (member) =>
-                          html`<span class="member">${member} <a class="remove" href="${groupPath}/members/${encodeURIComponent(member)}/remove" aria-label="Remove ${member} from ${group.name}">(remove)</a></span> `,
-                      )
-                }</td>
+                <td class="members">${group.members.join(', ') || '—'}</td>
+                <td>${group.members.map(
+                  (member) =>
+                    html`<a class="remove member-removal" href="${groupPath}/members/${encodeURIComponent(member)}/remove">Remove ${member}</a><br>`,
+                )}</td>
                 <td><a class="remove" href="${groupPath}/delete">Delete</a></td></tr>`;
             })}</tbody></table>
           <form method="post" action="/admin/directory/groups" class="row">${csrfField(csrf)}

@@ -118,12 +118,15 @@ for (const kind of storeKinds) {
       await admin.goto('/admin/directory');
       await Promise.all([
         admin.waitForURL('**/remove'),
-        admin.click('tr.group[data-name="ops"] .member a.remove'),
+        admin.click('tr.group[data-name="ops"] a.member-removal'),
       ]);
       assert.equal(await confirm(admin, BOB, '#remove-member'), 200);
       assert.equal((await admin.textContent('tr.group[data-name="ops"] .members'))!.trim(), '—');
 
-      await Promise.all([admin.waitForURL('**/delete'), admin.click('tr.group[data-name="ops"] a.remove')]);
+      await Promise.all([
+        admin.waitForURL('**/delete'),
+        admin.click('tr.group[data-name="ops"] a.remove:has-text("Delete")'),
+      ]);
       assert.equal(await confirm(admin, 'ops', '#delete-group'), 200);
       assert.equal(await admin.locator('tr.group').count(), 0);
 
