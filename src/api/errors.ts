@@ -30,6 +30,13 @@ const directoryFailureStatus = {
   'group-exists': 409,
   'group-not-found': 404,
   'invalid-owner': 422,
+  'alias-not-found': 404,
+  'domain-not-found': 404,
+  'domain-in-use': 409,
+  'group-in-use': 409,
+  'not-a-member': 404,
+  'last-admin': 409,
+  'cannot-remove-self': 409,
 } as const satisfies Record<DirectoryFailureCode, ContentfulStatusCode>;
 
 const outboundFailureStatus = {

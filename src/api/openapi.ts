@@ -7,6 +7,7 @@ import {
   auditSearchQuery,
   deliveryListQuery,
   disableInboxRulesBody,
+  domainRemovalQuery,
   mailboxAuditBody,
   newAliasBody,
   newAppPasswordBody,
@@ -51,8 +52,10 @@ const schemas = {
   Domain: responses.domainSchema,
   DomainList: z.object({ domains: z.array(responses.domainSchema) }),
   DomainResponse: z.object({ domain: responses.domainSchema }),
+  RemovedDomainResponse: z.object({ domain: responses.removedDomainSchema }),
   User: responses.userSchema,
   UserResponse: z.object({ user: responses.userSchema }),
+  RemovedUserResponse: z.object({ user: responses.removedUserSchema }),
   UserPage: z.object({
     users: z.array(responses.userSchema),
     nextCursor: z
@@ -437,6 +440,21 @@ const routes: RouteDoc[] = [
     failures: [409, 422],
   },
   {
+    method: 'delete',
+    path: '/api/v1/domains/{name}',
+    operationId: 'removeDomain',
+    summary:
+      'Remove a domain; refused (409, naming them) while users or aliases are in it, unless withUsers=true deletes them too',
+    access: 'write',
+    query: domainRemovalQuery,
+    success: {
+      status: 200,
+      schema: 'RemovedDomainResponse',
+      description: 'The domain and what went with it',
+    },
+    failures: [404, 409],
+  },
+  {
     method: 'get',
     path: '/api/v1/users',
     operationId: 'listUsers',
@@ -475,6 +493,20 @@ const routes: RouteDoc[] = [
     failures: [404, 422],
   },
   {
+    method: 'delete',
+    path: userPath,
+    operationId: 'deleteUser',
+    summary:
+      'Delete the user: web sessions, app passwords, second factors and owned API tokens end at once; audit records, sign-ins and restrictions stay. The last admin is refused (409)',
+    access: 'write',
+    success: {
+      status: 200,
+      schema: 'RemovedUserResponse',
+      description: 'The deleted user and what went with it',
+    },
+    failures: [404, 409],
+  },
+  {
     method: 'put',
     path: `${userPath}/password`,
     operationId: 'setPassword',
@@ -493,6 +525,15 @@ const routes: RouteDoc[] = [
     body: 'NewAlias',
     success: { status: 201, schema: 'UserResponse', description: 'The user with the new alias' },
     failures: [404, 409, 422],
+  },
+  {
+    method: 'delete',
+    path: `${userPath}/aliases/{alias}`,
+    operationId: 'removeAlias',
+    summary: 'Remove an alias address from the user (the primary address is not an alias)',
+    access: 'write',
+    success: { status: 200, schema: 'UserResponse', description: 'The user without the alias' },
+    failures: [404],
   },
   {
     method: 'get',
@@ -529,6 +570,28 @@ const routes: RouteDoc[] = [
     access: 'write',
     body: 'NewGroupMember',
     success: { status: 201, schema: 'GroupResponse', description: 'The group with its members' },
+    failures: [404],
+  },
+  {
+    method: 'delete',
+    path: groupPath,
+    operationId: 'deleteGroup',
+    summary: 'Delete the group; refused (409) while a sending policy is scoped to it',
+    access: 'write',
+    success: {
+      status: 200,
+      schema: 'GroupResponse',
+      description: 'The deleted group with the members it had',
+    },
+    failures: [404, 409],
+  },
+  {
+    method: 'delete',
+    path: `${groupPath}/members/{address}`,
+    operationId: 'removeGroupMember',
+    summary: 'Remove a user from the group (a user who is not a member: 404 not-a-member)',
+    access: 'write',
+    success: { status: 200, schema: 'GroupResponse', description: 'The group with its remaining members' },
     failures: [404],
   },
   {
@@ -926,6 +989,9 @@ const pathParameterDescriptions: Record<string, string> = {
   '/api/v1/users/{address}': 'Primary address, alias or id of the user',
   '/api/v1/restricted/{address}': 'Primary address, alias or id of the user',
   '/api/v1/groups/{name}': 'The name of the group',
+  '/api/v1/groups/{name}/members/{address}': 'Primary address or alias of the member',
+  '/api/v1/domains/{name}': 'The domain name',
+  '/api/v1/users/{address}/aliases/{alias}': 'The alias address',
   '/api/v1/policies/{name}': 'The name of the policy ("default" for the default policy)',
   '/api/v1/alerts/{id}': 'The id of the alert',
   '/api/v1/quarantine/{id}': 'The id of the quarantined message',

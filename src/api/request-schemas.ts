@@ -50,6 +50,13 @@ const pageLimit = z.coerce
   .max(1000)
   .meta({ description: 'Page size, 1–1000 (default 100).' });
 
+export const domainRemovalQuery = z.object({
+  withUsers: z.enum(['true', 'false']).optional().meta({
+    description:
+      'true: delete the users in the domain and remove the aliases in it too (each audited); otherwise the removal is refused (409) while there are any.',
+  }),
+});
+
 export const userListQuery = z.object({
   limit: pageLimit.optional(),
   cursor: z.string().optional().meta({ description: 'The nextCursor of the previous page.' }),

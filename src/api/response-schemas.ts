@@ -8,7 +8,7 @@ import type {
   PruneOutcome,
   VerifyChainOutcome,
 } from '../audit/index.js';
-import type { Domain, Group, User } from '../directory/index.js';
+import type { Domain, Group, RemovedDomain, RemovedUser, User } from '../directory/index.js';
 import type { AppPassword, MfaSummary, SignInEntry } from '../identity/index.js';
 import type { NotificationDelivery, Webhook } from '../notify/index.js';
 import type { PolicySettings, QuarantinedMessage, Restriction, SendingPolicy } from '../outbound/index.js';
@@ -47,6 +47,23 @@ export const userSchema = z.object({
   createdAt: isoTime,
   updatedAt: isoTime,
 }) satisfies z.ZodType<User>;
+
+export const removedUserSchema = z.object({
+  id: z.string(),
+  address: z.string(),
+  role: z.enum(['user', 'admin']),
+  aliases: z.array(z.string()).meta({ description: 'Aliases removed with the user.' }),
+  groups: z.array(z.string()).meta({ description: 'Groups the user was removed from.' }),
+  revokedApiTokens: z.array(z.string()).meta({ description: 'API tokens the user owned, now revoked.' }),
+}) satisfies z.ZodType<RemovedUser>;
+
+export const removedDomainSchema = z.object({
+  name: z.string(),
+  removedUsers: z.array(z.string()).meta({ description: 'Users deleted with the domain (withUsers).' }),
+  removedAliases: z
+    .array(z.string())
+    .meta({ description: 'Aliases in the domain removed from users of other domains (withUsers).' }),
+}) satisfies z.ZodType<RemovedDomain>;
 
 export const auditRecordSchema = z.object({
   id: z.number().int(),

@@ -28,17 +28,26 @@ export function adminDirectoryRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       app,
       'Domains and groups',
       html`<section><h2>Domains</h2>
-          <ul id="domains">${domains.map((domain) => html`<li class="domain">${domain.name}</li>`)}</ul>
+          <ul id="domains">${domains.map(
+            (domain) =>
+              html`<li class="domain" data-name="${domain.name}">${domain.name} <a class="remove" href="/admin/directory/domains/${encodeURIComponent(domain.name)}/remove">Remove</a></li>`,
+          )}</ul>
           <form method="post" action="/admin/directory/domains" class="row">${csrfField(csrf)}
             <input type="text" id="domain-name" name="name" placeholder="example.net" aria-label="Domain">
             <button type="submit" id="add-domain">Add domain</button>
           </form></section>
         <section><h2>Groups</h2>
-          <table id="groups"><thead><tr><th>Group</th><th>Members</th></tr></thead>
-            <tbody>${groups.map(
-              (group) => html`<tr class="group" data-name="${group.name}"><td>${group.name}</td>
-                <td class="members">${group.members.join(', ') || '—'}</td></tr>`,
-            )}</tbody></table>
+          <table id="groups"><thead><tr><th>Group</th><th>Members</th><th></th><th></th></tr></thead>
+            <tbody>${groups.map((group) => {
+              const groupPath = `/admin/directory/groups/${encodeURIComponent(group.name)}`;
+              return html`<tr class="group" data-name="${group.name}"><td>${group.name}</td>
+                <td class="members">${group.members.join(', ') || '—'}</td>
+                <td>${group.members.map(
+                  (member) =>
+                    html`<a class="remove member-removal" href="${groupPath}/members/${encodeURIComponent(member)}/remove">Remove ${member}</a><br>`,
+                )}</td>
+                <td><a class="remove" href="${groupPath}/delete">Delete</a></td></tr>`;
+            })}</tbody></table>
           <form method="post" action="/admin/directory/groups" class="row">${csrfField(csrf)}
             <input type="text" id="group-name" name="name" placeholder="sales" aria-label="Group">
             <button type="submit" id="add-group">Add group</button>
@@ -59,7 +68,9 @@ export function adminDirectoryRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     return directoryPage(c, c.req.query('saved') ? { kind: 'ok', text: 'Saved.' } : null);
   });
 
-  routes.post('/admin/directory/:what{domains|groups|members}', async (c) => {
+  // `(?:…)`: with a bare `{domains|groups|members}` Hono's combined pattern also took
+  // /admin/directory/groups/ops/delete and the other removal paths (admin-removal-routes.ts).
+  routes.post('/admin/directory/:what{(?:domains|groups|members)}', async (c) => {
     const session = adminGate(c);
     if (session instanceof Response) return session;
     const body = await c.req.parseBody();

@@ -12,6 +12,7 @@ import { adminNotificationRoutes } from './admin-notification-routes.js';
 import { type AdminNotice, adminCsrf, adminGate, adminPage } from './admin-page.js';
 import { adminPolicyRoutes } from './admin-policy-routes.js';
 import { adminQuarantineRoutes } from './admin-quarantine-routes.js';
+import { adminRemovalRoutes } from './admin-removal-routes.js';
 import { adminScoreRoutes } from './admin-score-routes.js';
 import { adminSettingsRoutes } from './admin-settings-routes.js';
 import { adminTokenRoutes } from './admin-token-routes.js';
@@ -207,6 +208,18 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
         <form method="post" action="${userPath(user.address)}/${user.disabled ? 'enable' : 'disable'}">${csrfField(csrf)}
           <button type="submit" class="${user.disabled ? '' : 'danger'}" id="${user.disabled ? 'enable-user' : 'disable-user'}">${user.disabled ? 'Enable the account' : 'Block the account'}</button>
         </form>
+      </section>
+      <section id="aliases"><h2>Aliases</h2>${
+        user.aliases.length === 0
+          ? html`<p class="muted">No aliases.</p>`
+          : html`<ul>${user.aliases.map(
+              (alias) =>
+                html`<li class="alias">${alias} <a class="remove" href="${userPath(user.address)}/aliases/${encodeURIComponent(alias)}/remove">Remove</a></li>`,
+            )}</ul>`
+      }</section>
+      <section id="delete-account"><h2>Delete the account</h2>
+        <p>Ends every way in at once and frees the addresses; the audit and sign-in logs stay. You confirm on the next page.</p>
+        <p><a class="remove" id="delete-user-link" href="${userPath(user.address)}/delete">Delete ${user.address}</a></p>
       </section>`,
       notice,
       status,
@@ -228,13 +241,14 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       app,
       'Users',
       html`<section><table id="users">
-          <thead><tr><th>Address</th><th>Role</th><th>State</th><th>Password changed</th></tr></thead>
+          <thead><tr><th>Address</th><th>Role</th><th>State</th><th>Password changed</th><th></th></tr></thead>
           <tbody>${listed.users.map(
             (user) => html`<tr class="user">
               <td><a href="${userPath(user.address)}">${user.address}</a></td>
               <td>${user.role}</td>
               <td>${user.disabled ? 'disabled' : 'enabled'}</td>
               <td>${user.passwordChangedAt ?? '—'}</td>
+              <td><a class="remove" href="${userPath(user.address)}/delete">Delete</a></td>
             </tr>`,
           )}</tbody>
         </table>
@@ -256,7 +270,8 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   routes.get('/admin/users', (c) => {
     const session = adminGate(c);
     if (session instanceof Response) return session;
-    return usersPage(c, null);
+    const deleted = c.req.query('deleted');
+    return usersPage(c, deleted ? { kind: 'ok', text: `${deleted} was deleted.` } : null);
   });
 
   /**
@@ -323,7 +338,9 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     return userPage(c, address, { kind: 'error', text: outcome.message }, 409);
   });
 
-  routes.post('/admin/users/:address/:verb{disable|enable}', async (c) => {
+  // Alternatives in a group: Hono's `{a|b}` leaks the `|` into its combined pattern, which then takes
+  // longer paths too (admin-directory-routes.ts).
+  routes.post('/admin/users/:address/:verb{(?:disable|enable)}', async (c) => {
     const session = adminGate(c);
     if (session instanceof Response) return session;
     const disable = c.req.param('verb') === 'disable';
@@ -371,7 +388,7 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     return adminPage(c, app, 'Alerts', html`<section>${alertsTable(alerts, adminCsrf(c, app))}</section>`);
   });
 
-  routes.post('/admin/alerts/:id/:verb{acknowledge|resolve}', async (c) => {
+  routes.post('/admin/alerts/:id/:verb{(?:acknowledge|resolve)}', async (c) => {
     const session = adminGate(c);
     if (session instanceof Response) return session;
     const status = c.req.param('verb') === 'acknowledge' ? 'acknowledged' : 'resolved';
@@ -387,6 +404,7 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   routes.route('/', adminSettingsRoutes(deps));
   routes.route('/', adminTokenRoutes(deps));
   routes.route('/', adminDirectoryRoutes(deps));
+  routes.route('/', adminRemovalRoutes(deps));
   routes.route('/', adminNotificationRoutes(deps));
   return routes;
 }

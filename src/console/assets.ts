@@ -20,6 +20,7 @@ input[type=text], input[type=password], input[type=email], select { width: 100%;
 button { font: inherit; padding: .45rem .9rem; border-radius: 6px; border: 1px solid var(--accent); background: var(--accent); color: #fff; cursor: pointer; margin-top: .75rem; }
 button.secondary { background: #fff; color: var(--accent); }
 button.danger { background: #fff; color: var(--bad); border-color: var(--bad); }
+a.remove { color: var(--bad); }
 header button { margin: 0; background: transparent; border-color: #fff; }
 .notice { padding: .75rem 1rem; border-radius: 6px; margin-bottom: 1rem; background: #e8f0fe; }
 .notice.error { background: #fdecea; color: var(--bad); }

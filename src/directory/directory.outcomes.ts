@@ -13,6 +13,13 @@ export const directoryFailureCodes = {
   'group-exists': 'A group with this name exists.',
   'group-not-found': 'No group has this name.',
   'invalid-owner': 'An API token can be owned only by an admin.',
+  'alias-not-found': 'The user has no such alias.',
+  'domain-not-found': 'The organization has no such domain.',
+  'domain-in-use': 'Users or aliases still have addresses in the domain.',
+  'group-in-use': 'A sending policy is scoped to the group.',
+  'not-a-member': 'The user is not a member of the group.',
+  'last-admin': 'The last administrator cannot be deleted.',
+  'cannot-remove-self': 'An administrator cannot delete their own account.',
 } as const;
 
 export type DirectoryFailureCode = keyof typeof directoryFailureCodes;

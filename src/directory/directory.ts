@@ -4,6 +4,7 @@ import type { Executor, Store, UserTable } from '../store/index.js';
 import * as tokens from './api-tokens.js';
 import * as domains from './domains.js';
 import * as groups from './groups.js';
+import * as removal from './user-removal.js';
 import * as users from './users.js';
 
 export interface DirectoryDeps {
@@ -19,6 +20,9 @@ export function createDirectory(deps: DirectoryDeps) {
   return {
     addDomain: (name: string, actor: Actor) => domains.addDomain(deps, name, actor),
     listDomains: () => domains.listDomains(deps),
+    /** Refused while users or aliases are in the domain, unless `withUsers` (each removal audited). */
+    removeDomain: (name: string, options: { withUsers: boolean }, actor: Actor) =>
+      removal.removeDomain(deps, name, options, actor),
     createUser: (input: users.NewUser, actor: Actor) => users.createUser(deps, input, actor),
     updateUser: (reference: string, update: users.UserUpdate, actor: Actor) =>
       users.updateUser(deps, reference, update, actor),
@@ -28,10 +32,17 @@ export function createDirectory(deps: DirectoryDeps) {
       users.setDisabled(deps, reference, disabled, actor),
     addAlias: (reference: string, alias: string, actor: Actor) =>
       users.addAlias(deps, reference, alias, actor),
+    removeAlias: (reference: string, alias: string, actor: Actor) =>
+      users.removeAlias(deps, reference, alias, actor),
+    /** The user and every credential at once; evidence (audit, sign-ins, restrictions) stays. */
+    removeUser: (reference: string, actor: Actor) => removal.removeUser(deps, reference, actor),
     findUser: (reference: string) => users.findUser(db, reference),
     addGroup: (name: string, actor: Actor) => groups.addGroup(deps, name, actor),
     addGroupMember: (group: string, user: string, actor: Actor) =>
       groups.addGroupMember(deps, group, user, actor),
+    removeGroup: (name: string, actor: Actor) => groups.removeGroup(deps, name, actor),
+    removeGroupMember: (group: string, user: string, actor: Actor) =>
+      groups.removeGroupMember(deps, group, user, actor),
     listGroups: () => groups.listGroups(db),
     groupsOf: (userId: string) => groups.groupsOf(db, userId),
     listUsers: (options?: { limit?: number; afterAddress?: string }) => users.listUsers(db, options),

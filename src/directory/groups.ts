@@ -82,6 +82,72 @@ export async function addGroupMember(
   });
 }
 
+/** Deletes a group; refused while a sending policy is scoped to it (it would silently stop matching). */
+export async function removeGroup(
+  deps: GroupDeps,
+  groupName: string,
+  actor: Actor,
+): Promise<{ ok: true; group: Group } | DirectoryFailure> {
+  const name = groupName.trim().toLowerCase();
+  return deps.store.writeTransaction(async (trx) => {
+    const group = await trx.selectFrom('groups').select('name').where('name', '=', name).executeTakeFirst();
+    if (!group) return directoryFailure('group-not-found', `no group ${name}`);
+    const policies = (await trx.selectFrom('sending_policies').select(['name', 'scope']).execute()).filter(
+      (policy) => (JSON.parse(policy.scope) as { groups?: string[] }).groups?.includes(name),
+    );
+    if (policies.length > 0)
+      return directoryFailure(
+        'group-in-use',
+        `the sending ${policies.length === 1 ? 'policy' : 'policies'} ${policies.map((policy) => policy.name).join(', ')} ${policies.length === 1 ? 'is' : 'are'} scoped to group ${name}; change their scope first`,
+      );
+    const members = await membersOf(trx, name);
+    await trx.deleteFrom('group_members').where('group_name', '=', name).execute();
+    await trx.deleteFrom('groups').where('name', '=', name).execute();
+    await deps.audit.appendWithin(trx, [
+      { operation: 'RemoveGroup', result: 'success', ...actor, details: { name, members } },
+    ]);
+    return { ok: true as const, group: { name, members } };
+  });
+}
+
+export async function removeGroupMember(
+  deps: GroupDeps,
+  groupName: string,
+  userReference: string,
+  actor: Actor,
+): Promise<{ ok: true; group: Group } | DirectoryFailure> {
+  const name = groupName.trim().toLowerCase();
+  const address = userReference.trim().toLowerCase();
+  return deps.store.writeTransaction(async (trx) => {
+    const group = await trx.selectFrom('groups').select('name').where('name', '=', name).executeTakeFirst();
+    if (!group) return directoryFailure('group-not-found', `no group ${name}`);
+    const user = await trx
+      .selectFrom('addresses')
+      .innerJoin('users', 'users.id', 'addresses.user_id')
+      .select(['users.id', 'users.address'])
+      .where('addresses.address', '=', address)
+      .executeTakeFirst();
+    if (!user) return directoryFailure('user-not-found', `no user ${userReference}`);
+    const removed = await trx
+      .deleteFrom('group_members')
+      .where('group_name', '=', name)
+      .where('user_id', '=', user.id)
+      .executeTakeFirst();
+    if (Number(removed.numDeletedRows) === 0)
+      return directoryFailure('not-a-member', `${user.address} is not a member of group ${name}`);
+    await deps.audit.appendWithin(trx, [
+      {
+        operation: 'RemoveGroupMember',
+        result: 'success',
+        mailbox: user.address,
+        ...actor,
+        details: { group: name },
+      },
+    ]);
+    return { ok: true as const, group: { name, members: await membersOf(trx, name) } };
+  });
+}
+
 export async function listGroups(db: Executor): Promise<Group[]> {
   const groups = await db.selectFrom('groups').select('name').orderBy('name').execute();
   return Promise.all(

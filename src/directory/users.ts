@@ -196,6 +196,42 @@ export async function addAlias(
   });
 }
 
+/** Removes an alias; the primary address is not an alias (deleting the user removes it). */
+export async function removeAlias(
+  deps: UserDeps,
+  reference: string,
+  alias: string,
+  actor: Actor,
+): Promise<UserOutcome> {
+  const address = alias.trim().toLowerCase();
+  const now = deps.clock.nowMs();
+  return changeUser(deps, reference, async (trx, row) => {
+    if (address === row.address)
+      return directoryFailure(
+        'alias-not-found',
+        `${address} is the primary address of ${row.address}, not an alias (delete the user to remove it)`,
+      );
+    const removed = await trx
+      .deleteFrom('addresses')
+      .where('address', '=', address)
+      .where('user_id', '=', row.id)
+      .where('kind', '=', 'alias')
+      .executeTakeFirst();
+    if (Number(removed.numDeletedRows) === 0)
+      return directoryFailure('alias-not-found', `${row.address} has no alias ${address}`);
+    await trx.updateTable('users').set({ updated_at: now }).where('id', '=', row.id).execute();
+    await deps.audit.appendWithin(trx, [
+      {
+        operation: 'RemoveAlias',
+        result: 'success',
+        mailbox: row.address,
+        ...actor,
+        details: { alias: address },
+      },
+    ]);
+  });
+}
+
 /** A user by primary address, alias or id; null when absent. */
 export async function findUser(db: Executor, reference: string): Promise<User | null> {
   const row = await findUserRow(db, reference);
@@ -292,7 +328,7 @@ async function changeUser(
   return user ? { ok: true, user } : directoryFailure('user-not-found');
 }
 
-async function findUserRow(db: Executor, reference: string): Promise<UserTable | undefined> {
+export async function findUserRow(db: Executor, reference: string): Promise<UserTable | undefined> {
   const key = reference.trim().toLowerCase();
   const byAddress = await db
     .selectFrom('addresses')

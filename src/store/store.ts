@@ -24,6 +24,7 @@ import { usersLastSignInMigration } from './migrations/011-users-last-sign-in.js
 import { signInsFailureIndexesMigration } from './migrations/012-sign-ins-failure-indexes.js';
 import { auditSearchKeysMigration } from './migrations/013-audit-search-keys.js';
 import { auditSearchKeysGuardMigration } from './migrations/014-audit-search-keys-guard.js';
+import { restrictionsOutliveUsersMigration } from './migrations/015-restrictions-outlive-users.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -349,6 +350,7 @@ async function migrate(store: Store): Promise<void> {
     '012-sign-ins-failure-indexes': signInsFailureIndexesMigration(),
     '013-audit-search-keys': auditSearchKeysMigration(store.dialect),
     '014-audit-search-keys-guard': auditSearchKeysGuardMigration(store.dialect),
+    '015-restrictions-outlive-users': restrictionsOutliveUsersMigration(store.dialect),
   };
   const migrator = new Migrator({
     db: store.db,

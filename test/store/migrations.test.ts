@@ -55,6 +55,7 @@ const migrations = [
   '012-sign-ins-failure-indexes',
   '013-audit-search-keys',
   '014-audit-search-keys-guard',
+  '015-restrictions-outlive-users',
 ];
 
 /** A fresh place for a store of this kind, and the options to open it as often as a test likes. */
@@ -170,6 +171,80 @@ for (const kind of storeKinds) {
         );
         const state = await second.db.selectFrom('audit_search_state').selectAll().executeTakeFirstOrThrow();
         assert.equal(Number(state.through_id), 3);
+      } finally {
+        await second.close();
+      }
+    });
+
+    test('an older database keeps its restrictions through migration 015, and deleting their user no longer fails', async () => {
+      const location = await freshLocation(kind);
+      cleanups.push(location.remove);
+      const first = await openStore(location.options);
+      // As the table was before migration 015: user_id references users.
+      await first.db.schema.dropTable('restrictions').execute();
+      await first.db.schema
+        .createTable('restrictions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('policy_name', 'text', (c) => c.notNull())
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('since', 'bigint', (c) => c.notNull())
+        .addColumn('until', 'bigint')
+        .addColumn('evidence', 'text', (c) => c.notNull())
+        .addColumn('released_at', 'bigint')
+        .addColumn('released_by', 'text')
+        .addColumn('release_reason', 'text')
+        .addColumn('release_forced', 'integer')
+        .execute();
+      await first.db.insertInto('domains').values({ name: 'example.org', created_at: 1 }).execute();
+      await first.db
+        .insertInto('users')
+        .values({
+          id: 'u1',
+          address: 'alice@example.org',
+          domain: 'example.org',
+          display_name: null,
+          role: 'user',
+          password_hash: 'x',
+          password_changed_at: 1,
+          disabled_at: null,
+          created_at: 1,
+          updated_at: 1,
+          mfa_state: 'disabled',
+          must_change_password: 0,
+          sessions_valid_after: 0,
+          mfa_grace_from: null,
+          last_sign_in_at: null,
+        })
+        .execute();
+      const restriction = {
+        id: 'r1',
+        user_id: 'u1',
+        reason: 'daily-limit',
+        policy_name: 'default',
+        action: 'restrict' as const,
+        since: 5,
+        until: null,
+        evidence: '{"sampleSubjects":["invoice"]}',
+        released_at: null,
+        released_by: null,
+        release_reason: null,
+        release_forced: null,
+      };
+      await first.db.insertInto('restrictions').values(restriction).execute();
+      await assert.rejects(first.db.deleteFrom('users').where('id', '=', 'u1').execute());
+      await sql`delete from kysely_migration where name = '015-restrictions-outlive-users'`.execute(first.db);
+      await first.close();
+
+      const second = await openStore(location.options);
+      try {
+        await second.db.deleteFrom('users').where('id', '=', 'u1').execute();
+        const kept = await second.db.selectFrom('restrictions').selectAll().execute();
+        assert.deepEqual(
+          kept.map((row) => ({ ...row, since: Number(row.since) })),
+          [restriction],
+        );
       } finally {
         await second.close();
       }

@@ -7,7 +7,10 @@ import { jsonBody } from '../validate.js';
 
 /** /api/v1/groups: groups of users, which sending policies can be scoped to. */
 export function groupRoutes(
-  directory: Pick<Directory, 'listGroups' | 'addGroup' | 'addGroupMember'>,
+  directory: Pick<
+    Directory,
+    'listGroups' | 'addGroup' | 'addGroupMember' | 'removeGroup' | 'removeGroupMember'
+  >,
 ): Hono<ApiEnv> {
   const routes = new Hono<ApiEnv>();
 
@@ -26,6 +29,22 @@ export function groupRoutes(
       c.var.actor,
     );
     return outcome.ok ? c.json({ group: outcome.group }, 201) : failureResponse(c, outcome);
+  });
+
+  routes.delete('/:name', async (c) => {
+    const outcome = await directory.removeGroup(c.req.param('name'), c.var.actor);
+    return outcome.ok ? c.json({ group: outcome.group }) : failureResponse(c, outcome);
+  });
+
+  // Unlike adding, removing someone who is not a member is refused (not-a-member): the caller's
+  // picture of the group is wrong, and saying so beats a silent success.
+  routes.delete('/:name/members/:address', async (c) => {
+    const outcome = await directory.removeGroupMember(
+      c.req.param('name'),
+      c.req.param('address'),
+      c.var.actor,
+    );
+    return outcome.ok ? c.json({ group: outcome.group }) : failureResponse(c, outcome);
   });
 
   return routes;

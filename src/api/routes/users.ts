@@ -42,6 +42,11 @@ export function userRoutes(directory: Directory, outbound: Pick<Outbound, 'effec
     return userResponse(c, await directory.setDisabled(address, disabled, c.var.actor));
   });
 
+  routes.delete('/:address', async (c) => {
+    const outcome = await directory.removeUser(c.req.param('address'), c.var.actor);
+    return outcome.ok ? c.json({ user: outcome.user }) : failureResponse(c, outcome);
+  });
+
   routes.put('/:address/password', jsonBody(newPasswordBody), async (c) => {
     const outcome = await directory.setPassword(
       c.req.param('address'),
@@ -61,6 +66,11 @@ export function userRoutes(directory: Directory, outbound: Pick<Outbound, 'effec
   routes.post('/:address/aliases', jsonBody(newAliasBody), async (c) => {
     const outcome = await directory.addAlias(c.req.param('address'), c.req.valid('json').alias, c.var.actor);
     return userResponse(c, outcome, 201);
+  });
+
+  routes.delete('/:address/aliases/:alias', async (c) => {
+    const outcome = await directory.removeAlias(c.req.param('address'), c.req.param('alias'), c.var.actor);
+    return userResponse(c, outcome);
   });
 
   return routes;

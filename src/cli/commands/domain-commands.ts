@@ -38,4 +38,28 @@ export const domainCommands: CliCommand[] = [
         return 0;
       }),
   },
+  {
+    path: ['domain', 'remove'],
+    args: ['<domain>'],
+    summary:
+      'Remove a domain; refused while users or aliases are in it, unless --with-users (which deletes them, each audited).',
+    flags: { 'with-users': false },
+    run: (context) =>
+      withApp(context.io, context.configFile, async (app) => {
+        const outcome = await app.directory.removeDomain(
+          context.args[0]!,
+          { withUsers: context.flags['with-users'] === true },
+          cliActor(context.io),
+        );
+        if (!outcome.ok) return reportFailure(context, outcome);
+        const { domain } = outcome;
+        if (context.json) writeJson(context.io.stdout, domain);
+        else {
+          for (const user of domain.removedUsers) writeLine(context.io.stdout, `deleted user ${user}`);
+          for (const alias of domain.removedAliases) writeLine(context.io.stdout, `removed alias ${alias}`);
+          writeLine(context.io.stdout, `removed domain ${domain.name}`);
+        }
+        return 0;
+      }),
+  },
 ];

@@ -54,4 +54,40 @@ export const groupCommands: CliCommand[] = [
         return 0;
       }),
   },
+  {
+    path: ['group', 'member', 'remove'],
+    args: ['<group>', '<user>'],
+    summary: 'Remove a user from a group.',
+    flags: {},
+    run: (context) =>
+      withApp(context.io, context.configFile, async (app) => {
+        const outcome = await app.directory.removeGroupMember(
+          context.args[0]!,
+          context.args[1]!,
+          cliActor(context.io),
+        );
+        if (!outcome.ok) return reportFailure(context, outcome);
+        if (context.json) writeJson(context.io.stdout, outcome.group);
+        else
+          writeLine(
+            context.io.stdout,
+            `group ${outcome.group.name}: ${outcome.group.members.join(', ') || '(no members)'}`,
+          );
+        return 0;
+      }),
+  },
+  {
+    path: ['group', 'delete'],
+    args: ['<group>'],
+    summary: 'Delete a group; refused while a sending policy is scoped to it.',
+    flags: {},
+    run: (context) =>
+      withApp(context.io, context.configFile, async (app) => {
+        const outcome = await app.directory.removeGroup(context.args[0]!, cliActor(context.io));
+        if (!outcome.ok) return reportFailure(context, outcome);
+        if (context.json) writeJson(context.io.stdout, outcome.group);
+        else writeLine(context.io.stdout, `deleted group ${outcome.group.name}`);
+        return 0;
+      }),
+  },
 ];

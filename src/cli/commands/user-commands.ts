@@ -155,4 +155,36 @@ export const userCommands: CliCommand[] = [
           : reportFailure(context, outcome);
       }),
   },
+  {
+    path: ['user', 'alias', 'remove'],
+    args: ['<user>', '<alias>'],
+    summary: 'Remove an alias address from a user.',
+    flags: {},
+    run: (context) =>
+      withApp(context.io, context.configFile, async (app) => {
+        const outcome = await app.directory.removeAlias(
+          context.args[0]!,
+          context.args[1]!,
+          cliActor(context.io),
+        );
+        return outcome.ok
+          ? printUser(context, outcome.user, `removed alias ${context.args[1]!.trim().toLowerCase()} from`)
+          : reportFailure(context, outcome);
+      }),
+  },
+  {
+    path: ['user', 'delete'],
+    args: ['<user>'],
+    summary:
+      'Delete a user: every sign-in ends at once (sessions, API tokens, app passwords, second factors); audit records and the sign-in log stay.',
+    flags: {},
+    run: (context) =>
+      withApp(context.io, context.configFile, async (app) => {
+        const outcome = await app.directory.removeUser(context.args[0]!, cliActor(context.io));
+        if (!outcome.ok) return reportFailure(context, outcome);
+        if (context.json) writeJson(context.io.stdout, outcome.user);
+        else writeLine(context.io.stdout, `deleted user ${outcome.user.address}`);
+        return 0;
+      }),
+  },
 ];
