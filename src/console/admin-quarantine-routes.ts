@@ -61,7 +61,7 @@ export function adminQuarantineRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     );
   });
 
-  routes.post('/admin/quarantine/:id/:verb{release|delete}', async (c) => {
+  routes.post('/admin/quarantine/:id/:verb{(?:release|delete)}', async (c) => {
     const session = adminGate(c);
     if (session instanceof Response) return session;
     const id = c.req.param('id');
