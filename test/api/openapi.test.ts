@@ -30,10 +30,12 @@ describe('GET /api/v1/openapi.json', () => {
         api.http.routes
           // Not API operations: the self-service pages under /account and the admin pages under
           // /admin (HTML for browsers), and the Dovecot auth endpoints under /dovecot (Dovecot's own
-          // protocols, deploy/dovecot/).
+          // protocols, deploy/dovecot/); `/` and `/favicon.ico`, which only browsers ask for.
           .filter(
             (route) =>
               route.method !== 'ALL' &&
+              route.path !== '/' &&
+              route.path !== '/favicon.ico' &&
               !route.path.startsWith('/account') &&
               !route.path.startsWith('/admin') &&
               !route.path.startsWith('/dovecot'),
