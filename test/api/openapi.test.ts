@@ -30,13 +30,14 @@ describe('GET /api/v1/openapi.json', () => {
         api.http.routes
           // Not API operations: the self-service pages under /account and the admin pages under
           // /admin (HTML for browsers), and the Dovecot auth endpoints under /dovecot (Dovecot's own
-          // protocols, deploy/dovecot/).
+          // protocols, deploy/dovecot/), and the reference page /api/docs (this document as HTML).
           .filter(
             (route) =>
               route.method !== 'ALL' &&
               !route.path.startsWith('/account') &&
               !route.path.startsWith('/admin') &&
-              !route.path.startsWith('/dovecot'),
+              !route.path.startsWith('/dovecot') &&
+              route.path !== '/api/docs',
           )
           .map((route) => `${route.method.toLowerCase()} ${route.path.replace(/:(\w+)/g, '{$1}')}`),
       ),
