@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +23,22 @@ async function packInto(dir: string): Promise<{ tarball: string; files: string[]
   const [packed] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
   assert.ok(packed);
   return { tarball: path.join(dir, packed.filename), files: packed.files.map((file) => file.path) };
+}
+
+/**
+ * better-sqlite3's installer (prebuild-install) downloads a prebuilt binary, and without network
+ * compiles SQLite, which takes minutes. Its `local-prebuilds` option takes the binary from a folder
+ * instead: this checkout's own build, which the same Node version made, is offered there.
+ */
+async function offerLocalSqlitePrebuild(dir: string): Promise<Record<string, string>> {
+  const packageDir = path.join(REPO, 'node_modules', 'better-sqlite3');
+  const { version } = JSON.parse(readFileSync(path.join(packageDir, 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  const name = `better-sqlite3-v${version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`;
+  mkdirSync(dir, { recursive: true });
+  await run('tar', ['-czf', path.join(dir, name), '-C', packageDir, 'build/Release/better_sqlite3.node']);
+  return { npm_config_better_sqlite3_local_prebuilds: dir };
 }
 
 async function waitForHealthy(port: number, child: ChildProcess, log: () => string): Promise<void> {
@@ -69,7 +86,12 @@ describe('the npm package', () => {
     await run(
       'npm',
       ['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', packed.tarball],
-      { cwd: temp.dir, maxBuffer: 16 * 1024 * 1024, timeout: 540_000 },
+      {
+        cwd: temp.dir,
+        env: { ...process.env, ...(await offerLocalSqlitePrebuild(path.join(temp.dir, 'prebuilds'))) },
+        maxBuffer: 16 * 1024 * 1024,
+        timeout: 540_000,
+      },
     );
     const ports = { smtp: await freePort(), smtps: await freePort(), http: await freePort() };
     let log = '';
