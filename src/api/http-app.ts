@@ -5,6 +5,7 @@ import { requestId } from 'hono/request-id';
 import type { App } from '../app.js';
 import { consoleRoutes, notFoundPage } from '../console/index.js';
 import { createDovecotEventIngest, dovecotAuthRoutes } from '../mailstack/index.js';
+import { API_DOCS_CONTENT_SECURITY_POLICY, renderApiDocsPage } from './api-docs-page.js';
 import type { ApiEnv } from './api-env.js';
 import { authenticate } from './authenticate.js';
 import { errorResponse } from './errors.js';
@@ -65,8 +66,22 @@ export function createHttpApp(app: App, options: HttpAppOptions = {}): Hono<ApiE
   http.route('/', metricsRoutes(dovecotEvents, app.outbound.unrecordedSends));
   // Authenticated by the exporter's shared secret, not by an API token.
   http.route('/', dovecotEventRoutes(dovecotEvents, app.config.dovecot.eventsSecret));
+  // The servers entry names the origin the client reached: the configured public URL, else this listener.
+  const documentFor = (host: string | undefined) => ({
+    ...openApi,
+    servers: [{ url: app.config.web.publicUrl ?? `http://${host ?? 'localhost'}` }],
+  });
   // Public, and registered before the /api/v1 router so that its authentication never runs for it.
-  http.get('/api/v1/openapi.json', (c) => c.json(openApi));
+  http.get('/api/v1/openapi.json', (c) => c.json(documentFor(c.req.header('host'))));
+  // The same document as a page for people, rendered here so that it needs no CDN and no script.
+  http.get('/api/docs', (c) =>
+    c.html(renderApiDocsPage(documentFor(c.req.header('host'))), 200, {
+      'Content-Security-Policy': API_DOCS_CONTENT_SECURITY_POLICY,
+      'X-Content-Type-Options': 'nosniff',
+      'X-Frame-Options': 'DENY',
+      'Referrer-Policy': 'same-origin',
+    }),
+  );
   http.route('/api/v1', apiRoutes(app));
   // Dovecot's Lua passdb and auth policy server (shared secret, not API tokens): deploy/dovecot/.
   http.route('/dovecot', dovecotAuthRoutes(app));

@@ -924,14 +924,27 @@ const routes: RouteDoc[] = [
   },
 ];
 
-export function createOpenApiDocument(): Record<string, unknown> {
+/**
+ * serverUrl: the origin clients reach this server at (the configured public URL, or the listener the
+ * request came in on); unset, the document's own location ('/'), which OpenAPI resolves relatively.
+ */
+export function createOpenApiDocument(options: { serverUrl?: string } = {}): Record<string, unknown> {
+  const operations = paths();
+  const tags = [
+    ...new Set(
+      Object.values(operations).flatMap((methods) => Object.values(methods).map((op) => op.tags[0])),
+    ),
+  ].sort();
   return {
     openapi: '3.1.0',
     info: {
       title: 'Mailwarden API',
       version: '1',
       description: 'Errors are {error:{code, message}}; the codes are stable, the messages are for people.',
+      license: { name: 'AGPL-3.0-or-later', url: 'https://www.gnu.org/licenses/agpl-3.0.html' },
     },
+    servers: [{ url: options.serverUrl ?? '/' }],
+    tags: tags.map((name) => ({ name })),
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API token (mwt_…).' } },
       schemas: componentSchemas(),
@@ -939,12 +952,22 @@ export function createOpenApiDocument(): Record<string, unknown> {
         Object.values(failures).map(([name, description]) => [name, jsonContent(description, 'Error')]),
       ),
     },
-    paths: paths(),
+    paths: operations,
   };
 }
 
-function paths(): Record<string, Record<string, unknown>> {
-  const result: Record<string, Record<string, unknown>> = {};
+/** Operations are grouped by the resource after /api/v1 (users, audit, …); /healthz on its own. */
+function tagOf(path: string): string {
+  return (
+    path
+      .replace(/^\/api\/v1\//, '')
+      .replace(/^\//, '')
+      .split(/[/.]/)[0] ?? 'other'
+  );
+}
+
+function paths(): Record<string, Record<string, { tags: [string] } & Record<string, unknown>>> {
+  const result: Record<string, Record<string, { tags: [string] } & Record<string, unknown>>> = {};
   for (const route of [...routes, ...signInRouteDocs, ...mfaRouteDocs, ...respondRouteDocs]) {
     const parameters = [...pathParameters(route.path), ...(route.query ? queryParameters(route.query) : [])];
     const statuses: FailureStatus[] = [
@@ -958,6 +981,7 @@ function paths(): Record<string, Record<string, unknown>> {
     result[route.path] ??= {};
     result[route.path]![route.method] = {
       operationId: route.operationId,
+      tags: [tagOf(route.path)],
       summary: route.summary,
       security: route.access === 'public' ? [] : [{ bearer: [] }],
       ...(route.access === 'write' ? { description: 'Needs an admin token.' } : {}),

@@ -30,7 +30,8 @@ describe('GET /api/v1/openapi.json', () => {
         api.http.routes
           // Not API operations: the self-service pages under /account and the admin pages under
           // /admin (HTML for browsers), and the Dovecot auth endpoints under /dovecot (Dovecot's own
-          // protocols, deploy/dovecot/); `/` and `/favicon.ico`, which only browsers ask for.
+          // protocols, deploy/dovecot/), the reference page /api/docs (this document as HTML), and `/`
+          // and `/favicon.ico`, which only browsers ask for.
           .filter(
             (route) =>
               route.method !== 'ALL' &&
@@ -38,7 +39,8 @@ describe('GET /api/v1/openapi.json', () => {
               route.path !== '/favicon.ico' &&
               !route.path.startsWith('/account') &&
               !route.path.startsWith('/admin') &&
-              !route.path.startsWith('/dovecot'),
+              !route.path.startsWith('/dovecot') &&
+              route.path !== '/api/docs',
           )
           .map((route) => `${route.method.toLowerCase()} ${route.path.replace(/:(\w+)/g, '{$1}')}`),
       ),
