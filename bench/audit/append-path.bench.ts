@@ -7,7 +7,7 @@
  *
  *   npm run build && node dist/bench/audit/append-path.bench.js [--records 40000] [--callers 20]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,6 +17,7 @@ import type { AuditRecordInput } from '../../src/audit/index.js';
 import { loadConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/runtime/logger.js';
 import { sized, smoke, smokeOption } from '../smoke-size.js';
+import { removeDataDir } from '../bench-data-dir.js';
 
 const { values } = parseArgs({
   options: {
@@ -115,7 +116,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await app.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    removeDataDir(dataDir);
   }
 }
 

@@ -8,7 +8,7 @@
  *   npm run build && node dist/bench/audit/ingest.bench.js [--events 100000] [--batch 500]
  *     [--concurrency 4] [--rounds 3] [--only sqlite|postgres]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,6 +27,7 @@ import {
   SQLITE_CHECKPOINT_PAGES,
 } from '../../src/store/index.js';
 import { sized, smokeOption } from '../smoke-size.js';
+import { removeDataDir } from '../bench-data-dir.js';
 
 const { values } = parseArgs({
   options: {
@@ -187,7 +188,7 @@ async function sqliteTarget(): Promise<Target> {
     async close() {
       raw.close();
       await app.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      removeDataDir(dataDir);
     },
   };
 }
@@ -247,7 +248,7 @@ async function postgresTarget(): Promise<Target> {
       await drop.connect();
       await drop.query(`drop database if exists ${name} with (force)`);
       await drop.end();
-      rmSync(dataDir, { recursive: true, force: true });
+      removeDataDir(dataDir);
     },
   };
 }

@@ -15,7 +15,7 @@
  *
  *   npm run build && node dist/bench/audit/search.bench.js [--records 10000000] [--queries 300] [--keep DIR]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,6 +26,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/runtime/logger.js';
 import { type AuditLogTable, SEARCH_KEYS_EVERY } from '../../src/store/index.js';
 import { sized, smokeOption } from '../smoke-size.js';
+import { removeDataDir } from '../bench-data-dir.js';
 
 const { values } = parseArgs({
   options: {
@@ -113,7 +114,7 @@ async function main(): Promise<void> {
     await measure(app, 'every record keyed (a quiet log)');
   } finally {
     await app.close();
-    if (!values.keep) rmSync(dataDir, { recursive: true, force: true });
+    if (!values.keep) removeDataDir(dataDir);
   }
 }
 

@@ -7,7 +7,7 @@
  *   npm run build && node dist/bench/policy-decision/policy-decision.bench.js [--users 100000] [--decisions 20000] [--postgres]
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,6 +17,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/runtime/logger.js';
 import type { AddressTable, SendCounterTable, UserTable } from '../../src/store/index.js';
 import { sized, smokeOption } from '../smoke-size.js';
+import { removeDataDir } from '../bench-data-dir.js';
 
 const { values } = parseArgs({
   options: {
@@ -83,7 +84,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(report, null, 2));
   } finally {
     await app.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    removeDataDir(dataDir);
     if (values.postgres) {
       const admin = new pg.Client({ connectionString: POSTGRES_ADMIN });
       await admin.connect();

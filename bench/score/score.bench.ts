@@ -15,7 +15,7 @@
  *   npm run build && node dist/bench/score/score.bench.js [--users 100000] [--audit-records 100000] [--domains 100] [--dns-delay-ms 20] [--postgres]
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -33,6 +33,7 @@ import { startDnsServer, type TestZone } from '../../test/support/dns-server.js'
 import { dkimPublicKey, enforcePolicy, goodDomain } from '../../test/support/dns-zones.js';
 import { startMtaStsServer } from '../../test/support/mta-sts-server.js';
 import { sized, smokeOption } from '../smoke-size.js';
+import { removeDataDir } from '../bench-data-dir.js';
 
 const { values } = parseArgs({
   options: {
@@ -328,7 +329,7 @@ async function partA(): Promise<void> {
     );
   } finally {
     await app.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    removeDataDir(dataDir);
     if (values.postgres) {
       const admin = new pg.Client({ connectionString: POSTGRES_ADMIN });
       await admin.connect();
@@ -378,7 +379,7 @@ async function partB(): Promise<void> {
   } finally {
     await dns.close();
     await https.close();
-    rmSync(dir, { recursive: true, force: true });
+    removeDataDir(dir);
   }
 }
 

@@ -8,7 +8,7 @@
  *
  *   npm run build && node dist/bench/signin-verification/signin.bench.js [--users 200] [--logins 4000] [--concurrency 50] [--postgres]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,6 +17,7 @@ import { type App, buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/runtime/logger.js';
 import { sized, smokeOption } from '../smoke-size.js';
+import { removeDataDir } from '../bench-data-dir.js';
 
 const { values } = parseArgs({
   options: {
@@ -89,7 +90,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(report, null, 2));
   } finally {
     await app.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    removeDataDir(dataDir);
     if (values.postgres) {
       const admin = new pg.Client({ connectionString: POSTGRES_ADMIN });
       await admin.connect();
