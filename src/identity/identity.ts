@@ -68,10 +68,8 @@ export function createIdentity(deps: IdentityDeps) {
   const signInPart = {
     /** The one sign-in decision for web (first factor), SMTP, IMAP, POP3 and ManageSieve. */
     signIn: (request: SignInRequest) => signIn(signInDeps, request),
-    /** Dovecot's auth policy, before the password: lockout, restriction, high-risk source. */
-    screenSignIn: (
-      request: Omit<SignInRequest, 'secret'> & { isRestricted?: (userId: string) => Promise<boolean> },
-    ) => screenSignIn(signInDeps, request),
+    /** Dovecot's auth policy, before the password: lockout, high-risk source. */
+    screenSignIn: (request: Omit<SignInRequest, 'secret'>) => screenSignIn(signInDeps, request),
     /** Logs a step the web decides itself (second factor). */
     recordSignInStep: (step: SignInStep) => recordSignInStep(signInDeps, step),
     /** By user: a primary address, an alias or an id finds the account's entries; else the typed login's. */

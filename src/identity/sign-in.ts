@@ -626,22 +626,23 @@ export async function recordSignInStep(deps: SignInDeps, step: SignInStep): Prom
 /** What Dovecot's auth policy server may deny before a password is checked (no secret is involved). */
 export type ScreenOutcome =
   | { allow: true }
-  | { allow: false; code: 'locked-out' | 'restricted' | 'high-risk'; message: string };
+  | { allow: false; code: 'locked-out' | 'high-risk'; message: string };
 
 export const screenMessages = {
   'locked-out': 'Too many failed sign-ins from your network, try again later',
-  restricted: 'Account restricted by security policy, contact your administrator',
   'high-risk': 'Sign-in blocked by security policy, contact your administrator',
 } as const;
 
 /**
  * The checks that need no credential (Dovecot's auth policy `command=allow`): a lockout of this
- * source, an account restricted by the security policy (the adapter says which), and a high-risk
- * source (password spray). A denial is logged like any refused sign-in.
+ * source and a high-risk source (password spray). A denial is logged like any refused sign-in.
+ * An account restricted from sending is not screened out: the restriction is about sending (the
+ * gateway's MAIL FROM and Postfix's policy service refuse it), and its owner must still read mail
+ * and sign in to secure the account.
  */
 export async function screenSignIn(
   deps: SignInDeps,
-  request: Omit<SignInRequest, 'secret'> & { isRestricted?: (userId: string) => Promise<boolean> },
+  request: Omit<SignInRequest, 'secret'>,
 ): Promise<ScreenOutcome> {
   const nowMs = deps.clock.nowMs();
   const login = typedLogin(request.login);
@@ -655,9 +656,8 @@ export async function screenSignIn(
     network,
     familiar.some((entry) => entry.network === network),
   );
-  let code: 'locked-out' | 'restricted' | 'high-risk' | null = null;
+  let code: 'locked-out' | 'high-risk' | null = null;
   if (settings['lockout.enabled'] && activeLockUntil(lockouts, buckets, nowMs) !== null) code = 'locked-out';
-  else if (row && request.isRestricted && (await request.isRestricted(row.id))) code = 'restricted';
   let risk: SignInRisk = { level: 'none', reasons: [] };
   let geo: GeoLocation | null = null;
   if (code === null && settings['risk.policyEnabled']) {

@@ -16,8 +16,9 @@ import { parsePassdbForm, parsePolicyBody } from './dovecot-auth-requests.js';
  *   Dovecot's own master-user passdb checked the master's password: Mailwarden confirms the account
  *   and, with master_user, logs the sign-in as that administrator's (credential master-user:<name>).
  * POST /dovecot/policy?command=allow|report (Dovecot's auth policy server, JSON): allow answers
- *   {"status":-1,"msg":…} to deny a locked-out source, a restricted account or a high-risk source,
- *   and {"status":0} otherwise; report is acknowledged (the passdb call already logged the attempt).
+ *   {"status":-1,"msg":…} to deny a locked-out source or a high-risk source, and
+ *   {"status":0} otherwise (an account restricted from sending still reads its mail: Postfix's
+ *   policy service refuses what it sends); report is acknowledged (the passdb call already logged the attempt).
  *
  * Both need `Authorization: Bearer <dovecot.authSecret>` (compared in constant time); without the
  * setting both answer 503. Malformed input (dovecot-auth-requests.ts) is refused, never allowed:
@@ -135,7 +136,6 @@ export function dovecotAuthRoutes(app: App): Hono {
         clientIp: body.remote || null,
         sessionId: body.session_id ? body.session_id.slice(0, 200) : null,
         clientInfo: `dovecot:${protocol}`,
-        isRestricted: (userId) => app.outbound.isRestricted(userId),
       });
       return c.json(screened.allow ? policyReplies.allowed : policyReplies.refused(screened.message));
     } catch (error) {

@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import nodemailer from 'nodemailer';
 import type { App } from '../../src/app.js';
 import { type RunningServer, startServer } from '../../src/server.js';
+import { sendUntilRestricted } from '../api/sending.js';
 import { freePort } from '../support/cli-process.js';
 import {
   DOVEADM_API_KEY,
@@ -72,14 +73,14 @@ for (const kind of storeKinds) {
         },
       });
       app = testApp.app;
-      for (const user of ['alice', 'mia', 'dave', 'erin'])
+      for (const user of ['alice', 'mia', 'dave', 'erin', 'rita'])
         await addUser(app, `${user}@example.org`, PASSWORD);
       await app.store.db
         .updateTable('users')
         .set({ mfa_state: 'enabled' })
         .where('address', '=', 'mia@example.org')
         .execute();
-      for (const user of ['alice', 'mia', 'dave', 'erin'])
+      for (const user of ['alice', 'mia', 'dave', 'erin', 'rita'])
         appPasswords[user] = await newAppPassword(`${user}@example.org`, ['imap', 'smtp']);
       await app.directory.setDisabled('dave@example.org', true, cliActor);
       server = await startServer(app);
@@ -223,6 +224,55 @@ for (const kind of storeKinds) {
       assert.match(await imapLogin(mail.imapPort, 'frank@example.org', PASSWORD), /^a1 NO /);
       const [refused] = await log('frank@example.org');
       assert.equal(refused?.result, 'failure');
+    });
+
+    // After the count above: this one signs in more.
+    test('an account restricted from sending still opens its mailbox over IMAP and signs in to Postfix, whose policy service refuses its mail with 5.1.8 until the release', async () => {
+      const policy = await app.outbound.setPolicy(
+        'tight',
+        { settings: { externalPerHour: 2 }, scope: { users: ['rita@example.org'] } },
+        cliActor,
+      );
+      assert.ok(policy.ok);
+      await sendUntilRestricted(app, 'rita@example.org');
+      const send = (subject: string) =>
+        nodemailer
+          .createTransport({
+            host: '127.0.0.1',
+            port: mail.submissionPort,
+            requireTLS: true,
+            tls: { rejectUnauthorized: false },
+            auth: { user: 'rita@example.org', pass: appPasswords['rita']! },
+          })
+          .sendMail({ from: 'rita@example.org', to: 'someone@customer.test', subject, text: 'hi' });
+
+      const answer = await imapLogin(mail.imapPort, 'rita@example.org', appPasswords['rita']!);
+      assert.match(answer, /^a1 OK/, `${answer}\n${mail.dovecotLog().slice(-2000)}`);
+      assert.equal(await smtpAuth('rita@example.org', appPasswords['rita']!), 'ok');
+      const entries = await log('rita@example.org');
+      assert.ok(entries.some((entry) => entry.protocol === 'imap' && entry.result === 'success'));
+      assert.ok(entries.some((entry) => entry.protocol === 'smtp' && entry.result === 'success'));
+      assert.ok(
+        entries.every((entry) => entry.result === 'success'),
+        'no sign-in of the restricted account was refused',
+      );
+      await assert.rejects(send('while restricted'), (error: { response?: string }) => {
+        assert.match(error.response ?? '', /^550 5\.1\.\d+ .*Access denied, bad outbound sender/);
+        return true;
+      });
+
+      // A disabled account stays out of both.
+      assert.match(await smtpAuth('dave@example.org', appPasswords['dave']!), /^535 /);
+      assert.match(await imapLogin(mail.imapPort, 'dave@example.org', appPasswords['dave']!), /^a1 NO /);
+
+      const released = await app.outbound.release(
+        'rita@example.org',
+        { reason: 'checked with the user', force: true },
+        cliActor,
+      );
+      assert.ok(released.ok, JSON.stringify(released));
+      const info = await send('after the release');
+      assert.match(info.response, /^250 /);
     });
   });
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type ApiHarness, createApiHarness } from '../api/api-harness.js';
+import { sendUntilRestricted } from '../api/sending.js';
 import { addUser, cliActor, storeKinds } from '../support/test-app.js';
 
 const SECRET = 'endpoint-test-secret-0123456789';
@@ -156,6 +157,54 @@ for (const kind of storeKinds) {
         assert.equal(response.status, 400, body.slice(0, 80));
       }
       assert.equal((await api.app.identity.listSignIns({})).length, signInsBefore, 'nothing was signed in');
+    });
+
+    test('an account restricted from sending still signs in to read mail (auth policy status 0, app password good for IMAP and POP3); a disabled one stays refused', async () => {
+      const allow = (login: string) =>
+        post(
+          '/dovecot/policy?command=allow',
+          JSON.stringify({ login, remote: '81.2.69.142', protocol: 'imap', pwhash: 'ab12', tls: false }),
+          { 'content-type': 'application/json' },
+        ).then((response) => response.json() as Promise<{ status: number; msg: string }>);
+      const passdb = (login: string, password: string, service: string) =>
+        post('/dovecot/passdb', form({ user: login, mode: 'verify', password, service, rip: '81.2.69.142' }));
+      const newAppPassword = async (login: string) => {
+        await addUser(api.app, login, PASSWORD);
+        const created = await api.app.identity.createAppPassword(
+          login,
+          { name: 'mail', scopes: ['imap', 'pop3', 'smtp'] },
+          cliActor,
+        );
+        assert.ok(created.ok);
+        return created.password;
+      };
+      const ritaPassword = await newAppPassword('rita@example.org');
+      const policy = await api.app.outbound.setPolicy(
+        'tight',
+        { settings: { externalPerHour: 2 }, scope: { users: ['rita@example.org'] } },
+        cliActor,
+      );
+      assert.ok(policy.ok);
+      await sendUntilRestricted(api.app, 'rita@example.org');
+      const rita = (await api.app.directory.findUser('rita@example.org'))!;
+      assert.equal(await api.app.outbound.isRestricted(rita.id), true);
+      assert.deepEqual(await allow('rita@example.org'), { status: 0, msg: '' });
+      for (const service of ['imap', 'pop3']) {
+        const response = await passdb('rita@example.org', ritaPassword, service);
+        assert.equal(response.status, 200, service);
+      }
+      const entries = await api.app.identity.listSignIns({ login: 'rita@example.org' });
+      assert.ok(entries.length >= 2);
+      assert.ok(
+        entries.every((entry) => entry.result === 'success'),
+        'a restricted account’s sign-ins are successes',
+      );
+
+      const davePassword = await newAppPassword('dave@example.org');
+      assert.ok((await api.app.directory.setDisabled('dave@example.org', true, cliActor)).ok);
+      const refused = await passdb('dave@example.org', davePassword, 'imap');
+      assert.equal(refused.status, 403);
+      assert.equal(await refused.text(), 'account-disabled');
     });
 
     test('policy: allow answers status 0, a locked-out source gets status -1 with the message; report is acknowledged', async () => {
