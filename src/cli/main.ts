@@ -68,7 +68,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return 0;
     }
     // `mailwarden user --help` lists the user commands; an incomplete command gets the same list, as a usage error.
-    return wantsHelp && words.length > 0 ? writeHelp(io, words) : refuseUnknown(io, words);
+    // `mailwarden --help` alone is `mailwarden help`: every command, exit 0.
+    return wantsHelp ? writeHelp(io, words) : refuseUnknown(io, words);
   }
   try {
     const rest = removePath(argv, command.path);

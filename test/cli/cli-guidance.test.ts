@@ -31,11 +31,13 @@ describe('the CLI guides an admin who types something wrong', () => {
     assert.match(sub.stderr, /unknown command "user frobnicate"[\s\S]*mailwarden help user/);
   });
 
-  test('help exits 0; help and --help of a group list only that group’s commands', async () => {
-    const all = await runMailwarden(['help'], { env });
-    assert.equal(all.code, 0, all.stderr);
-    assert.match(all.stdout, /mailwarden user add/);
-    assert.match(all.stdout, /mailwarden domain add/);
+  test('help and --help exit 0; help and --help of a group list only that group’s commands', async () => {
+    for (const args of [['help'], ['--help']]) {
+      const all = await runMailwarden(args, { env });
+      assert.equal(all.code, 0, `${args.join(' ')}: ${all.stderr}`);
+      assert.match(all.stdout, /mailwarden user add/);
+      assert.match(all.stdout, /mailwarden policy set/);
+    }
     for (const args of [
       ['user', '--help'],
       ['help', 'user'],
