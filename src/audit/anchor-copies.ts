@@ -20,10 +20,10 @@ const WEBHOOK_TIMEOUT_MS = 5000;
  */
 export function createAnchorCopies(options: AnchorCopyOptions, logger: Logger) {
   const failing = new Set<string>();
-  const report = (sink: string, error: unknown) => {
+  const report = (sink: string, error: unknown, level: 'warn' | 'info' = 'warn') => {
     if (failing.has(sink)) return;
     failing.add(sink);
-    logger.warn(`the audit anchor could not be copied to ${sink}; the anchor file still has it`, {
+    logger[level](`the audit anchor could not be copied to ${sink}; the anchor file still has it`, {
       error: error instanceof Error ? error.message : String(error),
     });
   };
@@ -33,7 +33,8 @@ export function createAnchorCopies(options: AnchorCopyOptions, logger: Logger) {
     try {
       await fs.access(SYSLOG_SOCKET);
     } catch {
-      report('syslog', new Error(`${SYSLOG_SOCKET} is not there`));
+      // A host without a syslog daemon (a container) is a setting, not a fault: said once, quietly.
+      report('syslog', new Error(`${SYSLOG_SOCKET} is not there`), 'info');
       return;
     }
     await new Promise<void>((resolve) => {
