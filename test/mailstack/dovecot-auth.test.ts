@@ -17,6 +17,7 @@ import { missingMailstackBinaries } from '../support/postfix-harness.js';
 import { addUser, cliActor, createTestApp, storeKinds, type TestApp } from '../support/test-app.js';
 
 const SECRET = 'test-dovecot-secret-0123456789abcdef';
+const EVENTS_SECRET = 'test-dovecot-events-secret-0123456789';
 const PASSWORD = 'lantern-orchard-piano';
 
 const missing = [
@@ -65,6 +66,7 @@ for (const kind of storeKinds) {
       testApp = await createTestApp(kind, {
         overrides: {
           'dovecot.authSecret': SECRET,
+          'dovecot.eventsSecret': EVENTS_SECRET,
           'smtp.enabled': false,
           'smtps.enabled': false,
           'dovecot.doveadmUrl': `http://127.0.0.1:${doveadmPort}/doveadm/v1`,
@@ -88,6 +90,7 @@ for (const kind of storeKinds) {
         policyPort: server.policyPort() ?? 0,
         authSecret: SECRET,
         doveadmPort,
+        eventsSecret: EVENTS_SECRET,
       });
     });
     after(async () => {
@@ -180,17 +183,74 @@ for (const kind of storeKinds) {
       assert.equal(refused?.credential, `master-user:${MASTER_USER.name}`);
     });
 
+    /** Waits until Dovecot's exporter delivered `more` events beyond `before` and all are in the audit log. */
+    const eventsIngested = async (before: number, more: number) => {
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const counts = await eventCounts();
+        if (counts.seen >= before + more && counts.backlog === 0) return;
+        if (Date.now() > deadline)
+          assert.fail(
+            `Dovecot's events never arrived: ${JSON.stringify(counts)}\n${mail.dovecotLog().slice(-2000)}`,
+          );
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+    const eventCounts = async () => {
+      const text = await (await fetch(`http://127.0.0.1:${server.httpPort()}/metrics`)).text();
+      const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
+      return {
+        seen:
+          value(/^mailwarden_dovecot_events_total\{outcome="accepted"\} (\d+)$/m) +
+          value(/^mailwarden_dovecot_events_total\{outcome="ignored"\} (\d+)$/m),
+        backlog: value(/^mailwarden_dovecot_events_backlog (\d+)$/m),
+      };
+    };
+
+    test('one sign-in is one MailboxLogin record, though Dovecot also exports its auth_request_finished', async () => {
+      await addUser(app, 'gina@example.org', PASSWORD);
+      const password = await newAppPassword('gina@example.org', ['imap']);
+      const before = (await eventCounts()).seen;
+      assert.match(await imapLogin(mail.imapPort, 'gina@example.org', password), /^a1 OK/);
+      assert.match(await imapLogin(mail.imapPort, 'gina@example.org', 'not-her-password'), /^a1 NO /);
+      // Each sign-in's auth_request_finished, and the IMAP session's end.
+      await eventsIngested(before, 3);
+      const { records } = await app.audit.search({
+        mailbox: 'gina@example.org',
+        operations: ['MailboxLogin'],
+        limit: 1000,
+      });
+      assert.deepEqual(
+        records.map((record) => [record.result, record.details?.['source'] ?? 'mailwarden']).reverse(),
+        [
+          ['success', 'mailwarden'],
+          ['failure', 'mailwarden'],
+        ],
+        JSON.stringify(records),
+      );
+      assert.equal(new Set(records.map((record) => record.sessionId)).size, 2);
+    });
+
     test('every attempt is in the sign-in log and in the audit log', async () => {
       const all = await app.identity.listSignIns({ limit: 1000 });
       // alice: imap ok, smtp ok, master user ok; mia: imap no, imap ok, smtp no; dave: 1, master user
-      // refused; erin: 10 wrong, 1 locked (imap), 1 locked (smtp), 1 ok after unlock.
+      // refused; erin: 10 wrong, 1 locked (imap), 1 locked (smtp), 1 ok after unlock; gina: ok, no.
       assert.equal(
         all.length,
-        3 + 3 + 2 + 13,
+        3 + 3 + 2 + 13 + 2,
         JSON.stringify(all.map((entry) => [entry.login, entry.protocol, entry.reason])),
       );
+      // Dovecot's own events of these sign-ins (conf.d/95) are all in: none is a second record.
+      await eventsIngested(0, 0);
       const { records } = await app.audit.search({ operations: ['MailboxLogin'], limit: 1000 });
-      assert.equal(records.length, all.length);
+      // Plus the wrong master password, which Dovecot refused without asking Mailwarden: its event.
+      assert.equal(
+        records.length,
+        all.length + 1,
+        JSON.stringify(
+          records.map((r) => [r.mailbox, r.actor, r.result, r.sessionId, r.details?.['source']]),
+        ),
+      );
     });
 
     // After the count above: this one signs in more.

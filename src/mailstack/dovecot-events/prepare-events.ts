@@ -26,7 +26,8 @@ export type PreparedBody =
 
 /**
  * Maps the events to audit steps and seals their records (every stored field serialized, see
- * SealedRecord), except a record whose Sieve script must be read first: its details change then.
+ * SealedRecord), except a record whose Sieve script must be read first (its details change then)
+ * and a sign-in (which the ingest may drop, see withoutLoginsAlreadyRecorded in event-ingest.ts).
  */
 export function prepareEvents(events: readonly DovecotEvent[], context: MapContext): PreparedEvents {
   const steps: IngestStep[] = [];
@@ -40,8 +41,13 @@ export function prepareEvents(events: readonly DovecotEvent[], context: MapConte
       for (const step of mapped.steps) steps.push(step);
       continue;
     }
+    // A sign-in stays unsealed too: the ingest drops it when Mailwarden recorded that sign-in itself.
     for (const step of mapped.steps)
-      steps.push(step.kind === 'record' ? { kind: 'sealed', record: sealRecord(step.record) } : step);
+      steps.push(
+        step.kind === 'record' && step.record.input.operation !== 'MailboxLogin'
+          ? { kind: 'sealed', record: sealRecord(step.record) }
+          : step,
+      );
   }
   return { events: events.length, ignored, steps, scripts };
 }
