@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
 import nodemailer from 'nodemailer';
 import type { App } from '../../src/app.js';
 import { type RunningServer, startServer } from '../../src/server.js';
@@ -31,6 +33,22 @@ const skip =
   missing.length > 0
     ? `not installed: ${missing.join(', ')} (apt-get install postfix dovecot-imapd dovecot-auth-lua; .ci/run does it)`
     : false;
+
+/** Python's imaplib signs in: "ok", or "refused: " and the server's text as imaplib reports it. */
+async function imaplibLogin(port: number, user: string, password: string): Promise<string> {
+  const script = [
+    'import imaplib, sys',
+    'client = imaplib.IMAP4("127.0.0.1", int(sys.argv[1]), timeout=20)',
+    'try:',
+    '    client.login(sys.argv[2], sys.argv[3])',
+    '    print("ok")',
+    '    client.logout()',
+    'except imaplib.IMAP4.error as error:',
+    '    print("refused: " + str(error))',
+  ].join('\n');
+  const { stdout } = await promisify(execFile)('python3', ['-c', script, String(port), user, password]);
+  return stdout.trim();
+}
 
 for (const kind of storeKinds) {
   describe(`Dovecot and Postfix sign in through Mailwarden (${kind})`, { skip }, () => {
@@ -117,6 +135,25 @@ for (const kind of storeKinds) {
       assert.equal(entry?.result, 'failure');
       assert.equal(entry?.reason, 'mfa-user-account-password');
       assert.match(await imapLogin(mail.imapPort, 'mia@example.org', appPasswords['mia']!), /^a1 OK/);
+    });
+
+    test('under app-passwords-only, an IMAP client (imaplib) refused the account password is told an app password is required', async () => {
+      await app.settings.change({ 'mailSignIn.accountPassword': 'app-passwords-only' }, cliActor);
+      try {
+        const refused = await imaplibLogin(mail.imapPort, 'alice@example.org', PASSWORD);
+        assert.match(
+          refused,
+          /^refused: .*Application-specific password required: sign in with an app password/,
+          refused,
+        );
+        // A wrong password still gets the bare failure, which tells a guesser nothing.
+        const wrong = await imaplibLogin(mail.imapPort, 'alice@example.org', 'not-her-password');
+        assert.doesNotMatch(wrong, /app password/i, wrong);
+        assert.match(wrong, /^refused: /, wrong);
+        assert.equal(await imaplibLogin(mail.imapPort, 'alice@example.org', appPasswords['alice']!), 'ok');
+      } finally {
+        await app.settings.change({ 'mailSignIn.accountPassword': 'allowed' }, cliActor);
+      }
     });
 
     test('a disabled account gets Dovecot’s authentication failure, even with the right app password', async () => {
@@ -234,10 +271,11 @@ for (const kind of storeKinds) {
     test('every attempt is in the sign-in log and in the audit log', async () => {
       const all = await app.identity.listSignIns({ limit: 1000 });
       // alice: imap ok, smtp ok, master user ok; mia: imap no, imap ok, smtp no; dave: 1, master user
-      // refused; erin: 10 wrong, 1 locked (imap), 1 locked (smtp), 1 ok after unlock; gina: ok, no.
+      // refused; erin: 10 wrong, 1 locked (imap), 1 locked (smtp), 1 ok after unlock; gina: ok, no;
+      // alice under app-passwords-only: account password, wrong password, app password.
       assert.equal(
         all.length,
-        3 + 3 + 2 + 13 + 2,
+        3 + 3 + 2 + 13 + 2 + 3,
         JSON.stringify(all.map((entry) => [entry.login, entry.protocol, entry.reason])),
       );
       // Dovecot's own events of these sign-ins (conf.d/95) are all in: none is a second record.
