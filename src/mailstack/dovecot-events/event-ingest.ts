@@ -5,7 +5,7 @@ import type { Logger } from '../../runtime/logger.js';
 import type { DoveadmClient } from './doveadm-client.js';
 import { createEventSpool, type EventSpool, type SpooledBatch } from './event-spool.js';
 import { forwardingSetBy } from './map-dovecot-event.js';
-import { prepareBody, prepareEvents, type ScriptWanted } from './prepare-events.js';
+import { mayRepeatMailwardensOwn, prepareBody, prepareEvents, type ScriptWanted } from './prepare-events.js';
 
 /** Counters of the ingest endpoint (GET /metrics). Dovecot does not retry: every refusal counts. */
 export interface DovecotIngestCounters {
@@ -70,6 +70,15 @@ function isDovecotLoginStep(step: IngestStep): step is RecordStep {
   );
 }
 
+/** doveadm deactivated a mailbox's Sieve scripts (map-dovecot-event.ts mapSieveChange). */
+function isDoveadmDeactivationStep(step: IngestStep): step is RecordStep {
+  return (
+    step.kind === 'record' &&
+    step.record.input.operation === 'UpdateInboxRules' &&
+    mayRepeatMailwardensOwn(step.record.input)
+  );
+}
+
 /** Dovecot's service names and the sign-in log's protocols, as one (dovecot-auth.ts serviceProtocols). */
 function sameProtocol(protocol: string | null | undefined): string {
   const name = (protocol ?? '').toLowerCase();
@@ -97,6 +106,8 @@ export interface DovecotEventIngestDeps {
    * or failing review never holds the audit log back.
    */
   onInboxRuleChanged?: (change: InboxRuleChange) => Promise<unknown>;
+  /** Whether Mailwarden itself deactivated this mailbox's Sieve scripts about then (respond). */
+  isOwnDeactivation?: (mailbox: string, timeMs: number) => boolean;
 }
 
 export function createDovecotEventIngest(deps: DovecotEventIngestDeps): DovecotEventIngest {
@@ -227,19 +238,35 @@ export function createDovecotEventIngest(deps: DovecotEventIngestDeps): DovecotE
     );
   };
 
+  /**
+   * Mailwarden deactivates a mailbox's Sieve scripts through doveadm (respond: DisableInboxRules,
+   * the forwarding enforcement) and records it, naming who asked and why; Dovecot's event of that
+   * deactivation names only "doveadm" and often arrives before that record is committed, so respond
+   * says which deactivations it made (isOwnDeactivation, each answering for one event).
+   */
+  const withoutOwnDeactivations = (steps: IngestStep[]): IngestStep[] => {
+    const isOwn = deps.isOwnDeactivation;
+    if (!isOwn || !steps.some(isDoveadmDeactivationStep)) return steps;
+    return steps.filter(
+      (step) =>
+        !(isDoveadmDeactivationStep(step) && isOwn(step.record.input.mailbox ?? '', step.record.timeMs)),
+    );
+  };
+  const withoutMailwardensOwn = async (steps: IngestStep[]) =>
+    withoutOwnDeactivations(await withoutLoginsAlreadyRecorded(steps));
+
   /** The inbox-rule reviews, chained: never awaited by the ingest. */
   let reviews: Promise<unknown> = Promise.resolve();
   /** Writes the batches' steps (after their scripts are read); resolves once they are committed. */
   let handedOver: Promise<unknown> = Promise.resolve();
   const write = (batches: SpooledBatch[]): Promise<void> => {
     const changes: InboxRuleChange[] = [];
-    const steps = withoutLoginsAlreadyRecorded(batches.flatMap((batch) => batch.prepared.steps)).then(
-      (kept) =>
-        readScripts(
-          kept,
-          batches.flatMap((batch) => batch.prepared.scripts),
-          changes,
-        ),
+    const steps = withoutMailwardensOwn(batches.flatMap((batch) => batch.prepared.steps)).then((kept) =>
+      readScripts(
+        kept,
+        batches.flatMap((batch) => batch.prepared.scripts),
+        changes,
+      ),
     );
     // Handed to the audit log in spool order, even when a later batch's scripts are read first. The
     // commit is wrapped so that the next batch waits for the hand-over, not for the commit.
