@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import nodemailer from 'nodemailer';
 import type { App } from '../../src/app.js';
@@ -156,6 +158,30 @@ for (const kind of storeKinds) {
       }
     });
 
+    test('the doveadm auth test of docs/OPERATIONS.md signs in with an app password; without a service it is refused', async () => {
+      const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+      const operations = readFileSync(path.join(root, 'docs', 'OPERATIONS.md'), 'utf8');
+      const documented = /`doveadm auth test ([^`]*) alice@example\.org '<app password>'`/.exec(operations);
+      assert.ok(documented, 'OPERATIONS.md shows the command');
+      const options = documented[1]!.split(' ');
+      const conf = path.join(mail.workDir, 'dovecot', 'dovecot.conf');
+      const run = (args: string[]) =>
+        promisify(execFile)('doveadm', ['-c', conf, 'auth', 'test', ...args]).then(
+          (done) => `ok ${done.stdout}`,
+          (error: { stdout?: string; stderr?: string }) =>
+            `refused ${error.stdout ?? ''}${error.stderr ?? ''}`,
+        );
+      const tested = await run([...options, 'alice@example.org', appPasswords['alice']!]);
+      assert.match(tested, /^ok .*auth succeeded/s, tested);
+      assert.match(await run(['alice@example.org', appPasswords['alice']!]), /^refused /);
+      const [entry] = await log('alice@example.org');
+      assert.deepEqual(
+        [entry?.protocol, entry?.reason],
+        ['imap', 'signed-in'],
+        'the documented test is an IMAP sign-in',
+      );
+    });
+
     test('a disabled account gets Dovecot’s authentication failure, even with the right app password', async () => {
       const answer = await imapLogin(mail.imapPort, 'dave@example.org', appPasswords['dave']!);
       assert.match(answer, /^a1 NO \[AUTHENTICATIONFAILED\]/);
@@ -272,10 +298,10 @@ for (const kind of storeKinds) {
       const all = await app.identity.listSignIns({ limit: 1000 });
       // alice: imap ok, smtp ok, master user ok; mia: imap no, imap ok, smtp no; dave: 1, master user
       // refused; erin: 10 wrong, 1 locked (imap), 1 locked (smtp), 1 ok after unlock; gina: ok, no;
-      // alice under app-passwords-only: account password, wrong password, app password.
+      // alice under app-passwords-only: account password, wrong password, app password; doveadm auth test.
       assert.equal(
         all.length,
-        3 + 3 + 2 + 13 + 2 + 3,
+        3 + 3 + 2 + 13 + 2 + 3 + 1,
         JSON.stringify(all.map((entry) => [entry.login, entry.protocol, entry.reason])),
       );
       // Dovecot's own events of these sign-ins (conf.d/95) are all in: none is a second record.
