@@ -66,7 +66,15 @@ function auth_password_verify(req, password)
   if status == 200 then
     return dovecot.auth.PASSDB_RESULT_OK, ""
   elseif status == 403 then
-    req:log_info("mailwarden refused: " .. tostring(resp:payload() or ""))
+    -- The first line names why (for this log); a second line, when there is one, is for the client.
+    local code, message = tostring(resp:payload() or ""):match("^([^\n]*)\n?(.*)$")
+    req:log_info("mailwarden refused: " .. code)
+    if message ~= "" then
+      -- Dovecot 2.3 sends no reason= of a failed passdb to the client; the login processes of IMAP,
+      -- POP3 and ManageSieve refuse a "nologin" answer and show its reason (IMAP: NO [CONTACTADMIN]
+      -- <reason>). Postfix's SASL ignores nologin: Mailwarden sends a message for those three only.
+      return dovecot.auth.PASSDB_RESULT_OK, { nologin = "y", reason = message }
+    end
     return dovecot.auth.PASSDB_RESULT_PASSWORD_MISMATCH, ""
   else
     req:log_warning("mailwarden unavailable: " .. tostring(status) .. " " .. tostring(resp:reason()))

@@ -62,6 +62,7 @@ export function createHttpApp(app: App, options: HttpAppOptions = {}): Hono<ApiE
     spoolDir: path.join(app.config.data.dir, 'dovecot-events'),
     doveadm: app.doveadm,
     onInboxRuleChanged: (change) => app.respond.reviewInboxRuleChange(change),
+    isOwnDeactivation: (mailbox, timeMs) => app.respond.isOwnDeactivation(mailbox, timeMs),
   });
   http.route('/', metricsRoutes(dovecotEvents, app.outbound.unrecordedSends));
   // Authenticated by the exporter's shared secret, not by an API token.

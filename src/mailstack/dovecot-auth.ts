@@ -11,7 +11,7 @@ import { parsePassdbForm, parsePolicyBody } from './dovecot-auth-requests.js';
  *
  * POST /dovecot/passdb (the Lua passdb, form-encoded: user, mode=verify|exists, password, service,
  *   rip, session, master_user): 200 the credential is good; 403 it is not (the body names the
- *   reason, for the Lua script's log); 5xx Mailwarden cannot decide, which the script turns into
+ *   reason, for the Lua script's log, and a second line, when there is one, is for the client); 5xx Mailwarden cannot decide, which the script turns into
  *   Dovecot's INTERNAL_FAILURE ("temporary failure"), never into a mismatch. mode=exists comes after
  *   Dovecot's own master-user passdb checked the master's password: Mailwarden confirms the account
  *   and, with master_user, logs the sign-in as that administrator's (credential master-user:<name>).
@@ -41,6 +41,23 @@ const serviceProtocols: Record<string, MailProtocol> = {
   sieve: 'sieve',
   managesieve: 'sieve',
 };
+
+/**
+ * What the IMAP, POP3 or ManageSieve client is told beside the failure (the Lua passdb's second
+ * line → Dovecot's reason=), as SMTP says `534 5.7.9 Application-specific password required`. Only
+ * refusals of a right password: the others stay Dovecot's bare "Authentication failed", which
+ * tells a guesser nothing.
+ */
+const clientMessages: Partial<Record<string, string>> = {
+  'app-password-required': 'Application-specific password required: sign in with an app password',
+};
+
+/**
+ * The services whose Dovecot login process refuses a passdb's "nologin" answer and shows its reason,
+ * which is how the Lua passdb passes the message on. Postfix's SASL does not read nologin: it would
+ * let such a sign-in through, so SMTP AUTH is never sent a message (Postfix answers 535 on its own).
+ */
+const toldByLoginProcess: ReadonlySet<MailProtocol> = new Set(['imap', 'pop3', 'sieve']);
 
 /** The auth policy answers (Dovecot auth-policy.c): status 0 lets the sign-in go on, -1 refuses it. */
 const policyReplies = {
@@ -105,7 +122,9 @@ export function dovecotAuthRoutes(app: App): Hono {
         sessionId: request.session ?? null,
         clientInfo: `dovecot:${service}`,
       });
-      return outcome.ok ? c.text('OK', 200) : c.text(outcome.code, 403);
+      if (outcome.ok) return c.text('OK', 200);
+      const clientMessage = toldByLoginProcess.has(protocol) ? clientMessages[outcome.code] : undefined;
+      return c.text(clientMessage ? `${outcome.code}\n${clientMessage}` : outcome.code, 403);
     } catch (error) {
       logger.error('dovecot passdb request could not be decided', { error, service });
       return c.text(dovecotReplies.unavailable.body, 503);

@@ -95,6 +95,9 @@ export type SecureAccountOutcome =
   | { ok: true; user: string; temporaryPassword: string; steps: PlaybookStep[] }
   | RespondFailure;
 
+/** How far apart Mailwarden's asking doveadm to deactivate and Dovecot's event of it may be. */
+const OWN_DEACTIVATION_MS = 60_000;
+
 function failure(code: RespondFailure['code'], message: string): RespondFailure {
   return { ok: false, code, message };
 }
@@ -159,6 +162,7 @@ export function createRespond(deps: RespondDeps) {
     actor: Actor,
     details: Record<string, unknown>,
   ): Promise<{ ok: true } | RespondFailure> {
+    noteOwnDeactivation(address);
     const done = await mailServer.deactivateSieveScript(address);
     if (!done.ok) return failure('mail-server-unavailable', done.message);
     await deps.audit.append({
@@ -169,6 +173,31 @@ export function createRespond(deps: RespondDeps) {
       details: { script, ...details },
     });
     return { ok: true };
+  }
+
+  /**
+   * Deactivations this process asked doveadm for, by mailbox: when each was asked. Dovecot's event of
+   * such a deactivation is not recorded again (isOwnDeactivation); after a restart it would be, a
+   * repeat rather than a loss.
+   */
+  const ownDeactivations = new Map<string, number[]>();
+  function noteOwnDeactivation(address: string): void {
+    const key = address.toLowerCase();
+    ownDeactivations.set(key, [...(ownDeactivations.get(key) ?? []), Date.now()]);
+  }
+  /** Whether Dovecot's doveadm deactivation of this mailbox at timeMs is one this process asked for. */
+  function isOwnDeactivation(mailbox: string, timeMs: number): boolean {
+    const nowMs = Date.now();
+    for (const [key, times] of ownDeactivations) {
+      const fresh = times.filter((askedMs) => nowMs - askedMs <= OWN_DEACTIVATION_MS);
+      if (fresh.length === 0) ownDeactivations.delete(key);
+      else ownDeactivations.set(key, fresh);
+    }
+    const times = ownDeactivations.get(mailbox.toLowerCase()) ?? [];
+    const index = times.findIndex((askedMs) => Math.abs(timeMs - askedMs) <= OWN_DEACTIVATION_MS);
+    if (index === -1) return false;
+    times.splice(index, 1);
+    return true;
   }
 
   async function inboxRules(reference: string): Promise<InboxRulesOutcome> {
@@ -357,7 +386,7 @@ export function createRespond(deps: RespondDeps) {
       active.name,
       { actor: 'system', logonType: 'system' },
       {
-        reason: `automatic external forwarding is ${policy.settings.externalForwarding} in the sending policy ${policy.name}`,
+        reason: forwardingOffReason(policy.settings.externalForwarding, policy.name),
         policy: policy.name,
         forwardingRemoved: [...forwardingTo],
       },
@@ -410,7 +439,7 @@ export function createRespond(deps: RespondDeps) {
     return raised.map((entry) => entry.alert);
   }
 
-  return { inboxRules, disableInboxRules, secureAccount, reviewInboxRuleChange };
+  return { inboxRules, disableInboxRules, secureAccount, reviewInboxRuleChange, isOwnDeactivation };
 }
 
 function notConfigured(): RespondFailure {
@@ -421,3 +450,9 @@ function notConfigured(): RespondFailure {
 }
 
 export type Respond = ReturnType<typeof createRespond>;
+
+/** Why the forwarding enforcement stopped a rule: `external forwarding is off (automatic) in the sending policy "default"`. */
+function forwardingOffReason(setting: string, policy: string): string {
+  const how = setting === 'off' ? 'off' : `off (${setting})`;
+  return `external forwarding is ${how} in the sending policy ${JSON.stringify(policy)}`;
+}

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import nodemailer from 'nodemailer';
 import type { App } from '../../src/app.js';
 import { type RunningServer, startServer } from '../../src/server.js';
@@ -18,6 +22,7 @@ import { missingMailstackBinaries } from '../support/postfix-harness.js';
 import { addUser, cliActor, createTestApp, storeKinds, type TestApp } from '../support/test-app.js';
 
 const SECRET = 'test-dovecot-secret-0123456789abcdef';
+const EVENTS_SECRET = 'test-dovecot-events-secret-0123456789';
 const PASSWORD = 'lantern-orchard-piano';
 
 const missing = [
@@ -31,6 +36,22 @@ const skip =
   missing.length > 0
     ? `not installed: ${missing.join(', ')} (apt-get install postfix dovecot-imapd dovecot-auth-lua; .ci/run does it)`
     : false;
+
+/** Python's imaplib signs in: "ok", or "refused: " and the server's text as imaplib reports it. */
+async function imaplibLogin(port: number, user: string, password: string): Promise<string> {
+  const script = [
+    'import imaplib, sys',
+    'client = imaplib.IMAP4("127.0.0.1", int(sys.argv[1]), timeout=20)',
+    'try:',
+    '    client.login(sys.argv[2], sys.argv[3])',
+    '    print("ok")',
+    '    client.logout()',
+    'except imaplib.IMAP4.error as error:',
+    '    print("refused: " + str(error))',
+  ].join('\n');
+  const { stdout } = await promisify(execFile)('python3', ['-c', script, String(port), user, password]);
+  return stdout.trim();
+}
 
 for (const kind of storeKinds) {
   describe(`Dovecot and Postfix sign in through Mailwarden (${kind})`, { skip }, () => {
@@ -66,6 +87,7 @@ for (const kind of storeKinds) {
       testApp = await createTestApp(kind, {
         overrides: {
           'dovecot.authSecret': SECRET,
+          'dovecot.eventsSecret': EVENTS_SECRET,
           'smtp.enabled': false,
           'smtps.enabled': false,
           'dovecot.doveadmUrl': `http://127.0.0.1:${doveadmPort}/doveadm/v1`,
@@ -89,6 +111,7 @@ for (const kind of storeKinds) {
         policyPort: server.policyPort() ?? 0,
         authSecret: SECRET,
         doveadmPort,
+        eventsSecret: EVENTS_SECRET,
       });
     });
     after(async () => {
@@ -115,6 +138,49 @@ for (const kind of storeKinds) {
       assert.equal(entry?.result, 'failure');
       assert.equal(entry?.reason, 'mfa-user-account-password');
       assert.match(await imapLogin(mail.imapPort, 'mia@example.org', appPasswords['mia']!), /^a1 OK/);
+    });
+
+    test('under app-passwords-only, an IMAP client (imaplib) refused the account password is told an app password is required', async () => {
+      await app.settings.change({ 'mailSignIn.accountPassword': 'app-passwords-only' }, cliActor);
+      try {
+        const refused = await imaplibLogin(mail.imapPort, 'alice@example.org', PASSWORD);
+        assert.match(
+          refused,
+          /^refused: .*Application-specific password required: sign in with an app password/,
+          refused,
+        );
+        // A wrong password still gets the bare failure, which tells a guesser nothing.
+        const wrong = await imaplibLogin(mail.imapPort, 'alice@example.org', 'not-her-password');
+        assert.doesNotMatch(wrong, /app password/i, wrong);
+        assert.match(wrong, /^refused: /, wrong);
+        assert.equal(await imaplibLogin(mail.imapPort, 'alice@example.org', appPasswords['alice']!), 'ok');
+      } finally {
+        await app.settings.change({ 'mailSignIn.accountPassword': 'allowed' }, cliActor);
+      }
+    });
+
+    test('the doveadm auth test of docs/OPERATIONS.md signs in with an app password; without a service it is refused', async () => {
+      const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+      const operations = readFileSync(path.join(root, 'docs', 'OPERATIONS.md'), 'utf8');
+      const documented = /`doveadm auth test ([^`]*) alice@example\.org '<app password>'`/.exec(operations);
+      assert.ok(documented, 'OPERATIONS.md shows the command');
+      const options = documented[1]!.split(' ');
+      const conf = path.join(mail.workDir, 'dovecot', 'dovecot.conf');
+      const run = (args: string[]) =>
+        promisify(execFile)('doveadm', ['-c', conf, 'auth', 'test', ...args]).then(
+          (done) => `ok ${done.stdout}`,
+          (error: { stdout?: string; stderr?: string }) =>
+            `refused ${error.stdout ?? ''}${error.stderr ?? ''}`,
+        );
+      const tested = await run([...options, 'alice@example.org', appPasswords['alice']!]);
+      assert.match(tested, /^ok .*auth succeeded/s, tested);
+      assert.match(await run(['alice@example.org', appPasswords['alice']!]), /^refused /);
+      const [entry] = await log('alice@example.org');
+      assert.deepEqual(
+        [entry?.protocol, entry?.reason],
+        ['imap', 'signed-in'],
+        'the documented test is an IMAP sign-in',
+      );
     });
 
     test('a disabled account gets Dovecot’s authentication failure, even with the right app password', async () => {
@@ -181,17 +247,75 @@ for (const kind of storeKinds) {
       assert.equal(refused?.credential, `master-user:${MASTER_USER.name}`);
     });
 
+    /** Waits until Dovecot's exporter delivered `more` events beyond `before` and all are in the audit log. */
+    const eventsIngested = async (before: number, more: number) => {
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const counts = await eventCounts();
+        if (counts.seen >= before + more && counts.backlog === 0) return;
+        if (Date.now() > deadline)
+          assert.fail(
+            `Dovecot's events never arrived: ${JSON.stringify(counts)}\n${mail.dovecotLog().slice(-2000)}`,
+          );
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+    const eventCounts = async () => {
+      const text = await (await fetch(`http://127.0.0.1:${server.httpPort()}/metrics`)).text();
+      const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
+      return {
+        seen:
+          value(/^mailwarden_dovecot_events_total\{outcome="accepted"\} (\d+)$/m) +
+          value(/^mailwarden_dovecot_events_total\{outcome="ignored"\} (\d+)$/m),
+        backlog: value(/^mailwarden_dovecot_events_backlog (\d+)$/m),
+      };
+    };
+
+    test('one sign-in is one MailboxLogin record, though Dovecot also exports its auth_request_finished', async () => {
+      await addUser(app, 'gina@example.org', PASSWORD);
+      const password = await newAppPassword('gina@example.org', ['imap']);
+      const before = (await eventCounts()).seen;
+      assert.match(await imapLogin(mail.imapPort, 'gina@example.org', password), /^a1 OK/);
+      assert.match(await imapLogin(mail.imapPort, 'gina@example.org', 'not-her-password'), /^a1 NO /);
+      // Each sign-in's auth_request_finished, and the IMAP session's end.
+      await eventsIngested(before, 3);
+      const { records } = await app.audit.search({
+        mailbox: 'gina@example.org',
+        operations: ['MailboxLogin'],
+        limit: 1000,
+      });
+      assert.deepEqual(
+        records.map((record) => [record.result, record.details?.['source'] ?? 'mailwarden']).reverse(),
+        [
+          ['success', 'mailwarden'],
+          ['failure', 'mailwarden'],
+        ],
+        JSON.stringify(records),
+      );
+      assert.equal(new Set(records.map((record) => record.sessionId)).size, 2);
+    });
+
     test('every attempt is in the sign-in log and in the audit log', async () => {
       const all = await app.identity.listSignIns({ limit: 1000 });
       // alice: imap ok, smtp ok, master user ok; mia: imap no, imap ok, smtp no; dave: 1, master user
-      // refused; erin: 10 wrong, 1 locked (imap), 1 locked (smtp), 1 ok after unlock.
+      // refused; erin: 10 wrong, 1 locked (imap), 1 locked (smtp), 1 ok after unlock; gina: ok, no;
+      // alice under app-passwords-only: account password, wrong password, app password; doveadm auth test.
       assert.equal(
         all.length,
-        3 + 3 + 2 + 13,
+        3 + 3 + 2 + 13 + 2 + 3 + 1,
         JSON.stringify(all.map((entry) => [entry.login, entry.protocol, entry.reason])),
       );
+      // Dovecot's own events of these sign-ins (conf.d/95) are all in: none is a second record.
+      await eventsIngested(0, 0);
       const { records } = await app.audit.search({ operations: ['MailboxLogin'], limit: 1000 });
-      assert.equal(records.length, all.length);
+      // Plus the wrong master password, which Dovecot refused without asking Mailwarden: its event.
+      assert.equal(
+        records.length,
+        all.length + 1,
+        JSON.stringify(
+          records.map((r) => [r.mailbox, r.actor, r.result, r.sessionId, r.details?.['source']]),
+        ),
+      );
     });
 
     // After the count above: this one signs in more.

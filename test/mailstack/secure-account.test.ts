@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type { AuditRecord } from '../../src/audit/index.js';
 import { external, sendThroughPolicy } from '../outbound/send-helper.js';
 import { type BesideDovecot, startMailwardenBesideDovecot } from '../support/beside-dovecot.js';
 import { freePort } from '../support/cli-process.js';
@@ -265,6 +266,28 @@ describe('securing a compromised account against a real Dovecot (doveadm HTTP AP
     assert.equal(stopped?.actor, 'system');
     assert.equal(stopped?.details?.['policy'], 'no-forwarding');
     assert.deepEqual(stopped?.details?.['forwardingRemoved'], ['dana.private@gmail.example']);
+    assert.equal(
+      stopped?.details?.['reason'],
+      'external forwarding is off in the sending policy "no-forwarding"',
+    );
+    // Dovecot's event of that deactivation (doveadm's) is Mailwarden's own: not a second record. A
+    // script saved afterwards marks when the events before it are in.
+    const marker = await doveadm(conf, ['sieve', 'put', '-u', dana, 'marker'], 'keep;\n');
+    assert.equal(marker.status, 0, marker.stdout);
+    const markerDeadline = Date.now() + 20_000;
+    let changes: AuditRecord[] = [];
+    for (;;) {
+      changes = (await app.audit.search({ mailbox: dana, operations: ['UpdateInboxRules'], limit: 100 }))
+        .records;
+      if (changes.some((record) => record.details?.['script'] === 'marker')) break;
+      if (Date.now() > markerDeadline) assert.fail(`the marker never arrived\n${dovecot.log().slice(-2000)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.deepEqual(
+      changes.filter((record) => record.details?.['action'] === 'deactivate'),
+      [],
+      'deactivated once, recorded once (DisableInboxRules)',
+    );
     const [alert] = await app.alerts.list({ mailbox: dana });
     assert.equal(alert?.type, 'external-forwarding-rule');
     assert.equal(alert?.evidence['sendingPolicy'], 'no-forwarding');

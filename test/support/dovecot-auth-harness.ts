@@ -38,6 +38,11 @@ export interface DovecotAuthHarnessOptions {
    * DOVEADM_API_KEY (chosen before Mailwarden is built, since its config names the URL).
    */
   doveadmPort?: number;
+  /**
+   * Adds deploy/dovecot/conf.d/95-mailwarden-audit.conf, as shipped, exporting Dovecot's events to
+   * Mailwarden's /dovecot/events with this secret (dovecot.eventsSecret).
+   */
+  eventsSecret?: string;
 }
 
 /** The doveadm HTTP API key of a harness started with `doveadmPort`. */
@@ -120,6 +125,12 @@ ${
 ${shipped('conf.d/96-mailwarden-doveadm.conf')
   .replace('CHANGE-ME-TO-A-LONG-RANDOM-STRING', DOVEADM_API_KEY)
   .replace('port = 8080', `port = ${options.doveadmPort}`)}`
+}
+${
+  options.eventsSecret === undefined
+    ? ''
+    : `# --- deploy/dovecot/conf.d/95-mailwarden-audit.conf, as shipped
+${shipped('conf.d/95-mailwarden-audit.conf').replace('CHANGE-ME-TO-THE-EVENTS-SECRET', options.eventsSecret)}`
 }
 `,
     );

@@ -1,11 +1,11 @@
-import type { AuditLog, AuditRecordInput, IngestStep } from '../../audit/index.js';
+import type { AuditLog, AuditRecord, AuditRecordInput, IngestStep } from '../../audit/index.js';
 import { type InboxRuleChange, sieveRedirectTargets } from '../../respond/index.js';
 import type { Clock } from '../../runtime/clock.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { DoveadmClient } from './doveadm-client.js';
 import { createEventSpool, type EventSpool, type SpooledBatch } from './event-spool.js';
 import { forwardingSetBy } from './map-dovecot-event.js';
-import { prepareBody, prepareEvents, type ScriptWanted } from './prepare-events.js';
+import { mayRepeatMailwardensOwn, prepareBody, prepareEvents, type ScriptWanted } from './prepare-events.js';
 
 /** Counters of the ingest endpoint (GET /metrics). Dovecot does not retry: every refusal counts. */
 export interface DovecotIngestCounters {
@@ -51,9 +51,49 @@ const EVENTS_PER_COMMIT = 5000;
  */
 const BATCHES_IN_FLIGHT = 2;
 const SOURCE = 'dovecot-events';
+/** How long before Dovecot's event of a sign-in Mailwarden's own record of it may have been written. */
+const LOGIN_RECORDED_BEFORE_MS = 10 * 60_000;
+/** Sign-ins of one mailbox looked up per batch: a burst of more is not a duplicate worth the read. */
+const MAX_LOGINS_LOOKED_UP = 1000;
+
+type RecordStep = Extract<IngestStep, { kind: 'record' }>;
+
+/** How far apart Dovecot's time and Mailwarden's of one sign-in without a session id may be. */
+const SESSIONLESS_SAME_LOGIN_MS = 30_000;
+
+/** A MailboxLogin made from Dovecot's auth_request_finished (map-dovecot-event.ts mapLogin). */
+function isDovecotLoginStep(step: IngestStep): step is RecordStep {
+  return (
+    step.kind === 'record' &&
+    step.record.input.operation === 'MailboxLogin' &&
+    step.record.input.details?.['source'] === 'dovecot'
+  );
+}
+
+/** doveadm deactivated a mailbox's Sieve scripts (map-dovecot-event.ts mapSieveChange). */
+function isDoveadmDeactivationStep(step: IngestStep): step is RecordStep {
+  return (
+    step.kind === 'record' &&
+    step.record.input.operation === 'UpdateInboxRules' &&
+    mayRepeatMailwardensOwn(step.record.input)
+  );
+}
+
+/** Dovecot's service names and the sign-in log's protocols, as one (dovecot-auth.ts serviceProtocols). */
+function sameProtocol(protocol: string | null | undefined): string {
+  const name = (protocol ?? '').toLowerCase();
+  if (name === 'submission') return 'smtp';
+  if (name === 'managesieve') return 'sieve';
+  return name;
+}
+
+function loginKey(mailbox: string, sessionId: string): string {
+  return `${mailbox.toLowerCase()}\n${sessionId}`;
+}
 
 export interface DovecotEventIngestDeps {
-  audit: Pick<AuditLog, 'ingest' | 'ingestCursor'>;
+  /** search: the sign-ins Mailwarden recorded itself (withoutLoginsAlreadyRecorded). */
+  audit: Pick<AuditLog, 'ingest' | 'ingestCursor'> & Partial<Pick<AuditLog, 'search'>>;
   clock: Clock;
   logger: Logger;
   trashFolders: readonly string[];
@@ -66,6 +106,8 @@ export interface DovecotEventIngestDeps {
    * or failing review never holds the audit log back.
    */
   onInboxRuleChanged?: (change: InboxRuleChange) => Promise<unknown>;
+  /** Whether Mailwarden itself deactivated this mailbox's Sieve scripts about then (respond). */
+  isOwnDeactivation?: (mailbox: string, timeMs: number) => boolean;
 }
 
 export function createDovecotEventIngest(deps: DovecotEventIngestDeps): DovecotEventIngest {
@@ -147,16 +189,84 @@ export function createDovecotEventIngest(deps: DovecotEventIngestDeps): DovecotE
     });
   };
 
+  /**
+   * With the Lua passdb (deploy/dovecot/conf.d/90) Mailwarden decides every sign-in and records its
+   * MailboxLogin itself, with the credential, risk and reason; Dovecot's auth_request_finished for
+   * the same session (conf.d/95) would be a second record of the one sign-in, so it is dropped.
+   * Without the passdb (95 alone) no such record exists and the event's record is the only one.
+   */
+  const withoutLoginsAlreadyRecorded = async (steps: IngestStep[]): Promise<IngestStep[]> => {
+    const search = deps.audit.search;
+    const logins = steps.filter(isDovecotLoginStep);
+    if (!search || logins.length === 0) return steps;
+    const mailboxes = new Set(logins.map((step) => step.record.input.mailbox ?? ''));
+    const earliestMs = Math.min(...logins.map((step) => step.record.timeMs));
+    const own: AuditRecord[] = [];
+    for (const mailbox of mailboxes) {
+      const page = await search({
+        mailbox,
+        operations: ['MailboxLogin'],
+        sinceMs: earliestMs - LOGIN_RECORDED_BEFORE_MS,
+        limit: MAX_LOGINS_LOOKED_UP,
+      });
+      for (const record of page.records) if (record.details?.['source'] !== 'dovecot') own.push(record);
+    }
+    if (own.length === 0) return steps;
+    const sessions = new Set(
+      own.flatMap((r) => (r.sessionId ? [loginKey(r.mailbox ?? '', r.sessionId)] : [])),
+    );
+    // SMTP AUTH through Postfix's SASL has no session id on either side: the same mailbox, protocol
+    // and result within a few seconds is the same sign-in (each of Mailwarden's records counts once).
+    const sessionless = own.filter((r) => !r.sessionId);
+    const isRecorded = (input: AuditRecordInput, timeMs: number) => {
+      const mailbox = (input.mailbox ?? '').toLowerCase();
+      if (input.sessionId) return sessions.has(loginKey(mailbox, input.sessionId));
+      const protocol = sameProtocol(input.protocol);
+      const index = sessionless.findIndex(
+        (r) =>
+          (r.mailbox ?? '').toLowerCase() === mailbox &&
+          r.result === input.result &&
+          sameProtocol(r.protocol) === protocol &&
+          Math.abs(Date.parse(r.time) - timeMs) <= SESSIONLESS_SAME_LOGIN_MS,
+      );
+      if (index === -1) return false;
+      sessionless.splice(index, 1);
+      return true;
+    };
+    return steps.filter(
+      (step) => !(isDovecotLoginStep(step) && isRecorded(step.record.input, step.record.timeMs)),
+    );
+  };
+
+  /**
+   * Mailwarden deactivates a mailbox's Sieve scripts through doveadm (respond: DisableInboxRules,
+   * the forwarding enforcement) and records it, naming who asked and why; Dovecot's event of that
+   * deactivation names only "doveadm" and often arrives before that record is committed, so respond
+   * says which deactivations it made (isOwnDeactivation, each answering for one event).
+   */
+  const withoutOwnDeactivations = (steps: IngestStep[]): IngestStep[] => {
+    const isOwn = deps.isOwnDeactivation;
+    if (!isOwn || !steps.some(isDoveadmDeactivationStep)) return steps;
+    return steps.filter(
+      (step) =>
+        !(isDoveadmDeactivationStep(step) && isOwn(step.record.input.mailbox ?? '', step.record.timeMs)),
+    );
+  };
+  const withoutMailwardensOwn = async (steps: IngestStep[]) =>
+    withoutOwnDeactivations(await withoutLoginsAlreadyRecorded(steps));
+
   /** The inbox-rule reviews, chained: never awaited by the ingest. */
   let reviews: Promise<unknown> = Promise.resolve();
   /** Writes the batches' steps (after their scripts are read); resolves once they are committed. */
   let handedOver: Promise<unknown> = Promise.resolve();
   const write = (batches: SpooledBatch[]): Promise<void> => {
     const changes: InboxRuleChange[] = [];
-    const steps = readScripts(
-      batches.flatMap((batch) => batch.prepared.steps),
-      batches.flatMap((batch) => batch.prepared.scripts),
-      changes,
+    const steps = withoutMailwardensOwn(batches.flatMap((batch) => batch.prepared.steps)).then((kept) =>
+      readScripts(
+        kept,
+        batches.flatMap((batch) => batch.prepared.scripts),
+        changes,
+      ),
     );
     // Handed to the audit log in spool order, even when a later batch's scripts are read first. The
     // commit is wrapped so that the next batch waits for the hand-over, not for the commit.

@@ -26,7 +26,8 @@ export type PreparedBody =
 
 /**
  * Maps the events to audit steps and seals their records (every stored field serialized, see
- * SealedRecord), except a record whose Sieve script must be read first: its details change then.
+ * SealedRecord), except a record whose Sieve script must be read first (its details change then)
+ * and one that may repeat Mailwarden's own record (mayRepeatMailwardensOwn: the ingest may drop it).
  */
 export function prepareEvents(events: readonly DovecotEvent[], context: MapContext): PreparedEvents {
   const steps: IngestStep[] = [];
@@ -40,10 +41,29 @@ export function prepareEvents(events: readonly DovecotEvent[], context: MapConte
       for (const step of mapped.steps) steps.push(step);
       continue;
     }
+    // Left unsealed too: the ingest drops them when Mailwarden recorded that change itself.
     for (const step of mapped.steps)
-      steps.push(step.kind === 'record' ? { kind: 'sealed', record: sealRecord(step.record) } : step);
+      steps.push(
+        step.kind === 'record' && !mayRepeatMailwardensOwn(step.record.input)
+          ? { kind: 'sealed', record: sealRecord(step.record) }
+          : step,
+      );
   }
   return { events: events.length, ignored, steps, scripts };
+}
+
+/**
+ * A sign-in (Mailwarden's passdb recorded it) and doveadm deactivating the Sieve scripts (Mailwarden's
+ * respond did it and recorded DisableInboxRules): the ingest drops them when that record exists
+ * (event-ingest.ts withoutMailwardensOwn).
+ */
+export function mayRepeatMailwardensOwn(input: AuditRecordInput): boolean {
+  if (input.operation === 'MailboxLogin') return input.details?.['source'] === 'dovecot';
+  return (
+    input.operation === 'UpdateInboxRules' &&
+    input.actor === 'doveadm' &&
+    input.details?.['action'] === 'deactivate'
+  );
 }
 
 /** One request body: all of it is prepared, or none (see parseEvents). */
