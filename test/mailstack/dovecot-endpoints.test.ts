@@ -75,7 +75,17 @@ for (const kind of storeKinds) {
         '/dovecot/passdb',
         form({ user: 'alice@example.org', mode: 'verify', password: PASSWORD, service: 'imap' }),
       );
-      assert.equal(await account.text(), 'app-password-required');
+      // For the IMAP client a second line: the reason Dovecot shows it (a nologin reason in the Lua passdb).
+      assert.equal(
+        await account.text(),
+        'app-password-required\nApplication-specific password required: sign in with an app password',
+      );
+      // Postfix's SASL ignores nologin, so SMTP never gets the line that the Lua passdb turns into one.
+      const smtpAccount = await post(
+        '/dovecot/passdb',
+        form({ user: 'alice@example.org', mode: 'verify', password: PASSWORD, service: 'smtp' }),
+      );
+      assert.equal(await smtpAccount.text(), 'app-password-required');
       const exists = await post(
         '/dovecot/passdb',
         form({ user: 'alice@example.org', mode: 'exists', service: 'imap' }),
