@@ -7,7 +7,7 @@
  *
  *   npm run build && node dist/bench/audit/append-path.bench.js [--records 40000] [--callers 20]
  */
-import { mkdtempSync} from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,8 +16,8 @@ import { buildApp } from '../../src/app.js';
 import type { AuditRecordInput } from '../../src/audit/index.js';
 import { loadConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/runtime/logger.js';
-import { sized, smoke, smokeOption } from '../smoke-size.js';
 import { removeDataDir } from '../bench-data-dir.js';
+import { sized, smoke, smokeOption } from '../smoke-size.js';
 
 const { values } = parseArgs({
   options: {

@@ -8,7 +8,7 @@
  *   npm run build && node dist/bench/audit/ingest.bench.js [--events 100000] [--batch 500]
  *     [--concurrency 4] [--rounds 3] [--only sqlite|postgres]
  */
-import { mkdtempSync} from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,8 +26,8 @@ import {
   SEARCH_KEY_PREFIX,
   SQLITE_CHECKPOINT_PAGES,
 } from '../../src/store/index.js';
-import { sized, smokeOption } from '../smoke-size.js';
 import { removeDataDir } from '../bench-data-dir.js';
+import { sized, smokeOption } from '../smoke-size.js';
 
 const { values } = parseArgs({
   options: {

@@ -15,7 +15,7 @@
  *
  *   npm run build && node dist/bench/audit/search.bench.js [--records 10000000] [--queries 300] [--keep DIR]
  */
-import { mkdtempSync} from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -25,8 +25,8 @@ import { hashAuditRow } from '../../src/audit/hash-chain.js';
 import { loadConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/runtime/logger.js';
 import { type AuditLogTable, SEARCH_KEYS_EVERY } from '../../src/store/index.js';
-import { sized, smokeOption } from '../smoke-size.js';
 import { removeDataDir } from '../bench-data-dir.js';
+import { sized, smokeOption } from '../smoke-size.js';
 
 const { values } = parseArgs({
   options: {

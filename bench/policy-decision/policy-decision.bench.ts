@@ -7,7 +7,7 @@
  *   npm run build && node dist/bench/policy-decision/policy-decision.bench.js [--users 100000] [--decisions 20000] [--postgres]
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync} from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,8 +16,8 @@ import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/runtime/logger.js';
 import type { AddressTable, SendCounterTable, UserTable } from '../../src/store/index.js';
-import { sized, smokeOption } from '../smoke-size.js';
 import { removeDataDir } from '../bench-data-dir.js';
+import { sized, smokeOption } from '../smoke-size.js';
 
 const { values } = parseArgs({
   options: {

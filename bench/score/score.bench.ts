@@ -15,7 +15,7 @@
  *   npm run build && node dist/bench/score/score.bench.js [--users 100000] [--audit-records 100000] [--domains 100] [--dns-delay-ms 20] [--postgres]
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync} from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -32,8 +32,8 @@ import type { UserTable } from '../../src/store/index.js';
 import { startDnsServer, type TestZone } from '../../test/support/dns-server.js';
 import { dkimPublicKey, enforcePolicy, goodDomain } from '../../test/support/dns-zones.js';
 import { startMtaStsServer } from '../../test/support/mta-sts-server.js';
-import { sized, smokeOption } from '../smoke-size.js';
 import { removeDataDir } from '../bench-data-dir.js';
+import { sized, smokeOption } from '../smoke-size.js';
 
 const { values } = parseArgs({
   options: {

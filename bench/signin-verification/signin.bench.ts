@@ -8,7 +8,7 @@
  *
  *   npm run build && node dist/bench/signin-verification/signin.bench.js [--users 200] [--logins 4000] [--concurrency 50] [--postgres]
  */
-import { mkdtempSync} from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,8 +16,8 @@ import pg from 'pg';
 import { type App, buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/runtime/logger.js';
-import { sized, smokeOption } from '../smoke-size.js';
 import { removeDataDir } from '../bench-data-dir.js';
+import { sized, smokeOption } from '../smoke-size.js';
 
 const { values } = parseArgs({
   options: {
