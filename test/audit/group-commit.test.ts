@@ -37,7 +37,9 @@ for (const kind of storeKinds) {
         await nextTurn();
       }
       await Promise.all(appends);
-      assert.ok(transactions <= 10, `40 appends in ${transactions} transactions`);
+      // Without gathering: 40. How many share depends on how busy the machine is (10 or 11 seen on
+      // a loaded CI machine); half is a bound that only the absence of gathering passes.
+      assert.ok(transactions <= 20, `40 appends in ${transactions} transactions`);
       const stored = await harness.app.audit.search({ operations: ['MailboxLogin'], limit: 1000 });
       assert.equal(stored.records.length, 40);
       assert.ok((await harness.app.audit.verify()).ok);
