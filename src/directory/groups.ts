@@ -49,17 +49,10 @@ export async function addGroupMember(
   actor: Actor,
 ): Promise<{ ok: true; group: Group } | DirectoryFailure> {
   const name = groupName.trim().toLowerCase();
-  const address = userReference.trim().toLowerCase();
   return deps.store.writeTransaction(async (trx) => {
-    const group = await trx.selectFrom('groups').select('name').where('name', '=', name).executeTakeFirst();
-    if (!group) return directoryFailure('group-not-found', `no group ${name}`);
-    const user = await trx
-      .selectFrom('addresses')
-      .innerJoin('users', 'users.id', 'addresses.user_id')
-      .select(['users.id', 'users.address'])
-      .where('addresses.address', '=', address)
-      .executeTakeFirst();
-    if (!user) return directoryFailure('user-not-found', `no user ${userReference}`);
+    const found = await findGroupAndUser(trx, name, userReference);
+    if (!found.ok) return found;
+    const { user } = found;
     const member = await trx
       .selectFrom('group_members')
       .select('user_id')
@@ -117,17 +110,10 @@ export async function removeGroupMember(
   actor: Actor,
 ): Promise<{ ok: true; group: Group } | DirectoryFailure> {
   const name = groupName.trim().toLowerCase();
-  const address = userReference.trim().toLowerCase();
   return deps.store.writeTransaction(async (trx) => {
-    const group = await trx.selectFrom('groups').select('name').where('name', '=', name).executeTakeFirst();
-    if (!group) return directoryFailure('group-not-found', `no group ${name}`);
-    const user = await trx
-      .selectFrom('addresses')
-      .innerJoin('users', 'users.id', 'addresses.user_id')
-      .select(['users.id', 'users.address'])
-      .where('addresses.address', '=', address)
-      .executeTakeFirst();
-    if (!user) return directoryFailure('user-not-found', `no user ${userReference}`);
+    const found = await findGroupAndUser(trx, name, userReference);
+    if (!found.ok) return found;
+    const { user } = found;
     const removed = await trx
       .deleteFrom('group_members')
       .where('group_name', '=', name)
@@ -162,6 +148,24 @@ export async function groupsOf(db: Executor, userId: string): Promise<string[]> 
     .where('user_id', '=', userId)
     .execute();
   return rows.map((row) => row.group_name);
+}
+
+/** The group and the user a membership change names (any of the user's addresses), or which is missing. */
+async function findGroupAndUser(
+  db: Executor,
+  name: string,
+  userReference: string,
+): Promise<{ ok: true; user: { id: string; address: string } } | DirectoryFailure> {
+  const group = await db.selectFrom('groups').select('name').where('name', '=', name).executeTakeFirst();
+  if (!group) return directoryFailure('group-not-found', `no group ${name}`);
+  const user = await db
+    .selectFrom('addresses')
+    .innerJoin('users', 'users.id', 'addresses.user_id')
+    .select(['users.id', 'users.address'])
+    .where('addresses.address', '=', userReference.trim().toLowerCase())
+    .executeTakeFirst();
+  if (!user) return directoryFailure('user-not-found', `no user ${userReference}`);
+  return { ok: true, user };
 }
 
 async function membersOf(db: Executor, name: string): Promise<string[]> {
