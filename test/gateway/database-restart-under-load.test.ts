@@ -7,14 +7,13 @@ import {
   replyCounts,
 } from '../support/outage-checks.js';
 import { PolicyClient, rcptRequest } from '../support/postfix-policy-client.js';
-import { type SubmissionLoad, startSubmissionLoad } from '../support/submission-load.js';
+import { allowLoadFrom, type SubmissionLoad, startSubmissionLoad } from '../support/submission-load.js';
 import {
   createThrowawayPostgres,
   findPostgresBin,
   type ThrowawayPostgres,
 } from '../support/throwaway-postgres.js';
 
-const admin = { actor: 'test', logonType: 'admin' as const };
 const skip = findPostgresBin() ? false : 'PostgreSQL server binaries are not installed';
 
 let postgres: ThrowawayPostgres;
@@ -26,15 +25,7 @@ before(async () => {
   harness = await startGatewayHarness({
     overrides: { 'database.url': postgres.url, 'http.enabled': true },
   });
-  const set = await harness.app.outbound.setPolicy(
-    'load',
-    {
-      settings: { perMinute: 100_000, externalPerHour: 100_000, perDay: 100_000 },
-      scope: { users: [ALICE.address, BOB.address] },
-    },
-    admin,
-  );
-  assert.ok(set.ok);
+  await allowLoadFrom(harness.app, [ALICE.address, BOB.address]);
 });
 after(async () => {
   if (skip) return;

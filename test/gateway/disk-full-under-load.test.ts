@@ -9,9 +9,8 @@ import {
 } from '../support/outage-checks.js';
 import { PolicyClient, rcptRequest } from '../support/postfix-policy-client.js';
 import { canMountTmpfs, mountSmallDisk, type SmallDisk } from '../support/small-disk.js';
-import { startSubmissionLoad } from '../support/submission-load.js';
+import { allowLoadFrom, startSubmissionLoad } from '../support/submission-load.js';
 
-const admin = { actor: 'test', logonType: 'admin' as const };
 const skip = canMountTmpfs() ? false : 'needs root and the right to mount a tmpfs';
 
 let disk: SmallDisk;
@@ -23,15 +22,7 @@ before(async () => {
   harness = await startGatewayHarness({
     overrides: { 'data.dir': disk.dir, 'http.enabled': true },
   });
-  const set = await harness.app.outbound.setPolicy(
-    'load',
-    {
-      settings: { perMinute: 100_000, externalPerHour: 100_000, perDay: 100_000 },
-      scope: { users: [ALICE.address, BOB.address] },
-    },
-    admin,
-  );
-  assert.ok(set.ok);
+  await allowLoadFrom(harness.app, [ALICE.address, BOB.address]);
 });
 after(async () => {
   if (skip) return;

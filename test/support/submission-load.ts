@@ -1,4 +1,6 @@
+import assert from 'node:assert/strict';
 import nodemailer from 'nodemailer';
+import type { App } from '../../src/app.js';
 
 /** One message a load client tried to submit, and what the gateway answered. */
 export interface SubmissionAttempt {
@@ -96,4 +98,17 @@ export function startSubmissionLoad(options: {
       await Promise.all(clients);
     },
   };
+}
+
+/** A sending policy far above any load run for the given senders, so that only the fault under test refuses. */
+export async function allowLoadFrom(app: App, addresses: string[]): Promise<void> {
+  const set = await app.outbound.setPolicy(
+    'load',
+    {
+      settings: { perMinute: 100_000, externalPerHour: 100_000, perDay: 100_000 },
+      scope: { users: addresses },
+    },
+    { actor: 'test', logonType: 'admin' },
+  );
+  assert.ok(set.ok);
 }
