@@ -9,8 +9,16 @@ export {
   type NewAppPassword,
 } from './app-passwords.js';
 export { createIdentity, type Identity, type IdentityDeps } from './identity.js';
-// --- end web half ---
 export { LAST_SIGN_IN_REFRESH_MS } from './last-sign-in.js';
+// --- end web half ---
+export {
+  IMPORTED_HASH_SCHEMES,
+  type ImportedHash,
+  type ImportedHashScheme,
+  importedSchemeOf,
+  normalizeImportedHash,
+  WEAK_HASH_SCHEMES,
+} from './legacy-hashes.js';
 // --- web half (MFA, passkeys, recovery codes, web sessions) ---
 export type { MfaFailure, MfaFailureCode } from './mfa.outcomes.js';
 export type { MfaRequirement, MfaSummary, WebSecondStep } from './mfa-policy.js';

@@ -30,6 +30,13 @@ export interface UserTable {
   mfa_grace_from: number | null;
   /** The latest successful sign-in, rewritten at most hourly (migration 011; null: none since it was added). */
   last_sign_in_at: number | null;
+  /** Where an imported account came from (migration 016); null for accounts made here. */
+  imported_from?: string | null;
+  /** The source's `{SCHEME}hash` at the last import or sync, to tell whose change is newer. */
+  imported_hash?: string | null;
+  imported_at?: number | null;
+  /** 1: mail clients may still use the account password (imported, not yet moved to app passwords). */
+  mail_account_password?: number;
 }
 
 export interface AddressTable {

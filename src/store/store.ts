@@ -25,6 +25,7 @@ import { signInsFailureIndexesMigration } from './migrations/012-sign-ins-failur
 import { auditSearchKeysMigration } from './migrations/013-audit-search-keys.js';
 import { auditSearchKeysGuardMigration } from './migrations/014-audit-search-keys-guard.js';
 import { restrictionsOutliveUsersMigration } from './migrations/015-restrictions-outlive-users.js';
+import { importedAccountsMigration } from './migrations/016-imported-accounts.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -351,6 +352,7 @@ async function migrate(store: Store): Promise<void> {
     '013-audit-search-keys': auditSearchKeysMigration(store.dialect),
     '014-audit-search-keys-guard': auditSearchKeysGuardMigration(store.dialect),
     '015-restrictions-outlive-users': restrictionsOutliveUsersMigration(store.dialect),
+    '016-imported-accounts': importedAccountsMigration(),
   };
   const migrator = new Migrator({
     db: store.db,

@@ -56,6 +56,7 @@ const migrations = [
   '013-audit-search-keys',
   '014-audit-search-keys-guard',
   '015-restrictions-outlive-users',
+  '016-imported-accounts',
 ];
 
 /** A fresh place for a store of this kind, and the options to open it as often as a test likes. */
