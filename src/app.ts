@@ -6,7 +6,12 @@ import type { Config } from './config/index.js';
 import { createDelivery, type Delivery } from './delivery/index.js';
 import { createDirectory, type Directory } from './directory/index.js';
 import { createIdentity, createPasswordHasher, type Identity } from './identity/index.js';
-import { createDoveadmClient, type DoveadmClient } from './mailstack/index.js';
+import {
+  createDoveadmClient,
+  createDovecotEventIngest,
+  type DoveadmClient,
+  type DovecotEventIngest,
+} from './mailstack/index.js';
 import { createNotifier, type Notifier } from './notify/index.js';
 import { createOutbound, type Outbound } from './outbound/index.js';
 import { createRespond, type Respond } from './respond/index.js';
@@ -35,6 +40,12 @@ export interface App {
   respond: Respond;
   /** Dovecot's doveadm HTTP API, when dovecot.doveadmUrl and dovecot.doveadmApiKey are set. */
   doveadm: DoveadmClient | null;
+  /**
+   * Dovecot's events → the mailbox audit (POST /dovecot/events, counted in /metrics). It opens its
+   * spool (DATA_DIR/dovecot-events) on the first request, so a process that serves none (a CLI
+   * command) never touches it.
+   */
+  dovecotEvents: DovecotEventIngest;
   clock: Clock;
   logger: Logger;
   close(): Promise<void>;
@@ -165,6 +176,16 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     mailServer: doveadm,
     trashFolders: config.dovecot.trashFolders,
   });
+  const dovecotEvents = createDovecotEventIngest({
+    audit,
+    clock,
+    logger: deps.logger.child({ role: 'dovecot-events' }),
+    trashFolders: config.dovecot.trashFolders,
+    spoolDir: path.join(config.data.dir, 'dovecot-events'),
+    doveadm,
+    onInboxRuleChanged: (change) => respond.reviewInboxRuleChange(change),
+    isOwnDeactivation: (mailbox, timeMs) => respond.isOwnDeactivation(mailbox, timeMs),
+  });
   return {
     config,
     store,
@@ -179,6 +200,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     score,
     respond,
     doveadm,
+    dovecotEvents,
     clock,
     logger: deps.logger,
     async close() {

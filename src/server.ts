@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { createHttpServer, type HttpServer } from './api/index.js';
 import type { App } from './app.js';
 import { anchorAuditHead } from './audit-anchoring.js';
 import { removePartialSpoolFiles } from './delivery/index.js';
@@ -9,6 +8,7 @@ import {
   loadTlsMaterial,
   type SmtpGateway,
 } from './gateway/index.js';
+import { createHttpServer, type HttpServer } from './http.js';
 import { createPostfixPolicyServer, type PostfixPolicyServer } from './mailstack/index.js';
 import { findLoosePermissions } from './runtime/data-dir-permissions.js';
 

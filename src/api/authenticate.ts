@@ -1,8 +1,8 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { ApiTokenRole, Directory } from '../directory/index.js';
+import { errorResponse } from '../http-status/index.js';
 import type { Identity } from '../identity/index.js';
 import type { ApiEnv } from './api-env.js';
-import { errorResponse } from './errors.js';
 
 /** Auditors read; only admins change anything. The one place API permissions are decided. */
 export function mayCall(role: ApiTokenRole, method: string): boolean {

@@ -1,5 +1,5 @@
+export type { ApiDeps } from './api-deps.js';
 export type { ApiEnv } from './api-env.js';
-export { type ApiErrorBody, type ApiErrorCode, apiErrorStatus } from './errors.js';
-export { createHttpApp, type HttpAppOptions } from './http-app.js';
-export { createHttpServer, type HttpServer } from './http-server.js';
+export { type ApiRoutesOptions, apiRoutes } from './api-routes.js';
 export { createOpenApiDocument } from './openapi.js';
+export type { DovecotEventCounts } from './routes/metrics.js';

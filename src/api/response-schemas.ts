@@ -9,6 +9,7 @@ import type {
   VerifyChainOutcome,
 } from '../audit/index.js';
 import type { Domain, Group, RemovedDomain, RemovedUser, User } from '../directory/index.js';
+import { type ApiErrorBody, type ApiErrorCode, apiErrorStatus } from '../http-status/index.js';
 import type { AppPassword, MfaSummary, SignInEntry } from '../identity/index.js';
 import type { NotificationDelivery, Webhook } from '../notify/index.js';
 import type { PolicySettings, QuarantinedMessage, Restriction, SendingPolicy } from '../outbound/index.js';
@@ -25,7 +26,6 @@ import {
   type ScoreReport,
   type ScoreSnapshot,
 } from '../score/index.js';
-import { type ApiErrorBody, type ApiErrorCode, apiErrorStatus } from './errors.js';
 import type { Health } from './routes/health.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
+import { errorResponse, type ValidationIssue } from '../http-status/index.js';
 import type { ApiEnv } from './api-env.js';
-import { errorResponse, type ValidationIssue } from './errors.js';
 
 /** application/json and the structured-syntax +json types (RFC 6839 §3.1). */
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/;

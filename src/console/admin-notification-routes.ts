@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { apiErrorStatus } from '../api/index.js';
+import { apiErrorStatus } from '../http-status/index.js';
 import { adminActor } from './actor.js';
 import { type AdminNotice, adminCsrf, adminGate, adminPage } from './admin-page.js';
 import type { ConsoleDeps } from './console-app.js';

@@ -1,8 +1,8 @@
 import { type Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { apiErrorStatus } from '../api/index.js';
 import type { Actor } from '../audit/index.js';
 import type { DirectoryFailure } from '../directory/index.js';
+import { apiErrorStatus } from '../http-status/index.js';
 import { adminActor } from './actor.js';
 import { type AdminNotice, adminCsrf, adminGate, adminPage } from './admin-page.js';
 import type { ConsoleDeps } from './console-app.js';

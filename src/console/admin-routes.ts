@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Alert } from '../alerts/index.js';
-import { apiErrorStatus } from '../api/index.js';
+import { apiErrorStatus } from '../http-status/index.js';
 import type { Restriction } from '../outbound/index.js';
 import type { InboxRuleScript, PlaybookStep } from '../respond/index.js';
 import { adminActor } from './actor.js';

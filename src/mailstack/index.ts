@@ -6,6 +6,7 @@ export {
   type DovecotIngestCounters,
   type IngestOutcome,
 } from './dovecot-events/event-ingest.js';
+export { dovecotEventRoutes } from './dovecot-events/event-routes.js';
 export {
   createPostfixPolicyServer,
   type PolicyServerApp,

@@ -1,6 +1,7 @@
 import type { Hono } from 'hono';
-import { type ApiEnv, createHttpApp, type HttpAppOptions } from '../../src/api/index.js';
+import type { ApiEnv } from '../../src/api/index.js';
 import type { App } from '../../src/app.js';
+import { createHttpApp, type HttpAppOptions } from '../../src/http.js';
 import type { Clock } from '../../src/runtime/clock.js';
 import { cliActor, createTestApp, type StoreKind, type TestApp } from '../support/test-app.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createHttpServer, type HttpServer } from '../../src/api/index.js';
+import { createHttpServer, type HttpServer } from '../../src/http.js';
 import type { TestApp } from '../support/test-app.js';
 import { createToken, startTestApp } from './api-harness.js';
 

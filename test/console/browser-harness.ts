@@ -1,5 +1,5 @@
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { createHttpServer, type HttpServer } from '../../src/api/index.js';
+import { createHttpServer, type HttpServer } from '../../src/http.js';
 import type { Clock } from '../../src/runtime/clock.js';
 import { createTestApp, type StoreKind, type TestApp } from '../support/test-app.js';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { createHttpApp } from '../../src/api/index.js';
+import { createHttpApp } from '../../src/http.js';
 import { sendUntilRestricted } from '../api/sending.js';
 import { ALICE, BOB, type GatewayHarness, startGatewayHarness } from '../support/gateway-harness.js';
 import { cliActor, storeKinds } from '../support/test-app.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import nodemailer from 'nodemailer';
 import pg from 'pg';
-import { createHttpApp } from '../../src/api/index.js';
+import { createHttpApp } from '../../src/http.js';
 import { ALICE, type GatewayHarness, startGatewayHarness } from '../support/gateway-harness.js';
 
 let harness: GatewayHarness;

@@ -1,7 +1,7 @@
 import { type Context, Hono } from 'hono';
 import type { Alerts, AlertUpdateOutcome } from '../../alerts/index.js';
+import { errorResponse, failureResponse } from '../../http-status/index.js';
 import type { ApiEnv } from '../api-env.js';
-import { errorResponse, failureResponse } from '../errors.js';
 import { alertListQuery } from '../request-schemas.js';
 import { queryParams } from '../validate.js';
 

@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
 import { stream } from 'hono/streaming';
 import type { AuditLog, AuditSearchFilter } from '../../audit/index.js';
+import { errorResponse } from '../../http-status/index.js';
 import type { ApiEnv } from '../api-env.js';
-import { errorResponse } from '../errors.js';
 import {
   auditExportQuery,
   auditFilterQuery,

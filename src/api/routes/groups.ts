@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { Directory } from '../../directory/index.js';
+import { failureResponse } from '../../http-status/index.js';
 import type { ApiEnv } from '../api-env.js';
-import { failureResponse } from '../errors.js';
 import { newGroupBody, newGroupMemberBody } from '../request-schemas.js';
 import { jsonBody } from '../validate.js';
 

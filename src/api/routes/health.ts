@@ -1,5 +1,7 @@
 import { Hono } from 'hono';
-import type { App } from '../../app.js';
+import type { Delivery } from '../../delivery/index.js';
+import type { Logger } from '../../runtime/logger.js';
+import type { Store } from '../../store/index.js';
 import type { ApiEnv } from '../api-env.js';
 
 export interface HealthCheck {
@@ -19,7 +21,7 @@ export interface Health {
  * leave (200, "degraded"). Each check is bounded so the endpoint answers even when a peer hangs.
  */
 export function healthRoutes(
-  app: Pick<App, 'store' | 'delivery' | 'logger'>,
+  app: { store: Pick<Store, 'ping'>; delivery: Pick<Delivery, 'check' | 'describe'>; logger: Logger },
   timeoutMs: number,
 ): Hono<ApiEnv> {
   const routes = new Hono<ApiEnv>();

@@ -1,11 +1,22 @@
 import { Hono } from 'hono';
-import type { DovecotEventIngest } from '../../mailstack/index.js';
 import type { UnrecordedSends } from '../../outbound/index.js';
 import type { ApiEnv } from '../api-env.js';
 
+/** What /metrics shows of the Dovecot event ingest (mailstack's DovecotEventIngest has it). */
+export interface DovecotEventCounts {
+  counters(): Readonly<{
+    accepted: number;
+    ignored: number;
+    malformed: number;
+    unauthorized: number;
+    failed: number;
+    backlog: number;
+  }>;
+}
+
 /** GET /metrics in the Prometheus text format (0.0.4), without authentication, like /healthz. */
 export function metricsRoutes(
-  ingest: DovecotEventIngest,
+  ingest: DovecotEventCounts,
   unrecordedSends: Pick<UnrecordedSends, 'count'>,
 ): Hono<ApiEnv> {
   const routes = new Hono<ApiEnv>();

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
+import { failureResponse } from '../../http-status/index.js';
 import type { Identity } from '../../identity/index.js';
 import type { ApiEnv } from '../api-env.js';
-import { failureResponse } from '../errors.js';
 
 /**
  * /api/v1/users/{address}/mfa, …/mfa/reset, …/mfa/enforce: an admin's view of and actions on a

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
+import { failureResponse } from '../../http-status/index.js';
 import type { OrgSettingsService } from '../../settings/index.js';
 import type { ApiEnv } from '../api-env.js';
-import { failureResponse } from '../errors.js';
 import { orgSettingsBody } from '../request-schemas.js';
 import { jsonBody } from '../validate.js';
 

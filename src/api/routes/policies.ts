@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
 import type { z } from 'zod';
+import { errorResponse, failureResponse } from '../../http-status/index.js';
 import type { Outbound, PolicyChange } from '../../outbound/index.js';
 import type { ApiEnv } from '../api-env.js';
-import { errorResponse, failureResponse } from '../errors.js';
 import { policyUpdateBody } from '../request-schemas.js';
 import { jsonBody } from '../validate.js';
 

@@ -1,4 +1,5 @@
 import { type Context, Hono } from 'hono';
+import { errorResponse, failureResponse } from '../../http-status/index.js';
 import type {
   HeldMessageSender,
   OutboundFailure,
@@ -6,7 +7,6 @@ import type {
   QuarantinedMessage,
 } from '../../outbound/index.js';
 import type { ApiEnv } from '../api-env.js';
-import { errorResponse, failureResponse } from '../errors.js';
 import { quarantineListQuery } from '../request-schemas.js';
 import { queryParams } from '../validate.js';
 

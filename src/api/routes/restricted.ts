@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
+import { failureResponse } from '../../http-status/index.js';
 import type { Outbound } from '../../outbound/index.js';
 import type { ApiEnv } from '../api-env.js';
-import { failureResponse } from '../errors.js';
 import { releaseBody } from '../request-schemas.js';
 import { jsonBody } from '../validate.js';
 

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
+import { failureResponse } from '../../http-status/index.js';
 import type { Score } from '../../score/index.js';
 import type { ApiEnv } from '../api-env.js';
-import { failureResponse } from '../errors.js';
 import { scoreHistoryQuery, scoreStatusBody } from '../request-schemas.js';
 import { jsonBody, queryParams } from '../validate.js';
 

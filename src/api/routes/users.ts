@@ -1,8 +1,8 @@
 import { type Context, Hono } from 'hono';
 import type { Directory, DirectoryFailure, User } from '../../directory/index.js';
+import { errorResponse, failureResponse } from '../../http-status/index.js';
 import type { Outbound } from '../../outbound/index.js';
 import type { ApiEnv } from '../api-env.js';
-import { errorResponse, failureResponse } from '../errors.js';
 import {
   newAliasBody,
   newPasswordBody,

@@ -1,7 +1,7 @@
 import { type Context, Hono } from 'hono';
+import { errorResponse } from '../../http-status/index.js';
 import type { Notifier, NotifyFailure, NotifyFailureCode } from '../../notify/index.js';
 import type { ApiEnv } from '../api-env.js';
-import { errorResponse } from '../errors.js';
 import { deliveryListQuery, newWebhookBody } from '../request-schemas.js';
 import { jsonBody, queryParams } from '../validate.js';
 

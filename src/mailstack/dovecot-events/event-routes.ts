@@ -1,8 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
-import type { DovecotEventIngest } from '../../mailstack/index.js';
-import type { ApiEnv } from '../api-env.js';
-import { errorResponse } from '../errors.js';
+import { errorResponse } from '../../http-status/index.js';
+import type { DovecotEventIngest } from './event-ingest.js';
 
 /**
  * POST /dovecot/events: Dovecot's event exporter (deploy/dovecot/conf.d/95-mailwarden-audit.conf).
@@ -11,8 +10,8 @@ import { errorResponse } from '../errors.js';
  * 204 only after the events are durable; 400 for a malformed body, 401 for a wrong secret, 503 when
  * the database fails — each counted in /metrics, because Dovecot never sends an event twice.
  */
-export function dovecotEventRoutes(ingest: DovecotEventIngest, secret: string | null): Hono<ApiEnv> {
-  const routes = new Hono<ApiEnv>();
+export function dovecotEventRoutes(ingest: DovecotEventIngest, secret: string | null): Hono {
+  const routes = new Hono();
   routes.post('/dovecot/events', async (c) => {
     if (secret === null)
       return errorResponse(c, 'not-found', 'the Dovecot event endpoint is off (set dovecot.eventsSecret)');

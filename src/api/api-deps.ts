@@ -1,0 +1,34 @@
+import type { Alerts } from '../alerts/index.js';
+import type { AuditLog } from '../audit/index.js';
+import type { Delivery } from '../delivery/index.js';
+import type { Directory } from '../directory/index.js';
+import type { Identity } from '../identity/index.js';
+import type { Notifier } from '../notify/index.js';
+import type { Outbound } from '../outbound/index.js';
+import type { Respond } from '../respond/index.js';
+import type { Logger } from '../runtime/logger.js';
+import type { Score } from '../score/index.js';
+import type { OrgSettingsService } from '../settings/index.js';
+import type { Store } from '../store/index.js';
+import type { DovecotEventCounts } from './routes/metrics.js';
+
+/** What the REST API, /healthz and /metrics use; the HTTP composition (src/http.ts) builds it once. */
+export interface ApiDeps {
+  directory: Directory;
+  identity: Identity;
+  outbound: Outbound;
+  delivery: Delivery;
+  alerts: Alerts;
+  notifier: Notifier;
+  audit: AuditLog;
+  settings: OrgSettingsService;
+  score: Score;
+  respond: Respond;
+  /** /healthz pings it. */
+  store: Pick<Store, 'ping'>;
+  /** The Dovecot event ingest's counters, shown by /metrics. */
+  dovecotEvents: DovecotEventCounts;
+  logger: Logger;
+  /** config web.publicUrl: the origin the OpenAPI document names, else the Host the client reached. */
+  publicUrl: string | null;
+}
