@@ -1,9 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
-import type { App } from '../app.js';
 import type { MailProtocol } from '../identity/index.js';
 import type { Logger } from '../runtime/logger.js';
 import { parsePassdbForm, parsePolicyBody } from './dovecot-auth-requests.js';
+import type { DovecotAuthDeps } from './mailstack-deps.js';
 
 /**
  * Dovecot authenticates through Mailwarden (deploy/dovecot/): one pipeline for IMAP, POP3,
@@ -65,7 +65,7 @@ const policyReplies = {
   refused: (msg: string) => ({ status: -1, msg }),
 } as const;
 
-export function dovecotAuthRoutes(app: App): Hono {
+export function dovecotAuthRoutes(app: DovecotAuthDeps): Hono {
   const logger: Logger = app.logger.child({ role: 'dovecot-auth' });
   const secret = app.config.dovecot.authSecret;
   const expected = secret === null ? null : digest(secret);

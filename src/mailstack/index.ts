@@ -7,9 +7,9 @@ export {
   type IngestOutcome,
 } from './dovecot-events/event-ingest.js';
 export { dovecotEventRoutes } from './dovecot-events/event-routes.js';
+export type { DovecotAuthDeps, PolicyServerDeps } from './mailstack-deps.js';
 export {
   createPostfixPolicyServer,
-  type PolicyServerApp,
   type PostfixPolicyServer,
   type PostfixPolicyServerOptions,
 } from './postfix-policy/policy-server.js';

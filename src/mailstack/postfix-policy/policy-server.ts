@@ -1,5 +1,5 @@
 import net from 'node:net';
-import type { App } from '../../app.js';
+import type { PolicyServerDeps } from '../mailstack-deps.js';
 import { createPolicyDecider } from './policy-decider.js';
 import {
   DEFAULT_POLICY_REQUEST_LIMITS,
@@ -8,11 +8,6 @@ import {
   PolicyRequestReader,
 } from './policy-request-reader.js';
 import { type PolicyOnError, toPolicyReply, undecidedAction } from './postfix-actions.js';
-
-export type PolicyServerApp = Pick<
-  App,
-  'config' | 'directory' | 'outbound' | 'audit' | 'settings' | 'clock' | 'logger'
->;
 
 export interface PostfixPolicyServerOptions {
   /** Default: config policy.onError. */
@@ -70,19 +65,19 @@ interface Connection {
  * order they came, one connection at a time, many requests per connection.
  */
 export function createPostfixPolicyServer(
-  app: PolicyServerApp,
+  deps: PolicyServerDeps,
   options: PostfixPolicyServerOptions = {},
 ): PostfixPolicyServer {
-  const logger = app.logger.child({ role: 'postfix-policy' });
-  const onError = options.onError ?? app.config.policy.onError;
+  const logger = deps.logger.child({ role: 'postfix-policy' });
+  const onError = options.onError ?? deps.config.policy.onError;
   const limits = { ...DEFAULT_POLICY_REQUEST_LIMITS, ...options.limits };
   const idleTimeoutMs = options.idleTimeoutMs ?? 600_000;
-  const closeTimeoutMs = options.closeTimeoutMs ?? app.config.shutdown.graceMs;
+  const closeTimeoutMs = options.closeTimeoutMs ?? deps.config.shutdown.graceMs;
   const decider = createPolicyDecider(
-    { ...app, logger },
+    { ...deps, logger },
     {
       onError,
-      maxMessageBytes: options.maxMessageBytes ?? app.config.smtp.maxMessageBytes,
+      maxMessageBytes: options.maxMessageBytes ?? deps.config.smtp.maxMessageBytes,
       pendingTtlMs: options.pendingTtlMs ?? 600_000,
       maxPendingMessages: options.maxPendingMessages ?? 10_000,
     },
