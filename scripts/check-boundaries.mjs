@@ -3,13 +3,11 @@
 // 1. Domain modules know no protocol: they never import smtp-server, nodemailer, the HTTP framework,
 //    node:net/tls/http/dgram, and never touch `process` (config and environment come in as deps).
 // 2. A module is entered through its door: code outside src/<module>/ imports only src/<module>/index.js.
-// 3. Domain modules import only domain and foundation modules: never a service, an adapter, the
-//    shared HTTP tables, the CLI or the composition.
-// 4. No adapter imports another adapter, the CLI or the composition (src/*.ts: app.ts, server.ts,
-//    http.ts, …); what an adapter uses comes in as deps, built by the composition.
-// 5. Services (the outside world reached for the domain) and shared modules import no adapter, no
-//    CLI and no composition; the CLI, the process entry point, imports the composition and no adapter.
-// 6. Every folder under src/ is listed below, in exactly one kind.
+// 3. Each kind of module imports only the kinds it may (`mayImport`): domain modules only domain
+//    and foundation modules; no adapter imports another adapter, the CLI or the composition (src/*.ts:
+//    app.ts, server.ts, http.ts, …) — what an adapter uses comes in as deps the composition builds;
+//    the CLI, the process entry point, imports the composition and no adapter.
+// 4. Every folder under src/ is listed below, in exactly one kind.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,15 +37,29 @@ const sharedModules = new Set(['http-status']);
 const foundationModules = new Set(['config', 'store']);
 /** Shared by everyone, with no door of their own: time, logging and ambient type declarations. */
 const openFolders = new Set(['runtime', 'types']);
-const kinds = [
-  domainModules,
-  serviceModules,
-  adapterModules,
-  entryModules,
-  sharedModules,
-  foundationModules,
-  openFolders,
-];
+const kinds = {
+  domain: domainModules,
+  service: serviceModules,
+  adapter: adapterModules,
+  entry: entryModules,
+  shared: sharedModules,
+  foundation: foundationModules,
+};
+/** Which kinds a kind's files may import (besides their own module, runtime/ and types/). */
+const mayImport = {
+  domain: ['domain', 'foundation'],
+  service: ['domain', 'service', 'foundation'],
+  adapter: ['domain', 'service', 'shared', 'foundation'],
+  shared: ['domain', 'service', 'foundation'],
+  foundation: ['foundation'],
+  entry: ['domain', 'service', 'foundation', 'composition'],
+  composition: ['domain', 'service', 'adapter', 'entry', 'shared', 'foundation', 'composition'],
+};
+/** A file directly in src/ is composition; a folder is the kind it is listed as. */
+function kindOf(moduleName) {
+  if (moduleName === null) return 'composition';
+  return Object.keys(kinds).find((kind) => kinds[kind].has(moduleName)) ?? 'unlisted';
+}
 // The console still takes the whole App: its files may import app.ts until it takes narrow deps.
 const consoleNotYetNarrow = true; // removed at merge
 const protocolPackages = [
@@ -68,11 +80,11 @@ function walk(dir) {
 const problems = [];
 for (const name of readdirSync(src)) {
   if (!statSync(path.join(src, name)).isDirectory()) continue;
-  const listed = kinds.filter((kind) => kind.has(name)).length;
+  const listed = [...Object.values(kinds), openFolders].filter((kind) => kind.has(name)).length;
   if (listed !== 1)
     problems.push(`src/${name}/: listed in ${listed} kinds of module; list it in exactly one`);
 }
-for (const kind of kinds)
+for (const kind of [...Object.values(kinds), openFolders])
   for (const name of kind)
     if (!statSync(path.join(src, name), { throwIfNoEntry: false })?.isDirectory())
       problems.push(`${name}: listed as a module, but src/${name}/ does not exist`);
@@ -90,39 +102,18 @@ for (const file of walk(src)) {
     if (!specifier.startsWith('.')) continue;
     const target = path.relative(src, path.resolve(path.dirname(file), specifier));
     const targetModule = target.includes(path.sep) ? target.split(path.sep)[0] : null;
-    if (targetModule === moduleName) continue;
-    // A file directly in src/ is composition (app.ts, server.ts, http.ts and their helpers).
-    if (targetModule === null) {
-      if (moduleName === null || entryModules.has(moduleName)) continue;
-      if (consoleNotYetNarrow && moduleName === 'console' && target === 'app.js') continue;
-      problems.push(`${relative}: ${moduleName}/ imports the composition (${target}); take deps instead`);
-      continue;
-    }
-    if (openFolders.has(targetModule)) continue;
-    if (target !== path.join(targetModule, 'index.js'))
+    if (targetModule === moduleName || openFolders.has(targetModule)) continue;
+    if (targetModule !== null && target !== path.join(targetModule, 'index.js'))
       problems.push(
         `${relative}: reaches past the door of ${targetModule}/ (${specifier}); import ${targetModule}/index.js`,
       );
-    if (
-      domainModules.has(moduleName) &&
-      !domainModules.has(targetModule) &&
-      !foundationModules.has(targetModule)
-    )
-      problems.push(`${relative}: domain module imports ${targetModule}/, which is no domain module`);
-    if (adapterModules.has(moduleName) && adapterModules.has(targetModule))
+    const from = kindOf(moduleName);
+    const to = kindOf(targetModule);
+    if (consoleNotYetNarrow && moduleName === 'console' && target === 'app.js') continue;
+    if (!(mayImport[from] ?? []).includes(to))
       problems.push(
-        `${relative}: adapter ${moduleName}/ imports ${targetModule}/; the composition joins them`,
+        `${relative}: imports ${targetModule === null ? target : `${targetModule}/`} (${to}), but ${from} modules import only ${mayImport[from]?.join(', ')}`,
       );
-    if (
-      (serviceModules.has(moduleName) ||
-        sharedModules.has(moduleName) ||
-        foundationModules.has(moduleName) ||
-        entryModules.has(moduleName)) &&
-      adapterModules.has(targetModule)
-    )
-      problems.push(`${relative}: ${moduleName}/ imports adapter ${targetModule}/`);
-    if (!entryModules.has(moduleName) && entryModules.has(targetModule))
-      problems.push(`${relative}: ${moduleName}/ imports the process entry point ${targetModule}/`);
   }
   if (domainModules.has(moduleName) && /\bprocess\.(env|argv|exit|on|stdout|stderr|stdin)\b/.test(text))
     problems.push(`${relative}: domain module uses process.*; take it as a dependency`);

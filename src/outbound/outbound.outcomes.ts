@@ -1,4 +1,4 @@
-/** The closed catalogue of outbound outcomes; gateway/replies.ts and api/errors.ts map each once. */
+/** The closed catalogue of outbound outcomes; gateway/replies.ts and http-status/errors.ts map each once. */
 export const outboundFailureCodes = {
   'sender-restricted': 'The account is restricted from sending until an administrator releases it.',
   'rate-limited': 'Too many messages per minute.',
