@@ -32,7 +32,18 @@ function toFilter({ operation, since, until, ...rest }: FilterQuery): AuditSearc
  * retention, and per-mailbox audit settings.
  */
 export function auditRoutes(
-  audit: AuditLog,
+  audit: Pick<
+    AuditLog,
+    | 'search'
+    | 'countByOperation'
+    | 'exportText'
+    | 'verify'
+    | 'prune'
+    | 'getMailboxAudit'
+    | 'setMailboxAudit'
+    | 'listMailboxAuditOff'
+    | 'mailboxAuditCoverage'
+  >,
   /** The org setting audit.retentionDays, read when a prune names no period. */
   retentionDays: () => Promise<number>,
 ): Hono<ApiEnv> {

@@ -6,7 +6,9 @@ import { domainRemovalQuery, newDomainBody } from '../request-schemas.js';
 import { jsonBody, queryParams } from '../validate.js';
 
 /** /api/v1/domains: the domains the organization owns. Authentication is the API router's. */
-export function domainRoutes(directory: Directory): Hono<ApiEnv> {
+export function domainRoutes(
+  directory: Pick<Directory, 'listDomains' | 'addDomain' | 'removeDomain'>,
+): Hono<ApiEnv> {
   const routes = new Hono<ApiEnv>();
 
   routes.get('/', async (c) => c.json({ domains: await directory.listDomains() }));

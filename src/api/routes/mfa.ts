@@ -7,7 +7,9 @@ import type { ApiEnv } from '../api-env.js';
  * /api/v1/users/{address}/mfa, …/mfa/reset, …/mfa/enforce: an admin's view of and actions on a
  * user's second factors (the same functions as `mailwarden user mfa`), audited with the token's actor.
  */
-export function mfaUserRoutes(identity: Identity): Hono<ApiEnv> {
+export function mfaUserRoutes(identity: {
+  mfa: Pick<Identity['mfa'], 'show' | 'enforce' | 'reset'>;
+}): Hono<ApiEnv> {
   const routes = new Hono<ApiEnv>();
   routes.get('/:address/mfa', async (c) => {
     const outcome = await identity.mfa.show(c.req.param('address'));

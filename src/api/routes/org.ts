@@ -6,7 +6,7 @@ import { orgSettingsBody } from '../request-schemas.js';
 import { jsonBody } from '../validate.js';
 
 /** /api/v1/org/settings: the org-wide policy settings (MFA, mail sign-in, lockout, risk). */
-export function orgRoutes(settings: OrgSettingsService): Hono<ApiEnv> {
+export function orgRoutes(settings: Pick<OrgSettingsService, 'describe' | 'change'>): Hono<ApiEnv> {
   const routes = new Hono<ApiEnv>();
 
   routes.get('/settings', async (c) => c.json({ settings: await settings.describe() }));

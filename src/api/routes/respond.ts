@@ -9,7 +9,9 @@ import { jsonBody } from '../validate.js';
  * /api/v1/users/{address}/inbox-rules and …/secure: a compromised account's inbox rules (Sieve, in
  * Dovecot) and the secure-this-account playbook, the same calls as `mailwarden user rules|secure`.
  */
-export function respondRoutes(respond: Respond): Hono<ApiEnv> {
+export function respondRoutes(
+  respond: Pick<Respond, 'inboxRules' | 'disableInboxRules' | 'secureAccount'>,
+): Hono<ApiEnv> {
   const routes = new Hono<ApiEnv>();
 
   routes.get('/:address/inbox-rules', async (c) => {

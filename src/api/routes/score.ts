@@ -6,7 +6,9 @@ import { scoreHistoryQuery, scoreStatusBody } from '../request-schemas.js';
 import { jsonBody, queryParams } from '../validate.js';
 
 /** /api/v1/score: the report, one control, an admin's status for a control, the history, a snapshot. */
-export function scoreRoutes(score: Score): Hono<ApiEnv> {
+export function scoreRoutes(
+  score: Pick<Score, 'report' | 'control' | 'setStatus' | 'history' | 'takeSnapshot'>,
+): Hono<ApiEnv> {
   const routes = new Hono<ApiEnv>();
 
   routes.get('/', async (c) => c.json(await score.report()));

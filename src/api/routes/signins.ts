@@ -9,7 +9,17 @@ import { jsonBody, queryParams } from '../validate.js';
  * /api/v1/users/{address}/app-passwords, …/reset-password, …/unlock, …/signins, and /api/v1/signins:
  * app passwords, admin reset and unlock, and the sign-in log (issue 4).
  */
-export function signInUserRoutes(identity: Identity): Hono<ApiEnv> {
+export function signInUserRoutes(
+  identity: Pick<
+    Identity,
+    | 'listAppPasswords'
+    | 'createAppPassword'
+    | 'revokeAppPassword'
+    | 'resetPassword'
+    | 'unlockUser'
+    | 'listSignIns'
+  >,
+): Hono<ApiEnv> {
   const routes = new Hono<ApiEnv>();
 
   routes.get('/:address/app-passwords', async (c) => {
@@ -74,7 +84,7 @@ export function signInUserRoutes(identity: Identity): Hono<ApiEnv> {
   return routes;
 }
 
-export function signInRoutes(identity: Identity): Hono<ApiEnv> {
+export function signInRoutes(identity: Pick<Identity, 'listSignIns'>): Hono<ApiEnv> {
   const routes = new Hono<ApiEnv>();
   routes.get('/', queryParams(signInListQuery), async (c) => {
     const { user, since, result, limit } = c.req.valid('query');

@@ -13,7 +13,21 @@ import {
 import { jsonBody, queryParams } from '../validate.js';
 
 /** /api/v1/users: mailbox users, addressed by primary address, alias or id. */
-export function userRoutes(directory: Directory, outbound: Pick<Outbound, 'effectivePolicy'>): Hono<ApiEnv> {
+export function userRoutes(
+  directory: Pick<
+    Directory,
+    | 'listUsers'
+    | 'findUser'
+    | 'createUser'
+    | 'updateUser'
+    | 'setDisabled'
+    | 'setPassword'
+    | 'removeUser'
+    | 'addAlias'
+    | 'removeAlias'
+  >,
+  outbound: Pick<Outbound, 'effectivePolicy'>,
+): Hono<ApiEnv> {
   const routes = new Hono<ApiEnv>();
 
   routes.get('/', queryParams(userListQuery), async (c) => {
