@@ -13,7 +13,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const src = path.join(root, 'src');
+// Another tree may be named (the check's own tests copy src/ and break a rule in the copy).
+const src = process.argv[2] ? path.resolve(process.argv[2]) : path.join(root, 'src');
 /** The rules of the product, over the store: no protocol, no process. */
 const domainModules = new Set([
   'directory',
@@ -61,6 +62,7 @@ function kindOf(moduleName) {
   return Object.keys(kinds).find((kind) => kinds[kind].has(moduleName)) ?? 'unlisted';
 }
 // The console still takes the whole App: its files may import app.ts until it takes narrow deps.
+// Deleting the next line alone ends the exemption (its one reader asks `typeof`, which never throws).
 const consoleNotYetNarrow = true; // removed at merge
 const protocolPackages = [
   /^smtp-server/,
@@ -109,7 +111,8 @@ for (const file of walk(src)) {
       );
     const from = kindOf(moduleName);
     const to = kindOf(targetModule);
-    if (consoleNotYetNarrow && moduleName === 'console' && target === 'app.js') continue;
+    if (typeof consoleNotYetNarrow !== 'undefined' && moduleName === 'console' && target === 'app.js')
+      continue;
     if (!(mayImport[from] ?? []).includes(to))
       problems.push(
         `${relative}: imports ${targetModule === null ? target : `${targetModule}/`} (${to}), but ${from} modules import only ${mayImport[from]?.join(', ')}`,
