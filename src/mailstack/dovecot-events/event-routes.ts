@@ -10,7 +10,10 @@ import type { DovecotEventIngest } from './event-ingest.js';
  * 204 only after the events are durable; 400 for a malformed body, 401 for a wrong secret, 503 when
  * the database fails — each counted in /metrics, because Dovecot never sends an event twice.
  */
-export function dovecotEventRoutes(ingest: DovecotEventIngest, secret: string | null): Hono {
+export function dovecotEventRoutes(
+  ingest: Pick<DovecotEventIngest, 'accept' | 'refusedUnauthorized'>,
+  secret: string | null,
+): Hono {
   const routes = new Hono();
   routes.post('/dovecot/events', async (c) => {
     if (secret === null)
