@@ -93,13 +93,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       file: config.geoip.file,
       onError: (error) => deps.logger.warn('geoip data could not be read', { error }),
     }),
-    // --- web half ---
+    // Second factors: TOTP seeds sealed at rest; web session lifetimes.
     secrets,
     webSessions: {
       idleTimeoutMs: config.web.sessionIdleMinutes * 60_000,
       absoluteTimeoutMs: config.web.sessionMaxHours * 3_600_000,
     },
-    // --- end web half ---
   });
   await identity.startLastSignInTracking();
   const outbound = createOutbound({ store, audit, alerts, directory, clock, logger: deps.logger });

@@ -157,12 +157,11 @@ export async function startServer(app: App): Promise<RunningServer> {
       .pruneSignIns()
       .catch((error: unknown) => logger.warn('pruning the sign-in log failed', { error }));
   };
-  // --- web sessions over for a day go with the same hourly pass ---
+  // Web sessions over for a day go with the same hourly pass.
   const pruneWebSessions = () =>
     app.identity.webSessions
       .prune()
       .catch((error: unknown) => logger.warn('pruning web sessions failed', { error }));
-  // --- end web sessions ---
   const signInPruneStart = setTimeout(pruneSignIns, 60_000);
   signInPruneStart.unref();
   const signInPruneTimer = setInterval(pruneSignIns, 60 * 60_000);

@@ -126,7 +126,7 @@ function openSqlite(options: StoreOptions): Store {
   database.pragma('foreign_keys = ON');
   // The audit log's indexes and search keys (operation, actor, time; mailbox, client IP) take random inserts: with
   // SQLite's default 2 MiB page cache every insert into a large log rereads index pages. 64 MiB keeps
-  // the hot index pages in memory (bench/audit: ingest rate no longer falls as the log grows).
+  // the hot index pages in memory (bench/audit: so the ingest rate holds as the log grows).
   database.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
   // A checkpoint copies every page the write-ahead log holds into the database file and syncs it. The
   // default (every 1,000 pages, 4 MiB) checkpoints after nearly every large audit transaction, each
