@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { createHttpServer, type HttpServer } from './api/index.js';
 import type { App } from './app.js';
-import { anchorAuditHead } from './audit-anchoring.js';
+import { anchorAuditHead } from './composition/index.js';
 import { removePartialSpoolFiles } from './delivery/index.js';
 import {
   createSmtpGateway,
