@@ -86,7 +86,8 @@ export async function startServer(app: App): Promise<RunningServer> {
     await policy?.stop();
     throw error;
   }
-  // Send counters older than the longest window are dropped every 15 minutes (any instance may do it).
+  // Send counters older than the longest window, and reservations past their time, are dropped every
+  // 15 minutes (any instance may do it).
   const pruneTimer = setInterval(() => {
     app.outbound
       .pruneCounters()

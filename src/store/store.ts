@@ -26,6 +26,7 @@ import { auditSearchKeysMigration } from './migrations/013-audit-search-keys.js'
 import { auditSearchKeysGuardMigration } from './migrations/014-audit-search-keys-guard.js';
 import { restrictionsOutliveUsersMigration } from './migrations/015-restrictions-outlive-users.js';
 import { importedAccountsMigration } from './migrations/016-imported-accounts.js';
+import { sendReservationsMigration } from './migrations/019-send-reservations.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -353,6 +354,7 @@ async function migrate(store: Store): Promise<void> {
     '014-audit-search-keys-guard': auditSearchKeysGuardMigration(store.dialect),
     '015-restrictions-outlive-users': restrictionsOutliveUsersMigration(store.dialect),
     '016-imported-accounts': importedAccountsMigration(),
+    '019-send-reservations': sendReservationsMigration(),
   };
   const migrator = new Migrator({
     db: store.db,

@@ -51,10 +51,18 @@ type PendingMessage =
  * at END-OF-MESSAGE the Send record written with the budget's counters in one transaction.
  */
 export function createPolicyDecider(deps: PolicyDeciderDeps, options: PolicyDeciderOptions) {
+  /** A message that will not reach END-OF-MESSAGE here gives back the recipients it reserved. */
+  const giveBack = (message: PendingMessage | undefined) => {
+    if (message?.kind !== 'counting') return;
+    message.budget
+      .giveBack()
+      .catch((error: unknown) => deps.logger.warn('reserved recipients not given back', { error }));
+  };
   const pending = new PendingMessages<PendingMessage>({
     ttlMs: options.pendingTtlMs,
     maxEntries: options.maxPendingMessages,
     nowMs: () => deps.clock.nowMs(),
+    onDrop: (message) => giveBack(message as PendingMessage),
   });
   const undecided = undecidedAction(options.onError);
 
@@ -150,7 +158,10 @@ export function createPolicyDecider(deps: PolicyDeciderDeps, options: PolicyDeci
 
   const atEndOfMessage = async (request: PolicyRequestView): Promise<PostfixActionName> => {
     const message = pending.take(request.key);
-    if ((request.size ?? 0) > options.maxMessageBytes) return 'message-too-big';
+    if ((request.size ?? 0) > options.maxMessageBytes) {
+      giveBack(message);
+      return 'message-too-big';
+    }
     if (!message) {
       // Expired, evicted, or Mailwarden restarted between RCPT and here: this message is not counted.
       deps.logger.warn('postfix end-of-message without a recipient decision; not counted', {
@@ -161,7 +172,10 @@ export function createPolicyDecider(deps: PolicyDeciderDeps, options: PolicyDeci
     }
     if (message.kind === 'refused') return message.action;
     // A limit reached at one RCPT refuses the whole message, not only that recipient (as at the gateway).
-    if (message.budget.blocked) return toActionName(message.budget.blocked.code);
+    if (message.budget.blocked) {
+      giveBack(message);
+      return toActionName(message.budget.blocked.code);
+    }
     const attributes = request.attributes;
     const recipientCount = Number(attributes.get('recipient_count')) || message.budget.recipientCount;
     const helo = attributes.get('helo_name');
