@@ -35,3 +35,4 @@ export {
 } from './sending-policies.js';
 export { DEFAULT_SPAM_WEIGHTS, type Finding, type Verdict } from './spam/index.js';
 export type { UnrecordedSend, UnrecordedSends } from './unrecorded-sends.js';
+export { RESERVATION_TTL_MS } from './send-reservations.js';
