@@ -27,6 +27,7 @@ export {
 } from './refused-submissions.js';
 export type { Restriction, RestrictionEvidence, RestrictionReason } from './restrictions.js';
 export { MINUTE_MS } from './send-counters.js';
+export { RESERVATION_TTL_MS } from './send-reservations.js';
 export {
   DEFAULT_POLICY_NAME,
   type PolicyChange,
@@ -35,4 +36,3 @@ export {
 } from './sending-policies.js';
 export { DEFAULT_SPAM_WEIGHTS, type Finding, type Verdict } from './spam/index.js';
 export type { UnrecordedSend, UnrecordedSends } from './unrecorded-sends.js';
-export { RESERVATION_TTL_MS } from './send-reservations.js';
