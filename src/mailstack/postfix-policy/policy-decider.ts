@@ -52,9 +52,9 @@ type PendingMessage =
  */
 export function createPolicyDecider(deps: PolicyDeciderDeps, options: PolicyDeciderOptions) {
   /** A message that will not reach END-OF-MESSAGE here gives back the recipients it reserved. */
-  const giveBack = (message: PendingMessage | undefined) => {
+  const giveBack = async (message: PendingMessage | undefined): Promise<void> => {
     if (message?.kind !== 'counting') return;
-    message.budget
+    await message.budget
       .giveBack()
       .catch((error: unknown) => deps.logger.warn('reserved recipients not given back', { error }));
   };
@@ -62,7 +62,7 @@ export function createPolicyDecider(deps: PolicyDeciderDeps, options: PolicyDeci
     ttlMs: options.pendingTtlMs,
     maxEntries: options.maxPendingMessages,
     nowMs: () => deps.clock.nowMs(),
-    onDrop: (message) => giveBack(message as PendingMessage),
+    onDrop: (message) => void giveBack(message as PendingMessage),
   });
   const undecided = undecidedAction(options.onError);
 
@@ -159,7 +159,7 @@ export function createPolicyDecider(deps: PolicyDeciderDeps, options: PolicyDeci
   const atEndOfMessage = async (request: PolicyRequestView): Promise<PostfixActionName> => {
     const message = pending.take(request.key);
     if ((request.size ?? 0) > options.maxMessageBytes) {
-      giveBack(message);
+      await giveBack(message);
       return 'message-too-big';
     }
     if (!message) {
@@ -173,7 +173,7 @@ export function createPolicyDecider(deps: PolicyDeciderDeps, options: PolicyDeci
     if (message.kind === 'refused') return message.action;
     // A limit reached at one RCPT refuses the whole message, not only that recipient (as at the gateway).
     if (message.budget.blocked) {
-      giveBack(message);
+      await giveBack(message);
       return toActionName(message.budget.blocked.code);
     }
     const attributes = request.attributes;
@@ -232,8 +232,7 @@ export function createPolicyDecider(deps: PolicyDeciderDeps, options: PolicyDeci
         attributes,
         login,
         instance,
-        // Names and values never contain a newline (SMTPD_POLICY_README): a safe separator.
-        key: `${instance}\n${login}`,
+        key: pendingMessageKey(attributes),
         recipient: attributes.get('recipient') ?? '',
         size: /^\d{1,15}$/.test(sizeText) ? Number(sizeText) : null,
       };
@@ -248,7 +247,20 @@ export function createPolicyDecider(deps: PolicyDeciderDeps, options: PolicyDeci
       }
     },
     pendingMessages: () => pending.size,
+    /**
+     * The message of `key` is over on Postfix's side without an END-OF-MESSAGE here (the policy
+     * connection moved on to another instance, or closed): aborted, so its reservation goes back.
+     */
+    abandon: (key: string): Promise<void> => giveBack(pending.take(key)),
   };
+}
+
+/**
+ * The message a request is about: its MAIL transaction (`instance`) and login. Names and values
+ * never contain a newline (SMTPD_POLICY_README): a safe separator.
+ */
+export function pendingMessageKey(attributes: ReadonlyMap<string, string>): string {
+  return `${attributes.get('instance') ?? ''}\n${attributes.get('sasl_username') ?? ''}`;
 }
 
 export type PolicyDecider = ReturnType<typeof createPolicyDecider>;
