@@ -73,6 +73,8 @@ export class MessageBudget {
   private reserved = false;
   /** Given back: a reservation still being written (the connection went during RCPT) goes at once. */
   private givenBack = false;
+  /** The Send record's transaction counted this message (and dropped its reservation). */
+  private counted = false;
   /** When the reservation was last written (its expiry is this plus RESERVATION_TTL_MS). */
   private reservedAtMs = 0;
 
@@ -159,6 +161,9 @@ export class MessageBudget {
       spamVerdicts: 0,
     });
     if (this.reserved) await dropReservation(trx, this.reservationId);
+    // Nothing to give back once counted. Should this transaction still roll back and the record never
+    // be written, the reservation keeps counting the delivered message until it expires.
+    this.counted = true;
   };
 
   /**
@@ -167,7 +172,7 @@ export class MessageBudget {
    */
   async giveBack(): Promise<void> {
     this.givenBack = true;
-    if (!this.reserved) return;
+    if (!this.reserved || this.counted) return;
     this.reserved = false;
     await dropReservation(this.deps.store.db, this.reservationId);
   }
