@@ -226,6 +226,28 @@ describe('sending limits are exact under concurrency', () => {
     });
   }
 
+  test('a message the relay could not take gives back its recipients with its 4xx reply', async () => {
+    const upstream = await startUpstreamServer();
+    const instance = await startInstance({ databaseUrl: null, upstream });
+    try {
+      await prepareAccount(instance.app, 2);
+      const client = await signedInSession(instance.smtpPort);
+      assert.equal((await client.command(`MAIL FROM:<${ALICE.address}>`)).code, 250);
+      assert.equal((await client.command('RCPT TO:<a@customer.test>')).code, 250);
+      assert.equal((await client.command('RCPT TO:<b@customer.test>')).code, 250);
+      await upstream.stop();
+      const reply = await sendData(client, 'relay down');
+      assert.equal(reply.code, 451, line(reply));
+      assert.equal(await reservationRows(instance.app), 0, 'given back before the reply');
+      assert.equal(await sentRecipients(instance.app), 0);
+      await client.quit();
+    } finally {
+      await instance.stop();
+      await instance.app.close();
+      instance.removeDir();
+    }
+  });
+
   test('reservations of a process that died still count after the restart, and expire', async () => {
     const upstream = await startUpstreamServer();
     const clock = createManualClock(START);
