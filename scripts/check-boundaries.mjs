@@ -4,7 +4,7 @@
 //    node:net/tls/http/dgram, and never touch `process` (config and environment come in as deps).
 // 2. A module is entered through its door: code outside src/<module>/ imports only src/<module>/index.js.
 // 3. Each kind of module imports only the kinds it may (`mayImport`): domain modules only domain
-//    and foundation modules; no adapter imports another adapter, the CLI or the composition (src/*.ts:
+//    and foundation modules; no adapter imports another adapter, the CLI or the composition (src/*.ts and src/composition/:
 //    app.ts, server.ts, http.ts, …) — what an adapter uses comes in as deps the composition builds;
 //    the CLI, the process entry point, imports the composition and no adapter.
 // 4. Every folder under src/ is listed below, in exactly one kind.
@@ -36,6 +36,8 @@ const entryModules = new Set(['cli']);
 const sharedModules = new Set(['http-status']);
 /** Under everything, with a door: configuration and the database. */
 const foundationModules = new Set(['config', 'store']);
+/** Composition kept in a folder of its own: wiring between modules that neither may own. */
+const compositionFolders = new Set(['composition']);
 /** Shared by everyone, with no door of their own: time, logging and ambient type declarations. */
 const openFolders = new Set(['runtime', 'types']);
 const kinds = {
@@ -45,6 +47,7 @@ const kinds = {
   entry: entryModules,
   shared: sharedModules,
   foundation: foundationModules,
+  composition: compositionFolders,
 };
 /** Which kinds a kind's files may import (besides their own module, runtime/ and types/). */
 const mayImport = {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { type Alerts, createAlerts } from './alerts/index.js';
 import { type AuditLog, createAuditLog } from './audit/index.js';
-import { anchorAuditHead } from './audit-anchoring.js';
+import { anchorAuditHead, createScoreInputs } from './composition/index.js';
 import type { Config } from './config/index.js';
 import { createDelivery, type Delivery } from './delivery/index.js';
 import { createDirectory, type Directory } from './directory/index.js';
@@ -20,7 +20,6 @@ import { createGeoLookup } from './runtime/geoip.js';
 import type { Logger } from './runtime/logger.js';
 import { createSecretBox } from './runtime/secret-box.js';
 import { createScore, type Score } from './score/index.js';
-import { createScoreInputs } from './score-inputs.js';
 import { createOrgSettings, type OrgSettingsService } from './settings/index.js';
 import { openStore, type Store } from './store/index.js';
 
@@ -104,13 +103,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       file: config.geoip.file,
       onError: (error) => deps.logger.warn('geoip data could not be read', { error }),
     }),
-    // --- web half ---
+    // Second factors: TOTP seeds sealed at rest; web session lifetimes.
     secrets,
     webSessions: {
       idleTimeoutMs: config.web.sessionIdleMinutes * 60_000,
       absoluteTimeoutMs: config.web.sessionMaxHours * 3_600_000,
     },
-    // --- end web half ---
   });
   await identity.startLastSignInTracking();
   const outbound = createOutbound({ store, audit, alerts, directory, clock, logger: deps.logger });

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { App } from './app.js';
-import { anchorAuditHead } from './audit-anchoring.js';
+import { anchorAuditHead } from './composition/index.js';
 import { removePartialSpoolFiles } from './delivery/index.js';
 import {
   createSmtpGateway,
@@ -86,7 +86,8 @@ export async function startServer(app: App): Promise<RunningServer> {
     await policy?.stop();
     throw error;
   }
-  // Send counters older than the longest window are dropped every 15 minutes (any instance may do it).
+  // Send counters older than the longest window, and reservations past their time, are dropped every
+  // 15 minutes (any instance may do it).
   const pruneTimer = setInterval(() => {
     app.outbound
       .pruneCounters()
@@ -157,12 +158,11 @@ export async function startServer(app: App): Promise<RunningServer> {
       .pruneSignIns()
       .catch((error: unknown) => logger.warn('pruning the sign-in log failed', { error }));
   };
-  // --- web sessions over for a day go with the same hourly pass ---
+  // Web sessions over for a day go with the same hourly pass.
   const pruneWebSessions = () =>
     app.identity.webSessions
       .prune()
       .catch((error: unknown) => logger.warn('pruning web sessions failed', { error }));
-  // --- end web sessions ---
   const signInPruneStart = setTimeout(pruneSignIns, 60_000);
   signInPruneStart.unref();
   const signInPruneTimer = setInterval(pruneSignIns, 60 * 60_000);

@@ -7,7 +7,7 @@ export const alertTypes = {
   'audit-record-unwritten': { title: 'Audit record could not be written', severity: 'high' },
   // Postfix authenticated a login that is no Mailwarden user: counted under the default policy.
   'unknown-sender': { title: 'Mail sent by a login Mailwarden does not know', severity: 'medium' },
-  // Sign-in risk (issue 4): a medium- or high-risk sign-in with the right credential, or a password spray.
+  // Sign-in risk: a medium- or high-risk sign-in with the right credential, or a password spray.
   'suspicious-sign-in': { title: 'Suspicious sign-in', severity: 'high' },
   // Inbox rules (respond/): a Sieve script saved or activated in Dovecot, read through doveadm.
   'external-forwarding-rule': {

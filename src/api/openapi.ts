@@ -145,7 +145,7 @@ const schemas = {
   }),
   Health: responses.healthSchema,
   Error: responses.errorSchema,
-  // --- sign-in (signin helper) ---
+  // App passwords, password reset and the sign-in log.
   NewAppPassword: newAppPasswordBody,
   ResetPassword: resetPasswordBody,
   AppPassword: responses.appPasswordSchema,
@@ -171,10 +171,8 @@ const schemas = {
   SignInList: z.object({
     signIns: z.array(responses.signInEntrySchema).meta({ description: 'Newest first.' }),
   }),
-  // --- end sign-in ---
-  // --- MFA (web helper) ---
+  // Second factors (MFA).
   MfaResponse: z.object({ mfa: responses.mfaSummarySchema }),
-  // --- end MFA ---
   DisableInboxRulesRequest: disableInboxRulesBody,
   SecureAccountRequest: secureAccountBody,
   InboxRulesResponse: z.object({
@@ -260,7 +258,7 @@ const webhookPath = '/api/v1/webhooks/{name}';
 const mailboxAuditPath = '/api/v1/audit/mailboxes/{mailbox}';
 const scoreControlPath = '/api/v1/score/controls/{id}';
 
-// --- sign-in (signin helper) ---
+// App passwords, password reset and the sign-in log.
 const signInRouteDocs: RouteDoc[] = [
   {
     method: 'get',
@@ -332,9 +330,8 @@ const signInRouteDocs: RouteDoc[] = [
     success: { status: 200, schema: 'SignInList', description: 'Sign-in attempts on every protocol' },
   },
 ];
-// --- end sign-in ---
 
-// --- MFA (web helper) ---
+// Second factors (MFA).
 const mfaRouteDocs: RouteDoc[] = [
   {
     method: 'get',
@@ -364,7 +361,6 @@ const mfaRouteDocs: RouteDoc[] = [
     failures: [404],
   },
 ];
-// --- end MFA ---
 
 const respondRouteDocs: RouteDoc[] = [
   {

@@ -294,7 +294,7 @@ export const scoreHistoryQuery = z.object({
     .optional()
     .meta({ description: `How many days back, 1–${MAX_HISTORY_DAYS} (default 90).` }),
 });
-// --- sign-in (signin helper): app passwords, reset, the sign-in log ---
+// App passwords, password reset and the sign-in log.
 export const newAppPasswordBody = z.strictObject({
   name: z.string().meta({ description: '1–64 printable characters, e.g. the device.', examples: ['iPhone'] }),
   scopes: z.array(z.string()).meta({
@@ -327,7 +327,6 @@ export const signInListQuery = z.object({
   result: z.enum(['success', 'failure']).optional(),
   limit: pageLimit.optional(),
 });
-// --- end sign-in ---
 
 export const disableInboxRulesBody = z.strictObject({
   evenIfHarmless: z.boolean().optional().meta({

@@ -365,7 +365,7 @@ export const scoreSnapshotSchema = z.object({
     .array(z.object({ id: z.string(), points: z.number(), maxPoints: z.number(), status: z.string() }))
     .optional(),
 }) satisfies z.ZodType<ScoreSnapshot>;
-// --- sign-in (signin helper) ---
+// App passwords and the sign-in log.
 export const appPasswordSchema = z.object({
   name: z.string(),
   scopes: z.array(z.enum(['smtp', 'imap', 'pop3', 'sieve'])),
@@ -414,9 +414,8 @@ export const signInEntrySchema = z.object({
     ),
   }),
 }) satisfies z.ZodType<SignInEntry>;
-// --- end sign-in ---
 
-// --- MFA (web helper) ---
+// Second factors (MFA).
 export const mfaSummarySchema = z.object({
   address: z.string(),
   role: z.string(),
@@ -434,9 +433,8 @@ export const mfaSummarySchema = z.object({
     .nullable()
     .meta({ description: 'End of the registration grace period, while none is set up.' }),
 }) satisfies z.ZodType<MfaSummary>;
-// --- end MFA ---
 
-// --- respond: inbox rules and the secure-this-account playbook ---
+// Inbox rules and the secure-this-account playbook.
 export const inboxRuleScriptSchema = z.object({
   name: z.string(),
   active: z.boolean(),

@@ -61,14 +61,14 @@ export const auditOperations = {
   ChangeOrgSetting: 'An administrator changed an org-wide setting (MFA, sign-in, lockout, risk policy).',
   SetScoreControlStatus:
     'An administrator set a Secure Score control to risk accepted, resolved by a third party or alternate mitigation (with the reason), or back to measured.',
-  // Sign-in (issue 4, signin): app passwords, admin reset, smart lockout.
+  // Sign-in: app passwords, admin reset, smart lockout.
   CreateAppPassword: 'An app password was created for a user (its name and scopes; never the secret).',
   RevokeAppPassword: 'An app password was revoked.',
   ResetPassword:
     'An administrator reset a user’s password: a temporary one, a change required, all sessions ended.',
   LockOut: 'Smart lockout locked a source network out of an account after repeated failed sign-ins.',
   UnlockUser: 'An administrator lifted every lockout of an account.',
-  // --- identity, web half: MFA and web sessions ---
+  // Second factors and web sessions.
   EnrolMfaMethod: 'A second factor was registered (TOTP app or passkey).',
   RemoveMfaMethod: 'A second factor was removed (TOTP app or passkey).',
   RenamePasskey: 'A passkey was renamed.',
@@ -79,8 +79,7 @@ export const auditOperations = {
   ResetMfa:
     'An administrator removed every second factor of a user and restarted their registration grace period.',
   EnforceMfa: 'An administrator required a user to register a second factor at the next sign-in.',
-  // --- end identity, web half ---
-  // --- respond: the compromised-account playbook ---
+  // The compromised-account playbook (respond).
   DisableInboxRules:
     'An administrator deactivated a mailbox’s active inbox rules (Sieve script) because they forward or hide mail.',
   EndMailSessions: 'An administrator closed the open mail sessions (IMAP, POP3, ManageSieve) of a mailbox.',

@@ -47,8 +47,8 @@ export async function commitWithin(
  * Under load a transaction waits this long for more appends before it commits. A commit writes every
  * page it changed, two system calls each (the sign-in log's and the audit log's index leaves, mostly
  * the same ones for every record), so records that share a commit share those writes: on the
- * gateway's one message per connection load, commits went from about 2 records to about 4
- * (bench/gateway-throughput/README.md, "Session 3").
+ * gateway's one message per connection load, a commit carries about 4 records instead of about 2
+ * (bench/gateway-throughput/README.md).
  */
 export const GATHER_MS = 2;
 /** "Under load": this many appends arrived within GATHER_WINDOW_MS before the one that starts a batch. */

@@ -120,7 +120,7 @@ export function ingestInProcess(committer: {
  * A job's steps as they cross to the thread: one line per step, a sealed record as its columns' JSON
  * (an array), any other step as its JSON (an object); JSON.stringify never writes a raw line break.
  * V8's structured clone of the step objects cost the thread more than it saved: reading 5,000 steps
- * back took about 40 ms there, the JSON of the same steps about 6 (bench/audit/README.md, "Session 5").
+ * back took about 40 ms there, the JSON of the same steps about 6 (bench/audit/README.md).
  */
 export function encodeSteps(steps: readonly IngestStep[]): string {
   const lines = new Array<string>(steps.length);
@@ -180,7 +180,7 @@ interface Pending {
  * SQLite: an ingest's transactions run on a thread of their own, with its own connection to the
  * database file. The calling thread parses, maps and seals events (prepare-events.ts) while this
  * thread chains, inserts and commits the previous batch: on two cores the two halves overlap
- * instead of taking turns (bench/audit/README.md, "Session 5").
+ * instead of taking turns (bench/audit/README.md).
  *
  * Nothing about the log's guarantees changes with the thread. SQLite lets one connection write at a
  * time (BEGIN IMMEDIATE; writers wait asynchronously and the two connections take turns, store.ts

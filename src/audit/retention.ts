@@ -126,8 +126,8 @@ const SEARCH_KEYS_PER_TRANSACTION = 500;
 /**
  * Removes the search keys of removed records, key by key: one seek to the next key, then its entries
  * older than the cutoff of records up to the checkpoint (a range of the key's own entries). The keys
- * have no index by record id on purpose: it cost the bulk key step half its time (bench/audit,
- * "Session 6"). A removed record whose time is after the cutoff (a record with a later time than the
+ * have no index by record id on purpose: it cost the bulk key step half its time
+ * (bench/audit/README.md). A removed record whose time is after the cutoff (a record with a later time than the
  * one the chain is cut after: an item window written once it closed) keeps its key until a later run's
  * cutoff passes that time (every run visits every key, test/audit/retention.test.ts); searches never
  * show it meanwhile, since they read the record itself.

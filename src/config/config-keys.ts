@@ -197,7 +197,7 @@ export const configKeys: readonly ConfigKey[] = [
     description:
       'Answer to Postfix when a request cannot be decided (database down, garbled request): defer (DEFER_IF_PERMIT) or dunno (let it pass).',
   },
-  // --- sign-in (signin helper) ---
+  // Sign-in: the GeoIP data for risk and the Dovecot endpoints.
   {
     path: 'geoip.file',
     kind: 'string',
@@ -213,7 +213,6 @@ export const configKeys: readonly ConfigKey[] = [
     description:
       'Shared secret Dovecot sends (Authorization: Bearer ...) to /dovecot/passdb and /dovecot/policy. Unset: both endpoints answer 503. At least 24 characters (openssl rand -base64 32).',
   },
-  // --- end sign-in ---
   {
     path: 'dns.servers',
     kind: 'string-list',
@@ -384,7 +383,7 @@ export const configKeys: readonly ConfigKey[] = [
     max: 600_000,
     description: 'On SIGTERM, how long SMTP sessions in flight may take to finish.',
   },
-  // --- web self-service area (/account) ---
+  // The web console and the self-service area (/account).
   {
     path: 'web.enabled',
     kind: 'boolean',
@@ -423,7 +422,6 @@ export const configKeys: readonly ConfigKey[] = [
     max: 720,
     description: 'A web session ends this long after sign-in, used or not.',
   },
-  // --- end web ---
 ];
 
 /** `smtp.maxMessageBytes` → `MAILWARDEN_SMTP_MAX_MESSAGE_BYTES`. */

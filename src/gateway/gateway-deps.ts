@@ -37,4 +37,6 @@ export interface TransactionState {
   senderKind: 'primary' | 'alias';
   /** The sender's sending budget for this message (outbound). */
   budget: MessageBudget;
+  /** Set while DATA runs: the data stage then gives back what the message reserved, if unsent. */
+  receiving: boolean;
 }

@@ -12,7 +12,7 @@ export const smtpReplies = {
   'tls-required': { code: 530, status: '5.7.0', text: 'Must issue a STARTTLS command first' },
   'bad-credentials': { code: 535, status: '5.7.8', text: 'Authentication credentials invalid' },
   'account-disabled': { code: 535, status: '5.7.8', text: 'Account disabled, contact your administrator' },
-  // Sign-in refusals (identity's SignInRefusalCode; issue 4). RFC 4954 §6: 534 5.7.9 asks for a
+  // Sign-in refusals (identity's SignInRefusalCode). RFC 4954 §6: 534 5.7.9 asks for a
   // stronger mechanism; Gmail and Microsoft use it, with this text, for "use an app password".
   'app-password-required': { code: 534, status: '5.7.9', text: 'Application-specific password required' },
   'locked-out': {

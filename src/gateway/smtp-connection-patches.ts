@@ -2,7 +2,7 @@ import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import { smtpReplies } from './replies.js';
 
 /**
- * Three narrow changes to smtp-server 3.x's connection, each switched on only by an option that only
+ * Four narrow changes to smtp-server 3.x's connection, each switched on only by an option that only
  * Mailwarden's servers set, so any other SMTPServer in the process (tests start one as the upstream)
  * behaves stock:
  * 1. `mailwardenGreetingDelayMs`: smtp-server always waits 100 ms before the greeting (early-talker
@@ -12,6 +12,9 @@ import { smtpReplies } from './replies.js';
  *    first` (RFC 3207 §4; smtp-server's own answer is a non-standard 538).
  * 3. Replies whose text already starts with an enhanced status code keep it, instead of getting a
  *    second one from smtp-server's code table: gateway/replies.ts decides them all.
+ * 4. `mailwardenOnTransactionEnd(envelope)`: called with the transaction's envelope whenever
+ *    smtp-server starts a new one (RSET, EHLO/HELO, STARTTLS, AUTH, after DATA's reply), which it
+ *    otherwise does silently: the gateway gives back what an unfinished transaction reserved.
  */
 interface PatchableConnection {
   secure: boolean;
@@ -21,6 +24,8 @@ interface PatchableConnection {
   send(code: number, data?: string | string[], context?: string | false): void;
   init(): void;
   handler_AUTH(command: Buffer, callback: () => void): void;
+  _resetSession(): void;
+  session?: { envelope?: unknown };
   name: string;
 }
 
@@ -66,5 +71,13 @@ export function applySmtpConnectionPatches(): void {
     if (typeof data === 'string' && ENHANCED_STATUS.test(data))
       return originalSend.call(this, code, data, false);
     return originalSend.call(this, code, data, context);
+  };
+
+  const originalResetSession = prototype._resetSession;
+  prototype._resetSession = function resetSession(this: PatchableConnection) {
+    const onEnd = this._server.options['mailwardenOnTransactionEnd'];
+    const envelope = this.session?.envelope;
+    if (typeof onEnd === 'function' && envelope) (onEnd as (envelope: unknown) => void)(envelope);
+    return originalResetSession.call(this);
   };
 }

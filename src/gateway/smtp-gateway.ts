@@ -50,6 +50,18 @@ export function createSmtpGateway(deps: GatewayDeps, options: GatewayOptions): S
     return replyError('local-error');
   };
 
+  /**
+   * A transaction that ends unsent (reset, aborted, connection lost) gives back the recipients it
+   * reserved, so that the sender's other sessions may use them at once. While DATA runs, the data
+   * stage does it when it is done. A give-back that fails leaves the reservation to expire.
+   */
+  const giveBack = (state: TransactionState | undefined) => {
+    if (!state || state.receiving) return;
+    state.budget
+      .giveBack()
+      .catch((error: unknown) => deps.logger.warn('reserved recipients not given back', { error }));
+  };
+
   const servers = options.listeners.map((listener) => {
     const serverOptions: SMTPServerOptions & Record<string, unknown> = {
       name: options.hostname,
@@ -73,6 +85,10 @@ export function createSmtpGateway(deps: GatewayDeps, options: GatewayOptions): S
       disabledCommands: [],
       hideDSN: true,
       hideENHANCEDSTATUSCODES: false,
+      mailwardenOnTransactionEnd: (envelope: SMTPServerEnvelope) => giveBack(transactions.get(envelope)),
+      onClose(session) {
+        giveBack(transactions.get(session.envelope));
+      },
       onAuth(auth, session, callback) {
         authenticate(deps, auth, session).then(
           (user) => callback(null, { user }),
@@ -95,9 +111,26 @@ export function createSmtpGateway(deps: GatewayDeps, options: GatewayOptions): S
         );
       },
       onData(stream, session, callback) {
-        receiveMessage(deps, stream, session, transactions.get(session.envelope)).then(
-          (message) => callback(null, message),
-          (error: unknown) => callback(toSmtpError(error, 'data')),
+        const state = transactions.get(session.envelope);
+        if (state) state.receiving = true;
+        // A message that was not counted (refused, held, relay failed) gives back its reservation
+        // before the reply, so that the client's next try sees it.
+        const settle = async () => {
+          if (!state) return;
+          state.receiving = false;
+          await state.budget
+            .giveBack()
+            .catch((error: unknown) => deps.logger.warn('reserved recipients not given back', { error }));
+        };
+        receiveMessage(deps, stream, session, state).then(
+          async (message) => {
+            await settle();
+            callback(null, message);
+          },
+          async (error: unknown) => {
+            await settle();
+            callback(toSmtpError(error, 'data'));
+          },
         );
       },
     };

@@ -74,7 +74,7 @@ const scoreFailureStatus = {
   'invalid-status': 422,
   'invalid-reason': 422,
 } as const satisfies Record<ScoreFailureCode, ContentfulStatusCode>;
-// --- sign-in (signin helper) ---
+// App passwords and sign-in refusals.
 const identityFailureStatus = {
   'invalid-app-password': 422,
   'app-password-name-taken': 409,
@@ -84,9 +84,8 @@ const identityFailureStatus = {
   Exclude<AppPasswordFailure['code'] | AccountFailure['code'], 'user-not-found' | 'weak-password'>,
   ContentfulStatusCode
 >;
-// --- end sign-in ---
 
-// --- MFA (web helper) ---
+// Second factors (MFA).
 const mfaFailureStatus = {
   'totp-already-enrolled': 409,
   'totp-not-started': 409,
@@ -97,7 +96,6 @@ const mfaFailureStatus = {
   'passkey-not-found': 404,
   'last-method-required': 409,
 } as const satisfies Record<Exclude<MfaFailureCode, 'user-not-found' | 'invalid-name'>, ContentfulStatusCode>;
-// --- end MFA ---
 
 const respondFailureStatus = {
   'mail-server-not-configured': 409,

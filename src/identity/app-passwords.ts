@@ -7,7 +7,7 @@ import { type AppPasswordTable, compiledQuery, type Executor, type Store } from 
 /**
  * App passwords: per-device secrets for mail clients, scoped to protocols, shown once.
  *
- * Storage and speed (the issue asks for both): the secret is generated here, 20 characters from a
+ * Storage and speed (both matter: every SMTP sign-in looks it up): the secret is generated here, 20 characters from a
  * 32-letter alphabet, i.e. 100 random bits, and only its SHA-256 is stored (unique index). With 100
  * bits an offline search of a stolen hash is out of reach however fast the hash is (2^100 tries),
  * which is why GitHub tokens and similar API keys are stored the same way; argon2id is for secrets

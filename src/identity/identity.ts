@@ -7,7 +7,6 @@ import { type GeoLookup, noGeoLookup } from '../runtime/geoip.js';
 import type { SecretBox } from '../runtime/secret-box.js';
 import type { OrgSettingsService } from '../settings/index.js';
 import type { Store } from '../store/index.js';
-// --- sign-in (signin helper) ---
 import { resetPassword, unlockUser } from './account-admin.js';
 import {
   createAppPassword,
@@ -27,7 +26,6 @@ import {
 } from './sign-in.js';
 import { listSignIns, pruneSignIns, type SignInFilter } from './sign-in-log.js';
 import { createVerifiedCredentialCache } from './verified-credential-cache.js';
-// --- end sign-in ---
 import { createWebIdentity } from './web-identity.js';
 import type { WebSessionPolicy } from './web-sessions.js';
 
@@ -41,11 +39,9 @@ export interface IdentityDeps {
   passwords: PasswordHasher;
   /** Offline GeoIP for the sign-in log and risk (runtime/geoip.ts); none in some tests. */
   geo?: GeoLookup;
-  // --- web half (MFA, passkeys, recovery codes, web sessions) ---
   /** Seals TOTP seeds at rest. */
   secrets: SecretBox;
   webSessions: WebSessionPolicy;
-  // --- end web half ---
 }
 
 /** How long a verified mail password skips argon2id; a password change ends it at once (see the cache). */
@@ -63,7 +59,6 @@ export function createIdentity(deps: IdentityDeps) {
     decoy ??= deps.passwords.hash(randomBytes(24).toString('base64'));
     return decoy;
   };
-  // --- sign-in (signin helper) ---
   const signInDeps: SignInDeps = { ...deps, geo: deps.geo ?? noGeoLookup, cache, decoyHash };
   const signInPart = {
     /** The one sign-in decision for web (first factor), SMTP, IMAP, POP3 and ManageSieve. */
@@ -99,10 +94,7 @@ export function createIdentity(deps: IdentityDeps) {
       resetPassword(deps, user, options, actor),
     unlockUser: (user: string, actor: Actor) => unlockUser(deps, user, actor),
   };
-  // --- end sign-in ---
-  // --- web half: identity.mfa, identity.webSessions ---
   const web = createWebIdentity(deps, deps.webSessions);
-  // --- end web half ---
   return {
     ...signInPart,
     mfa: web.mfa,

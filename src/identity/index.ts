@@ -1,4 +1,3 @@
-// --- sign-in (signin helper) ---
 export type { AccountFailure } from './account-admin.js';
 export {
   APP_PASSWORD_SCOPES,
@@ -10,7 +9,6 @@ export {
 } from './app-passwords.js';
 export { createIdentity, type Identity, type IdentityDeps } from './identity.js';
 export { LAST_SIGN_IN_REFRESH_MS } from './last-sign-in.js';
-// --- end web half ---
 export {
   IMPORTED_HASH_SCHEMES,
   type ImportedHash,
@@ -19,7 +17,6 @@ export {
   normalizeImportedHash,
   WEAK_HASH_SCHEMES,
 } from './legacy-hashes.js';
-// --- web half (MFA, passkeys, recovery codes, web sessions) ---
 export type { MfaFailure, MfaFailureCode } from './mfa.outcomes.js';
 export type { MfaRequirement, MfaSummary, WebSecondStep } from './mfa-policy.js';
 export type { MfaMethods } from './mfa-state.js';
@@ -59,4 +56,3 @@ export {
 } from './totp-code.js';
 export type { WebIdentity } from './web-identity.js';
 export type { WebSession, WebSessionCheck, WebSessionPolicy, WebSessionStage } from './web-sessions.js';
-// --- end sign-in ---

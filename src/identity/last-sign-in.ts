@@ -3,7 +3,7 @@ import { compiledQuery, type Executor } from '../store/index.js';
 /**
  * Each user's latest successful sign-in (users.last_sign_in_at, migration 011), for "inactive for 90
  * days". The column is exact only from the first start that kept it: that time is recorded once, and
- * a question about a period before it falls back to the sign-in log (score-inputs.ts).
+ * a question about a period before it falls back to the sign-in log (src/composition/score-inactive-accounts.ts).
  */
 const TRACKED_SINCE_KEY = 'identity.lastSignInTrackedSince';
 

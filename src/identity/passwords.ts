@@ -3,7 +3,7 @@ import { bannedPasswordsText } from './banned-passwords.js';
 
 /**
  * NIST SP 800-63B §5.1.1.2: a length floor, a banned list of common and breached passwords, and no
- * composition rules or periodic expiry. We ask for 12 characters (the issue's floor, above NIST's 8)
+ * composition rules or periodic expiry. We ask for 12 characters (the product's floor, above NIST's 8)
  * and cap at 256 so that hashing cost stays bounded.
  */
 export const MIN_PASSWORD_LENGTH = 12;

@@ -27,6 +27,7 @@ export {
 } from './refused-submissions.js';
 export type { Restriction, RestrictionEvidence, RestrictionReason } from './restrictions.js';
 export { MINUTE_MS } from './send-counters.js';
+export { RESERVATION_TTL_MS } from './send-reservations.js';
 export {
   DEFAULT_POLICY_NAME,
   type PolicyChange,

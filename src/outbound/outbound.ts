@@ -10,6 +10,7 @@ import { createQuarantine } from './quarantine.js';
 import { createRefusedSubmissions } from './refused-submissions.js';
 import { findActiveRestriction, markReleased, type Restriction, toRestriction } from './restrictions.js';
 import { pruneCounters, readSendingState } from './send-counters.js';
+import { pruneReservations } from './send-reservations.js';
 import { createSenderHistory } from './sender-history.js';
 import {
   deletePolicy,
@@ -286,8 +287,15 @@ export function createOutbound(deps: OutboundDeps) {
     /** Writes the open refusal groups; the app calls it before the audit log closes. */
     close: () => refusals.flush(),
 
-    /** Drops counter rows no window reads any more; the server runs this periodically. */
-    pruneCounters: () => deps.store.writeTransaction((trx) => pruneCounters(trx, deps.clock.nowMs())),
+    /**
+     * Drops counter rows no window reads any more, and reservations past their time (of a process
+     * that died mid-message); the server runs this periodically. How many rows went.
+     */
+    pruneCounters: () =>
+      deps.store.writeTransaction(
+        async (trx) =>
+          (await pruneCounters(trx, deps.clock.nowMs())) + (await pruneReservations(trx, deps.clock.nowMs())),
+      ),
   };
 }
 

@@ -91,7 +91,7 @@ export const policyFields: Record<Exclude<keyof PolicySettings, 'spamWeights'>, 
   },
 };
 
-/** The defaults: stricter than the reference's service limits, at the recommended values. */
+/** The defaults: stricter than the reference's service limits, at the recommended values. */
 export const DEFAULT_POLICY_SETTINGS: Readonly<PolicySettings> = Object.freeze({
   externalPerHour: 500,
   internalPerHour: 1000,

@@ -1,5 +1,5 @@
 /**
- * What Secure Score reads, as one explicit interface built in src/score-inputs.ts from the other
+ * What Secure Score reads, as one explicit interface built in src/composition/score-readings.ts from the other
  * modules. Every source answers a Reading: a value, or "not available" with the reason, which a
  * control shows as "could not check" with 0 points — never as a pass.
  */

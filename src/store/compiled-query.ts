@@ -40,7 +40,7 @@ export function compiledQuery<P extends Record<string, unknown>, R>(
     });
     // Inside a SQLite transaction or snapshot the statement runs on the held connection directly:
     // Kysely's executor (connection provider, mutex, driver) costs more than the indexed statements
-    // of the submission path (bench/gateway-throughput/README.md, "Session 4").
+    // of the submission path (bench/gateway-throughput/README.md).
     return (
       runOnHeldSqlite<R>(executor, query.sql, bound) ??
       executor.executeQuery<R>({ ...query, parameters: bound })

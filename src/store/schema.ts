@@ -173,6 +173,17 @@ export interface SendCounterTable {
   spam_verdicts: number;
 }
 
+/** Recipients accepted for a message not sent yet (migration 019; outbound/send-reservations.ts). */
+export interface SendReservationTable {
+  /** One per message in flight. */
+  id: string;
+  user_id: string;
+  internal_recipients: number;
+  external_recipients: number;
+  /** Stops counting then (a process that died cannot give it back); renewed while the message is alive. */
+  expires_at: number;
+}
+
 export interface RestrictionTable {
   id: string;
   user_id: string;
@@ -418,6 +429,7 @@ export interface Database {
   group_members: GroupMemberTable;
   sending_policies: SendingPolicyTable;
   send_counters: SendCounterTable;
+  send_reservations: SendReservationTable;
   restrictions: RestrictionTable;
   alerts: AlertTable;
   domains: DomainTable;

@@ -21,8 +21,8 @@ export interface WalCheckpointer {
  * SQLite: copies committed pages from the write-ahead log back into the database file on a thread of
  * its own, while a heavy writer (the audit ingest thread) keeps writing. Without it the writer that
  * commits past SQLITE_CHECKPOINT_PAGES copies some 40 MB and syncs the file inside its COMMIT: about
- * 3 µs of every ingested record, on the thread that limits the ingest (bench/audit/README.md,
- * "Session 7"), and a stall of 200 ms or more when that writer is the main thread.
+ * 3 µs of every ingested record, on the thread that limits the ingest (bench/audit/README.md),
+ * and a stall of 200 ms or more when that writer is the main thread.
  *
  * The writers' own automatic checkpoint stays as it is: a checkpoint that runs beside writers never
  * resets the log (SQLite starts the log over only when a write transaction begins after every frame

@@ -7,7 +7,7 @@ import { jsonBody, queryParams } from '../validate.js';
 
 /**
  * /api/v1/users/{address}/app-passwords, …/reset-password, …/unlock, …/signins, and /api/v1/signins:
- * app passwords, admin reset and unlock, and the sign-in log (issue 4).
+ * app passwords, admin reset and unlock, and the sign-in log.
  */
 export function signInUserRoutes(
   identity: Pick<

@@ -5,7 +5,7 @@ import { writeJson, writeLine, writeTable } from '../output.js';
 import { parseTime } from '../parse-time.js';
 import { reportFailure } from '../report-failure.js';
 
-/** App passwords, admin reset and unlock, and the sign-in log (issue 4, sign-in). */
+/** App passwords, admin reset and unlock, and the sign-in log. */
 
 function stringFlag(context: CommandContext, name: string): string | undefined {
   const value = context.flags[name];

@@ -27,5 +27,5 @@ export async function checkSender(
     if (begun.code === 'rate-limited') throw refuseSubmission(deps, session, 'rate-limited', facts);
     throw replyError('local-error');
   }
-  return { senderKind: kind, budget: begun.budget };
+  return { senderKind: kind, budget: begun.budget, receiving: false };
 }

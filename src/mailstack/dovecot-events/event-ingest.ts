@@ -47,7 +47,7 @@ const EVENTS_PER_COMMIT = 5000;
 /**
  * Batches written to the audit log before the first is known to be committed: the next one is ready
  * when the writer finishes one, instead of being taken and handed over only then (on SQLite the
- * writer is a thread of its own, bench/audit/README.md "Session 5").
+ * writer is a thread of its own, bench/audit/README.md).
  */
 const BATCHES_IN_FLIGHT = 2;
 const SOURCE = 'dovecot-events';

@@ -18,7 +18,7 @@ export interface MappedEvent {
 const IGNORED: MappedEvent = { steps: [] };
 
 /**
- * The mapping from Dovecot events to mailbox audit records (issue 5, "Dovecot as a source"):
+ * The mapping from Dovecot events to mailbox audit records (Dovecot as a source of the mailbox log):
  * - auth_request_finished → MailboxLogin (success only when `success=yes`; Dovecot omits it otherwise)
  * - mail_opened while fetching a body → the MailItemsAccessed window of the session and folder
  * - mail_expunged → gathered until its command ends: MOVE → Move/MoveToDeletedItems, DELETE →
@@ -114,7 +114,7 @@ type RecordFields = Pick<
 
 /**
  * Every record of the mapping is built here, with all its fields in one order: the write path then
- * sees one object shape (events arrive by the thousand; spreading partial objects was a third of the
+ * sees one object shape (events arrive by the thousand; spreading partial objects costs a third of the
  * mapping's time).
  */
 function recordInput(

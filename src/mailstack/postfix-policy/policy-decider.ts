@@ -51,10 +51,18 @@ type PendingMessage =
  * at END-OF-MESSAGE the Send record written with the budget's counters in one transaction.
  */
 export function createPolicyDecider(deps: PolicyDeciderDeps, options: PolicyDeciderOptions) {
+  /** A message that will not reach END-OF-MESSAGE here gives back the recipients it reserved. */
+  const giveBack = async (message: PendingMessage | undefined): Promise<void> => {
+    if (message?.kind !== 'counting') return;
+    await message.budget
+      .giveBack()
+      .catch((error: unknown) => deps.logger.warn('reserved recipients not given back', { error }));
+  };
   const pending = new PendingMessages<PendingMessage>({
     ttlMs: options.pendingTtlMs,
     maxEntries: options.maxPendingMessages,
     nowMs: () => deps.clock.nowMs(),
+    onDrop: (message) => void giveBack(message as PendingMessage),
   });
   const undecided = undecidedAction(options.onError);
 
@@ -150,7 +158,10 @@ export function createPolicyDecider(deps: PolicyDeciderDeps, options: PolicyDeci
 
   const atEndOfMessage = async (request: PolicyRequestView): Promise<PostfixActionName> => {
     const message = pending.take(request.key);
-    if ((request.size ?? 0) > options.maxMessageBytes) return 'message-too-big';
+    if ((request.size ?? 0) > options.maxMessageBytes) {
+      await giveBack(message);
+      return 'message-too-big';
+    }
     if (!message) {
       // Expired, evicted, or Mailwarden restarted between RCPT and here: this message is not counted.
       deps.logger.warn('postfix end-of-message without a recipient decision; not counted', {
@@ -161,7 +172,10 @@ export function createPolicyDecider(deps: PolicyDeciderDeps, options: PolicyDeci
     }
     if (message.kind === 'refused') return message.action;
     // A limit reached at one RCPT refuses the whole message, not only that recipient (as at the gateway).
-    if (message.budget.blocked) return toActionName(message.budget.blocked.code);
+    if (message.budget.blocked) {
+      await giveBack(message);
+      return toActionName(message.budget.blocked.code);
+    }
     const attributes = request.attributes;
     const recipientCount = Number(attributes.get('recipient_count')) || message.budget.recipientCount;
     const helo = attributes.get('helo_name');
@@ -218,8 +232,7 @@ export function createPolicyDecider(deps: PolicyDeciderDeps, options: PolicyDeci
         attributes,
         login,
         instance,
-        // Names and values never contain a newline (SMTPD_POLICY_README): a safe separator.
-        key: `${instance}\n${login}`,
+        key: pendingMessageKey(attributes),
         recipient: attributes.get('recipient') ?? '',
         size: /^\d{1,15}$/.test(sizeText) ? Number(sizeText) : null,
       };
@@ -234,7 +247,20 @@ export function createPolicyDecider(deps: PolicyDeciderDeps, options: PolicyDeci
       }
     },
     pendingMessages: () => pending.size,
+    /**
+     * The message of `key` is over on Postfix's side without an END-OF-MESSAGE here (the policy
+     * connection moved on to another instance, or closed): aborted, so its reservation goes back.
+     */
+    abandon: (key: string): Promise<void> => giveBack(pending.take(key)),
   };
+}
+
+/**
+ * The message a request is about: its MAIL transaction (`instance`) and login. Names and values
+ * never contain a newline (SMTPD_POLICY_README): a safe separator.
+ */
+export function pendingMessageKey(attributes: ReadonlyMap<string, string>): string {
+  return `${attributes.get('instance') ?? ''}\n${attributes.get('sasl_username') ?? ''}`;
 }
 
 export type PolicyDecider = ReturnType<typeof createPolicyDecider>;

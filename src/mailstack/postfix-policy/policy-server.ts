@@ -1,6 +1,6 @@
 import net from 'node:net';
 import type { PolicyServerDeps } from '../mailstack-deps.js';
-import { createPolicyDecider } from './policy-decider.js';
+import { createPolicyDecider, pendingMessageKey } from './policy-decider.js';
 import {
   DEFAULT_POLICY_REQUEST_LIMITS,
   type PolicyRequestEvent,
@@ -58,6 +58,12 @@ function hangUp(socket: net.Socket): void {
 interface Connection {
   socket: net.Socket;
   waiting: number;
+  /**
+   * The message the last request was about. Postfix asks about one message at a time per connection:
+   * a request about another one, or the connection closing, means the last one is completed or
+   * aborted (SMTPD_POLICY_README, "instance"); one that never reached END-OF-MESSAGE gives back.
+   */
+  lastMessage: string | null;
 }
 
 /**
@@ -86,14 +92,20 @@ export function createPostfixPolicyServer(
   let server: net.Server | null = null;
   let stopping = false;
 
-  const answer = async (event: PolicyRequestEvent): Promise<string> => {
-    if (event.ok) return toPolicyReply(await decider.decide(event.attributes));
+  const answer = async (event: PolicyRequestEvent, connection: Connection): Promise<string> => {
+    if (event.ok) {
+      const message = pendingMessageKey(event.attributes);
+      if (connection.lastMessage !== null && connection.lastMessage !== message)
+        await decider.abandon(connection.lastMessage);
+      connection.lastMessage = message;
+      return toPolicyReply(await decider.decide(event.attributes));
+    }
     logger.warn('garbled postfix policy request', { problem: event.problem });
     return toPolicyReply(undecidedAction(onError));
   };
 
   const serve = (socket: net.Socket) => {
-    const connection: Connection = { socket, waiting: 0 };
+    const connection: Connection = { socket, waiting: 0, lastMessage: null };
     connections.add(connection);
     const reader = new PolicyRequestReader(limits);
     let queue = Promise.resolve();
@@ -106,7 +118,13 @@ export function createPostfixPolicyServer(
     socket.setTimeout(idleTimeoutMs, () => socket.destroy());
     socket.on('drain', updateFlow);
     socket.on('error', (error) => logger.debug('postfix policy connection error', { error }));
-    socket.on('close', () => connections.delete(connection));
+    socket.on('close', () => {
+      connections.delete(connection);
+      // After the answers owed: a request still being decided may be that message's END-OF-MESSAGE.
+      queue = queue.then(async () => {
+        if (connection.lastMessage !== null) await decider.abandon(connection.lastMessage);
+      });
+    });
     socket.on('data', (chunk: Buffer) => {
       if (socket.writableEnded) return;
       for (const event of reader.push(chunk)) {
@@ -119,7 +137,7 @@ export function createPostfixPolicyServer(
         }
         connection.waiting += 1;
         queue = queue.then(async () => {
-          const reply = await answer(event).catch(() => toPolicyReply(undecidedAction(onError)));
+          const reply = await answer(event, connection).catch(() => toPolicyReply(undecidedAction(onError)));
           connection.waiting -= 1;
           if (socket.destroyed || socket.writableEnded) return;
           socket.write(reply);

@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 
 /**
- * Identity (issue 4): org settings, MFA (TOTP, recovery codes, passkeys), web sessions, app
+ * Identity: org settings, MFA (TOTP, recovery codes, passkeys), web sessions, app
  * passwords, the sign-in log and smart lockout. Secrets are stored hashed (codes, app passwords,
  * session tokens) or encrypted with the secret box (TOTP seeds).
  */

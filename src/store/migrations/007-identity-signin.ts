@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 
 /**
- * Sign-in (issue 4, signin half): app passwords are found by the hash of the secret (one indexed
+ * Sign-in: app passwords are found by the hash of the secret (one indexed
  * read per mail login), the networks a user signed in from successfully (smart lockout keeps them
  * open, risk detection compares against them), and an index for failures per typed login.
  */

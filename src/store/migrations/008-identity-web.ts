@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 
 /**
- * Identity, web half (issue 4): WebAuthn challenges kept server-side on the session they were issued
+ * Second factors on the web: WebAuthn challenges kept server-side on the session they were issued
  * to (single use, short-lived), how a session was completed, and when a user's MFA registration grace
  * period (re)started.
  */

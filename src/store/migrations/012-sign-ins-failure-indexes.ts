@@ -2,8 +2,8 @@ import { type Kysely, sql } from 'kysely';
 
 /**
  * The brute-force and password-spray checks read recent failures only (per typed login, per client
- * address): their indexes now hold failures only, so a successful sign-in, nearly every one, writes
- * two B-trees fewer on the submission path (bench/gateway-throughput/README.md, "Session 4"). The
+ * address): their indexes hold failures only, so a successful sign-in, nearly every one, writes
+ * two B-trees fewer on the submission path (bench/gateway-throughput/README.md). The
  * queries name `result = 'failure'` as a literal so that both databases can use the partial index.
  */
 export function signInsFailureIndexesMigration() {

@@ -6,7 +6,7 @@ import type { Dialect } from '../store.js';
  * (audit_search_keys, filled by audit-rows.ts every SEARCH_KEYS_EVERY records). A B-tree index on a
  * column with many live values costs one rewritten page per value per transaction: a burst from
  * 1,000 mailboxes and 250 addresses rewrote about 1,250 index pages per 5,000 records, 3.6 KB written
- * to disk per record, and halved the ingest rate (bench/audit/README.md, "Session 6"). Written for
+ * to disk per record, and halved the ingest rate (bench/audit/README.md). Written for
  * 50,000 records at once, sorted by key, the same pages take ten times as many entries each.
  * Existing records get their keys here, sorted first so that each page is written once.
  */

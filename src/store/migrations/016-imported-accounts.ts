@@ -10,7 +10,7 @@ import type { Kysely } from 'kysely';
  * - users.mail_account_password: 1 while the account's mail clients may keep using the account
  *   password on IMAP, POP3 and SMTP (an imported account, until an admin moves it to app passwords);
  *   MFA still wins: a user with a second factor never uses the account password on a mail protocol.
- * password_hash itself may now hold a legacy `{SCHEME}hash` until the first sign-in rehashes it.
+ * password_hash itself may hold a legacy `{SCHEME}hash` until the first sign-in rehashes it.
  */
 export function importedAccountsMigration() {
   return {

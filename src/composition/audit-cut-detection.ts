@@ -1,7 +1,7 @@
-import type { Alerts } from './alerts/index.js';
-import type { AuditLog, HeadCheck } from './audit/index.js';
-import type { Logger } from './runtime/logger.js';
-import type { Store } from './store/index.js';
+import type { Alerts } from '../alerts/index.js';
+import type { AuditLog, HeadCheck } from '../audit/index.js';
+import type { Logger } from '../runtime/logger.js';
+import type { Store } from '../store/index.js';
 
 /**
  * One anchoring step (the server's timer, and a CLI process that wrote records as it closes): first
