@@ -20,6 +20,7 @@ const domainModules = new Set([
   'score',
   'detect',
   'respond',
+  'importing',
 ]);
 const adapterModules = new Set(['gateway', 'api', 'cli', 'mailstack', 'console', 'dnscheck']);
 /** Shared by everyone, with no door of their own: time, logging and ambient type declarations. */

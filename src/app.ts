@@ -6,6 +6,7 @@ import type { Config } from './config/index.js';
 import { createDelivery, type Delivery } from './delivery/index.js';
 import { createDirectory, type Directory } from './directory/index.js';
 import { createIdentity, createPasswordHasher, type Identity } from './identity/index.js';
+import { createImporting, type Importing } from './importing/index.js';
 import { createDoveadmClient, type DoveadmClient } from './mailstack/index.js';
 import { createNotifier, type Notifier } from './notify/index.js';
 import { createOutbound, type Outbound } from './outbound/index.js';
@@ -33,6 +34,8 @@ export interface App {
   notifier: Notifier;
   score: Score;
   respond: Respond;
+  /** `mailwarden import` and the periodic sync from import.source. */
+  importing: Importing;
   /** Dovecot's doveadm HTTP API, when dovecot.doveadmUrl and dovecot.doveadmApiKey are set. */
   doveadm: DoveadmClient | null;
   clock: Clock;
@@ -165,6 +168,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     mailServer: doveadm,
     trashFolders: config.dovecot.trashFolders,
   });
+  const importing = createImporting({ store, audit, clock });
   return {
     config,
     store,
@@ -178,6 +182,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     notifier,
     score,
     respond,
+    importing,
     doveadm,
     clock,
     logger: deps.logger,

@@ -80,6 +80,12 @@ export const auditOperations = {
     'An administrator removed every second factor of a user and restarted their registration grace period.',
   EnforceMfa: 'An administrator required a user to register a second factor at the next sign-in.',
   // --- end identity, web half ---
+  // --- importing: accounts brought over from another mail server ---
+  ImportAccount:
+    'An import or sync from another mail server created or changed an account or added an alias to it (the source and what changed; never a password hash).',
+  ImportRun:
+    'An import or sync from another mail server finished (the source and its counts of domains, users and aliases created, updated, unchanged and skipped).',
+  // --- end importing ---
   // --- respond: the compromised-account playbook ---
   DisableInboxRules:
     'An administrator deactivated a mailbox’s active inbox rules (Sieve script) because they forward or hide mail.',

@@ -7,6 +7,7 @@ import { auditCommands } from './commands/audit-commands.js';
 import { configCommands } from './commands/config-commands.js';
 import { domainCommands } from './commands/domain-commands.js';
 import { groupCommands } from './commands/group-commands.js';
+import { importCommands } from './commands/import-commands.js';
 import { initCommand } from './commands/init-command.js';
 import { mfaCommands } from './commands/mfa-commands.js';
 import { orgCommands } from './commands/org-commands.js';
@@ -44,6 +45,7 @@ export const cliCommands: readonly CliCommand[] = [
   ...signInCommands,
   ...mfaCommands,
   ...respondCommands,
+  ...importCommands,
 ];
 
 /**
