@@ -46,6 +46,8 @@ export async function startThrowawayMariaDb(): Promise<ThrowawayMariaDb> {
   const port = await freePort();
   const asRoot = process.getuid?.() === 0;
   await run(INSTALL_DB, [
+    // Never the machine's /etc/mysql settings (they name the mysql user and the system socket).
+    '--no-defaults',
     `--datadir=${dataDir}`,
     '--auth-root-authentication-method=normal',
     '--skip-test-db',
