@@ -16,6 +16,7 @@ import { domainRoutes } from './routes/domains.js';
 import { dovecotEventRoutes } from './routes/dovecot-events.js';
 import { groupRoutes } from './routes/groups.js';
 import { healthRoutes } from './routes/health.js';
+import { importRoutes } from './routes/import.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { mfaUserRoutes } from './routes/mfa.js';
 import { orgRoutes } from './routes/org.js';
@@ -116,6 +117,7 @@ function apiRoutes(app: App): Hono<ApiEnv> {
     c.header('Cache-Control', 'no-store');
   });
   api.route('/domains', domainRoutes(app.directory));
+  api.route('/import', importRoutes(app.importing));
   api.route('/users', userRoutes(app.directory, app.outbound));
   api.route('/groups', groupRoutes(app.directory));
   api.route('/policies', policyRoutes(app.outbound));

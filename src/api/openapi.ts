@@ -8,6 +8,7 @@ import {
   deliveryListQuery,
   disableInboxRulesBody,
   domainRemovalQuery,
+  importBody,
   mailboxAuditBody,
   newAliasBody,
   newAppPasswordBody,
@@ -198,7 +199,42 @@ const schemas = {
     }),
     steps: z.array(responses.playbookStepSchema).meta({ description: 'Each step, in the order it ran.' }),
   }),
+  // --- importing ---
+  ImportRequest: importBody,
+  ImportReportResponse: z.object({ report: importReportSchema() }),
+  // --- end importing ---
 } satisfies Record<string, z.ZodType>;
+
+/** What an import did, per section: counts, and the entries created, updated or skipped (with why). */
+function importReportSchema() {
+  const line = z.object({
+    name: z.string().nullable(),
+    outcome: z.enum(['created', 'updated', 'unchanged', 'skipped']),
+    at: z.string().optional().meta({ description: 'Where the source holds it: "line 12", "mailbox row 3".' }),
+    changes: z.array(z.string()).optional(),
+    reason: z.string().optional().meta({ description: 'Why it was skipped, or why part of it was kept.' }),
+  });
+  const section = z.object({
+    created: z.number().int(),
+    updated: z.number().int(),
+    unchanged: z.number().int(),
+    skipped: z.number().int(),
+    entries: z.array(line).meta({ description: 'At most 1,000 per section; the counts are whole.' }),
+    entriesOmitted: z.number().int(),
+  });
+  return z.object({
+    source: z.string(),
+    dryRun: z.boolean(),
+    sync: z.boolean(),
+    domains: section,
+    users: section.extend({
+      withoutPassword: z
+        .array(z.string())
+        .meta({ description: 'Accounts imported without a usable password (an unknown or empty hash).' }),
+    }),
+    aliases: section,
+  });
+}
 
 type SchemaName = keyof typeof schemas;
 
@@ -228,7 +264,7 @@ const failures = {
   502: [
     'BadGateway',
     'The mail relay refused the released message or could not be reached (release-failed); it stays held. ' +
-      "Or Dovecot's doveadm API did not answer (mail-server-unavailable).",
+      "Or Dovecot's doveadm API did not answer (mail-server-unavailable). Or an import's source could not be read (source-unreadable).",
   ],
 } as const;
 
@@ -365,6 +401,24 @@ const mfaRouteDocs: RouteDoc[] = [
   },
 ];
 // --- end MFA ---
+
+const importRouteDocs: RouteDoc[] = [
+  {
+    method: 'post',
+    path: '/api/v1/import',
+    operationId: 'importAccounts',
+    summary:
+      "Import domains, users (with their password hashes) and aliases from a Dovecot passwd-file's or a CSV's text, or from mailcow, Modoboa, Mail-in-a-Box or Postfix Admin's database; dryRun changes nothing, sync also disables accounts gone from the source",
+    access: 'write',
+    body: 'ImportRequest',
+    success: {
+      status: 200,
+      schema: 'ImportReportResponse',
+      description: 'What was created, updated, unchanged and skipped',
+    },
+    failures: [502],
+  },
+];
 
 const respondRouteDocs: RouteDoc[] = [
   {
@@ -968,7 +1022,13 @@ function tagOf(path: string): string {
 
 function paths(): Record<string, Record<string, { tags: [string] } & Record<string, unknown>>> {
   const result: Record<string, Record<string, { tags: [string] } & Record<string, unknown>>> = {};
-  for (const route of [...routes, ...signInRouteDocs, ...mfaRouteDocs, ...respondRouteDocs]) {
+  for (const route of [
+    ...routes,
+    ...signInRouteDocs,
+    ...mfaRouteDocs,
+    ...respondRouteDocs,
+    ...importRouteDocs,
+  ]) {
     const parameters = [...pathParameters(route.path), ...(route.query ? queryParameters(route.query) : [])];
     const statuses: FailureStatus[] = [
       ...(route.body || route.query ? [400 as const] : []),

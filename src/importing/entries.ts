@@ -29,8 +29,6 @@ export type SqlPreset = (typeof SQL_PRESETS)[number];
  * content sent over the API, where files on the server's disk are not reachable.
  */
 export type ImportSource =
-  | { kind: 'dovecot-passwd'; file: string; defaultScheme?: string | undefined }
-  | { kind: 'dovecot-passwd'; text: string; defaultScheme?: string | undefined }
-  | { kind: 'csv'; file: string; defaultScheme?: string | undefined }
-  | { kind: 'csv'; text: string; defaultScheme?: string | undefined }
+  | { kind: 'dovecot-passwd' | 'csv'; file: string; defaultScheme?: string | undefined }
+  | { kind: 'dovecot-passwd' | 'csv'; text: string; defaultScheme?: string | undefined }
   | { kind: 'sql'; url: string; preset: SqlPreset; defaultScheme?: string | undefined };

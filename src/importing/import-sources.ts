@@ -107,9 +107,5 @@ export function parseSourceSetting(
     };
   }
   if (!rest.startsWith('/')) return { ok: false, message: `${kind}:<file> names an absolute path` };
-  const file: ImportSource =
-    kind === 'csv'
-      ? { kind: 'csv', file: rest, defaultScheme: scheme }
-      : { kind: 'dovecot-passwd', file: rest, defaultScheme: scheme };
-  return { ok: true, source: file };
+  return { ok: true, source: { kind: kind as 'csv' | 'dovecot-passwd', file: rest, defaultScheme: scheme } };
 }
