@@ -282,3 +282,48 @@ describe('import across a restart', () => {
     }
   });
 });
+
+describe('periodic sync from import.source', () => {
+  test('the server syncs from import.source at start, audited as the system with its counts, and again after a restart', async () => {
+    const temp = makeTempDir('mw-import-periodic-');
+    const file = path.join(temp.dir, 'users');
+    writeFileSync(file, `lou@periodic.example:${doveadmPw('SHA512-CRYPT', 'lou password')}:::Lou::\n`);
+    const { startServer } = await import('../../src/server.js');
+    const overrides = {
+      'import.source': `dovecot-passwd:${file}`,
+      'import.intervalMinutes': 60,
+      'smtp.enabled': false,
+      'smtps.enabled': false,
+      'http.enabled': false,
+      'policy.enabled': false,
+    };
+    const config = testConfig({ dataDir: path.join(temp.dir, 'data'), overrides });
+    try {
+      for (const round of [1, 2]) {
+        const app = await buildApp(config, { logger: silentLogger });
+        const server = await startServer(app);
+        // The first sync starts with the server; stop() waits for a sync in flight.
+        await server.stop();
+        await app.audit.flush();
+        const runs = await app.store.db
+          .selectFrom('audit_log')
+          .selectAll()
+          .where('operation', '=', 'ImportRun')
+          .execute();
+        assert.equal(runs.length, round, 'one audited sync per start');
+        assert.equal(runs.at(-1)?.actor, 'system');
+        assert.match(runs.at(-1)?.details ?? '', /"sync":true/);
+        assert.match(runs.at(-1)?.details ?? '', round === 1 ? /"created":1/ : /"unchanged":1/);
+        const lou = await app.store.db
+          .selectFrom('users')
+          .selectAll()
+          .where('address', '=', 'lou@periodic.example')
+          .executeTakeFirst();
+        assert.equal(lou?.display_name, 'Lou');
+        await app.close();
+      }
+    } finally {
+      temp.remove();
+    }
+  });
+});
