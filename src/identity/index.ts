@@ -47,6 +47,12 @@ export {
   screenMessages,
   signInRefusalCodes,
 } from './sign-in.js';
+export {
+  type CredentialCheck,
+  decideSignIn,
+  type SignInDecision,
+  type SignInFacts,
+} from './sign-in-decision.js';
 export { MAX_SIGN_IN_PAGE, type SignInEntry, type SignInFilter } from './sign-in-log.js';
 export {
   fromBase32,
