@@ -28,7 +28,10 @@ export type CredentialCheck =
   | { ok: false; reason: string; countFailure: boolean };
 
 /** The account fields the decision reads. */
-export type DecisionAccount = Pick<UserTable, 'disabled_at' | 'mfa_state' | 'must_change_password'>;
+export type DecisionAccount = Pick<UserTable, 'disabled_at' | 'mfa_state' | 'must_change_password'> & {
+  /** users.mail_account_password: 1 lets mail clients keep the account password (imported accounts). */
+  mail_account_password?: number;
+};
 
 export interface SignInFacts {
   protocol: SignInProtocol;
@@ -66,7 +69,10 @@ export type SignInDecision =
 
 /**
  * Whether this sign-in may go on using the account password on a mail protocol, after the secret
- * proved right: never for a user with a second factor; otherwise when the org allows it.
+ * proved right: never for a user with a second factor; otherwise when the org allows it, or where
+ * the org is app-passwords-only and the account keeps its account password for mail
+ * (mail_account_password = 1: an imported account whose clients hold that password until an admin
+ * moves it to app passwords).
  */
 function accountPasswordOnMail(
   account: DecisionAccount,
@@ -74,6 +80,7 @@ function accountPasswordOnMail(
 ): 'mfa-user-account-password' | 'app-password-required' | null {
   if (account.mfa_state !== 'disabled') return 'mfa-user-account-password';
   if (policy === 'allowed') return null;
+  if (policy === 'app-passwords-only' && account.mail_account_password === 1) return null;
   return 'app-password-required';
 }
 

@@ -15,6 +15,7 @@ import {
   type UserTable,
 } from '../store/index.js';
 import { findAppPasswordBySecret, normalizeAppPasswordSecret } from './app-passwords.js';
+import { upgradeImportedHash } from './imported-accounts.js';
 import { LAST_SIGN_IN_REFRESH_MS, recordLastSignInQuery } from './last-sign-in.js';
 import {
   activeLockUntil,
@@ -491,6 +492,10 @@ async function recordSignIn(
       );
   });
   deps.alerts.announce(raised);
+  // The first successful sign-in with an imported hash replaces it by argon2id. It does not decide
+  // the sign-in: should it fail, the legacy hash stays and the next sign-in tries again.
+  if (decision.ok && row && decision.appPassword === null && row.password_hash?.startsWith('{'))
+    await upgradeImportedHash(deps, row, secret, { clientIp, protocol }).catch(() => false);
   if (locks.length > 0)
     await deps.audit.append({
       operation: 'LockOut',
