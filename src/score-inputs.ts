@@ -24,7 +24,7 @@ export interface ScoreSources {
   config: Config;
   store: Store;
   directory: Directory;
-  identity: Pick<Identity, 'lastSignInTrackedSince'>;
+  identity: Pick<Identity, 'lastSignInTrackedSince' | 'passwordStorage'>;
   outbound: Outbound;
   notifier: Notifier;
   audit: AuditLog;
@@ -179,6 +179,7 @@ export function createScoreInputs(sources: ScoreSources): ScoreInputs {
       bannedPasswordList: () => read(() => sources.settings.get('passwords.bannedList')),
       smartLockout: () => read(() => sources.settings.get('lockout.enabled')),
       riskPolicy: () => read(() => sources.settings.get('risk.policyEnabled')),
+      passwordStorage: () => read(() => sources.identity.passwordStorage()),
       appPasswords: (sinceMs) =>
         read(async () => {
           const now = sources.clock.nowMs();

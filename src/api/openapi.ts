@@ -10,6 +10,7 @@ import {
   domainRemovalQuery,
   importBody,
   mailboxAuditBody,
+  mailPasswordBody,
   newAliasBody,
   newAppPasswordBody,
   newDomainBody,
@@ -149,6 +150,7 @@ const schemas = {
   // --- sign-in (signin helper) ---
   NewAppPassword: newAppPasswordBody,
   ResetPassword: resetPasswordBody,
+  MailPassword: mailPasswordBody,
   AppPassword: responses.appPasswordSchema,
   AppPasswordList: z.object({ appPasswords: z.array(responses.appPasswordSchema) }),
   AppPasswordResponse: z.object({ appPassword: responses.appPasswordSchema }),
@@ -171,6 +173,13 @@ const schemas = {
   }),
   SignInList: z.object({
     signIns: z.array(responses.signInEntrySchema).meta({ description: 'Newest first.' }),
+  }),
+  MailPasswordResponse: z.object({
+    user: responses.userSchema,
+    mode: z.enum(['app-passwords-only', 'account-password']),
+    changed: z
+      .boolean()
+      .meta({ description: 'False when the account already had this mode (nothing audited).' }),
   }),
   // --- end sign-in ---
   // --- MFA (web helper) ---
@@ -347,6 +356,16 @@ const signInRouteDocs: RouteDoc[] = [
     summary: 'Lift every smart-lockout lock of the account',
     access: 'write',
     success: { status: 200, schema: 'UnlockResponse', description: 'What was unlocked' },
+    failures: [404],
+  },
+  {
+    method: 'put',
+    path: `${userPath}/mail-password`,
+    operationId: 'setMailPassword',
+    summary: "Let the account's mail clients keep the account password, or move them to app passwords",
+    access: 'write',
+    body: 'MailPassword',
+    success: { status: 200, schema: 'MailPasswordResponse', description: 'The mode now in force' },
     failures: [404],
   },
   {

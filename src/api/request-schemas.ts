@@ -317,6 +317,13 @@ export const resetPasswordBody = z.strictObject({
     .meta({ description: 'Also revoke every app password of the user (default false).' }),
 });
 
+export const mailPasswordBody = z.strictObject({
+  mode: z.enum(['app-passwords-only', 'account-password']).meta({
+    description:
+      'account-password: the mail clients (IMAP, POP3, SMTP) may keep the account password while the org setting is app-passwords-only (not for a user with MFA); app-passwords-only: they use app passwords.',
+  }),
+});
+
 export const signInListQuery = z.object({
   user: z
     .string()

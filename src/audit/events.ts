@@ -68,6 +68,10 @@ export const auditOperations = {
     'An administrator reset a user’s password: a temporary one, a change required, all sessions ended.',
   LockOut: 'Smart lockout locked a source network out of an account after repeated failed sign-ins.',
   UnlockUser: 'An administrator lifted every lockout of an account.',
+  UpgradePasswordHash:
+    'A password hash imported from another mail server was replaced by argon2id at the account’s first sign-in (the schemes only, never a hash).',
+  SetMailPassword:
+    'An administrator let an account’s mail clients keep the account password, or moved them to app passwords.',
   // --- identity, web half: MFA and web sessions ---
   EnrolMfaMethod: 'A second factor was registered (TOTP app or passkey).',
   RemoveMfaMethod: 'A second factor was removed (TOTP app or passkey).',
