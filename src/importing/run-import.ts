@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Actor, AuditLog, AuditRecordInput } from '../audit/index.js';
-import { parseEmailAddress } from '../directory/index.js';
+import { isDomainName, parseEmailAddress } from '../directory/index.js';
 import { normalizeImportedHash } from '../identity/index.js';
 import type { Clock } from '../runtime/clock.js';
 import type { Executor, Store, UserTable } from '../store/index.js';
@@ -158,7 +158,7 @@ async function ensureDomain(
 
 async function importDomain(context: RunContext, input: string, at: string): Promise<void> {
   const name = input.trim().toLowerCase().replace(/\.$/, '');
-  if (!parseEmailAddress(`postmaster@${name}`).ok) {
+  if (!isDomainName(name)) {
     record(context.report, 'domains', {
       name: input,
       outcome: 'skipped',

@@ -327,3 +327,15 @@ describe('periodic sync from import.source', () => {
     }
   });
 });
+
+test('an import.source that names no known source is a configuration problem', async () => {
+  const { loadConfig } = await import('../../src/config/index.js');
+  const outcome = loadConfig({ env: {}, overrides: { 'import.source': 'ftp://old.example/users' } });
+  assert.equal(outcome.ok, false);
+  assert.ok(!outcome.ok && outcome.problems.some((problem) => problem.startsWith('import.source:')));
+  const good = loadConfig({
+    env: {},
+    overrides: { 'import.source': 'sql:mailcow:mysql://ro@127.0.0.1/mailcow' },
+  });
+  assert.ok(good.ok);
+});

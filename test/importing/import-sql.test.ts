@@ -168,19 +168,28 @@ describe('import sql from MariaDB (mailcow, Postfix Admin)', { skip: missingMari
     }
   });
 
-  test('mailcow sync: a mailbox deleted at the source is disabled, a new hash is applied', async () => {
+  test('mailcow sync: re-enabled at the source is enabled, a new hash is applied, a deleted mailbox is disabled', async () => {
     const newHash = doveadmPw('BLF-CRYPT', 'amy new password');
-    await maria.run(`USE mailcow; DELETE FROM mailbox WHERE username = 'ben@cow.example';
+    await maria.run(`USE mailcow; UPDATE mailbox SET active = 1 WHERE username = 'ben@cow.example';
       UPDATE mailbox SET password = '${newHash}' WHERE username = 'amy@cow.example';
-      UPDATE mailbox SET active = 1 WHERE username = 'olly@old.example'; UPDATE domain SET active = 1;`);
-    const outcome = await t.app.importing.run(
-      { kind: 'sql', url: maria.url('mailcow'), preset: 'mailcow' },
-      { dryRun: false, sync: true, actor },
-    );
-    assert.ok(outcome.ok);
+      UPDATE domain SET active = 1;`);
+    const sync = () =>
+      t.app.importing.run(
+        { kind: 'sql', url: maria.url('mailcow'), preset: 'mailcow' },
+        { dryRun: false, sync: true, actor },
+      );
+    const first = await sync();
+    assert.ok(first.ok);
     assert.equal((await user(t, 'amy@cow.example'))?.password_hash, newHash);
-    assert.equal((await user(t, 'olly@old.example'))?.disabled_at, null, 'enabled again at the source');
-    assert.ok(await user(t, 'ben@cow.example'), 'gone from the source: disabled, not deleted');
+    assert.equal((await user(t, 'ben@cow.example'))?.disabled_at, null, 'enabled again at the source');
+    assert.equal((await user(t, 'olly@old.example'))?.disabled_at, null, 'its domain is active again');
+    await maria.run(`USE mailcow; DELETE FROM mailbox WHERE username = 'ben@cow.example';`);
+    const second = await sync();
+    assert.ok(second.ok);
+    const ben = await user(t, 'ben@cow.example');
+    assert.ok(ben, 'gone from the source: disabled, not deleted');
+    assert.notEqual(ben?.disabled_at, null);
+    assert.equal((await user(t, 'amy@cow.example'))?.disabled_at, null);
   });
 
   test('postfixadmin: the ALL pseudo-domain is no domain, unprefixed crypt hashes are read by their $id$', async () => {
