@@ -25,6 +25,7 @@ const domainModules = new Set([
   'audit',
   'score',
   'respond',
+  'importing',
 ]);
 /** Reach the outside world for the others (mail out, webhooks, DNS); may use each other. */
 const serviceModules = new Set(['delivery', 'notify', 'dnscheck']);

@@ -6,6 +6,7 @@ import type { Config } from './config/index.js';
 import { createDelivery, type Delivery } from './delivery/index.js';
 import { createDirectory, type Directory } from './directory/index.js';
 import { createIdentity, createPasswordHasher, type Identity } from './identity/index.js';
+import { createImporting, type Importing } from './importing/index.js';
 import {
   createDoveadmClient,
   createDovecotEventIngest,
@@ -37,6 +38,8 @@ export interface App {
   notifier: Notifier;
   score: Score;
   respond: Respond;
+  /** `mailwarden import` and the periodic sync from import.source. */
+  importing: Importing;
   /** Dovecot's doveadm HTTP API, when dovecot.doveadmUrl and dovecot.doveadmApiKey are set. */
   doveadm: DoveadmClient | null;
   /**
@@ -174,6 +177,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     mailServer: doveadm,
     trashFolders: config.dovecot.trashFolders,
   });
+  const importing = createImporting({ store, audit, clock });
   const dovecotEvents = createDovecotEventIngest({
     audit,
     clock,
@@ -197,6 +201,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     notifier,
     score,
     respond,
+    importing,
     doveadm,
     dovecotEvents,
     clock,

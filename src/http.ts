@@ -53,6 +53,7 @@ export function createHttpApp(app: App, options: HttpAppOptions = {}): Hono<ApiE
         settings: app.settings,
         score: app.score,
         respond: app.respond,
+        importing: app.importing,
         store: app.store,
         dovecotEvents: app.dovecotEvents,
         logger: app.logger,

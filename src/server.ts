@@ -9,6 +9,7 @@ import {
   type SmtpGateway,
 } from './gateway/index.js';
 import { createHttpServer, type HttpServer } from './http.js';
+import { parseSourceSetting } from './importing/index.js';
 import { createPostfixPolicyServer, type PostfixPolicyServer } from './mailstack/index.js';
 import { findLoosePermissions } from './runtime/data-dir-permissions.js';
 
@@ -167,6 +168,39 @@ export async function startServer(app: App): Promise<RunningServer> {
   signInPruneStart.unref();
   const signInPruneTimer = setInterval(pruneSignIns, 60 * 60_000);
   signInPruneTimer.unref();
+  // --- importing: the periodic sync from import.source (the old server stays the directory of record) ---
+  // The first sync runs at start, then every import.intervalMinutes; a sync still running is never
+  // overlapped by the next one.
+  let syncInFlight: Promise<void> | null = null;
+  const importSource = config.import.source
+    ? parseSourceSetting(config.import.source, config.import.defaultScheme)
+    : null;
+  const syncFromSource = () => {
+    if (!importSource?.ok || syncInFlight) return;
+    const source = importSource.source;
+    syncInFlight = app.importing
+      .run(source, { dryRun: false, sync: true, actor: { actor: 'system', logonType: 'system' } })
+      .then((outcome) => {
+        if (!outcome.ok) logger.warn('import sync failed', { reason: outcome.message });
+        else
+          logger.info('import sync done', {
+            users: { created: outcome.report.users.created, updated: outcome.report.users.updated },
+            skipped: outcome.report.users.skipped,
+          });
+      })
+      .catch((error: unknown) => logger.warn('import sync failed', { error }))
+      .finally(() => {
+        syncInFlight = null;
+      });
+  };
+  if (importSource && !importSource.ok)
+    logger.warn('import.source is not usable', { reason: importSource.message });
+  const syncTimer = importSource?.ok
+    ? setInterval(syncFromSource, config.import.intervalMinutes * 60_000)
+    : null;
+  syncTimer?.unref();
+  syncFromSource();
+  // --- end importing ---
   logger.info('mailwarden started', {
     smtp: gateway?.addresses() ?? [],
     http: http?.port() ?? null,
@@ -187,6 +221,7 @@ export async function startServer(app: App): Promise<RunningServer> {
       clearInterval(signInPruneTimer);
       if (snapshotTimer) clearInterval(snapshotTimer);
       if (anchorTimer) clearInterval(anchorTimer);
+      if (syncTimer) clearInterval(syncTimer);
       await Promise.all([
         gateway?.stop(),
         http?.stop(),
@@ -194,6 +229,7 @@ export async function startServer(app: App): Promise<RunningServer> {
         app.notifier.stop(),
         snapshotInFlight,
         anchorInFlight,
+        syncInFlight,
       ]);
     },
   };

@@ -3,6 +3,7 @@ import type { AuditLog } from '../audit/index.js';
 import type { Delivery } from '../delivery/index.js';
 import type { Directory } from '../directory/index.js';
 import type { Identity } from '../identity/index.js';
+import type { Importing } from '../importing/index.js';
 import type { Notifier } from '../notify/index.js';
 import type { Outbound } from '../outbound/index.js';
 import type { Respond } from '../respond/index.js';
@@ -24,6 +25,7 @@ export interface ApiDeps {
   settings: OrgSettingsService;
   score: Score;
   respond: Respond;
+  importing: Pick<Importing, 'run'>;
   /** /healthz pings it. */
   store: Pick<Store, 'ping'>;
   /** The Dovecot event ingest's counters, shown by /metrics. */

@@ -9,6 +9,7 @@ import { auditRoutes } from './routes/audit.js';
 import { domainRoutes } from './routes/domains.js';
 import { groupRoutes } from './routes/groups.js';
 import { healthRoutes } from './routes/health.js';
+import { importRoutes } from './routes/import.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { mfaUserRoutes } from './routes/mfa.js';
 import { orgRoutes } from './routes/org.js';
@@ -66,6 +67,7 @@ function versionOneRoutes(deps: ApiDeps): Hono<ApiEnv> {
     c.header('Cache-Control', 'no-store');
   });
   api.route('/domains', domainRoutes(deps.directory));
+  api.route('/import', importRoutes(deps.importing));
   api.route('/users', userRoutes(deps.directory, deps.outbound));
   api.route('/groups', groupRoutes(deps.directory));
   api.route('/policies', policyRoutes(deps.outbound));

@@ -8,7 +8,9 @@ import {
   deliveryListQuery,
   disableInboxRulesBody,
   domainRemovalQuery,
+  importBody,
   mailboxAuditBody,
+  mailPasswordBody,
   newAliasBody,
   newAppPasswordBody,
   newDomainBody,
@@ -148,6 +150,7 @@ const schemas = {
   // App passwords, password reset and the sign-in log.
   NewAppPassword: newAppPasswordBody,
   ResetPassword: resetPasswordBody,
+  MailPassword: mailPasswordBody,
   AppPassword: responses.appPasswordSchema,
   AppPasswordList: z.object({ appPasswords: z.array(responses.appPasswordSchema) }),
   AppPasswordResponse: z.object({ appPassword: responses.appPasswordSchema }),
@@ -170,6 +173,13 @@ const schemas = {
   }),
   SignInList: z.object({
     signIns: z.array(responses.signInEntrySchema).meta({ description: 'Newest first.' }),
+  }),
+  MailPasswordResponse: z.object({
+    user: responses.userSchema,
+    mode: z.enum(['app-passwords-only', 'account-password']),
+    changed: z
+      .boolean()
+      .meta({ description: 'False when the account already had this mode (nothing audited).' }),
   }),
   // Second factors (MFA).
   MfaResponse: z.object({ mfa: responses.mfaSummarySchema }),
@@ -196,7 +206,42 @@ const schemas = {
     }),
     steps: z.array(responses.playbookStepSchema).meta({ description: 'Each step, in the order it ran.' }),
   }),
+  // --- importing ---
+  ImportRequest: importBody,
+  ImportReportResponse: z.object({ report: importReportSchema() }),
+  // --- end importing ---
 } satisfies Record<string, z.ZodType>;
+
+/** What an import did, per section: counts, and the entries created, updated or skipped (with why). */
+function importReportSchema() {
+  const line = z.object({
+    name: z.string().nullable(),
+    outcome: z.enum(['created', 'updated', 'unchanged', 'skipped']),
+    at: z.string().optional().meta({ description: 'Where the source holds it: "line 12", "mailbox row 3".' }),
+    changes: z.array(z.string()).optional(),
+    reason: z.string().optional().meta({ description: 'Why it was skipped, or why part of it was kept.' }),
+  });
+  const section = z.object({
+    created: z.number().int(),
+    updated: z.number().int(),
+    unchanged: z.number().int(),
+    skipped: z.number().int(),
+    entries: z.array(line).meta({ description: 'At most 1,000 per section; the counts are whole.' }),
+    entriesOmitted: z.number().int(),
+  });
+  return z.object({
+    source: z.string(),
+    dryRun: z.boolean(),
+    sync: z.boolean(),
+    domains: section,
+    users: section.extend({
+      withoutPassword: z
+        .array(z.string())
+        .meta({ description: 'Accounts imported without a usable password (an unknown or empty hash).' }),
+    }),
+    aliases: section,
+  });
+}
 
 type SchemaName = keyof typeof schemas;
 
@@ -226,7 +271,7 @@ const failures = {
   502: [
     'BadGateway',
     'The mail relay refused the released message or could not be reached (release-failed); it stays held. ' +
-      "Or Dovecot's doveadm API did not answer (mail-server-unavailable).",
+      "Or Dovecot's doveadm API did not answer (mail-server-unavailable). Or an import's source could not be read (source-unreadable).",
   ],
 } as const;
 
@@ -312,6 +357,16 @@ const signInRouteDocs: RouteDoc[] = [
     failures: [404],
   },
   {
+    method: 'put',
+    path: `${userPath}/mail-password`,
+    operationId: 'setMailPassword',
+    summary: "Let the account's mail clients keep the account password, or move them to app passwords",
+    access: 'write',
+    body: 'MailPassword',
+    success: { status: 200, schema: 'MailPasswordResponse', description: 'The mode now in force' },
+    failures: [404],
+  },
+  {
     method: 'get',
     path: `${userPath}/signins`,
     operationId: 'listUserSignIns',
@@ -359,6 +414,24 @@ const mfaRouteDocs: RouteDoc[] = [
     access: 'write',
     success: { status: 200, schema: 'MfaResponse', description: 'MFA summary after enforcing' },
     failures: [404],
+  },
+];
+
+const importRouteDocs: RouteDoc[] = [
+  {
+    method: 'post',
+    path: '/api/v1/import',
+    operationId: 'importAccounts',
+    summary:
+      "Import domains, users (with their password hashes) and aliases from a Dovecot passwd-file's or a CSV's text, or from mailcow, Modoboa, Mail-in-a-Box or Postfix Admin's database; dryRun changes nothing, sync also disables accounts gone from the source",
+    access: 'write',
+    body: 'ImportRequest',
+    success: {
+      status: 200,
+      schema: 'ImportReportResponse',
+      description: 'What was created, updated, unchanged and skipped',
+    },
+    failures: [502],
   },
 ];
 
@@ -964,7 +1037,13 @@ function tagOf(path: string): string {
 
 function paths(): Record<string, Record<string, { tags: [string] } & Record<string, unknown>>> {
   const result: Record<string, Record<string, { tags: [string] } & Record<string, unknown>>> = {};
-  for (const route of [...routes, ...signInRouteDocs, ...mfaRouteDocs, ...respondRouteDocs]) {
+  for (const route of [
+    ...routes,
+    ...signInRouteDocs,
+    ...mfaRouteDocs,
+    ...respondRouteDocs,
+    ...importRouteDocs,
+  ]) {
     const parameters = [...pathParameters(route.path), ...(route.query ? queryParameters(route.query) : [])];
     const statuses: FailureStatus[] = [
       ...(route.body || route.query ? [400 as const] : []),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { auditOperations, isAuditOperation } from '../audit/index.js';
+import { SQL_PRESETS } from '../importing/index.js';
 import { type PolicySettings, policyFields } from '../outbound/index.js';
 import { MAX_HISTORY_DAYS, settableStatuses } from '../score/index.js';
 
@@ -316,6 +317,13 @@ export const resetPasswordBody = z.strictObject({
     .meta({ description: 'Also revoke every app password of the user (default false).' }),
 });
 
+export const mailPasswordBody = z.strictObject({
+  mode: z.enum(['app-passwords-only', 'account-password']).meta({
+    description:
+      'account-password: the mail clients (IMAP, POP3, SMTP) may keep the account password while the org setting is app-passwords-only (not for a user with MFA); app-passwords-only: they use app passwords.',
+  }),
+});
+
 export const signInListQuery = z.object({
   user: z
     .string()
@@ -353,3 +361,41 @@ export const secureAccountBody = z.strictObject({
     .optional()
     .meta({ description: 'Release the sender from the restricted list as the last step.' }),
 });
+
+// --- importing ---
+const importRunFields = {
+  dryRun: z
+    .boolean()
+    .optional()
+    .meta({ description: 'true: report what the import would do and change nothing.' }),
+  sync: z.boolean().optional().meta({
+    description: 'true: also disable (never delete) the accounts of this source it no longer lists.',
+  }),
+  defaultScheme: z.string().optional().meta({
+    description: "The scheme of hashes that name none (Dovecot's default_pass_scheme), e.g. SHA512-CRYPT.",
+  }),
+};
+
+export const importBody = z.discriminatedUnion('source', [
+  z.strictObject({
+    source: z.literal('dovecot-passwd'),
+    text: z.string().meta({
+      description: 'The passwd-file: user:{SCHEME}hash:uid:gid:gecos:home:shell:extra_fields lines.',
+    }),
+    ...importRunFields,
+  }),
+  z.strictObject({
+    source: z.literal('csv'),
+    text: z.string().meta({ description: 'CSV lines: address,name,password_hash[,admin][,disabled].' }),
+    ...importRunFields,
+  }),
+  z.strictObject({
+    source: z.literal('sql'),
+    url: z
+      .string()
+      .meta({ description: 'mysql://…, postgres://… or sqlite:///path (a file on the server).' }),
+    preset: z.enum(SQL_PRESETS),
+    ...importRunFields,
+  }),
+]);
+// --- end importing ---

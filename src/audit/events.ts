@@ -68,6 +68,10 @@ export const auditOperations = {
     'An administrator reset a user’s password: a temporary one, a change required, all sessions ended.',
   LockOut: 'Smart lockout locked a source network out of an account after repeated failed sign-ins.',
   UnlockUser: 'An administrator lifted every lockout of an account.',
+  UpgradePasswordHash:
+    'A password hash imported from another mail server was replaced by argon2id at the account’s first sign-in (the schemes only, never a hash).',
+  SetMailPassword:
+    'An administrator let an account’s mail clients keep the account password, or moved them to app passwords.',
   // Second factors and web sessions.
   EnrolMfaMethod: 'A second factor was registered (TOTP app or passkey).',
   RemoveMfaMethod: 'A second factor was removed (TOTP app or passkey).',
@@ -79,6 +83,11 @@ export const auditOperations = {
   ResetMfa:
     'An administrator removed every second factor of a user and restarted their registration grace period.',
   EnforceMfa: 'An administrator required a user to register a second factor at the next sign-in.',
+  // Accounts brought over from another mail server (importing).
+  ImportAccount:
+    'An import or sync from another mail server created or changed an account or added an alias to it (the source and what changed; never a password hash).',
+  ImportRun:
+    'An import or sync from another mail server finished (the source and its counts of domains, users and aliases created, updated, unchanged and skipped).',
   // The compromised-account playbook (respond).
   DisableInboxRules:
     'An administrator deactivated a mailbox’s active inbox rules (Sieve script) because they forward or hide mail.',

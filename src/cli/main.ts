@@ -7,7 +7,9 @@ import { auditCommands } from './commands/audit-commands.js';
 import { configCommands } from './commands/config-commands.js';
 import { domainCommands } from './commands/domain-commands.js';
 import { groupCommands } from './commands/group-commands.js';
+import { importCommands } from './commands/import-commands.js';
 import { initCommand } from './commands/init-command.js';
+import { mailPasswordCommands } from './commands/mail-password-command.js';
 import { mfaCommands } from './commands/mfa-commands.js';
 import { orgCommands } from './commands/org-commands.js';
 import { policyCommands } from './commands/policy-commands.js';
@@ -42,8 +44,10 @@ export const cliCommands: readonly CliCommand[] = [
   ...orgCommands,
   ...scoreCommands,
   ...signInCommands,
+  ...mailPasswordCommands,
   ...mfaCommands,
   ...respondCommands,
+  ...importCommands,
 ];
 
 /**

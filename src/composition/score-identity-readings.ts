@@ -77,6 +77,7 @@ export function identityReadings(sources: ScoreSources): ScoreInputs['identity']
     bannedPasswordList: () => read(() => sources.settings.get('passwords.bannedList')),
     smartLockout: () => read(() => sources.settings.get('lockout.enabled')),
     riskPolicy: () => read(() => sources.settings.get('risk.policyEnabled')),
+    passwordStorage: () => read(() => sources.identity.passwordStorage()),
     appPasswords: (sinceMs) =>
       read(async () => {
         const now = sources.clock.nowMs();

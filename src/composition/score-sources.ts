@@ -13,7 +13,7 @@ export interface ScoreSources {
   config: Config;
   store: Store;
   directory: Directory;
-  identity: Pick<Identity, 'lastSignInTrackedSince'>;
+  identity: Pick<Identity, 'lastSignInTrackedSince' | 'passwordStorage'>;
   outbound: Outbound;
   notifier: Notifier;
   audit: AuditLog;

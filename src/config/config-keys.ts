@@ -383,6 +383,31 @@ export const configKeys: readonly ConfigKey[] = [
     max: 600_000,
     description: 'On SIGTERM, how long SMTP sessions in flight may take to finish.',
   },
+  // The periodic sync from another mail server (importing).
+  {
+    path: 'import.source',
+    kind: 'string',
+    defaultValue: null,
+    secret: true,
+    description:
+      'Where the periodic sync reads accounts from, for sites where the old server stays the directory of record: dovecot-passwd:/etc/dovecot/users, csv:/path/users.csv or sql:<mailcow|modoboa|mailinabox|postfixadmin>:<url> (mysql://, postgres://, sqlite:///path). Unset: no periodic sync.',
+  },
+  {
+    path: 'import.intervalMinutes',
+    kind: 'integer',
+    defaultValue: 60,
+    min: 1,
+    max: 10_080,
+    description:
+      'Minutes between two syncs from import.source (each like `mailwarden import … --sync`: gone accounts disabled, new ones created, changed hashes applied).',
+  },
+  {
+    path: 'import.defaultScheme',
+    kind: 'string',
+    defaultValue: null,
+    description:
+      "The scheme of import.source's hashes that name none, as Dovecot's default_pass_scheme (e.g. SHA512-CRYPT).",
+  },
   // The web console and the self-service area (/account).
   {
     path: 'web.enabled',

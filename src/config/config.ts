@@ -48,6 +48,8 @@ export interface Config {
     doveadmUrl: string | null;
     doveadmApiKey: string | null;
   };
+  /** The periodic sync from another mail server (`mailwarden import … --sync` on a timer). */
+  import: { source: string | null; intervalMinutes: number; defaultScheme: string | null };
   web: {
     enabled: boolean;
     publicUrl: string | null;

@@ -199,6 +199,15 @@ function checkCombinations(config: Config): string[] {
     problems.push('dovecot.authSecret: at least 24 characters (make one with: openssl rand -base64 32)');
   if (config.audit.anchorWebhookUrl !== null && !/^https?:\/\/[^/]/.test(config.audit.anchorWebhookUrl))
     problems.push('audit.anchorWebhookUrl: must be an http(s):// URL');
+  if (
+    config.import.source !== null &&
+    !/^(dovecot-passwd:\/|csv:\/|sql:(mailcow|modoboa|mailinabox|postfixadmin):(mysql|mariadb|postgres|postgresql|sqlite):)/.test(
+      config.import.source,
+    )
+  )
+    problems.push(
+      'import.source: expected dovecot-passwd:/path, csv:/path or sql:<mailcow|modoboa|mailinabox|postfixadmin>:<mysql://…|postgres://…|sqlite:///path>',
+    );
   if ((config.tls.certFile === null) !== (config.tls.keyFile === null))
     problems.push('tls.certFile and tls.keyFile: set both or neither');
   for (const file of [config.tls.certFile, config.tls.keyFile]) {

@@ -102,6 +102,11 @@ const respondFailureStatus = {
   'mail-server-unavailable': 502,
 } as const satisfies Record<Exclude<RespondFailure['code'], 'user-not-found'>, ContentfulStatusCode>;
 
+/** An import whose source could not be read (a database down, a wrong preset): the source's fault. */
+const importFailureStatus = {
+  'source-unreadable': 502,
+} as const satisfies Record<string, ContentfulStatusCode>;
+
 /** The adapter's own refusals, before a request reaches a module. */
 const settingsFailureStatus = {
   'invalid-setting': 400,
@@ -129,6 +134,7 @@ export const apiErrorStatus = {
   ...identityFailureStatus,
   ...mfaFailureStatus,
   ...respondFailureStatus,
+  ...importFailureStatus,
   ...requestErrorStatus,
 };
 

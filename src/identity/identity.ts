@@ -14,6 +14,7 @@ import {
   type NewAppPassword,
   revokeAppPassword,
 } from './app-passwords.js';
+import { type MailPasswordMode, passwordStorageCounts, setMailPassword } from './imported-accounts.js';
 import { lastSignInTrackedSince, startLastSignInTracking } from './last-sign-in.js';
 import type { PasswordHasher } from './passwords.js';
 import {
@@ -93,6 +94,11 @@ export function createIdentity(deps: IdentityDeps) {
     resetPassword: (user: string, options: { revokeAppPasswords?: boolean }, actor: Actor) =>
       resetPassword(deps, user, options, actor),
     unlockUser: (user: string, actor: Actor) => unlockUser(deps, user, actor),
+    /** Lets an account's mail clients keep the account password, or moves them to app passwords. */
+    setMailPassword: (user: string, mode: MailPasswordMode, actor: Actor) =>
+      setMailPassword(deps, user, mode, actor),
+    /** How enabled accounts' passwords are stored (legacy schemes left) and who keeps the account password on mail. */
+    passwordStorage: () => passwordStorageCounts(deps.store.db),
   };
   const web = createWebIdentity(deps, deps.webSessions);
   return {

@@ -8,6 +8,12 @@ export {
   type NewAppPassword,
 } from './app-passwords.js';
 export { createIdentity, type Identity, type IdentityDeps } from './identity.js';
+export {
+  isMailPasswordMode,
+  MAIL_PASSWORD_MODES,
+  type MailPasswordMode,
+  type PasswordStorageCounts,
+} from './imported-accounts.js';
 export { LAST_SIGN_IN_REFRESH_MS } from './last-sign-in.js';
 export {
   IMPORTED_HASH_SCHEMES,
@@ -44,6 +50,12 @@ export {
   screenMessages,
   signInRefusalCodes,
 } from './sign-in.js';
+export {
+  type CredentialCheck,
+  decideSignIn,
+  type SignInDecision,
+  type SignInFacts,
+} from './sign-in-decision.js';
 export { MAX_SIGN_IN_PAGE, type SignInEntry, type SignInFilter } from './sign-in-log.js';
 export {
   fromBase32,

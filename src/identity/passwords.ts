@@ -1,5 +1,6 @@
 import argon2 from 'argon2';
 import { bannedPasswordsText } from './banned-passwords.js';
+import { verifyImportedHash } from './legacy-verify.js';
 
 /**
  * NIST SP 800-63B §5.1.1.2: a length floor, a banned list of common and breached passwords, and no
@@ -21,6 +22,7 @@ export interface PasswordHasher {
   /** Length and, while the org setting passwords.bannedList is on, the banned list. */
   check(password: string): Promise<PasswordCheck>;
   hash(password: string): Promise<string>;
+  /** Mailwarden's argon2id, or a hash imported from another mail server (`{SCHEME}hash`). */
   verify(hash: string, password: string): Promise<boolean>;
 }
 
@@ -65,6 +67,7 @@ export function createPasswordHasher(
     },
     hash: (password) => argon2.hash(password.normalize('NFKC'), ARGON2_OPTIONS),
     async verify(hash, password) {
+      if (hash.startsWith('{')) return verifyImportedHash(hash, password);
       try {
         return await argon2.verify(hash, password.normalize('NFKC'));
       } catch {

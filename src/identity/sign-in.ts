@@ -15,6 +15,7 @@ import {
   type UserTable,
 } from '../store/index.js';
 import { findAppPasswordBySecret, normalizeAppPasswordSecret } from './app-passwords.js';
+import { upgradeImportedHash } from './imported-accounts.js';
 import { LAST_SIGN_IN_REFRESH_MS, recordLastSignInQuery } from './last-sign-in.js';
 import {
   activeLockUntil,
@@ -29,6 +30,14 @@ import {
 import { cleanIp, networkOf } from './networks.js';
 import { MAX_PASSWORD_LENGTH, type PasswordHasher } from './passwords.js';
 import { assessRisk, riskRank, type SignInRisk } from './risk.js';
+import {
+  type CredentialCheck,
+  decideSignIn,
+  type SignInDecision,
+  type SignInFacts,
+  type SignInProtocol,
+  type SignInRefusalCode,
+} from './sign-in-decision.js';
 import type { VerifiedCredentialCache } from './verified-credential-cache.js';
 
 /**
@@ -40,20 +49,12 @@ import type { VerifiedCredentialCache } from './verified-credential-cache.js';
  * What a refusal reveals: a locked-out source learns only that (no password is checked); everything
  * about the account (disabled, MFA, policy, risk) is told only to someone who gave the right secret.
  */
-export type SignInProtocol = 'web' | 'smtp' | 'imap' | 'pop3' | 'sieve';
-export type MailProtocol = Exclude<SignInProtocol, 'web'>;
-
-export const signInRefusalCodes = [
-  'bad-credentials',
-  'locked-out',
-  'account-disabled',
-  'app-password-required',
-  'mail-sign-in-blocked',
-  'app-password-scope',
-  'password-change-required',
-  'high-risk',
-] as const;
-export type SignInRefusalCode = (typeof signInRefusalCodes)[number];
+export {
+  type MailProtocol,
+  type SignInProtocol,
+  type SignInRefusalCode,
+  signInRefusalCodes,
+} from './sign-in-decision.js';
 
 export interface SignInRequest {
   login: string;
@@ -264,7 +265,35 @@ const recordAppPasswordUseQuery = compiledQuery<
     .where('id', '=', param('id')),
 );
 
+/** What a sign-in read: the decision's facts, and what recording the outcome needs besides. */
+interface SignInReading {
+  facts: SignInFacts;
+  nowMs: number;
+  login: string;
+  secret: string;
+  clientIp: string | null;
+  network: string;
+  geo: GeoLocation | null;
+  buckets: ReturnType<typeof bucketsFor>;
+  lockSettings: LockoutSettings;
+  row: UserTable | null;
+  lockouts: Awaited<ReturnType<typeof readAccount>>['lockouts'];
+  familiar: FamiliarNetworkTable[];
+}
+
+/** signIn: read everything the decision needs, decide (pure), record the outcome. */
 export async function signIn(deps: SignInDeps, request: SignInRequest): Promise<SignInOutcome> {
+  const reading = await readSignIn(deps, request);
+  const decision = decideSignIn(reading.facts);
+  return recordSignIn(deps, request, reading, decision);
+}
+
+/**
+ * The read step: settings, GeoIP, the account, its lockouts and familiar networks, the app password
+ * the secret names and the risk, on one snapshot; then the credential check, skipped for a
+ * locked-out source (it learns nothing about the password).
+ */
+async function readSignIn(deps: SignInDeps, request: SignInRequest): Promise<SignInReading> {
   const nowMs = deps.clock.nowMs();
   const login = typedLogin(request.login);
   const secret = String(request.secret ?? '');
@@ -296,11 +325,82 @@ export async function signIn(deps: SignInDeps, request: SignInRequest): Promise<
     });
     return { ...account, appPasswordRow, risk };
   });
-  const familiarNetwork = familiar.some((entry) => entry.network === network);
-  const buckets = bucketsFor(network, familiarNetwork);
+  const buckets = bucketsFor(
+    network,
+    familiar.some((entry) => entry.network === network),
+  );
+  const lockedUntil = lockSettings.enabled ? activeLockUntil(lockouts, buckets, nowMs) : null;
+  const credential =
+    lockedUntil !== null ? null : await checkCredential(deps, { row, appPasswordRow, secret, nowMs });
+  return {
+    facts: {
+      protocol,
+      nowMs,
+      account: row,
+      lockedUntil,
+      credential,
+      risk,
+      policy: {
+        mailAccountPassword: settings['mailSignIn.accountPassword'],
+        riskPolicyEnabled: settings['risk.policyEnabled'],
+      },
+    },
+    nowMs,
+    login,
+    secret,
+    clientIp,
+    network,
+    geo,
+    buckets,
+    lockSettings,
+    row,
+    lockouts,
+    familiar,
+  };
+}
 
-  const decision = await decide();
-  const entryLogin = row?.address ?? login;
+/** The secret against the app password it names (mail protocols) or the account password. */
+async function checkCredential(
+  deps: SignInDeps,
+  input: { row: UserTable | null; appPasswordRow: AppPasswordTable | null; secret: string; nowMs: number },
+): Promise<CredentialCheck> {
+  const { row: user, appPasswordRow: appPassword, secret } = input;
+  if (user && appPassword && appPassword.user_id === user.id) {
+    if (appPassword.revoked_at !== null)
+      return { ok: false, reason: 'app-password-revoked', countFailure: true };
+    if (appPassword.expires_at !== null && appPassword.expires_at <= input.nowMs)
+      return { ok: false, reason: 'app-password-expired', countFailure: true };
+    return { ok: true, appPassword };
+  }
+  // Longer than any password can be set: wrong without hashing it (a 1 MB "password" costs nothing).
+  if ([...secret].length > MAX_PASSWORD_LENGTH)
+    return { ok: false, reason: user ? 'wrong-password' : 'unknown-user', countFailure: true };
+  if (!user || user.password_hash === null) {
+    await deps.passwords.verify(await deps.decoyHash(), secret);
+    return { ok: false, reason: user ? 'no-password-set' : 'unknown-user', countFailure: true };
+  }
+  const matches =
+    deps.cache.has(user.id, user.password_hash, secret) ||
+    (await deps.passwords.verify(user.password_hash, secret));
+  if (!matches) return { ok: false, reason: 'wrong-password', countFailure: true };
+  deps.cache.remember(user.id, user.password_hash, secret);
+  return { ok: true, appPassword: null };
+}
+
+/**
+ * The record step, in one group-committed write: the sign-in log entry, its MailboxLogin audit
+ * record, the lockout counters, the familiar network, the app password's last use and any alert;
+ * then the LockOut audit record of a new lock.
+ */
+async function recordSignIn(
+  deps: SignInDeps,
+  request: SignInRequest,
+  reading: SignInReading,
+  decision: SignInDecision,
+): Promise<SignInOutcome> {
+  const { nowMs, secret, clientIp, network, geo, buckets, lockSettings, row, lockouts, familiar } = reading;
+  const { protocol, risk } = reading.facts;
+  const entryLogin = row?.address ?? reading.login;
   const entry = signInEntry({
     nowMs,
     userId: row?.id ?? null,
@@ -392,6 +492,10 @@ export async function signIn(deps: SignInDeps, request: SignInRequest): Promise<
       );
   });
   deps.alerts.announce(raised);
+  // The first successful sign-in with an imported hash replaces it by argon2id. It does not decide
+  // the sign-in: should it fail, the legacy hash stays and the next sign-in tries again.
+  if (decision.ok && row && decision.appPassword === null && row.password_hash?.startsWith('{'))
+    await upgradeImportedHash(deps, row, secret, { clientIp, protocol }).catch(() => false);
   if (locks.length > 0)
     await deps.audit.append({
       operation: 'LockOut',
@@ -428,120 +532,6 @@ export async function signIn(deps: SignInDeps, request: SignInRequest): Promise<
     risk,
     signInId,
     ...(decision.retryAfterSeconds !== undefined ? { retryAfterSeconds: decision.retryAfterSeconds } : {}),
-  };
-
-  async function decide(): Promise<Decision> {
-    if (lockSettings.enabled) {
-      const until = activeLockUntil(lockouts, buckets, nowMs);
-      if (until !== null)
-        return refuse('locked-out', 'locked-out', {
-          retryAfterSeconds: Math.ceil((until - nowMs) / 1000),
-        });
-    }
-    const verified = await verifyCredential(row);
-    if (!verified.ok)
-      return refuse('bad-credentials', verified.reason, { countFailure: verified.countFailure });
-    const user = row as UserTable;
-    const credential = verified.appPassword ? `app-password:${verified.appPassword.name}` : 'password';
-    const refuseKnown = (code: SignInRefusalCode, reason: string = code) =>
-      refuse(code, reason, { credential, credentialVerified: true });
-    if (user.disabled_at !== null) return refuseKnown('account-disabled');
-    if (protocol !== 'web' && settings['mailSignIn.accountPassword'] === 'blocked')
-      return refuseKnown('mail-sign-in-blocked');
-    if (settings['risk.policyEnabled'] && risk.level === 'high') return refuseKnown('high-risk');
-    if (protocol !== 'web') {
-      if (verified.appPassword) {
-        const scopes = JSON.parse(verified.appPassword.scopes) as string[];
-        if (!scopes.includes(protocol)) return refuseKnown('app-password-scope');
-      } else {
-        if (user.mfa_state !== 'disabled')
-          return refuseKnown('app-password-required', 'mfa-user-account-password');
-        if (settings['mailSignIn.accountPassword'] !== 'allowed') return refuseKnown('app-password-required');
-        if (user.must_change_password === 1) return refuseKnown('password-change-required');
-        if (settings['risk.policyEnabled'] && riskRank[risk.level] >= riskRank.medium)
-          return refuseKnown('app-password-required', 'medium-risk-account-password');
-      }
-    }
-    return {
-      ok: true,
-      reason: 'signed-in',
-      credential,
-      credentialVerified: true,
-      countFailure: false,
-      appPassword: verified.appPassword,
-    };
-  }
-
-  async function verifyCredential(
-    user: UserTable | null,
-  ): Promise<
-    { ok: true; appPassword: AppPasswordTable | null } | { ok: false; reason: string; countFailure: boolean }
-  > {
-    if (user && appPasswordRow) {
-      const appPassword = appPasswordRow;
-      if (appPassword.user_id === user.id) {
-        if (appPassword.revoked_at !== null)
-          return { ok: false, reason: 'app-password-revoked', countFailure: true };
-        if (appPassword.expires_at !== null && appPassword.expires_at <= nowMs)
-          return { ok: false, reason: 'app-password-expired', countFailure: true };
-        return { ok: true, appPassword };
-      }
-    }
-    // Longer than any password can be set: wrong without hashing it (a 1 MB "password" costs nothing).
-    if ([...secret].length > MAX_PASSWORD_LENGTH)
-      return { ok: false, reason: user ? 'wrong-password' : 'unknown-user', countFailure: true };
-    if (!user || user.password_hash === null) {
-      await deps.passwords.verify(await deps.decoyHash(), secret);
-      return { ok: false, reason: user ? 'no-password-set' : 'unknown-user', countFailure: true };
-    }
-    const matches =
-      deps.cache.has(user.id, user.password_hash, secret) ||
-      (await deps.passwords.verify(user.password_hash, secret));
-    if (!matches) return { ok: false, reason: 'wrong-password', countFailure: true };
-    deps.cache.remember(user.id, user.password_hash, secret);
-    return { ok: true, appPassword: null };
-  }
-}
-
-type Decision =
-  | {
-      ok: true;
-      reason: string;
-      credential: string;
-      credentialVerified: true;
-      countFailure: false;
-      appPassword: AppPasswordTable | null;
-      retryAfterSeconds?: undefined;
-    }
-  | {
-      ok: false;
-      code: SignInRefusalCode;
-      reason: string;
-      credential: string | null;
-      credentialVerified: boolean;
-      countFailure: boolean;
-      appPassword?: undefined;
-      retryAfterSeconds?: number;
-    };
-
-function refuse(
-  code: SignInRefusalCode,
-  reason: string,
-  options: {
-    credential?: string;
-    credentialVerified?: boolean;
-    countFailure?: boolean;
-    retryAfterSeconds?: number;
-  } = {},
-): Decision {
-  return {
-    ok: false,
-    code,
-    reason,
-    credential: options.credential ?? null,
-    credentialVerified: options.credentialVerified ?? false,
-    countFailure: options.countFailure ?? false,
-    ...(options.retryAfterSeconds !== undefined ? { retryAfterSeconds: options.retryAfterSeconds } : {}),
   };
 }
 

@@ -29,6 +29,7 @@ export {
   type MfaSettings,
   type NotificationChannels,
   notAvailable,
+  type PasswordStorage,
   type PolicyFacts,
   type Reading,
   reading,

@@ -100,6 +100,21 @@ export interface DomainCheckResult {
   detail: string;
 }
 
+/** How enabled accounts' passwords are stored, and which keep the account password on mail protocols. */
+export interface PasswordStorage {
+  enabledAccounts: number;
+  /** Enabled accounts with a password set. */
+  withPassword: number;
+  /** Of them, still on a hash imported from another mail server, by scheme. */
+  legacy: Partial<Record<string, number>>;
+  legacyTotal: number;
+  /** Of the legacy ones, on a weak scheme ({PLAIN}, {MD5-CRYPT}, {SSHA}). */
+  weak: number;
+  /** Enabled accounts whose mail clients may keep the account password (users.mail_account_password). */
+  mailAccountPassword: number;
+  mailAccountPasswordSample: string[];
+}
+
 export interface ScoreInputs {
   directory: {
     accounts(): Promise<Reading<AccountCounts>>;
@@ -119,6 +134,8 @@ export interface ScoreInputs {
     riskPolicy(): Promise<Reading<boolean>>;
     /** App passwords neither revoked nor expired, and those of them not used since `sinceMs`. */
     appPasswords(sinceMs: number): Promise<Reading<{ active: number; unused: number }>>;
+    /** Legacy password hashes left, and accounts keeping the account password on mail. */
+    passwordStorage(): Promise<Reading<PasswordStorage>>;
     /** Enabled users older than `sinceMs`, and those of them without a successful sign-in since. */
     inactiveAccounts(sinceMs: number): Promise<Reading<{ eligible: number; inactive: number }>>;
   };

@@ -64,6 +64,13 @@ const RUNS: SmokeRun[] = [
     skip: missingDovecot.length > 0 ? `Dovecot not installed: ${missingDovecot.join(', ')}` : false,
   },
   {
+    file: 'import/import.bench.js',
+    figures: [
+      /import \d+ accounts: [\d.]+ s \(\d+ accounts\/s\), repeat [\d.]+ s, peak live heap/,
+      /memory ratio/,
+    ],
+  },
+  {
     file: 'soak/soak.bench.js',
     figures: [/^\s+\d+\s+\d+\s+\d+ \|/m, /messages relayed to the sink: [1-9]/, /^verdict: (flat|not flat)/m],
   },

@@ -2,7 +2,12 @@ import { Hono } from 'hono';
 import { failureResponse } from '../../http-status/index.js';
 import type { Identity } from '../../identity/index.js';
 import type { ApiEnv } from '../api-env.js';
-import { newAppPasswordBody, resetPasswordBody, signInListQuery } from '../request-schemas.js';
+import {
+  mailPasswordBody,
+  newAppPasswordBody,
+  resetPasswordBody,
+  signInListQuery,
+} from '../request-schemas.js';
 import { jsonBody, queryParams } from '../validate.js';
 
 /**
@@ -18,6 +23,7 @@ export function signInUserRoutes(
     | 'resetPassword'
     | 'unlockUser'
     | 'listSignIns'
+    | 'setMailPassword'
   >,
 ): Hono<ApiEnv> {
   const routes = new Hono<ApiEnv>();
@@ -66,6 +72,17 @@ export function signInUserRoutes(
     const outcome = await identity.unlockUser(c.req.param('address'), c.var.actor);
     return outcome.ok
       ? c.json({ user: outcome.user, unlockedSources: outcome.unlockedSources })
+      : failureResponse(c, outcome);
+  });
+
+  routes.put('/:address/mail-password', jsonBody(mailPasswordBody), async (c) => {
+    const outcome = await identity.setMailPassword(
+      c.req.param('address'),
+      c.req.valid('json').mode,
+      c.var.actor,
+    );
+    return outcome.ok
+      ? c.json({ user: outcome.user, mode: outcome.mode, changed: outcome.changed })
       : failureResponse(c, outcome);
   });
 
