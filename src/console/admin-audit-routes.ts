@@ -132,16 +132,49 @@ function recordsTable(records: readonly AuditRecord[]): SafeHtml {
   </table>`;
 }
 
-/** One line of what the record is about: folders, items, the message, and the details. */
-function describe(record: AuditRecord): string {
+/**
+ * What the record is about, in words: folders, items, the message, then each detail as a name and a
+ * value (camelCase names spelled out, nested values in brief), so the column wraps like prose.
+ */
+function describe(record: AuditRecord): SafeHtml {
   const parts: string[] = [];
   if (record.folder)
     parts.push(record.destinationFolder ? `${record.folder} → ${record.destinationFolder}` : record.folder);
   if (record.itemIds) parts.push(`${record.itemIds.length} item${record.itemIds.length === 1 ? '' : 's'}`);
   if (record.subject) parts.push(`"${record.subject}"`);
-  if (record.details && Object.keys(record.details).length > 0) {
-    const details = JSON.stringify(record.details);
-    parts.push(details.length > 300 ? `${details.slice(0, 300)}…` : details);
-  }
-  return parts.join(' · ');
+  const details = Object.entries(record.details ?? {});
+  return html`${parts.join(' · ')}${
+    details.length > 0
+      ? html`<ul class="details">${details.map(
+          ([name, value]) => html`<li><span class="detail-name">${words(name)}</span> ${brief(value)}</li>`,
+        )}</ul>`
+      : ''
+  }`;
+}
+
+/** revokeAppPasswords → revoke app passwords. */
+function words(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/[_-]+/g, ' ')
+    .toLowerCase();
+}
+
+const BRIEF_LENGTH = 160;
+
+function brief(value: unknown): string {
+  let text: string;
+  if (value === null || value === undefined) text = '—';
+  else if (typeof value === 'string') text = value;
+  else if (typeof value === 'number' || typeof value === 'boolean') text = String(value);
+  else if (Array.isArray(value) && value.every((item) => typeof item !== 'object' || item === null))
+    text = value.join(', ');
+  else
+    text = Object.entries(value as Record<string, unknown>)
+      .map(
+        ([key, inner]) =>
+          `${words(key)}: ${typeof inner === 'object' && inner !== null ? JSON.stringify(inner) : String(inner)}`,
+      )
+      .join(', ');
+  return text.length > BRIEF_LENGTH ? `${text.slice(0, BRIEF_LENGTH)}…` : text;
 }

@@ -72,10 +72,12 @@ export function adminScoreRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
                     ${control.override ? html`<br><span class="override">${STATUS_WORDS[control.override.status]} by ${control.override.setBy}: ${control.override.reason}</span>` : ''}
                     <details><summary>Set a status</summary>
                       <form method="post" action="/admin/score/controls/${control.id}/status">${csrfField(csrf)}
-                        <select name="status">${settableStatuses.map(
+                        <label for="status-${control.id}">Status</label>
+                        <select id="status-${control.id}" name="status">${settableStatuses.map(
                           (value) => html`<option value="${value}">${SETTABLE_WORDS[value]}</option>`,
                         )}</select>
-                        <input type="text" name="reason" placeholder="why (kept in the audit log)">
+                        <label for="reason-${control.id}">Why (kept in the audit log)</label>
+                        <input type="text" id="reason-${control.id}" name="reason" placeholder="why (kept in the audit log)">
                         <button type="submit" class="set-status">Set</button>
                       </form>
                     </details></td>

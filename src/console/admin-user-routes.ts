@@ -85,11 +85,30 @@ export function adminUserRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     status: ContentfulStatusCode = 200,
   ) => {
     const after = c.req.query('after');
-    const listed = await deps.directory.listUsers({
-      limit: USERS_PER_PAGE,
-      ...(after ? { afterAddress: after } : {}),
-    });
-    return adminPage(c, deps, 'Users', usersView(listed, adminCsrf(c, deps)), notice, status);
+    const [listed, restricted] = await Promise.all([
+      deps.directory.listUsers({ limit: USERS_PER_PAGE, ...(after ? { afterAddress: after } : {}) }),
+      deps.outbound.listRestricted(),
+    ]);
+    const restrictedMailboxes = new Set(restricted.map((restriction) => restriction.mailbox));
+    // One MFA read per listed user (at most a page of them): the state lives with identity.
+    const rows = await Promise.all(
+      listed.users.map(async (user) => {
+        const mfa = await deps.identity.mfa.show(user.address);
+        return {
+          user,
+          mfaState: mfa.ok ? mfa.mfa.state : null,
+          restricted: restrictedMailboxes.has(user.address),
+        };
+      }),
+    );
+    return adminPage(
+      c,
+      deps,
+      'Users',
+      usersView({ rows, nextCursor: listed.nextCursor }, adminCsrf(c, deps)),
+      notice,
+      status,
+    );
   };
 
   routes.get('/admin/users', (c) => {

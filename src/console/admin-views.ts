@@ -4,6 +4,7 @@ import type { SignInEntry } from '../identity/index.js';
 import type { Restriction } from '../outbound/index.js';
 import type { InboxRuleScript, PlaybookStep } from '../respond/index.js';
 import type { AdminNotice } from './admin-page.js';
+import { badge, type Tone } from './badge.js';
 import { html, type SafeHtml } from './html.js';
 import { csrfField } from './layout.js';
 import { signInTable } from './sign-in-log.js';
@@ -15,6 +16,13 @@ export const REASONS: Record<Restriction['reason'], string> = {
   'hourly-internal-limit': 'internal recipients per hour over the limit',
   'daily-limit': 'recipients per day over the limit',
   'spam-verdicts': 'repeated outgoing spam',
+};
+
+const SEVERITY_TONES: Record<string, Tone> = {
+  high: 'bad',
+  medium: 'warn',
+  low: 'neutral',
+  informational: 'neutral',
 };
 
 export const userPath = (address: string) => `/admin/users/${encodeURIComponent(address)}`;
@@ -39,15 +47,15 @@ export function alertsTable(alerts: readonly Alert[], csrf: string): SafeHtml {
   return alerts.length === 0
     ? html`<p class="muted" id="no-alerts">No alerts.</p>`
     : html`<table id="alerts">
-          <thead><tr><th>Severity</th><th>Alert</th><th>Mailbox</th><th>Last</th><th>Count</th><th>Status</th><th></th></tr></thead>
+          <thead><tr><th>Severity</th><th>Alert</th><th>Mailbox</th><th>Last</th><th>Count</th><th>Status</th><th><span class="visually-hidden">Actions</span></th></tr></thead>
           <tbody>${alerts.map(
             (alert) => html`<tr class="alert" data-id="${alert.id}">
-              <td class="severity-${alert.severity}">${alert.severity}</td>
+              <td class="severity-${alert.severity}">${badge(alert.severity, SEVERITY_TONES[alert.severity] ?? 'neutral')}</td>
               <td>${alert.title}</td>
               <td>${alert.mailbox ? html`<a href="${userPath(alert.mailbox)}">${alert.mailbox}</a>` : '—'}</td>
               <td>${when(alert.lastAt)}</td>
               <td>${alert.count}</td>
-              <td class="alert-status">${alert.status}</td>
+              <td class="alert-status">${badge(alert.status, alert.status === 'new' ? 'warn' : alert.status === 'resolved' ? 'ok' : 'neutral')}</td>
               <td>${alertActions(alert, csrf)}</td>
             </tr>`,
           )}</tbody>
@@ -171,18 +179,28 @@ function blockForm(user: User, csrf: string): SafeHtml {
       </section>`;
 }
 
+/** One row of the users list: the user and the two facts that live elsewhere (identity, outbound). */
+export interface UserRow {
+  user: User;
+  /** 'disabled' | 'enabled' | 'enforced', or null when it could not be read. */
+  mfaState: string | null;
+  restricted: boolean;
+}
+
 /** The users list, one page of it, and the form for a new user. */
 export function usersView(
-  listed: { users: readonly User[]; nextCursor: string | null },
+  listed: { rows: readonly UserRow[]; nextCursor: string | null },
   csrf: string,
 ): SafeHtml {
   return html`<section><table id="users">
-          <thead><tr><th>Address</th><th>Role</th><th>State</th><th>Password changed</th><th></th></tr></thead>
-          <tbody>${listed.users.map(
-            (user) => html`<tr class="user">
+          <thead><tr><th>Address</th><th>Role</th><th>MFA</th><th>Sending</th><th>State</th><th>Password changed</th><th><span class="visually-hidden">Actions</span></th></tr></thead>
+          <tbody>${listed.rows.map(
+            ({ user, mfaState, restricted }) => html`<tr class="user">
               <td><a href="${userPath(user.address)}">${user.address}</a></td>
               <td>${user.role}</td>
-              <td>${user.disabled ? 'disabled' : 'enabled'}</td>
+              <td class="user-mfa">${badge(mfaState ?? 'unknown', mfaState === 'disabled' || mfaState === null ? 'warn' : 'ok')}</td>
+              <td class="user-sending">${restricted ? badge('restricted', 'bad') : badge('allowed', 'neutral')}</td>
+              <td class="user-state">${user.disabled ? badge('disabled', 'bad') : badge('enabled', 'ok')}</td>
               <td>${user.passwordChangedAt ? when(user.passwordChangedAt) : '—'}</td>
               <td><a class="remove" href="${userPath(user.address)}/delete">Delete</a></td>
             </tr>`,
@@ -258,7 +276,7 @@ function stepsTable(steps: readonly PlaybookStep[]): SafeHtml {
     <thead><tr><th>Step</th><th>Status</th><th>Detail</th></tr></thead>
     <tbody>${steps.map(
       (step) => html`<tr class="step" data-step="${step.step}">
-        <td>${step.step}</td><td class="step-status">${step.status}</td><td>${step.detail}</td>
+        <td>${step.step}</td><td class="step-status">${badge(step.status, step.status === 'done' || step.status === 'unchanged' ? 'ok' : step.status === 'skipped' ? 'neutral' : 'bad')}</td><td>${step.detail}</td>
       </tr>`,
     )}</tbody>
   </table>`;
