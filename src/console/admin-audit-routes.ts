@@ -163,18 +163,20 @@ function words(name: string): string {
 const BRIEF_LENGTH = 160;
 
 function brief(value: unknown): string {
-  let text: string;
-  if (value === null || value === undefined) text = '—';
-  else if (typeof value === 'string') text = value;
-  else if (typeof value === 'number' || typeof value === 'boolean') text = String(value);
-  else if (Array.isArray(value) && value.every((item) => typeof item !== 'object' || item === null))
-    text = value.join(', ');
-  else
-    text = Object.entries(value as Record<string, unknown>)
-      .map(
-        ([key, inner]) =>
-          `${words(key)}: ${typeof inner === 'object' && inner !== null ? JSON.stringify(inner) : String(inner)}`,
-      )
-      .join(', ');
+  const text = plain(value, 0);
   return text.length > BRIEF_LENGTH ? `${text.slice(0, BRIEF_LENGTH)}…` : text;
+}
+
+/** A detail value as words: lists joined, objects as "name value" pairs, deeper levels elided. */
+function plain(value: unknown, depth: number): string {
+  if (value === null || value === undefined) return '—';
+  if (typeof value !== 'object') return String(value);
+  if (depth >= 2) return '…';
+  if (Array.isArray(value))
+    return value
+      .map((item) => plain(item, depth + 1))
+      .join(value.some((item) => typeof item === 'object') ? '; ' : ', ');
+  return Object.entries(value as Record<string, unknown>)
+    .map(([key, inner]) => `${words(key)} ${plain(inner, depth + 1)}`)
+    .join(', ');
 }

@@ -11,7 +11,8 @@ header { background: #1d2430; color: #fff; padding: .5rem 1.25rem; }
 header .bar { display: flex; gap: 1rem; align-items: center; justify-content: space-between; }
 header a { color: #fff; text-decoration: none; }
 header .brand { font-weight: 700; }
-header nav { display: flex; gap: .25rem 1rem; flex-wrap: nowrap; overflow-x: auto; white-space: nowrap; font-size: .9rem; padding: .35rem 0 .1rem; }
+header .bar-end { display: flex; gap: 1rem; align-items: center; white-space: nowrap; }
+header nav { display: flex; gap: .25rem .9rem; flex-wrap: nowrap; overflow-x: auto; white-space: nowrap; font-size: .9rem; padding: .35rem 0 .1rem; }
 header nav a { padding: .1rem 0; }
 header nav a:hover { text-decoration: underline; }
 header form { margin: 0; }

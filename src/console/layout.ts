@@ -30,8 +30,7 @@ export function layout(options: PageOptions, body: SafeHtml): string {
         <a href="/admin/score">Secure Score</a>
         <a href="/admin/settings">Settings</a>
         <a href="/admin/tokens">API tokens</a>
-        <a href="/admin/notifications">Notifications</a>
-        <a href="/account">Your account</a>`
+        <a href="/admin/notifications">Notifications</a>`
     : html`<a href="/account">Overview</a>
         <a href="/account/security">Sign-in methods</a>
         <a href="/account/app-passwords">App passwords</a>
@@ -43,10 +42,10 @@ export function layout(options: PageOptions, body: SafeHtml): string {
       </nav>`
     : '';
   const signOut = options.signedIn
-    ? html`<form method="post" action="/account/sign-out" class="inline">
+    ? html`<div class="bar-end">${admin ? html`<a href="/account">Your account</a>` : ''}<form method="post" action="/account/sign-out" class="inline">
         <input type="hidden" name="_csrf" value="${options.csrfToken ?? ''}">
         <button type="submit" id="sign-out">Sign out</button>
-      </form>`
+      </form></div>`
     : '';
   return html`<!doctype html>
 <html lang="en">
