@@ -65,9 +65,6 @@ function kindOf(moduleName) {
   if (moduleName === null) return 'composition';
   return Object.keys(kinds).find((kind) => kinds[kind].has(moduleName)) ?? 'unlisted';
 }
-// The console still takes the whole App: its files may import app.ts until it takes narrow deps.
-// Deleting the next line alone ends the exemption (its one reader asks `typeof`, which never throws).
-const consoleNotYetNarrow = true; // removed at merge
 const protocolPackages = [
   /^smtp-server/,
   /^nodemailer/,
@@ -115,8 +112,6 @@ for (const file of walk(src)) {
       );
     const from = kindOf(moduleName);
     const to = kindOf(targetModule);
-    if (typeof consoleNotYetNarrow !== 'undefined' && moduleName === 'console' && target === 'app.js')
-      continue;
     if (!(mayImport[from] ?? []).includes(to))
       problems.push(
         `${relative}: imports ${targetModule === null ? target : `${targetModule}/`} (${to}), but ${from} modules import only ${mayImport[from]?.join(', ')}`,

@@ -2,7 +2,7 @@ import { type Context, Hono } from 'hono';
 import type { WebSession } from '../identity/index.js';
 import { ownerActor } from './actor.js';
 import { appPasswordRoutes } from './app-password-routes.js';
-import type { ConsoleDeps } from './console-app.js';
+import type { ConsoleDeps } from './console-deps.js';
 import type { ConsoleEnv } from './console-env.js';
 import { gate } from './gate.js';
 import { html } from './html.js';
@@ -14,17 +14,16 @@ type Notice = { kind: 'info' | 'ok' | 'error'; text: string } | null;
 
 /** Overview, password change and recent sign-ins. */
 export function accountRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
-  const { app } = deps;
   const routes = new Hono<ConsoleEnv>();
-  const csrfOf = (c: Context<ConsoleEnv>) => app.identity.webSessions.csrfTokenFor(c.var.sessionToken!);
+  const csrfOf = (c: Context<ConsoleEnv>) => deps.identity.webSessions.csrfTokenFor(c.var.sessionToken!);
 
   routes.get('/account', async (c) => {
     const session = gate(c);
     if (session instanceof Response) return session;
     const csrf = csrfOf(c);
     const [methods, recoveryLeft] = await Promise.all([
-      app.identity.mfa.methods(session.user.id),
-      app.identity.mfa.countUnusedRecoveryCodes(session.user.id),
+      deps.identity.mfa.methods(session.user.id),
+      deps.identity.mfa.countUnusedRecoveryCodes(session.user.id),
     ]);
     const mfaOn = methods.totp || methods.passkeys > 0;
     return c.html(
@@ -53,7 +52,7 @@ export function accountRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     status: 200 | 400 | 401 = 200,
   ) => {
     const csrf = csrfOf(c);
-    const methods = await app.identity.mfa.methods(session.user.id);
+    const methods = await deps.identity.mfa.methods(session.user.id);
     const temporary = session.user.must_change_password === 1;
     return c.html(
       layout(
@@ -120,7 +119,7 @@ export function accountRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       proof = { kind: 'second-factor', method: 'temporary-password' };
     } else if (field('current')) proof = { kind: 'current-password', password: field('current') };
     else if (field('mfaCode')) {
-      if (await app.identity.mfa.secondFactorThrottled(session.user.id))
+      if (await deps.identity.mfa.secondFactorThrottled(session.user.id))
         return passwordPage(
           c,
           session,
@@ -129,10 +128,10 @@ export function accountRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
         );
       const code = field('mfaCode');
       const viaTotp =
-        /^\s*\d{3}\s?\d{3}\s*$/.test(code) && (await app.identity.mfa.verifyTotp(session.user.id, code));
-      const viaRecovery = !viaTotp && (await app.identity.mfa.useRecoveryCode(session.user, code, actor));
+        /^\s*\d{3}\s?\d{3}\s*$/.test(code) && (await deps.identity.mfa.verifyTotp(session.user.id, code));
+      const viaRecovery = !viaTotp && (await deps.identity.mfa.useRecoveryCode(session.user, code, actor));
       if (!viaTotp && !viaRecovery) {
-        await recordSecondFactor(app, {
+        await recordSecondFactor(deps, {
           userId: session.user.id,
           method: /^\s*\d{3}\s?\d{3}\s*$/.test(code) ? 'totp' : 'recovery-code',
           ok: false,
@@ -156,7 +155,7 @@ export function accountRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
         { kind: 'error', text: 'give your current password, or a second-factor code' },
         400,
       );
-    const outcome = await app.identity.changeOwnPassword(
+    const outcome = await deps.identity.changeOwnPassword(
       { user: session.user, newPassword: field('new'), proof, keepSessionId: session.id },
       actor,
     );
@@ -177,7 +176,7 @@ export function accountRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   routes.get('/account/sign-ins', async (c) => {
     const session = gate(c);
     if (session instanceof Response) return session;
-    const entries = await recentSignIns(app, session.user);
+    const entries = await recentSignIns(deps, session.user);
     return c.html(
       layout(
         { title: 'Recent sign-ins', csrfToken: csrfOf(c), signedIn: true },

@@ -1,9 +1,10 @@
 import { Hono } from 'hono';
 import { type AuditRecord, type AuditSearchFilter, auditOperations } from '../audit/index.js';
 import { adminGate, adminPage } from './admin-page.js';
-import type { ConsoleDeps } from './console-app.js';
+import type { ConsoleDeps } from './console-deps.js';
 import type { ConsoleEnv } from './console-env.js';
 import { html, type SafeHtml } from './html.js';
+import { when } from './time.js';
 
 /** How far back a search looks: the choices of the form, in hours (0: the whole log). */
 const PERIODS: ReadonlyArray<{ hours: number; label: string }> = [
@@ -52,16 +53,18 @@ function readFilter(query: Record<string, string | undefined>, nowMs: number) {
  * forward?), newest first, a page at a time, with the counts per operation of the whole search.
  */
 export function adminAuditRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
-  const { app } = deps;
   const routes = new Hono<ConsoleEnv>();
 
   routes.get('/admin/audit', async (c) => {
     const session = adminGate(c);
     if (session instanceof Response) return session;
     const query = c.req.query();
-    const { filter, hours, problems } = readFilter(query, app.clock.nowMs());
+    const { filter, hours, problems } = readFilter(query, deps.clock.nowMs());
     const { beforeId: _cursor, limit: _limit, ...whole } = filter;
-    const [found, counts] = await Promise.all([app.audit.search(filter), app.audit.countByOperation(whole)]);
+    const [found, counts] = await Promise.all([
+      deps.audit.search(filter),
+      deps.audit.countByOperation(whole),
+    ]);
     const next = new URLSearchParams(
       Object.entries(query).filter((entry): entry is [string, string] => entry[1] !== undefined),
     );
@@ -70,7 +73,7 @@ export function adminAuditRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       html`<label for="audit-${name}">${label}</label><input type="text" id="audit-${name}" name="${name}" value="${query[name] ?? ''}">`;
     return adminPage(
       c,
-      app,
+      deps,
       'Audit log',
       html`<section><form method="get" action="/admin/audit" id="audit-search">
             ${field('mailbox', 'Mailbox')}${field('actor', 'Actor')}${field('ip', 'Client IP')}${field('folder', 'Folder')}
@@ -115,10 +118,10 @@ export function adminAuditRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
 function recordsTable(records: readonly AuditRecord[]): SafeHtml {
   if (records.length === 0) return html``;
   return html`<table id="audit-records">
-    <thead><tr><th>When (UTC)</th><th>Operation</th><th>Mailbox</th><th>Actor</th><th>From</th><th>What</th></tr></thead>
+    <thead><tr><th>When</th><th>Operation</th><th>Mailbox</th><th>Actor</th><th>From</th><th>What</th></tr></thead>
     <tbody>${records.map(
       (record) => html`<tr class="audit-record" data-id="${record.id}">
-        <td>${record.time.slice(0, 19).replace('T', ' ')}</td>
+        <td>${when(record.time)}</td>
         <td class="audit-operation">${record.operation}${record.result === 'failure' ? html` <strong>(failed)</strong>` : ''}</td>
         <td>${record.mailbox ?? '—'}</td>
         <td>${record.actor} (${record.logonType})</td>
@@ -129,16 +132,51 @@ function recordsTable(records: readonly AuditRecord[]): SafeHtml {
   </table>`;
 }
 
-/** One line of what the record is about: folders, items, the message, and the details. */
-function describe(record: AuditRecord): string {
+/**
+ * What the record is about, in words: folders, items, the message, then each detail as a name and a
+ * value (camelCase names spelled out, nested values in brief), so the column wraps like prose.
+ */
+function describe(record: AuditRecord): SafeHtml {
   const parts: string[] = [];
   if (record.folder)
     parts.push(record.destinationFolder ? `${record.folder} → ${record.destinationFolder}` : record.folder);
   if (record.itemIds) parts.push(`${record.itemIds.length} item${record.itemIds.length === 1 ? '' : 's'}`);
   if (record.subject) parts.push(`"${record.subject}"`);
-  if (record.details && Object.keys(record.details).length > 0) {
-    const details = JSON.stringify(record.details);
-    parts.push(details.length > 300 ? `${details.slice(0, 300)}…` : details);
-  }
-  return parts.join(' · ');
+  const details = Object.entries(record.details ?? {});
+  return html`${parts.join(' · ')}${
+    details.length > 0
+      ? html`<ul class="details">${details.map(
+          ([name, value]) => html`<li><span class="detail-name">${words(name)}</span> ${brief(value)}</li>`,
+        )}</ul>`
+      : ''
+  }`;
+}
+
+/** revokeAppPasswords → revoke app passwords. */
+function words(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/[_-]+/g, ' ')
+    .toLowerCase();
+}
+
+const BRIEF_LENGTH = 160;
+
+function brief(value: unknown): string {
+  const text = plain(value, 0);
+  return text.length > BRIEF_LENGTH ? `${text.slice(0, BRIEF_LENGTH)}…` : text;
+}
+
+/** A detail value as words: lists joined, objects as "name value" pairs, deeper levels elided. */
+function plain(value: unknown, depth: number): string {
+  if (value === null || value === undefined) return '—';
+  if (typeof value !== 'object') return String(value);
+  if (depth >= 2) return '…';
+  if (Array.isArray(value))
+    return value
+      .map((item) => plain(item, depth + 1))
+      .join(value.some((item) => typeof item === 'object') ? '; ' : ', ');
+  return Object.entries(value as Record<string, unknown>)
+    .map(([key, inner]) => `${words(key)} ${plain(inner, depth + 1)}`)
+    .join(', ');
 }

@@ -3,7 +3,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { apiErrorStatus } from '../http-status/index.js';
 import { adminActor } from './actor.js';
 import { type AdminNotice, adminCsrf, adminGate, adminPage } from './admin-page.js';
-import type { ConsoleDeps } from './console-app.js';
+import type { ConsoleDeps } from './console-deps.js';
 import type { ConsoleEnv } from './console-env.js';
 import { html } from './html.js';
 import { csrfField } from './layout.js';
@@ -13,7 +13,6 @@ import { csrfField } from './layout.js';
  * inbox rules) and groups (what sending policies are scoped to), and adding to both, audited.
  */
 export function adminDirectoryRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
-  const { app } = deps;
   const routes = new Hono<ConsoleEnv>();
 
   const directoryPage = async (
@@ -21,11 +20,11 @@ export function adminDirectoryRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     notice: AdminNotice,
     status: ContentfulStatusCode = 200,
   ) => {
-    const csrf = adminCsrf(c, app);
-    const [domains, groups] = await Promise.all([app.directory.listDomains(), app.directory.listGroups()]);
+    const csrf = adminCsrf(c, deps);
+    const [domains, groups] = await Promise.all([deps.directory.listDomains(), deps.directory.listGroups()]);
     return adminPage(
       c,
-      app,
+      deps,
       'Domains and groups',
       html`<section><h2>Domains</h2>
           <ul id="domains">${domains.map(
@@ -79,10 +78,10 @@ export function adminDirectoryRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     const what = c.req.param('what');
     const outcome =
       what === 'domains'
-        ? await app.directory.addDomain(field('name'), actor)
+        ? await deps.directory.addDomain(field('name'), actor)
         : what === 'groups'
-          ? await app.directory.addGroup(field('name'), actor)
-          : await app.directory.addGroupMember(field('group'), field('user'), actor);
+          ? await deps.directory.addGroup(field('name'), actor)
+          : await deps.directory.addGroupMember(field('group'), field('user'), actor);
     if (outcome.ok) return c.redirect('/admin/directory?saved=1', 303);
     // The directory's own words, with the status the API gives the same refusal.
     return directoryPage(c, { kind: 'error', text: outcome.message }, apiErrorStatus[outcome.code]);

@@ -3,17 +3,17 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { apiErrorStatus } from '../http-status/index.js';
 import { adminActor } from './actor.js';
 import { type AdminNotice, adminCsrf, adminGate, adminPage } from './admin-page.js';
-import type { ConsoleDeps } from './console-app.js';
+import type { ConsoleDeps } from './console-deps.js';
 import type { ConsoleEnv } from './console-env.js';
 import { html, type SafeHtml } from './html.js';
 import { csrfField } from './layout.js';
+import { when } from './time.js';
 
 /**
  * /admin/notifications: where alerts go besides every admin's mailbox: the signed webhooks (the
  * signing secret shown once, on add) and the delivery log with its retries (docs/NOTIFICATIONS.md).
  */
 export function adminNotificationRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
-  const { app } = deps;
   const routes = new Hono<ConsoleEnv>();
 
   const notificationsPage = async (
@@ -22,14 +22,14 @@ export function adminNotificationRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     added: SafeHtml | '' = '',
     status: ContentfulStatusCode = 200,
   ) => {
-    const csrf = adminCsrf(c, app);
+    const csrf = adminCsrf(c, deps);
     const [webhooks, deliveries] = await Promise.all([
-      app.notifier.listWebhooks(),
-      app.notifier.listDeliveries({ limit: 50 }),
+      deps.notifier.listWebhooks(),
+      deps.notifier.listDeliveries({ limit: 50 }),
     ]);
     return adminPage(
       c,
-      app,
+      deps,
       'Notifications',
       html`${added}<section><h2>Webhooks</h2>
           ${
@@ -40,7 +40,7 @@ export function adminNotificationRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
                 (
                   webhook,
                 ) => html`<tr class="webhook" data-name="${webhook.name}"><td>${webhook.name}</td><td>${webhook.url}</td>
-                  <td>${webhook.createdAt.slice(0, 10)}</td>
+                  <td>${when(webhook.createdAt, 'day')}</td>
                   <td><form method="post" action="/admin/notifications/webhooks/${encodeURIComponent(webhook.name)}/remove" class="inline">${csrfField(csrf)}<button type="submit" class="danger remove">Remove</button></form></td></tr>`,
               )}</tbody></table>`
           }
@@ -54,9 +54,7 @@ export function adminNotificationRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
             ? html`<p class="muted">Nothing sent yet.</p>`
             : html`<table id="deliveries"><thead><tr><th>Created</th><th>To</th><th>Status</th><th>Attempts</th><th>Last error</th></tr></thead>
               <tbody>${deliveries.map(
-                (
-                  delivery,
-                ) => html`<tr class="delivery"><td>${delivery.createdAt.slice(0, 19).replace('T', ' ')}</td>
+                (delivery) => html`<tr class="delivery"><td>${when(delivery.createdAt)}</td>
                   <td>${delivery.channel}: ${delivery.webhookName ?? delivery.target}</td><td>${delivery.status}</td>
                   <td>${delivery.attempts}</td><td>${delivery.lastError ?? ''}</td></tr>`,
               )}</tbody></table>`
@@ -77,7 +75,7 @@ export function adminNotificationRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     if (session instanceof Response) return session;
     const body = await c.req.parseBody();
     const text = (name: string) => (typeof body[name] === 'string' ? body[name].trim() : '');
-    const outcome = await app.notifier.addWebhook(
+    const outcome = await deps.notifier.addWebhook(
       { name: text('name'), url: text('url') },
       adminActor(c, session),
     );
@@ -95,7 +93,7 @@ export function adminNotificationRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   routes.post('/admin/notifications/webhooks/:name/remove', async (c) => {
     const session = adminGate(c);
     if (session instanceof Response) return session;
-    const outcome = await app.notifier.removeWebhook(c.req.param('name'), adminActor(c, session));
+    const outcome = await deps.notifier.removeWebhook(c.req.param('name'), adminActor(c, session));
     if (!outcome.ok)
       return notificationsPage(c, { kind: 'error', text: outcome.message }, '', apiErrorStatus[outcome.code]);
     return c.redirect('/admin/notifications?removed=1', 303);

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { App } from '../app.js';
 import type { WebSession } from '../identity/index.js';
+import type { ConsoleDeps } from './console-deps.js';
 import type { ConsoleEnv } from './console-env.js';
 import { gate } from './gate.js';
 import type { SafeHtml } from './html.js';
@@ -30,21 +30,21 @@ export function adminGate(c: Context<ConsoleEnv>): WebSession | Response {
 }
 
 /** The session's CSRF token, for the forms of a page (the session exists: adminGate passed). */
-export function adminCsrf(c: Context<ConsoleEnv>, app: App): string {
-  return app.identity.webSessions.csrfTokenFor(c.var.sessionToken!);
+export function adminCsrf(c: Context<ConsoleEnv>, deps: Pick<ConsoleDeps, 'identity'>): string {
+  return deps.identity.webSessions.csrfTokenFor(c.var.sessionToken!);
 }
 
 /** An admin page: the admin navigation around `body`, with an optional notice and status. */
 export function adminPage(
   c: Context<ConsoleEnv>,
-  app: App,
+  deps: Pick<ConsoleDeps, 'identity'>,
   title: string,
   body: SafeHtml,
   notice: AdminNotice = null,
   status: ContentfulStatusCode = 200,
 ): Response | Promise<Response> {
   return c.html(
-    layout({ title, csrfToken: adminCsrf(c, app), signedIn: true, area: 'admin', notice }, body),
+    layout({ title, csrfToken: adminCsrf(c, deps), signedIn: true, area: 'admin', notice }, body),
     status,
   );
 }

@@ -2,7 +2,7 @@ import { type Context, Hono } from 'hono';
 import { type PolicyChange, policyFields, type SendingPolicy } from '../outbound/index.js';
 import { adminActor } from './actor.js';
 import { type AdminNotice, adminCsrf, adminGate, adminPage } from './admin-page.js';
-import type { ConsoleDeps } from './console-app.js';
+import type { ConsoleDeps } from './console-deps.js';
 import type { ConsoleEnv } from './console-env.js';
 import { html } from './html.js';
 import { csrfField } from './layout.js';
@@ -49,7 +49,6 @@ function readChange(body: Record<string, unknown>, isDefault: boolean): PolicyCh
  * policy field table (policyFields), so a new field shows up here without a change to this file.
  */
 export function adminPolicyRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
-  const { app } = deps;
   const routes = new Hono<ConsoleEnv>();
 
   routes.get('/admin/policies', async (c) => {
@@ -58,10 +57,10 @@ export function adminPolicyRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     // The "new policy" form asks for a name, then opens that policy's (empty) form.
     const wanted = c.req.query('new')?.trim().toLowerCase();
     if (wanted) return c.redirect(policyPath(wanted), 303);
-    const policies = await app.outbound.listPolicies();
+    const policies = await deps.outbound.listPolicies();
     return adminPage(
       c,
-      app,
+      deps,
       'Sending policies',
       html`<section><p class="muted">The first policy whose scope matches a sender applies; the default applies to everyone else.</p>
           <table id="policies">
@@ -93,17 +92,17 @@ export function adminPolicyRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     /** What the admin typed, shown again after a refusal. */
     typed: Record<string, unknown> = {},
   ) => {
-    const policy = await app.outbound.getPolicy(name);
+    const policy = await deps.outbound.getPolicy(name);
     const isDefault = name === 'default';
     const typedOr = (name: string, stored: string) =>
       typeof typed[name] === 'string' ? (typed[name] as string) : stored;
     const value = (field: FieldName) => typedOr(field, policy ? String(policy.settings[field]) : '');
     return adminPage(
       c,
-      app,
+      deps,
       policy ? `Policy ${name}` : `New policy ${name}`,
       html`<section>
-          <form method="post" action="${policyPath(name)}" id="policy-form">${csrfField(adminCsrf(c, app))}
+          <form method="post" action="${policyPath(name)}" id="policy-form">${csrfField(adminCsrf(c, deps))}
             ${
               isDefault
                 ? html`<p class="muted">The default policy applies to everyone no other policy matches.</p>`
@@ -131,7 +130,7 @@ export function adminPolicyRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
         </section>
         ${
           policy && !isDefault
-            ? html`<section><form method="post" action="${policyPath(name)}/delete">${csrfField(adminCsrf(c, app))}
+            ? html`<section><form method="post" action="${policyPath(name)}/delete">${csrfField(adminCsrf(c, deps))}
                 <button type="submit" class="danger" id="delete-policy">Delete this policy</button></form></section>`
             : ''
         }`,
@@ -153,7 +152,7 @@ export function adminPolicyRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     const name = c.req.param('name');
     const body = await c.req.parseBody();
     const change = readChange(body, name === 'default');
-    const outcome = await app.outbound.setPolicy(name, change, adminActor(c, session));
+    const outcome = await deps.outbound.setPolicy(name, change, adminActor(c, session));
     return outcome.ok
       ? c.redirect(`${policyPath(outcome.policy.name)}?saved=1`, 303)
       : policyPage(c, name, { kind: 'error', text: outcome.message }, 422, body);
@@ -162,7 +161,7 @@ export function adminPolicyRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   routes.post('/admin/policies/:name/delete', async (c) => {
     const session = adminGate(c);
     if (session instanceof Response) return session;
-    const outcome = await app.outbound.deletePolicy(c.req.param('name'), adminActor(c, session));
+    const outcome = await deps.outbound.deletePolicy(c.req.param('name'), adminActor(c, session));
     if (!outcome.ok) return refusePage(c, 404, outcome.message);
     return c.redirect('/admin/policies', 303);
   });

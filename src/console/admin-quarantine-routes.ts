@@ -1,10 +1,11 @@
 import { type Context, Hono } from 'hono';
 import { adminActor } from './actor.js';
 import { type AdminNotice, adminCsrf, adminGate, adminPage } from './admin-page.js';
-import type { ConsoleDeps } from './console-app.js';
+import type { ConsoleDeps } from './console-deps.js';
 import type { ConsoleEnv } from './console-env.js';
 import { html } from './html.js';
 import { csrfField } from './layout.js';
+import { when } from './time.js';
 
 type Notice = AdminNotice;
 
@@ -13,7 +14,6 @@ type Notice = AdminNotice;
  * and their release (delivered as submitted) or deletion, audited as the admin.
  */
 export function adminQuarantineRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
-  const { app } = deps;
   const routes = new Hono<ConsoleEnv>();
 
   const quarantinePage = async (
@@ -21,11 +21,11 @@ export function adminQuarantineRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     notice: Notice,
     status: 200 | 404 | 409 | 502 = 200,
   ) => {
-    const csrf = adminCsrf(c, app);
-    const held = await app.outbound.quarantine.list({ status: 'held', limit: 200 });
+    const csrf = adminCsrf(c, deps);
+    const held = await deps.outbound.quarantine.list({ status: 'held', limit: 200 });
     return adminPage(
       c,
-      app,
+      deps,
       'Quarantine',
       html`<section>${
         held.length === 0
@@ -34,7 +34,7 @@ export function adminQuarantineRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
               <thead><tr><th>Held (UTC)</th><th>From</th><th>Subject and recipients</th><th>Why</th><th></th></tr></thead>
               <tbody>${held.map(
                 (message) => html`<tr class="held-message" data-id="${message.id}">
-                  <td>${message.heldAt.slice(0, 19).replace('T', ' ')}</td>
+                  <td>${when(message.heldAt)}</td>
                   <td>${message.mailbox}</td>
                   <td>${message.subject ?? '(no subject)'}<br><span class="muted">to ${message.recipients.join(', ')}</span></td>
                   <td>score ${message.score}: ${message.findings.map((finding) => finding.name).join(', ')}</td>
@@ -67,8 +67,8 @@ export function adminQuarantineRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     const id = c.req.param('id');
     const release = c.req.param('verb') === 'release';
     const outcome = release
-      ? await app.outbound.quarantine.release(id, app.delivery, adminActor(c, session))
-      : await app.outbound.quarantine.remove(id, adminActor(c, session));
+      ? await deps.outbound.quarantine.release(id, deps.delivery, adminActor(c, session))
+      : await deps.outbound.quarantine.remove(id, adminActor(c, session));
     if (outcome.ok) return c.redirect(`/admin/quarantine?done=${release ? 'released' : 'deleted'}`, 303);
     // Not delivered (the relay refused it: it stays held), or decided already by someone else.
     return quarantinePage(

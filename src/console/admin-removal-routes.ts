@@ -5,7 +5,7 @@ import type { DirectoryFailure } from '../directory/index.js';
 import { apiErrorStatus } from '../http-status/index.js';
 import { adminActor } from './actor.js';
 import { type AdminNotice, adminCsrf, adminGate, adminPage } from './admin-page.js';
-import type { ConsoleDeps } from './console-app.js';
+import type { ConsoleDeps } from './console-deps.js';
 import type { ConsoleEnv } from './console-env.js';
 import { html, type SafeHtml } from './html.js';
 import { csrfField } from './layout.js';
@@ -35,7 +35,6 @@ const param = (c: Context<ConsoleEnv>, name: string): string => c.req.param(name
  * CSRF token like every admin form; the removal itself is the directory's, audited as the admin.
  */
 export function adminRemovalRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
-  const { app } = deps;
   const routes = new Hono<ConsoleEnv>();
 
   const confirmPage = (
@@ -46,10 +45,10 @@ export function adminRemovalRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   ) =>
     adminPage(
       c,
-      app,
+      deps,
       removal.title,
       html`<section id="confirm-removal"><h2>${removal.title}</h2>${removal.explain}
-        <form method="post">${csrfField(adminCsrf(c, app))}
+        <form method="post">${csrfField(adminCsrf(c, deps))}
           ${removal.extra ?? ''}
           <label for="confirm">Type <code>${removal.expected}</code> to confirm</label>
           <input type="text" id="confirm" name="confirm" required autocomplete="off" spellcheck="false">
@@ -100,7 +99,7 @@ export function adminRemovalRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   confirmed(
     '/admin/users/:address/delete',
     async (c) => {
-      const user = await app.directory.findUser(param(c, 'address'));
+      const user = await deps.directory.findUser(param(c, 'address'));
       if (!user) return `There is no user ${param(c, 'address')}.`;
       return {
         title: `Delete ${user.address}`,
@@ -112,7 +111,7 @@ export function adminRemovalRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       };
     },
     async (c, actor) => {
-      const outcome = await app.directory.removeUser(param(c, 'address'), actor);
+      const outcome = await deps.directory.removeUser(param(c, 'address'), actor);
       return outcome.ok
         ? { ok: true, next: `/admin/users?deleted=${encodeURIComponent(outcome.user.address)}` }
         : outcome;
@@ -122,7 +121,7 @@ export function adminRemovalRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   confirmed(
     '/admin/users/:address/aliases/:alias/remove',
     async (c) => {
-      const user = await app.directory.findUser(param(c, 'address'));
+      const user = await deps.directory.findUser(param(c, 'address'));
       const alias = param(c, 'alias').toLowerCase();
       if (!user?.aliases.includes(alias)) return `${param(c, 'address')} has no alias ${param(c, 'alias')}.`;
       return {
@@ -134,7 +133,7 @@ export function adminRemovalRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       };
     },
     async (c, actor) => {
-      const outcome = await app.directory.removeAlias(param(c, 'address'), param(c, 'alias'), actor);
+      const outcome = await deps.directory.removeAlias(param(c, 'address'), param(c, 'alias'), actor);
       return outcome.ok ? { ok: true, next: userPath(outcome.user.address) } : outcome;
     },
   );
@@ -143,7 +142,7 @@ export function adminRemovalRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     '/admin/directory/domains/:name/remove',
     async (c) => {
       const name = param(c, 'name').toLowerCase();
-      const domains = await app.directory.listDomains();
+      const domains = await deps.directory.listDomains();
       if (!domains.some((domain) => domain.name === name))
         return `${name} is not a domain of the organization.`;
       return {
@@ -156,7 +155,7 @@ export function adminRemovalRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       };
     },
     async (c, actor, body) => {
-      const outcome = await app.directory.removeDomain(
+      const outcome = await deps.directory.removeDomain(
         param(c, 'name'),
         { withUsers: body['withUsers'] === 'on' },
         actor,
@@ -169,7 +168,7 @@ export function adminRemovalRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     '/admin/directory/groups/:name/delete',
     async (c) => {
       const name = param(c, 'name').toLowerCase();
-      const group = (await app.directory.listGroups()).find((candidate) => candidate.name === name);
+      const group = (await deps.directory.listGroups()).find((candidate) => candidate.name === name);
       if (!group) return `There is no group ${name}.`;
       return {
         title: `Delete the group ${name}`,
@@ -180,7 +179,7 @@ export function adminRemovalRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       };
     },
     async (c, actor) => {
-      const outcome = await app.directory.removeGroup(param(c, 'name'), actor);
+      const outcome = await deps.directory.removeGroup(param(c, 'name'), actor);
       return outcome.ok ? { ok: true, next: '/admin/directory?saved=1' } : outcome;
     },
   );
@@ -190,7 +189,7 @@ export function adminRemovalRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     async (c) => {
       const name = param(c, 'name').toLowerCase();
       const address = param(c, 'address').toLowerCase();
-      const group = (await app.directory.listGroups()).find((candidate) => candidate.name === name);
+      const group = (await deps.directory.listGroups()).find((candidate) => candidate.name === name);
       if (!group?.members.includes(address)) return `${address} is not a member of group ${name}.`;
       return {
         title: `Remove ${address} from ${name}`,
@@ -201,7 +200,7 @@ export function adminRemovalRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       };
     },
     async (c, actor) => {
-      const outcome = await app.directory.removeGroupMember(param(c, 'name'), param(c, 'address'), actor);
+      const outcome = await deps.directory.removeGroupMember(param(c, 'name'), param(c, 'address'), actor);
       return outcome.ok ? { ok: true, next: '/admin/directory?saved=1' } : outcome;
     },
   );

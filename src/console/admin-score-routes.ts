@@ -2,7 +2,7 @@ import { type Context, Hono } from 'hono';
 import { type ScoredControl, settableStatuses } from '../score/index.js';
 import { adminActor } from './actor.js';
 import { type AdminNotice, adminCsrf, adminGate, adminPage } from './admin-page.js';
-import type { ConsoleDeps } from './console-app.js';
+import type { ConsoleDeps } from './console-deps.js';
 import type { ConsoleEnv } from './console-env.js';
 import { html } from './html.js';
 import { csrfField } from './layout.js';
@@ -35,15 +35,14 @@ const points = (value: number) => (Number.isInteger(value) ? String(value) : val
  * and the admin's status of a control (risk accepted, third party…), with a written reason, audited.
  */
 export function adminScoreRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
-  const { app } = deps;
   const routes = new Hono<ConsoleEnv>();
 
   const scorePage = async (c: Context<ConsoleEnv>, notice: Notice, status: 200 | 422 = 200) => {
-    const report = await app.score.report();
-    const csrf = adminCsrf(c, app);
+    const report = await deps.score.report();
+    const csrf = adminCsrf(c, deps);
     return adminPage(
       c,
-      app,
+      deps,
       'Secure Score',
       html`<section>
             <p><strong id="score-total">${points(report.score)} of ${points(report.maxScore)}</strong> points
@@ -73,10 +72,12 @@ export function adminScoreRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
                     ${control.override ? html`<br><span class="override">${STATUS_WORDS[control.override.status]} by ${control.override.setBy}: ${control.override.reason}</span>` : ''}
                     <details><summary>Set a status</summary>
                       <form method="post" action="/admin/score/controls/${control.id}/status">${csrfField(csrf)}
-                        <select name="status">${settableStatuses.map(
+                        <label for="status-${control.id}">Status</label>
+                        <select id="status-${control.id}" name="status">${settableStatuses.map(
                           (value) => html`<option value="${value}">${SETTABLE_WORDS[value]}</option>`,
                         )}</select>
-                        <input type="text" name="reason" placeholder="why (kept in the audit log)">
+                        <label for="reason-${control.id}">Why (kept in the audit log)</label>
+                        <input type="text" id="reason-${control.id}" name="reason" placeholder="why (kept in the audit log)">
                         <button type="submit" class="set-status">Set</button>
                       </form>
                     </details></td>
@@ -100,7 +101,7 @@ export function adminScoreRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     const session = adminGate(c);
     if (session instanceof Response) return session;
     const body = await c.req.parseBody();
-    const outcome = await app.score.setStatus(
+    const outcome = await deps.score.setStatus(
       c.req.param('id'),
       {
         status: typeof body['status'] === 'string' ? body['status'] : '',

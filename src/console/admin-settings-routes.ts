@@ -2,7 +2,7 @@ import { type Context, Hono } from 'hono';
 import { type OrgSettingKey, orgSettingFields } from '../settings/index.js';
 import { adminActor } from './actor.js';
 import { type AdminNotice, adminCsrf, adminGate, adminPage } from './admin-page.js';
-import type { ConsoleDeps } from './console-app.js';
+import type { ConsoleDeps } from './console-deps.js';
 import type { ConsoleEnv } from './console-env.js';
 import { html } from './html.js';
 import { csrfField } from './layout.js';
@@ -15,7 +15,6 @@ type Notice = AdminNotice;
  * the settings module, all problems at once; each change is audited (ChangeOrgSetting) as the admin.
  */
 export function adminSettingsRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
-  const { app } = deps;
   const routes = new Hono<ConsoleEnv>();
 
   const settingsPage = async (
@@ -24,11 +23,11 @@ export function adminSettingsRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     status: 200 | 422 = 200,
     typed: Record<string, string> = {},
   ) => {
-    const csrf = adminCsrf(c, app);
-    const entries = await app.settings.describe();
+    const csrf = adminCsrf(c, deps);
+    const entries = await deps.settings.describe();
     return adminPage(
       c,
-      app,
+      deps,
       'Organization settings',
       html`<section><form method="post" action="/admin/settings" id="settings-form">${csrfField(csrf)}
           ${entries.map((entry) => {
@@ -69,7 +68,7 @@ export function adminSettingsRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
         typeof body[key] === 'string' ? [[key, (body[key] as string).trim()]] : [],
       ),
     );
-    const outcome = await app.settings.change(typed, adminActor(c, session));
+    const outcome = await deps.settings.change(typed, adminActor(c, session));
     return outcome.ok
       ? c.redirect('/admin/settings?saved=1', 303)
       : settingsPage(c, { kind: 'error', text: outcome.message }, 422, typed);

@@ -4,11 +4,12 @@ import { type ApiTokenRole, apiTokenRoles } from '../directory/index.js';
 import { apiErrorStatus } from '../http-status/index.js';
 import { adminActor } from './actor.js';
 import { type AdminNotice, adminCsrf, adminGate, adminPage } from './admin-page.js';
-import type { ConsoleDeps } from './console-app.js';
+import type { ConsoleDeps } from './console-deps.js';
 import type { ConsoleEnv } from './console-env.js';
 import { html, type SafeHtml } from './html.js';
 import { csrfField } from './layout.js';
 import { refusePage } from './refusals.js';
+import { when } from './time.js';
 
 /**
  * /admin/tokens: the API tokens, with when each was last used, and their revocation. A token made
@@ -16,7 +17,6 @@ import { refusePage } from './refusals.js';
  * service tokens stay a thing of the host's CLI (`mailwarden token create`), as ARCHITECTURE.md says.
  */
 export function adminTokenRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
-  const { app } = deps;
   const routes = new Hono<ConsoleEnv>();
 
   const tokensPage = async (
@@ -25,15 +25,15 @@ export function adminTokenRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     created: SafeHtml | '' = '',
     status: ContentfulStatusCode = 200,
   ) => {
-    const csrf = adminCsrf(c, app);
+    const csrf = adminCsrf(c, deps);
     const [tokens, users] = await Promise.all([
-      app.directory.listApiTokens(),
-      app.directory.listUsers({ limit: 1000 }),
+      deps.directory.listApiTokens(),
+      deps.directory.listUsers({ limit: 1000 }),
     ]);
     const addressOf = new Map(users.users.map((user) => [user.id, user.address]));
     return adminPage(
       c,
-      app,
+      deps,
       'API tokens',
       html`${created}<section><table id="tokens">
           <thead><tr><th>Name</th><th>Role</th><th>Acts for</th><th>Created</th><th>Last used</th><th></th></tr></thead>
@@ -41,7 +41,7 @@ export function adminTokenRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
             (token) => html`<tr class="token" data-name="${token.name}">
               <td>${token.name}</td><td>${token.role}</td>
               <td>${token.ownerUserId ? (addressOf.get(token.ownerUserId) ?? token.ownerUserId) : 'service (no person)'}</td>
-              <td>${token.createdAt.slice(0, 10)} by ${token.createdBy}</td>
+              <td>${when(token.createdAt, 'day')} by ${token.createdBy}</td>
               <td>${token.lastUsedAt?.slice(0, 19).replace('T', ' ') ?? 'never'}</td>
               <td class="token-state">${
                 token.revoked
@@ -78,7 +78,7 @@ export function adminTokenRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
         ? (body['role'] as ApiTokenRole)
         : null;
     if (!role) return tokensPage(c, { kind: 'error', text: 'Choose a role from the list.' }, '', 422);
-    const outcome = await app.directory.createApiToken(
+    const outcome = await deps.directory.createApiToken(
       { name: typeof body['name'] === 'string' ? body['name'] : '', role, owner: session.user.address },
       adminActor(c, session),
     );
@@ -96,7 +96,7 @@ export function adminTokenRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   routes.post('/admin/tokens/:name/revoke', async (c) => {
     const session = adminGate(c);
     if (session instanceof Response) return session;
-    const outcome = await app.directory.revokeApiToken(c.req.param('name'), adminActor(c, session));
+    const outcome = await deps.directory.revokeApiToken(c.req.param('name'), adminActor(c, session));
     if (!outcome.ok) return refusePage(c, 404, outcome.message);
     return c.redirect('/admin/tokens?revoked=1', 303);
   });

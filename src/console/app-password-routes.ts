@@ -1,17 +1,17 @@
 import { type Context, Hono } from 'hono';
 import { APP_PASSWORD_SCOPES, type WebSession } from '../identity/index.js';
 import { ownerActor } from './actor.js';
-import type { ConsoleDeps } from './console-app.js';
+import type { ConsoleDeps } from './console-deps.js';
 import type { ConsoleEnv } from './console-env.js';
 import { gate } from './gate.js';
 import { html, type SafeHtml } from './html.js';
 import { csrfField, layout } from './layout.js';
+import { when } from './time.js';
 
 type Notice = { kind: 'info' | 'ok' | 'error'; text: string } | null;
 
 /** App passwords for mail clients: create (shown once), list, revoke. */
 export function appPasswordRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
-  const { app } = deps;
   const routes = new Hono<ConsoleEnv>();
 
   const page = async (
@@ -21,8 +21,8 @@ export function appPasswordRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     created?: SafeHtml,
     status: 200 | 400 = 200,
   ) => {
-    const csrf = app.identity.webSessions.csrfTokenFor(c.var.sessionToken!);
-    const listed = await app.identity.listAppPasswords(session.user.id);
+    const csrf = deps.identity.webSessions.csrfTokenFor(c.var.sessionToken!);
+    const listed = await deps.identity.listAppPasswords(session.user.id);
     const entries = listed.ok ? listed.appPasswords : [];
     return c.html(
       layout(
@@ -37,8 +37,8 @@ export function appPasswordRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
                 ${entries.map(
                   (
                     entry,
-                  ) => html`<tr class="app-password"><td>${entry.name}</td><td>${entry.scopes.join(', ')}</td><td>${entry.createdAt.slice(0, 10)}</td>
-                    <td>${entry.lastUsedAt ? `${entry.lastUsedAt.slice(0, 16).replace('T', ' ')} (${entry.lastUsedProtocol ?? ''} ${entry.lastUsedIp ?? ''})` : 'never'}${entry.state === 'expired' ? ' · expired' : ''}</td>
+                  ) => html`<tr class="app-password"><td>${entry.name}</td><td>${entry.scopes.join(', ')}</td><td>${when(entry.createdAt, 'day')}</td>
+                    <td>${entry.lastUsedAt ? html`${when(entry.lastUsedAt)} (${entry.lastUsedProtocol ?? ''} ${entry.lastUsedIp ?? ''})` : 'never'}${entry.state === 'expired' ? ' · expired' : ''}</td>
                     <td><form method="post" action="/account/app-passwords/revoke" class="inline">${csrfField(csrf)}<input type="hidden" name="name" value="${entry.name}"><button class="danger" type="submit">Revoke</button></form></td></tr>`,
                 )}</tbody></table>`
           }
@@ -88,7 +88,7 @@ export function appPasswordRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
         undefined,
         400,
       );
-    const outcome = await app.identity.createAppPassword(
+    const outcome = await deps.identity.createAppPassword(
       session.user.id,
       { name, scopes, expiresDays: expires },
       ownerActor(c, session.user.address),
@@ -110,7 +110,7 @@ export function appPasswordRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     if (session instanceof Response) return session;
     const body = await c.req.parseBody();
     const name = typeof body['name'] === 'string' ? body['name'] : '';
-    const outcome = await app.identity.revokeAppPassword(
+    const outcome = await deps.identity.revokeAppPassword(
       session.user.id,
       name,
       ownerActor(c, session.user.address),

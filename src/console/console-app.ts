@@ -1,12 +1,12 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { Hono } from 'hono';
-import type { App } from '../app.js';
 import { isLoopbackHost } from '../config/index.js';
 import { accountRoutes } from './account-routes.js';
 import { adminRoutes } from './admin-routes.js';
 import { passkeyScript, styleSheet } from './assets.js';
+import type { ConsoleDeps, ConsoleServices } from './console-deps.js';
 import type { ConsoleEnv } from './console-env.js';
-import { type CookieNames, clearCookie, cookieNames, readCookie } from './cookies.js';
+import { clearCookie, cookieNames, readCookie } from './cookies.js';
 import { notFoundPage, refusePage } from './refusals.js';
 import { securityRoutes } from './security-routes.js';
 import { signInRoutes } from './sign-in-routes.js';
@@ -33,14 +33,9 @@ const CONTENT_SECURITY_POLICY = [
 // Hono's '/admin/*' matches '/admin' itself too.
 const SCOPES = ['/account/*', '/admin/*'] as const;
 
-export interface ConsoleDeps {
-  app: App;
-  names: CookieNames;
-}
-
 /** The self-service area under /account and the admin pages under /admin: server-rendered pages, one small script for passkeys. */
-export function consoleRoutes(app: App): Hono<ConsoleEnv> {
-  const deps: ConsoleDeps = { app, names: cookieNames(app.config.web.secureCookies) };
+export function consoleRoutes(services: ConsoleServices): Hono<ConsoleEnv> {
+  const deps = consoleDeps(services);
   const web = new Hono<ConsoleEnv>();
 
   const use = (handler: MiddlewareHandler<ConsoleEnv>) => {
@@ -74,7 +69,7 @@ export function consoleRoutes(app: App): Hono<ConsoleEnv> {
   );
 
   use(async (c, next) => {
-    const originUrl = new URL(app.config.web.publicUrl ?? loopbackOrigin(c.req.header('host'), app.config));
+    const originUrl = new URL(deps.config.web.publicUrl ?? loopbackOrigin(c.req.header('host'), deps.config));
     c.set('origin', originUrl.origin);
     c.set('rp', { rpId: originUrl.hostname, origin: originUrl.origin });
     c.set('clientIp', c.env?.incoming?.socket.remoteAddress ?? null);
@@ -82,7 +77,7 @@ export function consoleRoutes(app: App): Hono<ConsoleEnv> {
     c.set('sessionToken', null);
     c.set('session', null);
     if (token) {
-      const checked = await app.identity.webSessions.check(token);
+      const checked = await deps.identity.webSessions.check(token);
       if (checked.ok) {
         c.set('sessionToken', token);
         c.set('session', checked.session);
@@ -122,13 +117,50 @@ export function consoleRoutes(app: App): Hono<ConsoleEnv> {
   return web;
 }
 
+/** Only the named services: a caller handing over a larger object does not widen what the pages reach. */
+function consoleDeps(services: ConsoleServices): ConsoleDeps {
+  const {
+    identity,
+    directory,
+    outbound,
+    audit,
+    alerts,
+    settings,
+    score,
+    respond,
+    notifier,
+    delivery,
+    clock,
+  } = services;
+  const { web, listen, http } = services.config;
+  return {
+    identity,
+    directory,
+    outbound,
+    audit,
+    alerts,
+    settings,
+    score,
+    respond,
+    notifier,
+    delivery,
+    clock,
+    config: {
+      web: { publicUrl: web.publicUrl, secureCookies: web.secureCookies },
+      listen,
+      http: { port: http.port },
+    },
+    names: cookieNames(web.secureCookies),
+  };
+}
+
 /**
  * The origin without web.publicUrl, which configuration allows only on a loopback listener
  * (load-config.ts). The Host header names it only when its host is a loopback name: a page of
  * another site whose name was made to resolve to 127.0.0.1 (DNS rebinding) sends its own name as
  * Host and Origin, and must not be taken for us. Its port is the one the browser reached.
  */
-function loopbackOrigin(host: string | undefined, config: ConsoleDeps['app']['config']): string {
+function loopbackOrigin(host: string | undefined, config: ConsoleServices['config']): string {
   if (host) {
     try {
       const url = new URL(`http://${host}`);
@@ -199,7 +231,7 @@ async function csrfTokenMatches(c: Context<ConsoleEnv>, deps: ConsoleDeps): Prom
     given = typeof body['_csrf'] === 'string' ? body['_csrf'] : null;
   }
   const sessionToken = c.var.sessionToken;
-  if (sessionToken) return deps.app.identity.webSessions.verifyCsrfToken(sessionToken, given);
+  if (sessionToken) return deps.identity.webSessions.verifyCsrfToken(sessionToken, given);
   const preSession = readCookie(c, deps.names.preSession);
-  return preSession !== null && deps.app.identity.webSessions.verifyCsrfToken(preSession, given);
+  return preSession !== null && deps.identity.webSessions.verifyCsrfToken(preSession, given);
 }

@@ -1,4 +1,4 @@
-import { html, type SafeHtml } from './html.js';
+import { html, SafeHtml } from './html.js';
 
 export interface PageOptions {
   title: string;
@@ -30,21 +30,22 @@ export function layout(options: PageOptions, body: SafeHtml): string {
         <a href="/admin/score">Secure Score</a>
         <a href="/admin/settings">Settings</a>
         <a href="/admin/tokens">API tokens</a>
-        <a href="/admin/notifications">Notifications</a>
-        <a href="/account">Your account</a>`
+        <a href="/admin/notifications">Notifications</a>`
     : html`<a href="/account">Overview</a>
         <a href="/account/security">Sign-in methods</a>
         <a href="/account/app-passwords">App passwords</a>
         <a href="/account/password">Password</a>
         <a href="/account/sign-ins">Recent sign-ins</a>`;
   const nav = options.signedIn
-    ? html`<nav>
+    ? html`<nav aria-label="${admin ? 'Admin pages' : 'Your account'}">
         ${links}
-      </nav>
-      <form method="post" action="/account/sign-out" class="inline">
+      </nav>`
+    : '';
+  const signOut = options.signedIn
+    ? html`<div class="bar-end">${admin ? html`<a href="/account">Your account</a>` : ''}<form method="post" action="/account/sign-out" class="inline">
         <input type="hidden" name="_csrf" value="${options.csrfToken ?? ''}">
         <button type="submit" id="sign-out">Sign out</button>
-      </form>`
+      </form></div>`
     : '';
   return html`<!doctype html>
 <html lang="en">
@@ -57,15 +58,27 @@ ${options.csrfToken ? html`<meta name="csrf-token" content="${options.csrfToken}
 ${options.passkeys ? html`<script src="/account/assets/passkey.js" defer></script>` : ''}
 </head>
 <body${admin ? html` class="admin"` : ''}>
-<header><a class="brand" href="${admin ? '/admin' : '/account'}">Mailwarden${admin ? ' administration' : ''}</a>${nav}</header>
+<header><div class="bar"><a class="brand" href="${admin ? '/admin' : '/account'}">Mailwarden${admin ? ' administration' : ''}</a>${signOut}</div>${nav}</header>
 <main>
 <h1>${options.title}</h1>
 ${notice}
 <div id="passkey-status" class="notice error" hidden></div>
-${body}
+${scrollingTables(body)}
 </main>
 </body>
 </html>`.text;
+}
+
+/**
+ * Every table in a box that scrolls sideways on its own when the table is wider than the page (a
+ * phone), so the page itself never does; focusable, so the keyboard can scroll it too.
+ */
+function scrollingTables(body: SafeHtml): SafeHtml {
+  return new SafeHtml(
+    body.text
+      .replace(/<table(?=[\s>])/g, '<div class="scroll" tabindex="0"><table')
+      .replace(/<\/table>/g, '</table></div>'),
+  );
 }
 
 /** The hidden CSRF field every form carries. */

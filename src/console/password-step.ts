@@ -1,4 +1,4 @@
-import type { App } from '../app.js';
+import type { ConsoleDeps } from './console-deps.js';
 
 export type PasswordStepOutcome =
   | { ok: true; userId: string; address: string; risk: 'none' | 'low' | 'medium' | 'high' }
@@ -17,7 +17,7 @@ const refusalText: Record<string, string> = {
  * MailboxLogin audit). Medium risk then makes the second factor mandatory (mfa-policy.ts).
  */
 export async function passwordStep(
-  app: App,
+  deps: Pick<ConsoleDeps, 'identity'>,
   input: {
     login: string;
     secret: string;
@@ -26,7 +26,7 @@ export async function passwordStep(
     sessionId: string;
   },
 ): Promise<PasswordStepOutcome> {
-  const outcome = await app.identity.signIn({
+  const outcome = await deps.identity.signIn({
     login: input.login,
     secret: input.secret,
     protocol: 'web',
@@ -43,7 +43,7 @@ export async function passwordStep(
 
 /** Records a second-factor step (success or failure) in the sign-in log, through the pipeline's door. */
 export async function recordSecondFactor(
-  app: App,
+  deps: Pick<ConsoleDeps, 'identity'>,
   input: {
     userId: string;
     method: string;
@@ -54,7 +54,7 @@ export async function recordSecondFactor(
     sessionId: string | null;
   },
 ): Promise<void> {
-  await app.identity.recordSignInStep({
+  await deps.identity.recordSignInStep({
     userId: input.userId,
     protocol: 'web',
     clientIp: input.clientIp,

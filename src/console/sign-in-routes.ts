@@ -2,14 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { type Context, Hono } from 'hono';
 import type { WebSessionStage } from '../identity/index.js';
 import { ownerActor } from './actor.js';
-import type { ConsoleDeps } from './console-app.js';
+import type { ConsoleDeps } from './console-deps.js';
 import type { ConsoleEnv } from './console-env.js';
 import { clearCookie, readCookie, writeCookie } from './cookies.js';
 import { gate } from './gate.js';
-import { html } from './html.js';
-import { csrfField, layout } from './layout.js';
+import { layout } from './layout.js';
 import { passwordStep, recordSecondFactor } from './password-step.js';
 import { jsonRefusal } from './refusals.js';
+import { secondFactorView, signInView } from './sign-in-views.js';
 
 /** Where a session in a given state belongs. */
 export function homeOf(stage: WebSessionStage, mustChangePassword: boolean): string {
@@ -19,8 +19,8 @@ export function homeOf(stage: WebSessionStage, mustChangePassword: boolean): str
 }
 
 export function signInRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
-  const { app, names } = deps;
-  const sessions = app.identity.webSessions;
+  const { names } = deps;
+  const sessions = deps.identity.webSessions;
   const routes = new Hono<ConsoleEnv>();
 
   const signInPage = (
@@ -37,16 +37,7 @@ export function signInRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     return c.html(
       layout(
         { title: 'Sign in', csrfToken: null, signedIn: false, notice: notice ?? null },
-        html`<section>
-          <form method="post" action="/account/sign-in">
-            ${csrfField(sessions.csrfTokenFor(preSession))}
-            <label for="login">Email address</label>
-            <input type="email" id="login" name="login" autocomplete="username" required autofocus>
-            <label for="password">Password</label>
-            <input type="password" id="password" name="password" autocomplete="current-password" required>
-            <button type="submit" id="sign-in">Sign in</button>
-          </form>
-        </section>`,
+        signInView(sessions.csrfTokenFor(preSession)),
       ),
       status,
     );
@@ -65,7 +56,7 @@ export function signInRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     if (!login || !secret)
       return signInPage(c, 401, { kind: 'error', text: 'enter your email address and password' });
     const userAgent = c.req.header('user-agent') ?? null;
-    const outcome = await passwordStep(app, {
+    const outcome = await passwordStep(deps, {
       login,
       secret,
       clientIp: c.var.clientIp,
@@ -73,7 +64,7 @@ export function signInRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       sessionId: c.var.requestId,
     });
     if (!outcome.ok) return signInPage(c, 401, { kind: 'error', text: outcome.message });
-    const step = await app.identity.mfa.webSecondStep(outcome.userId, outcome.risk);
+    const step = await deps.identity.mfa.webSecondStep(outcome.userId, outcome.risk);
     if (step.next === 'refuse') return signInPage(c, 403, { kind: 'error', text: step.message });
     const stage: WebSessionStage =
       step.next === 'second-factor' ? 'password' : step.next === 'enrol-now' ? 'enrol' : 'complete';
@@ -95,9 +86,46 @@ export function signInRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     );
   });
 
+  routes.route('/', secondFactorRoutes(deps));
+
+  routes.post('/account/sign-out', async (c) => {
+    const session = c.var.session;
+    if (session) {
+      await sessions.revoke(session.id);
+      await deps.audit.append({
+        operation: 'SignOut',
+        result: 'success',
+        mailbox: session.user.address,
+        ...ownerActor(c, session.user.address),
+      });
+    }
+    clearCookie(c, names, names.session);
+    return c.redirect('/account/sign-in', 303);
+  });
+
+  routes.post('/account/sign-out-everywhere', async (c) => {
+    const session = gate(c, { passwordChange: true });
+    if (session instanceof Response) return session;
+    await sessions.signOutEverywhere(session.user, ownerActor(c, session.user.address));
+    clearCookie(c, names, names.session);
+    return c.redirect('/account/sign-in', 303);
+  });
+
+  return routes;
+}
+
+/**
+ * The second step of a sign-in that needs one: a code from the app, a recovery code or a passkey,
+ * throttled per account; a success renews the session token, a failure is recorded in the sign-in log.
+ */
+function secondFactorRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
+  const { names } = deps;
+  const sessions = deps.identity.webSessions;
+  const routes = new Hono<ConsoleEnv>();
+
   const secondFactorPage = async (c: Context<ConsoleEnv>, status: 200 | 401 | 429, error?: string) => {
     const session = c.var.session!;
-    const methods = await app.identity.mfa.methods(session.user.id);
+    const methods = await deps.identity.mfa.methods(session.user.id);
     const csrf = sessions.csrfTokenFor(c.var.sessionToken!);
     return c.html(
       layout(
@@ -110,32 +138,7 @@ export function signInRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
             ? { kind: 'error', text: error }
             : { kind: 'info', text: `Signing in as ${session.user.address}` },
         },
-        html`${
-          methods.passkeys > 0
-            ? html`<section><h2>Use a passkey</h2>
-              <button type="button" id="use-passkey" data-passkey="authenticate"
-                data-options="/account/second-factor/passkey/options" data-verify="/account/second-factor/passkey">Use a passkey</button>
-            </section>`
-            : ''
-        }
-        ${
-          methods.totp
-            ? html`<section><h2>Authenticator app</h2>
-              <form method="post" action="/account/second-factor/totp">${csrfField(csrf)}
-                <label for="code">6-digit code</label>
-                <input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" required autofocus>
-                <button type="submit" id="verify-code">Verify</button>
-              </form></section>`
-            : ''
-        }
-        <section><h2>Recovery code</h2>
-          <form method="post" action="/account/second-factor/recovery">${csrfField(csrf)}
-            <label for="recovery">One of your recovery codes</label>
-            <input type="text" id="recovery" name="code" autocomplete="off" required>
-            <button type="submit" class="secondary" id="use-recovery">Use recovery code</button>
-          </form>
-        </section>
-        <form method="post" action="/account/sign-out">${csrfField(csrf)}<button class="secondary" type="submit">Cancel</button></form>`,
+        secondFactorView(methods, csrf),
       ),
       status,
     );
@@ -153,7 +156,7 @@ export function signInRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   /** The second factor was given: a fresh session token replaces the half-signed-in one. */
   const complete = async (c: Context<ConsoleEnv>, method: string) => {
     const session = c.var.session!;
-    await recordSecondFactor(app, {
+    await recordSecondFactor(deps, {
       userId: session.user.id,
       method,
       ok: true,
@@ -167,7 +170,7 @@ export function signInRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     return homeOf('complete', session.user.must_change_password === 1);
   };
   const failed = (c: Context<ConsoleEnv>, method: string) =>
-    recordSecondFactor(app, {
+    recordSecondFactor(deps, {
       userId: c.var.session!.user.id,
       method,
       ok: false,
@@ -178,7 +181,7 @@ export function signInRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     });
 
   const throttled = async (c: Context<ConsoleEnv>) =>
-    app.identity.mfa.secondFactorThrottled(c.var.session!.user.id);
+    deps.identity.mfa.secondFactorThrottled(c.var.session!.user.id);
   const THROTTLED = 'Too many wrong codes for this account. Wait 15 minutes and try again.';
 
   routes.post('/account/second-factor/totp', async (c) => {
@@ -186,7 +189,7 @@ export function signInRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     if (await throttled(c)) return secondFactorPage(c, 429, THROTTLED);
     const body = await c.req.parseBody();
     const code = typeof body['code'] === 'string' ? body['code'] : '';
-    if (await app.identity.mfa.verifyTotp(c.var.session!.user.id, code))
+    if (await deps.identity.mfa.verifyTotp(c.var.session!.user.id, code))
       return c.redirect(await complete(c, 'totp'), 303);
     await failed(c, 'totp');
     return secondFactorPage(c, 401, 'That code is not right, or it was used already. Wait for the next one.');
@@ -198,9 +201,9 @@ export function signInRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     const body = await c.req.parseBody();
     const code = typeof body['code'] === 'string' ? body['code'] : '';
     const user = c.var.session!.user;
-    if (await app.identity.mfa.useRecoveryCode(user, code, ownerActor(c, user.address))) {
+    if (await deps.identity.mfa.useRecoveryCode(user, code, ownerActor(c, user.address))) {
       const home = await complete(c, 'recovery-code');
-      const left = await app.identity.mfa.countUnusedRecoveryCodes(user.id);
+      const left = await deps.identity.mfa.countUnusedRecoveryCodes(user.id);
       return c.redirect(left <= 3 ? `/account/security?recovery-left=${left}` : home, 303);
     }
     await failed(c, 'recovery-code');
@@ -209,7 +212,7 @@ export function signInRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
 
   routes.post('/account/second-factor/passkey/options', async (c) => {
     if (!needsSecondFactor(c)) return jsonRefusal(c, 401, 'sign in with your password first');
-    const options = await app.identity.mfa.passkeyAuthenticationOptions(
+    const options = await deps.identity.mfa.passkeyAuthenticationOptions(
       c.var.session!.id,
       c.var.session!.user.id,
       c.var.rp,
@@ -221,7 +224,7 @@ export function signInRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     if (!needsSecondFactor(c)) return jsonRefusal(c, 401, 'sign in with your password first');
     if (await throttled(c)) return jsonRefusal(c, 429, THROTTLED);
     const body = (await c.req.json().catch(() => null)) as { response?: unknown } | null;
-    const outcome = await app.identity.mfa.verifyPasskeyAuthentication({
+    const outcome = await deps.identity.mfa.verifyPasskeyAuthentication({
       sessionId: c.var.session!.id,
       userId: c.var.session!.user.id,
       rp: c.var.rp,
@@ -232,29 +235,6 @@ export function signInRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       return jsonRefusal(c, 401, outcome.message);
     }
     return c.json({ redirect: await complete(c, 'passkey') });
-  });
-
-  routes.post('/account/sign-out', async (c) => {
-    const session = c.var.session;
-    if (session) {
-      await sessions.revoke(session.id);
-      await app.audit.append({
-        operation: 'SignOut',
-        result: 'success',
-        mailbox: session.user.address,
-        ...ownerActor(c, session.user.address),
-      });
-    }
-    clearCookie(c, names, names.session);
-    return c.redirect('/account/sign-in', 303);
-  });
-
-  routes.post('/account/sign-out-everywhere', async (c) => {
-    const session = gate(c, { passwordChange: true });
-    if (session instanceof Response) return session;
-    await sessions.signOutEverywhere(session.user, ownerActor(c, session.user.address));
-    clearCookie(c, names, names.session);
-    return c.redirect('/account/sign-in', 303);
   });
 
   return routes;
