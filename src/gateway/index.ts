@@ -1,4 +1,5 @@
 export type { GatewayDeps } from './gateway-deps.js';
+export { type MessageSummary, summarizeMessage } from './message-headers.js';
 export { type SmtpReply, type SmtpReplyName, smtpReplies } from './replies.js';
 export {
   createSmtpGateway,

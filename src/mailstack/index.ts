@@ -6,6 +6,9 @@ export {
   type DovecotIngestCounters,
   type IngestOutcome,
 } from './dovecot-events/event-ingest.js';
+export { AwaitingContent, type MessageAwaitingContent } from './milter/awaiting-content.js';
+export type { MilterDeps } from './milter/milter-deps.js';
+export { createMilterServer, type MilterServer, type MilterServerOptions } from './milter/milter-server.js';
 export {
   createPostfixPolicyServer,
   type PolicyServerApp,
