@@ -197,6 +197,13 @@ export const configKeys: readonly ConfigKey[] = [
     description:
       'Answer to Postfix when a request cannot be decided (database down, garbled request): defer (DEFER_IF_PERMIT) or dunno (let it pass).',
   },
+  {
+    path: 'milter.listen',
+    kind: 'string',
+    defaultValue: null,
+    description:
+      "HOST:PORT of the milter listener for Postfix's submission service (smtpd_milters = inet:127.0.0.1:10041): the content verdict (spam, quarantine) for mail submitted through Postfix. Unset: no milter, and the policy service writes the Send record at END-OF-MESSAGE. Set it only together with smtpd_milters in master.cf (deploy/postfix/).",
+  },
   // --- sign-in (signin helper) ---
   {
     path: 'geoip.file',

@@ -134,16 +134,21 @@ export function createContentCheck(deps: MilterDeps) {
     if (blocked === 'daily-limit-reached' || blocked === 'hourly-limit-reached')
       return refuse(message, blocked, facts);
 
-    const judgement = await message.budget.judge({
-      raw,
-      envelopeFrom: message.from,
-      recipients: content.recipients,
-      subject: summary.subject,
-      messageId: summary.messageId,
-      clientIp: message.clientIp,
-      sessionId: message.instance,
-    });
-    if (judgement.action === 'hold') {
+    // A login that is no Mailwarden user has no account to hold mail for or to restrict: its
+    // message is counted and recorded as the policy service would, without a content verdict.
+    const judgement =
+      message.senderKind === 'unknown-login'
+        ? null
+        : await message.budget.judge({
+            raw,
+            envelopeFrom: message.from,
+            recipients: content.recipients,
+            subject: summary.subject,
+            messageId: summary.messageId,
+            clientIp: message.clientIp,
+            sessionId: message.instance,
+          });
+    if (judgement?.action === 'hold') {
       deps.outbound.refusals.record({
         mailbox: message.user.address,
         operation: message.senderKind === 'alias' ? 'SendAs' : 'Send',
@@ -163,7 +168,7 @@ export function createContentCheck(deps: MilterDeps) {
       // Postfix answers 250 and drops its copy: the client cannot tell held from relayed.
       return { kind: 'discard' };
     }
-    if (judgement.action === 'reject') return refuse(message, 'spam-rejected', facts);
+    if (judgement?.action === 'reject') return refuse(message, 'spam-rejected', facts);
 
     const record: AuditRecordInput = {
       operation: message.senderKind === 'alias' ? 'SendAs' : 'Send',
@@ -186,9 +191,12 @@ export function createContentCheck(deps: MilterDeps) {
         queueId: message.queueId,
         policy: message.budget.policy.name,
         policyVersion: message.budget.policy.version,
-        spamScore: judgement.verdict.score,
-        spamFindings: judgement.verdict.findings.map((finding) => finding.name),
-        ...(message.senderKind === 'unknown-login' ? { unknownLogin: true } : {}),
+        ...(judgement
+          ? {
+              spamScore: judgement.verdict.score,
+              spamFindings: judgement.verdict.findings.map((finding) => finding.name),
+            }
+          : { unknownLogin: true }),
       },
     };
     // Postfix keeps the message until this answer: a record that cannot be written refuses it
