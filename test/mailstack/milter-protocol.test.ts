@@ -1,10 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { smtpReplies } from '../../src/gateway/index.js';
-import { AwaitingContent, createMilterServer, type MilterServer } from '../../src/mailstack/index.js';
+import {
+  AwaitingContent,
+  createMilterServer,
+  createPostfixPolicyServer,
+  type MilterServer,
+  type PostfixPolicyServer,
+} from '../../src/mailstack/index.js';
 import { packet } from '../../src/mailstack/milter/milter-codec.js';
 import { MilterClient } from '../support/milter-client.js';
 import { phishingMessage } from '../support/phishing.js';
+import { PolicyClient, rcptRequest } from '../support/postfix-policy-client.js';
 import { addUser, createTestApp, type TestApp } from '../support/test-app.js';
 
 const admin = { actor: 'admin@example.org', logonType: 'admin' as const };
@@ -40,6 +47,9 @@ function cleanMessage(from: string, n: number): Buffer {
 describe('the milter listener on raw TCP (Postfix smtpd_milters, protocol 6)', () => {
   let testApp: TestApp;
   let server: MilterServer;
+  let policy: PostfixPolicyServer;
+  let now = Date.now();
+  const awaitingContent = new AwaitingContent({ ttlMs: 60_000, maxEntries: 100, nowMs: () => now });
   let port: number;
   const clients: MilterClient[] = [];
   const connect = async () => {
@@ -78,15 +88,18 @@ describe('the milter listener on raw TCP (Postfix smtpd_milters, protocol 6)', (
       outbound: app.outbound,
       audit: app.audit,
       logger: app.logger,
-      awaitingContent: new AwaitingContent({ ttlMs: 60_000, maxEntries: 100, nowMs: () => Date.now() }),
+      awaitingContent,
       limits: { maxMessageBytes: MAX_MESSAGE_BYTES },
     });
     await server.start('127.0.0.1', 0);
     port = server.port()!;
+    policy = createPostfixPolicyServer(app, { onError: 'defer', awaitingContent });
+    await policy.start('127.0.0.1', 0);
   });
   after(async () => {
     for (const client of clients) client.close();
     await server.stop();
+    await policy.stop();
     await testApp.cleanup();
   });
 
@@ -288,5 +301,94 @@ describe('the milter listener on raw TCP (Postfix smtpd_milters, protocol 6)', (
     const all = (await testApp.app.audit.search({ mailbox: BOB })).records;
     assert.ok(!all.some((record) => record.sessionId === 'DROP1'));
     assert.equal((await testApp.app.outbound.quarantine.list({ mailbox: BOB })).length, heldBefore);
+  });
+
+  test('with policy_context=mailwarden-milter the policy service hands the message over: one Send record, after the verdict', async () => {
+    const policyClient = await PolicyClient.connect(policy.port()!);
+    try {
+      const request = rcptRequest({ instance: 'hand.1', recipient: 'dana@customer.test' });
+      assert.equal(await policyClient.ask(request), 'DUNNO');
+      const endOfMessage = {
+        ...request,
+        protocol_state: 'END-OF-MESSAGE',
+        queue_id: 'HAND1',
+        recipient: '',
+        recipient_count: '1',
+        policy_context: 'mailwarden-milter',
+      };
+      assert.equal(await policyClient.ask(endOfMessage), 'DUNNO');
+      const sessionRecords = async () =>
+        (await records(ALICE, 'Send')).filter((record) => record.sessionId === 'hand.1');
+      assert.equal((await sessionRecords()).length, 0, 'no Send record before the content verdict');
+      assert.equal(awaitingContent.size, 1);
+
+      const client = await session();
+      const reply = await client.message({
+        login: ALICE,
+        queueId: 'HAND1',
+        from: ALICE,
+        recipients: ['dana@customer.test'],
+        raw: cleanMessage(ALICE, 8),
+      });
+      assert.equal(reply?.code, 'a');
+      const [send, ...more] = await sessionRecords();
+      assert.equal(more.length, 0);
+      assert.equal(send?.details?.['queueId'], 'HAND1');
+      assert.equal(send?.clientIp, '203.0.113.9', 'the facts are the policy request’s');
+      assert.equal(typeof send?.details?.['spamScore'], 'number');
+      assert.equal(awaitingContent.size, 0);
+
+      // Without the context (a service without the milter) the policy service records at once.
+      const plain = rcptRequest({ instance: 'plain.1', recipient: 'dana@customer.test' });
+      assert.equal(await policyClient.ask(plain), 'DUNNO');
+      assert.equal(
+        await policyClient.ask({ ...plain, protocol_state: 'END-OF-MESSAGE', queue_id: 'PLAIN1' }),
+        'DUNNO',
+      );
+      assert.ok((await records(ALICE, 'Send')).some((record) => record.sessionId === 'plain.1'));
+      assert.equal(awaitingContent.size, 0);
+    } finally {
+      policyClient.close();
+    }
+  });
+
+  test('a hand-off whose content never comes is dropped after its time, counted, and never recorded as sent', async () => {
+    const policyClient = await PolicyClient.connect(policy.port()!);
+    try {
+      const request = rcptRequest({ instance: 'lost.1', recipient: 'dana@customer.test' });
+      assert.equal(await policyClient.ask(request), 'DUNNO');
+      assert.equal(
+        await policyClient.ask({
+          ...request,
+          protocol_state: 'END-OF-MESSAGE',
+          queue_id: 'LOST1',
+          policy_context: 'mailwarden-milter',
+        }),
+        'DUNNO',
+      );
+      assert.equal(awaitingContent.size, 1);
+      const expiredBefore = awaitingContent.expired;
+      now += 61_000;
+      const swept = awaitingContent.sweep();
+      assert.deepEqual(
+        swept.map((message) => message.queueId),
+        ['LOST1'],
+      );
+      assert.equal(awaitingContent.expired, expiredBefore + 1);
+      assert.ok(!(await records(ALICE, 'Send')).some((record) => record.sessionId === 'lost.1'));
+      // The content arriving after all is judged on its own (the milter begins the budget itself).
+      const client = await session();
+      const reply = await client.message({
+        login: ALICE,
+        queueId: 'LOST1',
+        from: ALICE,
+        recipients: ['dana@customer.test'],
+        raw: cleanMessage(ALICE, 9),
+      });
+      assert.equal(reply?.code, 'a');
+      assert.ok((await records(ALICE, 'Send')).some((record) => record.sessionId === 'LOST1'));
+    } finally {
+      policyClient.close();
+    }
   });
 });
