@@ -6,7 +6,12 @@ import type { Config } from './config/index.js';
 import { createDelivery, type Delivery } from './delivery/index.js';
 import { createDirectory, type Directory } from './directory/index.js';
 import { createIdentity, createPasswordHasher, type Identity } from './identity/index.js';
-import { createDoveadmClient, type DoveadmClient } from './mailstack/index.js';
+import {
+  createDoveadmClient,
+  createRspamdClient,
+  type DoveadmClient,
+  type RspamdClient,
+} from './mailstack/index.js';
 import { createNotifier, type Notifier } from './notify/index.js';
 import { createOutbound, type Outbound } from './outbound/index.js';
 import { createRespond, type Respond } from './respond/index.js';
@@ -35,6 +40,8 @@ export interface App {
   respond: Respond;
   /** Dovecot's doveadm HTTP API, when dovecot.doveadmUrl and dovecot.doveadmApiKey are set. */
   doveadm: DoveadmClient | null;
+  /** The site's Rspamd (spam.rspamdUrl), asked about each outgoing message; its counters. */
+  rspamd: RspamdClient | null;
   clock: Clock;
   logger: Logger;
   close(): Promise<void>;
@@ -102,7 +109,22 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     // --- end web half ---
   });
   await identity.startLastSignInTracking();
-  const outbound = createOutbound({ store, audit, alerts, directory, clock, logger: deps.logger });
+  const rspamd = config.spam.rspamdUrl
+    ? createRspamdClient({
+        url: config.spam.rspamdUrl,
+        timeoutMs: config.spam.rspamdTimeoutMs,
+        logger: deps.logger.child({ role: 'rspamd' }),
+      })
+    : null;
+  const outbound = createOutbound({
+    store,
+    audit,
+    alerts,
+    directory,
+    clock,
+    logger: deps.logger,
+    ...(rspamd ? { externalSpamCheck: rspamd } : {}),
+  });
   const delivery = createDelivery(
     {
       relay: config.relay.url
@@ -179,6 +201,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     score,
     respond,
     doveadm,
+    rspamd,
     clock,
     logger: deps.logger,
     async close() {

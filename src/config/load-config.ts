@@ -249,6 +249,14 @@ function checkCombinations(config: Config): string[] {
     );
   if (config.milter.listen !== null && parseHostPort(config.milter.listen) === null)
     problems.push('milter.listen: must be HOST:PORT, e.g. 127.0.0.1:10041');
+  if (config.spam.rspamdUrl !== null) {
+    let url: URL | null = null;
+    try {
+      url = new URL(config.spam.rspamdUrl);
+    } catch {}
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+      problems.push("spam.rspamdUrl: must be Rspamd's http(s) URL, e.g. http://127.0.0.1:11333");
+  }
   const ports = [
     ['smtp.port', config.smtp.enabled ? config.smtp.port : null],
     ['smtps.port', config.smtps.enabled ? config.smtps.port : null],

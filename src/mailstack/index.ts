@@ -15,3 +15,9 @@ export {
   type PostfixPolicyServer,
   type PostfixPolicyServerOptions,
 } from './postfix-policy/policy-server.js';
+export {
+  createRspamdClient,
+  type RspamdClient,
+  type RspamdClientOptions,
+  type RspamdCounters,
+} from './rspamd/rspamd-client.js';

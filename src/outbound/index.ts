@@ -1,3 +1,9 @@
+export type {
+  ExternalCheckInput,
+  ExternalCheckOutcome,
+  ExternalEvidence,
+  ExternalSpamCheck,
+} from './external-spam-check.js';
 export type { Judgement, MessageBudget, MessageToJudge, SubmittingUser } from './message-budget.js';
 export {
   createOutbound,

@@ -93,6 +93,7 @@ export async function receiveMessage(
       policyVersion: state.budget.policy.version,
       spamScore: judgement.verdict.score,
       spamFindings: judgement.verdict.findings.map((finding) => finding.name),
+      ...(judgement.verdict.external ? { spamEngine: judgement.verdict.external } : {}),
     },
   };
   // A delivered message counts toward the sender's windows in the same transaction as its record,

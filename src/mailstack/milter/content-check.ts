@@ -195,6 +195,7 @@ export function createContentCheck(deps: MilterDeps) {
           ? {
               spamScore: judgement.verdict.score,
               spamFindings: judgement.verdict.findings.map((finding) => finding.name),
+              ...(judgement.verdict.external ? { spamEngine: judgement.verdict.external } : {}),
             }
           : { unknownLogin: true }),
       },
