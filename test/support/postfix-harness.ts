@@ -214,9 +214,10 @@ ${shipped}`;
 
 /**
  * The submission entry of deploy/postfix/master.cf, as shipped, on a free loopback port, without
- * the chroot (it would need Debian's copied system files), with the test's policy port.
+ * the chroot (it would need Debian's copied system files), with the test's policy port, and with
+ * the test's milter port or without the milter lines (then the policy service records at once).
  */
-function postfixMasterConfig(submissionPort: number, policyPort: number, milterPort?: number): string {
+export function postfixMasterConfig(submissionPort: number, policyPort: number, milterPort?: number): string {
   const lines = readFileSync(path.join(DEPLOY_DIR, 'master.cf'), 'utf8').split('\n');
   const start = lines.findIndex((line) => line.startsWith('submission '));
   if (start === -1) throw new Error('deploy/postfix/master.cf has no submission entry');
