@@ -33,8 +33,8 @@ const serviceModules = new Set(['delivery', 'notify', 'dnscheck']);
 const adapterModules = new Set(['gateway', 'api', 'console', 'mailstack']);
 /** The process entry point: opens the app (app.ts) and starts the server (server.ts). */
 const entryModules = new Set(['cli']);
-/** Read by adapters alike, neither adapter nor domain: the refusal→HTTP-status tables. */
-const sharedModules = new Set(['http-status']);
+/** Read by adapters alike, neither adapter nor domain: the refusal→HTTP-status tables, the SMTP reply table. */
+const sharedModules = new Set(['http-status', 'smtp-status']);
 /** Under everything, with a door: configuration and the database. */
 const foundationModules = new Set(['config', 'store']);
 /** Composition kept in a folder of its own: wiring between modules that neither may own. */

@@ -10,8 +10,10 @@ import { createImporting, type Importing } from './importing/index.js';
 import {
   createDoveadmClient,
   createDovecotEventIngest,
+  createRspamdClient,
   type DoveadmClient,
   type DovecotEventIngest,
+  type RspamdClient,
 } from './mailstack/index.js';
 import { createNotifier, type Notifier } from './notify/index.js';
 import { createOutbound, type Outbound } from './outbound/index.js';
@@ -48,6 +50,8 @@ export interface App {
    * command) never touches it.
    */
   dovecotEvents: DovecotEventIngest;
+  /** The site's Rspamd (spam.rspamdUrl), asked about each outgoing message; its counters. */
+  rspamd: RspamdClient | null;
   clock: Clock;
   logger: Logger;
   close(): Promise<void>;
@@ -114,7 +118,22 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     },
   });
   await identity.startLastSignInTracking();
-  const outbound = createOutbound({ store, audit, alerts, directory, clock, logger: deps.logger });
+  const rspamd = config.spam.rspamdUrl
+    ? createRspamdClient({
+        url: config.spam.rspamdUrl,
+        timeoutMs: config.spam.rspamdTimeoutMs,
+        logger: deps.logger.child({ role: 'rspamd' }),
+      })
+    : null;
+  const outbound = createOutbound({
+    store,
+    audit,
+    alerts,
+    directory,
+    clock,
+    logger: deps.logger,
+    ...(rspamd ? { externalSpamCheck: rspamd } : {}),
+  });
   const delivery = createDelivery(
     {
       relay: config.relay.url
@@ -204,6 +223,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     importing,
     doveadm,
     dovecotEvents,
+    rspamd,
     clock,
     logger: deps.logger,
     async close() {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { App } from './app.js';
 import { anchorAuditHead } from './composition/index.js';
+import { parseHostPort } from './config/index.js';
 import { removePartialSpoolFiles } from './delivery/index.js';
 import {
   createSmtpGateway,
@@ -10,7 +11,13 @@ import {
 } from './gateway/index.js';
 import { createHttpServer, type HttpServer } from './http.js';
 import { parseSourceSetting } from './importing/index.js';
-import { createPostfixPolicyServer, type PostfixPolicyServer } from './mailstack/index.js';
+import {
+  AwaitingContent,
+  createMilterServer,
+  createPostfixPolicyServer,
+  type MilterServer,
+  type PostfixPolicyServer,
+} from './mailstack/index.js';
 import { findLoosePermissions } from './runtime/data-dir-permissions.js';
 
 /** How long at most a delivered message's reply waits for the database to store its Send record. */
@@ -21,6 +28,7 @@ export interface RunningServer {
   smtpPorts(): Array<{ mode: GatewayListener['mode']; port: number }>;
   httpPort(): number | null;
   policyPort(): number | null;
+  milterPort(): number | null;
   stop(): Promise<void>;
 }
 
@@ -29,6 +37,7 @@ export async function startServer(app: App): Promise<RunningServer> {
   let gateway: SmtpGateway | null = null;
   let http: HttpServer | null = null;
   let policy: PostfixPolicyServer | null = null;
+  let milter: MilterServer | null = null;
   await checkDataDir(app);
   try {
     const listeners: GatewayListener[] = [];
@@ -76,15 +85,36 @@ export async function startServer(app: App): Promise<RunningServer> {
       http = createHttpServer(app);
       await http.start(config.listen, config.http.port);
     }
+    // With the milter on, the policy service hands each counted message to it at END-OF-MESSAGE and
+    // its Send record waits for the content verdict (mailstack/milter/awaiting-content.ts).
+    const milterAt = config.milter.listen === null ? null : parseHostPort(config.milter.listen);
+    const awaitingContent = milterAt
+      ? new AwaitingContent({ ttlMs: 600_000, maxEntries: 10_000, nowMs: () => app.clock.nowMs() })
+      : null;
     if (config.policy.enabled) {
-      policy = createPostfixPolicyServer(app);
+      policy = createPostfixPolicyServer(app, awaitingContent ? { awaitingContent } : {});
       await policy.start(config.listen, config.policy.port);
+    }
+    if (milterAt && awaitingContent) {
+      milter = createMilterServer(
+        {
+          directory: app.directory,
+          outbound: app.outbound,
+          audit: app.audit,
+          logger: logger.child({ role: 'milter' }),
+          awaitingContent,
+          limits: { maxMessageBytes: config.smtp.maxMessageBytes },
+        },
+        { closeTimeoutMs: config.shutdown.graceMs },
+      );
+      await milter.start(milterAt.host, milterAt.port);
     }
     app.notifier.start();
   } catch (error) {
     await gateway?.stop();
     await http?.stop();
     await policy?.stop();
+    await milter?.stop();
     throw error;
   }
   // Send counters older than the longest window, and reservations past their time, are dropped every
@@ -205,6 +235,7 @@ export async function startServer(app: App): Promise<RunningServer> {
     smtp: gateway?.addresses() ?? [],
     http: http?.port() ?? null,
     policy: policy?.port() ?? null,
+    milter: milter?.port() ?? null,
     database: app.store.location,
     delivery: app.delivery.describe(),
   });
@@ -212,6 +243,7 @@ export async function startServer(app: App): Promise<RunningServer> {
     smtpPorts: () => gateway?.addresses() ?? [],
     httpPort: () => http?.port() ?? null,
     policyPort: () => policy?.port() ?? null,
+    milterPort: () => milter?.port() ?? null,
     async stop() {
       clearInterval(pruneTimer);
       clearInterval(windowTimer);
@@ -226,6 +258,7 @@ export async function startServer(app: App): Promise<RunningServer> {
         gateway?.stop(),
         http?.stop(),
         policy?.stop(),
+        milter?.stop(),
         app.notifier.stop(),
         snapshotInFlight,
         anchorInFlight,

@@ -197,6 +197,30 @@ export const configKeys: readonly ConfigKey[] = [
     description:
       'Answer to Postfix when a request cannot be decided (database down, garbled request): defer (DEFER_IF_PERMIT) or dunno (let it pass).',
   },
+  // Content verdicts: the milter for Postfix and the site's Rspamd.
+  {
+    path: 'milter.listen',
+    kind: 'string',
+    defaultValue: null,
+    description:
+      "HOST:PORT of the milter listener for Postfix's submission service (smtpd_milters = inet:127.0.0.1:10041): the content verdict (spam, quarantine) for mail submitted through Postfix. Unset: no milter, and the policy service writes the Send record at END-OF-MESSAGE. Set it only together with smtpd_milters in master.cf (deploy/postfix/).",
+  },
+  {
+    path: 'spam.rspamdUrl',
+    kind: 'string',
+    defaultValue: null,
+    description:
+      "Rspamd's normal worker (http://127.0.0.1:11333): each outgoing message (gateway and milter) is also checked with POST /checkv2, and Rspamd's verdict counts with Mailwarden's findings (RSPAMD_REJECT, RSPAMD_SPAM). Unset: Mailwarden's own analysers only.",
+  },
+  {
+    path: 'spam.rspamdTimeoutMs',
+    kind: 'integer',
+    defaultValue: 5000,
+    min: 100,
+    max: 60_000,
+    description:
+      "How long a message waits for Rspamd. Past it, or when Rspamd is down or answers garbage, the message is judged on Mailwarden's own findings alone (logged as a warning, counted, and noted in the verdict as spamEngine.unavailable).",
+  },
   // Sign-in: the GeoIP data for risk and the Dovecot endpoints.
   {
     path: 'geoip.file',

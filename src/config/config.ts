@@ -20,6 +20,8 @@ export interface Config {
   relay: { url: string | null; poolSize: number; timeoutMs: number; rejectUnauthorized: boolean };
   secrets: { key: string | null };
   policy: { port: number; enabled: boolean; onError: 'defer' | 'dunno' };
+  milter: { listen: string | null };
+  spam: { rspamdUrl: string | null; rspamdTimeoutMs: number };
   dns: { servers: string[]; timeoutMs: number; tries: number };
   notify: { webhooks: { allowInternalHosts: string[] }; emailFrom: string | null };
   score: {

@@ -1,4 +1,10 @@
 export type { Config } from './config.js';
 export { type ConfigKey, configKeys, toEnvironmentName } from './config-keys.js';
-export { type ConfigSources, isLoopbackHost, type LoadConfigOutcome, loadConfig } from './load-config.js';
+export {
+  type ConfigSources,
+  isLoopbackHost,
+  type LoadConfigOutcome,
+  loadConfig,
+  parseHostPort,
+} from './load-config.js';
 export { redactConfig } from './redact-config.js';

@@ -256,6 +256,16 @@ function checkCombinations(config: Config): string[] {
     problems.push(
       `web.publicUrl: required when listen (${config.listen}) is not a loopback address and the web console is on: the origin browsers use, e.g. https://mail.example.org (or set web.enabled: false)`,
     );
+  if (config.milter.listen !== null && parseHostPort(config.milter.listen) === null)
+    problems.push('milter.listen: must be HOST:PORT, e.g. 127.0.0.1:10041');
+  if (config.spam.rspamdUrl !== null) {
+    let url: URL | null = null;
+    try {
+      url = new URL(config.spam.rspamdUrl);
+    } catch {}
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+      problems.push("spam.rspamdUrl: must be Rspamd's http(s) URL, e.g. http://127.0.0.1:11333");
+  }
   const ports = [
     ['smtp.port', config.smtp.enabled ? config.smtp.port : null],
     ['smtps.port', config.smtps.enabled ? config.smtps.port : null],
@@ -270,6 +280,14 @@ function checkCombinations(config: Config): string[] {
     seen.set(port, name);
   }
   return problems;
+}
+
+/** `127.0.0.1:10041` or `[::1]:10041` → host and port; null when it is neither. */
+export function parseHostPort(value: string): { host: string; port: number } | null {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(value.trim());
+  const port = Number(match?.[3]);
+  if (!match || port > 65535) return null;
+  return { host: (match[1] ?? match[2])!, port };
 }
 
 /** What node:dns setServers takes: an IP, IPv4:port or [IPv6]:port. */

@@ -1,5 +1,4 @@
 export type { GatewayDeps } from './gateway-deps.js';
-export { type SmtpReply, type SmtpReplyName, smtpReplies } from './replies.js';
 export {
   createSmtpGateway,
   type GatewayListener,

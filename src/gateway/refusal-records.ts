@@ -1,7 +1,7 @@
 import type { SMTPServerSession } from 'smtp-server';
 import type { RefusedSubmission } from '../outbound/index.js';
+import { replyError, type SmtpReplyName, smtpReplies } from '../smtp-status/index.js';
 import type { GatewayDeps, SessionUser } from './gateway-deps.js';
-import { replyError, type SmtpReplyName, smtpReplies } from './replies.js';
 
 /** What a stage knows about the refused submission beyond the session. */
 export interface RefusalFacts {

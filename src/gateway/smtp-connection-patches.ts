@@ -1,5 +1,5 @@
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
-import { smtpReplies } from './replies.js';
+import { smtpReplies } from '../smtp-status/index.js';
 
 /**
  * Four narrow changes to smtp-server 3.x's connection, each switched on only by an option that only

@@ -1,6 +1,6 @@
 import { SMTPServer, type SMTPServerEnvelope, type SMTPServerOptions } from 'smtp-server';
+import { replyError } from '../smtp-status/index.js';
 import type { GatewayDeps, TransactionState } from './gateway-deps.js';
-import { replyError } from './replies.js';
 import { applySmtpConnectionPatches } from './smtp-connection-patches.js';
 import { authenticate } from './stages/auth.js';
 import { receiveMessage } from './stages/data.js';

@@ -1,4 +1,11 @@
+export type {
+  ExternalCheckInput,
+  ExternalCheckOutcome,
+  ExternalEvidence,
+  ExternalSpamCheck,
+} from './external-spam-check.js';
 export type { Judgement, MessageBudget, MessageToJudge, SubmittingUser } from './message-budget.js';
+export { type MessageSummary, summarizeMessage } from './message-summary.js';
 export {
   createOutbound,
   type Outbound,

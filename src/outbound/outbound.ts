@@ -4,6 +4,7 @@ import type { Directory } from '../directory/index.js';
 import type { Clock } from '../runtime/clock.js';
 import type { Logger } from '../runtime/logger.js';
 import type { Store } from '../store/index.js';
+import type { ExternalSpamCheck } from './external-spam-check.js';
 import { type BudgetDeps, MessageBudget, type SubmittingUser } from './message-budget.js';
 import { type OutboundFailure, outboundFailure } from './outbound.outcomes.js';
 import { createQuarantine } from './quarantine.js';
@@ -38,6 +39,8 @@ export interface OutboundDeps {
   logger?: Logger;
   /** How long repeats of one refusal join one audit record (refused-submissions.ts). */
   refusalWindowMs?: number;
+  /** The site's spam engine (spam.rspamdUrl); unset: Mailwarden's own analysers only. */
+  externalSpamCheck?: ExternalSpamCheck;
 }
 
 export interface ReleaseOptions {

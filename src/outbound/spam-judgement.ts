@@ -3,6 +3,7 @@ import type { Alerts } from '../alerts/index.js';
 import type { AuditLog } from '../audit/index.js';
 import type { Clock } from '../runtime/clock.js';
 import type { Store } from '../store/index.js';
+import { type ExternalSpamCheck, externalEvidence, externalFindings } from './external-spam-check.js';
 import { holdMessage } from './quarantine.js';
 import { findActiveRestriction, gatherEvidence, insertRestriction } from './restrictions.js';
 import { recordSend, type SendWindows } from './send-counters.js';
@@ -17,6 +18,8 @@ export interface JudgementDeps {
   clock: Clock;
   senderHistory: SenderHistory;
   orgDomains: readonly string[];
+  /** The site's spam engine (spam.rspamdUrl), asked about every message besides the analysers. */
+  externalSpamCheck?: ExternalSpamCheck;
 }
 
 /** The account a message is judged for: who, under which policy, with its windows from MAIL FROM. */
@@ -67,10 +70,23 @@ export async function judgeMessage(
     recipients: message.recipients,
     sender,
   });
-  const verdict = scoreFindings(findings, settings.spamWeights, {
-    spamScore: settings.spamScore,
-    spamAction: settings.spamAction,
-  });
+  const external = deps.externalSpamCheck
+    ? await deps.externalSpamCheck.check({
+        raw: message.raw,
+        envelopeFrom: message.envelopeFrom,
+        recipients: message.recipients,
+        clientIp: message.clientIp,
+        user: account.user.address,
+        queueId: message.sessionId,
+      })
+    : null;
+  const scored = scoreFindings(
+    external ? [...findings, ...externalFindings(external)] : findings,
+    settings.spamWeights,
+    { spamScore: settings.spamScore, spamAction: settings.spamAction },
+  );
+  // Both kept as evidence: Mailwarden's findings (Rspamd's among them) and Rspamd's own answer.
+  const verdict: Verdict = external ? { ...scored, external: externalEvidence(external) } : scored;
   if (verdict.action === 'relay') return { action: 'relay', verdict };
 
   const restrict = account.windows.spamVerdictsInWindow + 1 >= settings.spamVerdictsToRestrict;
@@ -129,6 +145,7 @@ export async function judgeMessage(
           score: verdict.score,
           threshold: settings.spamScore,
           findings: verdict.findings,
+          ...(verdict.external ? { spamEngine: verdict.external } : {}),
           policy: account.policy.name,
           policyVersion: account.policy.version,
           recipientCount: message.recipients.length,

@@ -296,3 +296,21 @@ describe('loadConfig', () => {
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+test('milter.listen and spam.rspamdUrl: read from the environment, and refused when malformed', () => {
+  const config = load({
+    env: {
+      MAILWARDEN_MILTER_LISTEN: '127.0.0.1:10041',
+      MAILWARDEN_SPAM_RSPAMD_URL: 'http://127.0.0.1:11333',
+      MAILWARDEN_SPAM_RSPAMD_TIMEOUT_MS: '2000',
+    },
+  });
+  assert.equal(config.milter.listen, '127.0.0.1:10041');
+  assert.equal(config.spam.rspamdUrl, 'http://127.0.0.1:11333');
+  assert.equal(config.spam.rspamdTimeoutMs, 2000);
+  assert.equal(load({ env: {} }).milter.listen, null, 'no milter unless asked for');
+  assertProblems(
+    problemsOf({ env: { MAILWARDEN_MILTER_LISTEN: '10041', MAILWARDEN_SPAM_RSPAMD_URL: 'rspamd:11333' } }),
+    [/^milter\.listen: must be HOST:PORT/, /^spam\.rspamdUrl: must be Rspamd's http\(s\) URL/],
+  );
+});

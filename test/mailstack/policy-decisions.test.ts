@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { smtpReplies } from '../../src/gateway/index.js';
 import { createPostfixPolicyServer, type PostfixPolicyServer } from '../../src/mailstack/index.js';
 import { postfixActions } from '../../src/mailstack/postfix-policy/postfix-actions.js';
 import { unknownLoginCounterKey } from '../../src/outbound/index.js';
+import { smtpReplies } from '../../src/smtp-status/index.js';
 import { PolicyClient, rcptRequest } from '../support/postfix-policy-client.js';
 import {
   addUser,

@@ -16,7 +16,7 @@ import {
   waitForPid,
   waitForPort,
 } from './daemons.js';
-import { INTERNAL_SERVICES, DEPLOY_DIR as POSTFIX_DEPLOY_DIR } from './postfix-harness.js';
+import { DEPLOY_DIR as POSTFIX_DEPLOY_DIR, postfixMasterConfig } from './postfix-harness.js';
 import { makeTempDir } from './test-app.js';
 
 /**
@@ -139,7 +139,10 @@ ${shipped('conf.d/95-mailwarden-audit.conf').replace('CHANGE-ME-TO-THE-EVENTS-SE
     writeFileSync(masters, `${MASTER_USER.name}:{PLAIN}${MASTER_USER.password}\n`, { mode: 0o640 });
     chownSync(masters, 0, gidOf('dovecot'));
     writeFileSync(path.join(postfixDir, 'main.cf'), postfixMain(work, saslPort));
-    writeFileSync(path.join(postfixDir, 'master.cf'), postfixMaster(submissionPort, options.policyPort));
+    writeFileSync(
+      path.join(postfixDir, 'master.cf'),
+      postfixMasterConfig(submissionPort, options.policyPort),
+    );
     const certificate = await generate([{ name: 'commonName', value: 'mail.example.org' }], {
       keySize: 2048,
       algorithm: 'sha256',
@@ -243,18 +246,6 @@ smtpd_relay_restrictions = permit_sasl_authenticated, reject_unauth_destination
 smtpd_tls_cert_file = ${work}/tls/cert.pem
 smtpd_tls_key_file = ${work}/tls/key.pem
 ${shipped}`;
-}
-
-function postfixMaster(submissionPort: number, policyPort: number): string {
-  const lines = readFileSync(path.join(POSTFIX_DEPLOY_DIR, 'master.cf'), 'utf8').split('\n');
-  const start = lines.findIndex((line) => line.startsWith('submission '));
-  const end = lines.findIndex((line, index) => index > start && !line.startsWith(' '));
-  const entry = lines.slice(start + 1, end === -1 ? undefined : end);
-  return [
-    `127.0.0.1:${submissionPort} inet n - n - - smtpd`,
-    ...entry.map((line) => line.replaceAll('inet:127.0.0.1:10040', `inet:127.0.0.1:${policyPort}`)),
-    ...INTERNAL_SERVICES,
-  ].join('\n');
 }
 
 /** An IMAP LOGIN over a plain loopback connection; the tagged answer line. */

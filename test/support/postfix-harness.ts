@@ -28,6 +28,11 @@ import { makeTempDir } from './test-app.js';
 export interface PostfixHarnessOptions {
   /** Where Mailwarden's policy listener is. */
   policyPort: number;
+  /**
+   * Where Mailwarden's milter is. Unset: the submission entry without its milter lines (a
+   * deployment that uses the policy service only).
+   */
+  milterPort?: number;
   /** Postfix relays accepted mail to 127.0.0.1 on this port. */
   relayPort: number;
   /** Accounts Dovecot accepts for SMTP AUTH (plain passwords: test accounts only). */
@@ -96,7 +101,7 @@ export async function startPostfixHarness(options: PostfixHarnessOptions): Promi
     writeFileSync(path.join(postfixDir, 'main.cf'), postfixMainConfig(work, options.relayPort, saslPort));
     writeFileSync(
       path.join(postfixDir, 'master.cf'),
-      postfixMasterConfig(submissionPort, options.policyPort),
+      postfixMasterConfig(submissionPort, options.policyPort, options.milterPort),
     );
     // smtpd reads its key as root, before it drops privileges.
     const certificate = await generate([{ name: 'commonName', value: 'mail.example.org' }], {
@@ -209,9 +214,10 @@ ${shipped}`;
 
 /**
  * The submission entry of deploy/postfix/master.cf, as shipped, on a free loopback port, without
- * the chroot (it would need Debian's copied system files), with the test's policy port.
+ * the chroot (it would need Debian's copied system files), with the test's policy port, and with
+ * the test's milter port or without the milter lines (then the policy service records at once).
  */
-function postfixMasterConfig(submissionPort: number, policyPort: number): string {
+export function postfixMasterConfig(submissionPort: number, policyPort: number, milterPort?: number): string {
   const lines = readFileSync(path.join(DEPLOY_DIR, 'master.cf'), 'utf8').split('\n');
   const start = lines.findIndex((line) => line.startsWith('submission '));
   if (start === -1) throw new Error('deploy/postfix/master.cf has no submission entry');
@@ -219,9 +225,17 @@ function postfixMasterConfig(submissionPort: number, policyPort: number): string
   const entry = lines.slice(start + 1, end === -1 ? undefined : end);
   if (!entry.some((line) => line.includes('inet:127.0.0.1:10040')))
     throw new Error('deploy/postfix/master.cf no longer points at inet:127.0.0.1:10040');
+  if (!entry.some((line) => line.includes('smtpd_milters=inet:127.0.0.1:10041')))
+    throw new Error('deploy/postfix/master.cf no longer points its milter at inet:127.0.0.1:10041');
+  const withMilter =
+    milterPort === undefined
+      ? entry
+          .filter((line) => !/-o (smtpd_milters|milter_default_action)=/.test(line))
+          .map((line) => line.replace(',policy_context=mailwarden-milter', ''))
+      : entry.map((line) => line.replaceAll('inet:127.0.0.1:10041', `inet:127.0.0.1:${milterPort}`));
   return [
     `127.0.0.1:${submissionPort} inet n - n - - smtpd`,
-    ...entry.map((line) => line.replaceAll('inet:127.0.0.1:10040', `inet:127.0.0.1:${policyPort}`)),
+    ...withMilter.map((line) => line.replaceAll('inet:127.0.0.1:10040', `inet:127.0.0.1:${policyPort}`)),
     ...INTERNAL_SERVICES,
   ].join('\n');
 }

@@ -1,7 +1,7 @@
 import type { SMTPServerAuthentication, SMTPServerSession } from 'smtp-server';
 import type { SignInOutcome } from '../../identity/index.js';
+import { replyError } from '../../smtp-status/index.js';
 import type { GatewayDeps, SessionUser } from '../gateway-deps.js';
-import { replyError } from '../replies.js';
 
 /**
  * AUTH PLAIN / LOGIN: identity's sign-in pipeline decides (lockout, app password or account password,

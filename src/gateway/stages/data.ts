@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { AlsoWithin, AuditRecordInput } from '../../audit/index.js';
+import { summarizeMessage } from '../../outbound/index.js';
+import { acceptedReply, replyError, upstreamRefusalError } from '../../smtp-status/index.js';
 import type { GatewayDeps, SessionUser, TransactionState } from '../gateway-deps.js';
-import { summarizeMessage } from '../message-headers.js';
 import { recordSubmission, refuseSubmission } from '../refusal-records.js';
-import { acceptedReply, replyError, upstreamRefusalError } from '../replies.js';
 
 /** Recipient addresses kept in a Send record; the count is always complete. */
 const MAX_AUDITED_RECIPIENTS = 100;
@@ -93,6 +93,7 @@ export async function receiveMessage(
       policyVersion: state.budget.policy.version,
       spamScore: judgement.verdict.score,
       spamFindings: judgement.verdict.findings.map((finding) => finding.name),
+      ...(judgement.verdict.external ? { spamEngine: judgement.verdict.external } : {}),
     },
   };
   // A delivered message counts toward the sender's windows in the same transaction as its record,

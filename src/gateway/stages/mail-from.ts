@@ -1,7 +1,7 @@
 import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server';
+import { replyError } from '../../smtp-status/index.js';
 import type { GatewayDeps, SessionUser, TransactionState } from '../gateway-deps.js';
 import { refuseSubmission } from '../refusal-records.js';
-import { replyError } from '../replies.js';
 
 /**
  * MAIL FROM: the envelope sender must be the signed-in user's primary address or one of its

@@ -1,7 +1,7 @@
 import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server';
+import { replyError } from '../../smtp-status/index.js';
 import type { GatewayDeps, TransactionState } from '../gateway-deps.js';
 import { refuseSubmission } from '../refusal-records.js';
-import { replyError } from '../replies.js';
 
 /**
  * RCPT TO: the hard cap of the gateway, then the sender's policy: recipients per message

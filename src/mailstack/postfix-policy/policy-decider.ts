@@ -4,6 +4,7 @@ import type { MessageBudget, Outbound, OutboundFailureCode, SubmittingUser } fro
 import type { Clock } from '../../runtime/clock.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { OrgSettingsService } from '../../settings/index.js';
+import type { AwaitingContent } from '../milter/awaiting-content.js';
 import { PendingMessages } from './pending-messages.js';
 import {
   type PolicyOnError,
@@ -27,7 +28,15 @@ export interface PolicyDeciderOptions {
   maxMessageBytes: number;
   pendingTtlMs: number;
   maxPendingMessages: number;
+  /**
+   * Set when the milter runs: END-OF-MESSAGE hands the counted message to it (by queue id), and the
+   * Send record is written after the content verdict (milter/awaiting-content.ts).
+   */
+  awaitingContent?: AwaitingContent;
 }
+
+/** The policy_context of a submission service whose smtpd_milters include Mailwarden's milter. */
+export const MILTER_CONTEXT = 'mailwarden-milter';
 
 /** Recipient addresses kept in a Send record (as at the gateway); the count is always complete. */
 const MAX_AUDITED_RECIPIENTS = 100;
@@ -179,6 +188,26 @@ export function createPolicyDecider(deps: PolicyDeciderDeps, options: PolicyDeci
     const attributes = request.attributes;
     const recipientCount = Number(attributes.get('recipient_count')) || message.budget.recipientCount;
     const helo = attributes.get('helo_name');
+    const queueId = attributes.get('queue_id') ?? '';
+    // Only a submission service that says it runs Mailwarden's milter too (policy_context in
+    // master.cf) hands off: elsewhere no content verdict would come, and the record must not wait.
+    const withMilter = (attributes.get('policy_context') ?? '').split(/[\s,]+/).includes(MILTER_CONTEXT);
+    if (options.awaitingContent && withMilter && queueId !== '') {
+      options.awaitingContent.hand({
+        user: message.user,
+        senderKind: message.senderKind,
+        budget: message.budget,
+        recipients: message.recipients,
+        recipientCount,
+        from: attributes.get('sender') ?? '',
+        sizeBytes: request.size,
+        clientIp: attributes.get('client_address') || null,
+        helo: helo || null,
+        instance: request.instance,
+        queueId,
+      });
+      return 'allowed';
+    }
     await deps.audit.append(
       {
         operation: message.senderKind === 'alias' ? 'SendAs' : 'Send',

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import type { PolicyServerDeps } from '../mailstack-deps.js';
+import type { AwaitingContent } from '../milter/awaiting-content.js';
 import { createPolicyDecider, pendingMessageKey } from './policy-decider.js';
 import {
   DEFAULT_POLICY_REQUEST_LIMITS,
@@ -27,6 +28,8 @@ export interface PostfixPolicyServerOptions {
   maxConnections?: number;
   /** On stop, requests being decided may finish within this. Default: config shutdown.graceMs. */
   closeTimeoutMs?: number;
+  /** The milter's hand-off: set when the milter runs (policy-decider.ts). */
+  awaitingContent?: AwaitingContent;
 }
 
 export interface PostfixPolicyServer {
@@ -86,6 +89,7 @@ export function createPostfixPolicyServer(
       maxMessageBytes: options.maxMessageBytes ?? deps.config.smtp.maxMessageBytes,
       pendingTtlMs: options.pendingTtlMs ?? 600_000,
       maxPendingMessages: options.maxPendingMessages ?? 10_000,
+      ...(options.awaitingContent ? { awaitingContent: options.awaitingContent } : {}),
     },
   );
   const connections = new Set<Connection>();

@@ -7,6 +7,8 @@ export interface Verdict {
   score: number;
   findings: Array<Finding & { weight: number }>;
   action: SpamVerdictAction;
+  /** The site's spam engine's answer (or why there was none), when one is configured. */
+  external?: Readonly<Record<string, unknown>>;
 }
 
 export interface SpamThreshold {

@@ -35,6 +35,10 @@ export const DEFAULT_SPAM_WEIGHTS: Readonly<Record<string, number>> = Object.fre
   SEND_BURST: 4,
   UPSTREAM_REFUSALS: 4,
   NEW_NETWORK: 2,
+  // the site's own spam engine, when spam.rspamdUrl is set (external-spam-check.ts): its reject
+  // score alone is enough to hold; its "add header" score counts with Mailwarden's findings
+  RSPAMD_REJECT: 10,
+  RSPAMD_SPAM: 5,
   // the message itself (analyze-message.ts)
   MALFORMED_MIME: 2,
   ANALYSIS_LIMIT_REACHED: 0,
