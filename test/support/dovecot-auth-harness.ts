@@ -50,6 +50,9 @@ export const DOVEADM_API_KEY = 'doveadm-key-for-tests-0123';
 
 export interface DovecotAuthHarness {
   imapPort: number;
+  pop3Port: number;
+  /** ManageSieve (RFC 5804). */
+  sievePort: number;
   submissionPort: number;
   workDir: string;
   dovecotLog(): string;
@@ -74,7 +77,13 @@ export async function startDovecotAuthHarness(
   chownSync(path.join(work, 'run/postfix-data'), uidOf('postfix'), 0);
   chownSync(path.join(work, 'mail'), uidOf('dovecot'), 0);
   const log = (name: string) => path.join(work, 'log', name);
-  const [imapPort, submissionPort, saslPort] = [await freePort(), await freePort(), await freePort()];
+  const [imapPort, pop3Port, sievePort, submissionPort, saslPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const dovecotConf = path.join(work, 'dovecot', 'dovecot.conf');
   const postfixDir = path.join(work, 'postfix');
   const pids: number[] = [];
@@ -111,7 +120,7 @@ export async function startDovecotAuthHarness(
     chownSync(header, 0, gidOf('dovecot'));
     writeFileSync(
       dovecotConf,
-      `${dovecotBase(work, imapPort, saslPort)}
+      `${dovecotBase(work, { imapPort, pop3Port, sievePort, saslPort })}
 # --- deploy/dovecot/conf.d/90-mailwarden-auth.conf, as shipped
 ${shipped('conf.d/90-mailwarden-auth.conf')}
 # --- deploy/dovecot/conf.d/91-mailwarden-auth-policy.conf, as shipped
@@ -153,6 +162,8 @@ ${shipped('conf.d/95-mailwarden-audit.conf').replace('CHANGE-ME-TO-THE-EVENTS-SE
     await run('postfix', ['-c', postfixDir, 'start'], log('postfix-start.out'));
     pids.push(await waitForPid(path.join(work, 'spool', 'pid', 'master.pid')));
     await waitForPort(imapPort);
+    await waitForPort(pop3Port);
+    await waitForPort(sievePort);
     if (options.doveadmPort !== undefined) await waitForPort(options.doveadmPort);
     await waitForPort(saslPort);
     await waitForPort(submissionPort);
@@ -165,6 +176,8 @@ ${shipped('conf.d/95-mailwarden-audit.conf').replace('CHANGE-ME-TO-THE-EVENTS-SE
   }
   return {
     imapPort,
+    pop3Port,
+    sievePort,
     submissionPort,
     workDir: work,
     dovecotLog: () => readOrEmpty(log('dovecot.log')),
@@ -173,12 +186,16 @@ ${shipped('conf.d/95-mailwarden-audit.conf').replace('CHANGE-ME-TO-THE-EVENTS-SE
   };
 }
 
-function dovecotBase(work: string, imapPort: number, saslPort: number): string {
+function dovecotBase(
+  work: string,
+  ports: { imapPort: number; pop3Port: number; sievePort: number; saslPort: number },
+): string {
+  const { imapPort, pop3Port, sievePort, saslPort } = ports;
   return `# Test instance: own folders, loopback only
 base_dir = ${work}/run/dovecot
 state_dir = ${work}/run/dovecot-state
 instance_name = mailwarden-auth-test-${path.basename(work)}
-protocols = imap
+protocols = imap pop3 sieve
 listen = 127.0.0.1
 log_path = ${work}/log/dovecot.log
 ssl = no
@@ -197,16 +214,26 @@ service imap-login {
     port = 0
   }
 }
+service pop3-login {
+  inet_listener pop3 {
+    address = 127.0.0.1
+    port = ${pop3Port}
+  }
+  inet_listener pop3s {
+    port = 0
+  }
+}
+service managesieve-login {
+  inet_listener sieve {
+    address = 127.0.0.1
+    port = ${sievePort}
+  }
+}
 # Postfix's SASL over loopback TCP instead of deploy/dovecot/conf.d/92-mailwarden-postfix-sasl.conf's socket.
 service auth {
   inet_listener sasl {
     address = 127.0.0.1
     port = ${saslPort}
-  }
-}
-service anvil {
-  unix_listener anvil-auth-penalty {
-    mode = 0
   }
 }
 `;
