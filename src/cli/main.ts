@@ -16,6 +16,7 @@ import { respondCommands } from './commands/respond-commands.js';
 import { restrictedCommands } from './commands/restricted-commands.js';
 import { scoreCommands } from './commands/score-commands.js';
 import { serveCommand } from './commands/serve-command.js';
+import { setupCommands } from './commands/setup-commands.js';
 import { signInCommands } from './commands/signin-commands.js';
 import { tokenCommands } from './commands/token-commands.js';
 import { userCommands } from './commands/user-commands.js';
@@ -44,6 +45,7 @@ export const cliCommands: readonly CliCommand[] = [
   ...signInCommands,
   ...mfaCommands,
   ...respondCommands,
+  ...setupCommands,
 ];
 
 /**

@@ -186,9 +186,10 @@ ${shipped('conf.d/95-mailwarden-audit.conf').replace('CHANGE-ME-TO-THE-EVENTS-SE
   };
 }
 
-function dovecotBase(
+/** A test instance's own folders and loopback listeners; Postfix's SASL on a TCP port when given one. */
+export function dovecotBase(
   work: string,
-  ports: { imapPort: number; pop3Port: number; sievePort: number; saslPort: number },
+  ports: { imapPort: number; pop3Port: number; sievePort: number; saslPort: number | null },
 ): string {
   const { imapPort, pop3Port, sievePort, saslPort } = ports;
   return `# Test instance: own folders, loopback only
@@ -229,14 +230,18 @@ service managesieve-login {
     port = ${sievePort}
   }
 }
-# Postfix's SASL over loopback TCP instead of deploy/dovecot/conf.d/92-mailwarden-postfix-sasl.conf's socket.
+${
+  saslPort === null
+    ? ''
+    : `# Postfix's SASL over loopback TCP instead of deploy/dovecot/conf.d/92-mailwarden-postfix-sasl.conf's socket.
 service auth {
   inet_listener sasl {
     address = 127.0.0.1
     port = ${saslPort}
   }
 }
-`;
+`
+}`;
 }
 
 function postfixMain(work: string, saslPort: number): string {
@@ -244,6 +249,11 @@ function postfixMain(work: string, saslPort: number): string {
     /^smtpd_sasl_path = .*$/m,
     `smtpd_sasl_path = inet:127.0.0.1:${saslPort}`,
   );
+  return `${postfixBase(work)}${shipped}`;
+}
+
+/** A test Postfix's main.cf before Mailwarden's lines: own folders, loopback, the harness's certificate. */
+export function postfixBase(work: string): string {
   return `compatibility_level = 3.6
 config_directory = ${work}/postfix
 queue_directory = ${work}/spool
@@ -269,19 +279,24 @@ biff = no
 smtpd_relay_restrictions = permit_sasl_authenticated, reject_unauth_destination
 smtpd_tls_cert_file = ${work}/tls/cert.pem
 smtpd_tls_key_file = ${work}/tls/key.pem
-${shipped}`;
+`;
 }
 
 function postfixMaster(submissionPort: number, policyPort: number): string {
-  const lines = readFileSync(path.join(POSTFIX_DEPLOY_DIR, 'master.cf'), 'utf8').split('\n');
+  const shipped = readFileSync(path.join(POSTFIX_DEPLOY_DIR, 'master.cf'), 'utf8').replaceAll(
+    'inet:127.0.0.1:10040',
+    `inet:127.0.0.1:${policyPort}`,
+  );
+  return postfixSubmissionMaster(shipped, submissionPort);
+}
+
+/** A master.cf: the submission entry of these lines on a loopback port (not chrooted), and Postfix's own services. */
+export function postfixSubmissionMaster(masterLines: string, submissionPort: number): string {
+  const lines = masterLines.split('\n');
   const start = lines.findIndex((line) => line.startsWith('submission '));
   const end = lines.findIndex((line, index) => index > start && !line.startsWith(' '));
   const entry = lines.slice(start + 1, end === -1 ? undefined : end);
-  return [
-    `127.0.0.1:${submissionPort} inet n - n - - smtpd`,
-    ...entry.map((line) => line.replaceAll('inet:127.0.0.1:10040', `inet:127.0.0.1:${policyPort}`)),
-    ...INTERNAL_SERVICES,
-  ].join('\n');
+  return [`127.0.0.1:${submissionPort} inet n - n - - smtpd`, ...entry, ...INTERNAL_SERVICES].join('\n');
 }
 
 /** An IMAP LOGIN over a plain loopback connection; the tagged answer line. */
