@@ -91,7 +91,7 @@ export function renderDovecotSetup(input: DovecotSetupInput): SetupFile[] {
       name: 'conf.d/96-mailwarden-doveadm.conf',
       content: conf('96-mailwarden-doveadm.conf')
         .replaceAll('CHANGE-ME-TO-A-LONG-RANDOM-STRING', input.doveadm.apiKey)
-        .replace(/address = 127\.0\.0\.1/, `address = ${input.doveadm.address}`)
+        .replace(/(address|listen) = 127\.0\.0\.1/, `$1 = ${input.doveadm.address}`)
         .replace(/port = 8080/, `port = ${input.doveadm.port}`),
       secret: true,
     });
