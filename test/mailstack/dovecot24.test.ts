@@ -43,7 +43,7 @@ describe('Dovecot 2.4 (Debian 13) signs in through Mailwarden with the 2.4 templ
       await addUser(app, `${user}@example.org`, 'an-account-password-0');
       const created = await app.identity.createAppPassword(
         `${user}@example.org`,
-        { name: 'mail client', scopes: ['imap', 'pop3', 'smtp'] },
+        { name: 'mail client', scopes: ['imap', 'pop3', 'sieve', 'smtp'] },
         cliActor,
       );
       assert.ok(created.ok);
@@ -76,7 +76,7 @@ describe('Dovecot 2.4 (Debian 13) signs in through Mailwarden with the 2.4 templ
     return { delivered: value('accepted') + value('ignored'), failed: value('failed') + value('refused') };
   };
 
-  test('IMAP, POP3 and SMTP AUTH through Postfix sign in with an app password, a wrong one is refused, all in the sign-in log; the 2.4 event exporter reaches Mailwarden', async () => {
+  test('IMAP, POP3, ManageSieve and SMTP AUTH through Postfix sign in with an app password, a wrong one is refused, all in the sign-in log; the 2.4 event exporter reaches Mailwarden', async () => {
     assert.match(mail.dovecotVersion, /^2\.4\./);
     assert.equal(
       await clientLogin('imap', mail.imapPort, 'alice@example.org', appPasswords['alice']!),
@@ -84,6 +84,10 @@ describe('Dovecot 2.4 (Debian 13) signs in through Mailwarden with the 2.4 templ
       mail.dovecotLog().slice(-2000),
     );
     assert.equal(await clientLogin('pop3', mail.pop3Port, 'alice@example.org', appPasswords['alice']!), 'ok');
+    assert.equal(
+      await clientLogin('sieve', mail.sievePort, 'alice@example.org', appPasswords['alice']!),
+      'ok',
+    );
     assert.equal(await swaksAuth(mail.submissionPort, 'alice@example.org', appPasswords['alice']!), 'ok');
     assert.match(
       await clientLogin('imap', mail.imapPort, 'alice@example.org', 'not-her-password'),
@@ -93,23 +97,24 @@ describe('Dovecot 2.4 (Debian 13) signs in through Mailwarden with the 2.4 templ
     assert.deepEqual(entries.map((entry) => [entry.protocol, entry.result, entry.clientIp]).reverse(), [
       ['imap', 'success', '127.0.0.1'],
       ['pop3', 'success', '127.0.0.1'],
+      ['sieve', 'success', '127.0.0.1'],
       ['smtp', 'success', '127.0.0.1'],
       ['imap', 'failure', '127.0.0.1'],
     ]);
     const deadline = Date.now() + 20_000;
     let seen = await eventsSeen();
-    while (seen.delivered < 4 && Date.now() < deadline) {
+    while (seen.delivered < 5 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 200));
       seen = await eventsSeen();
     }
     assert.ok(
-      seen.delivered >= 4,
+      seen.delivered >= 5,
       `Dovecot 2.4's events reached Mailwarden: ${JSON.stringify(seen)}\n${mail.dovecotLog().slice(-1500)}`,
     );
     assert.equal(seen.failed, 0);
   });
 
-  test('with Mailwarden stopped, Dovecot 2.4 answers "try later" on IMAP and POP3 and Postfix 454 4.7.0, and signs in again once it is back', async () => {
+  test('with Mailwarden stopped, Dovecot 2.4 answers "try later" on IMAP, POP3 and ManageSieve and Postfix 454 4.7.0, and signs in again once it is back', async () => {
     await server?.stop();
     server = null;
     try {
@@ -120,6 +125,10 @@ describe('Dovecot 2.4 (Debian 13) signs in through Mailwarden with the 2.4 templ
       assert.match(
         await clientLogin('pop3', mail.pop3Port, 'alice@example.org', appPasswords['alice']!),
         /^refused: -ERR \[SYS\/TEMP\]/,
+      );
+      assert.match(
+        await clientLogin('sieve', mail.sievePort, 'alice@example.org', appPasswords['alice']!),
+        /^refused: NO \(TRYLATER\)/,
       );
       assert.match(
         await swaksAuth(mail.submissionPort, 'alice@example.org', appPasswords['alice']!),

@@ -45,6 +45,7 @@ export function missingDovecot24(): string | null {
 export interface Dovecot24Harness {
   imapPort: number;
   pop3Port: number;
+  sievePort: number;
   submissionPort: number;
   dovecotVersion: string;
   dovecotLog(): string;
@@ -74,7 +75,8 @@ export async function startDovecot24Harness(options: {
   for (const dir of ['log', 'run', 'spool', 'tls', 'run/postfix-data', 'postfix'])
     mkdirSync(path.join(work, dir), { recursive: true });
   chownSync(path.join(work, 'run/postfix-data'), uidOf('postfix'), 0);
-  const [imapPort, pop3Port, saslPort, submissionPort] = [
+  const [imapPort, pop3Port, sievePort, saslPort, submissionPort] = [
+    await freePort(),
     await freePort(),
     await freePort(),
     await freePort(),
@@ -133,7 +135,7 @@ dovecot_storage_version = 2.4.0
 base_dir = ${inner}/run/dovecot
 state_dir = ${inner}/run/state
 instance_name = mailwarden-24-${path.basename(outer)}
-protocols = imap pop3
+protocols = imap pop3 sieve
 listen = 127.0.0.1
 log_path = ${inner}/log/dovecot.log
 ssl = no
@@ -156,6 +158,11 @@ service pop3-login {
   }
   inet_listener pop3s {
     port = 0
+  }
+}
+service managesieve-login {
+  inet_listener sieve {
+    port = ${sievePort}
   }
 }
 # Postfix's SASL over loopback TCP instead of 92-mailwarden-postfix-sasl.conf's socket.
@@ -203,6 +210,7 @@ service auth {
     pids.push(await waitForPid(path.join(work, 'spool', 'pid', 'master.pid')));
     await waitForPort(imapPort);
     await waitForPort(pop3Port);
+    await waitForPort(sievePort);
     await waitForPort(saslPort);
     await waitForPort(submissionPort);
   } catch (error) {
@@ -225,6 +233,7 @@ service auth {
   return {
     imapPort,
     pop3Port,
+    sievePort,
     submissionPort,
     dovecotVersion: version,
     dovecotLog: () => readOrEmpty(path.join(outer, 'log', 'dovecot.log')),
