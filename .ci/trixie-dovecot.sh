@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds, once per machine, a Debian 13 (trixie) root filesystem with Dovecot 2.4 for the mail-stack
-# tests of deploy/dovecot-2.4/ (test/mailstack/dovecot24-*.test.ts run Dovecot from it with chroot,
+# tests of deploy/dovecot-2.4/ (test/mailstack/dovecot24.test.ts runs Dovecot from it with chroot,
 # on this machine's loopback). Kept outside the clone; built into a temporary folder and renamed, so
 # that a half-built tree is never used. Needs root and mmdebstrap (Debian package).
 set -euo pipefail
