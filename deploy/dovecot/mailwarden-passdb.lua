@@ -11,6 +11,10 @@
 
 local MAILWARDEN_PASSDB_URL = "http://127.0.0.1:8025/dovecot/passdb"
 local HEADER_FILE = "/etc/dovecot/mailwarden-auth.header"
+-- Postfix's Dovecot SASL client answers 535 5.7.8 (as to a wrong password) to every failure Dovecot
+-- reports, temporary ones included, and 454 4.7.0 ("try again later") only when Dovecot does not
+-- answer within its 10 s. So when Mailwarden cannot decide an SMTP AUTH, the answer waits this long.
+local POSTFIX_SASL_WAIT_SECONDS = 11
 
 local http_client = dovecot.http.client {
   timeout = 10000;         -- ms: argon2id and a slow database fit well within it
@@ -78,6 +82,10 @@ function auth_password_verify(req, password)
     return dovecot.auth.PASSDB_RESULT_PASSWORD_MISMATCH, ""
   else
     req:log_warning("mailwarden unavailable: " .. tostring(status) .. " " .. tostring(resp:reason()))
+    if req.service == "smtp" then
+      -- Holds this auth worker (blocking=yes) for the wait; IMAP, POP3 and ManageSieve are told at once.
+      os.execute("sleep " .. POSTFIX_SASL_WAIT_SECONDS)
+    end
     return dovecot.auth.PASSDB_RESULT_INTERNAL_FAILURE, "Mailwarden unavailable"
   end
 end

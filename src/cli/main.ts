@@ -18,6 +18,7 @@ import { respondCommands } from './commands/respond-commands.js';
 import { restrictedCommands } from './commands/restricted-commands.js';
 import { scoreCommands } from './commands/score-commands.js';
 import { serveCommand } from './commands/serve-command.js';
+import { setupCommands } from './commands/setup-commands.js';
 import { signInCommands } from './commands/signin-commands.js';
 import { tokenCommands } from './commands/token-commands.js';
 import { userCommands } from './commands/user-commands.js';
@@ -48,6 +49,7 @@ export const cliCommands: readonly CliCommand[] = [
   ...mfaCommands,
   ...respondCommands,
   ...importCommands,
+  ...setupCommands,
 ];
 
 /**

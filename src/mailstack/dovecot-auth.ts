@@ -158,7 +158,8 @@ export function dovecotAuthRoutes(app: DovecotAuthDeps): Hono {
       });
       return c.json(screened.allow ? policyReplies.allowed : policyReplies.refused(screened.message));
     } catch (error) {
-      // A 5xx is an error to Dovecot: auth_policy_reject_on_fail decides (deploy/dovecot sets yes).
+      // A 5xx is an error to Dovecot: with deploy/dovecot's auth_policy_reject_on_fail = no the passdb
+      // decides next (and, Mailwarden unable to decide, answers a temporary failure).
       logger.error('dovecot policy request could not be decided', { error });
       return c.json({ status: 0, msg: 'cannot decide now' }, 503);
     }

@@ -16,7 +16,11 @@ import {
   waitForPid,
   waitForPort,
 } from './daemons.js';
-import { DEPLOY_DIR as POSTFIX_DEPLOY_DIR, postfixMasterConfig } from './postfix-harness.js';
+import {
+  INTERNAL_SERVICES,
+  DEPLOY_DIR as POSTFIX_DEPLOY_DIR,
+  postfixMasterConfig,
+} from './postfix-harness.js';
 import { makeTempDir } from './test-app.js';
 
 /**
@@ -50,6 +54,9 @@ export const DOVEADM_API_KEY = 'doveadm-key-for-tests-0123';
 
 export interface DovecotAuthHarness {
   imapPort: number;
+  pop3Port: number;
+  /** ManageSieve (RFC 5804). */
+  sievePort: number;
   submissionPort: number;
   workDir: string;
   dovecotLog(): string;
@@ -74,7 +81,13 @@ export async function startDovecotAuthHarness(
   chownSync(path.join(work, 'run/postfix-data'), uidOf('postfix'), 0);
   chownSync(path.join(work, 'mail'), uidOf('dovecot'), 0);
   const log = (name: string) => path.join(work, 'log', name);
-  const [imapPort, submissionPort, saslPort] = [await freePort(), await freePort(), await freePort()];
+  const [imapPort, pop3Port, sievePort, submissionPort, saslPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const dovecotConf = path.join(work, 'dovecot', 'dovecot.conf');
   const postfixDir = path.join(work, 'postfix');
   const pids: number[] = [];
@@ -111,7 +124,7 @@ export async function startDovecotAuthHarness(
     chownSync(header, 0, gidOf('dovecot'));
     writeFileSync(
       dovecotConf,
-      `${dovecotBase(work, imapPort, saslPort)}
+      `${dovecotBase(work, { imapPort, pop3Port, sievePort, saslPort })}
 # --- deploy/dovecot/conf.d/90-mailwarden-auth.conf, as shipped
 ${shipped('conf.d/90-mailwarden-auth.conf')}
 # --- deploy/dovecot/conf.d/91-mailwarden-auth-policy.conf, as shipped
@@ -156,6 +169,8 @@ ${shipped('conf.d/95-mailwarden-audit.conf').replace('CHANGE-ME-TO-THE-EVENTS-SE
     await run('postfix', ['-c', postfixDir, 'start'], log('postfix-start.out'));
     pids.push(await waitForPid(path.join(work, 'spool', 'pid', 'master.pid')));
     await waitForPort(imapPort);
+    await waitForPort(pop3Port);
+    await waitForPort(sievePort);
     if (options.doveadmPort !== undefined) await waitForPort(options.doveadmPort);
     await waitForPort(saslPort);
     await waitForPort(submissionPort);
@@ -168,6 +183,8 @@ ${shipped('conf.d/95-mailwarden-audit.conf').replace('CHANGE-ME-TO-THE-EVENTS-SE
   }
   return {
     imapPort,
+    pop3Port,
+    sievePort,
     submissionPort,
     workDir: work,
     dovecotLog: () => readOrEmpty(log('dovecot.log')),
@@ -176,12 +193,17 @@ ${shipped('conf.d/95-mailwarden-audit.conf').replace('CHANGE-ME-TO-THE-EVENTS-SE
   };
 }
 
-function dovecotBase(work: string, imapPort: number, saslPort: number): string {
+/** A test instance's own folders and loopback listeners; Postfix's SASL on a TCP port when given one. */
+export function dovecotBase(
+  work: string,
+  ports: { imapPort: number; pop3Port: number; sievePort: number; saslPort: number | null },
+): string {
+  const { imapPort, pop3Port, sievePort, saslPort } = ports;
   return `# Test instance: own folders, loopback only
 base_dir = ${work}/run/dovecot
 state_dir = ${work}/run/dovecot-state
 instance_name = mailwarden-auth-test-${path.basename(work)}
-protocols = imap
+protocols = imap pop3 sieve
 listen = 127.0.0.1
 log_path = ${work}/log/dovecot.log
 ssl = no
@@ -200,19 +222,33 @@ service imap-login {
     port = 0
   }
 }
-# Postfix's SASL over loopback TCP instead of deploy/dovecot/conf.d/92-mailwarden-postfix-sasl.conf's socket.
+service pop3-login {
+  inet_listener pop3 {
+    address = 127.0.0.1
+    port = ${pop3Port}
+  }
+  inet_listener pop3s {
+    port = 0
+  }
+}
+service managesieve-login {
+  inet_listener sieve {
+    address = 127.0.0.1
+    port = ${sievePort}
+  }
+}
+${
+  saslPort === null
+    ? ''
+    : `# Postfix's SASL over loopback TCP instead of deploy/dovecot/conf.d/92-mailwarden-postfix-sasl.conf's socket.
 service auth {
   inet_listener sasl {
     address = 127.0.0.1
     port = ${saslPort}
   }
 }
-service anvil {
-  unix_listener anvil-auth-penalty {
-    mode = 0
-  }
-}
-`;
+`
+}`;
 }
 
 function postfixMain(work: string, saslPort: number): string {
@@ -220,6 +256,11 @@ function postfixMain(work: string, saslPort: number): string {
     /^smtpd_sasl_path = .*$/m,
     `smtpd_sasl_path = inet:127.0.0.1:${saslPort}`,
   );
+  return `${postfixBase(work)}${shipped}`;
+}
+
+/** A test Postfix's main.cf before Mailwarden's lines: own folders, loopback, the harness's certificate. */
+export function postfixBase(work: string): string {
   return `compatibility_level = 3.6
 config_directory = ${work}/postfix
 queue_directory = ${work}/spool
@@ -245,7 +286,16 @@ biff = no
 smtpd_relay_restrictions = permit_sasl_authenticated, reject_unauth_destination
 smtpd_tls_cert_file = ${work}/tls/cert.pem
 smtpd_tls_key_file = ${work}/tls/key.pem
-${shipped}`;
+`;
+}
+
+/** A master.cf: the submission entry of these lines on a loopback port (not chrooted), and Postfix's own services. */
+export function postfixSubmissionMaster(masterLines: string, submissionPort: number): string {
+  const lines = masterLines.split('\n');
+  const start = lines.findIndex((line) => line.startsWith('submission '));
+  const end = lines.findIndex((line, index) => index > start && !line.startsWith(' '));
+  const entry = lines.slice(start + 1, end === -1 ? undefined : end);
+  return [`127.0.0.1:${submissionPort} inet n - n - - smtpd`, ...entry, ...INTERNAL_SERVICES].join('\n');
 }
 
 /** An IMAP LOGIN over a plain loopback connection; the tagged answer line. */

@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { App } from '../../src/app.js';
+import { type RunningServer, startServer } from '../../src/server.js';
+import { freePort } from '../support/cli-process.js';
+import {
+  type Dovecot24Harness,
+  missingDovecot24,
+  startDovecot24Harness,
+} from '../support/dovecot24-harness.js';
+import { clientLogin, swaksAuth } from '../support/mail-sign-in-clients.js';
+import { missingMailstackBinaries } from '../support/postfix-harness.js';
+import { addUser, cliActor, createTestApp, type TestApp } from '../support/test-app.js';
+
+const SECRET = 'test-dovecot24-auth-secret-0123456789';
+const EVENTS_SECRET = 'test-dovecot24-events-secret-0123456789';
+
+const missing = [...missingMailstackBinaries(), ...(missingDovecot24() ? [missingDovecot24()] : [])];
+const skip = missing.length > 0 ? `not available: ${missing.join(', ')}` : false;
+
+// Dovecot 2.4 with deploy/dovecot-2.4/ as `mailwarden setup dovecot --dovecot 2.4` fills it in. SQLite only.
+describe('Dovecot 2.4 (Debian 13) signs in through Mailwarden with the 2.4 templates', { skip }, () => {
+  let testApp: TestApp;
+  let app: App;
+  let server: RunningServer | null = null;
+  let mail: Dovecot24Harness;
+  const appPasswords: Record<string, string> = {};
+
+  before(async () => {
+    const [httpPort, policyPort] = [await freePort(), await freePort()];
+    testApp = await createTestApp('sqlite', {
+      overrides: {
+        'dovecot.authSecret': SECRET,
+        'dovecot.eventsSecret': EVENTS_SECRET,
+        'smtp.enabled': false,
+        'smtps.enabled': false,
+        'http.port': httpPort,
+        'policy.port': policyPort,
+      },
+    });
+    app = testApp.app;
+    for (const user of ['alice', 'bob', 'victim']) {
+      await addUser(app, `${user}@example.org`, 'an-account-password-0');
+      const created = await app.identity.createAppPassword(
+        `${user}@example.org`,
+        { name: 'mail client', scopes: ['imap', 'pop3', 'sieve', 'smtp'] },
+        cliActor,
+      );
+      assert.ok(created.ok);
+      appPasswords[user] = created.password;
+    }
+    server = await startServer(app);
+    mail = await startDovecot24Harness({
+      env: {
+        MAILWARDEN_DOVECOT_AUTH_SECRET: SECRET,
+        MAILWARDEN_DOVECOT_EVENTS_SECRET: EVENTS_SECRET,
+        MAILWARDEN_HTTP_PORT: String(httpPort),
+        MAILWARDEN_POLICY_PORT: String(policyPort),
+      },
+    });
+  });
+  after(async () => {
+    await mail?.stop();
+    await server?.stop();
+    await testApp?.cleanup();
+  });
+
+  const eventsSeen = async () => {
+    const text = await (await fetch(`http://127.0.0.1:${server?.httpPort()}/metrics`)).text();
+    const value = (outcome: string) =>
+      Number(
+        new RegExp(`^mailwarden_dovecot_events_total\\{outcome="${outcome}"\\} (\\d+)$`, 'm').exec(
+          text,
+        )?.[1] ?? 0,
+      );
+    return { delivered: value('accepted') + value('ignored'), failed: value('failed') + value('refused') };
+  };
+
+  test('IMAP, POP3, ManageSieve and SMTP AUTH through Postfix sign in with an app password, a wrong one is refused, all in the sign-in log; the 2.4 event exporter reaches Mailwarden', async () => {
+    assert.match(mail.dovecotVersion, /^2\.4\./);
+    assert.equal(
+      await clientLogin('imap', mail.imapPort, 'alice@example.org', appPasswords['alice']!),
+      'ok',
+      mail.dovecotLog().slice(-2000),
+    );
+    assert.equal(await clientLogin('pop3', mail.pop3Port, 'alice@example.org', appPasswords['alice']!), 'ok');
+    assert.equal(
+      await clientLogin('sieve', mail.sievePort, 'alice@example.org', appPasswords['alice']!),
+      'ok',
+    );
+    assert.equal(await swaksAuth(mail.submissionPort, 'alice@example.org', appPasswords['alice']!), 'ok');
+    assert.match(
+      await clientLogin('imap', mail.imapPort, 'alice@example.org', 'not-her-password'),
+      /^refused: .*AUTHENTICATIONFAILED/,
+    );
+    const entries = await app.identity.listSignIns({ login: 'alice@example.org', limit: 10 });
+    assert.deepEqual(entries.map((entry) => [entry.protocol, entry.result, entry.clientIp]).reverse(), [
+      ['imap', 'success', '127.0.0.1'],
+      ['pop3', 'success', '127.0.0.1'],
+      ['sieve', 'success', '127.0.0.1'],
+      ['smtp', 'success', '127.0.0.1'],
+      ['imap', 'failure', '127.0.0.1'],
+    ]);
+    const deadline = Date.now() + 20_000;
+    let seen = await eventsSeen();
+    while (seen.delivered < 5 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      seen = await eventsSeen();
+    }
+    assert.ok(
+      seen.delivered >= 5,
+      `Dovecot 2.4's events reached Mailwarden: ${JSON.stringify(seen)}\n${mail.dovecotLog().slice(-1500)}`,
+    );
+    assert.equal(seen.failed, 0);
+  });
+
+  test('with Mailwarden stopped, Dovecot 2.4 answers "try later" on IMAP, POP3 and ManageSieve and Postfix 454 4.7.0, and signs in again once it is back', async () => {
+    await server?.stop();
+    server = null;
+    try {
+      assert.match(
+        await clientLogin('imap', mail.imapPort, 'alice@example.org', appPasswords['alice']!),
+        /^refused: .*\[UNAVAILABLE\]/,
+      );
+      assert.match(
+        await clientLogin('pop3', mail.pop3Port, 'alice@example.org', appPasswords['alice']!),
+        /^refused: -ERR \[SYS\/TEMP\]/,
+      );
+      assert.match(
+        await clientLogin('sieve', mail.sievePort, 'alice@example.org', appPasswords['alice']!),
+        /^refused: NO \(TRYLATER\)/,
+      );
+      assert.match(
+        await swaksAuth(mail.submissionPort, 'alice@example.org', appPasswords['alice']!),
+        /^refused: 454 4\.7\.0 /,
+      );
+    } finally {
+      server = await startServer(app);
+    }
+    assert.equal(await clientLogin('imap', mail.imapPort, 'alice@example.org', appPasswords['alice']!), 'ok');
+    assert.equal(await swaksAuth(mail.submissionPort, 'alice@example.org', appPasswords['alice']!), 'ok');
+  });
+
+  test('after 20 wrong passwords from one address, Dovecot 2.4 answers the right password of another account without its auth penalty', async () => {
+    for (let i = 0; i < 20; i++)
+      assert.match(
+        await clientLogin('imap', mail.imapPort, 'victim@example.org', `guess-${i}`),
+        /^refused: /,
+      );
+    // A functional check that no penalty applies (Dovecot's would hold this answer 15 s): a generous bound.
+    const started = Date.now();
+    assert.equal(await clientLogin('imap', mail.imapPort, 'bob@example.org', appPasswords['bob']!), 'ok');
+    const elapsedMs = Date.now() - started;
+    assert.ok(elapsedMs < 3_000, `the right password waited ${elapsedMs} ms`);
+    assert.match(
+      await clientLogin('imap', mail.imapPort, 'victim@example.org', appPasswords['victim']!),
+      /Too many failed sign-ins from your network/,
+    );
+  });
+});

@@ -1,0 +1,242 @@
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import path from 'node:path';
+import { generate } from 'selfsigned';
+import { freePort, runMailwarden } from './cli-process.js';
+import {
+  descendantsOf,
+  readOrEmpty,
+  run,
+  signal,
+  uidOf,
+  waitForExit,
+  waitForPid,
+  waitForPort,
+} from './daemons.js';
+import { postfixBase, postfixSubmissionMaster } from './dovecot-auth-harness.js';
+import { makeTempDir } from './test-app.js';
+
+/**
+ * A real Dovecot 2.4 from Debian 13, run with chroot from the root filesystem .ci/trixie-dovecot.sh
+ * builds once per machine, on this machine's loopback, and a host Postfix in front of it. Dovecot's
+ * files are `mailwarden setup dovecot --dovecot 2.4`'s output, changed only where a test instance
+ * must differ (paths, ports, the mail user; Postfix's SASL over loopback TCP, since the chroot has
+ * no postfix user to own a socket in Postfix's spool).
+ */
+export const TRIXIE_ROOTFS =
+  process.env['MAILWARDEN_TRIXIE_ROOTFS'] ?? '/var/cache/mailwarden-ci/trixie-dovecot';
+
+export function missingDovecot24(): string | null {
+  if (!existsSync(path.join(TRIXIE_ROOTFS, 'usr/sbin/dovecot')))
+    return `no Dovecot 2.4 root filesystem in ${TRIXIE_ROOTFS} (.ci/trixie-dovecot.sh builds it)`;
+  if (!existsSync(path.join(TRIXIE_ROOTFS, 'usr/lib/dovecot/modules/auth/libauthdb_lua.so')))
+    return `no dovecot-auth-lua in ${TRIXIE_ROOTFS} (remove it; .ci/trixie-dovecot.sh builds it again)`;
+  return null;
+}
+
+export interface Dovecot24Harness {
+  imapPort: number;
+  pop3Port: number;
+  sievePort: number;
+  submissionPort: number;
+  dovecotVersion: string;
+  dovecotLog(): string;
+  stop(): Promise<void>;
+}
+
+export async function startDovecot24Harness(options: {
+  /** Environment of `mailwarden setup` (the secrets, http.port and policy.port of the running Mailwarden). */
+  env: Record<string, string>;
+}): Promise<Dovecot24Harness> {
+  mkdirSync(path.join(TRIXIE_ROOTFS, 'run'), { recursive: true });
+  const outer = mkdtempSync(path.join(TRIXIE_ROOTFS, 'run', 'mailwarden-test-'));
+  const inner = outer.slice(TRIXIE_ROOTFS.length);
+  const host = makeTempDir('mailwarden-dovecot24-postfix-');
+  const work = host.dir;
+  chmodSync(outer, 0o755);
+  chmodSync(work, 0o755);
+  const chrootIds = (file: string, name: string) =>
+    Number(
+      readFileSync(path.join(TRIXIE_ROOTFS, 'etc', file), 'utf8')
+        .split('\n')
+        .find((line) => line.startsWith(`${name}:`))
+        ?.split(':')[2],
+    );
+  for (const dir of ['log', 'run', 'mail']) mkdirSync(path.join(outer, dir), { recursive: true });
+  chownSync(path.join(outer, 'mail'), chrootIds('passwd', 'dovecot'), chrootIds('group', 'dovecot'));
+  for (const dir of ['log', 'run', 'spool', 'tls', 'run/postfix-data', 'postfix'])
+    mkdirSync(path.join(work, dir), { recursive: true });
+  chownSync(path.join(work, 'run/postfix-data'), uidOf('postfix'), 0);
+  const [imapPort, pop3Port, sievePort, saslPort, submissionPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
+  const dovecotConf = path.join(outer, 'dovecot.conf');
+  const pids: number[] = [];
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    const all = [...pids, ...descendantsOf(pids)];
+    await run(
+      'postfix',
+      ['-c', path.join(work, 'postfix'), 'stop'],
+      path.join(work, 'log', 'postfix-start.out'),
+    ).catch(() => {});
+    for (const pid of pids) signal(pid, 'SIGTERM');
+    await waitForExit(all, 15_000);
+    if (!process.env['KEEP_DOVECOT_HARNESS']) {
+      rmSync(outer, { recursive: true, force: true });
+      host.remove();
+    }
+  };
+  try {
+    const dovecotDir = path.join(outer, 'dovecot');
+    const setup = await runMailwarden(
+      [
+        'setup',
+        'dovecot',
+        '--dovecot',
+        '2.4',
+        '--out',
+        dovecotDir,
+        '--dovecot-dir',
+        path.join(inner, 'dovecot'),
+      ],
+      { env: options.env },
+    );
+    if (setup.code !== 0) throw new Error(`mailwarden setup dovecot --dovecot 2.4: ${setup.stderr}`);
+    // The chroot's dovecot group, not the host's.
+    chownSync(path.join(dovecotDir, 'mailwarden-auth.header'), 0, chrootIds('group', 'dovecot'));
+    rmSync(path.join(dovecotDir, 'conf.d', '92-mailwarden-postfix-sasl.conf'));
+    const auth = path.join(dovecotDir, 'conf.d', '90-mailwarden-auth.conf');
+    writeFileSync(
+      auth,
+      readFileSync(auth, 'utf8')
+        .replace('/var/vmail/', `${inner}/mail/`)
+        .replace('uid = vmail', 'uid = dovecot')
+        .replace('gid = vmail', 'gid = dovecot'),
+    );
+    writeFileSync(
+      dovecotConf,
+      `dovecot_config_version = 2.4.0
+dovecot_storage_version = 2.4.0
+base_dir = ${inner}/run/dovecot
+state_dir = ${inner}/run/state
+instance_name = mailwarden-24-${path.basename(outer)}
+protocols = imap pop3 sieve
+listen = 127.0.0.1
+log_path = ${inner}/log/dovecot.log
+ssl = no
+auth_allow_cleartext = yes
+auth_verbose = yes
+mail_driver = maildir
+mail_path = ~/Maildir
+first_valid_uid = 1
+service imap-login {
+  inet_listener imap {
+    port = ${imapPort}
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service pop3-login {
+  inet_listener pop3 {
+    port = ${pop3Port}
+  }
+  inet_listener pop3s {
+    port = 0
+  }
+}
+service managesieve-login {
+  inet_listener sieve {
+    port = ${sievePort}
+  }
+}
+# Postfix's SASL over loopback TCP instead of 92-mailwarden-postfix-sasl.conf's socket.
+service auth {
+  inet_listener sasl {
+    port = ${saslPort}
+  }
+}
+!include ${inner}/dovecot/conf.d/*.conf
+`,
+    );
+    const postfixLines = path.join(work, 'postfix-lines');
+    const postfixSetup = await runMailwarden(['setup', 'postfix', '--out', postfixLines], {
+      env: options.env,
+    });
+    if (postfixSetup.code !== 0) throw new Error(`mailwarden setup postfix: ${postfixSetup.stderr}`);
+    const lines = (name: string) => readFileSync(path.join(postfixLines, name), 'utf8');
+    writeFileSync(
+      path.join(work, 'postfix', 'main.cf'),
+      `${postfixBase(work)}${lines('main.cf').replace(/^smtpd_sasl_path = .*$/m, `smtpd_sasl_path = inet:127.0.0.1:${saslPort}`)}`,
+    );
+    writeFileSync(
+      path.join(work, 'postfix', 'master.cf'),
+      postfixSubmissionMaster(lines('master.cf'), submissionPort),
+    );
+    const certificate = await generate([{ name: 'commonName', value: 'mail.example.org' }], {
+      keySize: 2048,
+      algorithm: 'sha256',
+      notAfterDate: new Date(Date.now() + 2 * 24 * 3600 * 1000),
+    });
+    writeFileSync(path.join(work, 'tls', 'key.pem'), certificate.private, { mode: 0o600 });
+    writeFileSync(path.join(work, 'tls', 'cert.pem'), certificate.cert, { mode: 0o644 });
+
+    await run(
+      'chroot',
+      [TRIXIE_ROOTFS, '/usr/sbin/dovecot', '-c', `${inner}/dovecot.conf`],
+      path.join(outer, 'log', 'start.out'),
+    );
+    pids.push(await waitForPid(path.join(outer, 'run', 'dovecot', 'master.pid')));
+    await run(
+      'postfix',
+      ['-c', path.join(work, 'postfix'), 'start'],
+      path.join(work, 'log', 'postfix-start.out'),
+    );
+    pids.push(await waitForPid(path.join(work, 'spool', 'pid', 'master.pid')));
+    await waitForPort(imapPort);
+    await waitForPort(pop3Port);
+    await waitForPort(sievePort);
+    await waitForPort(saslPort);
+    await waitForPort(submissionPort);
+  } catch (error) {
+    const logs = [
+      path.join(outer, 'log', 'start.out'),
+      path.join(outer, 'log', 'dovecot.log'),
+      path.join(work, 'log', 'postfix.log'),
+    ]
+      .map((file) => `--- ${file}\n${readOrEmpty(file).slice(-3000)}`)
+      .join('\n');
+    await stop();
+    throw new Error(`Dovecot 2.4 did not start: ${(error as Error).message}\n${logs}`);
+  }
+  const version = await new Promise<string>((resolve) => {
+    const out = path.join(outer, 'log', 'version.out');
+    run('chroot', [TRIXIE_ROOTFS, '/usr/sbin/dovecot', '--version'], out)
+      .then(() => resolve(readOrEmpty(out).trim()))
+      .catch(() => resolve(''));
+  });
+  return {
+    imapPort,
+    pop3Port,
+    sievePort,
+    submissionPort,
+    dovecotVersion: version,
+    dovecotLog: () => readOrEmpty(path.join(outer, 'log', 'dovecot.log')),
+    stop,
+  };
+}
