@@ -30,6 +30,11 @@ export interface SmtpGateway {
   start(): Promise<void>;
   /** Ports actually bound (port 0 in config means "any", for tests). */
   addresses(): Array<{ mode: GatewayListener['mode']; port: number }>;
+  /**
+   * Presents this certificate and key to every TLS handshake from now on (implicit TLS and
+   * STARTTLS); sessions already encrypted keep theirs. The caller checks the pair first.
+   */
+  replaceTls(tls: TlsMaterial): void;
   /** Stops accepting, lets transactions in flight finish for up to closeTimeoutMs, then closes. */
   stop(): Promise<void>;
 }
@@ -121,6 +126,10 @@ export function createSmtpGateway(deps: GatewayDeps, options: GatewayOptions): S
           });
         });
       }
+    },
+    replaceTls(tls) {
+      // smtp-server builds each new TLS socket from its current secure context.
+      for (const { server } of servers) server.updateSecureContext({ key: tls.key, cert: tls.cert });
     },
     addresses() {
       return servers.map(({ listener, server }) => {
