@@ -17,6 +17,7 @@ import { createSecretBox } from './runtime/secret-box.js';
 import { createScore, type Score } from './score/index.js';
 import { createScoreInputs } from './score-inputs.js';
 import { createOrgSettings, type OrgSettingsService } from './settings/index.js';
+import { logFailedSignIns } from './sign-in-log.js';
 import { openStore, type Store } from './store/index.js';
 
 /** The domain modules over one store: what the server, the CLI and the tests all build on. */
@@ -101,6 +102,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     },
     // --- end web half ---
   });
+  logFailedSignIns(identity, deps.logger);
   await identity.startLastSignInTracking();
   const outbound = createOutbound({ store, audit, alerts, directory, clock, logger: deps.logger });
   const delivery = createDelivery(
