@@ -1,5 +1,10 @@
-import { SMTPServer, type SMTPServerEnvelope, type SMTPServerOptions } from 'smtp-server';
-import type { GatewayDeps, TransactionState } from './gateway-deps.js';
+import {
+  SMTPServer,
+  type SMTPServerEnvelope,
+  type SMTPServerOptions,
+  type SMTPServerSession,
+} from 'smtp-server';
+import type { GatewayDeps, SessionUser, TransactionState } from './gateway-deps.js';
 import { replyError } from './replies.js';
 import { applySmtpConnectionPatches } from './smtp-connection-patches.js';
 import { authenticate } from './stages/auth.js';
@@ -55,6 +60,29 @@ export function createSmtpGateway(deps: GatewayDeps, options: GatewayOptions): S
     return replyError('local-error');
   };
 
+  /**
+   * One info line per SMTP transaction (MAIL FROM to the end of DATA), with smtp-server's session
+   * id, which every other line about the session carries too.
+   */
+  const logTransaction = (
+    session: SMTPServerSession,
+    code: number,
+    reply: string,
+    refusedSender?: string,
+  ) => {
+    const from = refusedSender ?? (session.envelope.mailFrom ? session.envelope.mailFrom.address : '');
+    deps.logger.info('smtp transaction', {
+      sessionId: session.id,
+      clientIp: session.remoteAddress,
+      user: (session.user as SessionUser | undefined)?.address ?? null,
+      from,
+      recipients: session.envelope.rcptTo.length,
+      code,
+      reply,
+      tls: session.secure,
+    });
+  };
+
   const servers = options.listeners.map((listener) => {
     const serverOptions: SMTPServerOptions & Record<string, unknown> = {
       name: options.hostname,
@@ -90,7 +118,12 @@ export function createSmtpGateway(deps: GatewayDeps, options: GatewayOptions): S
             transactions.set(session.envelope, state);
             callback();
           },
-          (error: unknown) => callback(toSmtpError(error, 'mail-from')),
+          (error: unknown) => {
+            const reply = toSmtpError(error, 'mail-from');
+            // A refused MAIL FROM ends the transaction before it began: one line for it too.
+            logTransaction(session, replyCode(reply), reply.message, address.address);
+            callback(reply);
+          },
         );
       },
       onRcptTo(address, session, callback) {
@@ -101,8 +134,15 @@ export function createSmtpGateway(deps: GatewayDeps, options: GatewayOptions): S
       },
       onData(stream, session, callback) {
         receiveMessage(deps, stream, session, transactions.get(session.envelope)).then(
-          (message) => callback(null, message),
-          (error: unknown) => callback(toSmtpError(error, 'data')),
+          (message) => {
+            logTransaction(session, 250, message);
+            callback(null, message);
+          },
+          (error: unknown) => {
+            const reply = toSmtpError(error, 'data');
+            logTransaction(session, replyCode(reply), reply.message);
+            callback(reply);
+          },
         );
       },
     };
@@ -152,4 +192,9 @@ export function createSmtpGateway(deps: GatewayDeps, options: GatewayOptions): S
       );
     },
   };
+}
+
+function replyCode(error: Error): number {
+  const code = (error as { responseCode?: unknown }).responseCode;
+  return typeof code === 'number' ? code : 451;
 }
