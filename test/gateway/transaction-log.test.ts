@@ -11,7 +11,7 @@ function transactionLines(served: ServedMailwarden): Array<Record<string, unknow
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
-describe('one log line per SMTP transaction', () => {
+describe('one log line per SMTP transaction and per HTTP request', () => {
   let served: ServedMailwarden;
   before(async () => {
     served = await prepareMailwarden();
@@ -34,7 +34,31 @@ describe('one log line per SMTP transaction', () => {
     const refused = await client.command('MAIL FROM:<someone-else@example.net>');
     assert.equal(refused.code, 550);
     await client.quit();
+    const health = await fetch(`http://127.0.0.1:${served.ports.http}/api/v1/openapi.json`);
+    assert.equal(health.status, 200);
+    const requestId = health.headers.get('x-request-id');
     assert.equal(await served.stop(), 0);
+
+    const httpLines = served
+      .log()
+      .split('\n')
+      .filter((line) => line.includes('"msg":"http request"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.equal(httpLines.length, 1, served.log());
+    assert.deepEqual(
+      { ...httpLines[0], time: undefined, ms: undefined },
+      {
+        time: undefined,
+        ms: undefined,
+        level: 'info',
+        msg: 'http request',
+        role: 'http',
+        requestId,
+        method: 'GET',
+        path: '/api/v1/openapi.json',
+        status: 200,
+      },
+    );
 
     const lines = transactionLines(served);
     assert.equal(lines.length, 2, served.log());
