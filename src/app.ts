@@ -24,6 +24,7 @@ import type { Logger } from './runtime/logger.js';
 import { createSecretBox } from './runtime/secret-box.js';
 import { createScore, type Score } from './score/index.js';
 import { createOrgSettings, type OrgSettingsService } from './settings/index.js';
+import { logFailedSignIns } from './sign-in-log.js';
 import { openStore, type Store } from './store/index.js';
 
 /** The domain modules over one store: what the server, the CLI and the tests all build on. */
@@ -117,6 +118,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       absoluteTimeoutMs: config.web.sessionMaxHours * 3_600_000,
     },
   });
+  logFailedSignIns(identity, deps.logger);
   await identity.startLastSignInTracking();
   const rspamd = config.spam.rspamdUrl
     ? createRspamdClient({

@@ -33,6 +33,20 @@ export function createHttpApp(app: App, options: HttpAppOptions = {}): Hono<ApiE
 
   const http = new Hono<ApiEnv>();
   http.use(requestId({ limitLength: 128 }));
+  // One line per request, with the id the response carries in X-Request-Id (health probes at debug).
+  http.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    const line = {
+      requestId: c.var.requestId,
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round(performance.now() - started),
+    };
+    if (c.req.path === '/healthz') logger.debug('http request', line);
+    else logger.info('http request', line);
+  });
   http.use(
     bodyLimit({
       maxSize: maxBodyBytes,

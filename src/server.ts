@@ -4,6 +4,7 @@ import { anchorAuditHead } from './composition/index.js';
 import { parseHostPort } from './config/index.js';
 import { removePartialSpoolFiles } from './delivery/index.js';
 import {
+  checkTlsMaterial,
   createSmtpGateway,
   type GatewayListener,
   loadTlsMaterial,
@@ -29,8 +30,19 @@ export interface RunningServer {
   httpPort(): number | null;
   policyPort(): number | null;
   milterPort(): number | null;
+  /**
+   * Reads the TLS certificate and key again (SIGHUP after a Let's Encrypt renewal) and presents
+   * them to new connections; open sessions keep theirs. A pair that fails checkTlsMaterial (half
+   * written, key of another pair, expired) is not used: the one in use stays, and the log says why.
+   */
+  reloadTls(files: { certFile: string | null; keyFile: string | null }): Promise<TlsReloadOutcome>;
   stop(): Promise<void>;
 }
+
+export type TlsReloadOutcome =
+  | { status: 'replaced'; source: string; subject: string; validTo: string; fingerprint256: string }
+  | { status: 'kept'; problem: string }
+  | { status: 'no-tls-listener' };
 
 export async function startServer(app: App): Promise<RunningServer> {
   const { config, logger } = app;
@@ -244,6 +256,34 @@ export async function startServer(app: App): Promise<RunningServer> {
     httpPort: () => http?.port() ?? null,
     policyPort: () => policy?.port() ?? null,
     milterPort: () => milter?.port() ?? null,
+    async reloadTls(files) {
+      const running = gateway;
+      if (!running) return { status: 'no-tls-listener' };
+      let outcome: TlsReloadOutcome;
+      try {
+        const material = await loadTlsMaterial({
+          certFile: files.certFile,
+          keyFile: files.keyFile,
+          dataDir: config.data.dir,
+          hostname: config.smtp.hostname,
+        });
+        const check = checkTlsMaterial(material);
+        if (check.ok) {
+          running.replaceTls(material);
+          const { ok: _ok, ...details } = check;
+          outcome = { status: 'replaced', source: material.source, ...details };
+        } else outcome = { status: 'kept', problem: `${material.source}: ${check.problem}` };
+      } catch (error) {
+        const failure = error as NodeJS.ErrnoException;
+        outcome = { status: 'kept', problem: failure.message ?? String(error) };
+      }
+      if (outcome.status === 'replaced') {
+        const { status: _status, ...details } = outcome;
+        logger.info('tls certificate reloaded', details);
+      } else if (outcome.status === 'kept')
+        logger.error('tls certificate not reloaded: keeping the one in use', { problem: outcome.problem });
+      return outcome;
+    },
     async stop() {
       clearInterval(pruneTimer);
       clearInterval(windowTimer);

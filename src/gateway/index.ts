@@ -5,4 +5,9 @@ export {
   type GatewayOptions,
   type SmtpGateway,
 } from './smtp-gateway.js';
-export { loadTlsMaterial, type TlsMaterial } from './tls-certificate.js';
+export {
+  checkTlsMaterial,
+  loadTlsMaterial,
+  type TlsMaterial,
+  type TlsMaterialCheck,
+} from './tls-certificate.js';

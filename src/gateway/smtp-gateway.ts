@@ -1,6 +1,11 @@
-import { SMTPServer, type SMTPServerEnvelope, type SMTPServerOptions } from 'smtp-server';
+import {
+  SMTPServer,
+  type SMTPServerEnvelope,
+  type SMTPServerOptions,
+  type SMTPServerSession,
+} from 'smtp-server';
 import { replyError } from '../smtp-status/index.js';
-import type { GatewayDeps, TransactionState } from './gateway-deps.js';
+import type { GatewayDeps, SessionUser, TransactionState } from './gateway-deps.js';
 import { applySmtpConnectionPatches } from './smtp-connection-patches.js';
 import { authenticate } from './stages/auth.js';
 import { receiveMessage } from './stages/data.js';
@@ -30,6 +35,11 @@ export interface SmtpGateway {
   start(): Promise<void>;
   /** Ports actually bound (port 0 in config means "any", for tests). */
   addresses(): Array<{ mode: GatewayListener['mode']; port: number }>;
+  /**
+   * Presents this certificate and key to every TLS handshake from now on (implicit TLS and
+   * STARTTLS); sessions already encrypted keep theirs. The caller checks the pair first.
+   */
+  replaceTls(tls: TlsMaterial): void;
   /** Stops accepting, lets transactions in flight finish for up to closeTimeoutMs, then closes. */
   stop(): Promise<void>;
 }
@@ -60,6 +70,29 @@ export function createSmtpGateway(deps: GatewayDeps, options: GatewayOptions): S
     state.budget
       .giveBack()
       .catch((error: unknown) => deps.logger.warn('reserved recipients not given back', { error }));
+  };
+
+  /**
+   * One info line per SMTP transaction (MAIL FROM to the end of DATA), with smtp-server's session
+   * id, which every other line about the session carries too.
+   */
+  const logTransaction = (
+    session: SMTPServerSession,
+    code: number,
+    reply: string,
+    refusedSender?: string,
+  ) => {
+    const from = refusedSender ?? (session.envelope.mailFrom ? session.envelope.mailFrom.address : '');
+    deps.logger.info('smtp transaction', {
+      sessionId: session.id,
+      clientIp: session.remoteAddress,
+      user: (session.user as SessionUser | undefined)?.address ?? null,
+      from,
+      recipients: session.envelope.rcptTo.length,
+      code,
+      reply,
+      tls: session.secure,
+    });
   };
 
   const servers = options.listeners.map((listener) => {
@@ -101,7 +134,12 @@ export function createSmtpGateway(deps: GatewayDeps, options: GatewayOptions): S
             transactions.set(session.envelope, state);
             callback();
           },
-          (error: unknown) => callback(toSmtpError(error, 'mail-from')),
+          (error: unknown) => {
+            const reply = toSmtpError(error, 'mail-from');
+            // A refused MAIL FROM ends the transaction before it began: one line for it too.
+            logTransaction(session, replyCode(reply), reply.message, address.address);
+            callback(reply);
+          },
         );
       },
       onRcptTo(address, session, callback) {
@@ -125,11 +163,14 @@ export function createSmtpGateway(deps: GatewayDeps, options: GatewayOptions): S
         receiveMessage(deps, stream, session, state).then(
           async (message) => {
             await settle();
+            logTransaction(session, 250, message);
             callback(null, message);
           },
           async (error: unknown) => {
             await settle();
-            callback(toSmtpError(error, 'data'));
+            const reply = toSmtpError(error, 'data');
+            logTransaction(session, replyCode(reply), reply.message);
+            callback(reply);
           },
         );
       },
@@ -155,6 +196,10 @@ export function createSmtpGateway(deps: GatewayDeps, options: GatewayOptions): S
         });
       }
     },
+    replaceTls(tls) {
+      // smtp-server builds each new TLS socket from its current secure context.
+      for (const { server } of servers) server.updateSecureContext({ key: tls.key, cert: tls.cert });
+    },
     addresses() {
       return servers.map(({ listener, server }) => {
         const address = server.server.address();
@@ -176,4 +221,9 @@ export function createSmtpGateway(deps: GatewayDeps, options: GatewayOptions): S
       );
     },
   };
+}
+
+function replyCode(error: Error): number {
+  const code = (error as { responseCode?: unknown }).responseCode;
+  return typeof code === 'number' ? code : 451;
 }

@@ -1,5 +1,7 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { createSecureContext } from 'node:tls';
 import { generate } from 'selfsigned';
 
 export interface TlsMaterial {
@@ -56,4 +58,48 @@ export async function loadTlsMaterial(options: {
     key: Buffer.from(generated.private),
     source: `${certFile} (generated)`,
   };
+}
+
+export type TlsMaterialCheck =
+  | { ok: true; subject: string; validTo: string; fingerprint256: string }
+  | { ok: false; problem: string };
+
+/**
+ * Whether a certificate and key can replace the ones in use: both parse as PEM, the key belongs to
+ * the (first) certificate, and the certificate is not expired or not yet valid. A renewal caught
+ * half-written, a key from another pair, or a stale file fails here and the old pair stays.
+ */
+export function checkTlsMaterial(material: TlsMaterial, now: Date = new Date()): TlsMaterialCheck {
+  let certificate: X509Certificate;
+  try {
+    certificate = new X509Certificate(material.cert);
+  } catch (error) {
+    return { ok: false, problem: `the certificate does not parse as PEM: ${describe(error)}` };
+  }
+  try {
+    if (!certificate.checkPrivateKey(createPrivateKey(material.key)))
+      return { ok: false, problem: 'the private key does not belong to the certificate' };
+  } catch (error) {
+    return { ok: false, problem: `the private key does not parse as PEM: ${describe(error)}` };
+  }
+  if (new Date(certificate.validTo).getTime() < now.getTime())
+    return { ok: false, problem: `the certificate expired on ${certificate.validTo}` };
+  if (new Date(certificate.validFrom).getTime() > now.getTime())
+    return { ok: false, problem: `the certificate is valid only from ${certificate.validFrom}` };
+  try {
+    // The same check the TLS listeners make (chain and key in OpenSSL's own terms).
+    createSecureContext({ key: material.key, cert: material.cert });
+  } catch (error) {
+    return { ok: false, problem: `OpenSSL refuses the pair: ${describe(error)}` };
+  }
+  return {
+    ok: true,
+    subject: certificate.subject.replaceAll('\n', ', '),
+    validTo: certificate.validTo,
+    fingerprint256: certificate.fingerprint256,
+  };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

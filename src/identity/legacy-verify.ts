@@ -1,11 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import argon2 from 'argon2';
+import { verify as argon2Verify } from '@node-rs/argon2';
 import bcrypt from 'bcryptjs';
 import { importedSchemeOf } from './legacy-hashes.js';
 
 /**
  * Verifies a password against a hash brought over from another mail server, stored as Dovecot's
- * `{SCHEME}hash`, natively (no doveadm): bcrypt through bcryptjs, argon2 through the argon2 binding,
+ * `{SCHEME}hash`, natively (no doveadm): bcrypt through bcryptjs, argon2 through @node-rs/argon2,
  * SHA-crypt ($5$/$6$) per Ulrich Drepper's specification and MD5-crypt ($1$) per FreeBSD's, both on
  * node:crypto, the salted SHA schemes and PLAIN with constant-time comparison. An unknown scheme or
  * a malformed hash verifies nothing. The password is compared as its UTF-8 bytes, unnormalized, as
@@ -48,7 +48,7 @@ export async function verifyImportedHash(stored: string, password: string): Prom
         const params = /^\$argon2(?:id|i)\$v=\d+\$m=(\d+),t=(\d+),p=(\d+)\$/.exec(hash);
         if (!params || Number(params[1]) > 262_144 || Number(params[2]) > 16 || Number(params[3]) > 16)
           return false;
-        return await argon2.verify(hash, password);
+        return await argon2Verify(hash, password);
       }
     }
   } catch {

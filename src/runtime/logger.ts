@@ -15,15 +15,20 @@ export interface LogSink {
   write(line: string): unknown;
 }
 
+/**
+ * `level` may be a function, read on every line: `serve` passes one so that SIGHUP can change the
+ * level of every logger (children included) without rebuilding them.
+ */
 export function createLogger(options: {
-  level: LogLevel;
+  level: LogLevel | (() => LogLevel);
   sink: LogSink;
   base?: Record<string, unknown>;
 }): Logger {
-  const threshold = levelRank[options.level];
+  const level = options.level;
+  const threshold = typeof level === 'function' ? () => levelRank[level()] : () => levelRank[level];
   const base = options.base ?? {};
   const emit = (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
-    if (levelRank[level] < threshold) return;
+    if (levelRank[level] < threshold()) return;
     const record = { time: new Date().toISOString(), level, msg: message, ...base, ...fields };
     options.sink.write(`${JSON.stringify(record, errorReplacer)}\n`);
   };

@@ -111,6 +111,11 @@ export class SmtpDialogue {
     return this.command(`AUTH PLAIN ${Buffer.from(`\0${user}\0${password}`).toString('base64')}`);
   }
 
+  /** The certificate the server presented, or null while the session is in clear text. */
+  peerCertificate(): tls.PeerCertificate | null {
+    return this.socket instanceof tls.TLSSocket ? this.socket.getPeerCertificate() : null;
+  }
+
   get closed(): boolean {
     return this.closedFlag;
   }

@@ -14,12 +14,43 @@ export const serveCommand: CliCommand = {
   data: 'creates',
   async run(context) {
     const config = loadCliConfig(context.io, context.configFile);
-    const logger = createLogger({ level: config.log.level, sink: context.io.stderr });
+    let logLevel = config.log.level;
+    const logger = createLogger({ level: () => logLevel, sink: context.io.stderr });
+    // SIGHUP: re-read the configuration, then apply what can change without a restart (the log
+    // level, the TLS certificate and key); the rest of a changed configuration waits for a restart.
+    // Installed first: a SIGHUP during start-up must not end the process (Node's default).
+    let server: Awaited<ReturnType<typeof startServer>> | null = null;
+    let reloading: Promise<void> = Promise.resolve();
+    /** The configuration in force: the start one, then the last that loaded without problems. */
+    let current = config;
+    const reload = async () => {
+      if (!server) {
+        logger.warn('SIGHUP before the server started: nothing reloaded');
+        return;
+      }
+      let next = current;
+      try {
+        next = loadCliConfig(context.io, context.configFile);
+        current = next;
+      } catch (error) {
+        logger.error('configuration not reloaded: keeping the one in use', {
+          problems: (error as { problems?: unknown }).problems ?? String(error),
+        });
+      }
+      logLevel = next.log.level;
+      logger.info('reloading on SIGHUP', { logLevel });
+      await server.reloadTls({ certFile: next.tls.certFile, keyFile: next.tls.keyFile });
+    };
+    const onHangup = () => {
+      // One reload at a time, in the order the signals came.
+      reloading = reloading.then(reload).catch((error: unknown) => logger.error('reload failed', { error }));
+    };
+    process.on('SIGHUP', onHangup);
     const app = await buildApp(config, { logger });
-    let server: Awaited<ReturnType<typeof startServer>>;
     try {
       server = await startServer(app);
     } catch (error) {
+      process.off('SIGHUP', onHangup);
       await app.close();
       const inUse = portInUse(config, error);
       if (inUse) {
@@ -44,6 +75,8 @@ export const serveCommand: CliCommand = {
     };
     process.once('SIGTERM', forceExit);
     process.once('SIGINT', forceExit);
+    process.off('SIGHUP', onHangup);
+    await reloading;
     await server.stop();
     await app.close();
     logger.info('stopped');
