@@ -29,6 +29,10 @@ export async function startServer(app: App): Promise<RunningServer> {
   let http: HttpServer | null = null;
   let policy: PostfixPolicyServer | null = null;
   await checkDataDir(app);
+  const lead = app.store.lead();
+  const onLead = (job: () => unknown) => (): void => {
+    if (lead.isLeader()) void job();
+  };
   try {
     const listeners: GatewayListener[] = [];
     if (config.smtp.enabled)
@@ -79,7 +83,8 @@ export async function startServer(app: App): Promise<RunningServer> {
       policy = createPostfixPolicyServer(app);
       await policy.start(config.listen, config.policy.port);
     }
-    app.notifier.start();
+    // Periodic jobs run on one instance of the cluster: the holder of the lead (store/cluster.ts).
+    if (lead.isLeader()) app.notifier.start();
   } catch (error) {
     await gateway?.stop();
     await http?.stop();
@@ -87,21 +92,27 @@ export async function startServer(app: App): Promise<RunningServer> {
     throw error;
   }
   // Send counters older than the longest window are dropped every 15 minutes (any instance may do it).
-  const pruneTimer = setInterval(() => {
-    app.outbound
-      .pruneCounters()
-      .catch((error: unknown) => logger.warn('pruning send counters failed', { error }));
-  }, 15 * 60_000);
+  const pruneTimer = setInterval(
+    onLead(() =>
+      app.outbound
+        .pruneCounters()
+        .catch((error: unknown) => logger.warn('pruning send counters failed', { error })),
+    ),
+    15 * 60_000,
+  );
   pruneTimer.unref();
   // Grouped mailbox records (reads per 2-minute window) are written once their window is over; then
   // the search keys of the records still without them, so that a quiet log's searches read few by id.
-  const windowTimer = setInterval(() => {
-    app.audit
-      .closeItemWindows()
-      .catch((error: unknown) => logger.warn('closing audit item windows failed', { error }))
-      .then(() => app.audit.writeSearchKeys())
-      .catch((error: unknown) => logger.warn('writing audit search keys failed', { error }));
-  }, 15_000);
+  const windowTimer = setInterval(
+    onLead(() =>
+      app.audit
+        .closeItemWindows()
+        .catch((error: unknown) => logger.warn('closing audit item windows failed', { error }))
+        .then(() => app.audit.writeSearchKeys())
+        .catch((error: unknown) => logger.warn('writing audit search keys failed', { error })),
+    ),
+    15_000,
+  );
   windowTimer.unref();
   // The audit chain's head is anchored outside the database at least every anchorIntervalSeconds
   // while records arrive, and compared with the newest anchor first (a cut raises a high alert).
@@ -115,10 +126,10 @@ export async function startServer(app: App): Promise<RunningServer> {
     );
   };
   const anchorTimer = config.audit.anchoring
-    ? setInterval(anchorHead, config.audit.anchorIntervalSeconds * 1000)
+    ? setInterval(onLead(anchorHead), config.audit.anchorIntervalSeconds * 1000)
     : null;
   anchorTimer?.unref();
-  if (config.audit.anchoring) anchorHead();
+  if (config.audit.anchoring) onLead(anchorHead)();
   // Retention: every 6 hours, first a minute after start (any instance may do it; one checkpoint wins).
   const retain = () => {
     app.settings
@@ -131,9 +142,9 @@ export async function startServer(app: App): Promise<RunningServer> {
       })
       .catch((error: unknown) => logger.warn('audit retention failed', { error }));
   };
-  const firstRetention = setTimeout(retain, 60_000);
+  const firstRetention = setTimeout(onLead(retain), 60_000);
   firstRetention.unref();
-  const retentionTimer = setInterval(retain, 6 * 3600_000);
+  const retentionTimer = setInterval(onLead(retain), 6 * 3600_000);
   retentionTimer.unref();
   // Secure Score history: one snapshot per UTC day, checked at start and every hour (any instance may
   // take it; the day is unique in the database, so instances sharing it store one).
@@ -147,9 +158,11 @@ export async function startServer(app: App): Promise<RunningServer> {
       })
       .catch((error: unknown) => logger.warn('secure score snapshot failed', { error }));
   };
-  const snapshotTimer = config.score.dailySnapshot ? setInterval(takeDailySnapshot, 60 * 60_000) : null;
+  const snapshotTimer = config.score.dailySnapshot
+    ? setInterval(onLead(takeDailySnapshot), 60 * 60_000)
+    : null;
   snapshotTimer?.unref();
-  if (config.score.dailySnapshot) takeDailySnapshot();
+  if (config.score.dailySnapshot) onLead(takeDailySnapshot)();
   // Sign-in log entries older than signIns.retentionDays go every hour (the first pass a minute after start).
   const pruneSignIns = () => {
     void pruneWebSessions();
@@ -163,10 +176,25 @@ export async function startServer(app: App): Promise<RunningServer> {
       .prune()
       .catch((error: unknown) => logger.warn('pruning web sessions failed', { error }));
   // --- end web sessions ---
-  const signInPruneStart = setTimeout(pruneSignIns, 60_000);
+  const signInPruneStart = setTimeout(onLead(pruneSignIns), 60_000);
   signInPruneStart.unref();
-  const signInPruneTimer = setInterval(pruneSignIns, 60 * 60_000);
+  const signInPruneTimer = setInterval(onLead(pruneSignIns), 60 * 60_000);
   signInPruneTimer.unref();
+  // An instance that takes the lead later (the holder stopped or died) starts what the holder ran.
+  let stopping = false;
+  lead.onChange((leader) => {
+    if (stopping) return;
+    logger.info(
+      leader ? 'this instance runs the periodic jobs' : 'this instance no longer runs the periodic jobs',
+    );
+    if (!leader) {
+      void app.notifier.stop();
+      return;
+    }
+    app.notifier.start();
+    if (config.audit.anchoring) anchorHead();
+    if (config.score.dailySnapshot) takeDailySnapshot();
+  });
   logger.info('mailwarden started', {
     smtp: gateway?.addresses() ?? [],
     http: http?.port() ?? null,
@@ -179,6 +207,7 @@ export async function startServer(app: App): Promise<RunningServer> {
     httpPort: () => http?.port() ?? null,
     policyPort: () => policy?.port() ?? null,
     async stop() {
+      stopping = true;
       clearInterval(pruneTimer);
       clearInterval(windowTimer);
       clearTimeout(firstRetention);
