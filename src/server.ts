@@ -70,6 +70,7 @@ export async function startServer(app: App): Promise<RunningServer> {
           maxClients: config.smtp.maxClients,
           socketTimeoutMs: config.smtp.socketTimeoutMs,
           greetingDelayMs: config.smtp.greetingDelayMs,
+          proxyTrustedAddresses: config.proxy.trustedAddresses,
           closeTimeoutMs: config.shutdown.graceMs,
         },
       );

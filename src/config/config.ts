@@ -21,6 +21,7 @@ export interface Config {
   secrets: { key: string | null };
   policy: { port: number; enabled: boolean; onError: 'defer' | 'dunno' };
   dns: { servers: string[]; timeoutMs: number; tries: number };
+  proxy: { trustedAddresses: string[] };
   notify: { webhooks: { allowInternalHosts: string[] }; emailFrom: string | null };
   score: {
     dnsConcurrency: number;

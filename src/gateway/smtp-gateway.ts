@@ -1,5 +1,6 @@
 import { SMTPServer, type SMTPServerEnvelope, type SMTPServerOptions } from 'smtp-server';
 import type { GatewayDeps, TransactionState } from './gateway-deps.js';
+import { acceptProxyHeaders } from './proxy-protocol.js';
 import { replyError } from './replies.js';
 import { applySmtpConnectionPatches } from './smtp-connection-patches.js';
 import { authenticate } from './stages/auth.js';
@@ -23,6 +24,8 @@ export interface GatewayOptions {
   maxClients: number;
   socketTimeoutMs: number;
   greetingDelayMs: number;
+  /** Peers whose connections start with a PROXY header (proxy-protocol.ts); none by default. */
+  proxyTrustedAddresses?: readonly string[];
   closeTimeoutMs: number;
 }
 
@@ -102,6 +105,7 @@ export function createSmtpGateway(deps: GatewayDeps, options: GatewayOptions): S
       },
     };
     const server = new SMTPServer(serverOptions);
+    acceptProxyHeaders(server, options.proxyTrustedAddresses ?? [], deps.logger);
     server.on('error', (error: Error) => {
       // Connection-level problems (resets, TLS handshakes gone wrong) end that connection only.
       deps.logger.debug('smtp connection error', { error, listener: listener.mode });
