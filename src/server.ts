@@ -92,7 +92,7 @@ export async function startServer(app: App): Promise<RunningServer> {
     await policy?.stop();
     throw error;
   }
-  // Send counters older than the longest window are dropped every 15 minutes (any instance may do it).
+  // Send counters older than the longest window are dropped every 15 minutes.
   const pruneTimer = setInterval(
     onLead(() =>
       app.outbound
@@ -115,8 +115,8 @@ export async function startServer(app: App): Promise<RunningServer> {
     15_000,
   );
   windowTimer.unref();
-  // The audit chain's head is anchored outside the database at least every anchorIntervalSeconds
-  // while records arrive, and compared with the newest anchor first (a cut raises a high alert).
+  // Every instance anchors the chain's head to its own anchor file at least every anchorIntervalSeconds
+  // while records arrive, and compares it with its newest anchor first (a cut raises a high alert).
   let anchorInFlight: Promise<unknown> = Promise.resolve();
   let firstAnchor = true;
   const anchorHead = () => {
@@ -127,11 +127,11 @@ export async function startServer(app: App): Promise<RunningServer> {
     );
   };
   const anchorTimer = config.audit.anchoring
-    ? setInterval(onLead(anchorHead), config.audit.anchorIntervalSeconds * 1000)
+    ? setInterval(anchorHead, config.audit.anchorIntervalSeconds * 1000)
     : null;
   anchorTimer?.unref();
-  if (config.audit.anchoring) onLead(anchorHead)();
-  // Retention: every 6 hours, first a minute after start (any instance may do it; one checkpoint wins).
+  if (config.audit.anchoring) anchorHead();
+  // Retention: every 6 hours, first a minute after start.
   const retain = () => {
     app.settings
       .get('audit.retentionDays')
@@ -147,8 +147,8 @@ export async function startServer(app: App): Promise<RunningServer> {
   firstRetention.unref();
   const retentionTimer = setInterval(onLead(retain), 6 * 3600_000);
   retentionTimer.unref();
-  // Secure Score history: one snapshot per UTC day, checked at start and every hour (any instance may
-  // take it; the day is unique in the database, so instances sharing it store one).
+  // Secure Score history: one snapshot per UTC day, checked at start and every hour by the lead (the day
+  // is unique in the database too).
   let snapshotInFlight: Promise<void> = Promise.resolve();
   const takeDailySnapshot = () => {
     snapshotInFlight = app.score
@@ -193,7 +193,6 @@ export async function startServer(app: App): Promise<RunningServer> {
       return;
     }
     app.notifier.start();
-    if (config.audit.anchoring) anchorHead();
     if (config.score.dailySnapshot) takeDailySnapshot();
   });
   logger.info('mailwarden started', {
