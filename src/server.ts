@@ -51,6 +51,10 @@ export async function startServer(app: App): Promise<RunningServer> {
   let policy: PostfixPolicyServer | null = null;
   let milter: MilterServer | null = null;
   await checkDataDir(app);
+  const lead = app.store.lead();
+  const onLead = (job: () => unknown) => (): void => {
+    if (lead.isLeader()) void job();
+  };
   try {
     const listeners: GatewayListener[] = [];
     if (config.smtp.enabled)
@@ -88,6 +92,7 @@ export async function startServer(app: App): Promise<RunningServer> {
           maxClients: config.smtp.maxClients,
           socketTimeoutMs: config.smtp.socketTimeoutMs,
           greetingDelayMs: config.smtp.greetingDelayMs,
+          proxyTrustedAddresses: config.proxy.trustedAddresses,
           closeTimeoutMs: config.shutdown.graceMs,
         },
       );
@@ -121,7 +126,8 @@ export async function startServer(app: App): Promise<RunningServer> {
       );
       await milter.start(milterAt.host, milterAt.port);
     }
-    app.notifier.start();
+    // Periodic jobs run on one instance of the cluster: the holder of the lead (store/cluster.ts).
+    if (lead.isLeader()) app.notifier.start();
   } catch (error) {
     await gateway?.stop();
     await http?.stop();
@@ -130,25 +136,31 @@ export async function startServer(app: App): Promise<RunningServer> {
     throw error;
   }
   // Send counters older than the longest window, and reservations past their time, are dropped every
-  // 15 minutes (any instance may do it).
-  const pruneTimer = setInterval(() => {
-    app.outbound
-      .pruneCounters()
-      .catch((error: unknown) => logger.warn('pruning send counters failed', { error }));
-  }, 15 * 60_000);
+  // 15 minutes by the instance that runs the periodic jobs.
+  const pruneTimer = setInterval(
+    onLead(() =>
+      app.outbound
+        .pruneCounters()
+        .catch((error: unknown) => logger.warn('pruning send counters failed', { error })),
+    ),
+    15 * 60_000,
+  );
   pruneTimer.unref();
   // Grouped mailbox records (reads per 2-minute window) are written once their window is over; then
   // the search keys of the records still without them, so that a quiet log's searches read few by id.
-  const windowTimer = setInterval(() => {
-    app.audit
-      .closeItemWindows()
-      .catch((error: unknown) => logger.warn('closing audit item windows failed', { error }))
-      .then(() => app.audit.writeSearchKeys())
-      .catch((error: unknown) => logger.warn('writing audit search keys failed', { error }));
-  }, 15_000);
+  const windowTimer = setInterval(
+    onLead(() =>
+      app.audit
+        .closeItemWindows()
+        .catch((error: unknown) => logger.warn('closing audit item windows failed', { error }))
+        .then(() => app.audit.writeSearchKeys())
+        .catch((error: unknown) => logger.warn('writing audit search keys failed', { error })),
+    ),
+    15_000,
+  );
   windowTimer.unref();
-  // The audit chain's head is anchored outside the database at least every anchorIntervalSeconds
-  // while records arrive, and compared with the newest anchor first (a cut raises a high alert).
+  // Every instance anchors the chain's head to its own anchor file at least every anchorIntervalSeconds
+  // while records arrive, and compares it with its newest anchor first (a cut raises a high alert).
   let anchorInFlight: Promise<unknown> = Promise.resolve();
   let firstAnchor = true;
   const anchorHead = () => {
@@ -163,7 +175,7 @@ export async function startServer(app: App): Promise<RunningServer> {
     : null;
   anchorTimer?.unref();
   if (config.audit.anchoring) anchorHead();
-  // Retention: every 6 hours, first a minute after start (any instance may do it; one checkpoint wins).
+  // Retention: every 6 hours, first a minute after start.
   const retain = () => {
     app.settings
       .get('audit.retentionDays')
@@ -175,12 +187,12 @@ export async function startServer(app: App): Promise<RunningServer> {
       })
       .catch((error: unknown) => logger.warn('audit retention failed', { error }));
   };
-  const firstRetention = setTimeout(retain, 60_000);
+  const firstRetention = setTimeout(onLead(retain), 60_000);
   firstRetention.unref();
-  const retentionTimer = setInterval(retain, 6 * 3600_000);
+  const retentionTimer = setInterval(onLead(retain), 6 * 3600_000);
   retentionTimer.unref();
-  // Secure Score history: one snapshot per UTC day, checked at start and every hour (any instance may
-  // take it; the day is unique in the database, so instances sharing it store one).
+  // Secure Score history: one snapshot per UTC day, checked at start and every hour by the lead (the day
+  // is unique in the database too).
   let snapshotInFlight: Promise<void> = Promise.resolve();
   const takeDailySnapshot = () => {
     snapshotInFlight = app.score
@@ -191,9 +203,11 @@ export async function startServer(app: App): Promise<RunningServer> {
       })
       .catch((error: unknown) => logger.warn('secure score snapshot failed', { error }));
   };
-  const snapshotTimer = config.score.dailySnapshot ? setInterval(takeDailySnapshot, 60 * 60_000) : null;
+  const snapshotTimer = config.score.dailySnapshot
+    ? setInterval(onLead(takeDailySnapshot), 60 * 60_000)
+    : null;
   snapshotTimer?.unref();
-  if (config.score.dailySnapshot) takeDailySnapshot();
+  if (config.score.dailySnapshot) onLead(takeDailySnapshot)();
   // Sign-in log entries older than signIns.retentionDays go every hour (the first pass a minute after start).
   const pruneSignIns = () => {
     void pruneWebSessions();
@@ -206,11 +220,12 @@ export async function startServer(app: App): Promise<RunningServer> {
     app.identity.webSessions
       .prune()
       .catch((error: unknown) => logger.warn('pruning web sessions failed', { error }));
-  const signInPruneStart = setTimeout(pruneSignIns, 60_000);
+  const signInPruneStart = setTimeout(onLead(pruneSignIns), 60_000);
   signInPruneStart.unref();
-  const signInPruneTimer = setInterval(pruneSignIns, 60 * 60_000);
+  const signInPruneTimer = setInterval(onLead(pruneSignIns), 60 * 60_000);
   signInPruneTimer.unref();
-  // --- importing: the periodic sync from import.source (the old server stays the directory of record) ---
+  // The periodic sync from import.source (the old server stays the directory of record), on the
+  // instance that runs the periodic jobs.
   // The first sync runs at start, then every import.intervalMinutes; a sync still running is never
   // overlapped by the next one.
   let syncInFlight: Promise<void> | null = null;
@@ -218,7 +233,7 @@ export async function startServer(app: App): Promise<RunningServer> {
     ? parseSourceSetting(config.import.source, config.import.defaultScheme)
     : null;
   const syncFromSource = () => {
-    if (!importSource?.ok || syncInFlight) return;
+    if (!importSource?.ok || syncInFlight || !lead.isLeader()) return;
     const source = importSource.source;
     syncInFlight = app.importing
       .run(source, { dryRun: false, sync: true, actor: { actor: 'system', logonType: 'system' } })
@@ -242,7 +257,21 @@ export async function startServer(app: App): Promise<RunningServer> {
     : null;
   syncTimer?.unref();
   syncFromSource();
-  // --- end importing ---
+  // An instance that takes the lead later (the holder stopped or died) starts what the holder ran.
+  let stopping = false;
+  lead.onChange((leader) => {
+    if (stopping) return;
+    logger.info(
+      leader ? 'this instance runs the periodic jobs' : 'this instance no longer runs the periodic jobs',
+    );
+    if (!leader) {
+      void app.notifier.stop();
+      return;
+    }
+    app.notifier.start();
+    if (config.score.dailySnapshot) takeDailySnapshot();
+    syncFromSource();
+  });
   logger.info('mailwarden started', {
     smtp: gateway?.addresses() ?? [],
     http: http?.port() ?? null,
@@ -285,6 +314,7 @@ export async function startServer(app: App): Promise<RunningServer> {
       return outcome;
     },
     async stop() {
+      stopping = true;
       clearInterval(pruneTimer);
       clearInterval(windowTimer);
       clearTimeout(firstRetention);

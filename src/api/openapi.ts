@@ -206,10 +206,9 @@ const schemas = {
     }),
     steps: z.array(responses.playbookStepSchema).meta({ description: 'Each step, in the order it ran.' }),
   }),
-  // --- importing ---
+  // Import from another mail server.
   ImportRequest: importBody,
   ImportReportResponse: z.object({ report: importReportSchema() }),
-  // --- end importing ---
 } satisfies Record<string, z.ZodType>;
 
 /** What an import did, per section: counts, and the entries created, updated or skipped (with why). */

@@ -362,7 +362,7 @@ export const secureAccountBody = z.strictObject({
     .meta({ description: 'Release the sender from the restricted list as the last step.' }),
 });
 
-// --- importing ---
+// Import from another mail server.
 const importRunFields = {
   dryRun: z
     .boolean()
@@ -398,4 +398,3 @@ export const importBody = z.discriminatedUnion('source', [
     ...importRunFields,
   }),
 ]);
-// --- end importing ---

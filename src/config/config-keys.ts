@@ -245,6 +245,13 @@ export const configKeys: readonly ConfigKey[] = [
       'DNS servers for the Secure Score domain checks and for webhook host names, as host or host:port (127.0.0.1:5353, [::1]:53); empty: the system resolver (/etc/resolv.conf; for webhooks getaddrinfo, so /etc/hosts too).',
   },
   {
+    path: 'proxy.trustedAddresses',
+    kind: 'string-list',
+    defaultValue: [],
+    description:
+      'Load balancers (IP addresses) whose connections to the SMTP listeners start with a PROXY protocol header (HAProxy send-proxy-v2): the session takes the client address from it. Empty: no PROXY header is read from anyone.',
+  },
+  {
     path: 'notify.webhooks.allowInternalHosts',
     kind: 'string-list',
     defaultValue: [],

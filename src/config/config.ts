@@ -23,6 +23,7 @@ export interface Config {
   milter: { listen: string | null };
   spam: { rspamdUrl: string | null; rspamdTimeoutMs: number };
   dns: { servers: string[]; timeoutMs: number; tries: number };
+  proxy: { trustedAddresses: string[] };
   notify: { webhooks: { allowInternalHosts: string[] }; emailFrom: string | null };
   score: {
     dnsConcurrency: number;

@@ -31,6 +31,7 @@ export async function addDomain(
       .executeTakeFirst();
     if (existing) return directoryFailure('domain-exists', `${name} is already a domain of the organization`);
     await trx.insertInto('domains').values({ name, created_at: now }).execute();
+    await deps.store.changes.announce(trx, 'policies');
     await deps.audit.appendWithin(trx, [
       { operation: 'AddDomain', result: 'success', ...actor, details: { name } },
     ]);

@@ -61,6 +61,7 @@ export async function addGroupMember(
       .executeTakeFirst();
     if (!member) {
       await trx.insertInto('group_members').values({ group_name: name, user_id: user.id }).execute();
+      await deps.store.changes.announce(trx, 'policies');
       await deps.audit.appendWithin(trx, [
         {
           operation: 'AddGroupMember',
@@ -95,6 +96,7 @@ export async function removeGroup(
       );
     const members = await membersOf(trx, name);
     await trx.deleteFrom('group_members').where('group_name', '=', name).execute();
+    await deps.store.changes.announce(trx, 'policies');
     await trx.deleteFrom('groups').where('name', '=', name).execute();
     await deps.audit.appendWithin(trx, [
       { operation: 'RemoveGroup', result: 'success', ...actor, details: { name, members } },
@@ -121,6 +123,7 @@ export async function removeGroupMember(
       .executeTakeFirst();
     if (Number(removed.numDeletedRows) === 0)
       return directoryFailure('not-a-member', `${user.address} is not a member of group ${name}`);
+    await deps.store.changes.announce(trx, 'policies');
     await deps.audit.appendWithin(trx, [
       {
         operation: 'RemoveGroupMember',

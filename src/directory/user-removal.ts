@@ -115,6 +115,7 @@ export async function removeDomain(
       ]);
     }
     await trx.deleteFrom('domains').where('name', '=', name).execute();
+    await deps.store.changes.announce(trx, 'policies');
     const removed: RemovedDomain = {
       name,
       removedUsers: users.map((user) => user.address),

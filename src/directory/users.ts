@@ -321,6 +321,8 @@ async function changeUser(
     if (!row) return directoryFailure('user-not-found', `no user ${reference}`);
     const failure = await change(trx, row);
     if (failure) return failure;
+    // A password, state or address change: every instance drops what it remembered of the account.
+    await deps.store.changes.announce(trx, 'accounts');
     return { ok: true as const, id: row.id };
   });
   if (!result.ok) return result;

@@ -6,6 +6,7 @@ import {
 } from 'smtp-server';
 import { replyError } from '../smtp-status/index.js';
 import type { GatewayDeps, SessionUser, TransactionState } from './gateway-deps.js';
+import { acceptProxyHeaders } from './proxy-protocol.js';
 import { applySmtpConnectionPatches } from './smtp-connection-patches.js';
 import { authenticate } from './stages/auth.js';
 import { receiveMessage } from './stages/data.js';
@@ -28,6 +29,8 @@ export interface GatewayOptions {
   maxClients: number;
   socketTimeoutMs: number;
   greetingDelayMs: number;
+  /** Peers whose connections start with a PROXY header (proxy-protocol.ts); none by default. */
+  proxyTrustedAddresses?: readonly string[];
   closeTimeoutMs: number;
 }
 
@@ -176,6 +179,7 @@ export function createSmtpGateway(deps: GatewayDeps, options: GatewayOptions): S
       },
     };
     const server = new SMTPServer(serverOptions);
+    acceptProxyHeaders(server, options.proxyTrustedAddresses ?? [], deps.logger);
     server.on('error', (error: Error) => {
       // Connection-level problems (resets, TLS handshakes gone wrong) end that connection only.
       deps.logger.debug('smtp connection error', { error, listener: listener.mode });

@@ -71,6 +71,7 @@ export async function resetPassword(
       .where('revoked_at', 'is', null)
       .executeTakeFirst();
     const names = options.revokeAppPasswords ? await revokeAllWithin(trx, user.id, now) : [];
+    await deps.store.changes.announce(trx, 'accounts');
     await deps.audit.appendWithin(trx, [
       {
         operation: 'ResetPassword',

@@ -215,6 +215,7 @@ export async function revokeAppPassword(
       .executeTakeFirst();
     if (!row) return failure('app-password-not-found', `${user.address} has no app password named "${name}"`);
     await trx.updateTable('app_passwords').set({ revoked_at: now }).where('id', '=', row.id).execute();
+    await deps.store.changes.announce(trx, 'accounts');
     await deps.audit.appendWithin(trx, [
       {
         operation: 'RevokeAppPassword',

@@ -44,6 +44,7 @@ export async function changeOwnPassword(
       .set({ password_hash: hash, password_changed_at: now, updated_at: now, must_change_password: 0 })
       .where('id', '=', row.id)
       .execute();
+    await deps.store.changes.announce(trx, 'accounts');
     let others = trx
       .updateTable('web_sessions')
       .set({ revoked_at: now, challenge: null })

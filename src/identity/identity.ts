@@ -55,6 +55,9 @@ export function createIdentity(deps: IdentityDeps) {
     maxEntries: VERIFIED_CREDENTIAL_MAX_ENTRIES,
     nowMs: deps.clock.nowMs,
   });
+  // The hash in each entry already misses after a password change; an account changed anywhere (state,
+  // password, app passwords) also empties the cache, so no remembered success outlives it.
+  deps.store.changes.subscribe('accounts', () => cache.clear());
   let decoy: Promise<string> | null = null;
   const decoyHash = () => {
     decoy ??= deps.passwords.hash(randomBytes(24).toString('base64'));

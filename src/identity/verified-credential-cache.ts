@@ -13,6 +13,8 @@ import { createHmac, randomBytes } from 'node:crypto';
 export interface VerifiedCredentialCache {
   has(userId: string, storedHash: string, secret: string): boolean;
   remember(userId: string, storedHash: string, secret: string): void;
+  /** Forgets every entry (an account changed on some instance). */
+  clear(): void;
 }
 
 export function createVerifiedCredentialCache(options: {
@@ -49,6 +51,9 @@ export function createVerifiedCredentialCache(options: {
         if (!oldest.done) entries.delete(oldest.value);
       }
       entries.set(entry, options.nowMs() + options.ttlMs);
+    },
+    clear() {
+      entries.clear();
     },
   };
 }

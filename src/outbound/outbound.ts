@@ -104,6 +104,9 @@ export function createOutbound(deps: OutboundDeps) {
     cached = null;
     groupCache.clear();
   };
+  // A policy, domain, group or setting changed on any instance: read them again at the next message.
+  deps.store.changes.subscribe('policies', forget);
+  deps.store.changes.subscribe('settings', forget);
   const groupsOf = async (userId: string): Promise<string[]> => {
     const now = deps.clock.nowMs();
     const hit = groupCache.get(userId);

@@ -120,6 +120,7 @@ export async function setPolicy(
     if (existingRow)
       await trx.updateTable('sending_policies').set(row).where('name', '=', policyName).execute();
     else await trx.insertInto('sending_policies').values(row).execute();
+    await deps.store.changes.announce(trx, 'policies');
     await deps.audit.appendWithin(trx, [
       {
         operation: 'SetSendingPolicy',
@@ -148,6 +149,7 @@ export async function deletePolicy(
       .deleteFrom('sending_policies')
       .where('name', '=', policyName)
       .executeTakeFirst();
+    await deps.store.changes.announce(trx, 'policies');
     if (Number(deleted.numDeletedRows) === 0)
       return outboundFailure('policy-not-found', `no sending policy ${policyName}`);
     await deps.audit.appendWithin(trx, [

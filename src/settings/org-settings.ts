@@ -62,6 +62,10 @@ export function createOrgSettings(deps: {
     return Object.freeze(settings) as unknown as OrgSettings;
   };
   let snapshot: { settings: OrgSettings; readAt: number } | null = null;
+  // A change made through any instance ends this instance's snapshot at once.
+  deps.store.changes.subscribe('settings', () => {
+    snapshot = null;
+  });
   const current = async (): Promise<OrgSettings> => {
     const now = performance.now();
     if (snapshot && now - snapshot.readAt < ORG_SETTINGS_SNAPSHOT_MS) return snapshot.settings;
@@ -132,6 +136,7 @@ export function createOrgSettings(deps: {
             details: { setting: key, from: before[key], to: value },
           })),
         );
+        if (changed.length > 0) await deps.store.changes.announce(trx, 'settings');
       });
       snapshot = null;
       return { ok: true, settings: await current(), changed: changed.map(([key]) => key) };

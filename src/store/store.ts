@@ -9,6 +9,15 @@ import {
   createPostgresAuditRowWriter,
   createSqliteAuditRowWriter,
 } from './audit-rows.js';
+import {
+  alwaysLeader,
+  announcingAfterCommit,
+  type ChangeFeed,
+  createLocalChangeFeed,
+  createPostgresChangeFeed,
+  createPostgresLeadership,
+  type Leadership,
+} from './cluster.js';
 import { holdingSqliteConnection } from './held-connection.js';
 import { initialMigration } from './migrations/001-initial.js';
 import { outboundMigration } from './migrations/002-outbound.js';
@@ -64,6 +73,13 @@ export interface Store {
   lockAuditChain(trx: Executor): Promise<void>;
   /** The audit log's fast write path (chain head and row inserts), inside a writeTransaction only. */
   auditRows: AuditRowWriter;
+  /** Changes other instances' caches must hear of (cluster.ts): announced in the changing transaction. */
+  changes: ChangeFeed;
+  /**
+   * Starts competing for the one periodic-jobs holder of the cluster (cluster.ts); the server calls
+   * it once. Closed with the store.
+   */
+  lead(): Leadership;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -97,9 +113,10 @@ export const SQLITE_CHECKPOINT_PAGES = 10_000;
 export const sqliteFile = (dataDir: string) => path.join(dataDir, 'mailwarden.sqlite');
 
 export async function openStore(options: StoreOptions): Promise<Store> {
-  const store = options.databaseUrl
+  const opened = options.databaseUrl
     ? openPostgres(options.databaseUrl, options.poolSize ?? 10)
     : openSqlite(options);
+  const store = withCluster(opened, options.databaseUrl);
   if (options.migrate === false) return store;
   try {
     await migrate(store);
@@ -110,7 +127,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   return store;
 }
 
-function openSqlite(options: StoreOptions): Store {
+function openSqlite(options: StoreOptions): Omit<Store, 'changes' | 'lead'> {
   // The database holds password and token hashes and the audit log: readable by this account only.
   // SQLite creates the -wal and -shm files with the database file's mode, so creating the (empty)
   // database file 0600 before SQLite opens it covers all three.
@@ -208,7 +225,7 @@ function openSqlite(options: StoreOptions): Store {
   };
 }
 
-function openPostgres(url: string, poolSize: number): Store {
+function openPostgres(url: string, poolSize: number): Omit<Store, 'changes' | 'lead'> {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
@@ -258,6 +275,26 @@ function openPostgres(url: string, poolSize: number): Store {
     },
     async close() {
       await db.destroy();
+    },
+  };
+}
+
+/** Adds the change feed and leadership to a store (see cluster.ts). */
+function withCluster(base: Omit<Store, 'changes' | 'lead'>, databaseUrl: string | null): Store {
+  const changes = databaseUrl ? createPostgresChangeFeed(databaseUrl) : createLocalChangeFeed();
+  let leadership: Leadership | null = null;
+  return {
+    ...base,
+    writeTransaction: announcingAfterCommit(changes, base.writeTransaction),
+    changes,
+    lead() {
+      leadership ??= databaseUrl ? createPostgresLeadership(databaseUrl) : alwaysLeader();
+      return leadership;
+    },
+    async close() {
+      await leadership?.close();
+      await changes.close();
+      await base.close();
     },
   };
 }
