@@ -57,6 +57,7 @@ const migrations = [
   '014-audit-search-keys-guard',
   '015-restrictions-outlive-users',
   '016-imported-accounts',
+  '019-send-reservations',
 ];
 
 /** A fresh place for a store of this kind, and the options to open it as often as a test likes. */

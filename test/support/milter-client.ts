@@ -75,7 +75,7 @@ export class MilterClient {
     data.writeUInt32BE(protocol, 8);
     this.write(packet('O', data));
     const reply = await this.next();
-    if (!reply || reply.code !== 'O') throw new Error(`no negotiation reply: ${JSON.stringify(reply)}`);
+    if (reply?.code !== 'O') throw new Error(`no negotiation reply: ${JSON.stringify(reply)}`);
     return {
       version: reply.data.readUInt32BE(0),
       actions: reply.data.readUInt32BE(4),
@@ -85,7 +85,7 @@ export class MilterClient {
 
   /** A macro packet for the command `forCode`. */
   macros(forCode: string, macros: Record<string, string>): void {
-    const strings = Object.entries(macros).flatMap(([name, value]) => [name, value]);
+    const strings = Object.entries(macros).flat();
     this.write(
       packet(
         'D',

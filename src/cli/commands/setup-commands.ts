@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Config } from '../../config/index.js';
+import { type Config, parseHostPort } from '../../config/index.js';
 import { type CliCommand, type CliFlags, type CommandContext, UsageError } from '../cli-context.js';
 import { loadCliConfig } from '../open-app.js';
 import { writeJson, writeLine } from '../output.js';
@@ -98,8 +98,27 @@ export function renderDovecotSetup(input: DovecotSetupInput): SetupFile[] {
   return files;
 }
 
-/** The Postfix lines, filled in: main.cf to append, master.cf's submission entry. */
-export function renderPostfixSetup(input: { policyAddress: string; saslPath: string }): SetupFile[] {
+/**
+ * The Postfix lines, filled in: main.cf to append, master.cf's submission entry. Without a milter
+ * address (milter.listen unset) the milter lines are left out: a submission service pointed at a
+ * milter nobody serves would defer every message (milter_default_action = tempfail).
+ */
+export function renderPostfixSetup(input: {
+  policyAddress: string;
+  saslPath: string;
+  milterAddress: string | null;
+}): SetupFile[] {
+  let master = template('postfix/master.cf').replaceAll(
+    'inet:127.0.0.1:10040',
+    `inet:${input.policyAddress}`,
+  );
+  if (input.milterAddress) master = master.replaceAll('inet:127.0.0.1:10041', `inet:${input.milterAddress}`);
+  else
+    master = master
+      .split('\n')
+      .filter((line) => !/^\s+-o (smtpd_milters|milter_default_action|milter_macro_daemon_name)=/.test(line))
+      .join('\n')
+      .replaceAll(',policy_context=mailwarden-milter', '');
   return [
     {
       name: 'main.cf',
@@ -109,15 +128,16 @@ export function renderPostfixSetup(input: { policyAddress: string; saslPath: str
       ),
       secret: false,
     },
-    {
-      name: 'master.cf',
-      content: template('postfix/master.cf').replaceAll(
-        'inet:127.0.0.1:10040',
-        `inet:${input.policyAddress}`,
-      ),
-      secret: false,
-    },
+    { name: 'master.cf', content: master, secret: false },
   ];
+}
+
+/** Where Postfix reaches the milter: milter.listen, with loopback for a wildcard address. */
+export function milterAddressOf(config: Config): string | null {
+  const listen = config.milter.listen ? parseHostPort(config.milter.listen) : null;
+  if (!listen) return null;
+  const host = listen.host === '0.0.0.0' || listen.host === '::' ? '127.0.0.1' : listen.host;
+  return `${host.includes(':') ? `[${host}]` : host}:${listen.port}`;
 }
 
 /** Where Dovecot and Postfix reach Mailwarden: its listen address, or loopback when it listens on all. */
@@ -238,8 +258,13 @@ export const setupPostfixCommand: CliCommand = {
     const files = renderPostfixSetup({
       policyAddress: `${mailwardenHost(config)}:${config.policy.port}`,
       saslPath: 'private/auth',
+      milterAddress: milterAddressOf(config),
     });
     const notes = writeFiles(out, files, context.flags['force'] === true);
+    if (!config.milter.listen)
+      notes.push(
+        'milter.listen is not set: mail through Postfix gets limits and restrictions but no content verdict (spam, quarantine); set MAILWARDEN_MILTER_LISTEN=127.0.0.1:10041 and run setup postfix again',
+      );
     return report(context, out, files, notes, [
       `append ${out}/main.cf to /etc/postfix/main.cf`,
       `replace the submission entry of /etc/postfix/master.cf with ${out}/master.cf`,
