@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { apiErrorStatus } from '../http-status/index.js';
+import { isMailPasswordMode, MAIL_PASSWORD_MODES } from '../identity/index.js';
 import type { Restriction } from '../outbound/index.js';
 import { adminActor } from './actor.js';
 import { type AdminNotice, adminCsrf, adminGate, adminPage } from './admin-page.js';
@@ -47,11 +48,12 @@ export function adminUserRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   const readUserFacts = async (address: string): Promise<UserFacts | null> => {
     const user = await deps.directory.findUser(address);
     if (!user) return null;
-    const [restrictions, mfa, rules, signIns] = await Promise.all([
+    const [restrictions, mfa, rules, signIns, mailPassword] = await Promise.all([
       deps.outbound.restrictionsOf(user.address),
       deps.identity.mfa.show(user.address),
       deps.respond.inboxRules(user.address),
       recentSignIns(deps, user, 20),
+      deps.identity.mailPasswordStates([user.address]),
     ]);
     const state = restrictionState(
       restrictions.ok ? restrictions.restrictions : [],
@@ -65,6 +67,7 @@ export function adminUserRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       mfaOn: mfa.ok && mfa.mfa.state !== 'disabled',
       rules,
       signIns,
+      mailPassword: mailPassword.get(user.address) ?? null,
     };
   };
 
@@ -90,6 +93,7 @@ export function adminUserRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       deps.outbound.listRestricted(),
     ]);
     const restrictedMailboxes = new Set(restricted.map((restriction) => restriction.mailbox));
+    const mailPasswords = await deps.identity.mailPasswordStates(listed.users.map((user) => user.address));
     // One MFA read per listed user (at most a page of them): the state lives with identity.
     const rows = await Promise.all(
       listed.users.map(async (user) => {
@@ -98,6 +102,7 @@ export function adminUserRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
           user,
           mfaState: mfa.ok ? mfa.mfa.state : null,
           restricted: restrictedMailboxes.has(user.address),
+          mailAccountPassword: mailPasswords.get(user.address)?.mode === 'account-password',
         };
       }),
     );
@@ -188,6 +193,34 @@ export function adminUserRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     const outcome = await deps.directory.setDisabled(c.req.param('address'), disable, adminActor(c, session));
     if (!outcome.ok) return refusePage(c, 404, outcome.message);
     return c.redirect(userPath(outcome.user.address), 303);
+  });
+
+  /** Moves an account's mail clients to app passwords, or lets them keep the account password again. */
+  routes.post('/admin/users/:address/mail-password', async (c) => {
+    const session = adminGate(c);
+    if (session instanceof Response) return session;
+    const address = c.req.param('address');
+    const body = await c.req.parseBody();
+    const mode = body['mode'];
+    if (!isMailPasswordMode(mode))
+      return userPage(
+        c,
+        address,
+        { kind: 'error', text: `The mode is ${MAIL_PASSWORD_MODES.join(' or ')}.` },
+        400,
+      );
+    const outcome = await deps.identity.setMailPassword(address, mode, adminActor(c, session));
+    if (!outcome.ok) return refusePage(c, 404, `There is no user ${address}.`);
+    const now =
+      mode === 'app-passwords-only'
+        ? 'its mail clients use app passwords only'
+        : 'its mail clients may use the account password again';
+    return userPage(c, outcome.user.address, {
+      kind: outcome.changed ? 'ok' : 'info',
+      text: outcome.changed
+        ? `${outcome.user.address}: ${now}.`
+        : `Nothing changed: ${outcome.user.address} already had this setting (${now}).`,
+    });
   });
 
   routes.post('/admin/users/:address/secure', async (c) => {

@@ -1,6 +1,6 @@
 import type { Alert } from '../alerts/index.js';
 import type { User } from '../directory/index.js';
-import type { SignInEntry } from '../identity/index.js';
+import type { MailPasswordState, SignInEntry } from '../identity/index.js';
 import type { Restriction } from '../outbound/index.js';
 import type { InboxRuleScript, PlaybookStep } from '../respond/index.js';
 import type { AdminNotice } from './admin-page.js';
@@ -82,6 +82,8 @@ export interface UserFacts {
   mfaOn: boolean;
   rules: InboxRules;
   signIns: readonly SignInEntry[];
+  /** How its mail clients sign in; null when it could not be read. */
+  mailPassword: MailPasswordState | null;
 }
 
 export type InboxRules =
@@ -101,6 +103,7 @@ export function userView(facts: UserFacts, csrf: string): SafeHtml {
       <section id="recent-sign-ins"><h2>Recent sign-ins</h2>${signInTable(facts.signIns)}
         <p><a id="mailbox-audit" href="/admin/audit?mailbox=${encodeURIComponent(user.address)}&amp;hours=720">What happened in this mailbox (audit log, 30 days)</a></p></section>
       <section id="inbox-rules"><h2>Inbox rules</h2>${inboxRulesBlock(facts.rules)}</section>
+      ${mailPasswordBlock(user, facts.mailPassword, csrf)}
       ${secureForm(user, active, csrf)}
       ${active ? releaseForm(user, csrf) : ''}
       ${blockForm(user, csrf)}
@@ -135,6 +138,33 @@ function restrictionBlock(user: User, active: Restriction | undefined): SafeHtml
               .join(', ')}</td></tr>
             <tr><th>Source IPs</th><td>${evidence.sourceIps.join(', ') || '—'}</td></tr>
           </table></section>`;
+}
+
+/**
+ * How the account's mail clients (IMAP, POP3, SMTP) sign in, where it was imported from, and the
+ * button that moves it to app passwords (or lets it keep the account password again).
+ */
+function mailPasswordBlock(user: User, state: MailPasswordState | null, csrf: string): SafeHtml {
+  if (!state)
+    return html`<section id="mail-password"><h2>Mail clients</h2><p class="muted">Unknown.</p></section>`;
+  const accountPassword = state.mode === 'account-password';
+  return html`<section id="mail-password"><h2>Mail clients</h2>
+        <p>Mail clients sign in with: <strong id="mail-password-mode">${
+          accountPassword ? 'account password (imported; mail clients still use it)' : 'app passwords only'
+        }</strong></p>
+        ${state.importedFrom ? html`<p>Imported from <code id="imported-from">${state.importedFrom}</code></p>` : ''}
+        ${
+          accountPassword
+            ? html`<p>Where the organisation asks for app passwords on mail, this account is still let in with its account password so its existing mail clients keep working. Move it once the user has created app passwords for them (self-service: App passwords); each client that still sends the account password is refused from then on. A user with a second factor never uses the account password on mail either way.</p>`
+            : html`<p>Mail clients use app passwords, like every account not imported.</p>`
+        }
+        <form method="post" action="${userPath(user.address)}/mail-password">${csrfField(csrf)}
+          <input type="hidden" name="mode" value="${accountPassword ? 'app-passwords-only' : 'account-password'}">
+          <button type="submit" class="${accountPassword ? 'danger' : ''}" id="${accountPassword ? 'move-to-app-passwords' : 'allow-account-password'}">${
+            accountPassword ? 'Move to app passwords' : 'Let mail clients use the account password again'
+          }</button>
+        </form>
+      </section>`;
 }
 
 function secureForm(user: User, active: Restriction | undefined, csrf: string): SafeHtml {
@@ -185,6 +215,8 @@ export interface UserRow {
   /** 'disabled' | 'enabled' | 'enforced', or null when it could not be read. */
   mfaState: string | null;
   restricted: boolean;
+  /** Its mail clients still use the account password (an imported account not moved yet). */
+  mailAccountPassword: boolean;
 }
 
 /** The users list, one page of it, and the form for a new user. */
@@ -193,12 +225,13 @@ export function usersView(
   csrf: string,
 ): SafeHtml {
   return html`<section><table id="users">
-          <thead><tr><th>Address</th><th>Role</th><th>MFA</th><th>Sending</th><th>State</th><th>Password changed</th><th><span class="visually-hidden">Actions</span></th></tr></thead>
+          <thead><tr><th>Address</th><th>Role</th><th>MFA</th><th>Mail clients</th><th>Sending</th><th>State</th><th>Password changed</th><th><span class="visually-hidden">Actions</span></th></tr></thead>
           <tbody>${listed.rows.map(
-            ({ user, mfaState, restricted }) => html`<tr class="user">
+            ({ user, mfaState, restricted, mailAccountPassword }) => html`<tr class="user">
               <td><a href="${userPath(user.address)}">${user.address}</a></td>
               <td>${user.role}</td>
               <td class="user-mfa">${badge(mfaState ?? 'unknown', mfaState === 'disabled' || mfaState === null ? 'warn' : 'ok')}</td>
+              <td class="user-mail-password">${mailAccountPassword ? badge('account password', 'warn') : badge('app passwords', 'neutral')}</td>
               <td class="user-sending">${restricted ? badge('restricted', 'bad') : badge('allowed', 'neutral')}</td>
               <td class="user-state">${user.disabled ? badge('disabled', 'bad') : badge('enabled', 'ok')}</td>
               <td>${user.passwordChangedAt ? when(user.passwordChangedAt) : '—'}</td>

@@ -14,7 +14,12 @@ import {
   type NewAppPassword,
   revokeAppPassword,
 } from './app-passwords.js';
-import { type MailPasswordMode, passwordStorageCounts, setMailPassword } from './imported-accounts.js';
+import {
+  type MailPasswordMode,
+  mailPasswordStates,
+  passwordStorageCounts,
+  setMailPassword,
+} from './imported-accounts.js';
 import { lastSignInTrackedSince, startLastSignInTracking } from './last-sign-in.js';
 import type { PasswordHasher } from './passwords.js';
 import {
@@ -100,6 +105,8 @@ export function createIdentity(deps: IdentityDeps) {
     /** Lets an account's mail clients keep the account password, or moves them to app passwords. */
     setMailPassword: (user: string, mode: MailPasswordMode, actor: Actor) =>
       setMailPassword(deps, user, mode, actor),
+    /** Each account's mail password mode and import source, by address (for the admin pages). */
+    mailPasswordStates: (addresses: readonly string[]) => mailPasswordStates(deps.store.db, addresses),
     /** How enabled accounts' passwords are stored (legacy schemes left) and who keeps the account password on mail. */
     passwordStorage: () => passwordStorageCounts(deps.store.db),
   };

@@ -101,6 +101,34 @@ export async function setMailPassword(
   return { ok: true, user, mode, changed };
 }
 
+/** How an account's mail clients sign in, and where the account was imported from (null: made here). */
+export interface MailPasswordState {
+  mode: MailPasswordMode;
+  importedFrom: string | null;
+}
+
+/** The mail password state of each of these accounts, by address (at most a page of them; absent: no such user). */
+export async function mailPasswordStates(
+  db: Executor,
+  addresses: readonly string[],
+): Promise<Map<string, MailPasswordState>> {
+  if (addresses.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('users')
+    .select(['address', 'mail_account_password', 'imported_from'])
+    .where('address', 'in', [...addresses])
+    .execute();
+  return new Map(
+    rows.map((row) => [
+      row.address,
+      {
+        mode: row.mail_account_password === 1 ? 'account-password' : 'app-passwords-only',
+        importedFrom: row.imported_from ?? null,
+      },
+    ]),
+  );
+}
+
 /** Enabled accounts by how their password is stored, and those whose mail clients keep the account password. */
 export interface PasswordStorageCounts {
   enabledAccounts: number;

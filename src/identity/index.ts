@@ -12,6 +12,7 @@ export {
   isMailPasswordMode,
   MAIL_PASSWORD_MODES,
   type MailPasswordMode,
+  type MailPasswordState,
   type PasswordStorageCounts,
 } from './imported-accounts.js';
 export { LAST_SIGN_IN_REFRESH_MS } from './last-sign-in.js';
