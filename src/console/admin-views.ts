@@ -155,7 +155,7 @@ function mailPasswordBlock(user: User, state: MailPasswordState | null, csrf: st
         ${state.importedFrom ? html`<p>Imported from <code id="imported-from">${state.importedFrom}</code></p>` : ''}
         ${
           accountPassword
-            ? html`<p>Where the organisation asks for app passwords on mail, this account is still let in with its account password so its existing mail clients keep working. Move it once the user has created app passwords for them (self-service: App passwords); each client that still sends the account password is refused from then on. A user with a second factor never uses the account password on mail either way.</p>`
+            ? html`<p>Where the organization asks for app passwords on mail, this account is still let in with its account password so its existing mail clients keep working. Move it once the user has created app passwords for them (self-service: App passwords); each client that still sends the account password is refused from then on. A user with a second factor never uses the account password on mail either way.</p>`
             : html`<p>Mail clients use app passwords, like every account not imported.</p>`
         }
         <form method="post" action="${userPath(user.address)}/mail-password">${csrfField(csrf)}

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -7,13 +7,15 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { fromBase32, totpCode, totpStepAt } from '../../src/identity/index.js';
 import { external, sendThroughPolicy } from '../outbound/send-helper.js';
 import { holdPhishing } from '../support/phishing.js';
-import { addUser, cliActor } from '../support/test-app.js';
+import { addUser, cliActor, makeTempDir } from '../support/test-app.js';
 import { type ConsoleHarness, startConsoleHarness } from './browser-harness.js';
 
 const PASSWORD = 'correct horse battery staple';
 const ROOT = 'root@example.org';
 const ALICE = 'alice.with-a-rather-long-mailbox-name@example.org';
 const CAROL = 'carol@example.org';
+/** Imported from an old server's passwd-file: its page shows the long source and the move form. */
+const IMPORTED = 'imported.mailbox-with-a-long-name@example.org';
 /** A laptop and a phone: no page may be wider than either window. */
 const WIDTHS = [1366, 390] as const;
 const SCREENSHOTS = path.resolve('test-artifacts', 'screenshots');
@@ -113,6 +115,7 @@ async function signIn(page: Page, login: string): Promise<void> {
 describe('every page fits a laptop and a phone, and passes axe-core, in Chromium', () => {
   let harness: ConsoleHarness;
   let admin: { page: Page; blocked: string[] };
+  const temp = makeTempDir('mw-layouts-import-');
 
   before(async () => {
     harness = await startConsoleHarness('sqlite');
@@ -127,6 +130,13 @@ describe('every page fits a laptop and a phone, and passes axe-core, in Chromium
     await sendThroughPolicy(app, alice, external(1, 'a-long-recipient-domain-name.example.test'), 'Urgent');
     assert.equal(await app.outbound.isRestricted(alice.id), true);
     await holdPhishing(app, 'bob@example.org', 1);
+    const passwdFile = path.join(temp.dir, 'a-rather-long-directory-name-for-the-old-servers-users-file');
+    writeFileSync(passwdFile, `${IMPORTED}:{PLAIN}old password:5000:5000:Imported::\n`);
+    const imported = await app.importing.run(
+      { kind: 'dovecot-passwd', file: passwdFile },
+      { dryRun: false, sync: false, actor: cliActor },
+    );
+    assert.ok(imported.ok);
 
     // The admin sets up an authenticator app, then signs in with it (the admin pages need it).
     const watched = await watchedPage(harness);
@@ -142,7 +152,10 @@ describe('every page fits a laptop and a phone, and passes axe-core, in Chromium
     await admin.page.fill('#code', totpCode(secret, totpStepAt(Date.now()) + 1));
     await Promise.all([admin.page.waitForURL(/\/account$/), admin.page.click('#verify-code')]);
   });
-  after(() => harness.close());
+  after(async () => {
+    await harness.close();
+    temp.remove();
+  });
 
   test('the sign-in and second-factor pages', async () => {
     const { page, blocked } = await watchedPage(harness);
@@ -186,6 +199,7 @@ describe('every page fits a laptop and a phone, and passes axe-core, in Chromium
         ['admin-restricted', '/admin/restricted'],
         ['admin-users', '/admin/users'],
         ['admin-user', user],
+        ['admin-user-imported', `/admin/users/${encodeURIComponent(IMPORTED)}`],
         ['admin-user-delete', `${user}/delete`],
         ['admin-directory', '/admin/directory'],
         ['admin-policies', '/admin/policies'],
