@@ -99,7 +99,10 @@ export async function diagnose(input: DoctorInput): Promise<DoctorFinding[]> {
   const dovecotRun = (command: string, args: readonly string[]) =>
     input.dovecotRoot === '/' ? run(command, args) : run('chroot', [input.dovecotRoot, command, ...args]);
   const header = path.join(input.dovecotDir, 'mailwarden-auth.header');
-  const setupFix = `mailwarden setup dovecot --out ${input.dovecotDir} --force`;
+  const setupFix =
+    input.dovecotRoot === '/'
+      ? `mailwarden setup dovecot --out ${input.dovecotDir} --force`
+      : `mailwarden setup dovecot --out ${onHost(input.dovecotDir)} --dovecot-dir ${input.dovecotDir} --force (then chgrp it to the dovecot group of ${input.dovecotRoot})`;
   try {
     const stat = statSync(onHost(header));
     const text = readFileSync(onHost(header), 'utf8');
@@ -118,7 +121,7 @@ export async function diagnose(input: DoctorInput): Promise<DoctorFinding[]> {
       `header file ${header}`,
       problems.length === 0,
       problems.length === 0 ? 'root:dovecot 0640, the secret, no final newline' : problems.join('; '),
-      `${setupFix} (or: chown root:dovecot ${header} && chmod 0640 ${header}; printf without a newline)`,
+      `${setupFix} (or: chown root:dovecot ${onHost(header)} && chmod 0640 ${onHost(header)}; printf without a newline)`,
     );
   } catch (error) {
     add(`header file ${header}`, false, `cannot read: ${(error as Error).message}`, setupFix);
