@@ -2,7 +2,9 @@
 # Builds, once per machine, a Debian 13 (trixie) root filesystem with Dovecot 2.4 for the mail-stack
 # tests of deploy/dovecot-2.4/ (test/mailstack/dovecot24.test.ts runs Dovecot from it with chroot,
 # on this machine's loopback). Kept outside the clone; built into a temporary folder and renamed, so
-# that a half-built tree is never used. Needs root and mmdebstrap (Debian package).
+# that a half-built tree is never used. Needs root and mmdebstrap (Debian package). The test adds a
+# postfix user and group with the host's ids to its /etc/passwd and /etc/group (the owner of the SASL
+# socket in the host Postfix's spool), so the tree does not depend on when Postfix was installed.
 set -euo pipefail
 ROOTFS=${MAILWARDEN_TRIXIE_ROOTFS:-/var/cache/mailwarden-ci/trixie-dovecot}
 MIRROR=${MAILWARDEN_DEBIAN_MIRROR:-http://deb.debian.org/debian}

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { appendFileSync, chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { App } from '../../src/app.js';
 import { type RunningServer, startServer } from '../../src/server.js';
-import { freePort } from '../support/cli-process.js';
+import { freePort, runMailwarden } from '../support/cli-process.js';
 import {
   type Dovecot24Harness,
   missingDovecot24,
@@ -24,6 +26,7 @@ describe('Dovecot 2.4 (Debian 13) signs in through Mailwarden with the 2.4 templ
   let app: App;
   let server: RunningServer | null = null;
   let mail: Dovecot24Harness;
+  let env: Record<string, string>;
   const appPasswords: Record<string, string> = {};
 
   before(async () => {
@@ -50,14 +53,13 @@ describe('Dovecot 2.4 (Debian 13) signs in through Mailwarden with the 2.4 templ
       appPasswords[user] = created.password;
     }
     server = await startServer(app);
-    mail = await startDovecot24Harness({
-      env: {
-        MAILWARDEN_DOVECOT_AUTH_SECRET: SECRET,
-        MAILWARDEN_DOVECOT_EVENTS_SECRET: EVENTS_SECRET,
-        MAILWARDEN_HTTP_PORT: String(httpPort),
-        MAILWARDEN_POLICY_PORT: String(policyPort),
-      },
-    });
+    env = {
+      MAILWARDEN_DOVECOT_AUTH_SECRET: SECRET,
+      MAILWARDEN_DOVECOT_EVENTS_SECRET: EVENTS_SECRET,
+      MAILWARDEN_HTTP_PORT: String(httpPort),
+      MAILWARDEN_POLICY_PORT: String(policyPort),
+    };
+    mail = await startDovecot24Harness({ env });
   });
   after(async () => {
     await mail?.stop();
@@ -156,5 +158,81 @@ describe('Dovecot 2.4 (Debian 13) signs in through Mailwarden with the 2.4 templ
       await clientLogin('imap', mail.imapPort, 'victim@example.org', appPasswords['victim']!),
       /Too many failed sign-ins from your network/,
     );
+  });
+
+  const doctor = () =>
+    runMailwarden(
+      [
+        'doctor',
+        '--json',
+        '--dovecot-root',
+        mail.rootfs,
+        '--dovecot-dir',
+        mail.dovecotDir,
+        '--dovecot-config',
+        mail.dovecotConfig,
+        '--postfix-dir',
+        mail.postfixDir,
+      ],
+      { env },
+    );
+  const findings = (stdout: string) =>
+    (JSON.parse(stdout) as { findings: { check: string; ok: boolean; detail: string; fix?: string }[] })
+      .findings;
+
+  test("Postfix's SMTP AUTH goes through the shipped 92 socket in its spool, and doctor finds nothing wrong with Dovecot 2.4 run chrooted", async () => {
+    assert.match(
+      readFileSync(path.join(mail.postfixDir, 'main.cf'), 'utf8'),
+      /^smtpd_sasl_path = private\/auth$/m,
+    );
+    assert.equal(await swaksAuth(mail.submissionPort, 'alice@example.org', appPasswords['alice']!), 'ok');
+    const checked = await doctor();
+    assert.equal(checked.code, 0, checked.stdout + checked.stderr);
+    const all = findings(checked.stdout);
+    assert.ok(
+      all.every((finding) => finding.ok),
+      JSON.stringify(all, null, 2),
+    );
+    const named = (prefix: string) => all.find((finding) => finding.check.startsWith(prefix));
+    assert.match(named('dovecot version')?.detail ?? '', /^2\.4\./);
+    assert.equal(
+      named('Dovecot SASL socket')?.check,
+      `Dovecot SASL socket ${path.join(mail.postfixSpool, 'private', 'auth')}`,
+    );
+    for (const check of [
+      'header file',
+      'passdb script',
+      'Mailwarden at',
+      'doveconf -c',
+      'auth_policy_reject_on_fail',
+      'auth_failure_delay',
+      "Dovecot's auth penalty",
+      'postfix TLS',
+      'policy service',
+    ])
+      assert.ok(named(check), `doctor checks ${check}: ${JSON.stringify(all)}`);
+  });
+
+  test('doctor finds a broken 2.4 header file (wrong mode, a final newline) and says how to fix it; all is well once fixed', async () => {
+    const header = path.join(mail.rootfs, mail.dovecotDir, 'mailwarden-auth.header');
+    chmodSync(header, 0o644);
+    appendFileSync(header, '\n');
+    try {
+      const checked = await doctor();
+      assert.equal(checked.code, 1, checked.stdout + checked.stderr);
+      const problems = findings(checked.stdout).filter((finding) => !finding.ok);
+      assert.deepEqual(
+        problems.map((finding) => finding.check),
+        [`header file ${mail.dovecotDir}/mailwarden-auth.header`],
+      );
+      assert.match(problems[0]?.detail ?? '', /mode 644, not 640.*ends with a newline/);
+      // The fix names the file where it lies on this machine, not inside the chroot.
+      assert.ok(problems[0]?.fix?.includes(`chmod 0640 ${header}`), problems[0]?.fix);
+    } finally {
+      writeFileSync(header, `Authorization: Bearer ${SECRET}`);
+      chmodSync(header, 0o640);
+    }
+    const fixed = await doctor();
+    assert.equal(fixed.code, 0, fixed.stdout);
   });
 });

@@ -5,6 +5,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  renameSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -13,6 +14,7 @@ import { generate } from 'selfsigned';
 import { freePort, runMailwarden } from './cli-process.js';
 import {
   descendantsOf,
+  gidOf,
   readOrEmpty,
   run,
   signal,
@@ -22,14 +24,15 @@ import {
   waitForPort,
 } from './daemons.js';
 import { postfixBase, postfixSubmissionMaster } from './dovecot-auth-harness.js';
-import { makeTempDir } from './test-app.js';
 
 /**
  * A real Dovecot 2.4 from Debian 13, run with chroot from the root filesystem .ci/trixie-dovecot.sh
  * builds once per machine, on this machine's loopback, and a host Postfix in front of it. Dovecot's
  * files are `mailwarden setup dovecot --dovecot 2.4`'s output, changed only where a test instance
- * must differ (paths, ports, the mail user; Postfix's SASL over loopback TCP, since the chroot has
- * no postfix user to own a socket in Postfix's spool).
+ * must differ (paths, ports, the mail user). The test Postfix's spool lies inside the chroot, so
+ * the shipped 92 file's unix_listener (postfix:postfix 0660, `--postfix-spool` pointing there) is
+ * the socket the host Postfix's smtpd_sasl_path reaches; the chroot's accounts get a postfix user
+ * and group with the host's ids for it.
  */
 export const TRIXIE_ROOTFS =
   process.env['MAILWARDEN_TRIXIE_ROOTFS'] ?? '/var/cache/mailwarden-ci/trixie-dovecot';
@@ -42,12 +45,51 @@ export function missingDovecot24(): string | null {
   return null;
 }
 
+/**
+ * Gives the root filesystem a postfix user and group with this machine's ids (the owner of the SASL
+ * socket in Postfix's spool), unless it has them already; written through a rename, so that a test
+ * running beside never reads half a file.
+ */
+function ensureChrootPostfixAccount(): void {
+  const hostUid = uidOf('postfix');
+  const hostGid = gidOf('postfix');
+  const wanted = {
+    passwd: `postfix:x:${hostUid}:${hostGid}:Postfix (host):/var/spool/postfix:/usr/sbin/nologin`,
+    group: `postfix:x:${hostGid}:`,
+  };
+  for (const [file, line] of Object.entries(wanted)) {
+    const target = path.join(TRIXIE_ROOTFS, 'etc', file);
+    const text = readFileSync(target, 'utf8');
+    const lines = text.split('\n').filter((entry) => entry !== '');
+    if (lines.includes(line)) continue;
+    const next = `${[...lines.filter((entry) => !entry.startsWith('postfix:')), line].join('\n')}\n`;
+    const temporary = `${target}.mailwarden-${process.pid}`;
+    writeFileSync(temporary, next, { mode: 0o644 });
+    renameSync(temporary, target);
+  }
+}
+
+async function waitForSocket(file: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!existsSync(file)) {
+    if (Date.now() > deadline) throw new Error(`no socket ${file}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 export interface Dovecot24Harness {
   imapPort: number;
   pop3Port: number;
   sievePort: number;
   submissionPort: number;
   dovecotVersion: string;
+  /** The chroot, and Dovecot's folder, configuration file and Postfix's spool as seen inside it. */
+  rootfs: string;
+  dovecotDir: string;
+  dovecotConfig: string;
+  /** Postfix's configuration folder and spool on this machine. */
+  postfixDir: string;
+  postfixSpool: string;
   dovecotLog(): string;
   stop(): Promise<void>;
 }
@@ -59,10 +101,12 @@ export async function startDovecot24Harness(options: {
   mkdirSync(path.join(TRIXIE_ROOTFS, 'run'), { recursive: true });
   const outer = mkdtempSync(path.join(TRIXIE_ROOTFS, 'run', 'mailwarden-test-'));
   const inner = outer.slice(TRIXIE_ROOTFS.length);
-  const host = makeTempDir('mailwarden-dovecot24-postfix-');
-  const work = host.dir;
+  // Postfix's side inside the chroot: its spool is where Dovecot's SASL socket goes.
+  const work = path.join(outer, 'pf');
+  mkdirSync(work);
   chmodSync(outer, 0o755);
   chmodSync(work, 0o755);
+  ensureChrootPostfixAccount();
   const chrootIds = (file: string, name: string) =>
     Number(
       readFileSync(path.join(TRIXIE_ROOTFS, 'etc', file), 'utf8')
@@ -75,8 +119,7 @@ export async function startDovecot24Harness(options: {
   for (const dir of ['log', 'run', 'spool', 'tls', 'run/postfix-data', 'postfix'])
     mkdirSync(path.join(work, dir), { recursive: true });
   chownSync(path.join(work, 'run/postfix-data'), uidOf('postfix'), 0);
-  const [imapPort, pop3Port, sievePort, saslPort, submissionPort] = [
-    await freePort(),
+  const [imapPort, pop3Port, sievePort, submissionPort] = [
     await freePort(),
     await freePort(),
     await freePort(),
@@ -96,10 +139,7 @@ export async function startDovecot24Harness(options: {
     ).catch(() => {});
     for (const pid of pids) signal(pid, 'SIGTERM');
     await waitForExit(all, 15_000);
-    if (!process.env['KEEP_DOVECOT_HARNESS']) {
-      rmSync(outer, { recursive: true, force: true });
-      host.remove();
-    }
+    if (!process.env['KEEP_DOVECOT_HARNESS']) rmSync(outer, { recursive: true, force: true });
   };
   try {
     const dovecotDir = path.join(outer, 'dovecot');
@@ -113,13 +153,14 @@ export async function startDovecot24Harness(options: {
         dovecotDir,
         '--dovecot-dir',
         path.join(inner, 'dovecot'),
+        '--postfix-spool',
+        path.join(inner, 'pf', 'spool'),
       ],
       { env: options.env },
     );
     if (setup.code !== 0) throw new Error(`mailwarden setup dovecot --dovecot 2.4: ${setup.stderr}`);
     // The chroot's dovecot group, not the host's.
     chownSync(path.join(dovecotDir, 'mailwarden-auth.header'), 0, chrootIds('group', 'dovecot'));
-    rmSync(path.join(dovecotDir, 'conf.d', '92-mailwarden-postfix-sasl.conf'));
     const auth = path.join(dovecotDir, 'conf.d', '90-mailwarden-auth.conf');
     writeFileSync(
       auth,
@@ -165,12 +206,6 @@ service managesieve-login {
     port = ${sievePort}
   }
 }
-# Postfix's SASL over loopback TCP instead of 92-mailwarden-postfix-sasl.conf's socket.
-service auth {
-  inet_listener sasl {
-    port = ${saslPort}
-  }
-}
 !include ${inner}/dovecot/conf.d/*.conf
 `,
     );
@@ -180,10 +215,7 @@ service auth {
     });
     if (postfixSetup.code !== 0) throw new Error(`mailwarden setup postfix: ${postfixSetup.stderr}`);
     const lines = (name: string) => readFileSync(path.join(postfixLines, name), 'utf8');
-    writeFileSync(
-      path.join(work, 'postfix', 'main.cf'),
-      `${postfixBase(work)}${lines('main.cf').replace(/^smtpd_sasl_path = .*$/m, `smtpd_sasl_path = inet:127.0.0.1:${saslPort}`)}`,
-    );
+    writeFileSync(path.join(work, 'postfix', 'main.cf'), `${postfixBase(work)}${lines('main.cf')}`);
     writeFileSync(
       path.join(work, 'postfix', 'master.cf'),
       postfixSubmissionMaster(lines('master.cf'), submissionPort),
@@ -196,22 +228,23 @@ service auth {
     writeFileSync(path.join(work, 'tls', 'key.pem'), certificate.private, { mode: 0o600 });
     writeFileSync(path.join(work, 'tls', 'cert.pem'), certificate.cert, { mode: 0o644 });
 
-    await run(
-      'chroot',
-      [TRIXIE_ROOTFS, '/usr/sbin/dovecot', '-c', `${inner}/dovecot.conf`],
-      path.join(outer, 'log', 'start.out'),
-    );
-    pids.push(await waitForPid(path.join(outer, 'run', 'dovecot', 'master.pid')));
+    // Postfix first: Dovecot puts its SASL socket into Postfix's private/ folder.
     await run(
       'postfix',
       ['-c', path.join(work, 'postfix'), 'start'],
       path.join(work, 'log', 'postfix-start.out'),
     );
     pids.push(await waitForPid(path.join(work, 'spool', 'pid', 'master.pid')));
+    await run(
+      'chroot',
+      [TRIXIE_ROOTFS, '/usr/sbin/dovecot', '-c', `${inner}/dovecot.conf`],
+      path.join(outer, 'log', 'start.out'),
+    );
+    pids.push(await waitForPid(path.join(outer, 'run', 'dovecot', 'master.pid')));
     await waitForPort(imapPort);
     await waitForPort(pop3Port);
     await waitForPort(sievePort);
-    await waitForPort(saslPort);
+    await waitForSocket(path.join(work, 'spool', 'private', 'auth'));
     await waitForPort(submissionPort);
   } catch (error) {
     const logs = [
@@ -236,6 +269,11 @@ service auth {
     sievePort,
     submissionPort,
     dovecotVersion: version,
+    rootfs: TRIXIE_ROOTFS,
+    dovecotDir: path.join(inner, 'dovecot'),
+    dovecotConfig: `${inner}/dovecot.conf`,
+    postfixDir: path.join(work, 'postfix'),
+    postfixSpool: path.join(work, 'spool'),
     dovecotLog: () => readOrEmpty(path.join(outer, 'log', 'dovecot.log')),
     stop,
   };

@@ -68,6 +68,12 @@ function versionAtLeast(version: string, minimum: readonly number[]): boolean {
 }
 
 export interface DoctorInput {
+  /**
+   * The root filesystem Dovecot runs in ('/' unless it runs chrooted or in a container): dovecotDir and
+   * dovecotConfig are paths as Dovecot sees them, its dovecot group is the one of root's /etc/group,
+   * and dovecot and doveconf run chrooted into it.
+   */
+  dovecotRoot: string;
   dovecotDir: string;
   dovecotConfig: string;
   postfixDir: string;
@@ -89,12 +95,18 @@ export async function diagnose(input: DoctorInput): Promise<DoctorFinding[]> {
   );
 
   // --- The header file Dovecot's auth process reads
+  const onHost = (file: string) => path.join(input.dovecotRoot, file);
+  const dovecotRun = (command: string, args: readonly string[]) =>
+    input.dovecotRoot === '/' ? run(command, args) : run('chroot', [input.dovecotRoot, command, ...args]);
   const header = path.join(input.dovecotDir, 'mailwarden-auth.header');
-  const setupFix = `mailwarden setup dovecot --out ${input.dovecotDir} --force`;
+  const setupFix =
+    input.dovecotRoot === '/'
+      ? `mailwarden setup dovecot --out ${input.dovecotDir} --force`
+      : `mailwarden setup dovecot --out ${onHost(input.dovecotDir)} --dovecot-dir ${input.dovecotDir} --force (then chgrp it to the dovecot group of ${input.dovecotRoot})`;
   try {
-    const stat = statSync(header);
-    const text = readFileSync(header, 'utf8');
-    const dovecotGid = groupId('dovecot');
+    const stat = statSync(onHost(header));
+    const text = readFileSync(onHost(header), 'utf8');
+    const dovecotGid = groupId('dovecot', input.dovecotRoot);
     const problems: string[] = [];
     if ((stat.mode & 0o777) !== 0o640) problems.push(`mode ${(stat.mode & 0o777).toString(8)}, not 640`);
     if (stat.uid !== 0) problems.push(`owner uid ${stat.uid}, not root`);
@@ -109,7 +121,7 @@ export async function diagnose(input: DoctorInput): Promise<DoctorFinding[]> {
       `header file ${header}`,
       problems.length === 0,
       problems.length === 0 ? 'root:dovecot 0640, the secret, no final newline' : problems.join('; '),
-      `${setupFix} (or: chown root:dovecot ${header} && chmod 0640 ${header}; printf without a newline)`,
+      `${setupFix} (or: chown root:dovecot ${onHost(header)} && chmod 0640 ${onHost(header)}; printf without a newline)`,
     );
   } catch (error) {
     add(`header file ${header}`, false, `cannot read: ${(error as Error).message}`, setupFix);
@@ -119,7 +131,7 @@ export async function diagnose(input: DoctorInput): Promise<DoctorFinding[]> {
   const script = path.join(input.dovecotDir, 'mailwarden-passdb.lua');
   let passdbUrl: URL | null = null;
   try {
-    const match = /MAILWARDEN_PASSDB_URL\s*=\s*"([^"]+)"/.exec(readFileSync(script, 'utf8'));
+    const match = /MAILWARDEN_PASSDB_URL\s*=\s*"([^"]+)"/.exec(readFileSync(onHost(script), 'utf8'));
     passdbUrl = match?.[1] ? new URL(match[1]) : null;
     add(
       `passdb script ${script}`,
@@ -161,7 +173,7 @@ export async function diagnose(input: DoctorInput): Promise<DoctorFinding[]> {
   }
 
   // --- Dovecot: version, and the settings that make Mailwarden the one lockout and an outage temporary
-  const dovecot = await run('dovecot', ['--version']);
+  const dovecot = await dovecotRun('dovecot', ['--version']);
   const dovecotVersion = dovecot.stdout.trim().split(' ')[0] ?? '';
   add(
     'dovecot version',
@@ -170,7 +182,7 @@ export async function diagnose(input: DoctorInput): Promise<DoctorFinding[]> {
     'Dovecot 2.3.19 or later (dovecot.http in the Lua passdb): Debian 12 or 13',
   );
   const templates = versionAtLeast(dovecotVersion, [2, 4]) ? '2.4' : '2.3';
-  const doveconf = await run('doveconf', ['-c', input.dovecotConfig, '-n']);
+  const doveconf = await dovecotRun('doveconf', ['-c', input.dovecotConfig, '-n']);
   add(
     `doveconf -c ${input.dovecotConfig}`,
     doveconf.code === 0,
@@ -317,12 +329,13 @@ export const doctorCommand: CliCommand = {
   args: [],
   summary:
     'Check a running Dovecot and Postfix against what mailwarden setup writes (secrets, sockets, permissions, reachability, TLS, versions) and say how to fix what is wrong.',
-  flags: { 'dovecot-dir': true, 'dovecot-config': true, 'postfix-dir': true },
+  flags: { 'dovecot-dir': true, 'dovecot-config': true, 'dovecot-root': true, 'postfix-dir': true },
   data: 'none',
   async run(context) {
     const config = loadCliConfig(context.io, context.configFile);
     const dovecotDir = stringFlag(context.flags, 'dovecot-dir', '/etc/dovecot');
     const findings = await diagnose({
+      dovecotRoot: stringFlag(context.flags, 'dovecot-root', '/'),
       dovecotDir,
       dovecotConfig: stringFlag(context.flags, 'dovecot-config', path.join(dovecotDir, 'dovecot.conf')),
       postfixDir: stringFlag(context.flags, 'postfix-dir', '/etc/postfix'),

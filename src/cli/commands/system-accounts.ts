@@ -15,8 +15,9 @@ function idFrom(file: string, name: string): number | null {
   return null;
 }
 
-export function groupId(name: string): number | null {
-  return idFrom('/etc/group', name);
+/** `root` is the root filesystem whose accounts to read ('/' for this machine's, or a chroot's). */
+export function groupId(name: string, root = '/'): number | null {
+  return idFrom(`${root.replace(/\/$/, '')}/etc/group`, name);
 }
 
 export function userId(name: string): number | null {
