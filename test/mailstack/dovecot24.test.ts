@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import type { App } from '../../src/app.js';
 import { type RunningServer, startServer } from '../../src/server.js';
 import { freePort, runMailwarden } from '../support/cli-process.js';
+import { MASTER_USER } from '../support/dovecot-auth-harness.js';
 import {
   type Dovecot24Harness,
   missingDovecot24,
@@ -157,6 +158,29 @@ describe('Dovecot 2.4 (Debian 13) signs in through Mailwarden with the 2.4 templ
     assert.match(
       await clientLogin('imap', mail.imapPort, 'victim@example.org', appPasswords['victim']!),
       /Too many failed sign-ins from your network/,
+    );
+  });
+
+  test('a master user opens a mailbox over IMAP with their own password through the shipped 2.4 93 file; a wrong master password is refused without asking Mailwarden', async () => {
+    const login = `alice@example.org*${MASTER_USER.name}`;
+    const answer = await clientLogin('imap', mail.imapPort, login, MASTER_USER.password);
+    assert.equal(answer, 'ok', `${answer}\n${mail.dovecotLog().slice(-2000)}`);
+    const log = () => app.identity.listSignIns({ login: 'alice@example.org', limit: 1 });
+    const [entry] = await log();
+    assert.equal(entry?.result, 'success');
+    assert.equal(entry?.protocol, 'imap');
+    assert.equal(entry?.reason, 'master-user');
+    assert.equal(entry?.credential, `master-user:${MASTER_USER.name}`);
+    // Dovecot checks the master password itself: Mailwarden is not asked, the account's log keeps still.
+    assert.match(
+      await clientLogin('imap', mail.imapPort, login, 'not-the-master-password'),
+      /^refused: .*AUTHENTICATIONFAILED/,
+    );
+    assert.equal((await log())[0]?.id, entry?.id, 'nothing new on the account');
+    // The master user's own name is no mailbox: they sign in only as someone else.
+    assert.match(
+      await clientLogin('imap', mail.imapPort, MASTER_USER.name, MASTER_USER.password),
+      /^refused: /,
     );
   });
 

@@ -10,6 +10,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { generate } from 'selfsigned';
 import { freePort, runMailwarden } from './cli-process.js';
 import {
@@ -23,7 +24,9 @@ import {
   waitForPid,
   waitForPort,
 } from './daemons.js';
-import { postfixBase, postfixSubmissionMaster } from './dovecot-auth-harness.js';
+import { MASTER_USER, postfixBase, postfixSubmissionMaster } from './dovecot-auth-harness.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /**
  * A real Dovecot 2.4 from Debian 13, run with chroot from the root filesystem .ci/trixie-dovecot.sh
@@ -168,6 +171,18 @@ export async function startDovecot24Harness(options: {
         .replace('/var/vmail/', `${inner}/mail/`)
         .replace('uid = vmail', 'uid = dovecot')
         .replace('gid = vmail', 'gid = dovecot'),
+    );
+    // The optional master users snippet, which setup does not write: copied as shipped, with its
+    // passwd-file (mode 0640, the chroot's group dovecot) where the snippet asks for it.
+    const masters = path.join(dovecotDir, 'master-users');
+    writeFileSync(masters, `${MASTER_USER.name}:{PLAIN}${MASTER_USER.password}\n`, { mode: 0o640 });
+    chownSync(masters, 0, chrootIds('group', 'dovecot'));
+    writeFileSync(
+      path.join(dovecotDir, 'conf.d', '93-mailwarden-master-users.conf'),
+      readFileSync(
+        path.join(ROOT, 'deploy', 'dovecot-2.4', 'conf.d', '93-mailwarden-master-users.conf'),
+        'utf8',
+      ).replaceAll('/etc/dovecot/master-users', path.join(inner, 'dovecot', 'master-users')),
     );
     writeFileSync(
       dovecotConf,
