@@ -124,21 +124,33 @@ export async function* sqlEntries(reader: SqlReader, preset: SqlPreset): AsyncGe
 }
 
 /**
+ * The `domain(domain, active)` table mailcow and Postfix Admin share: each domain, in order, with the
+ * inactive ones noted in `inactive` (their mailboxes are imported disabled).
+ */
+async function* domainEntries(
+  reader: SqlReader,
+  inactive: Set<string>,
+  isPseudoDomain: (domain: string) => boolean = () => false,
+): AsyncGenerator<ImportEntry> {
+  let index = 0;
+  for (const row of await reader.rows('SELECT domain, active FROM domain ORDER BY domain')) {
+    index += 1;
+    const domain = text(row['domain']).toLowerCase();
+    if (isPseudoDomain(domain)) continue;
+    if (!truthy(row['active'])) inactive.add(domain);
+    yield { kind: 'domain', at: `domain row ${index}`, name: domain };
+  }
+}
+
+/**
  * mailcow-dockerized (data/web/inc/init_db.inc.php): domain(domain, active), mailbox(username,
  * password, name, domain, kind, active: 0 off, 1 on, 2 no sign-in), alias(address, goto, active).
  * Mailboxes of a deactivated domain cannot sign in there either: they are imported disabled.
  */
 async function* mailcowEntries(reader: SqlReader): AsyncGenerator<ImportEntry> {
-  const domains = await reader.rows('SELECT domain, active FROM domain ORDER BY domain');
   const inactive = new Set<string>();
+  yield* domainEntries(reader, inactive);
   let index = 0;
-  for (const row of domains) {
-    index += 1;
-    const domain = text(row['domain']).toLowerCase();
-    if (!truthy(row['active'])) inactive.add(domain);
-    yield { kind: 'domain', at: `domain row ${index}`, name: domain };
-  }
-  index = 0;
   for (const row of await reader.rows(
     'SELECT username, password, name, domain, kind, active FROM mailbox ORDER BY username',
   )) {
@@ -174,16 +186,10 @@ async function* mailcowEntries(reader: SqlReader): AsyncGenerator<ImportEntry> {
  * pseudo-domain ALL, mailbox(username, password, name, domain, active), alias(address, goto, active).
  */
 async function* postfixAdminEntries(reader: SqlReader): AsyncGenerator<ImportEntry> {
-  let index = 0;
   const inactive = new Set<string>();
-  for (const row of await reader.rows('SELECT domain, active FROM domain ORDER BY domain')) {
-    index += 1;
-    const domain = text(row['domain']).toLowerCase();
-    if (domain === 'all') continue;
-    if (!truthy(row['active'])) inactive.add(domain);
-    yield { kind: 'domain', at: `domain row ${index}`, name: domain };
-  }
-  index = 0;
+  // Postfix Admin's pseudo-domain ALL stands for every domain (superadmins), not a mail domain.
+  yield* domainEntries(reader, inactive, (domain) => domain === 'all');
+  let index = 0;
   for (const row of await reader.rows(
     'SELECT username, password, name, domain, active FROM mailbox ORDER BY username',
   )) {
