@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { type Alerts, createAlerts } from './alerts/index.js';
 import { type AuditLog, createAuditLog } from './audit/index.js';
-import { anchorAuditHead, createScoreInputs } from './composition/index.js';
+import { anchorAuditHead, countSignIns, createScoreInputs, databaseReadings } from './composition/index.js';
 import type { Config } from './config/index.js';
 import { createDelivery, type Delivery } from './delivery/index.js';
 import { createDirectory, type Directory } from './directory/index.js';
@@ -15,6 +15,7 @@ import {
   type DovecotEventIngest,
   type RspamdClient,
 } from './mailstack/index.js';
+import { createMetrics, type Metrics } from './metrics/index.js';
 import { createNotifier, type Notifier } from './notify/index.js';
 import { createOutbound, type Outbound } from './outbound/index.js';
 import { createRespond, type Respond } from './respond/index.js';
@@ -53,6 +54,8 @@ export interface App {
   dovecotEvents: DovecotEventIngest;
   /** The site's Rspamd (spam.rspamdUrl), asked about each outgoing message; its counters. */
   rspamd: RspamdClient | null;
+  /** This process's metrics (GET /metrics): the recorders the adapters take, and the registry's text. */
+  metrics: Metrics;
   clock: Clock;
   logger: Logger;
   close(): Promise<void>;
@@ -61,10 +64,13 @@ export interface App {
 export interface AppDeps {
   logger: Logger;
   clock?: Clock;
+  /** prom-client's process_* and nodejs_* series (default on; tests that build many apps turn them off). */
+  processMetrics?: boolean;
 }
 
 export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   const clock = deps.clock ?? systemClock;
+  const metrics = createMetrics({ processMetrics: deps.processMetrics ?? true });
   const store = await openStore({
     databaseUrl: config.database.url,
     dataDir: config.data.dir,
@@ -76,6 +82,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     clock,
     secrets,
     logger: deps.logger,
+    onRecorded: (records) => metrics.auditRecorded(records),
     anchoring: {
       enabled: config.audit.anchoring,
       file: config.audit.anchorFile ?? path.join(config.data.dir, 'audit-anchors.jsonl'),
@@ -97,7 +104,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     store,
     audit,
     clock,
-    onRaised: (alert, isNew) => notifier.alertRaised(alert, isNew),
+    onRaised: (alert, isNew) => {
+      metrics.alertRaised(alert.type, alert.severity);
+      notifier.alertRaised(alert, isNew);
+    },
   });
   const identity = createIdentity({
     store,
@@ -119,6 +129,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     },
   });
   logFailedSignIns(identity, deps.logger);
+  countSignIns(identity, metrics);
   await identity.startLastSignInTracking();
   const rspamd = config.spam.rspamdUrl
     ? createRspamdClient({
@@ -209,6 +220,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     onInboxRuleChanged: (change) => respond.reviewInboxRuleChange(change),
     isOwnDeactivation: (mailbox, timeMs) => respond.isOwnDeactivation(mailbox, timeMs),
   });
+  metrics.pull({
+    dovecotEvents: () => dovecotEvents.counters(),
+    unrecordedSends: () => outbound.unrecordedSends.count(),
+    ...(rspamd ? { rspamd: () => rspamd.counters() } : {}),
+  });
+  metrics.read(databaseReadings(store, clock));
   return {
     config,
     store,
@@ -226,6 +243,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     doveadm,
     dovecotEvents,
     rspamd,
+    metrics,
     clock,
     logger: deps.logger,
     async close() {

@@ -69,7 +69,7 @@ export function createHttpApp(app: App, options: HttpAppOptions = {}): Hono<ApiE
         respond: app.respond,
         importing: app.importing,
         store: app.store,
-        dovecotEvents: app.dovecotEvents,
+        metrics: app.metrics.source,
         logger: app.logger,
         publicUrl: app.config.web.publicUrl,
       },

@@ -77,6 +77,7 @@ export async function startServer(app: App): Promise<RunningServer> {
           audit: app.audit,
           delivery: app.delivery,
           logger: logger.child({ role: 'gateway' }),
+          metrics: app.metrics,
           limits: {
             maxMessageBytes: config.smtp.maxMessageBytes,
             maxRecipients: config.smtp.maxRecipients,
@@ -119,6 +120,7 @@ export async function startServer(app: App): Promise<RunningServer> {
           outbound: app.outbound,
           audit: app.audit,
           logger: logger.child({ role: 'milter' }),
+          metrics: app.metrics,
           awaitingContent,
           limits: { maxMessageBytes: config.smtp.maxMessageBytes },
         },

@@ -4,6 +4,7 @@ import type { Delivery } from '../delivery/index.js';
 import type { Directory } from '../directory/index.js';
 import type { Identity } from '../identity/index.js';
 import type { Importing } from '../importing/index.js';
+import type { MetricsSource } from '../metrics/index.js';
 import type { Notifier } from '../notify/index.js';
 import type { Outbound } from '../outbound/index.js';
 import type { Respond } from '../respond/index.js';
@@ -11,7 +12,6 @@ import type { Logger } from '../runtime/logger.js';
 import type { Score } from '../score/index.js';
 import type { OrgSettingsService } from '../settings/index.js';
 import type { Store } from '../store/index.js';
-import type { DovecotEventCounts } from './routes/metrics.js';
 
 /** What the REST API, /healthz and /metrics use; the HTTP composition (src/http.ts) builds it once. */
 export interface ApiDeps {
@@ -28,8 +28,8 @@ export interface ApiDeps {
   importing: Pick<Importing, 'run'>;
   /** /healthz pings it. */
   store: Pick<Store, 'ping'>;
-  /** The Dovecot event ingest's counters, shown by /metrics. */
-  dovecotEvents: DovecotEventCounts;
+  /** What /metrics serves: this process's registry (metrics/), or later a cluster's aggregate. */
+  metrics: MetricsSource;
   logger: Logger;
   /** config web.publicUrl: the origin the OpenAPI document names, else the Host the client reached. */
   publicUrl: string | null;

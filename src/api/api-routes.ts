@@ -36,7 +36,7 @@ export function apiRoutes(deps: ApiDeps, options: ApiRoutesOptions): Hono<ApiEnv
   const openApi = createOpenApiDocument();
   const http = new Hono<ApiEnv>();
   http.route('/', healthRoutes(deps, options.healthTimeoutMs));
-  http.route('/', metricsRoutes(deps.dovecotEvents, deps.outbound.unrecordedSends));
+  http.route('/', metricsRoutes(deps.metrics));
   // The servers entry names the origin the client reached: the configured public URL, else this listener.
   const documentFor = (host: string | undefined) => ({
     ...openApi,

@@ -928,7 +928,7 @@ const routes: RouteDoc[] = [
     method: 'get',
     path: '/metrics',
     operationId: 'getMetrics',
-    summary: 'Prometheus metrics (text format 0.0.4): Dovecot event ingest counters',
+    summary: 'Prometheus metrics (text format 0.0.4): SMTP, sign-ins, restrictions, alerts, policy, audit ingest, process (docs/OPERATIONS.md)',
     access: 'public',
     success: { status: 200, description: 'text/plain metrics' },
   },

@@ -102,9 +102,21 @@ export interface AuditLogDeps {
   logger?: Logger;
   /** Where the chain's head is anchored outside the database, and with which key. */
   anchoring: AnchoringOptions;
+  /**
+   * Told of the records this process committed, after the commit (never of a rolled-back one): the
+   * metrics count lockouts, restrictions and the ingest rate from them. Must not throw.
+   */
+  onRecorded?: (records: readonly RecordedOperation[]) => void;
+}
+
+/** A committed record as onRecorded sees it: its operation and, for appends, its details. */
+export interface RecordedOperation {
+  operation: AuditRecordInput['operation'];
+  details?: Readonly<Record<string, unknown>> | null;
 }
 
 export function createAuditLog(deps: AuditLogDeps): AuditLog {
+  const onRecorded = deps.onRecorded;
   const settings = createMailboxSettings(deps);
   const keep = (trx: Executor, records: SealedRecord[]): Promise<SealedRecord[]> =>
     settings.keep(trx, records);
@@ -133,7 +145,9 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
   };
   return {
     append: (input, alsoWithin) =>
-      moving(committer.submit({ records: [{ input, timeMs: deps.clock.nowMs() }], alsoWithin })),
+      moving(
+        committer.submit({ records: [{ input, timeMs: deps.clock.nowMs() }], alsoWithin }),
+      ).then(() => onRecorded?.([input])),
     async appendWithin(trx, inputs) {
       moved = true;
       const now = deps.clock.nowMs();
@@ -142,9 +156,12 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
         inputs.map((input) => sealRecord({ input, timeMs: now })),
       );
       await appendRecords(deps.store, trx, records);
+      if (onRecorded) deps.store.afterCommit(trx, () => onRecorded(inputs));
     },
     ingest: (steps, options = {}) =>
-      moving(ingestWriter.write(options.cursor ? { steps, cursor: options.cursor } : { steps })),
+      moving(ingestWriter.write(options.cursor ? { steps, cursor: options.cursor } : { steps })).then(() => {
+        if (onRecorded) onRecorded(ingestedOperations(steps));
+      }),
     ingestCursor: (source) => readCursor(deps.store.db, source),
     async closeItemWindows(openedBeforeMs = deps.clock.nowMs() - ITEM_WINDOW_MS) {
       moved = true;
@@ -222,4 +239,14 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
       await committer.flush();
     },
   };
+}
+
+/** The records an ingest wrote itself (item windows close later, through closeItemWindows). */
+function ingestedOperations(steps: readonly IngestStep[]): RecordedOperation[] {
+  const operations: RecordedOperation[] = [];
+  for (const step of steps)
+    if (step.kind === 'sealed') operations.push({ operation: step.record.operation });
+    else if (step.kind === 'record' || step.kind === 'close')
+      operations.push({ operation: step.record.input.operation });
+  return operations;
 }

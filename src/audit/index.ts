@@ -1,6 +1,6 @@
 export type { AnchorHeadOutcome, AnchoringOptions, HeadCheck } from './anchoring.js';
 export { type SealedRecord, sealRecord } from './append-records.js';
-export { type AuditLog, type AuditLogDeps, createAuditLog } from './audit-log.js';
+export { type AuditLog, type AuditLogDeps, createAuditLog, type RecordedOperation } from './audit-log.js';
 export {
   type Actor,
   type AuditOperation,

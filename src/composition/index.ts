@@ -4,5 +4,6 @@
  * anchoring (alerts depends on audit, so audit cannot raise it).
  */
 export { anchorAuditHead } from './audit-cut-detection.js';
+export { countSignIns, databaseReadings } from './metric-readings.js';
 export { createScoreInputs } from './score-readings.js';
 export type { ScoreSources } from './score-sources.js';

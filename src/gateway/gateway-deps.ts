@@ -2,6 +2,7 @@ import type { AuditLog } from '../audit/index.js';
 import type { Delivery } from '../delivery/index.js';
 import type { Directory } from '../directory/index.js';
 import type { Identity } from '../identity/index.js';
+import type { SmtpRecorder } from '../metrics/index.js';
 import type { MessageBudget, Outbound } from '../outbound/index.js';
 import type { Logger } from '../runtime/logger.js';
 
@@ -13,6 +14,8 @@ export interface GatewayDeps {
   audit: AuditLog;
   delivery: Delivery;
   logger: Logger;
+  /** Sessions, replies by code and message outcomes (GET /metrics); none in some tests. */
+  metrics?: SmtpRecorder;
   limits: {
     maxMessageBytes: number;
     maxRecipients: number;

@@ -2,7 +2,7 @@ import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import { smtpReplies } from '../smtp-status/index.js';
 
 /**
- * Four narrow changes to smtp-server 3.x's connection, each switched on only by an option that only
+ * Five narrow changes to smtp-server 3.x's connection, each switched on only by an option that only
  * Mailwarden's servers set, so any other SMTPServer in the process (tests start one as the upstream)
  * behaves stock:
  * 1. `mailwardenGreetingDelayMs`: smtp-server always waits 100 ms before the greeting (early-talker
@@ -15,6 +15,8 @@ import { smtpReplies } from '../smtp-status/index.js';
  * 4. `mailwardenOnTransactionEnd(envelope)`: called with the transaction's envelope whenever
  *    smtp-server starts a new one (RSET, EHLO/HELO, STARTTLS, AUTH, after DATA's reply), which it
  *    otherwise does silently: the gateway gives back what an unfinished transaction reserved.
+ * 5. `mailwardenOnReply(code)`: called with the code of every reply the connection sends (the
+ *    greeting, smtp-server's own answers and the gateway's), for the replies-by-code metric.
  */
 interface PatchableConnection {
   secure: boolean;
@@ -68,6 +70,8 @@ export function applySmtpConnectionPatches(): void {
 
   const originalSend = prototype.send;
   prototype.send = function send(this: PatchableConnection, code, data, context) {
+    const onReply = this._server.options['mailwardenOnReply'];
+    if (typeof onReply === 'function') (onReply as (code: number) => void)(code);
     if (typeof data === 'string' && ENHANCED_STATUS.test(data))
       return originalSend.call(this, code, data, false);
     return originalSend.call(this, code, data, context);

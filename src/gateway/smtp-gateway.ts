@@ -122,6 +122,11 @@ export function createSmtpGateway(deps: GatewayDeps, options: GatewayOptions): S
       hideDSN: true,
       hideENHANCEDSTATUSCODES: false,
       mailwardenOnTransactionEnd: (envelope: SMTPServerEnvelope) => giveBack(transactions.get(envelope)),
+      ...(deps.metrics ? { mailwardenOnReply: (code: number) => deps.metrics?.smtpReply(code) } : {}),
+      onConnect(_session, callback) {
+        deps.metrics?.smtpSession(listener.mode);
+        callback();
+      },
       onClose(session) {
         giveBack(transactions.get(session.envelope));
       },

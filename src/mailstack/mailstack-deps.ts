@@ -1,6 +1,7 @@
 import type { Config } from '../config/index.js';
 import type { Directory } from '../directory/index.js';
 import type { Identity } from '../identity/index.js';
+import type { PolicyRecorder } from '../metrics/index.js';
 import type { Logger } from '../runtime/logger.js';
 import type { PolicyDeciderDeps } from './postfix-policy/policy-decider.js';
 
@@ -19,4 +20,6 @@ export interface PolicyServerDeps extends PolicyDeciderDeps {
     smtp: Pick<Config['smtp'], 'maxMessageBytes'>;
     shutdown: Pick<Config['shutdown'], 'graceMs'>;
   };
+  /** Each answer by decision, and how long deciding took (GET /metrics). */
+  metrics?: PolicyRecorder;
 }

@@ -37,10 +37,26 @@ interface FeedCore {
   subscribers: Map<ChangeTopic, Set<() => void>>;
   /** Topics announced in a transaction that has not committed yet, by its executor. */
   pending: WeakMap<object, Set<ChangeTopic>>;
+  /** What runs in this process once a transaction commits (store.afterCommit), by its executor. */
+  afterCommit: WeakMap<object, Array<() => void>>;
 }
 
 function createCore(): FeedCore {
-  return { subscribers: new Map(CHANGE_TOPICS.map((topic) => [topic, new Set()])), pending: new WeakMap() };
+  return {
+    subscribers: new Map(CHANGE_TOPICS.map((topic) => [topic, new Set()])),
+    pending: new WeakMap(),
+    afterCommit: new WeakMap(),
+  };
+}
+
+/**
+ * Runs `run` once the transaction of `executor` commits, in this process only (never when it rolls
+ * back); outside a writeTransaction at once. For what must count only committed work (metrics).
+ */
+export function runAfterCommit(feed: { core: FeedCore }, executor: Executor, run: () => void): void {
+  const waiting = feed.core.afterCommit.get(executor);
+  if (waiting) waiting.push(run);
+  else run();
 }
 
 function fire(core: FeedCore, topic: ChangeTopic): void {
@@ -63,12 +79,17 @@ export function announcingAfterCommit(
 ): WriteTransaction {
   return async <T>(work: (trx: Executor) => Promise<T>): Promise<T> => {
     let topics: Set<ChangeTopic> | null = null;
+    let committed: Array<() => void> = [];
     const result = await writeTransaction((trx) => {
       topics = new Set();
+      // A retried transaction starts again with nothing to run.
+      committed = [];
       feed.core.pending.set(trx, topics);
+      feed.core.afterCommit.set(trx, committed);
       return work(trx);
     });
     for (const topic of (topics as Set<ChangeTopic> | null) ?? []) fire(feed.core, topic);
+    for (const run of committed) run();
     return result;
   };
 }

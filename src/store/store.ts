@@ -12,6 +12,7 @@ import {
 import {
   alwaysLeader,
   announcingAfterCommit,
+  runAfterCommit,
   type ChangeFeed,
   createLocalChangeFeed,
   createPostgresChangeFeed,
@@ -76,6 +77,12 @@ export interface Store {
   /** Changes other instances' caches must hear of (cluster.ts): announced in the changing transaction. */
   changes: ChangeFeed;
   /**
+   * Runs `run` in this process once the writeTransaction of `executor` commits, never when it rolls
+   * back (at once outside one): what counts committed work only, such as the metrics of audit records.
+   * `run` must not throw.
+   */
+  afterCommit(executor: Executor, run: () => void): void;
+  /**
    * Starts competing for the one periodic-jobs holder of the cluster (cluster.ts); the server calls
    * it once. Closed with the store.
    */
@@ -127,7 +134,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   return store;
 }
 
-function openSqlite(options: StoreOptions): Omit<Store, 'changes' | 'lead'> {
+function openSqlite(options: StoreOptions): Omit<Store, 'changes' | 'lead' | 'afterCommit'> {
   // The database holds password and token hashes and the audit log: readable by this account only.
   // SQLite creates the -wal and -shm files with the database file's mode, so creating the (empty)
   // database file 0600 before SQLite opens it covers all three.
@@ -225,7 +232,7 @@ function openSqlite(options: StoreOptions): Omit<Store, 'changes' | 'lead'> {
   };
 }
 
-function openPostgres(url: string, poolSize: number): Omit<Store, 'changes' | 'lead'> {
+function openPostgres(url: string, poolSize: number): Omit<Store, 'changes' | 'lead' | 'afterCommit'> {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
@@ -280,13 +287,14 @@ function openPostgres(url: string, poolSize: number): Omit<Store, 'changes' | 'l
 }
 
 /** Adds the change feed and leadership to a store (see cluster.ts). */
-function withCluster(base: Omit<Store, 'changes' | 'lead'>, databaseUrl: string | null): Store {
+function withCluster(base: Omit<Store, 'changes' | 'lead' | 'afterCommit'>, databaseUrl: string | null): Store {
   const changes = databaseUrl ? createPostgresChangeFeed(databaseUrl) : createLocalChangeFeed();
   let leadership: Leadership | null = null;
   return {
     ...base,
     writeTransaction: announcingAfterCommit(changes, base.writeTransaction),
     changes,
+    afterCommit: (executor, run) => runAfterCommit(changes, executor, run),
     lead() {
       leadership ??= databaseUrl ? createPostgresLeadership(databaseUrl) : alwaysLeader();
       return leadership;

@@ -51,6 +51,7 @@ export async function receiveMessage(
     messageId: summary.messageId,
   };
   if (judgement.action === 'hold') {
+    deps.metrics?.message('held');
     recordSubmission(deps, session, facts, {
       refusal: 'held',
       reply: '250',
@@ -59,9 +60,15 @@ export async function receiveMessage(
     });
     return acceptedReply(judgement.quarantineId);
   }
-  if (judgement.action === 'reject') throw refuseSubmission(deps, session, 'spam-rejected', facts);
+  if (judgement.action === 'reject') {
+    deps.metrics?.message('rejected');
+    throw refuseSubmission(deps, session, 'spam-rejected', facts);
+  }
 
   const outcome = await deps.delivery.deliver({ from, to, raw });
+  deps.metrics?.message(
+    !outcome.ok ? 'failed' : deps.delivery.describe().startsWith('spool:') ? 'spooled' : 'relayed',
+  );
   // The id in the client's 250, kept in the Send record so that an admin can find the message by it.
   const queuedAs = randomUUID();
 

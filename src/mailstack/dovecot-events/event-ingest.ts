@@ -30,7 +30,11 @@ export interface DovecotEventIngest {
   /** Parses one request body and spools its events; resolves once they would survive a crash. */
   accept(body: string): Promise<IngestOutcome>;
   refusedUnauthorized(): void;
-  counters(): Readonly<DovecotIngestCounters & { backlog: number }>;
+  /**
+   * backlog: events spooled and not yet taken for the audit log; lagSeconds: how long the oldest event
+   * not yet committed has waited since it was accepted (0 when none waits).
+   */
+  counters(): Readonly<DovecotIngestCounters & { backlog: number; lagSeconds: number }>;
   /** Resolves when every accepted event is in the audit log (tests, benchmarks, shutdown). */
   drained(): Promise<void>;
 }
@@ -129,6 +133,7 @@ export function createDovecotEventIngest(deps: DovecotEventIngestDeps): DovecotE
           dir: deps.spoolDir,
           cursor,
           logger: deps.logger,
+          nowMs: deps.clock.nowMs,
           prepare: (events) => prepareEvents(events, { trashFolders, nowMs: deps.clock.nowMs() }),
         });
         return spool;
@@ -361,7 +366,11 @@ export function createDovecotEventIngest(deps: DovecotEventIngestDeps): DovecotE
     refusedUnauthorized() {
       counters.unauthorized += 1;
     },
-    counters: () => ({ ...counters, backlog: spool?.backlog() ?? 0 }),
+    counters() {
+      const oldest = spool?.oldestWaitingAtMs() ?? null;
+      const lagSeconds = oldest === null ? 0 : Math.max(0, deps.clock.nowMs() - oldest) / 1000;
+      return { ...counters, backlog: spool?.backlog() ?? 0, lagSeconds };
+    },
     async drained() {
       if (opening) {
         const open = await opening;

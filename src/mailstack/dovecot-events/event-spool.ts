@@ -17,6 +17,8 @@ import type { PreparedEvents } from './prepare-events.js';
 export interface SpooledBatch {
   prepared: PreparedEvents;
   position: string;
+  /** When it was accepted (or, for events found in the spool at start, when the spool opened). */
+  spooledAtMs: number;
 }
 
 export interface EventSpool {
@@ -36,6 +38,8 @@ export interface EventSpool {
   /** Gives batches that could not be committed back, at the front, to be tried again. */
   putBack(batches: readonly SpooledBatch[]): void;
   backlog(): number;
+  /** When the oldest batch still waiting or taken and not committed was spooled; null when none is. */
+  oldestWaitingAtMs(): number | null;
 }
 
 const FILE = /^events-(\d{8})\.jsonl$/;
@@ -60,12 +64,17 @@ export function createEventSpool(deps: {
   prepare(events: DovecotEvent[]): PreparedEvents;
   /** A file is closed once this big and fully committed (default MAX_FILE_BYTES). */
   maxFileBytes?: number;
+  /** The time batches are stamped with (the ingest lag in /metrics). */
+  nowMs?: () => number;
 }): EventSpool {
   const maxFileBytes = deps.maxFileBytes ?? MAX_FILE_BYTES;
+  const nowMs = deps.nowMs ?? Date.now;
   const queue: SpooledBatch[] = [];
   let queued = 0;
   /** Batches taken and not yet committed or put back. */
   let taken = 0;
+  /** The same batches, for the age of the oldest (a few thousand at most: two takes in flight). */
+  const takenBatches = new Set<SpooledBatch>();
   const existing = existsSync(deps.dir)
     ? readdirSync(deps.dir)
         .map((name) => FILE.exec(name))
@@ -101,7 +110,7 @@ export function createEventSpool(deps: {
       end = start;
     }
     if (events.length > 0) {
-      queue.push({ prepared: deps.prepare(events), position: `${seq}:${end}` });
+      queue.push({ prepared: deps.prepare(events), position: `${seq}:${end}`, spooledAtMs: nowMs() });
       queued += events.length;
     }
   }
@@ -121,7 +130,7 @@ export function createEventSpool(deps: {
       let written = 0;
       while (written < bytes.length) written += writeSync(fd!, bytes, written);
       writeOffset += bytes.length;
-      queue.push({ prepared, position: `${writeSeq}:${writeOffset}` });
+      queue.push({ prepared, position: `${writeSeq}:${writeOffset}`, spooledAtMs: nowMs() });
       queued += prepared.events;
     },
     take(maxEvents) {
@@ -134,10 +143,12 @@ export function createEventSpool(deps: {
       }
       queued -= count;
       taken += batches.length;
+      for (const batch of batches) takenBatches.add(batch);
       return batches;
     },
     committed(batches) {
       taken -= batches.length;
+      for (const batch of batches) takenBatches.delete(batch);
       // Once everything is in the log, a big file is closed and every older file removed.
       if (queue.length > 0 || taken > 0 || fd === null || writeOffset < maxFileBytes) return;
       closeSync(fd);
@@ -147,9 +158,16 @@ export function createEventSpool(deps: {
     },
     putBack(batches) {
       taken -= batches.length;
+      for (const batch of batches) takenBatches.delete(batch);
       queue.unshift(...batches);
       queued += batches.reduce((sum, batch) => sum + batch.prepared.events, 0);
     },
     backlog: () => queued,
+    oldestWaitingAtMs() {
+      let oldest = queue[0]?.spooledAtMs ?? null;
+      for (const batch of takenBatches)
+        if (oldest === null || batch.spooledAtMs < oldest) oldest = batch.spooledAtMs;
+      return oldest;
+    },
   };
 }

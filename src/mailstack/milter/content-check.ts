@@ -167,9 +167,13 @@ export function createContentCheck(deps: MilterDeps) {
         messageId: summary.messageId,
       });
       // Postfix answers 250 and drops its copy: the client cannot tell held from relayed.
+      deps.metrics?.message('held');
       return { kind: 'discard' };
     }
-    if (judgement?.action === 'reject') return refuse(message, 'spam-rejected', facts);
+    if (judgement?.action === 'reject') {
+      deps.metrics?.message('rejected');
+      return refuse(message, 'spam-rejected', facts);
+    }
 
     const record: AuditRecordInput = {
       operation: message.senderKind === 'alias' ? 'SendAs' : 'Send',
@@ -204,6 +208,7 @@ export function createContentCheck(deps: MilterDeps) {
     // Postfix keeps the message until this answer: a record that cannot be written refuses it
     // (451, the client tries again), so no message leaves unrecorded.
     await deps.audit.append(record, message.budget.recordDeliveredWithin);
+    deps.metrics?.message('passed');
     return accept;
   };
 }

@@ -1,5 +1,6 @@
 import type { AuditLog } from '../../audit/index.js';
 import type { Directory } from '../../directory/index.js';
+import type { MilterRecorder, SmtpRecorder } from '../../metrics/index.js';
 import type { Outbound } from '../../outbound/index.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { AwaitingContent } from './awaiting-content.js';
@@ -12,6 +13,8 @@ export interface MilterDeps {
   logger: Logger;
   /** Messages the policy service counted, waiting for their content verdict. */
   awaitingContent: AwaitingContent;
+  /** End-of-message decisions and message outcomes (GET /metrics); none in some tests. */
+  metrics?: MilterRecorder & Pick<SmtpRecorder, 'message'>;
   limits: {
     /** The gateway's smtp.maxMessageBytes: one size limit whichever way mail comes in. */
     maxMessageBytes: number;

@@ -39,16 +39,19 @@ export function createMilterServer(deps: MilterDeps, options: MilterServerOption
   let protocolErrors = 0;
 
   const judge: typeof check = async (content) => {
+    let reply: MilterReply;
     try {
-      return await check(content);
+      reply = await check(content);
     } catch (error) {
       logger.error('milter: message could not be judged', {
         error,
         queueId: content.queueId,
         login: content.login,
       });
-      return gatewayReply('local-error');
+      reply = gatewayReply('local-error');
     }
+    deps.metrics?.milterDecision(decisionName(reply));
+    return reply;
   };
 
   const serve = (socket: net.Socket) => {
@@ -141,4 +144,10 @@ export function createMilterServer(deps: MilterDeps, options: MilterServerOption
       clearInterval(idle);
     },
   };
+}
+
+/** The end-of-message answer as a metric label: accept, discard (held), reject or tempfail. */
+function decisionName(reply: MilterReply): string {
+  if (reply.kind === 'replycode') return reply.code >= 500 ? 'reject' : 'tempfail';
+  return reply.kind;
 }

@@ -8,7 +8,12 @@ import {
   type PolicyRequestLimits,
   PolicyRequestReader,
 } from './policy-request-reader.js';
-import { type PolicyOnError, toPolicyReply, undecidedAction } from './postfix-actions.js';
+import {
+  type PolicyOnError,
+  type PostfixActionName,
+  toPolicyReply,
+  undecidedAction,
+} from './postfix-actions.js';
 
 export interface PostfixPolicyServerOptions {
   /** Default: config policy.onError. */
@@ -96,16 +101,23 @@ export function createPostfixPolicyServer(
   let server: net.Server | null = null;
   let stopping = false;
 
-  const answer = async (event: PolicyRequestEvent, connection: Connection): Promise<string> => {
+  const decide = async (event: PolicyRequestEvent, connection: Connection): Promise<PostfixActionName> => {
     if (event.ok) {
       const message = pendingMessageKey(event.attributes);
       if (connection.lastMessage !== null && connection.lastMessage !== message)
         await decider.abandon(connection.lastMessage);
       connection.lastMessage = message;
-      return toPolicyReply(await decider.decide(event.attributes));
+      return decider.decide(event.attributes);
     }
     logger.warn('garbled postfix policy request', { problem: event.problem });
-    return toPolicyReply(undecidedAction(onError));
+    return undecidedAction(onError);
+  };
+  /** The reply to one request, its decision counted with the time it took (GET /metrics). */
+  const answer = async (event: PolicyRequestEvent, connection: Connection): Promise<string> => {
+    const started = performance.now();
+    const action = await decide(event, connection).catch(() => undecidedAction(onError));
+    deps.metrics?.policyDecision(action, (performance.now() - started) / 1000);
+    return toPolicyReply(action);
   };
 
   const serve = (socket: net.Socket) => {
@@ -141,7 +153,7 @@ export function createPostfixPolicyServer(
         }
         connection.waiting += 1;
         queue = queue.then(async () => {
-          const reply = await answer(event, connection).catch(() => toPolicyReply(undecidedAction(onError)));
+          const reply = await answer(event, connection);
           connection.waiting -= 1;
           if (socket.destroyed || socket.writableEnded) return;
           socket.write(reply);

@@ -1,0 +1,300 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type {
+  DatabaseReadings,
+  MessageOutcome,
+  MetricsRecorder,
+  MetricsSource,
+  PulledCounters,
+  RecordedAuditOperation,
+} from './recorders.js';
+
+export interface MetricsOptions {
+  /**
+   * prom-client's process and Node.js series under their standard names (process_*, nodejs_*).
+   * Off in tests that build many apps in one process: each set watches GC and the event loop.
+   */
+  processMetrics?: boolean;
+  /** A database reading that takes longer is left out of the scrape (default 2 s). */
+  readingTimeoutMs?: number;
+}
+
+export interface Metrics extends MetricsRecorder {
+  /** This process's registry as /metrics serves it. */
+  readonly source: MetricsSource;
+  /**
+   * The registry itself, for a cluster: each worker hands it to prom-client's AggregatorRegistry
+   * (AggregatorRegistry.setRegistries([metrics.registry])) and the primary serves the sum.
+   */
+  readonly registry: Registry;
+  /** Counters other modules keep in memory, read at scrape time. Call once, from the composition. */
+  pull(counters: PulledCounters): void;
+  /** Gauges read from the database at scrape time. Call once, from the composition. */
+  read(readings: DatabaseReadings): void;
+}
+
+/** Policy answers take milliseconds (one indexed read, one write at END-OF-MESSAGE). */
+const POLICY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+const DEFAULT_READING_TIMEOUT_MS = 2000;
+
+/**
+ * One prom-client Registry per App, named by the Prometheus conventions (mailwarden_ prefix, _total
+ * counters, base units, labels from closed sets only: never an address or an IP).
+ *
+ * Series counted by events are this process's since it started. Gauges read from the database are
+ * the cluster's (every instance reports the same value), so they carry aggregator 'first' for a
+ * cluster's aggregate; the counters sum.
+ */
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const registry = new Registry();
+  const registers = [registry];
+  const readingTimeoutMs = options.readingTimeoutMs ?? DEFAULT_READING_TIMEOUT_MS;
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
+
+  const smtpSessions = new Counter({
+    name: 'mailwarden_smtp_sessions_total',
+    help: 'SMTP connections to the submission listeners, by listener (starttls, implicit-tls).',
+    labelNames: ['listener'],
+    registers,
+  });
+  const smtpReplies = new Counter({
+    name: 'mailwarden_smtp_replies_total',
+    help: 'Replies sent by the SMTP submission gateway, by reply code (greetings, 250s and refusals alike).',
+    labelNames: ['code'],
+    registers,
+  });
+  const messages = new Counter({
+    name: 'mailwarden_messages_total',
+    help: 'Submitted messages judged by the gateway or the milter, by outcome (relayed, spooled, held, rejected, failed, passed).',
+    labelNames: ['outcome'],
+    registers,
+  });
+  const signIns = new Counter({
+    name: 'mailwarden_sign_ins_total',
+    help: 'Sign-in decisions, by protocol (smtp, imap, pop3, web, …) and result (success or the refusal code).',
+    labelNames: ['protocol', 'result'],
+    registers,
+  });
+  const lockouts = new Counter({
+    name: 'mailwarden_lockouts_total',
+    help: 'Smart lockouts: a source network locked out of an account after repeated failed sign-ins (LockOut records).',
+    registers,
+  });
+  const restrictions = new Counter({
+    name: 'mailwarden_sender_restrictions_total',
+    help: 'Accounts restricted from sending, by reason (RestrictSender records).',
+    labelNames: ['reason'],
+    registers,
+  });
+  const releases = new Counter({
+    name: 'mailwarden_sender_releases_total',
+    help: 'Restricted accounts released by an administrator (ReleaseSender records).',
+    registers,
+  });
+  const alerts = new Counter({
+    name: 'mailwarden_alerts_raised_total',
+    help: 'Alerts raised, by type and severity; a repeat grouped into an open alert counts too.',
+    labelNames: ['type', 'severity'],
+    registers,
+  });
+  const policyDecisions = new Counter({
+    name: 'mailwarden_policy_decisions_total',
+    help: 'Answers of the Postfix policy service, by decision (allowed, a refusal, undecided-defer, …).',
+    labelNames: ['decision'],
+    registers,
+  });
+  const policyDuration = new Histogram({
+    name: 'mailwarden_policy_decision_duration_seconds',
+    help: 'How long the Postfix policy service took to decide one request.',
+    buckets: POLICY_BUCKETS,
+    registers,
+  });
+  const milterDecisions = new Counter({
+    name: 'mailwarden_milter_decisions_total',
+    help: 'End-of-message answers of the milter, by decision (accept, discard for a held message, reject, tempfail).',
+    labelNames: ['decision'],
+    registers,
+  });
+  const auditRecords = new Counter({
+    name: 'mailwarden_audit_records_total',
+    help: 'Audit records committed by this process, by operation (the ingest rate; Dovecot events included).',
+    labelNames: ['operation'],
+    registers,
+  });
+  const scrapeErrors = new Counter({
+    name: 'mailwarden_scrape_errors_total',
+    help: 'Database readings left out of a scrape (failed or too slow); their gauges are absent from that scrape.',
+    labelNames: ['reading'],
+    registers,
+  });
+
+  const recorder: MetricsRecorder = {
+    smtpSession: (listener) => smtpSessions.inc({ listener }),
+    smtpReply: (code) => smtpReplies.inc({ code: String(code) }),
+    message: (outcome: MessageOutcome) => messages.inc({ outcome }),
+    signIn: (protocol, result) => signIns.inc({ protocol, result }),
+    alertRaised: (type, severity) => alerts.inc({ type, severity }),
+    policyDecision(decision, seconds) {
+      policyDecisions.inc({ decision });
+      policyDuration.observe(seconds);
+    },
+    milterDecision: (decision) => milterDecisions.inc({ decision }),
+    auditRecorded(records: readonly RecordedAuditOperation[]) {
+      for (const record of records) {
+        auditRecords.inc({ operation: record.operation });
+        if (record.operation === 'LockOut') lockouts.inc();
+        else if (record.operation === 'RestrictSender') {
+          const reason = record.details?.['reason'];
+          restrictions.inc({ reason: typeof reason === 'string' ? reason : 'unknown' });
+        } else if (record.operation === 'ReleaseSender') releases.inc();
+      }
+    },
+  };
+
+  /** Reads `reading` for one scrape; a failure or a timeout leaves the gauge empty and is counted. */
+  const withinScrape = async <T>(name: string, reading: () => Promise<T>): Promise<T | null> => {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        reading(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('timeout')), readingTimeoutMs);
+        }),
+      ]);
+    } catch {
+      scrapeErrors.inc({ reading: name });
+      return null;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  return {
+    ...recorder,
+    registry,
+    source: {
+      contentType: registry.contentType,
+      text: () => registry.metrics(),
+    },
+    pull(counters) {
+      const { dovecotEvents, unrecordedSends, rspamd } = counters;
+      if (dovecotEvents) {
+        new Counter({
+          name: 'mailwarden_dovecot_events_total',
+          help: 'Dovecot events received on /dovecot/events, by outcome (failed: refused with 503, not spooled).',
+          labelNames: ['outcome'],
+          registers,
+          collect() {
+            const now = dovecotEvents();
+            this.reset();
+            for (const outcome of ['accepted', 'ignored', 'malformed', 'failed'] as const)
+              this.inc({ outcome }, now[outcome]);
+          },
+        });
+        new Counter({
+          name: 'mailwarden_dovecot_event_requests_unauthorized_total',
+          help: 'Requests to /dovecot/events refused for a wrong or missing secret.',
+          registers,
+          collect() {
+            this.reset();
+            this.inc(dovecotEvents().unauthorized);
+          },
+        });
+        new Gauge({
+          name: 'mailwarden_dovecot_events_backlog',
+          help: 'Events accepted (spooled) and not yet in the audit log.',
+          registers,
+          collect() {
+            this.set(dovecotEvents().backlog);
+          },
+        });
+        new Gauge({
+          name: 'mailwarden_audit_ingest_lag_seconds',
+          help: 'How long the oldest Dovecot event accepted and not yet in the audit log has waited (0: none waits).',
+          registers,
+          aggregator: 'max',
+          collect() {
+            this.set(dovecotEvents().lagSeconds);
+          },
+        });
+      }
+      if (unrecordedSends)
+        new Counter({
+          name: 'mailwarden_send_records_unwritten_total',
+          help: 'Messages delivered whose Send audit record could not be written (this process, since start).',
+          registers,
+          collect() {
+            this.reset();
+            this.inc(unrecordedSends());
+          },
+        });
+      if (rspamd)
+        new Counter({
+          name: 'mailwarden_rspamd_checks_total',
+          help: "Messages sent to Rspamd, by outcome (judged; timeout, unreachable, bad-response: judged on Mailwarden's findings alone).",
+          labelNames: ['outcome'],
+          registers,
+          collect() {
+            const now = rspamd();
+            this.reset();
+            this.inc({ outcome: 'judged' }, now.checked);
+            this.inc({ outcome: 'timeout' }, now.timeout);
+            this.inc({ outcome: 'unreachable' }, now.unreachable);
+            this.inc({ outcome: 'bad-response' }, now.badResponse);
+          },
+        });
+    },
+    read(readings) {
+      const { notificationBacklog, restrictedSenders, openAlerts } = readings;
+      if (notificationBacklog)
+        new Gauge({
+          name: 'mailwarden_notification_backlog',
+          help: 'Alert notifications (email, webhook) waiting to be delivered, by channel.',
+          labelNames: ['channel'],
+          registers,
+          aggregator: 'first',
+          async collect() {
+            const byChannel = await withinScrape('notification_backlog', notificationBacklog);
+            this.reset();
+            if (byChannel === null) return;
+            for (const channel of ['email', 'webhook', ...Object.keys(byChannel)])
+              this.set({ channel }, byChannel[channel] ?? 0);
+          },
+        });
+      if (restrictedSenders)
+        new Gauge({
+          name: 'mailwarden_restricted_senders',
+          help: 'Accounts restricted from sending now.',
+          registers,
+          aggregator: 'first',
+          async collect() {
+            const count = await withinScrape('restricted_senders', restrictedSenders);
+            if (count === null) leaveAbsent(this);
+            else this.set(count);
+          },
+        });
+      if (openAlerts)
+        new Gauge({
+          name: 'mailwarden_alerts_open',
+          help: 'Alerts neither acknowledged nor resolved, by severity.',
+          labelNames: ['severity'],
+          registers,
+          aggregator: 'first',
+          async collect() {
+            const bySeverity = await withinScrape('alerts_open', openAlerts);
+            this.reset();
+            if (bySeverity === null) return;
+            for (const severity of ['informational', 'low', 'medium', 'high', ...Object.keys(bySeverity)])
+              this.set({ severity }, bySeverity[severity] ?? 0);
+          },
+        });
+    },
+  };
+}
+
+/**
+ * An unlabelled gauge whose reading failed shows no sample rather than a made-up 0 (prom-client's
+ * reset() puts 0 back for a gauge without labels): a dashboard then shows a gap, not "all clear".
+ */
+function leaveAbsent(gauge: Gauge): void {
+  (gauge as unknown as { hashMap: Record<string, unknown> }).hashMap = {};
+}
