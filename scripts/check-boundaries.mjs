@@ -35,8 +35,8 @@ const adapterModules = new Set(['gateway', 'api', 'console', 'mailstack']);
 const entryModules = new Set(['cli']);
 /** Read by adapters alike, neither adapter nor domain: the refusal→HTTP-status tables, the SMTP reply table. */
 const sharedModules = new Set(['http-status', 'smtp-status']);
-/** Under everything, with a door: configuration and the database. */
-const foundationModules = new Set(['config', 'store']);
+/** Under everything, with a door: configuration, the database, the languages people read. */
+const foundationModules = new Set(['config', 'store', 'i18n']);
 /** Composition kept in a folder of its own: wiring between modules that neither may own. */
 const compositionFolders = new Set(['composition']);
 /** Shared by everyone, with no door of their own: time, logging and ambient type declarations. */
