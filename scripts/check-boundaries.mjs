@@ -36,10 +36,10 @@ const entryModules = new Set(['cli']);
 /** Read by adapters alike, neither adapter nor domain: the refusal→HTTP-status tables, the SMTP reply table. */
 const sharedModules = new Set(['http-status', 'smtp-status']);
 /**
- * Under everything, with a door: configuration, the database, and metrics (the only importer of
- * prom-client; every module may record through its narrow interfaces).
+ * Under everything, with a door: configuration, the database, the languages people read, and metrics
+ * (the only importer of prom-client; every module may record through its narrow interfaces).
  */
-const foundationModules = new Set(['config', 'store', 'metrics']);
+const foundationModules = new Set(['config', 'store', 'i18n', 'metrics']);
 /** Composition kept in a folder of its own: wiring between modules that neither may own. */
 const compositionFolders = new Set(['composition']);
 /** Shared by everyone, with no door of their own: time, logging and ambient type declarations. */

@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { Hono } from 'hono';
 import { isLoopbackHost } from '../config/index.js';
+import { chooseLocale, formatter, translator } from '../i18n/index.js';
 import { accountRoutes } from './account-routes.js';
 import { adminRoutes } from './admin-routes.js';
 import { passkeyScript, styleSheet } from './assets.js';
@@ -83,6 +84,10 @@ export function consoleRoutes(services: ConsoleServices): Hono<ConsoleEnv> {
         c.set('session', checked.session);
       } else clearCookie(c, deps.names, deps.names.session);
     }
+    // TODO(i18n): the user's own setting and the org's `locale` / `timeZone` come next.
+    const locale = chooseLocale({ acceptLanguage: c.req.header('accept-language') ?? null });
+    c.set('t', translator(locale));
+    c.set('fmt', formatter(locale, 'UTC'));
     await next();
   });
 

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Formatter, Translator } from '../i18n/index.js';
 import type { RelyingParty, WebSession } from '../identity/index.js';
 
 /** What every /account handler may read from the context. */
@@ -13,5 +14,9 @@ export interface ConsoleEnv {
     origin: string;
     rp: RelyingParty;
     clientIp: string | null;
+    /** The reader's language: their own setting, then Accept-Language, then the org's default. */
+    t: Translator;
+    /** Dates and numbers in that language and the organization's time zone. */
+    fmt: Formatter;
   };
 }

@@ -1,3 +1,4 @@
+import { type Translator, translator } from '../i18n/index.js';
 import { html, SafeHtml } from './html.js';
 
 export interface PageOptions {
@@ -11,6 +12,8 @@ export interface PageOptions {
   passkeys?: boolean;
   /** The admin pages (/admin) have their own navigation. */
   area?: 'account' | 'admin';
+  /** The reader's language (the console sets `c.get('t')`); English when a page does not pass one yet. */
+  t?: Translator;
 }
 
 export function layout(options: PageOptions, body: SafeHtml): string {
@@ -18,37 +21,38 @@ export function layout(options: PageOptions, body: SafeHtml): string {
     ? html`<div class="notice ${options.notice.kind === 'info' ? '' : options.notice.kind}" role="status">${options.notice.text}</div>`
     : '';
   const admin = options.area === 'admin';
+  const t = options.t ?? translator('en');
   const links = admin
-    ? html`<a href="/admin">Needs attention</a>
-        <a href="/admin/restricted">Restricted senders</a>
-        <a href="/admin/users">Users</a>
-        <a href="/admin/directory">Domains and groups</a>
-        <a href="/admin/policies">Sending policies</a>
-        <a href="/admin/alerts">Alerts</a>
-        <a href="/admin/quarantine">Quarantine</a>
-        <a href="/admin/audit">Audit log</a>
-        <a href="/admin/score">Secure Score</a>
-        <a href="/admin/settings">Settings</a>
-        <a href="/admin/tokens">API tokens</a>
-        <a href="/admin/notifications">Notifications</a>`
-    : html`<a href="/account">Overview</a>
-        <a href="/account/security">Sign-in methods</a>
-        <a href="/account/app-passwords">App passwords</a>
-        <a href="/account/password">Password</a>
-        <a href="/account/sign-ins">Recent sign-ins</a>`;
+    ? html`<a href="/admin">${t('nav.admin.attention')}</a>
+        <a href="/admin/restricted">${t('nav.admin.restricted')}</a>
+        <a href="/admin/users">${t('nav.admin.users')}</a>
+        <a href="/admin/directory">${t('nav.admin.directory')}</a>
+        <a href="/admin/policies">${t('nav.admin.policies')}</a>
+        <a href="/admin/alerts">${t('nav.admin.alerts')}</a>
+        <a href="/admin/quarantine">${t('nav.admin.quarantine')}</a>
+        <a href="/admin/audit">${t('nav.admin.audit')}</a>
+        <a href="/admin/score">${t('nav.admin.score')}</a>
+        <a href="/admin/settings">${t('nav.admin.settings')}</a>
+        <a href="/admin/tokens">${t('nav.admin.tokens')}</a>
+        <a href="/admin/notifications">${t('nav.admin.notifications')}</a>`
+    : html`<a href="/account">${t('nav.account.overview')}</a>
+        <a href="/account/security">${t('nav.account.security')}</a>
+        <a href="/account/app-passwords">${t('nav.account.appPasswords')}</a>
+        <a href="/account/password">${t('nav.account.password')}</a>
+        <a href="/account/sign-ins">${t('nav.account.signIns')}</a>`;
   const nav = options.signedIn
-    ? html`<nav aria-label="${admin ? 'Admin pages' : 'Your account'}">
+    ? html`<nav aria-label="${admin ? t('common.nav.admin') : t('common.nav.account')}">
         ${links}
       </nav>`
     : '';
   const signOut = options.signedIn
-    ? html`<div class="bar-end">${admin ? html`<a href="/account">Your account</a>` : ''}<form method="post" action="/account/sign-out" class="inline">
+    ? html`<div class="bar-end">${admin ? html`<a href="/account">${t('common.yourAccount')}</a>` : ''}<form method="post" action="/account/sign-out" class="inline">
         <input type="hidden" name="_csrf" value="${options.csrfToken ?? ''}">
-        <button type="submit" id="sign-out">Sign out</button>
+        <button type="submit" id="sign-out">${t('common.signOut')}</button>
       </form></div>`
     : '';
   return html`<!doctype html>
-<html lang="en">
+<html lang="${t.locale}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -58,7 +62,7 @@ ${options.csrfToken ? html`<meta name="csrf-token" content="${options.csrfToken}
 ${options.passkeys ? html`<script src="/account/assets/passkey.js" defer></script>` : ''}
 </head>
 <body${admin ? html` class="admin"` : ''}>
-<header><div class="bar"><a class="brand" href="${admin ? '/admin' : '/account'}">Mailwarden${admin ? ' administration' : ''}</a>${signOut}</div>${nav}</header>
+<header><div class="bar"><a class="brand" href="${admin ? '/admin' : '/account'}">${admin ? t('common.brand.admin') : t('common.brand')}</a>${signOut}</div>${nav}</header>
 <main>
 <h1>${options.title}</h1>
 ${notice}
