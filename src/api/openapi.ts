@@ -928,7 +928,8 @@ const routes: RouteDoc[] = [
     method: 'get',
     path: '/metrics',
     operationId: 'getMetrics',
-    summary: 'Prometheus metrics (text format 0.0.4): SMTP, sign-ins, restrictions, alerts, policy, audit ingest, process (docs/OPERATIONS.md)',
+    summary:
+      'Prometheus metrics (text format 0.0.4): SMTP, sign-ins, restrictions, alerts, policy, audit ingest, process (docs/OPERATIONS.md)',
     access: 'public',
     success: { status: 200, description: 'text/plain metrics' },
   },

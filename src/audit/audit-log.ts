@@ -145,9 +145,9 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
   };
   return {
     append: (input, alsoWithin) =>
-      moving(
-        committer.submit({ records: [{ input, timeMs: deps.clock.nowMs() }], alsoWithin }),
-      ).then(() => onRecorded?.([input])),
+      moving(committer.submit({ records: [{ input, timeMs: deps.clock.nowMs() }], alsoWithin })).then(() =>
+        onRecorded?.([input]),
+      ),
     async appendWithin(trx, inputs) {
       moved = true;
       const now = deps.clock.nowMs();

@@ -120,13 +120,6 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     labelNames: ['operation'],
     registers,
   });
-  const scrapeErrors = new Counter({
-    name: 'mailwarden_scrape_errors_total',
-    help: 'Database readings left out of a scrape (failed or too slow); their gauges are absent from that scrape.',
-    labelNames: ['reading'],
-    registers,
-  });
-
   const recorder: MetricsRecorder = {
     smtpSession: (listener) => smtpSessions.inc({ listener }),
     smtpReply: (code) => smtpReplies.inc({ code: String(code) }),
@@ -150,8 +143,17 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
   };
 
+  /** Failed readings, by name, since start: counted into mailwarden_scrape_errors_total. */
+  const failedReadings = new Map<string, number>();
+  /** Readings of the scrape under way: the errors counter waits for them (see read()). */
+  const readingsInFlight = new Set<Promise<unknown>>();
   /** Reads `reading` for one scrape; a failure or a timeout leaves the gauge empty and is counted. */
-  const withinScrape = async <T>(name: string, reading: () => Promise<T>): Promise<T | null> => {
+  const withinScrape = <T>(name: string, reading: () => Promise<T>): Promise<T | null> => {
+    const read = readOnce(name, reading);
+    readingsInFlight.add(read);
+    return read.finally(() => readingsInFlight.delete(read));
+  };
+  const readOnce = async <T>(name: string, reading: () => Promise<T>): Promise<T | null> => {
     let timer: NodeJS.Timeout | undefined;
     try {
       return await Promise.race([
@@ -161,7 +163,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         }),
       ]);
     } catch {
-      scrapeErrors.inc({ reading: name });
+      failedReadings.set(name, (failedReadings.get(name) ?? 0) + 1);
       return null;
     } finally {
       clearTimeout(timer);
@@ -245,6 +247,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     read(readings) {
       const { notificationBacklog, restrictedSenders, openAlerts } = readings;
+      // Every reading's error series starts at 0, so rate() sees the first failure.
+      if (notificationBacklog) failedReadings.set('notification_backlog', 0);
+      if (restrictedSenders) failedReadings.set('restricted_senders', 0);
+      if (openAlerts) failedReadings.set('alerts_open', 0);
       if (notificationBacklog)
         new Gauge({
           name: 'mailwarden_notification_backlog',
@@ -287,6 +293,19 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
               this.set({ severity }, bySeverity[severity] ?? 0);
           },
         });
+      // Registered after the gauges: a registry collects in registration order, so the readings of
+      // this scrape have started when this waits for them, and their failures show in this scrape.
+      new Counter({
+        name: 'mailwarden_scrape_errors_total',
+        help: 'Database readings left out of a scrape (failed or too slow); their gauges are absent from that scrape.',
+        labelNames: ['reading'],
+        registers,
+        async collect() {
+          await Promise.allSettled([...readingsInFlight]);
+          this.reset();
+          for (const [reading, count] of failedReadings) this.inc({ reading }, count);
+        },
+      });
     },
   };
 }

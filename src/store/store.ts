@@ -12,12 +12,12 @@ import {
 import {
   alwaysLeader,
   announcingAfterCommit,
-  runAfterCommit,
   type ChangeFeed,
   createLocalChangeFeed,
   createPostgresChangeFeed,
   createPostgresLeadership,
   type Leadership,
+  runAfterCommit,
 } from './cluster.js';
 import { holdingSqliteConnection } from './held-connection.js';
 import { initialMigration } from './migrations/001-initial.js';
@@ -287,7 +287,10 @@ function openPostgres(url: string, poolSize: number): Omit<Store, 'changes' | 'l
 }
 
 /** Adds the change feed and leadership to a store (see cluster.ts). */
-function withCluster(base: Omit<Store, 'changes' | 'lead' | 'afterCommit'>, databaseUrl: string | null): Store {
+function withCluster(
+  base: Omit<Store, 'changes' | 'lead' | 'afterCommit'>,
+  databaseUrl: string | null,
+): Store {
   const changes = databaseUrl ? createPostgresChangeFeed(databaseUrl) : createLocalChangeFeed();
   let leadership: Leadership | null = null;
   return {
