@@ -310,8 +310,10 @@ describe('GET /metrics: each event moves its series and no other (sqlite)', () =
       mailwarden_restricted_senders: 1,
       'mailwarden_alerts_raised_total{type="user-restricted",severity="high"}': 1,
       'mailwarden_alerts_raised_total{type="sending-limit-exceeded",severity="medium"}': 1,
+      // The first recipient used the whole hourly limit of 1: past earlyWarningPercent.
+      'mailwarden_alerts_raised_total{type="suspicious-sending",severity="medium"}': 1,
       'mailwarden_alerts_open{severity="high"}': 1,
-      'mailwarden_alerts_open{severity="medium"}': 1,
+      'mailwarden_alerts_open{severity="medium"}': 2,
     });
     assert.equal(restricted['mailwarden_audit_records_total{operation="RestrictSender"}'], 1);
 
