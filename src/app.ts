@@ -64,13 +64,17 @@ export interface App {
 export interface AppDeps {
   logger: Logger;
   clock?: Clock;
-  /** prom-client's process_* and nodejs_* series (default on; tests that build many apps turn them off). */
+  /**
+   * prom-client's process_* and nodejs_* series in /metrics: `serve` turns them on. Off by default,
+   * since each set keeps watching GC and the event loop for the life of the process, which a CLI
+   * command or a test building many apps has no use for.
+   */
   processMetrics?: boolean;
 }
 
 export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   const clock = deps.clock ?? systemClock;
-  const metrics = createMetrics({ processMetrics: deps.processMetrics ?? true });
+  const metrics = createMetrics({ processMetrics: deps.processMetrics ?? false });
   const store = await openStore({
     databaseUrl: config.database.url,
     dataDir: config.data.dir,

@@ -16,7 +16,9 @@ import { smtpReplies } from '../smtp-status/index.js';
  *    smtp-server starts a new one (RSET, EHLO/HELO, STARTTLS, AUTH, after DATA's reply), which it
  *    otherwise does silently: the gateway gives back what an unfinished transaction reserved.
  * 5. `mailwardenOnReply(code)`: called with the code of every reply the connection sends (the
- *    greeting, smtp-server's own answers and the gateway's), for the replies-by-code metric.
+ *    greeting, smtp-server's own answers and the gateway's), and `mailwardenOnSession()` once per
+ *    connection, for the metrics. Not smtp-server's onConnect: a callback of ours there would change
+ *    when the connection is ready, and with it smtp-server's "You talk too soon" check.
  */
 interface PatchableConnection {
   secure: boolean;
@@ -41,6 +43,8 @@ export function applySmtpConnectionPatches(): void {
 
   const originalInit = prototype.init;
   prototype.init = function init(this: PatchableConnection) {
+    const onSession = this._server.options['mailwardenOnSession'];
+    if (typeof onSession === 'function') (onSession as () => void)();
     const delay = this._server.options['mailwardenGreetingDelayMs'];
     if (typeof delay !== 'number') return originalInit.call(this);
     this._setListeners(() => {

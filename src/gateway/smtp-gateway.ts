@@ -122,11 +122,12 @@ export function createSmtpGateway(deps: GatewayDeps, options: GatewayOptions): S
       hideDSN: true,
       hideENHANCEDSTATUSCODES: false,
       mailwardenOnTransactionEnd: (envelope: SMTPServerEnvelope) => giveBack(transactions.get(envelope)),
-      ...(deps.metrics ? { mailwardenOnReply: (code: number) => deps.metrics?.smtpReply(code) } : {}),
-      onConnect(_session, callback) {
-        deps.metrics?.smtpSession(listener.mode);
-        callback();
-      },
+      ...(deps.metrics
+        ? {
+            mailwardenOnReply: (code: number) => deps.metrics?.smtpReply(code),
+            mailwardenOnSession: () => deps.metrics?.smtpSession(listener.mode),
+          }
+        : {}),
       onClose(session) {
         giveBack(transactions.get(session.envelope));
       },

@@ -115,6 +115,7 @@ describe('GET /metrics: each event moves its series and no other (sqlite)', () =
 
   before(async () => {
     harness = await startGatewayHarness({
+      processMetrics: true,
       overrides: {
         'http.enabled': true,
         'policy.enabled': true,

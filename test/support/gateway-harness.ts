@@ -30,6 +30,8 @@ export async function startGatewayHarness(
      * account password; the sign-in tests pass 'app-passwords-only' (the product default).
      */
     accountPasswordOnMail?: 'allowed' | 'app-passwords-only' | 'blocked';
+    /** process_* and nodejs_* in /metrics (off by default, as in createTestApp). */
+    processMetrics?: boolean;
   } = {},
 ): Promise<GatewayHarness> {
   const relay = options.relay ?? 'upstream';
@@ -41,6 +43,7 @@ export async function startGatewayHarness(
         ? 'smtp://127.0.0.1:1'
         : null;
   const testApp = await createTestApp(options.kind ?? 'sqlite', {
+    processMetrics: options.processMetrics ?? false,
     overrides: {
       'http.enabled': false,
       'relay.url': relayUrl,

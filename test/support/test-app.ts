@@ -102,7 +102,7 @@ export interface TestApp {
 /** A whole Mailwarden (modules + store) on a fresh SQLite file or a fresh PostgreSQL database. */
 export async function createTestApp(
   kind: StoreKind = 'sqlite',
-  options: { overrides?: Record<string, unknown>; clock?: Clock } = {},
+  options: { overrides?: Record<string, unknown>; clock?: Clock; processMetrics?: boolean } = {},
 ): Promise<TestApp> {
   const temp = makeTempDir();
   const postgres = kind === 'postgres' ? await createPostgresDatabase() : null;
@@ -111,7 +111,11 @@ export async function createTestApp(
     databaseUrl: postgres?.url ?? null,
     overrides: options.overrides,
   });
-  const app = await buildApp(config, { logger: silentLogger, clock: options.clock });
+  const app = await buildApp(config, {
+    logger: silentLogger,
+    clock: options.clock,
+    processMetrics: options.processMetrics ?? false,
+  });
   return {
     app,
     dataDir: temp.dir,

@@ -46,7 +46,7 @@ export const serveCommand: CliCommand = {
       reloading = reloading.then(reload).catch((error: unknown) => logger.error('reload failed', { error }));
     };
     process.on('SIGHUP', onHangup);
-    const app = await buildApp(config, { logger });
+    const app = await buildApp(config, { logger, processMetrics: true });
     try {
       server = await startServer(app);
     } catch (error) {
