@@ -4,7 +4,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
+import { createManualClock } from '../../src/runtime/clock.js';
 import { ALICE, BOB, type GatewayHarness, startGatewayHarness } from '../support/gateway-harness.js';
+import { MilterClient } from '../support/milter-client.js';
 import { PolicyClient, rcptRequest } from '../support/postfix-policy-client.js';
 import { addUser, cliActor, createTestApp } from '../support/test-app.js';
 
@@ -88,6 +90,7 @@ describe('GET /metrics: each event moves its series and no other (sqlite)', () =
   let harness: GatewayHarness;
   let http: string;
   let policy: PolicyClient;
+  let milter: MilterClient | undefined;
 
   const scrape = async (): Promise<Series> => {
     const response = await fetch(`${http}/metrics`);
@@ -125,6 +128,7 @@ describe('GET /metrics: each event moves its series and no other (sqlite)', () =
         // Nothing listens there: every message's Rspamd check is 'unreachable', and judged without it.
         'spam.rspamdUrl': 'http://127.0.0.1:9',
         'spam.rspamdTimeoutMs': 2000,
+        'milter.listen': '127.0.0.1:0',
       },
     });
     http = `http://127.0.0.1:${harness.server.httpPort()}`;
@@ -134,6 +138,7 @@ describe('GET /metrics: each event moves its series and no other (sqlite)', () =
   });
   after(async () => {
     policy?.close();
+    milter?.close();
     await harness?.cleanup();
   });
 
@@ -366,6 +371,39 @@ describe('GET /metrics: each event moves its series and no other (sqlite)', () =
     });
   });
 
+  test('a message through the milter: its decision, a passed message and its Send record', async () => {
+    milter = await MilterClient.connect(harness.server.milterPort() ?? 0);
+    await milter.negotiate();
+    assert.equal((await milter.connectFrom('203.0.113.7'))?.code, 'c');
+    const raw = Buffer.from(
+      [
+        `From: <${ALICE.address}>`,
+        'To: <dana@customer.test>',
+        'Subject: milter metrics',
+        'Message-ID: <milter-metrics@example.org>',
+        '',
+        'Hello Dana',
+        '',
+      ].join('\r\n'),
+    );
+    const changes = await movedBy(async () => {
+      const reply = await milter?.message({
+        login: ALICE.address,
+        queueId: 'METRICS1',
+        from: ALICE.address,
+        recipients: ['dana@customer.test'],
+        raw,
+      });
+      assert.equal(reply?.code, 'a');
+    });
+    assert.deepEqual(changes, {
+      'mailwarden_milter_decisions_total{decision="accept"}': 1,
+      'mailwarden_messages_total{outcome="passed"}': 1,
+      'mailwarden_rspamd_checks_total{outcome="unreachable"}': 1,
+      'mailwarden_audit_records_total{operation="Send"}': 1,
+    });
+  });
+
   test('process and Node.js series under their standard names', async () => {
     const text = await (await fetch(`${http}/metrics`)).text();
     for (const family of [
@@ -433,6 +471,79 @@ describe('GET /metrics while the database is down', () => {
       assert.match(text, /^mailwarden_dovecot_events_backlog 0$/m);
     } finally {
       await testApp.cleanup().catch(() => {});
+    }
+  });
+});
+
+describe('the audit ingest lag and committed records', () => {
+  test('the lag is how long the oldest accepted Dovecot event has waited, and 0 once it is in the log', async () => {
+    const clock = createManualClock(Date.parse('2026-12-07T10:00:00Z'));
+    const testApp = await createTestApp('sqlite', {
+      clock,
+      overrides: { 'http.enabled': false, 'dovecot.eventsSecret': EVENTS_SECRET },
+    });
+    try {
+      const { app } = testApp;
+      const lag = async () =>
+        Number(/^mailwarden_audit_ingest_lag_seconds (\S+)$/m.exec(await app.metrics.source.text())?.[1]);
+      assert.equal(await lag(), 0);
+      const accepted = await app.dovecotEvents.accept(
+        JSON.stringify({
+          event: 'imap_command_finished',
+          end_time: new Date(clock.nowMs()).toISOString(),
+          fields: {
+            user: 'erin@example.org',
+            session: 'lag-session',
+            remote_ip: '198.51.100.9',
+            mailbox: 'INBOX',
+            tagged_reply_state: 'OK',
+            cmd_name: 'CREATE',
+            cmd_args: 'Later',
+          },
+        }),
+      );
+      assert.ok(accepted.ok);
+      // Read at once: nothing the drain does can commit before this turn of the event loop ends.
+      clock.advanceMs(7000);
+      const waiting = app.dovecotEvents.counters();
+      assert.equal(waiting.lagSeconds, 7);
+      await app.dovecotEvents.drained();
+      assert.equal(await lag(), 0);
+    } finally {
+      await testApp.cleanup();
+    }
+  });
+
+  test('a record whose transaction rolls back is never counted; a committed one is, once', async () => {
+    const testApp = await createTestApp('sqlite', { overrides: { 'http.enabled': false } });
+    try {
+      const { app } = testApp;
+      const restrictions = async () =>
+        Number(
+          /^mailwarden_sender_restrictions_total\{reason="manual-test"\} (\d+)$/m.exec(
+            await app.metrics.source.text(),
+          )?.[1] ?? 0,
+        );
+      const record = {
+        operation: 'RestrictSender' as const,
+        result: 'success' as const,
+        mailbox: 'frank@example.org',
+        actor: 'system',
+        logonType: 'system' as const,
+        details: { reason: 'manual-test' },
+      };
+      await assert.rejects(
+        app.store.writeTransaction(async (trx) => {
+          await app.audit.appendWithin(trx, [record]);
+          throw new Error('rolled back on purpose');
+        }),
+        /rolled back on purpose/,
+      );
+      assert.equal(await restrictions(), 0);
+      await app.store.writeTransaction((trx) => app.audit.appendWithin(trx, [record]));
+      assert.equal(await restrictions(), 1);
+    } finally {
+      await testApp.cleanup();
     }
   });
 });
