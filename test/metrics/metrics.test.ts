@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { createManualClock } from '../../src/runtime/clock.js';
 import { ALICE, BOB, type GatewayHarness, startGatewayHarness } from '../support/gateway-harness.js';
 import { MilterClient } from '../support/milter-client.js';
+import { phishingMessage } from '../support/phishing.js';
 import { PolicyClient, rcptRequest } from '../support/postfix-policy-client.js';
 import { addUser, cliActor, createTestApp } from '../support/test-app.js';
 
@@ -34,7 +35,8 @@ try:
     client.starttls(context=context)
     client.ehlo("metrics-test")
     client.login(args["user"], args["password"])
-    refused = client.sendmail(args["from"], args["to"], "Subject: metrics\\r\\n\\r\\nhello\\r\\n")
+    message = args.get("raw") or "Subject: metrics\\r\\n\\r\\nhello\\r\\n"
+    refused = client.sendmail(args["from"], args["to"], message.encode("utf-8"))
     if refused:
         outcome = "partly refused"
 except smtplib.SMTPResponseException as error:
@@ -48,7 +50,7 @@ print(outcome)
 
 async function smtplibSubmit(
   port: number,
-  message: { user: string; password: string; from: string; to: string[] },
+  message: { user: string; password: string; from: string; to: string[]; raw?: string },
 ): Promise<string> {
   const { stdout } = await promisify(execFile)('python3', [
     '-c',
@@ -544,6 +546,38 @@ describe('the audit ingest lag and committed records', () => {
       assert.equal(await restrictions(), 1);
     } finally {
       await testApp.cleanup();
+    }
+  });
+});
+
+describe('GET /metrics: spooled and held messages (sqlite, no relay)', () => {
+  test('a clean message is spooled, a phishing message is held: each moves its outcome only', async () => {
+    const harness = await startGatewayHarness({ relay: 'spool', overrides: { 'http.enabled': false } });
+    try {
+      const outcomes = async () =>
+        Object.fromEntries(
+          [...parse(await harness.app.metrics.source.text())].filter(([name]) =>
+            name.startsWith('mailwarden_messages_total'),
+          ),
+        );
+      const send = (raw?: string) =>
+        smtplibSubmit(harness.smtpPort, {
+          user: ALICE.address,
+          password: ALICE.password,
+          from: ALICE.address,
+          to: ['carol@customer.test'],
+          ...(raw ? { raw } : {}),
+        });
+      assert.equal(await send(), 'sent');
+      assert.deepEqual(await outcomes(), { 'mailwarden_messages_total{outcome="spooled"}': 1 });
+      // Held: the client gets 250 like for any accepted message (an attacker learns nothing).
+      assert.equal(await send(phishingMessage(ALICE.address, 1).raw.toString('utf8')), 'sent');
+      assert.deepEqual(await outcomes(), {
+        'mailwarden_messages_total{outcome="spooled"}': 1,
+        'mailwarden_messages_total{outcome="held"}': 1,
+      });
+    } finally {
+      await harness.cleanup();
     }
   });
 });
