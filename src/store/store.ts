@@ -17,6 +17,7 @@ import {
   createPostgresChangeFeed,
   createPostgresLeadership,
   type Leadership,
+  PG_APPLICATION_NAME,
 } from './cluster.js';
 import { holdingSqliteConnection } from './held-connection.js';
 import { initialMigration } from './migrations/001-initial.js';
@@ -228,6 +229,7 @@ function openSqlite(options: StoreOptions): Omit<Store, 'changes' | 'lead'> {
 function openPostgres(url: string, poolSize: number): Omit<Store, 'changes' | 'lead'> {
   const pool = new pg.Pool({
     connectionString: url,
+    fallback_application_name: PG_APPLICATION_NAME,
     max: poolSize,
     // bigint columns hold millisecond times and audit ids, all far below 2^53.
     types: {

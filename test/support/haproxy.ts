@@ -11,6 +11,8 @@ export const haproxyMissing = !existsSync(HAPROXY) && 'haproxy is not installed'
 export interface RunningHaproxy {
   /** The front port on 127.0.0.1 (TCP, STARTTLS submission passes through). */
   readonly port: number;
+  /** Its process id (for /proc). */
+  readonly pid: number;
   /** Everything HAProxy wrote to stderr (server up/down lines). */
   log(): string;
   stop(): Promise<void>;
@@ -62,6 +64,7 @@ export async function startHaproxy(backendPorts: readonly number[]): Promise<Run
   }
   return {
     port,
+    pid: child.pid ?? 0,
     log: () => log,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
