@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { appendFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
+import { PolicyClient, rcptRequest } from '../support/postfix-policy-client.js';
 import { prepareMailwardenCluster, type ServedMailwarden } from '../support/served-mailwarden.js';
 import { createPostgresDatabase, makeTempDir } from '../support/test-app.js';
 
@@ -26,7 +28,7 @@ async function until(condition: () => boolean, what: string, timeoutMs = 60_000)
  * Three `mailwarden serve` processes on one PostgreSQL database with a periodic sync from a Dovecot
  * passwd-file (import.source) and the daily Secure Score snapshot on: the jobs run on the instance
  * that holds the lead only, and when that instance is killed with SIGKILL another takes the lead
- * and syncs.
+ * and syncs. Alerts raised on any instance reach a webhook once (the leader dispatches; deliveries are claimed).
  */
 describe('periodic jobs in a cluster of three serve processes', () => {
   let database: { url: string; drop(): Promise<void> };
@@ -43,6 +45,7 @@ describe('periodic jobs in a cluster of three serve processes', () => {
         MAILWARDEN_IMPORT_SOURCE: `dovecot-passwd:${source}`,
         MAILWARDEN_IMPORT_INTERVAL_MINUTES: '1',
         MAILWARDEN_SCORE_DAILY_SNAPSHOT: 'true',
+        MAILWARDEN_NOTIFY_WEBHOOKS_ALLOW_INTERNAL_HOSTS: '127.0.0.1',
       },
     });
     for (const instance of instances) await instance.start();
@@ -93,5 +96,58 @@ describe('periodic jobs in a cluster of three serve processes', () => {
     assert.equal(await accountExists('second@legacy.test'), true);
     // The day's snapshot is in the database already: the new leader takes none.
     assert.deepEqual(logging(SNAPSHOT), [leader]);
+  });
+
+  test('an alert raised on any instance of the cluster reaches the webhook once', {
+    timeout: 120_000,
+  }, async () => {
+    // The instance killed above is back, as a follower.
+    for (const instance of instances) if (!instance.alive()) await instance.start();
+    const posts: Array<{ alert: { id: string; mailbox: string } }> = [];
+    const receiver = http.createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      request.on('end', () => {
+        posts.push(JSON.parse(body) as (typeof posts)[number]);
+        response.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const address = receiver.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      const added = await instances[0]!.cli([
+        'webhook',
+        'add',
+        'cluster',
+        '--url',
+        `http://127.0.0.1:${port}/`,
+      ]);
+      assert.equal(added.code, 0, added.stderr);
+      // A Postfix login no Mailwarden user has: each instance raises an "unknown sender" alert.
+      for (const [index, instance] of instances.entries()) {
+        const client = await PolicyClient.connect(instance.ports.policy);
+        try {
+          const login = `stranger${index}@elsewhere.test`;
+          const reply = await client.ask(rcptRequest({ sasl_username: login, sender: login }));
+          assert.match(reply, /^(DUNNO|OK)/, reply);
+        } finally {
+          client.close();
+        }
+      }
+      await until(() => posts.length >= 3, 'three webhook posts');
+      // Followers would have polled meanwhile (every 5 s) had they dispatched too.
+      await sleep(FOLLOWERS_TRIED_MS);
+      assert.deepEqual(posts.map((post) => post.alert.mailbox).sort(), [
+        'stranger0@elsewhere.test',
+        'stranger1@elsewhere.test',
+        'stranger2@elsewhere.test',
+      ]);
+      assert.equal(new Set(posts.map((post) => post.alert.id)).size, 3);
+    } finally {
+      await new Promise((resolve) => receiver.close(resolve));
+    }
   });
 });
