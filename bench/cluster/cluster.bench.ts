@@ -17,6 +17,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { SMTPServer } from 'smtp-server';
+import { CHANGE_CHANNEL } from '../../src/store/cluster.js';
 import { type RunningHaproxy, startHaproxy } from '../../test/support/haproxy.js';
 import { seededRandom } from '../../test/support/seeded-random.js';
 import {
@@ -83,6 +84,8 @@ interface Measurement {
   cpu: { mailwarden: number; postgres: number; haproxy: number; client: number };
   /** Most connections each instance held at once, by application_name. */
   connections: Map<string, number>;
+  /** NOTIFY mailwarden_changes heard during the run (each makes every instance drop caches). */
+  changeNotifications: number;
   refused: number;
   unanswered: number;
 }
@@ -90,8 +93,15 @@ interface Measurement {
 async function measure(count: number): Promise<Measurement> {
   const database = await createPostgresDatabase();
   const sink = await startSink();
-  const admin = new pg.Client({ connectionString: database.url });
-  await admin.connect();
+  // Two connections: the sampler's queries, and one listening for the instances' change notifications.
+  const admin = new pg.Pool({ connectionString: database.url, max: 2 });
+  const listener = new pg.Client({ connectionString: database.url });
+  await listener.connect();
+  let notifications = 0;
+  listener.on('notification', () => {
+    notifications++;
+  });
+  await listener.query(`LISTEN ${CHANGE_CHANNEL}`);
   let instances: ServedMailwarden[] = [];
   let haproxy: RunningHaproxy | null = null;
   try {
@@ -149,10 +159,12 @@ async function measure(count: number): Promise<Measurement> {
         });
       }, 200);
       const from = load.outcome.accepted.length;
+      const notificationsFrom = notifications;
       const started = performance.now();
       await waitUntil(() => load.outcome.accepted.length >= from + MESSAGES, 600_000, 'measurement');
       const seconds = (performance.now() - started) / 1000;
       const messages = load.outcome.accepted.length - from;
+      const changeNotifications = notifications - notificationsFrom;
       clearInterval(trackNew);
       for (const [pid, span] of postgresCpu) {
         const now = cpuSeconds(pid);
@@ -171,6 +183,7 @@ async function measure(count: number): Promise<Measurement> {
         seconds,
         cpu,
         connections,
+        changeNotifications,
         refused: load.outcome.refused.length,
         unanswered: load.outcome.unanswered,
       };
@@ -181,6 +194,7 @@ async function measure(count: number): Promise<Measurement> {
     }
   } finally {
     await admin.end();
+    await listener.end();
     await haproxy?.stop();
     for (const instance of instances) await instance.remove();
     await sink.stop();
@@ -207,7 +221,10 @@ for (const count of [1, 3]) {
       `${cpu.mailwarden.toFixed(1)}, PostgreSQL ${cpu.postgres.toFixed(1)}, HAProxy ${cpu.haproxy.toFixed(1)}, ` +
       `load generator ${cpu.client.toFixed(1)}; refused ${result.refused}, unanswered ${result.unanswered}`,
   );
-  console.log(`  most PostgreSQL connections held: ${perInstanceConnections}`);
+  console.log(
+    `  most PostgreSQL connections held: ${perInstanceConnections}; ` +
+      `change notifications during the run: ${result.changeNotifications}`,
+  );
 }
 const [one, three] = results as [Measurement, Measurement];
 const perCpu = (result: Measurement) => result.messages / result.cpu.mailwarden;
