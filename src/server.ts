@@ -274,6 +274,9 @@ export async function startServer(app: App): Promise<RunningServer> {
     if (config.score.dailySnapshot) takeDailySnapshot();
     syncFromSource();
   });
+  // The lead is often taken while the listeners start, before the listener above exists: the jobs
+  // above ran for it already, and the operator still reads which instance runs them.
+  if (lead.isLeader()) logger.info('this instance runs the periodic jobs');
   logger.info('mailwarden started', {
     smtp: gateway?.addresses() ?? [],
     http: http?.port() ?? null,

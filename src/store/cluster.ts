@@ -31,6 +31,11 @@ export type ChangeTopic = 'settings' | 'policies' | 'accounts';
 
 const CHANGE_TOPICS: readonly ChangeTopic[] = ['settings', 'policies', 'accounts'];
 export const CHANGE_CHANNEL = 'mailwarden_changes';
+/**
+ * pg_stat_activity's application_name of every connection unless the database URL names one
+ * (`?application_name=mailwarden-2`: one per instance, so an operator can count each one's sessions).
+ */
+export const PG_APPLICATION_NAME = 'mailwarden';
 const RETRY_MS = 1000;
 
 interface FeedCore {
@@ -148,7 +153,7 @@ export function createPostgresChangeFeed(
   async function connect(): Promise<void> {
     retry = null;
     if (closed) return;
-    const next = new pg.Client({ connectionString });
+    const next = new pg.Client({ connectionString, fallback_application_name: PG_APPLICATION_NAME });
     next.on('error', lost);
     next.on('end', () => lost(new Error('the change feed connection ended')));
     next.on('notification', (message) => {
@@ -274,7 +279,7 @@ export function createPostgresLeadership(
     if (closed) return;
     try {
       if (!client) {
-        const next = new pg.Client({ connectionString });
+        const next = new pg.Client({ connectionString, fallback_application_name: PG_APPLICATION_NAME });
         next.on('error', drop);
         next.on('end', drop);
         await next.connect();

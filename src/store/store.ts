@@ -17,6 +17,7 @@ import {
   createPostgresChangeFeed,
   createPostgresLeadership,
   type Leadership,
+  PG_APPLICATION_NAME,
   runAfterCommit,
 } from './cluster.js';
 import { holdingSqliteConnection } from './held-connection.js';
@@ -235,6 +236,7 @@ function openSqlite(options: StoreOptions): Omit<Store, 'changes' | 'lead' | 'af
 function openPostgres(url: string, poolSize: number): Omit<Store, 'changes' | 'lead' | 'afterCommit'> {
   const pool = new pg.Pool({
     connectionString: url,
+    fallback_application_name: PG_APPLICATION_NAME,
     max: poolSize,
     // bigint columns hold millisecond times and audit ids, all far below 2^53.
     types: {

@@ -71,6 +71,18 @@ const RUNS: SmokeRun[] = [
     ],
   },
   {
+    file: 'cluster/cluster.bench.js',
+    figures: [
+      /1 instance: \d+ messages in [\d.]+ s: \d+ msgs\/s .* msgs per Mailwarden CPU-second/,
+      /3 instances: \d+ messages in [\d.]+ s: \d+ msgs\/s \(\d+ per instance\)/,
+      /most PostgreSQL connections held: mailwarden-1 \d+, mailwarden-2 \d+, mailwarden-3 \d+/,
+      /ratio 3\/1: msgs\/s [\d.]+/,
+    ],
+    skip: existsSync('/usr/sbin/haproxy') ? false : 'haproxy is not installed',
+    // Most of it is setup: a database, an account and 1 then 3 serve processes, started one by one.
+    timeoutMs: 150_000,
+  },
+  {
     file: 'soak/soak.bench.js',
     figures: [/^\s+\d+\s+\d+\s+\d+ \|/m, /messages relayed to the sink: [1-9]/, /^verdict: (flat|not flat)/m],
   },

@@ -8,6 +8,7 @@ import { type App, buildApp } from '../../src/app.js';
 import { silentLogger } from '../../src/runtime/logger.js';
 import { type RunningServer, startServer } from '../../src/server.js';
 import { freePort } from '../support/cli-process.js';
+import { sendOne } from '../support/smtp-load.js';
 import { addUser, cliActor, createPostgresDatabase, makeTempDir, testConfig } from '../support/test-app.js';
 
 const HAPROXY = '/usr/sbin/haproxy';
@@ -121,5 +122,30 @@ describe('three instances behind HAProxy', {
     for (const app of apps) await app.audit.flush();
     const verified = await apps[0]!.audit.verify();
     assert.equal(verified.ok, true, JSON.stringify(verified).slice(0, 400));
+  });
+
+  test('a sending limit of 10 an hour holds exactly when 30 messages arrive at once through HAProxy on three instances', async () => {
+    const limited = 'limited@cluster.test';
+    await addUser(apps[0]!, limited, PASSWORD);
+    const policy = await apps[1]!.outbound.setPolicy(
+      'limited',
+      { settings: { externalPerHour: 10, action: 'restrict' }, scope: { users: [limited] }, priority: 1 },
+      cliActor,
+    );
+    assert.equal(policy.ok, true, JSON.stringify(policy));
+    const replies = await Promise.all(
+      Array.from({ length: 30 }, (_, index) =>
+        sendOne({
+          port: frontPort,
+          user: limited,
+          password: PASSWORD,
+          messageId: `<limit-${index}@cluster.test>`,
+        }),
+      ),
+    );
+    const accepted = replies.filter((reply) => reply.code === 250).length;
+    assert.equal(accepted, 10, replies.map((reply) => reply.response).join(' | '));
+    // The other 20 were refused with a reply (none lost its connection).
+    assert.equal(replies.filter((reply) => reply.code >= 400).length, 20);
   });
 });

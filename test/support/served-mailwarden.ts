@@ -56,6 +56,53 @@ export interface ServedOptions {
   relayUrl?: string;
   /** More MAILWARDEN_* variables (e.g. MAILWARDEN_RELAY_TIMEOUT_MS). */
   env?: Record<string, string>;
+  /** A PostgreSQL database (MAILWARDEN_DATABASE_URL) instead of the data dir's SQLite file. */
+  databaseUrl?: string;
+  /** The account and token an earlier instance on the same database made: nothing is seeded again. */
+  seeded?: SeededCredentials;
+}
+
+export interface SeededCredentials {
+  appPassword: string;
+  apiToken: string;
+}
+
+/** What every instance of one cluster shares besides the database (see docs/OPERATIONS.md "Scaling out"). */
+const CLUSTER_SECRETS_KEY = Buffer.alloc(32, 7).toString('base64');
+
+/**
+ * `count` instances of `mailwarden serve` on one PostgreSQL database, as a cluster behind a load
+ * balancer runs them: one database URL (each with its own application_name, `mailwarden-1`…, so
+ * pg_stat_activity tells them apart), the same secrets key, the balancer on 127.0.0.1 trusted for
+ * PROXY headers, and a data dir and ports each. The first seeds the account; none is started.
+ */
+export async function prepareMailwardenCluster(
+  count: number,
+  options: Omit<ServedOptions, 'seeded'> & { databaseUrl: string },
+): Promise<ServedMailwarden[]> {
+  const instances: ServedMailwarden[] = [];
+  try {
+    for (let index = 0; index < count; index++) {
+      const url = new URL(options.databaseUrl);
+      url.searchParams.set('application_name', `mailwarden-${index + 1}`);
+      instances.push(
+        await prepareMailwarden({
+          ...options,
+          databaseUrl: url.toString(),
+          env: {
+            MAILWARDEN_SECRETS_KEY: CLUSTER_SECRETS_KEY,
+            MAILWARDEN_PROXY_TRUSTED_ADDRESSES: '127.0.0.1',
+            ...options.env,
+          },
+          ...(instances[0] ? { seeded: instances[0] } : {}),
+        }),
+      );
+    }
+  } catch (error) {
+    for (const instance of instances) await instance.remove();
+    throw error;
+  }
+  return instances;
 }
 
 export async function prepareMailwarden(options: ServedOptions = {}): Promise<ServedMailwarden> {
@@ -80,9 +127,10 @@ export async function prepareMailwarden(options: ServedOptions = {}): Promise<Se
     MAILWARDEN_SHUTDOWN_GRACE_MS: '5000',
     MAILWARDEN_DNS_SERVERS: NO_DNS_SERVER,
     ...(options.relayUrl ? { MAILWARDEN_RELAY_URL: options.relayUrl } : {}),
+    ...(options.databaseUrl ? { MAILWARDEN_DATABASE_URL: options.databaseUrl } : {}),
     ...options.env,
   };
-  const { appPassword, apiToken } = await seedAccount(env);
+  const { appPassword, apiToken } = options.seeded ?? (await seedAccount(env));
 
   let running: Awaited<ReturnType<typeof startMailwardenServe>> | null = null;
   let lastLog = '';
