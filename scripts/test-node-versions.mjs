@@ -21,13 +21,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
- * Run by `npm test`. Node 24 (24.21.0) passes every core test but aborts at exit in two files
- * (dist/test/directory/audit-trail and validation): better-sqlite3 12.11.1's Statement destructor
- * runs after the environment is gone (`Assertion failed: (env) != nullptr` in
- * node::RemoveEnvironmentCleanupHook). Until that is fixed it is run by hand:
- * `node scripts/test-node-versions.mjs 24.21.0`.
+ * Run by `npm test`: the newest release of each supported line besides Node 20 (package.json engines,
+ * src/runtime/node-support.ts). 24 must be 24.22.0 or later: 24.19.0 to 24.21.x abort at exit with
+ * better-sqlite3 12 (`Assertion failed: (env) != nullptr` in node::RemoveEnvironmentCleanupHook).
  */
-const VERSIONS = ['22.23.3'];
+const VERSIONS = ['22.23.5', '24.22.3'];
 /** Path substrings of dist/test files: domain modules, then the served gateway (SMTP over TLS, spool). */
 const CORE = [
   'dist/test/identity/password-hashes',

@@ -1,35 +1,93 @@
 import SqliteDatabase from 'better-sqlite3';
-import mysql from 'mysql2/promise';
+import mysql from 'mysql2';
 import pg from 'pg';
 import type { ImportEntry, SqlPreset } from './entries.js';
 
 type Row = Record<string, unknown>;
 
+/**
+ * Rows read from the source at a time. An import holds one page of a table, never the whole of it:
+ * a source with a million mailboxes costs the memory of this many rows.
+ */
+export const SQL_PAGE_ROWS = 500;
+
 /** A read-only look at another product's database. */
-interface SqlReader {
-  rows(query: string): Promise<Row[]>;
+export interface SqlReader {
+  /**
+   * The query's rows in order, a page (at most pageRows) at a time. Each driver reads through a
+   * cursor (PostgreSQL: DECLARE/FETCH in a read-only transaction; MySQL/MariaDB: a streamed result
+   * that pauses the connection while a page is in use; SQLite: a statement iterator), so paging
+   * needs no unique sort key and sees one snapshot of the table. One query at a time: the import
+   * reads a query to its end (or leaves it) before it starts the next.
+   */
+  pages(query: string): AsyncIterable<Row[]>;
   close(): Promise<void>;
 }
 
 export type SqlOpenOutcome = { ok: true; reader: SqlReader } | { ok: false; message: string };
 
+/** The rows of `source` in pages of `pageRows`, the last one shorter. */
+async function* inPages(source: AsyncIterable<Row> | Iterable<Row>, pageRows: number): AsyncGenerator<Row[]> {
+  let page: Row[] = [];
+  for await (const row of source) {
+    page.push(row);
+    if (page.length < pageRows) continue;
+    yield page;
+    page = [];
+  }
+  if (page.length > 0) yield page;
+}
+
+/** A query's rows one by one, read a page at a time. */
+async function* rowsOf(reader: SqlReader, query: string): AsyncGenerator<Row> {
+  for await (const page of reader.pages(query)) yield* page;
+}
+
 /** `mysql://` (or `mariadb://`), `postgres://` (or `postgresql://`), `sqlite:///absolute/path`. */
-export async function openSqlSource(url: string): Promise<SqlOpenOutcome> {
+export async function openSqlSource(
+  url: string,
+  options: { pageRows?: number } = {},
+): Promise<SqlOpenOutcome> {
+  const pageRows = options.pageRows ?? SQL_PAGE_ROWS;
   const scheme = /^([a-z]+):/i.exec(url)?.[1]?.toLowerCase();
   try {
     if (scheme === 'mysql' || scheme === 'mariadb') {
-      const connection = await mysql.createConnection({
+      // The callback API: its queries stream (the promise wrapper's read whole results).
+      const connection = mysql.createConnection({
         uri: url.replace(/^mariadb:/i, 'mysql:'),
         connectTimeout: 10_000,
       });
+      connection.on('error', () => {});
+      await new Promise<void>((resolve, reject) =>
+        connection.connect((error) => (error ? reject(error) : resolve())),
+      );
+      // A result left before its end still holds the connection (paused mid-result) and nothing but
+      // closing the socket ends it: the reader is done then (an import only leaves early when it stops).
+      let closed = false;
       return {
         ok: true,
         reader: {
-          async rows(query) {
-            const [rows] = await connection.query(query);
-            return rows as Row[];
+          async *pages(query) {
+            if (closed) throw new Error('the source connection was closed: a query was left before its end');
+            // The stream pauses the connection while highWaterMark rows wait to be read, so no more
+            // than about two pages are in memory at once.
+            const stream = connection.query(query).stream({ highWaterMark: pageRows });
+            let readToEnd = false;
+            try {
+              yield* inPages(stream as AsyncIterable<Row>, pageRows);
+              readToEnd = true;
+            } finally {
+              if (!readToEnd) {
+                closed = true;
+                connection.destroy();
+              }
+            }
           },
-          close: () => connection.end(),
+          close: async () => {
+            if (closed) return;
+            closed = true;
+            await new Promise<void>((resolve) => connection.end(() => resolve()));
+          },
         },
       };
     }
@@ -40,8 +98,20 @@ export async function openSqlSource(url: string): Promise<SqlOpenOutcome> {
       return {
         ok: true,
         reader: {
-          async rows(query) {
-            return (await client.query(query)).rows as Row[];
+          async *pages(query) {
+            // A cursor lives in a transaction; read-only, it cannot change the source by mistake.
+            await client.query('BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
+            try {
+              await client.query(`DECLARE mailwarden_import NO SCROLL CURSOR FOR ${query}`);
+              for (;;) {
+                const { rows } = await client.query(`FETCH FORWARD ${pageRows} FROM mailwarden_import`);
+                if (rows.length > 0) yield rows as Row[];
+                if (rows.length < pageRows) break;
+              }
+            } finally {
+              // Ends the cursor too. A connection that broke reports that from the query above.
+              await client.query('ROLLBACK').catch(() => {});
+            }
           },
           close: () => client.end(),
         },
@@ -58,9 +128,8 @@ export async function openSqlSource(url: string): Promise<SqlOpenOutcome> {
       return {
         ok: true,
         reader: {
-          async rows(query) {
-            return database.prepare(query).all() as Row[];
-          },
+          // The iterator steps the statement row by row; left early, for-of ends it (its return()).
+          pages: (query) => inPages(database.prepare(query).iterate() as IterableIterator<Row>, pageRows),
           async close() {
             database.close();
           },
@@ -133,7 +202,7 @@ async function* domainEntries(
   isPseudoDomain: (domain: string) => boolean = () => false,
 ): AsyncGenerator<ImportEntry> {
   let index = 0;
-  for (const row of await reader.rows('SELECT domain, active FROM domain ORDER BY domain')) {
+  for await (const row of rowsOf(reader, 'SELECT domain, active FROM domain ORDER BY domain')) {
     index += 1;
     const domain = text(row['domain']).toLowerCase();
     if (isPseudoDomain(domain)) continue;
@@ -151,7 +220,8 @@ async function* mailcowEntries(reader: SqlReader): AsyncGenerator<ImportEntry> {
   const inactive = new Set<string>();
   yield* domainEntries(reader, inactive);
   let index = 0;
-  for (const row of await reader.rows(
+  for await (const row of rowsOf(
+    reader,
     'SELECT username, password, name, domain, kind, active FROM mailbox ORDER BY username',
   )) {
     index += 1;
@@ -190,7 +260,8 @@ async function* postfixAdminEntries(reader: SqlReader): AsyncGenerator<ImportEnt
   // Postfix Admin's pseudo-domain ALL stands for every domain (superadmins), not a mail domain.
   yield* domainEntries(reader, inactive, (domain) => domain === 'all');
   let index = 0;
-  for (const row of await reader.rows(
+  for await (const row of rowsOf(
+    reader,
     'SELECT username, password, name, domain, active FROM mailbox ORDER BY username',
   )) {
     index += 1;
@@ -209,7 +280,7 @@ async function* postfixAdminEntries(reader: SqlReader): AsyncGenerator<ImportEnt
 
 async function* goToAliases(reader: SqlReader, query: string): AsyncGenerator<ImportEntry> {
   let index = 0;
-  for (const row of await reader.rows(query)) {
+  for await (const row of rowsOf(reader, query)) {
     index += 1;
     yield {
       kind: 'alias',
@@ -230,14 +301,15 @@ async function* goToAliases(reader: SqlReader, query: string): AsyncGenerator<Im
 async function* modoboaEntries(reader: SqlReader): AsyncGenerator<ImportEntry> {
   let index = 0;
   const inactive = new Set<string>();
-  for (const row of await reader.rows('SELECT name, enabled FROM admin_domain ORDER BY name')) {
+  for await (const row of rowsOf(reader, 'SELECT name, enabled FROM admin_domain ORDER BY name')) {
     index += 1;
     const domain = text(row['name']).toLowerCase();
     if (!truthy(row['enabled'])) inactive.add(domain);
     yield { kind: 'domain', at: `admin_domain row ${index}`, name: domain };
   }
   index = 0;
-  for (const row of await reader.rows(
+  for await (const row of rowsOf(
+    reader,
     `SELECT m.address AS local_part, d.name AS domain, u.password, u.first_name, u.last_name,
             u.is_active, u.is_superuser
        FROM admin_mailbox m
@@ -260,7 +332,10 @@ async function* modoboaEntries(reader: SqlReader): AsyncGenerator<ImportEntry> {
       admin: truthy(row['is_superuser']),
     };
   }
-  const aliases = await reader.rows(
+  // One row per recipient, in alias order: an alias's rows may span two pages, so the alias is
+  // yielded when the next one begins (or the rows end).
+  const aliases = rowsOf(
+    reader,
     `SELECT a.id, a.address, a.enabled, r.address AS recipient
        FROM admin_alias a
        LEFT JOIN modoboa_admin_aliasrecipient r ON r.alias_id = a.id
@@ -269,7 +344,7 @@ async function* modoboaEntries(reader: SqlReader): AsyncGenerator<ImportEntry> {
   );
   index = 0;
   let current: { id: unknown; address: string; enabled: boolean; targets: string[] } | null = null;
-  for (const row of aliases) {
+  for await (const row of aliases) {
     if (current && current.id === row['id']) {
       if (row['recipient'] !== null) current.targets.push(text(row['recipient']));
       continue;
@@ -311,7 +386,7 @@ async function* modoboaEntries(reader: SqlReader): AsyncGenerator<ImportEntry> {
  */
 async function* mailInABoxEntries(reader: SqlReader): AsyncGenerator<ImportEntry> {
   let index = 0;
-  for (const row of await reader.rows('SELECT email, password, privileges FROM users ORDER BY email')) {
+  for await (const row of rowsOf(reader, 'SELECT email, password, privileges FROM users ORDER BY email')) {
     index += 1;
     yield {
       kind: 'user',
@@ -327,7 +402,7 @@ async function* mailInABoxEntries(reader: SqlReader): AsyncGenerator<ImportEntry
     };
   }
   index = 0;
-  for (const row of await reader.rows('SELECT source, destination FROM aliases ORDER BY source')) {
+  for await (const row of rowsOf(reader, 'SELECT source, destination FROM aliases ORDER BY source')) {
     index += 1;
     yield {
       kind: 'alias',

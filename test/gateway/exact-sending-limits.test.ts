@@ -30,6 +30,7 @@ async function startInstance(options: {
   dataDir?: string;
   upstream: Upstream;
   clock?: ReturnType<typeof createManualClock>;
+  overrides?: Record<string, unknown>;
 }): Promise<Instance & { dataDir: string; removeDir(): void }> {
   const temp = options.dataDir ? null : makeTempDir();
   const dataDir = options.dataDir ?? temp!.dir;
@@ -41,6 +42,7 @@ async function startInstance(options: {
       'relay.url': `smtp://127.0.0.1:${options.upstream.port}`,
       'relay.timeoutMs': 5000,
       'shutdown.graceMs': 2000,
+      ...options.overrides,
     },
   });
   const app = await buildApp(config, { logger: silentLogger, clock: options.clock });
@@ -58,13 +60,17 @@ async function startInstance(options: {
 }
 
 /** alice, who may use her account password on SMTP, under a policy of `externalPerHour` (restrict). */
-async function prepareAccount(app: App, externalPerHour: number): Promise<void> {
+async function prepareAccount(
+  app: App,
+  externalPerHour: number,
+  more: { spamAction?: 'hold' | 'reject'; spamScore?: number } = {},
+): Promise<void> {
   await addUser(app, ALICE.address, ALICE.password);
   const changed = await app.settings.change({ 'mailSignIn.accountPassword': 'allowed' }, admin);
   assert.ok(changed.ok);
   const set = await app.outbound.setPolicy(
     'default',
-    { settings: { externalPerHour, perMinute: 1000, perDay: 10_000, action: 'restrict' } },
+    { settings: { externalPerHour, perMinute: 1000, perDay: 10_000, action: 'restrict', ...more } },
     admin,
   );
   assert.ok(set.ok, JSON.stringify(set));
@@ -247,6 +253,58 @@ describe('sending limits are exact under concurrency', () => {
       instance.removeDir();
     }
   });
+
+  /** Mailwarden's own analysers score this 6 (PHISHING_PHRASE 4 + URGENCY_PHRASE 2). */
+  const LURE =
+    'Your password expires today. Verify your account now or it will be suspended. Act now, urgent.';
+  const refusals = [
+    { refusal: 'refused as spam (554 5.7.1)', code: 554, spam: true },
+    { refusal: 'refused by the relay at DATA (554)', code: 554, relayRefuses: true },
+    { refusal: 'too big (552)', code: 552, tooBig: true },
+  ] as const;
+  for (const kind of refusals) {
+    test(`a message ${kind.refusal} after its RCPTs gives back its recipients before the reply: nothing is charged to the account`, async () => {
+      const upstream = await startUpstreamServer();
+      const instance = await startInstance({
+        databaseUrl: null,
+        upstream,
+        overrides: 'tooBig' in kind ? { 'smtp.maxMessageBytes': 4096 } : {},
+      });
+      try {
+        await prepareAccount(instance.app, 2, 'spam' in kind ? { spamAction: 'reject', spamScore: 5 } : {});
+        if ('relayRefuses' in kind) upstream.setMode('refuse');
+        const client = await signedInSession(instance.smtpPort);
+        assert.equal((await client.command(`MAIL FROM:<${ALICE.address}>`)).code, 250);
+        assert.equal((await client.command('RCPT TO:<a@customer.test>')).code, 250);
+        assert.equal((await client.command('RCPT TO:<b@customer.test>')).code, 250);
+        assert.equal(await reservationRows(instance.app), 1);
+        const data = await client.command('DATA');
+        assert.equal(data.code, 354);
+        const body = 'tooBig' in kind ? 'x'.repeat(76).concat('\r\n').repeat(80) : `${LURE}\r\n`;
+        const reply = await client.command(
+          `From: ${ALICE.address}\r\nTo: a@customer.test\r\nSubject: refused\r\n\r\n${body}.`,
+        );
+        assert.equal(reply.code, kind.code, line(reply));
+        assert.equal(await reservationRows(instance.app), 0, 'given back before the reply');
+        assert.equal(await sentRecipients(instance.app), 0, 'not charged');
+
+        // Both recipients are free again: the same session sends a clean message to two.
+        upstream.setMode('accept');
+        assert.equal((await client.command(`MAIL FROM:<${ALICE.address}>`)).code, 250);
+        assert.equal((await client.command('RCPT TO:<c@customer.test>')).code, 250);
+        assert.equal((await client.command('RCPT TO:<d@customer.test>')).code, 250);
+        assert.equal((await sendData(client, 'after the refusal')).code, 250);
+        await client.quit();
+        assert.equal(await sentRecipients(instance.app), 2);
+        assert.deepEqual(await instance.app.outbound.listRestricted(), []);
+      } finally {
+        await instance.stop();
+        await instance.app.close();
+        instance.removeDir();
+        await upstream.stop();
+      }
+    });
+  }
 
   test('reservations of a process that died still count after the restart, and expire', async () => {
     const upstream = await startUpstreamServer();

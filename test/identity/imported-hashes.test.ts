@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
+import { sql } from 'kysely';
 import { type App, buildApp } from '../../src/app.js';
 import {
   createPasswordHasher,
@@ -190,6 +191,42 @@ for (const kind of storeKinds) {
         assert.ok((await signIn(address, PASSWORD, 'smtp')).ok);
         assert.equal((await auditOf(app, address, 'UpgradePasswordHash')).length, 1);
       }
+    });
+
+    test('a rehash the database fails leaves the sign-in successful and the legacy hash in place; the next sign-in rehashes', async () => {
+      const legacy = doveadmHash('SHA512-CRYPT', PASSWORD);
+      await importAccount(app, 'rehash-down@example.org', legacy);
+      // The database fails the rehash's write only (the sign-in's own writes go through): PostgreSQL
+      // drops the connection in the middle of it, as when the server goes away; SQLite refuses it,
+      // as when its disk is full.
+      if (kind === 'postgres')
+        await sql
+          .raw(`
+            CREATE FUNCTION drop_rehash_connection() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NEW; END $$;
+            CREATE TRIGGER refuse_rehash BEFORE UPDATE OF password_hash ON users
+              FOR EACH ROW EXECUTE FUNCTION drop_rehash_connection();`)
+          .execute(app.store.db);
+      else
+        await sql
+          .raw(`CREATE TRIGGER refuse_rehash BEFORE UPDATE OF password_hash ON users
+                BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`)
+          .execute(app.store.db);
+      try {
+        const outcome = await signIn('rehash-down@example.org', PASSWORD, 'imap');
+        assert.ok(outcome.ok, JSON.stringify(outcome));
+      } finally {
+        await sql
+          .raw(kind === 'postgres' ? 'DROP TRIGGER refuse_rehash ON users' : 'DROP TRIGGER refuse_rehash')
+          .execute(app.store.db);
+      }
+      assert.equal(await storedHash(app, 'rehash-down@example.org'), legacy);
+      assert.equal((await auditOf(app, 'rehash-down@example.org', 'UpgradePasswordHash')).length, 0);
+
+      const next = await signIn('rehash-down@example.org', PASSWORD, 'smtp');
+      assert.ok(next.ok, JSON.stringify(next));
+      assert.match((await storedHash(app, 'rehash-down@example.org')) ?? '', /^\$argon2id\$/);
+      assert.equal((await auditOf(app, 'rehash-down@example.org', 'UpgradePasswordHash')).length, 1);
     });
 
     test('concurrent first sign-ins rehash once', async () => {

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
+import type { SqlPreset } from '../../src/importing/index.js';
+import { openSqlSource, SQL_PAGE_ROWS, sqlEntries } from '../../src/importing/sql-source.js';
 import { createPostgresDatabase, createTestApp, makeTempDir, type TestApp } from '../support/test-app.js';
 import {
   missingMariaDb,
@@ -82,6 +84,64 @@ CREATE TABLE alias (
   created datetime NOT NULL default '2000-01-01 00:00:00', modified datetime NOT NULL default '2000-01-01 00:00:00',
   active tinyint(1) NOT NULL default '1', PRIMARY KEY (address));`;
 
+/** Pages of PAGE rows over a table of ROWS (n = 1..ROWS): more than one page, the last one short. */
+const PAGE = 4;
+const ROWS = 10;
+
+/** The page sizes and the values of `SELECT n FROM paging ORDER BY n` read PAGE rows at a time. */
+async function readInPages(url: string): Promise<{ sizes: number[]; values: number[] }> {
+  const opened = await openSqlSource(url, { pageRows: PAGE });
+  assert.ok(opened.ok, opened.ok ? '' : opened.message);
+  const sizes: number[] = [];
+  const values: number[] = [];
+  try {
+    for await (const page of opened.reader.pages('SELECT n FROM paging ORDER BY n')) {
+      sizes.push(page.length);
+      values.push(...page.map((row) => Number(row['n'])));
+    }
+  } finally {
+    await opened.reader.close();
+  }
+  return { sizes, values };
+}
+
+/** Leaves a query after its first page; the reader still closes (nothing waits for the rest). */
+async function leaveEarly(url: string): Promise<number[]> {
+  const opened = await openSqlSource(url, { pageRows: PAGE });
+  assert.ok(opened.ok, opened.ok ? '' : opened.message);
+  const first: number[] = [];
+  for await (const page of opened.reader.pages('SELECT n FROM paging ORDER BY n')) {
+    first.push(...page.map((row) => Number(row['n'])));
+    break;
+  }
+  await opened.reader.close();
+  return first;
+}
+
+/** A preset's entries as read with `pageRows` rows a page. */
+async function entriesInPagesOf(url: string, preset: SqlPreset, pageRows: number) {
+  const opened = await openSqlSource(url, { pageRows });
+  assert.ok(opened.ok, opened.ok ? '' : opened.message);
+  try {
+    const entries = [];
+    for await (const entry of sqlEntries(opened.reader, preset)) entries.push(entry);
+    return entries;
+  } finally {
+    await opened.reader.close();
+  }
+}
+
+const ALL_ROWS = Array.from({ length: ROWS }, (_, index) => index + 1);
+
+async function assertPaged(url: string, preset: SqlPreset): Promise<void> {
+  assert.deepEqual(await readInPages(url), { sizes: [4, 4, 2], values: ALL_ROWS });
+  assert.deepEqual(await leaveEarly(url), [1, 2, 3, 4]);
+  // One row a page splits every table (and Modoboa's alias rows) at each row: the same entries.
+  const whole = await entriesInPagesOf(url, preset, SQL_PAGE_ROWS);
+  assert.ok(whole.length > 3);
+  assert.deepEqual(await entriesInPagesOf(url, preset, 1), whole);
+}
+
 describe('import sql from MariaDB (mailcow, Postfix Admin)', { skip: missingMariaDb() ?? false }, () => {
   let maria: ThrowawayMariaDb;
   let t: TestApp;
@@ -105,6 +165,7 @@ describe('import sql from MariaDB (mailcow, Postfix Admin)', { skip: missingMari
         ('team@cow.example', 'amy@cow.example,ben@cow.example', 'cow.example', 1),
         ('@cow.example', 'amy@cow.example', 'cow.example', 1),
         ('gone@cow.example', 'amy@cow.example', 'cow.example', 0);
+      CREATE TABLE paging (n INT PRIMARY KEY); INSERT INTO paging (n) VALUES (1), (2), (3), (4), (5), (6), (7), (8), (9), (10);
       CREATE DATABASE postfix; USE postfix; ${POSTFIXADMIN_SCHEMA}
       INSERT INTO domain (domain, active) VALUES ('ALL', 1), ('pfa.example', 1);
       INSERT INTO mailbox (username, password, name, local_part, domain, active) VALUES
@@ -192,6 +253,10 @@ describe('import sql from MariaDB (mailcow, Postfix Admin)', { skip: missingMari
     assert.equal((await user(t, 'amy@cow.example'))?.disabled_at, null);
   });
 
+  test('a table larger than one page is read a page at a time, every row once and in order; a query left early ends; the entries do not depend on the page size', async () => {
+    await assertPaged(maria.url('mailcow'), 'mailcow');
+  });
+
   test('postfixadmin: the ALL pseudo-domain is no domain, unprefixed crypt hashes are read by their $id$', async () => {
     const outcome = await t.app.importing.run(
       { kind: 'sql', url: maria.url('postfix'), preset: 'postfixadmin' },
@@ -273,7 +338,8 @@ describe('import sql from PostgreSQL (Modoboa)', () => {
       INSERT INTO admin_alias (address, enabled, internal, domain_id) VALUES
         ('zoe@modo.example', true, true, 1), ('contact@modo.example', true, false, 1), ('both@modo.example', true, false, 1);
       INSERT INTO modoboa_admin_aliasrecipient (address, alias_id, r_mailbox_id) VALUES
-        ('zoe@modo.example', 1, 1), ('zoe@modo.example', 2, 1), ('zoe@modo.example', 3, 1), ('yan@modo.example', 3, 2);`);
+        ('zoe@modo.example', 1, 1), ('zoe@modo.example', 2, 1), ('zoe@modo.example', 3, 1), ('yan@modo.example', 3, 2);
+      CREATE TABLE paging (n integer PRIMARY KEY); INSERT INTO paging (n) VALUES (1), (2), (3), (4), (5), (6), (7), (8), (9), (10);`);
     await client.end();
   });
   after(async () => {
@@ -305,6 +371,10 @@ describe('import sql from PostgreSQL (Modoboa)', () => {
     assert.ok(again.ok);
     assert.equal(again.report.users.updated + again.report.users.created + again.report.aliases.created, 0);
   });
+
+  test('a table larger than one page is read a page at a time, every row once and in order; a query left early ends; the entries do not depend on the page size', async () => {
+    await assertPaged(source.url, 'modoboa');
+  });
 });
 
 describe('import sql from SQLite (Mail-in-a-Box)', () => {
@@ -319,7 +389,8 @@ describe('import sql from SQLite (Mail-in-a-Box)', () => {
     db.exec(`CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT, email TEXT NOT NULL UNIQUE, password TEXT NOT NULL, extra, privileges TEXT NOT NULL DEFAULT '');
       CREATE TABLE aliases (id INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL UNIQUE, destination TEXT NOT NULL, permitted_senders TEXT);
       CREATE TABLE mfa (id INTEGER PRIMARY KEY AUTOINCREMENT, user_id INTEGER NOT NULL, type TEXT NOT NULL, secret TEXT NOT NULL, mru_token TEXT, label TEXT, FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE);
-      CREATE TABLE auto_aliases (id INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL UNIQUE, destination TEXT NOT NULL, permitted_senders TEXT);`);
+      CREATE TABLE auto_aliases (id INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL UNIQUE, destination TEXT NOT NULL, permitted_senders TEXT);
+      CREATE TABLE paging (n INTEGER PRIMARY KEY); INSERT INTO paging (n) VALUES (1), (2), (3), (4), (5), (6), (7), (8), (9), (10);`);
     db.prepare('INSERT INTO users (email, password, privileges) VALUES (?, ?, ?)').run(
       'max@box.example',
       hash,
@@ -361,6 +432,10 @@ describe('import sql from SQLite (Mail-in-a-Box)', () => {
       outcome.report.aliases.entries.find((line) => line.name === 'list@box.example')?.reason ?? '',
       /no address/,
     );
+  });
+
+  test('a table larger than one page is read a page at a time, every row once and in order; a query left early ends; the entries do not depend on the page size', async () => {
+    await assertPaged(`sqlite://${file}`, 'mailinabox');
   });
 
   test('a sqlite URL to a missing file is refused', async () => {

@@ -116,6 +116,55 @@ describe('Rspamd asked about each outgoing message (spam.rspamdUrl)', { skip }, 
     assert.deepEqual(engine.symbols, ['MW_TEST_MARKER']);
   });
 
+  test('with spamAction reject, a message Rspamd rejects is refused after its RCPT with 554 5.7.1 and its reserved recipient is given back: nothing is charged', async () => {
+    const admin = { actor: 'admin@example.org', logonType: 'admin' as const };
+    const set = await harness.app.outbound.setPolicy(
+      'rspamd-reject',
+      { settings: { spamAction: 'reject' }, scope: { users: [BOB.address] } },
+      admin,
+    );
+    assert.ok(set.ok, JSON.stringify(set));
+    const sent = async () => {
+      const row = await harness.app.store.db
+        .selectFrom('send_counters')
+        .innerJoin('users', 'users.id', 'send_counters.user_id')
+        .select((eb) => eb.fn.sum<number | string>('send_counters.external_recipients').as('n'))
+        .where('users.address', '=', BOB.address)
+        .executeTakeFirst();
+      return Number(row?.n ?? 0);
+    };
+    const reserved = async () =>
+      Number(
+        (
+          await harness.app.store.db
+            .selectFrom('send_reservations')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirst()
+        )?.n ?? 0,
+      );
+    try {
+      const before = await sent();
+      await assert.rejects(
+        transport(harness, BOB).sendMail({
+          from: BOB.address,
+          to: 'carol@customer.test',
+          subject: 'Refused test pattern',
+          text: `Hello,\n\n${GTUBE}\n`,
+        }),
+        (error: { response?: string }) => {
+          assert.match(error.response ?? '', /^554 5\.7\.1 /);
+          return true;
+        },
+      );
+      const verdict = await lastVerdict(harness, BOB.address);
+      assert.deepEqual(findingNames(verdict), ['RSPAMD_REJECT']);
+      assert.equal(await reserved(), 0, 'given back before the reply');
+      assert.equal(await sent(), before, 'not charged');
+    } finally {
+      assert.ok((await harness.app.outbound.deletePolicy('rspamd-reject', admin)).ok);
+    }
+  });
+
   test('the milter path asks Rspamd too: GTUBE through Postfix’s milter protocol is held', async () => {
     const client = await MilterClient.connect(harness.server.milterPort()!);
     try {

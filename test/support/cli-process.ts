@@ -69,7 +69,12 @@ export function startMailwardenServe(options: { env: Record<string, string>; cwd
     });
     let log = '';
     const exited = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
-    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${log}`)), 20_000);
+    // A server that did not start in time is ended: left running, it would hold the test run open.
+    // A minute: on a shared two-core machine under load a start has taken more than 20 s.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`serve did not start:\n${log}`));
+    }, 60_000);
     const onOutput = (chunk: Buffer) => {
       log += chunk.toString();
       if (log.includes('"mailwarden started"')) {

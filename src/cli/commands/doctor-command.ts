@@ -3,6 +3,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { SUPPORTED_NODE, unsupportedNodeReason } from '../../runtime/node-support.js';
 import type { CliCommand, CliFlags } from '../cli-context.js';
 import { loadCliConfig } from '../open-app.js';
 import { writeJson, writeLine } from '../output.js';
@@ -78,6 +79,8 @@ export interface DoctorInput {
   dovecotConfig: string;
   postfixDir: string;
   authSecret: string | null;
+  /** The Node.js Mailwarden runs on (process.versions.node). */
+  nodeVersion?: string;
   policyPort: number;
 }
 
@@ -92,6 +95,14 @@ export async function diagnose(input: DoctorInput): Promise<DoctorFinding[]> {
     input.authSecret !== null,
     input.authSecret === null ? 'not set: /dovecot/passdb and /dovecot/policy answer 503' : 'set',
     'set MAILWARDEN_DOVECOT_AUTH_SECRET (openssl rand -base64 32), restart Mailwarden, run mailwarden setup dovecot',
+  );
+
+  const nodeProblem = unsupportedNodeReason(input.nodeVersion);
+  add(
+    'mailwarden: Node.js',
+    nodeProblem === null,
+    nodeProblem ?? `${input.nodeVersion ?? process.versions.node} (supported: ${SUPPORTED_NODE})`,
+    'install a supported Node.js (the newest 22 or 24), then restart Mailwarden',
   );
 
   // --- The header file Dovecot's auth process reads

@@ -1,6 +1,7 @@
 import { buildApp } from '../../app.js';
 import type { Config } from '../../config/index.js';
 import { createLogger } from '../../runtime/logger.js';
+import { unsupportedNodeReason } from '../../runtime/node-support.js';
 import { startServer } from '../../server.js';
 import type { CliCommand } from '../cli-context.js';
 import { loadCliConfig } from '../open-app.js';
@@ -16,6 +17,9 @@ export const serveCommand: CliCommand = {
     const config = loadCliConfig(context.io, context.configFile);
     let logLevel = config.log.level;
     const logger = createLogger({ level: () => logLevel, sink: context.io.stderr });
+    // Said, not refused: the server does run; the operator learns why it may abort (node-support.ts).
+    const nodeProblem = unsupportedNodeReason();
+    if (nodeProblem) logger.warn('unsupported Node.js', { problem: nodeProblem });
     // SIGHUP: re-read the configuration, then apply what can change without a restart (the log
     // level, the TLS certificate and key); the rest of a changed configuration waits for a restart.
     // Installed first: a SIGHUP during start-up must not end the process (Node's default).
