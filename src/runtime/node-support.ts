@@ -1,6 +1,5 @@
 /**
- * The Node.js versions Mailwarden runs on: package.json's engines, ">=20 <24 || >=24.22.0". 20, 22
- * and 24 are tested (scripts/test-node-versions.mjs runs the core of the suite on 22 and 24).
+ * The Node.js versions Mailwarden runs on: ">=20 <24 || >=24.22.0". 20, 22 and 24 are tested (scripts/test-node-versions.mjs runs the core of the suite on 22 and 24).
  *
  * On the 24 line only 24.22.0 and later. Node 24.19.0 gave every node::ObjectWrap (better-sqlite3
  * 12's Statement and Database are ObjectWraps) a cleanup hook of its own (nodejs/node#63642, the
@@ -12,10 +11,12 @@
  * 24.22.3's headers), a script that prepares statements and exits, 20 runs each: 24.21.0 aborted 5
  * times, 24.18.1 15 times (its own headers have no hook, but a binary built for any later 24 has),
  * 24.22.3 never. Our code cannot avoid it (any statement may be collected), so those versions are
- * left out.
+ * left out: `serve` warns and `mailwarden doctor` reports them. package.json's engines stays ">=20"
+ * (the project's stated floor, which npm checks at install); the exception inside the 24 line is
+ * checked here at run time, where the reason can be given.
  */
 
-/** package.json's engines.node (a test keeps the two the same). */
+/** The supported range; package.json's engines names only its floor (">=20"). */
 export const SUPPORTED_NODE = '>=20 <24 || >=24.22.0';
 
 /** Why this Node.js is not supported, or null when it is. */

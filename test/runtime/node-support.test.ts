@@ -3,9 +3,10 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { SUPPORTED_NODE, unsupportedNodeReason } from '../../src/runtime/node-support.js';
 
-test('package.json engines states the supported range the doctor and serve check', () => {
+test('package.json engines names the same floor (20) as the range the doctor and serve check', () => {
   const manifest = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
-  assert.equal(manifest.engines.node, SUPPORTED_NODE);
+  assert.equal(manifest.engines.node, '>=20');
+  assert.match(SUPPORTED_NODE, /^>=20 /);
 });
 
 test('20, 22, 24.22 and later are supported; Node 24 before 24.22 and Node 18 are not, with the reason', () => {
