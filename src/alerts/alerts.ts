@@ -1,9 +1,15 @@
-import { sql } from 'kysely';
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Actor, AuditLog } from '../audit/index.js';
 import type { Clock } from '../runtime/clock.js';
 import type { AlertTable, Executor, Store } from '../store/index.js';
-import { type Alert, type AlertSeverity, type AlertStatus, type AlertType, alertTypes } from './alert-types.js';
+import {
+  type Alert,
+  type AlertSeverity,
+  type AlertStatus,
+  type AlertType,
+  alertTypes,
+} from './alert-types.js';
 
 /** Repeats for the same account and type within this window join one alert (PRODUCT.md: grouped). */
 export const DEFAULT_GROUPING_WINDOW_MS = 15 * 60_000;

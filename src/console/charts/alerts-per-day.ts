@@ -32,7 +32,13 @@ export function alertsPerDayChart(
   const totalOf = (values: readonly number[]) => values.reduce((sum, value) => sum + value, 0);
   const total = [...perDay.values()].reduce((sum, values) => sum + totalOf(values), 0);
   if (total === 0)
-    return figure({ id, title, summary: t('charts.alerts.empty', { days: data.days }), drawing: null, numbers: null });
+    return figure({
+      id,
+      title,
+      summary: t('charts.alerts.empty', { days: data.days }),
+      drawing: null,
+      numbers: null,
+    });
   const series = SEVERITIES.map((severity) => ({ key: severity, label: t(`charts.alerts.${severity}`) }));
   const bars: Bar[] = days.map((day, index) => ({
     name: longDay(fmt, day),
@@ -40,7 +46,10 @@ export function alertsPerDayChart(
     // Today labelled, and every seventh day before it.
     ...((days.length - 1 - index) % 7 === 0 ? { tick: shortDay(fmt, day) } : {}),
   }));
-  const peak = days.reduce((best, day) => (totalOf(perDay.get(day)!) > totalOf(perDay.get(best)!) ? day : best), days[0]!);
+  const peak = days.reduce(
+    (best, day) => (totalOf(perDay.get(day)!) > totalOf(perDay.get(best)!) ? day : best),
+    days[0]!,
+  );
   // Only the severities that occur get a place in the legend and the table.
   const present = SEVERITIES.map((_, index) => index).filter((index) =>
     [...perDay.values()].some((values) => (values[index] ?? 0) > 0),

@@ -26,7 +26,8 @@ export function scoreHistoryChart(
   const title = t('charts.score.title');
   // The last reading of each local day, oldest first.
   const byDay = new Map<string, ScoreReading>();
-  for (const reading of [...readings].sort((a, b) => a.atMs - b.atMs)) byDay.set(dayKey(fmt, reading.atMs), reading);
+  for (const reading of [...readings].sort((a, b) => a.atMs - b.atMs))
+    byDay.set(dayKey(fmt, reading.atMs), reading);
   const days = [...byDay.entries()];
   if (days.length === 0)
     return figure({ id, title, summary: t('charts.score.empty'), drawing: null, numbers: null });
@@ -36,7 +37,9 @@ export function scoreHistoryChart(
     value: ratio(reading) * 100,
     name: `${longDay(fmt, day)}: ${fmt.percent(ratio(reading))} (${fmt.number(points(reading.score))}/${fmt.number(points(reading.maxScore))})`,
     // Labelled: the first and the last day, and one between when there is room.
-    ...(index === 0 || index === days.length - 1 || (days.length >= 5 && index === Math.floor((days.length - 1) / 2))
+    ...(index === 0 ||
+    index === days.length - 1 ||
+    (days.length >= 5 && index === Math.floor((days.length - 1) / 2))
       ? { tick: shortDay(fmt, day) }
       : {}),
   }));
@@ -67,7 +70,12 @@ export function scoreHistoryChart(
     numbers: {
       label: t('charts.numbers'),
       table: numbersTable(
-        [t('charts.score.day'), t('charts.score.points'), t('charts.score.maxPoints'), t('charts.score.percentage')],
+        [
+          t('charts.score.day'),
+          t('charts.score.points'),
+          t('charts.score.maxPoints'),
+          t('charts.score.percentage'),
+        ],
         days.map(([day, reading]) => [
           longDay(fmt, day),
           fmt.number(points(reading.score)),

@@ -90,7 +90,10 @@ export function sendingChart(
       drawing: null,
       numbers: null,
     });
-  const peak = bars.reduce((best, bar) => ((bar.values[0] ?? 0) > (best.values[0] ?? 0) ? bar : best), bars[0]!);
+  const peak = bars.reduce(
+    (best, bar) => ((bar.values[0] ?? 0) > (best.values[0] ?? 0) ? bar : best),
+    bars[0]!,
+  );
   const reached = bars.filter((bar) => bar.over).length;
   const summary = [
     t('charts.sending.summary', { what, total, hours: span, peak: peak.values[0] ?? 0, peakHour: peak.name }),

@@ -52,7 +52,13 @@ export function signInsByCountryChart(
     .filter((entry) => entry.success + entry.failure > 0)
     .sort((a, b) => b.success + b.failure - (a.success + a.failure) || a.label.localeCompare(b.label));
   if (countries.length === 0)
-    return figure({ id, title, summary: t('charts.signIns.empty', { days: data.days }), drawing: null, numbers: null });
+    return figure({
+      id,
+      title,
+      summary: t('charts.signIns.empty', { days: data.days }),
+      drawing: null,
+      numbers: null,
+    });
   const shown = countries.length > MOST_ROWS ? countries.slice(0, MOST_ROWS - 1) : countries;
   const rest = countries.slice(shown.length);
   const rows: Row[] = shown.map((entry) => ({ label: entry.label, values: [entry.success, entry.failure] }));
@@ -85,7 +91,12 @@ export function signInsByCountryChart(
     numbers: {
       label: t('charts.numbers'),
       table: numbersTable(
-        [t('charts.signIns.country'), t('charts.signIns.success'), t('charts.signIns.failure'), t('charts.total')],
+        [
+          t('charts.signIns.country'),
+          t('charts.signIns.success'),
+          t('charts.signIns.failure'),
+          t('charts.total'),
+        ],
         countries.map((entry) => [
           entry.label,
           fmt.number(entry.success),

@@ -93,7 +93,8 @@ export function figure(parts: FigureParts): SafeHtml {
 /** A plain table of the chart's numbers: the first column names the row, the rest are numbers. */
 export function numbersTable(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): SafeHtml {
   return html`<table class="chart-table"><thead><tr>${headers.map(
-    (header, index) => html`<th scope="col"${index > 0 ? new SafeHtml(' class="number"') : ''}>${header}</th>`,
+    (header, index) =>
+      html`<th scope="col"${index > 0 ? new SafeHtml(' class="number"') : ''}>${header}</th>`,
   )}</tr></thead><tbody>${rows.map(
     (row) =>
       html`<tr>${row.map((cell, index) =>

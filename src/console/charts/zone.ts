@@ -6,7 +6,11 @@ import type { Formatter } from '../../i18n/index.js';
  */
 const cache = new Map<string, Intl.DateTimeFormat>();
 
-function format(fmt: Pick<Formatter, 'locale' | 'timeZone'>, kind: string, options: Intl.DateTimeFormatOptions) {
+function format(
+  fmt: Pick<Formatter, 'locale' | 'timeZone'>,
+  kind: string,
+  options: Intl.DateTimeFormatOptions,
+) {
   const key = `${fmt.locale} ${fmt.timeZone} ${kind}`;
   let known = cache.get(key);
   if (!known) {
@@ -29,7 +33,11 @@ export function dayKey(fmt: Pick<Formatter, 'locale' | 'timeZone'>, ms: number):
 }
 
 /** The `count` calendar days ending with the day of `nowMs`, oldest first. */
-export function lastDays(fmt: Pick<Formatter, 'locale' | 'timeZone'>, nowMs: number, count: number): string[] {
+export function lastDays(
+  fmt: Pick<Formatter, 'locale' | 'timeZone'>,
+  nowMs: number,
+  count: number,
+): string[] {
   const [year, month, day] = dayKey(fmt, nowMs).split('-').map(Number) as [number, number, number];
   // Calendar arithmetic on the date itself: stepping back 24 hours would skip a day after a DST change.
   return Array.from({ length: count }, (_, index) =>
@@ -53,7 +61,12 @@ export function longDay(fmt: Pick<Formatter, 'locale' | 'timeZone'>, key: string
 
 /** The local time of a moment: "14:00". */
 export function clockTime(fmt: Pick<Formatter, 'locale' | 'timeZone'>, ms: number): string {
-  return format(fmt, 'time', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: fmt.timeZone }).format(ms);
+  return format(fmt, 'time', {
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZone: fmt.timeZone,
+  }).format(ms);
 }
 
 /** The local hour of a moment, 0–23. */

@@ -35,7 +35,8 @@ export const charts = defineMessages(
     'charts.sending.externalShort': 'External',
     'charts.signIns.title': 'Sign-ins by country, last {days} days',
     'charts.signIns.empty': 'No sign-ins in the last {days} days.',
-    'charts.signIns.summary': 'Succeeded: {succeeded}, failed: {failed}, from {countries}. Most from {top} ({topCount}).',
+    'charts.signIns.summary':
+      'Succeeded: {succeeded}, failed: {failed}, from {countries}. Most from {top} ({topCount}).',
     'charts.signIns.countries.one': '{count} country',
     'charts.signIns.countries.other': '{count} countries',
     'charts.signIns.success': 'Succeeded',
