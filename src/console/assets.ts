@@ -89,6 +89,7 @@ body.admin main { max-width: 80rem; }
   main { margin: 1rem auto; padding: 0 .5rem; }
   section { padding: .75rem; }
   .codes { columns: 1; }
+  .chart-drawing text { font-size: 14px; }
 }
 `;
 

@@ -68,6 +68,8 @@ export async function signInsBlock(
   userId: string,
 ): Promise<SafeHtml> {
   const counts = await deps.identity.signInsByCountry(userId, deps.clock.nowMs() - SIGN_IN_DAYS * DAY_MS);
+  // Nothing to draw: the sign-in table below says there are none.
+  if (counts.length === 0) return html``;
   return signInsByCountryChart({ counts, days: SIGN_IN_DAYS }, c.var.t, c.var.fmt);
 }
 

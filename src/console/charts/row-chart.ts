@@ -39,7 +39,7 @@ export function rowDrawing(drawing: {
       const series = drawing.series[part];
       return html`<rect class="bar series-${series?.key ?? String(part)}" x="${at(x(start))}" y="${top}" width="${at(x(from) - x(start))}" height="${ROW - 8}"><title>${row.label}: ${drawing.number(value)} ${series?.label ?? ''}</title></rect>`;
     });
-    return html`<text class="axis" x="${LABELS}" y="${top + 12}" text-anchor="end">${shorten(row.label, 17)}</text>${parts}<text class="value" x="${at(x(totals[index] ?? 0) + 4)}" y="${top + 12}">${drawing.number(totals[index] ?? 0)}</text>`;
+    return html`<text class="axis" x="${LABELS}" y="${top + 12}" text-anchor="end">${shorten(row.label, 15)}</text>${parts}<text class="value" x="${at(x(totals[index] ?? 0) + 4)}" y="${top + 12}">${drawing.number(totals[index] ?? 0)}</text>`;
   });
   return {
     height,
