@@ -48,7 +48,7 @@ export function scoreHistoryChart(
   const ratios = days.map(([, reading]) => ratio(reading));
   const summary =
     days.length === 1
-      ? t('charts.score.one', { last: fmt.percent(ratio(last)), lastDay: longDay(fmt, lastDay) })
+      ? t('charts.score.single', { last: fmt.percent(ratio(last)), lastDay: longDay(fmt, lastDay) })
       : t('charts.score.summary', {
           first: fmt.percent(ratio(first)),
           firstDay: longDay(fmt, firstDay),

@@ -9,7 +9,7 @@ export const charts = defineMessages(
     'charts.score.empty': 'No history yet: a snapshot of the score is taken every day.',
     'charts.score.summary':
       'From {first} on {firstDay} to {last} on {lastDay}; lowest {low}, highest {high}.',
-    'charts.score.one': 'One reading: {last} on {lastDay}.',
+    'charts.score.single': 'One reading: {last} on {lastDay}.',
     'charts.score.now': 'now',
     'charts.score.day': 'Day',
     'charts.score.points': 'Points',
@@ -60,7 +60,7 @@ export const charts = defineMessages(
     'charts.score.empty': 'Nog geen geschiedenis: elke dag wordt een momentopname van de score gemaakt.',
     'charts.score.summary':
       'Van {first} op {firstDay} naar {last} op {lastDay}; laagste {low}, hoogste {high}.',
-    'charts.score.one': 'Eén meting: {last} op {lastDay}.',
+    'charts.score.single': 'Eén meting: {last} op {lastDay}.',
     'charts.score.now': 'nu',
     'charts.score.day': 'Dag',
     'charts.score.points': 'Punten',
