@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Actor, AuditLog } from '../audit/index.js';
 import type { Clock } from '../runtime/clock.js';
 import type { AlertTable, Executor, Store } from '../store/index.js';
-import { type Alert, type AlertStatus, type AlertType, alertTypes } from './alert-types.js';
+import {
+  type Alert,
+  type AlertSeverity,
+  type AlertStatus,
+  type AlertType,
+  alertTypes,
+} from './alert-types.js';
 
 /** Repeats for the same account and type within this window join one alert (PRODUCT.md: grouped). */
 export const DEFAULT_GROUPING_WINDOW_MS = 15 * 60_000;
@@ -98,6 +105,31 @@ export function createAlerts(deps: AlertsDeps) {
         .execute();
       return rows.map(toAlert);
     },
+    /**
+     * How many alerts were raised since `sinceMs`, by severity, in quarter-hour slots (oldest first):
+     * the alerts-per-day chart adds the slots up into days of the organization's time zone, which a
+     * UTC day in SQL could not (every zone's offset is a whole number of quarter hours). Bounded by
+     * the window and read through alerts_first_at (migration 022).
+     */
+    async raisedCounts(sinceMs: number): Promise<RaisedCount[]> {
+      const rows = await deps.store.db
+        .selectFrom('alerts')
+        // A literal divisor: SQLite divides by a bound number as REAL (send-counters.ts).
+        .select([
+          sql<number | string>`first_at / ${sql.lit(SLOT_MS)}`.as('slot'),
+          'severity',
+          (eb) => eb.fn.countAll<number | string>().as('alerts'),
+        ])
+        .where('first_at', '>=', sinceMs)
+        .groupBy([sql`first_at / ${sql.lit(SLOT_MS)}`, 'severity'])
+        .orderBy('slot')
+        .execute();
+      return rows.map((row) => ({
+        slotStartMs: Number(row.slot) * SLOT_MS,
+        severity: row.severity,
+        alerts: Number(row.alerts),
+      }));
+    },
     async get(id: string): Promise<Alert | null> {
       const row = await deps.store.db
         .selectFrom('alerts')
@@ -133,6 +165,16 @@ export function createAlerts(deps: AlertsDeps) {
 }
 
 export type Alerts = ReturnType<typeof createAlerts>;
+
+/** raisedCounts' slot: a quarter hour. */
+const SLOT_MS = 15 * 60_000;
+
+/** Alerts of one severity first raised in one quarter hour. */
+export interface RaisedCount {
+  slotStartMs: number;
+  severity: AlertSeverity;
+  alerts: number;
+}
 
 function toAlert(row: AlertTable): Alert {
   const type = row.type as AlertType;

@@ -11,4 +11,5 @@ export {
   type AlertUpdateOutcome,
   createAlerts,
   type RaiseAlertInput,
+  type RaisedCount,
 } from './alerts.js';

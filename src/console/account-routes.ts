@@ -2,6 +2,7 @@ import { type Context, Hono } from 'hono';
 import type { WebSession } from '../identity/index.js';
 import { ownerActor } from './actor.js';
 import { appPasswordRoutes } from './app-password-routes.js';
+import { signInsBlock } from './chart-blocks.js';
 import type { ConsoleDeps } from './console-deps.js';
 import type { ConsoleEnv } from './console-env.js';
 import { gate } from './gate.js';
@@ -28,7 +29,7 @@ export function accountRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     const mfaOn = methods.totp || methods.passkeys > 0;
     return c.html(
       layout(
-        { title: 'Your account', csrfToken: csrf, signedIn: true },
+        { title: 'Your account', csrfToken: csrf, signedIn: true, current: c.req.path },
         html`<section>
           <p>Signed in as <strong id="account-address">${session.user.address}</strong>.</p>
           <p>Second factor: <strong id="mfa-status">${mfaOn ? 'on' : 'off'}</strong>
@@ -60,6 +61,7 @@ export function accountRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
           title: 'Change password',
           csrfToken: csrf,
           signedIn: !temporary,
+          current: c.req.path,
           notice:
             notice ??
             (temporary
@@ -179,8 +181,9 @@ export function accountRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     const entries = await recentSignIns(deps, session.user);
     return c.html(
       layout(
-        { title: 'Recent sign-ins', csrfToken: csrfOf(c), signedIn: true },
+        { title: 'Recent sign-ins', csrfToken: csrfOf(c), signedIn: true, current: c.req.path },
         html`<section>
+          ${await signInsBlock(c, deps, session.user.id)}
           ${signInTable(entries)}
           <p class="muted">Not you? Change your password and sign out everywhere.</p>
         </section>`,

@@ -44,7 +44,10 @@ export function adminPage(
   status: ContentfulStatusCode = 200,
 ): Response | Promise<Response> {
   return c.html(
-    layout({ title, csrfToken: adminCsrf(c, deps), signedIn: true, area: 'admin', notice }, body),
+    layout(
+      { title, csrfToken: adminCsrf(c, deps), signedIn: true, area: 'admin', notice, current: c.req.path },
+      body,
+    ),
     status,
   );
 }

@@ -12,6 +12,7 @@ import { adminSettingsRoutes } from './admin-settings-routes.js';
 import { adminTokenRoutes } from './admin-token-routes.js';
 import { adminUserRoutes } from './admin-user-routes.js';
 import { alertsTable, restrictedTable } from './admin-views.js';
+import { alertsPerDayBlock } from './chart-blocks.js';
 import type { ConsoleDeps } from './console-deps.js';
 import type { ConsoleEnv } from './console-env.js';
 import { html } from './html.js';
@@ -59,7 +60,12 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     const session = adminGate(c);
     if (session instanceof Response) return session;
     const alerts = await deps.alerts.list({ limit: 200 });
-    return adminPage(c, deps, 'Alerts', html`<section>${alertsTable(alerts, adminCsrf(c, deps))}</section>`);
+    return adminPage(
+      c,
+      deps,
+      'Alerts',
+      html`${await alertsPerDayBlock(c, deps)}<section>${alertsTable(alerts, adminCsrf(c, deps))}</section>`,
+    );
   });
 
   routes.post('/admin/alerts/:id/:verb{(?:acknowledge|resolve)}', async (c) => {

@@ -2,6 +2,7 @@ import { type Context, Hono } from 'hono';
 import { type ScoredControl, settableStatuses } from '../score/index.js';
 import { adminActor } from './actor.js';
 import { type AdminNotice, adminCsrf, adminGate, adminPage } from './admin-page.js';
+import { scoreHistoryBlock } from './chart-blocks.js';
 import type { ConsoleDeps } from './console-deps.js';
 import type { ConsoleEnv } from './console-env.js';
 import { html } from './html.js';
@@ -54,6 +55,7 @@ export function adminScoreRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
                 : ''
             }
           </section>
+          ${await scoreHistoryBlock(c, deps, report)}
           <section><h2>Controls, most points to gain first</h2>
             <table id="controls">
               <thead><tr><th>Control</th><th>Points</th><th>Status</th><th>Found, and the fix</th></tr></thead>

@@ -15,6 +15,7 @@ import {
   usersView,
   userView,
 } from './admin-views.js';
+import { sendingBlock, signInsBlock } from './chart-blocks.js';
 import type { ConsoleDeps } from './console-deps.js';
 import type { ConsoleEnv } from './console-env.js';
 import { refusePage } from './refusals.js';
@@ -79,7 +80,12 @@ export function adminUserRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   ) => {
     const facts = await readUserFacts(address);
     if (!facts) return refusePage(c, 404, `There is no user ${address}.`);
-    return adminPage(c, deps, facts.user.address, userView(facts, adminCsrf(c, deps)), notice, status);
+    const [sending, signIns] = await Promise.all([
+      sendingBlock(c, deps, facts.user.address, facts.active),
+      signInsBlock(c, deps, facts.user.id),
+    ]);
+    const view = userView({ ...facts, charts: { sending, signIns } }, adminCsrf(c, deps));
+    return adminPage(c, deps, facts.user.address, view, notice, status);
   };
 
   const usersPage = async (

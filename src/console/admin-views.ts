@@ -84,6 +84,8 @@ export interface UserFacts {
   signIns: readonly SignInEntry[];
   /** How its mail clients sign in; null when it could not be read. */
   mailPassword: MailPasswordState | null;
+  /** Sending per hour against the limit, and sign-ins by country (chart-blocks.ts). */
+  charts?: { sending: SafeHtml; signIns: SafeHtml };
 }
 
 export type InboxRules =
@@ -94,13 +96,14 @@ export type InboxRules =
 export function userView(facts: UserFacts, csrf: string): SafeHtml {
   const { user, active } = facts;
   return html`${restrictionBlock(user, active)}
+      ${facts.charts?.sending ?? ''}
       <section id="secured"><h2>Is the account secured?</h2>
         <ul>
           <li class="${facts.passwordChanged || !active ? 'ok' : 'missing'}">Password changed since the restriction: <strong id="check-password">${active ? (facts.passwordChanged ? 'yes' : 'no') : '—'}</strong></li>
           <li class="${facts.mfaOn ? 'ok' : 'missing'}">Multi-factor authentication: <strong id="check-mfa">${facts.mfaState ?? 'unknown'}</strong></li>
         </ul>
       </section>
-      <section id="recent-sign-ins"><h2>Recent sign-ins</h2>${signInTable(facts.signIns)}
+      <section id="recent-sign-ins"><h2>Recent sign-ins</h2>${facts.charts?.signIns ?? ''}${signInTable(facts.signIns)}
         <p><a id="mailbox-audit" href="/admin/audit?mailbox=${encodeURIComponent(user.address)}&amp;hours=720">What happened in this mailbox (audit log, 30 days)</a></p></section>
       <section id="inbox-rules"><h2>Inbox rules</h2>${inboxRulesBlock(facts.rules)}</section>
       ${mailPasswordBlock(user, facts.mailPassword, csrf)}

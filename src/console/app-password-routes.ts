@@ -26,7 +26,7 @@ export function appPasswordRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     const entries = listed.ok ? listed.appPasswords : [];
     return c.html(
       layout(
-        { title: 'App passwords', csrfToken: csrf, signedIn: true, notice },
+        { title: 'App passwords', csrfToken: csrf, signedIn: true, notice, current: c.req.path },
         html`${created ?? ''}
         <section>
           <p class="muted">Mail apps (Thunderbird, Outlook, phone mail) sign in with an app password: one per device, limited to the protocols it needs, revocable on its own.</p>

@@ -59,12 +59,37 @@ ul.details { list-style: none; margin: 0; padding: 0; font-size: .9rem; }
 ul.details .detail-name { color: var(--muted); }
 .visually-hidden { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
 #temporary-password { font-size: 1.25rem; }
+.chart { margin: 0; }
+.chart-title { font-weight: 600; }
+.chart-summary { margin: .25rem 0 .5rem; font-size: .9rem; }
+.chart-drawing { display: block; width: 100%; max-width: 36rem; height: auto; }
+.chart-drawing text { font: 12px system-ui, sans-serif; fill: var(--ink); }
+.chart-drawing text.axis { fill: var(--muted); }
+.chart-drawing .grid { stroke: var(--line); stroke-width: 1; }
+.chart-drawing .baseline { stroke: #8a94a6; stroke-width: 1; }
+.series-sent, .series-score { fill: var(--accent); }
+.series-success { fill: var(--good); }
+.series-failure, .series-high, .bar.over { fill: var(--bad); }
+.series-medium { fill: #c77c00; }
+.series-low { fill: #6b8fd6; }
+.series-informational { fill: #a9b2c3; }
+.limit { stroke: var(--bad); stroke-width: 2; stroke-dasharray: 6 4; }
+.chart-drawing .limit-label { fill: var(--bad); font-weight: 600; }
+.chart-drawing .line { fill: none; stroke: var(--accent); stroke-width: 2.5; }
+.chart-drawing .point { fill: #fff; stroke: var(--accent); stroke-width: 2; }
+.chart-legend { list-style: none; padding: 0; margin: .5rem 0; display: flex; flex-wrap: wrap; gap: .25rem 1rem; font-size: .85rem; }
+.chart-legend li { display: flex; align-items: center; gap: .35rem; }
+.chart-legend .swatch { flex: none; }
+.chart-numbers summary { cursor: pointer; }
+.chart-table .number { text-align: right; }
+header nav a[aria-current] { text-decoration: underline; text-decoration-thickness: 2px; text-underline-offset: .3em; }
 body.admin main { max-width: 80rem; }
 @media (max-width: 40rem) {
   header { padding: .5rem .75rem; }
   main { margin: 1rem auto; padding: 0 .5rem; }
   section { padding: .75rem; }
   .codes { columns: 1; }
+  .chart-drawing text { font-size: 14px; }
 }
 `;
 

@@ -1,4 +1,4 @@
-import { type Translator, translator } from '../i18n/index.js';
+import { type MessageKey, type Translator, translator } from '../i18n/index.js';
 import { html, SafeHtml } from './html.js';
 
 export interface PageOptions {
@@ -14,6 +14,48 @@ export interface PageOptions {
   area?: 'account' | 'admin';
   /** The reader's language (the console sets `c.get('t')`); English when a page does not pass one yet. */
   t?: Translator;
+  /**
+   * The page's path (`c.req.path`): its navigation link gets aria-current="page", or "true" when the
+   * page lies under it (/admin/users/… under Users). No link is marked when a page does not pass it.
+   */
+  current?: string;
+}
+
+const ADMIN_LINKS: ReadonlyArray<readonly [string, MessageKey]> = [
+  ['/admin', 'nav.admin.attention'],
+  ['/admin/restricted', 'nav.admin.restricted'],
+  ['/admin/users', 'nav.admin.users'],
+  ['/admin/directory', 'nav.admin.directory'],
+  ['/admin/policies', 'nav.admin.policies'],
+  ['/admin/alerts', 'nav.admin.alerts'],
+  ['/admin/quarantine', 'nav.admin.quarantine'],
+  ['/admin/audit', 'nav.admin.audit'],
+  ['/admin/score', 'nav.admin.score'],
+  ['/admin/settings', 'nav.admin.settings'],
+  ['/admin/tokens', 'nav.admin.tokens'],
+  ['/admin/notifications', 'nav.admin.notifications'],
+];
+
+const ACCOUNT_LINKS: ReadonlyArray<readonly [string, MessageKey]> = [
+  ['/account', 'nav.account.overview'],
+  ['/account/security', 'nav.account.security'],
+  ['/account/app-passwords', 'nav.account.appPasswords'],
+  ['/account/password', 'nav.account.password'],
+  ['/account/sign-ins', 'nav.account.signIns'],
+];
+
+/** The link of the page at `path`: the same path, or else the longest link the path lies under. */
+export function currentLink(
+  links: ReadonlyArray<readonly [string, MessageKey]>,
+  path: string | undefined,
+): { href: string; exact: boolean } | null {
+  if (path === undefined) return null;
+  const trimmed = path.length > 1 ? path.replace(/\/+$/, '') : path;
+  let best: string | null = null;
+  for (const [href] of links)
+    if ((trimmed === href || trimmed.startsWith(`${href}/`)) && (best === null || href.length > best.length))
+      best = href;
+  return best === null ? null : { href: best, exact: best === trimmed };
 }
 
 export function layout(options: PageOptions, body: SafeHtml): string {
@@ -22,24 +64,11 @@ export function layout(options: PageOptions, body: SafeHtml): string {
     : '';
   const admin = options.area === 'admin';
   const t = options.t ?? translator('en');
-  const links = admin
-    ? html`<a href="/admin">${t('nav.admin.attention')}</a>
-        <a href="/admin/restricted">${t('nav.admin.restricted')}</a>
-        <a href="/admin/users">${t('nav.admin.users')}</a>
-        <a href="/admin/directory">${t('nav.admin.directory')}</a>
-        <a href="/admin/policies">${t('nav.admin.policies')}</a>
-        <a href="/admin/alerts">${t('nav.admin.alerts')}</a>
-        <a href="/admin/quarantine">${t('nav.admin.quarantine')}</a>
-        <a href="/admin/audit">${t('nav.admin.audit')}</a>
-        <a href="/admin/score">${t('nav.admin.score')}</a>
-        <a href="/admin/settings">${t('nav.admin.settings')}</a>
-        <a href="/admin/tokens">${t('nav.admin.tokens')}</a>
-        <a href="/admin/notifications">${t('nav.admin.notifications')}</a>`
-    : html`<a href="/account">${t('nav.account.overview')}</a>
-        <a href="/account/security">${t('nav.account.security')}</a>
-        <a href="/account/app-passwords">${t('nav.account.appPasswords')}</a>
-        <a href="/account/password">${t('nav.account.password')}</a>
-        <a href="/account/sign-ins">${t('nav.account.signIns')}</a>`;
+  const current = currentLink(admin ? ADMIN_LINKS : ACCOUNT_LINKS, options.current);
+  const links = (admin ? ADMIN_LINKS : ACCOUNT_LINKS).map(
+    ([href, key]) =>
+      html`<a href="${href}"${href === current?.href ? html` aria-current="${current.exact ? 'page' : 'true'}"` : ''}>${t(key)}</a>`,
+  );
   const nav = options.signedIn
     ? html`<nav aria-label="${admin ? t('common.nav.admin') : t('common.nav.account')}">
         ${links}

@@ -91,6 +91,7 @@ function securityPages(deps: ConsoleDeps) {
           title: 'Sign-in methods',
           csrfToken: csrf,
           signedIn: !enrolOnly,
+          current: c.req.path,
           passkeys: true,
           notice: notice ?? requirementNotice(enrolOnly, requirement),
         },

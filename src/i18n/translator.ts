@@ -3,14 +3,15 @@ import { catalogues, type MessageKey } from './messages/index.js';
 
 export type MessageParams = Readonly<Record<string, string | number>>;
 
-/** The base of a plural pair: `x` when both `x.one` and `x.other` are keys. */
-export type PluralKey = MessageKey extends infer K
-  ? K extends `${infer Base}.other`
-    ? `${Base}.one` extends MessageKey
-      ? Base
-      : never
+/** `x` for each key `x.other` whose `x.one` is a key too (distributes over the union of keys). */
+type PluralBase<K> = K extends `${infer Base}.other`
+  ? `${Base}.one` extends MessageKey
+    ? Base
     : never
   : never;
+
+/** The base of a plural pair: `x` when both `x.one` and `x.other` are keys. */
+export type PluralKey = PluralBase<MessageKey>;
 
 export interface Translator {
   readonly locale: Locale;

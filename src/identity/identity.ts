@@ -30,7 +30,7 @@ import {
   screenSignIn,
   signIn,
 } from './sign-in.js';
-import { listSignIns, pruneSignIns, type SignInFilter } from './sign-in-log.js';
+import { listSignIns, pruneSignIns, type SignInFilter, signInsByCountry } from './sign-in-log.js';
 import { createVerifiedCredentialCache } from './verified-credential-cache.js';
 import { createWebIdentity } from './web-identity.js';
 import type { WebSessionPolicy } from './web-sessions.js';
@@ -83,6 +83,8 @@ export function createIdentity(deps: IdentityDeps) {
       const { login, ...rest } = filter;
       return listSignIns(deps.store.db, user ? { ...rest, userId: user.id } : filter);
     },
+    /** A user's sign-ins since `sinceMs` by country and result (the sign-ins chart). */
+    signInsByCountry: (userId: string, sinceMs: number) => signInsByCountry(deps.store.db, userId, sinceMs),
     /** Records, once, that users' last sign-ins are kept from now on (called at start). */
     startLastSignInTracking: () => startLastSignInTracking(deps.store.db, deps.clock.nowMs()),
     /** Since when users.last_sign_in_at has every successful sign-in (null: not yet). */

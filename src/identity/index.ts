@@ -57,7 +57,12 @@ export {
   type SignInDecision,
   type SignInFacts,
 } from './sign-in-decision.js';
-export { MAX_SIGN_IN_PAGE, type SignInEntry, type SignInFilter } from './sign-in-log.js';
+export {
+  MAX_SIGN_IN_PAGE,
+  type SignInEntry,
+  type SignInFilter,
+  type SignInsFromCountry,
+} from './sign-in-log.js';
 export {
   fromBase32,
   matchTotpStep,

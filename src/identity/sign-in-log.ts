@@ -89,3 +89,31 @@ export async function pruneSignIns(store: Store, olderThanMs: number, nowMs: num
     return Number(result.numDeletedRows);
   });
 }
+
+/** How many sign-ins of one result came from one country (null: no GeoIP answer, or a private address). */
+export interface SignInsFromCountry {
+  country: string | null;
+  result: 'success' | 'failure';
+  signIns: number;
+}
+
+/**
+ * A user's sign-ins since `sinceMs` by country and result, most first: a range of the
+ * sign_ins_user_at index, grouped. At most (countries × 2) rows.
+ */
+export async function signInsByCountry(
+  db: Executor,
+  userId: string,
+  sinceMs: number,
+): Promise<SignInsFromCountry[]> {
+  const rows = await db
+    .selectFrom('sign_ins')
+    .select(['country', 'result', (eb) => eb.fn.countAll<number | string>().as('sign_ins')])
+    .where('user_id', '=', userId)
+    .where('at', '>=', sinceMs)
+    .groupBy(['country', 'result'])
+    .execute();
+  return rows
+    .map((row) => ({ country: row.country, result: row.result, signIns: Number(row.sign_ins) }))
+    .sort((a, b) => b.signIns - a.signIns || String(a.country).localeCompare(String(b.country)));
+}

@@ -33,7 +33,7 @@ export {
   type RefusedSubmissions,
 } from './refused-submissions.js';
 export type { Restriction, RestrictionEvidence, RestrictionReason } from './restrictions.js';
-export { MINUTE_MS } from './send-counters.js';
+export { type HourOfSending, MINUTE_MS } from './send-counters.js';
 export { RESERVATION_TTL_MS } from './send-reservations.js';
 export {
   DEFAULT_POLICY_NAME,

@@ -10,7 +10,7 @@ import { type OutboundFailure, outboundFailure } from './outbound.outcomes.js';
 import { createQuarantine } from './quarantine.js';
 import { createRefusedSubmissions } from './refused-submissions.js';
 import { findActiveRestriction, markReleased, type Restriction, toRestriction } from './restrictions.js';
-import { pruneCounters, readSendingState } from './send-counters.js';
+import { type HourOfSending, pruneCounters, readSendingState, sendingPerHour } from './send-counters.js';
 import { pruneReservations } from './send-reservations.js';
 import { createSenderHistory } from './sender-history.js';
 import {
@@ -207,6 +207,24 @@ export function createOutbound(deps: OutboundDeps) {
     async effectivePolicy(reference: string): Promise<SendingPolicy | null> {
       const user = await deps.directory.findUser(reference);
       return user ? (await policyFor({ id: user.id, address: user.address })).policy : null;
+    },
+
+    /**
+     * A user's sending per clock hour over the last `hours` (at most 168, the counters' week), only
+     * the hours with sends, and the policy that applies now: the evidence of a restriction at a glance.
+     */
+    async sendingPerHour(
+      reference: string,
+      hours = 48,
+    ): Promise<{ ok: true; hours: HourOfSending[]; policy: SendingPolicy } | OutboundFailure> {
+      const user = await deps.directory.findUser(reference);
+      if (!user) return outboundFailure('user-not-found', `no user ${reference}`);
+      const span = Math.min(Math.max(Math.floor(hours), 1), 168);
+      const [perHour, { policy }] = await Promise.all([
+        sendingPerHour(deps.store.db, user.id, deps.clock.nowMs(), span),
+        policyFor({ id: user.id, address: user.address }),
+      ]);
+      return { ok: true, hours: perHour, policy };
     },
 
     /** Everyone restricted now, newest first. */

@@ -232,3 +232,45 @@ export async function pruneCounters(db: Executor, nowMs: number): Promise<number
     .executeTakeFirst();
   return Number(result.numDeletedRows);
 }
+
+/** What one account sent in one clock hour (UTC hours: every zone's hour but a few half-hour ones). */
+export interface HourOfSending {
+  hourStartMs: number;
+  messages: number;
+  internalRecipients: number;
+  externalRecipients: number;
+}
+
+/**
+ * The account's sending per clock hour over the last `hours` hours, oldest first, only the hours
+ * with sends: at most 60 × hours rows of the (user_id, minute) key, summed per hour.
+ */
+export async function sendingPerHour(
+  db: Executor,
+  userId: string,
+  nowMs: number,
+  hours: number,
+): Promise<HourOfSending[]> {
+  const firstHour = Math.floor(minuteOf(nowMs) / 60) - (hours - 1);
+  // A literal divisor: SQLite divides by a bound number as REAL.
+  const hour = sql<number | string>`minute / ${sql.lit(60)}`;
+  const rows = await db
+    .selectFrom('send_counters')
+    .select([
+      hour.as('hour'),
+      sql<number | string>`sum(messages)`.as('messages'),
+      sql<number | string>`sum(internal_recipients)`.as('internal'),
+      sql<number | string>`sum(external_recipients)`.as('external'),
+    ])
+    .where('user_id', '=', userId)
+    .where('minute', '>=', firstHour * 60)
+    .groupBy(hour)
+    .orderBy('hour')
+    .execute();
+  return rows.map((row) => ({
+    hourStartMs: Number(row.hour) * 60 * MINUTE_MS,
+    messages: Number(row.messages),
+    internalRecipients: Number(row.internal),
+    externalRecipients: Number(row.external),
+  }));
+}
