@@ -91,7 +91,7 @@ export function adminAuditRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
               auditOperations,
             ).map(
               (name) =>
-                html`<option value="${name}" ${query['operation'] === name ? html`selected` : ''}>${operationName(t, name)} (${name})</option>`,
+                html`<option value="${name}" ${query['operation'] === name ? html`selected` : ''}>${operationName(t, name)}</option>`,
             )}</select>
             <label for="audit-result">${t('admin.audit.result')}</label>
             <select id="audit-result" name="result">${(['', 'success', 'failure'] as const).map(

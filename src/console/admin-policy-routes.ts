@@ -16,11 +16,8 @@ type FieldName = keyof typeof policyFields;
 const fieldWords = (t: Translator, field: string, english: string) =>
   wordsOr(t, `admin.policyField.${field}`, english);
 
-/** A choice of an enum field: its words, and the value itself as typed on the CLI. */
-const optionWords = (t: Translator, value: string) => {
-  const words = wordsOr(t, `admin.value.${value}`, value);
-  return words === value ? value : `${words} (${value})`;
-};
+/** A choice of an enum field in words (the option's value is what the CLI and the API take). */
+const optionWords = (t: Translator, value: string) => wordsOr(t, `admin.value.${value}`, value);
 
 const policyPath = (name: string) => `/admin/policies/${encodeURIComponent(name)}`;
 const list = (value: unknown) =>
@@ -136,12 +133,12 @@ export function adminPolicyRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
             }
             ${Object.entries(policyFields).map(([field, definition]) =>
               definition.kind === 'enum'
-                ? html`<label for="policy-${field}">${field}: ${fieldWords(t, field, definition.description)}</label>
+                ? html`<label for="policy-${field}"><code>${field}</code>: ${fieldWords(t, field, definition.description)}</label>
                   <select id="policy-${field}" name="${field}">${policy ? '' : html`<option value="">${t('admin.policies.inherit')}</option>`}${definition.values.map(
                     (option) =>
                       html`<option value="${option}" ${value(field as FieldName) === option ? html`selected` : ''}>${optionWords(t, option)}</option>`,
                   )}</select>`
-                : html`<label for="policy-${field}">${field}: ${fieldWords(t, field, definition.description)} (${c.var.fmt.number(definition.min)}–${c.var.fmt.number(definition.max)})</label>
+                : html`<label for="policy-${field}"><code>${field}</code>: ${fieldWords(t, field, definition.description)} (${c.var.fmt.number(definition.min)}–${c.var.fmt.number(definition.max)})</label>
                   <input type="text" inputmode="numeric" id="policy-${field}" name="${field}" value="${value(field as FieldName)}">`,
             )}
             <button type="submit" id="save-policy">${t('admin.save')}</button>

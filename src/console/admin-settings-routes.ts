@@ -26,11 +26,8 @@ export function adminSettingsRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     const csrf = adminCsrf(c, deps);
     const entries = await deps.settings.describe();
     const t = c.var.t;
-    // A value as typed on the CLI, with its words where it has them (true → "yes (true)").
-    const valueWords = (value: string) => {
-      const words = wordsOr(t, `admin.value.${value}`, value);
-      return words === value ? value : `${words} (${value})`;
-    };
+    // A value in words (true → "yes"); the option's value is what `mailwarden org set` takes.
+    const valueWords = (value: string) => wordsOr(t, `admin.value.${value}`, value);
     return adminPage(
       c,
       deps,
@@ -41,7 +38,7 @@ export function adminSettingsRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
             const id = `setting-${entry.key.replace('.', '-')}`;
             const shown = typed[entry.key] ?? String(entry.value);
             const description = wordsOr(t, `admin.setting.${entry.key}`, field.description);
-            const label = html`<label for="${id}">${entry.key}: ${description}${
+            const label = html`<label for="${id}"><code>${entry.key}</code>: ${description}${
               entry.updatedBy
                 ? html` <span class="muted">${t('admin.settings.setBy', { by: entry.updatedBy })}</span>`
                 : ''
