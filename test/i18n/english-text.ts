@@ -64,7 +64,7 @@ interface Pattern {
   pattern: RegExp;
 }
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function catalogueMessages(): Pattern[] {
   const en: Readonly<Record<string, string>> = catalogues.en;
@@ -78,7 +78,7 @@ function catalogueMessages(): Pattern[] {
     if (!pieces.some((piece) => /\p{L}{2,}/u.test(piece))) continue;
     // The English text is part of a Dutch message too ("Secure Score"): its presence proves nothing.
     if (dutch.some((message) => message.includes(english))) continue;
-    const body = pieces.map((piece) => escape(piece)).join('.+?');
+    const body = pieces.map((piece) => escapeRegExp(piece)).join('.+?');
     patterns.push({
       label: `${key}: "${english}"`,
       pattern: new RegExp(`(?<!\\p{L})${body}(?!\\p{L})`, 'u'),
@@ -89,7 +89,7 @@ function catalogueMessages(): Pattern[] {
 
 const WORDS: Pattern[] = ENGLISH_WORDS.map((word) => ({
   label: `the English word "${word}"`,
-  pattern: new RegExp(`(?<![\\p{L}\\-])${escape(word)}(?![\\p{L}\\-])`, 'iu'),
+  pattern: new RegExp(`(?<![\\p{L}\\-])${escapeRegExp(word)}(?![\\p{L}\\-])`, 'iu'),
 }));
 
 /** Each English thing found in `text`, with the line it stands in. */
