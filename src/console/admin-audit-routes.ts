@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { type AuditRecord, type AuditSearchFilter, auditOperations } from '../audit/index.js';
 import type { MessageKey, Translator } from '../i18n/index.js';
-import { adminGate, adminPage, at, type Reader, readerOf } from './admin-page.js';
+import { adminGate, adminPage, at, type Reader, readerOf, wordsOr } from './admin-page.js';
 import type { ConsoleDeps } from './console-deps.js';
 import type { ConsoleEnv } from './console-env.js';
 import { html, type SafeHtml } from './html.js';
@@ -138,7 +138,7 @@ function recordsTable(records: readonly AuditRecord[], r: Reader): SafeHtml {
         <td>${at(r, record.time)}</td>
         <td class="audit-operation" data-operation="${record.operation}">${operationName(t, record.operation)}<br><code>${record.operation}</code>${record.result === 'failure' ? html` <strong>${t('admin.audit.failed')}</strong>` : ''}</td>
         <td>${record.mailbox ?? '—'}</td>
-        <td>${record.actor} (${record.logonType})</td>
+        <td><span translate="no">${record.actor}</span> (${wordsOr(t, `admin.logonType.${record.logonType}`, record.logonType)})</td>
         <td>${record.clientIp ?? '—'}${record.protocol ? ` · ${record.protocol}` : ''}</td>
         <td>${describe(record, r)}</td>
       </tr>`,
@@ -155,11 +155,12 @@ function describe(record: AuditRecord, r: Reader): SafeHtml {
   if (record.folder)
     parts.push(record.destinationFolder ? `${record.folder} → ${record.destinationFolder}` : record.folder);
   if (record.itemIds) parts.push(r.t.plural('admin.audit.items', record.itemIds.length));
-  if (record.subject) parts.push(`"${record.subject}"`);
   const details = Object.entries(record.details ?? {});
-  return html`${parts.join(' · ')}${
+  // The subject and the details are the record's own data (names and values as the module wrote
+  // them), not words of this page: translate="no", as for addresses.
+  return html`${parts.join(' · ')}${record.subject ? html`${parts.length > 0 ? ' · ' : ''}<span translate="no">"${record.subject}"</span>` : ''}${
     details.length > 0
-      ? html`<ul class="details">${details.map(
+      ? html`<ul class="details" translate="no">${details.map(
           ([name, value]) => html`<li><span class="detail-name">${words(name)}</span> ${brief(value)}</li>`,
         )}</ul>`
       : ''

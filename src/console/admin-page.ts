@@ -80,6 +80,8 @@ export function adminPage(
   notice: AdminNotice = null,
   status: ContentfulStatusCode = 200,
 ): Response | Promise<Response> {
+  // The language the page is written in, for caches and assistive tools (the html element says it too).
+  c.header('Content-Language', c.var.t.locale);
   return c.html(
     layout({ title, csrfToken: adminCsrf(c, deps), signedIn: true, area: 'admin', notice, t: c.var.t }, body),
     status,

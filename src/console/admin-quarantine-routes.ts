@@ -37,7 +37,7 @@ export function adminQuarantineRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
                 (message) => html`<tr class="held-message" data-id="${message.id}">
                   <td>${at(r, message.heldAt)}</td>
                   <td>${message.mailbox}</td>
-                  <td>${message.subject ?? t('admin.quarantine.noSubject')}<br><span class="muted">${t('admin.quarantine.to', { recipients: message.recipients.join(', ') })}</span></td>
+                  <td>${message.subject === null ? t('admin.quarantine.noSubject') : html`<span translate="no">${message.subject}</span>`}<br><span class="muted">${t('admin.quarantine.to', { recipients: message.recipients.join(', ') })}</span></td>
                   <td>${t('admin.quarantine.score', { score: r.fmt.number(message.score) })} ${message.findings.map((finding) => finding.name).join(', ')}</td>
                   <td>${(['release', 'delete'] as const).map(
                     (verb) =>

@@ -2,6 +2,7 @@ import { type Context, Hono } from 'hono';
 import type { MessageKey, Translator } from '../i18n/index.js';
 import { type ScoreCategory, type ScoredControl, settableStatuses } from '../score/index.js';
 import { adminActor } from './actor.js';
+import { findingWords } from './admin-findings.js';
 import { type AdminNotice, adminCsrf, adminGate, adminPage, readerOf, wordsOr } from './admin-page.js';
 import type { ConsoleDeps } from './console-deps.js';
 import type { ConsoleEnv } from './console-env.js';
@@ -88,7 +89,7 @@ export function adminScoreRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
                   <td><strong>${words.title}</strong><br><code class="muted">${control.id}</code></td>
                   <td>${points(control.points)}/${points(control.maxPoints)}${control.pointsToGain > 0 ? html`<br><span class="muted">+${points(control.pointsToGain)}</span>` : ''}</td>
                   <td class="control-status">${t(STATUS_WORDS[control.status])}</td>
-                  <td>${control.measured.current}
+                  <td>${findingWords(t, control.measured.current)}
                     ${
                       control.pointsToGain > 0
                         ? html`<br><span class="muted">${words.why}</span><br><code>${control.recommendation.cli}</code>

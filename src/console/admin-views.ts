@@ -204,7 +204,7 @@ function restrictionBlock(user: User, active: Restriction | undefined, r: Reader
             <tr><th>${t('admin.evidence.counts')}</th><td>${Object.entries(evidence.counts)
               .map(([key, value]) => `${key} ${typeof value === 'number' ? r.fmt.number(value) : value}`)
               .join(', ')}</td></tr>
-            <tr><th>${t('admin.evidence.subjects')}</th><td id="sample-subjects">${evidence.sampleSubjects.join(' | ') || '—'}</td></tr>
+            <tr><th>${t('admin.evidence.subjects')}</th><td id="sample-subjects" translate="no">${evidence.sampleSubjects.join(' | ') || '—'}</td></tr>
             <tr><th>${t('admin.evidence.domains')}</th><td>${evidence.recipientDomains
               .map((entry) => `${entry.domain} (${r.fmt.number(entry.recipients)})`)
               .join(', ')}</td></tr>
@@ -356,7 +356,14 @@ export function securedView(
 }
 
 function inboxRulesBlock(rules: InboxRules, t: Translator): SafeHtml {
-  if (!rules.ok) return html`<p class="muted" id="rules-unavailable">${rules.message}</p>`;
+  if (!rules.ok)
+    return html`<p class="muted" id="rules-unavailable">${
+      rules.code === 'mail-server-not-configured'
+        ? t('admin.rules.notConfigured')
+        : rules.code === 'mail-server-unavailable'
+          ? html`${t('admin.rules.unavailable')} <span lang="en">${rules.message}</span>`
+          : rules.message
+    }</p>`;
   if (rules.scripts.length === 0) return html`<p class="muted" id="no-rules">${t('admin.rules.none')}</p>`;
   return html`<table id="rules">
     <thead><tr><th>${t('admin.rules.script')}</th><th>${t('admin.rules.runs')}</th><th>${t('admin.rules.what')}</th></tr></thead>
