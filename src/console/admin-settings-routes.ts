@@ -45,6 +45,8 @@ export function adminSettingsRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
             }</label>`;
             if (field.kind === 'integer')
               return html`${label}<input type="text" inputmode="numeric" id="${id}" name="${entry.key}" value="${shown}">`;
+            if (field.kind === 'string')
+              return html`${label}<input type="text" id="${id}" name="${entry.key}" value="${shown}">`;
             const values = field.kind === 'boolean' ? ['true', 'false'] : field.values;
             return html`${label}<select id="${id}" name="${entry.key}">${values.map(
               (value) =>

@@ -36,6 +36,7 @@ import { auditSearchKeysGuardMigration } from './migrations/014-audit-search-key
 import { restrictionsOutliveUsersMigration } from './migrations/015-restrictions-outlive-users.js';
 import { importedAccountsMigration } from './migrations/016-imported-accounts.js';
 import { sendReservationsMigration } from './migrations/019-send-reservations.js';
+import { usersLocaleMigration } from './migrations/021-users-locale.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -392,6 +393,7 @@ async function migrate(store: Store): Promise<void> {
     '015-restrictions-outlive-users': restrictionsOutliveUsersMigration(store.dialect),
     '016-imported-accounts': importedAccountsMigration(),
     '019-send-reservations': sendReservationsMigration(),
+    '021-users-locale': usersLocaleMigration(),
   };
   const migrator = new Migrator({
     db: store.db,

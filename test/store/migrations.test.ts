@@ -58,6 +58,7 @@ const migrations = [
   '015-restrictions-outlive-users',
   '016-imported-accounts',
   '019-send-reservations',
+  '021-users-locale',
 ];
 
 /** A fresh place for a store of this kind, and the options to open it as often as a test likes. */
