@@ -5,9 +5,10 @@ import type { WebSession } from '../identity/index.js';
 import type { ConsoleDeps } from './console-deps.js';
 import type { ConsoleEnv } from './console-env.js';
 import { gate } from './gate.js';
-import { html, type SafeHtml } from './html.js';
+import type { SafeHtml } from './html.js';
 import { layout } from './layout.js';
 import { refusePage } from './refusals.js';
+import { ago, when } from './time.js';
 
 export type AdminNotice = { kind: 'info' | 'ok' | 'error'; text: string } | null;
 
@@ -35,19 +36,11 @@ export function wordsOr(t: Translator, key: string, fallback: string): string {
 }
 
 /**
- * A stored timestamp as the reader reads it ("7 Dec 2026, 16:41 UTC", or "3 min ago" when `relative`
- * and recent), the exact ISO value in the element's datetime and title (hover shows it); never wraps
- * (style.css). Text that is not a date is shown as it is.
+ * A stored timestamp as the reader reads it (time.ts): "7 Dec 2026, 16:41 UTC" in the organization's
+ * time zone, the day only, or "3 min ago" when `relative` and recent.
  */
 export function at(reader: Reader, iso: string, style: 'minute' | 'day' | 'relative' = 'minute'): SafeHtml {
-  if (Number.isNaN(Date.parse(iso))) return html`${iso}`;
-  const text =
-    style === 'day'
-      ? reader.fmt.day(iso)
-      : style === 'relative'
-        ? reader.fmt.relative(iso, reader.now)
-        : reader.fmt.moment(iso);
-  return html`<time datetime="${iso}" title="${iso}">${text}</time>`;
+  return style === 'relative' ? ago(iso, reader.fmt, reader.now) : when(iso, style, reader.fmt);
 }
 
 /**

@@ -71,21 +71,6 @@ export const NOT_YET_TRANSLATED: ReadonlySet<string> = new Set([
   'not-found',
   'sign-in',
   'second-factor',
-  'admin',
-  'admin-restricted',
-  'admin-users',
-  'admin-user',
-  'admin-user-delete',
-  'admin-directory',
-  'admin-policies',
-  'admin-policy',
-  'admin-alerts',
-  'admin-quarantine',
-  'admin-audit',
-  'admin-score',
-  'admin-settings',
-  'admin-tokens',
-  'admin-notifications',
 ]);
 
 export const ALL_PAGES: readonly PageToRead[] = [...ACCOUNT_PAGES, ...ADMIN_PAGES];

@@ -548,6 +548,10 @@ export const admin = defineMessages(
       'days the audit log keeps its records (default: the start-up setting audit.retentionDays)',
     'admin.setting.policy.unknownSender':
       'Postfix SASL logins that are no Mailwarden user: count-and-alert (the default sending policy applies, and an alert is raised) or refuse (550 5.7.1)',
+    'admin.setting.locale':
+      'the language of alert emails, and of pages when neither the user nor the browser names one: en or nl',
+    'admin.setting.timeZone':
+      'the time zone pages and alert emails show times in (IANA name, e.g. Europe/Amsterdam)',
     // Sending policy fields by name (English as src/outbound defines them)
     'admin.policyField.externalPerHour': 'recipients outside the org per rolling hour',
     'admin.policyField.internalPerHour': 'recipients inside the org per rolling hour',
@@ -576,6 +580,8 @@ export const admin = defineMessages(
     'admin.value.allowed': 'allowed',
     'admin.value.app-passwords-only': 'app passwords only',
     'admin.value.blocked': 'blocked',
+    'admin.value.en': 'English',
+    'admin.value.nl': 'Dutch',
     'admin.value.count-and-alert': 'count and alert',
     'admin.value.refuse': 'refuse',
     // Secure Score findings: the English the score module writes, as a pattern, and its Dutch (admin-findings.ts)
@@ -628,7 +634,8 @@ export const admin = defineMessages(
     'admin.finding.apiTokensUnused': '{stale} of {total} active API tokens unused for 90 days',
     'admin.finding.policyPasses': 'the sending policy passes',
     'admin.finding.policiesPass': 'all {count} sending policies pass',
-    'admin.finding.policiesFail': '{bad} of {total} sending policies do not: {part}',
+    'admin.finding.policiesFail': '{bad} of {total} sending policies do not: {policies}',
+    'admin.finding.domainDetail': '{domain}: {part}',
     'admin.finding.policyForwarding': '{name} (forwarding {value})',
     'admin.finding.policySpam': '{name} ({action} at {score})',
     'admin.finding.channels': '{emails} admin email recipient(s), {webhooks} active webhook(s)',
@@ -1197,6 +1204,10 @@ export const admin = defineMessages(
       'dagen dat het auditlogboek de records bewaart (standaard: de opstartinstelling audit.retentionDays)',
     'admin.setting.policy.unknownSender':
       'Postfix-SASL-aanmeldingen die geen Mailwarden-gebruiker zijn: tellen en waarschuwen (het standaardverzendbeleid geldt en er komt een waarschuwing) of weigeren (550 5.7.1)',
+    'admin.setting.locale':
+      'de taal van waarschuwingsmails, en van pagina’s wanneer de gebruiker noch de browser er een noemt: en of nl',
+    'admin.setting.timeZone':
+      'de tijdzone waarin pagina’s en waarschuwingsmails tijden tonen (IANA-naam, bijv. Europe/Amsterdam)',
     // Sending policy fields by name (English as src/outbound defines them)
     'admin.policyField.externalPerHour': 'ontvangers buiten de organisatie per voortschrijdend uur',
     'admin.policyField.internalPerHour': 'ontvangers binnen de organisatie per voortschrijdend uur',
@@ -1226,6 +1237,8 @@ export const admin = defineMessages(
     'admin.value.allowed': 'toegestaan',
     'admin.value.app-passwords-only': 'alleen app-wachtwoorden',
     'admin.value.blocked': 'geblokkeerd',
+    'admin.value.en': 'Engels',
+    'admin.value.nl': 'Nederlands',
     'admin.value.count-and-alert': 'tellen en waarschuwen',
     'admin.value.refuse': 'weigeren',
     // Secure Score findings: the English the score module writes, as a pattern, and its Dutch (admin-findings.ts)
@@ -1280,7 +1293,8 @@ export const admin = defineMessages(
     'admin.finding.apiTokensUnused': '{stale} van {total} actieve API-tokens 90 dagen niet gebruikt',
     'admin.finding.policyPasses': 'het verzendbeleid voldoet',
     'admin.finding.policiesPass': 'alle {count} verzendbeleidsregels voldoen',
-    'admin.finding.policiesFail': '{bad} van {total} verzendbeleidsregels voldoen niet: {part}',
+    'admin.finding.policiesFail': '{bad} van {total} verzendbeleidsregels voldoen niet: {policies}',
+    'admin.finding.domainDetail': '{domain}: {part}',
     'admin.finding.policyForwarding': '{name} (doorsturen {value})',
     'admin.finding.policySpam': '{name} ({action} bij {score})',
     'admin.finding.channels': 'e-mail aan {emails} beheerder(s), {webhooks} actieve webhook(s)',
