@@ -27,7 +27,8 @@ const patterns: readonly FindingPattern[] = Object.entries(catalogues.en as Reco
         const name = /^\{(\w+)\}$/.exec(piece)?.[1];
         if (!name) return escapeRegExp(piece);
         names.push(name);
-        return '(.+?)';
+        // A value never spans the "; " between parts; a {part…} (a sentence of its own) may.
+        return name.startsWith('part') ? '(.+?)' : '((?:(?!; ).)+?)';
       })
       .join('');
     return { key, names, pattern: new RegExp(`^${source}$`, 's') };
