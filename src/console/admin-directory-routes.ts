@@ -26,7 +26,7 @@ export function adminDirectoryRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     return adminPage(
       c,
       deps,
-      t('nav.admin.directory'),
+      t('admin.directory.title'),
       html`<section><h2>${t('admin.directory.domains')}</h2>
           <ul id="domains">${domains.map(
             (domain) =>
