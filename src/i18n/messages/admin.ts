@@ -11,7 +11,8 @@ export const admin = defineMessages(
   {
     // Page words
     'admin.gate.notAdmin': 'These pages are for administrators.',
-    'admin.gate.needsSecondFactor': 'The admin pages need a sign-in with a second factor. Set one up under Sign-in methods, then sign out and sign in again.',
+    'admin.gate.needsSecondFactor':
+      'The admin pages need a sign-in with a second factor. Set one up under Sign-in methods, then sign out and sign in again.',
     'admin.yes': 'yes',
     'admin.no': 'no',
     'admin.remove': 'Remove',
@@ -75,7 +76,8 @@ export const admin = defineMessages(
     'admin.alertType.unknown-sender': 'Mail sent by a login Mailwarden does not know',
     'admin.alertType.suspicious-sign-in': 'Suspicious sign-in',
     'admin.alertType.external-forwarding-rule': 'Forwarding rule to an external domain created',
-    'admin.alertType.suspicious-inbox-rule': 'Suspicious inbox rule created: it deletes, hides or marks mail as read',
+    'admin.alertType.suspicious-inbox-rule':
+      'Suspicious inbox rule created: it deletes, hides or marks mail as read',
     'admin.alertType.audit-log-cut': 'Audit log cut: its newest records were removed',
     'admin.mfa.disabled': 'disabled',
     'admin.mfa.enabled': 'enabled',
@@ -90,7 +92,8 @@ export const admin = defineMessages(
     'admin.user.aliases': 'Aliases',
     'admin.user.noAliases': 'No aliases.',
     'admin.user.deleteHeading': 'Delete the account',
-    'admin.user.deleteExplain': 'Ends every way in at once and frees the addresses; the audit and sign-in logs stay. You confirm on the next page.',
+    'admin.user.deleteExplain':
+      'Ends every way in at once and frees the addresses; the audit and sign-in logs stay. You confirm on the next page.',
     'admin.user.deleteLink': 'Delete {address}',
     'admin.user.notRestricted': '{address} is not restricted from sending.',
     'admin.user.restrictedHeading': 'Restricted from sending',
@@ -104,7 +107,8 @@ export const admin = defineMessages(
     'admin.mailPassword.modeAccount': 'account password (imported; mail clients still use it)',
     'admin.mailPassword.modeAppOnly': 'app passwords only',
     'admin.mailPassword.importedFrom': 'Imported from',
-    'admin.mailPassword.explainAccount': 'Where the organization asks for app passwords on mail, this account is still let in with its account password so its existing mail clients keep working. Move it once the user has created app passwords for them (self-service: App passwords); each client that still sends the account password is refused from then on. A user with a second factor never uses the account password on mail either way.',
+    'admin.mailPassword.explainAccount':
+      'Where the organization asks for app passwords on mail, this account is still let in with its account password so its existing mail clients keep working. Move it once the user has created app passwords for them (self-service: App passwords); each client that still sends the account password is refused from then on. A user with a second factor never uses the account password on mail either way.',
     'admin.mailPassword.explainAppOnly': 'Mail clients use app passwords, like every account not imported.',
     'admin.mailPassword.moveButton': 'Move to app passwords',
     'admin.mailPassword.allowButton': 'Let mail clients use the account password again',
@@ -114,7 +118,8 @@ export const admin = defineMessages(
     'admin.mailPassword.changed': '{address}: {now}.',
     'admin.mailPassword.unchanged': 'Nothing changed: {address} already had this setting ({now}).',
     'admin.secure.heading': 'Secure this account',
-    'admin.secure.explain': 'Resets the password (you get a temporary one to hand over), ends every session, and does what is ticked below; each step is audited.',
+    'admin.secure.explain':
+      'Resets the password (you get a temporary one to hand over), ends every session, and does what is ticked below; each step is audited.',
     'admin.secure.revokeAppPasswords': 'Revoke every app password',
     'admin.secure.resetMfa': 'Remove the registered second factors first (one may be the attacker’s)',
     'admin.secure.disableInboxRules': 'Deactivate inbox rules that forward or hide mail',
@@ -129,9 +134,11 @@ export const admin = defineMessages(
     'admin.block.heading': 'Block the account',
     'admin.block.blockedHeading': 'Blocked',
     'admin.block.blocked': '{address} cannot sign in or send.',
-    'admin.block.explain': 'Stops every sign-in (web and mail) and all sending until an administrator enables it again.',
+    'admin.block.explain':
+      'Stops every sign-in (web and mail) and all sending until an administrator enables it again.',
     'admin.block.enableButton': 'Enable the account',
-    'admin.rules.notConfigured': 'inbox rules live in Dovecot: set dovecot.doveadmUrl and dovecot.doveadmApiKey (Dovecot\'s doveadm HTTP API)',
+    'admin.rules.notConfigured':
+      "inbox rules live in Dovecot: set dovecot.doveadmUrl and dovecot.doveadmApiKey (Dovecot's doveadm HTTP API)",
     'admin.rules.unavailable': 'Dovecot did not answer:',
     'admin.logonType.owner': 'owner',
     'admin.logonType.delegate': 'delegate',
@@ -154,7 +161,8 @@ export const admin = defineMessages(
     'admin.users.enabled': 'enabled',
     'admin.users.nextPage': 'Next page',
     'admin.users.newHeading': 'New user',
-    'admin.users.newExplain': 'The user gets a temporary password (shown once on the next page) to change at the first sign-in.',
+    'admin.users.newExplain':
+      'The user gets a temporary password (shown once on the next page) to change at the first sign-in.',
     'admin.users.displayName': 'Display name',
     'admin.users.administrator': 'Administrator',
     'admin.users.noSuchUser': 'There is no user {address}.',
@@ -162,7 +170,8 @@ export const admin = defineMessages(
     'admin.users.created': '{address} was created.',
     'admin.users.createdTitle': 'Created {address}',
     'admin.temporaryPassword.heading': 'Temporary password',
-    'admin.temporaryPassword.explain': 'Give it to {address} in person or by phone, never by email. It is shown only now; it works only on the web, where a new password must be chosen.',
+    'admin.temporaryPassword.explain':
+      'Give it to {address} in person or by phone, never by email. It is shown only now; it works only on the web, where a new password must be chosen.',
     'admin.steps.heading': 'Steps',
     'admin.steps.step': 'Step',
     'admin.steps.detail': 'Detail',
@@ -233,14 +242,17 @@ export const admin = defineMessages(
     'admin.notifications.status.failed': 'failed',
     'admin.notifications.added': 'Webhook {name} added.',
     'admin.notifications.secret': 'Signing secret',
-    'admin.notifications.secretExplain': 'Give it to the receiving end now: it is shown only once. Each request is signed with it (docs/NOTIFICATIONS.md).',
-    'admin.policies.explain': 'The first policy whose scope matches a sender applies; the default applies to everyone else.',
+    'admin.notifications.secretExplain':
+      'Give it to the receiving end now: it is shown only once. Each request is signed with it (docs/NOTIFICATIONS.md).',
+    'admin.policies.explain':
+      'The first policy whose scope matches a sender applies; the default applies to everyone else.',
     'admin.policies.policy': 'Policy',
     'admin.policies.priority': 'Priority',
     'admin.policies.appliesTo': 'Applies to',
     'admin.policies.limits': 'Limits',
     'admin.policies.last': 'last',
-    'admin.policies.limitsLine': '{external} external / {internal} internal per hour, {day} per day; {action}',
+    'admin.policies.limitsLine':
+      '{external} external / {internal} internal per hour, {day} per day; {action}',
     'admin.policies.newHeading': 'New policy',
     'admin.policies.newName': 'Name (lowercase letters, digits, . _ -)',
     'admin.policies.continue': 'Continue',
@@ -269,10 +281,13 @@ export const admin = defineMessages(
     'admin.removal.mismatch': 'Nothing was removed: type {expected} exactly to confirm.',
     'admin.removal.none': 'none',
     'admin.removal.deleteUserTitle': 'Delete {address}',
-    'admin.removal.deleteUserEnds': 'Every way in ends at once: web sessions, app passwords, second factors and the API tokens {address} owns.',
+    'admin.removal.deleteUserEnds':
+      'Every way in ends at once: web sessions, app passwords, second factors and the API tokens {address} owns.',
     'admin.removal.deleteUserAddresses': 'The addresses are freed and the group memberships removed.',
-    'admin.removal.deleteUserAliases': 'The addresses (also {aliases}) are freed and the group memberships removed.',
-    'admin.removal.deleteUserStays': 'The audit log, the sign-in log, restrictions and held messages stay as evidence.',
+    'admin.removal.deleteUserAliases':
+      'The addresses (also {aliases}) are freed and the group memberships removed.',
+    'admin.removal.deleteUserStays':
+      'The audit log, the sign-in log, restrictions and held messages stay as evidence.',
     'admin.removal.deleteUserButton': 'Delete the user',
     'admin.removal.noAlias': '{address} has no alias {alias}.',
     'admin.removal.aliasTitle': 'Remove the alias {alias}',
@@ -280,12 +295,15 @@ export const admin = defineMessages(
     'admin.removal.aliasButton': 'Remove the alias',
     'admin.removal.noDomain': '{name} is not a domain of the organization.',
     'admin.removal.domainTitle': 'Remove the domain {name}',
-    'admin.removal.domainExplain': 'While users or aliases have addresses in {name} the removal is refused and names them, unless you tick the box below.',
-    'admin.removal.domainWithUsers': 'Also delete every user of {name} and remove every alias in it (each audited)',
+    'admin.removal.domainExplain':
+      'While users or aliases have addresses in {name} the removal is refused and names them, unless you tick the box below.',
+    'admin.removal.domainWithUsers':
+      'Also delete every user of {name} and remove every alias in it (each audited)',
     'admin.removal.domainButton': 'Remove the domain',
     'admin.removal.noGroup': 'There is no group {name}.',
     'admin.removal.groupTitle': 'Delete the group {name}',
-    'admin.removal.groupExplain': 'Its members ({members}) stay users. A group that a sending policy is scoped to is refused.',
+    'admin.removal.groupExplain':
+      'Its members ({members}) stay users. A group that a sending policy is scoped to is refused.',
     'admin.removal.groupButton': 'Delete the group',
     'admin.removal.notMember': '{address} is not a member of group {name}.',
     'admin.removal.memberTitle': 'Remove {address} from {name}',
@@ -293,8 +311,10 @@ export const admin = defineMessages(
     'admin.removal.memberButton': 'Remove from the group',
     'admin.score.total': '{score} of {max} points',
     'admin.score.totalAfter': '({percent}); achievable {achievable} ({achievablePercent}).',
-    'admin.score.notChecked.one': '{count} control worth {points} points could not be checked (0 points until it can be).',
-    'admin.score.notChecked.other': '{count} controls worth {points} points could not be checked (0 points until they can be).',
+    'admin.score.notChecked.one':
+      '{count} control worth {points} points could not be checked (0 points until it can be).',
+    'admin.score.notChecked.other':
+      '{count} controls worth {points} points could not be checked (0 points until they can be).',
     'admin.score.controlsHeading': 'Controls, most points to gain first',
     'admin.score.control': 'Control',
     'admin.score.points': 'Points',
@@ -414,84 +434,125 @@ export const admin = defineMessages(
     'admin.op.SecureAccount': 'Account secured',
     // Secure Score controls by id (English as src/score defines them; test/i18n checks they match)
     'admin.control.identity.mfa-admins.title': 'Require MFA for administrators',
-    'admin.control.identity.mfa-admins.why': 'An admin account that falls to a phished password hands over every mailbox, the sending policies and the audit trail. MFA stops a stolen password from being enough.',
+    'admin.control.identity.mfa-admins.why':
+      'An admin account that falls to a phished password hands over every mailbox, the sending policies and the audit trail. MFA stops a stolen password from being enough.',
     'admin.control.identity.mfa-all-users.title': 'MFA registered for all users',
-    'admin.control.identity.mfa-all-users.why': 'Most account takeovers start with a password bought, guessed or phished; a second factor makes it useless on its own.',
+    'admin.control.identity.mfa-all-users.why':
+      'Most account takeovers start with a password bought, guessed or phished; a second factor makes it useless on its own.',
     'admin.control.identity.mail-signin-app-passwords.title': 'Mail clients sign in with app passwords only',
-    'admin.control.identity.mail-signin-app-passwords.why': 'IMAP and SMTP cannot ask for a second factor: while they take the account password, MFA does not protect mail at all, and password-spray attacks target exactly these protocols.',
+    'admin.control.identity.mail-signin-app-passwords.why':
+      'IMAP and SMTP cannot ask for a second factor: while they take the account password, MFA does not protect mail at all, and password-spray attacks target exactly these protocols.',
     'admin.control.identity.no-password-expiry.title': 'Passwords do not expire periodically',
-    'admin.control.identity.no-password-expiry.why': 'Forced periodic changes make people pick weaker, predictable passwords (NIST SP 800-63B §5.1.1.2); change a password when there is a reason to.',
+    'admin.control.identity.no-password-expiry.why':
+      'Forced periodic changes make people pick weaker, predictable passwords (NIST SP 800-63B §5.1.1.2); change a password when there is a reason to.',
     'admin.control.identity.banned-passwords.title': 'Banned-password list on',
-    'admin.control.identity.banned-passwords.why': 'Password sprays try the same few hundred passwords against every account; refusing them at the source removes the easy wins.',
+    'admin.control.identity.banned-passwords.why':
+      'Password sprays try the same few hundred passwords against every account; refusing them at the source removes the easy wins.',
     'admin.control.identity.smart-lockout.title': 'Smart lockout on',
-    'admin.control.identity.smart-lockout.why': 'Without lockout an attacker can guess passwords as fast as the server answers; smart lockout slows them down without locking the real user out.',
+    'admin.control.identity.smart-lockout.why':
+      'Without lockout an attacker can guess passwords as fast as the server answers; smart lockout slows them down without locking the real user out.',
     'admin.control.identity.sign-in-risk-policy.title': 'Sign-in risk policy on',
-    'admin.control.identity.sign-in-risk-policy.why': 'A sign-in from a new country, an anonymous network or a spray source is how a stolen password is used; the risk policy stops it at the door.',
+    'admin.control.identity.sign-in-risk-policy.why':
+      'A sign-in from a new country, an anonymous network or a spray source is how a stolen password is used; the risk policy stops it at the door.',
     'admin.control.identity.admin-count.title': 'More than one and at most four admins',
-    'admin.control.identity.admin-count.why': 'One admin is a single point of failure (and of lock-out); many admins are many targets. Two to four keeps both risks small.',
+    'admin.control.identity.admin-count.why':
+      'One admin is a single point of failure (and of lock-out); many admins are many targets. Two to four keeps both risks small.',
     'admin.control.identity.unused-app-passwords.title': 'App passwords unused for 90 days removed',
-    'admin.control.identity.unused-app-passwords.why': 'An app password nobody uses any more is a standing credential that bypasses MFA; forgotten ones on old phones and laptops are a common way in.',
+    'admin.control.identity.unused-app-passwords.why':
+      'An app password nobody uses any more is a standing credential that bypasses MFA; forgotten ones on old phones and laptops are a common way in.',
     'admin.control.identity.inactive-accounts.title': 'Accounts inactive for 90 days disabled',
-    'admin.control.identity.inactive-accounts.why': 'Nobody notices when an abandoned account is taken over: no owner reads its sent mail or its sign-in alerts.',
+    'admin.control.identity.inactive-accounts.why':
+      'Nobody notices when an abandoned account is taken over: no owner reads its sent mail or its sign-in alerts.',
     'admin.control.identity.unused-api-tokens.title': 'API tokens unused for 90 days revoked',
-    'admin.control.identity.unused-api-tokens.why': 'An API token is an admin credential without MFA; one that no automation uses any more only waits to leak.',
+    'admin.control.identity.unused-api-tokens.why':
+      'An API token is an admin credential without MFA; one that no automation uses any more only waits to leak.',
     'admin.control.identity.modern-password-hashes.title': 'Passwords stored with a modern hash',
-    'admin.control.identity.modern-password-hashes.why': 'A stolen copy of the user table gives up plain, MD5-crypt and salted-SHA1 passwords in minutes on one GPU; argon2id makes each guess cost memory and time.',
+    'admin.control.identity.modern-password-hashes.why':
+      'A stolen copy of the user table gives up plain, MD5-crypt and salted-SHA1 passwords in minutes on one GPU; argon2id makes each guess cost memory and time.',
     'admin.control.identity.mail-account-password-accounts.title': 'Imported accounts moved to app passwords',
-    'admin.control.identity.mail-account-password-accounts.why': 'Mail protocols cannot ask for a second factor: while an account signs in to them with its account password, that password alone opens the mailbox and sends as the user.',
+    'admin.control.identity.mail-account-password-accounts.why':
+      'Mail protocols cannot ask for a second factor: while an account signs in to them with its account password, that password alone opens the mailbox and sends as the user.',
     'admin.control.mail-flow.outbound-limits.title': 'Outbound limits at or below the recommended values',
-    'admin.control.mail-flow.outbound-limits.why': 'The limit is how much spam a phished account sends before it is stopped; high limits mean a blocklisted server before anyone notices.',
+    'admin.control.mail-flow.outbound-limits.why':
+      'The limit is how much spam a phished account sends before it is stopped; high limits mean a blocklisted server before anyone notices.',
     'admin.control.mail-flow.restrict-on-limit.title': 'Restrict the sender when a limit is reached',
-    'admin.control.mail-flow.restrict-on-limit.why': '`alert` lets the spam go on; `restrict-today` lets it resume at midnight. Only `restrict` keeps a compromised account quiet until someone secured it.',
+    'admin.control.mail-flow.restrict-on-limit.why':
+      '`alert` lets the spam go on; `restrict-today` lets it resume at midnight. Only `restrict` keeps a compromised account quiet until someone secured it.',
     'admin.control.mail-flow.admins-notified.title': 'Admins notified of restricted senders',
-    'admin.control.mail-flow.admins-notified.why': 'A restriction nobody hears about leaves a user unable to send and a compromised account unexamined.',
+    'admin.control.mail-flow.admins-notified.why':
+      'A restriction nobody hears about leaves a user unable to send and a compromised account unexamined.',
     'admin.control.mail-flow.external-forwarding-off.title': 'Automatic external forwarding off',
-    'admin.control.mail-flow.external-forwarding-off.why': 'A forwarding rule to an outside address is the first thing an attacker sets up: it keeps copying mail out after the password was reset.',
+    'admin.control.mail-flow.external-forwarding-off.why':
+      'A forwarding rule to an outside address is the first thing an attacker sets up: it keeps copying mail out after the password was reset.',
     'admin.control.mail-flow.submission-tls.title': 'TLS required for submission (no plaintext AUTH)',
-    'admin.control.mail-flow.submission-tls.why': 'A password sent before STARTTLS crosses the network in the clear; anyone on the path can read it.',
+    'admin.control.mail-flow.submission-tls.why':
+      'A password sent before STARTTLS crosses the network in the clear; anyone on the path can read it.',
     'admin.control.mail-flow.spam-enforced.title': 'Spam verdicts enforced (hold or reject)',
-    'admin.control.mail-flow.spam-enforced.why': 'Tagging outgoing spam still sends it, under your domain and IP reputation; holding it lets an admin look first.',
+    'admin.control.mail-flow.spam-enforced.why':
+      'Tagging outgoing spam still sends it, under your domain and IP reputation; holding it lets an admin look first.',
     'admin.control.mail-flow.quarantine-reviewed.title': 'Held messages reviewed within 7 days',
-    'admin.control.mail-flow.quarantine-reviewed.why': 'A held message is either spam from a compromised account (investigate it) or a legitimate message someone is waiting for.',
+    'admin.control.mail-flow.quarantine-reviewed.why':
+      'A held message is either spam from a compromised account (investigate it) or a legitimate message someone is waiting for.',
     'admin.control.audit.mailbox-auditing.title': 'Mailbox auditing on for every mailbox',
-    'admin.control.audit.mailbox-auditing.why': 'Without the mailbox audit trail nobody can tell what an intruder read, sent, moved or forwarded, nor whom to warn.',
+    'admin.control.audit.mailbox-auditing.why':
+      'Without the mailbox audit trail nobody can tell what an intruder read, sent, moved or forwarded, nor whom to warn.',
     'admin.control.audit.retention.title': 'Audit records kept at least 90 days',
-    'admin.control.audit.retention.why': 'Compromises are often found weeks later; the trail has to reach back to the first sign-in of the intruder.',
+    'admin.control.audit.retention.why':
+      'Compromises are often found weeks later; the trail has to reach back to the first sign-in of the intruder.',
     'admin.control.audit.chain-verifies.title': 'Audit log hash chain verifies',
-    'admin.control.audit.chain-verifies.why': 'An attacker with database access would remove their traces; a chain that verifies proves nobody did.',
-    'admin.control.audit.alert-notifications-delivered.title': 'Alert notifications reach at least one channel',
-    'admin.control.audit.alert-notifications-delivered.why': 'Alerts that fail to arrive are alerts nobody acts on; a broken relay or webhook goes unnoticed until the incident.',
+    'admin.control.audit.chain-verifies.why':
+      'An attacker with database access would remove their traces; a chain that verifies proves nobody did.',
+    'admin.control.audit.alert-notifications-delivered.title':
+      'Alert notifications reach at least one channel',
+    'admin.control.audit.alert-notifications-delivered.why':
+      'Alerts that fail to arrive are alerts nobody acts on; a broken relay or webhook goes unnoticed until the incident.',
     'admin.control.audit.restricted-senders-reviewed.title': 'Restricted senders reviewed within 7 days',
-    'admin.control.audit.restricted-senders-reviewed.why': 'A restricted sender is a probable compromise: until an admin secures and releases the account, the user cannot work and the intruder may still read mail.',
+    'admin.control.audit.restricted-senders-reviewed.why':
+      'A restricted sender is a probable compromise: until an admin secures and releases the account, the user cannot work and the intruder may still read mail.',
     'admin.control.audit.high-alerts-triaged.title': 'High-severity alerts triaged within 7 days',
-    'admin.control.audit.high-alerts-triaged.why': 'A high alert is a likely compromise; left untriaged it becomes a breach nobody looked at.',
+    'admin.control.audit.high-alerts-triaged.why':
+      'A high alert is a likely compromise; left untriaged it becomes a breach nobody looked at.',
     'admin.control.domains.spf.title': 'SPF published, ending in -all or ~all, within 10 DNS lookups',
-    'admin.control.domains.spf.why': 'Without SPF anyone can send mail as your domain and receivers cannot tell; a record ending in +all or ?all allows everyone.',
+    'admin.control.domains.spf.why':
+      'Without SPF anyone can send mail as your domain and receivers cannot tell; a record ending in +all or ?all allows everyone.',
     'admin.control.domains.dkim.title': 'DKIM key published (RSA ≥ 2048 bits or Ed25519)',
-    'admin.control.domains.dkim.why': 'DKIM signs your mail so that receivers (and DMARC) can tell it really came from you; keys below 2048 bits can be factored.',
+    'admin.control.domains.dkim.why':
+      'DKIM signs your mail so that receivers (and DMARC) can tell it really came from you; keys below 2048 bits can be factored.',
     'admin.control.domains.dmarc.title': 'DMARC at p=quarantine or p=reject, with reporting',
-    'admin.control.domains.dmarc.why': 'DMARC tells receivers to refuse mail that fails SPF and DKIM for your domain; p=none only watches, and without rua nobody sees the abuse.',
+    'admin.control.domains.dmarc.why':
+      'DMARC tells receivers to refuse mail that fails SPF and DKIM for your domain; p=none only watches, and without rua nobody sees the abuse.',
     'admin.control.domains.mta-sts.title': 'MTA-STS in enforce mode with a reachable policy',
-    'admin.control.domains.mta-sts.why': 'Without MTA-STS an attacker on the path can strip STARTTLS and read mail sent to you; enforce makes senders refuse plaintext.',
+    'admin.control.domains.mta-sts.why':
+      'Without MTA-STS an attacker on the path can strip STARTTLS and read mail sent to you; enforce makes senders refuse plaintext.',
     'admin.control.domains.tls-rpt.title': 'TLS-RPT published',
-    'admin.control.domains.tls-rpt.why': 'TLS reports tell you when senders cannot reach you over TLS: a broken certificate, or someone downgrading the connection.',
+    'admin.control.domains.tls-rpt.why':
+      'TLS reports tell you when senders cannot reach you over TLS: a broken certificate, or someone downgrading the connection.',
     'admin.control.domains.mx.title': 'MX records present',
-    'admin.control.domains.mx.why': 'Without MX, replies, bounces and DMARC reports to your domain are lost, and MTA-STS has nothing to protect.',
+    'admin.control.domains.mx.why':
+      'Without MX, replies, bounces and DMARC reports to your domain are lost, and MTA-STS has nothing to protect.',
     // Organization settings by key (English as src/settings defines them)
-    'admin.setting.mfa.requireForAdmins': 'administrators must use a second factor (web console, API tokens they own)',
+    'admin.setting.mfa.requireForAdmins':
+      'administrators must use a second factor (web console, API tokens they own)',
     'admin.setting.mfa.requireForAll': 'every user must register a second factor, after the grace period',
     'admin.setting.mfa.registrationGraceDays': 'days to register a second factor once it is required',
-    'admin.setting.mailSignIn.accountPassword': 'mail clients and the account password: allowed (not for MFA users), app-passwords-only, or blocked (no mail-client sign-in at all)',
-    'admin.setting.passwords.bannedList': 'refuse passwords on the shipped list of common and breached passwords',
+    'admin.setting.mailSignIn.accountPassword':
+      'mail clients and the account password: allowed (not for MFA users), app-passwords-only, or blocked (no mail-client sign-in at all)',
+    'admin.setting.passwords.bannedList':
+      'refuse passwords on the shipped list of common and breached passwords',
     'admin.setting.lockout.enabled': 'smart lockout per account and source',
     'admin.setting.lockout.threshold': 'distinct wrong passwords from one source that lock it out',
     'admin.setting.lockout.durationSeconds': 'first lockout length; doubles on each repeat',
-    'admin.setting.risk.policyEnabled': 'refuse high-risk sign-ins; medium risk needs MFA (web) or an app password (mail)',
+    'admin.setting.risk.policyEnabled':
+      'refuse high-risk sign-ins; medium risk needs MFA (web) or an app password (mail)',
     'admin.setting.signIns.retentionDays': 'days the sign-in log keeps its entries',
-    'admin.setting.audit.retentionDays': 'days the audit log keeps its records (default: the start-up setting audit.retentionDays)',
-    'admin.setting.policy.unknownSender': 'Postfix SASL logins that are no Mailwarden user: count-and-alert (the default sending policy applies, and an alert is raised) or refuse (550 5.7.1)',
-    'admin.setting.locale': 'the language of alert emails, and of pages when neither the user nor the browser names one: en or nl',
-    'admin.setting.timeZone': 'the time zone pages and alert emails show times in (IANA name, e.g. Europe/Amsterdam)',
+    'admin.setting.audit.retentionDays':
+      'days the audit log keeps its records (default: the start-up setting audit.retentionDays)',
+    'admin.setting.policy.unknownSender':
+      'Postfix SASL logins that are no Mailwarden user: count-and-alert (the default sending policy applies, and an alert is raised) or refuse (550 5.7.1)',
+    'admin.setting.locale':
+      'the language of alert emails, and of pages when neither the user nor the browser names one: en or nl',
+    'admin.setting.timeZone':
+      'the time zone pages and alert emails show times in (IANA name, e.g. Europe/Amsterdam)',
     // Sending policy fields by name (English as src/outbound defines them)
     'admin.policyField.externalPerHour': 'recipients outside the org per rolling hour',
     'admin.policyField.internalPerHour': 'recipients inside the org per rolling hour',
@@ -499,7 +560,8 @@ export const admin = defineMessages(
     'admin.policyField.perMessage': 'envelope recipients of one message',
     'admin.policyField.perMinute': 'messages per minute; above it: 451 4.7.1',
     'admin.policyField.action': 'what reaching an hourly or daily limit does',
-    'admin.policyField.externalForwarding': 'automatic forwarding to external addresses (automatic = off): beside Dovecot, a Sieve rule that forwards outside is deactivated when saved',
+    'admin.policyField.externalForwarding':
+      'automatic forwarding to external addresses (automatic = off): beside Dovecot, a Sieve rule that forwards outside is deactivated when saved',
     'admin.policyField.spamScore': 'spam score at which the spam action applies',
     'admin.policyField.spamAction': 'what a spam verdict does with the message',
     'admin.policyField.spamVerdictsToRestrict': 'spam verdicts within the window that restrict the sender',
@@ -536,8 +598,10 @@ export const admin = defineMessages(
     'admin.finding.auditKeptDays': 'audit records kept {days} days',
     'admin.finding.chainEmpty': 'the chain verifies (the log was empty when walked {at})',
     'admin.finding.chainVerifies': 'the chain verifies through record {id} ({count} records, walked {at})',
-    'admin.finding.chainNewerOne': '1 newer record is not walked yet (`mailwarden score snapshot` walks them now)',
-    'admin.finding.chainNewer': '{count} newer records are not walked yet (`mailwarden score snapshot` walks them now)',
+    'admin.finding.chainNewerOne':
+      '1 newer record is not walked yet (`mailwarden score snapshot` walks them now)',
+    'admin.finding.chainNewer':
+      '{count} newer records are not walked yet (`mailwarden score snapshot` walks them now)',
     'admin.finding.chainTampered': 'the audit log was tampered with: {detail} (walked {at})',
     'admin.finding.noChannel': 'no channel: no enabled admin and no active webhook',
     'admin.finding.deliveries': '{delivered} delivered, {failed} failed in 30 days',
@@ -576,11 +640,13 @@ export const admin = defineMessages(
     'admin.finding.policyForwarding': '{name} (forwarding {value})',
     'admin.finding.policySpam': '{name} ({action} at {score})',
     'admin.finding.channels': '{emails} admin email recipient(s), {webhooks} active webhook(s)',
-    'admin.finding.authBeforeTls': 'the STARTTLS listener accepts AUTH before STARTTLS (smtp.requireTls is false)',
+    'admin.finding.authBeforeTls':
+      'the STARTTLS listener accepts AUTH before STARTTLS (smtp.requireTls is false)',
     'admin.finding.authNeedsTls': 'AUTH needs TLS on every listener',
     'admin.finding.noHeld': 'no held messages',
     'admin.finding.heldWaiting': '{stale} of {total} held messages waiting more than 7 days',
-    'admin.finding.legacyHashes': '{legacy} of {total} passwords are still on an imported hash ({schemes}), {weak} of them weak',
+    'admin.finding.legacyHashes':
+      '{legacy} of {total} passwords are still on an imported hash ({schemes}), {weak} of them weak',
     'admin.finding.allArgon': 'every password is stored as argon2id',
     'admin.finding.noAccountPassword': 'no account uses the account password on mail by exception',
     'admin.finding.accountPasswordOne': '1 account still uses the account password on mail ({sample})',
@@ -589,7 +655,8 @@ export const admin = defineMessages(
   {
     // Page words
     'admin.gate.notAdmin': 'Deze pagina’s zijn alleen voor beheerders.',
-    'admin.gate.needsSecondFactor': 'Voor de beheerpagina’s moet u zich aanmelden met een tweede factor. Stel er een in onder Aanmeldmethoden, meld u af en meld u opnieuw aan.',
+    'admin.gate.needsSecondFactor':
+      'Voor de beheerpagina’s moet u zich aanmelden met een tweede factor. Stel er een in onder Aanmeldmethoden, meld u af en meld u opnieuw aan.',
     'admin.yes': 'ja',
     'admin.no': 'nee',
     'admin.remove': 'Verwijderen',
@@ -653,7 +720,8 @@ export const admin = defineMessages(
     'admin.alertType.unknown-sender': 'E-mail verzonden met een aanmelding die Mailwarden niet kent',
     'admin.alertType.suspicious-sign-in': 'Verdachte aanmelding',
     'admin.alertType.external-forwarding-rule': 'Doorstuurregel naar een extern domein gemaakt',
-    'admin.alertType.suspicious-inbox-rule': 'Verdachte Postvak IN-regel gemaakt: deze verwijdert of verbergt e-mail of markeert die als gelezen',
+    'admin.alertType.suspicious-inbox-rule':
+      'Verdachte Postvak IN-regel gemaakt: deze verwijdert of verbergt e-mail of markeert die als gelezen',
     'admin.alertType.audit-log-cut': 'Auditlogboek ingekort: de nieuwste records zijn verwijderd',
     'admin.mfa.disabled': 'uitgeschakeld',
     'admin.mfa.enabled': 'ingeschakeld',
@@ -668,7 +736,8 @@ export const admin = defineMessages(
     'admin.user.aliases': 'Aliassen',
     'admin.user.noAliases': 'Geen aliassen.',
     'admin.user.deleteHeading': 'Het account verwijderen',
-    'admin.user.deleteExplain': 'Beëindigt in één keer elke toegang en geeft de adressen vrij; het auditlogboek en het aanmeldlogboek blijven bewaard. U bevestigt op de volgende pagina.',
+    'admin.user.deleteExplain':
+      'Beëindigt in één keer elke toegang en geeft de adressen vrij; het auditlogboek en het aanmeldlogboek blijven bewaard. U bevestigt op de volgende pagina.',
     'admin.user.deleteLink': '{address} verwijderen',
     'admin.user.notRestricted': '{address} is niet beperkt in het verzenden.',
     'admin.user.restrictedHeading': 'Beperkt in het verzenden',
@@ -682,8 +751,10 @@ export const admin = defineMessages(
     'admin.mailPassword.modeAccount': 'accountwachtwoord (geïmporteerd; mailprogramma’s gebruiken het nog)',
     'admin.mailPassword.modeAppOnly': 'alleen app-wachtwoorden',
     'admin.mailPassword.importedFrom': 'Geïmporteerd uit',
-    'admin.mailPassword.explainAccount': 'Ook waar de organisatie app-wachtwoorden voor e-mail vereist, wordt dit account nog met zijn accountwachtwoord toegelaten, zodat de bestaande mailprogramma’s blijven werken. Zet het over zodra de gebruiker daarvoor app-wachtwoorden heeft gemaakt (zelfservice: App-wachtwoorden); vanaf dan wordt elk programma dat nog het accountwachtwoord stuurt geweigerd. Een gebruiker met een tweede factor gebruikt het accountwachtwoord hoe dan ook nooit voor e-mail.',
-    'admin.mailPassword.explainAppOnly': 'Mailprogramma’s gebruiken app-wachtwoorden, zoals bij elk account dat niet is geïmporteerd.',
+    'admin.mailPassword.explainAccount':
+      'Ook waar de organisatie app-wachtwoorden voor e-mail vereist, wordt dit account nog met zijn accountwachtwoord toegelaten, zodat de bestaande mailprogramma’s blijven werken. Zet het over zodra de gebruiker daarvoor app-wachtwoorden heeft gemaakt (zelfservice: App-wachtwoorden); vanaf dan wordt elk programma dat nog het accountwachtwoord stuurt geweigerd. Een gebruiker met een tweede factor gebruikt het accountwachtwoord hoe dan ook nooit voor e-mail.',
+    'admin.mailPassword.explainAppOnly':
+      'Mailprogramma’s gebruiken app-wachtwoorden, zoals bij elk account dat niet is geïmporteerd.',
     'admin.mailPassword.moveButton': 'Overzetten naar app-wachtwoorden',
     'admin.mailPassword.allowButton': 'Mailprogramma’s het accountwachtwoord weer laten gebruiken',
     'admin.mailPassword.badMode': 'De modus is {first} of {second}.',
@@ -692,9 +763,11 @@ export const admin = defineMessages(
     'admin.mailPassword.changed': '{address}: {now}.',
     'admin.mailPassword.unchanged': 'Er is niets gewijzigd: {address} had deze instelling al ({now}).',
     'admin.secure.heading': 'Dit account beveiligen',
-    'admin.secure.explain': 'Stelt het wachtwoord opnieuw in (u krijgt een tijdelijk wachtwoord om door te geven), beëindigt elke sessie en doet wat hieronder is aangevinkt; elke stap komt in het auditlogboek.',
+    'admin.secure.explain':
+      'Stelt het wachtwoord opnieuw in (u krijgt een tijdelijk wachtwoord om door te geven), beëindigt elke sessie en doet wat hieronder is aangevinkt; elke stap komt in het auditlogboek.',
     'admin.secure.revokeAppPasswords': 'Alle app-wachtwoorden intrekken',
-    'admin.secure.resetMfa': 'Eerst de geregistreerde tweede factoren verwijderen (een ervan kan van de aanvaller zijn)',
+    'admin.secure.resetMfa':
+      'Eerst de geregistreerde tweede factoren verwijderen (een ervan kan van de aanvaller zijn)',
     'admin.secure.disableInboxRules': 'Postvak IN-regels uitschakelen die e-mail doorsturen of verbergen',
     'admin.secure.release': 'Daarna de beperking van de afzender opheffen',
     'admin.secure.defaultReason': 'account beveiligd na compromittering',
@@ -707,9 +780,11 @@ export const admin = defineMessages(
     'admin.block.heading': 'Het account blokkeren',
     'admin.block.blockedHeading': 'Geblokkeerd',
     'admin.block.blocked': '{address} kan zich niet aanmelden en niet verzenden.',
-    'admin.block.explain': 'Stopt elke aanmelding (web en e-mail) en al het verzenden tot een beheerder het account weer inschakelt.',
+    'admin.block.explain':
+      'Stopt elke aanmelding (web en e-mail) en al het verzenden tot een beheerder het account weer inschakelt.',
     'admin.block.enableButton': 'Het account inschakelen',
-    'admin.rules.notConfigured': 'Postvak IN-regels staan in Dovecot: stel dovecot.doveadmUrl en dovecot.doveadmApiKey in (de doveadm-HTTP-API van Dovecot)',
+    'admin.rules.notConfigured':
+      'Postvak IN-regels staan in Dovecot: stel dovecot.doveadmUrl en dovecot.doveadmApiKey in (de doveadm-HTTP-API van Dovecot)',
     'admin.rules.unavailable': 'Dovecot gaf geen antwoord:',
     'admin.logonType.owner': 'eigenaar',
     'admin.logonType.delegate': 'gemachtigde',
@@ -732,7 +807,8 @@ export const admin = defineMessages(
     'admin.users.enabled': 'ingeschakeld',
     'admin.users.nextPage': 'Volgende pagina',
     'admin.users.newHeading': 'Nieuwe gebruiker',
-    'admin.users.newExplain': 'De gebruiker krijgt een tijdelijk wachtwoord (eenmalig getoond op de volgende pagina) dat bij de eerste aanmelding moet worden gewijzigd.',
+    'admin.users.newExplain':
+      'De gebruiker krijgt een tijdelijk wachtwoord (eenmalig getoond op de volgende pagina) dat bij de eerste aanmelding moet worden gewijzigd.',
     'admin.users.displayName': 'Weergavenaam',
     'admin.users.administrator': 'Beheerder',
     'admin.users.noSuchUser': 'Er is geen gebruiker {address}.',
@@ -740,7 +816,8 @@ export const admin = defineMessages(
     'admin.users.created': '{address} is gemaakt.',
     'admin.users.createdTitle': '{address} gemaakt',
     'admin.temporaryPassword.heading': 'Tijdelijk wachtwoord',
-    'admin.temporaryPassword.explain': 'Geef het persoonlijk of telefonisch aan {address}, nooit per e-mail. Het wordt alleen nu getoond en werkt alleen op het web, waar een nieuw wachtwoord moet worden gekozen.',
+    'admin.temporaryPassword.explain':
+      'Geef het persoonlijk of telefonisch aan {address}, nooit per e-mail. Het wordt alleen nu getoond en werkt alleen op het web, waar een nieuw wachtwoord moet worden gekozen.',
     'admin.steps.heading': 'Stappen',
     'admin.steps.step': 'Stap',
     'admin.steps.detail': 'Details',
@@ -811,8 +888,10 @@ export const admin = defineMessages(
     'admin.notifications.status.failed': 'mislukt',
     'admin.notifications.added': 'Webhook {name} toegevoegd.',
     'admin.notifications.secret': 'Ondertekeningsgeheim',
-    'admin.notifications.secretExplain': 'Geef het nu aan de ontvangende kant: het wordt maar één keer getoond. Elk verzoek wordt ermee ondertekend (docs/NOTIFICATIONS.md).',
-    'admin.policies.explain': 'Het eerste beleid waarvan het bereik bij een afzender past, is van toepassing; het standaardbeleid geldt voor alle anderen.',
+    'admin.notifications.secretExplain':
+      'Geef het nu aan de ontvangende kant: het wordt maar één keer getoond. Elk verzoek wordt ermee ondertekend (docs/NOTIFICATIONS.md).',
+    'admin.policies.explain':
+      'Het eerste beleid waarvan het bereik bij een afzender past, is van toepassing; het standaardbeleid geldt voor alle anderen.',
     'admin.policies.policy': 'Beleid',
     'admin.policies.priority': 'Prioriteit',
     'admin.policies.appliesTo': 'Geldt voor',
@@ -824,7 +903,8 @@ export const admin = defineMessages(
     'admin.policies.continue': 'Doorgaan',
     'admin.policies.title': 'Beleid {name}',
     'admin.policies.newTitle': 'Nieuw beleid {name}',
-    'admin.policies.defaultExplain': 'Het standaardbeleid geldt voor iedereen bij wie geen ander beleid past.',
+    'admin.policies.defaultExplain':
+      'Het standaardbeleid geldt voor iedereen bij wie geen ander beleid past.',
     'admin.policies.users': 'Gebruikers (adressen, gescheiden door komma’s)',
     'admin.policies.groups': 'Groepen',
     'admin.policies.domains': 'Domeinen',
@@ -847,10 +927,14 @@ export const admin = defineMessages(
     'admin.removal.mismatch': 'Er is niets verwijderd: typ precies {expected} om te bevestigen.',
     'admin.removal.none': 'geen',
     'admin.removal.deleteUserTitle': '{address} verwijderen',
-    'admin.removal.deleteUserEnds': 'Elke toegang eindigt in één keer: websessies, app-wachtwoorden, tweede factoren en de API-tokens van {address}.',
-    'admin.removal.deleteUserAddresses': 'De adressen komen vrij en de groepslidmaatschappen worden verwijderd.',
-    'admin.removal.deleteUserAliases': 'De adressen (ook {aliases}) komen vrij en de groepslidmaatschappen worden verwijderd.',
-    'admin.removal.deleteUserStays': 'Het auditlogboek, het aanmeldlogboek, beperkingen en vastgehouden berichten blijven als bewijs bewaard.',
+    'admin.removal.deleteUserEnds':
+      'Elke toegang eindigt in één keer: websessies, app-wachtwoorden, tweede factoren en de API-tokens van {address}.',
+    'admin.removal.deleteUserAddresses':
+      'De adressen komen vrij en de groepslidmaatschappen worden verwijderd.',
+    'admin.removal.deleteUserAliases':
+      'De adressen (ook {aliases}) komen vrij en de groepslidmaatschappen worden verwijderd.',
+    'admin.removal.deleteUserStays':
+      'Het auditlogboek, het aanmeldlogboek, beperkingen en vastgehouden berichten blijven als bewijs bewaard.',
     'admin.removal.deleteUserButton': 'De gebruiker verwijderen',
     'admin.removal.noAlias': '{address} heeft geen alias {alias}.',
     'admin.removal.aliasTitle': 'De alias {alias} verwijderen',
@@ -858,12 +942,15 @@ export const admin = defineMessages(
     'admin.removal.aliasButton': 'De alias verwijderen',
     'admin.removal.noDomain': '{name} is geen domein van de organisatie.',
     'admin.removal.domainTitle': 'Het domein {name} verwijderen',
-    'admin.removal.domainExplain': 'Zolang gebruikers of aliassen adressen in {name} hebben, wordt het verwijderen geweigerd en worden ze genoemd, tenzij u hieronder het vakje aanvinkt.',
-    'admin.removal.domainWithUsers': 'Ook elke gebruiker van {name} en elke alias erin verwijderen (elk in het auditlogboek)',
+    'admin.removal.domainExplain':
+      'Zolang gebruikers of aliassen adressen in {name} hebben, wordt het verwijderen geweigerd en worden ze genoemd, tenzij u hieronder het vakje aanvinkt.',
+    'admin.removal.domainWithUsers':
+      'Ook elke gebruiker van {name} en elke alias erin verwijderen (elk in het auditlogboek)',
     'admin.removal.domainButton': 'Het domein verwijderen',
     'admin.removal.noGroup': 'Er is geen groep {name}.',
     'admin.removal.groupTitle': 'De groep {name} verwijderen',
-    'admin.removal.groupExplain': 'De leden ({members}) blijven gebruiker. Een groep waarop een verzendbeleid is gericht, kan niet worden verwijderd.',
+    'admin.removal.groupExplain':
+      'De leden ({members}) blijven gebruiker. Een groep waarop een verzendbeleid is gericht, kan niet worden verwijderd.',
     'admin.removal.groupButton': 'De groep verwijderen',
     'admin.removal.notMember': '{address} is geen lid van de groep {name}.',
     'admin.removal.memberTitle': '{address} uit {name} verwijderen',
@@ -871,8 +958,10 @@ export const admin = defineMessages(
     'admin.removal.memberButton': 'Uit de groep verwijderen',
     'admin.score.total': '{score} van {max} punten',
     'admin.score.totalAfter': '({percent}); haalbaar {achievable} ({achievablePercent}).',
-    'admin.score.notChecked.one': '{count} maatregel van {points} punten kon niet worden gecontroleerd (0 punten tot dat wel kan).',
-    'admin.score.notChecked.other': '{count} maatregelen van samen {points} punten konden niet worden gecontroleerd (0 punten tot dat wel kan).',
+    'admin.score.notChecked.one':
+      '{count} maatregel van {points} punten kon niet worden gecontroleerd (0 punten tot dat wel kan).',
+    'admin.score.notChecked.other':
+      '{count} maatregelen van samen {points} punten konden niet worden gecontroleerd (0 punten tot dat wel kan).',
     'admin.score.controlsHeading': 'Maatregelen, met de meeste te behalen punten eerst',
     'admin.score.control': 'Maatregel',
     'admin.score.points': 'Punten',
@@ -915,7 +1004,8 @@ export const admin = defineMessages(
     'admin.tokens.chooseRole': 'Kies een rol uit de lijst.',
     'admin.tokens.created': 'Token {name} gemaakt.',
     'admin.tokens.yourNew': 'Uw nieuwe token',
-    'admin.tokens.copyNow': 'Kopieer het nu: het wordt maar één keer getoond en alleen als hash opgeslagen. Stuur het mee als',
+    'admin.tokens.copyNow':
+      'Kopieer het nu: het wordt maar één keer getoond en alleen als hash opgeslagen. Stuur het mee als',
     // Audit operations as shown (the identifier stays visible beside them; src/audit/events.ts)
     'admin.op.MailboxLogin': 'Aanmelding bij postvak',
     'admin.op.Send': 'Bericht verzonden',
@@ -992,84 +1082,134 @@ export const admin = defineMessages(
     'admin.op.SecureAccount': 'Account beveiligd',
     // Secure Score controls by id (English as src/score defines them; test/i18n checks they match)
     'admin.control.identity.mfa-admins.title': 'MFA vereisen voor beheerders',
-    'admin.control.identity.mfa-admins.why': 'Een beheerdersaccount dat valt door een gephisht wachtwoord geeft elk postvak, het verzendbeleid en het auditspoor prijs. Met MFA is een gestolen wachtwoord alleen niet genoeg.',
+    'admin.control.identity.mfa-admins.why':
+      'Een beheerdersaccount dat valt door een gephisht wachtwoord geeft elk postvak, het verzendbeleid en het auditspoor prijs. Met MFA is een gestolen wachtwoord alleen niet genoeg.',
     'admin.control.identity.mfa-all-users.title': 'MFA geregistreerd voor alle gebruikers',
-    'admin.control.identity.mfa-all-users.why': 'De meeste accountovernames beginnen met een gekocht, geraden of gephisht wachtwoord; een tweede factor maakt dat op zichzelf nutteloos.',
-    'admin.control.identity.mail-signin-app-passwords.title': 'Mailprogramma’s melden zich alleen aan met app-wachtwoorden',
-    'admin.control.identity.mail-signin-app-passwords.why': 'IMAP en SMTP kunnen niet om een tweede factor vragen: zolang ze het accountwachtwoord accepteren, beschermt MFA de e-mail helemaal niet, en password-spray-aanvallen richten zich juist op deze protocollen.',
+    'admin.control.identity.mfa-all-users.why':
+      'De meeste accountovernames beginnen met een gekocht, geraden of gephisht wachtwoord; een tweede factor maakt dat op zichzelf nutteloos.',
+    'admin.control.identity.mail-signin-app-passwords.title':
+      'Mailprogramma’s melden zich alleen aan met app-wachtwoorden',
+    'admin.control.identity.mail-signin-app-passwords.why':
+      'IMAP en SMTP kunnen niet om een tweede factor vragen: zolang ze het accountwachtwoord accepteren, beschermt MFA de e-mail helemaal niet, en password-spray-aanvallen richten zich juist op deze protocollen.',
     'admin.control.identity.no-password-expiry.title': 'Wachtwoorden verlopen niet periodiek',
-    'admin.control.identity.no-password-expiry.why': 'Gedwongen periodieke wijzigingen leiden tot zwakkere, voorspelbare wachtwoorden (NIST SP 800-63B §5.1.1.2); wijzig een wachtwoord wanneer daar een reden voor is.',
+    'admin.control.identity.no-password-expiry.why':
+      'Gedwongen periodieke wijzigingen leiden tot zwakkere, voorspelbare wachtwoorden (NIST SP 800-63B §5.1.1.2); wijzig een wachtwoord wanneer daar een reden voor is.',
     'admin.control.identity.banned-passwords.title': 'Lijst met verboden wachtwoorden ingeschakeld',
-    'admin.control.identity.banned-passwords.why': 'Bij password-spray-aanvallen worden dezelfde paar honderd wachtwoorden geprobeerd op elk account; door die bij de bron te weigeren verdwijnen de makkelijke successen.',
+    'admin.control.identity.banned-passwords.why':
+      'Bij password-spray-aanvallen worden dezelfde paar honderd wachtwoorden geprobeerd op elk account; door die bij de bron te weigeren verdwijnen de makkelijke successen.',
     'admin.control.identity.smart-lockout.title': 'Slimme vergrendeling ingeschakeld',
-    'admin.control.identity.smart-lockout.why': 'Zonder vergrendeling kan een aanvaller wachtwoorden raden zo snel als de server antwoordt; slimme vergrendeling remt dat af zonder de echte gebruiker buiten te sluiten.',
+    'admin.control.identity.smart-lockout.why':
+      'Zonder vergrendeling kan een aanvaller wachtwoorden raden zo snel als de server antwoordt; slimme vergrendeling remt dat af zonder de echte gebruiker buiten te sluiten.',
     'admin.control.identity.sign-in-risk-policy.title': 'Beleid voor aanmeldingsrisico ingeschakeld',
-    'admin.control.identity.sign-in-risk-policy.why': 'Een aanmelding vanuit een nieuw land, een anoniem netwerk of een spraybron is hoe een gestolen wachtwoord wordt gebruikt; het risicobeleid houdt die aan de deur tegen.',
+    'admin.control.identity.sign-in-risk-policy.why':
+      'Een aanmelding vanuit een nieuw land, een anoniem netwerk of een spraybron is hoe een gestolen wachtwoord wordt gebruikt; het risicobeleid houdt die aan de deur tegen.',
     'admin.control.identity.admin-count.title': 'Meer dan één en hoogstens vier beheerders',
-    'admin.control.identity.admin-count.why': 'Eén beheerder is een single point of failure (en van buitensluiten); veel beheerders zijn veel doelwitten. Twee tot vier houdt beide risico’s klein.',
-    'admin.control.identity.unused-app-passwords.title': 'App-wachtwoorden die 90 dagen niet zijn gebruikt verwijderd',
-    'admin.control.identity.unused-app-passwords.why': 'Een app-wachtwoord dat niemand meer gebruikt is een blijvende referentie die MFA omzeilt; vergeten exemplaren op oude telefoons en laptops zijn een veelgebruikte weg naar binnen.',
+    'admin.control.identity.admin-count.why':
+      'Eén beheerder is een single point of failure (en van buitensluiten); veel beheerders zijn veel doelwitten. Twee tot vier houdt beide risico’s klein.',
+    'admin.control.identity.unused-app-passwords.title':
+      'App-wachtwoorden die 90 dagen niet zijn gebruikt verwijderd',
+    'admin.control.identity.unused-app-passwords.why':
+      'Een app-wachtwoord dat niemand meer gebruikt is een blijvende referentie die MFA omzeilt; vergeten exemplaren op oude telefoons en laptops zijn een veelgebruikte weg naar binnen.',
     'admin.control.identity.inactive-accounts.title': 'Accounts die 90 dagen inactief zijn uitgeschakeld',
-    'admin.control.identity.inactive-accounts.why': 'Niemand merkt het wanneer een verlaten account wordt overgenomen: geen eigenaar leest de verzonden e-mail of de aanmeldingswaarschuwingen.',
-    'admin.control.identity.unused-api-tokens.title': 'API-tokens die 90 dagen niet zijn gebruikt ingetrokken',
-    'admin.control.identity.unused-api-tokens.why': 'Een API-token is een beheerdersreferentie zonder MFA; een token dat door geen enkele automatisering meer wordt gebruikt, wacht alleen nog op een lek.',
+    'admin.control.identity.inactive-accounts.why':
+      'Niemand merkt het wanneer een verlaten account wordt overgenomen: geen eigenaar leest de verzonden e-mail of de aanmeldingswaarschuwingen.',
+    'admin.control.identity.unused-api-tokens.title':
+      'API-tokens die 90 dagen niet zijn gebruikt ingetrokken',
+    'admin.control.identity.unused-api-tokens.why':
+      'Een API-token is een beheerdersreferentie zonder MFA; een token dat door geen enkele automatisering meer wordt gebruikt, wacht alleen nog op een lek.',
     'admin.control.identity.modern-password-hashes.title': 'Wachtwoorden opgeslagen met een moderne hash',
-    'admin.control.identity.modern-password-hashes.why': 'Een gestolen kopie van de gebruikerstabel geeft wachtwoorden in platte tekst, MD5-crypt en salted SHA1 binnen enkele minuten prijs op één GPU; argon2id laat elke gok geheugen en tijd kosten.',
-    'admin.control.identity.mail-account-password-accounts.title': 'Geïmporteerde accounts overgezet naar app-wachtwoorden',
-    'admin.control.identity.mail-account-password-accounts.why': 'E-mailprotocollen kunnen niet om een tweede factor vragen: zolang een account zich daar met het accountwachtwoord aanmeldt, opent dat wachtwoord alleen al het postvak en verzendt het als de gebruiker.',
+    'admin.control.identity.modern-password-hashes.why':
+      'Een gestolen kopie van de gebruikerstabel geeft wachtwoorden in platte tekst, MD5-crypt en salted SHA1 binnen enkele minuten prijs op één GPU; argon2id laat elke gok geheugen en tijd kosten.',
+    'admin.control.identity.mail-account-password-accounts.title':
+      'Geïmporteerde accounts overgezet naar app-wachtwoorden',
+    'admin.control.identity.mail-account-password-accounts.why':
+      'E-mailprotocollen kunnen niet om een tweede factor vragen: zolang een account zich daar met het accountwachtwoord aanmeldt, opent dat wachtwoord alleen al het postvak en verzendt het als de gebruiker.',
     'admin.control.mail-flow.outbound-limits.title': 'Uitgaande limieten op of onder de aanbevolen waarden',
-    'admin.control.mail-flow.outbound-limits.why': 'De limiet bepaalt hoeveel spam een gephisht account verstuurt voordat het wordt gestopt; hoge limieten betekenen een server op een blokkeerlijst voordat iemand het merkt.',
+    'admin.control.mail-flow.outbound-limits.why':
+      'De limiet bepaalt hoeveel spam een gephisht account verstuurt voordat het wordt gestopt; hoge limieten betekenen een server op een blokkeerlijst voordat iemand het merkt.',
     'admin.control.mail-flow.restrict-on-limit.title': 'De afzender beperken wanneer een limiet is bereikt',
-    'admin.control.mail-flow.restrict-on-limit.why': '‘Alleen waarschuwen’ laat de spam doorgaan; ‘beperken tot middernacht’ laat die om middernacht hervatten. Alleen ‘beperken’ houdt een gecompromitteerd account stil tot iemand het heeft beveiligd.',
+    'admin.control.mail-flow.restrict-on-limit.why':
+      '‘Alleen waarschuwen’ laat de spam doorgaan; ‘beperken tot middernacht’ laat die om middernacht hervatten. Alleen ‘beperken’ houdt een gecompromitteerd account stil tot iemand het heeft beveiligd.',
     'admin.control.mail-flow.admins-notified.title': 'Beheerders gewaarschuwd over beperkte gebruikers',
-    'admin.control.mail-flow.admins-notified.why': 'Een beperking waar niemand van hoort, laat een gebruiker zonder verzendmogelijkheid en een gecompromitteerd account ononderzocht.',
+    'admin.control.mail-flow.admins-notified.why':
+      'Een beperking waar niemand van hoort, laat een gebruiker zonder verzendmogelijkheid en een gecompromitteerd account ononderzocht.',
     'admin.control.mail-flow.external-forwarding-off.title': 'Automatisch extern doorsturen uitgeschakeld',
-    'admin.control.mail-flow.external-forwarding-off.why': 'Een doorstuurregel naar een extern adres is het eerste wat een aanvaller instelt: die blijft e-mail naar buiten kopiëren, ook nadat het wachtwoord opnieuw is ingesteld.',
+    'admin.control.mail-flow.external-forwarding-off.why':
+      'Een doorstuurregel naar een extern adres is het eerste wat een aanvaller instelt: die blijft e-mail naar buiten kopiëren, ook nadat het wachtwoord opnieuw is ingesteld.',
     'admin.control.mail-flow.submission-tls.title': 'TLS vereist voor verzending (geen AUTH in platte tekst)',
-    'admin.control.mail-flow.submission-tls.why': 'Een wachtwoord dat vóór STARTTLS wordt verstuurd, gaat onversleuteld over het netwerk; iedereen onderweg kan het lezen.',
+    'admin.control.mail-flow.submission-tls.why':
+      'Een wachtwoord dat vóór STARTTLS wordt verstuurd, gaat onversleuteld over het netwerk; iedereen onderweg kan het lezen.',
     'admin.control.mail-flow.spam-enforced.title': 'Spamoordelen afgedwongen (vasthouden of weigeren)',
-    'admin.control.mail-flow.spam-enforced.why': 'Uitgaande spam alleen markeren verstuurt die toch, onder de reputatie van uw domein en IP-adres; vasthouden laat een beheerder eerst kijken.',
+    'admin.control.mail-flow.spam-enforced.why':
+      'Uitgaande spam alleen markeren verstuurt die toch, onder de reputatie van uw domein en IP-adres; vasthouden laat een beheerder eerst kijken.',
     'admin.control.mail-flow.quarantine-reviewed.title': 'Vastgehouden berichten binnen 7 dagen beoordeeld',
-    'admin.control.mail-flow.quarantine-reviewed.why': 'Een vastgehouden bericht is spam van een gecompromitteerd account (onderzoek het) of een legitiem bericht waar iemand op wacht.',
+    'admin.control.mail-flow.quarantine-reviewed.why':
+      'Een vastgehouden bericht is spam van een gecompromitteerd account (onderzoek het) of een legitiem bericht waar iemand op wacht.',
     'admin.control.audit.mailbox-auditing.title': 'Postvakcontrole ingeschakeld voor elk postvak',
-    'admin.control.audit.mailbox-auditing.why': 'Zonder het auditspoor van het postvak kan niemand zeggen wat een indringer heeft gelezen, verzonden, verplaatst of doorgestuurd, of wie er gewaarschuwd moet worden.',
+    'admin.control.audit.mailbox-auditing.why':
+      'Zonder het auditspoor van het postvak kan niemand zeggen wat een indringer heeft gelezen, verzonden, verplaatst of doorgestuurd, of wie er gewaarschuwd moet worden.',
     'admin.control.audit.retention.title': 'Auditrecords minstens 90 dagen bewaard',
-    'admin.control.audit.retention.why': 'Compromitteringen worden vaak pas weken later ontdekt; het spoor moet teruggaan tot de eerste aanmelding van de indringer.',
+    'admin.control.audit.retention.why':
+      'Compromitteringen worden vaak pas weken later ontdekt; het spoor moet teruggaan tot de eerste aanmelding van de indringer.',
     'admin.control.audit.chain-verifies.title': 'Hashketen van het auditlogboek klopt',
-    'admin.control.audit.chain-verifies.why': 'Een aanvaller met toegang tot de database zou zijn sporen wissen; een keten die klopt, bewijst dat niemand dat heeft gedaan.',
-    'admin.control.audit.alert-notifications-delivered.title': 'Waarschuwingsmeldingen bereiken minstens één kanaal',
-    'admin.control.audit.alert-notifications-delivered.why': 'Waarschuwingen die niet aankomen, zijn waarschuwingen waar niemand op reageert; een kapotte relay of webhook valt pas op bij het incident.',
+    'admin.control.audit.chain-verifies.why':
+      'Een aanvaller met toegang tot de database zou zijn sporen wissen; een keten die klopt, bewijst dat niemand dat heeft gedaan.',
+    'admin.control.audit.alert-notifications-delivered.title':
+      'Waarschuwingsmeldingen bereiken minstens één kanaal',
+    'admin.control.audit.alert-notifications-delivered.why':
+      'Waarschuwingen die niet aankomen, zijn waarschuwingen waar niemand op reageert; een kapotte relay of webhook valt pas op bij het incident.',
     'admin.control.audit.restricted-senders-reviewed.title': 'Beperkte gebruikers binnen 7 dagen beoordeeld',
-    'admin.control.audit.restricted-senders-reviewed.why': 'Een beperkte gebruiker is waarschijnlijk gecompromitteerd: tot een beheerder het account beveiligt en de beperking opheft, kan de gebruiker niet werken en leest de indringer misschien nog mee.',
-    'admin.control.audit.high-alerts-triaged.title': 'Waarschuwingen met hoge ernst binnen 7 dagen beoordeeld',
-    'admin.control.audit.high-alerts-triaged.why': 'Een hoge waarschuwing is waarschijnlijk een compromittering; onbeoordeeld wordt het een inbreuk waar niemand naar heeft gekeken.',
+    'admin.control.audit.restricted-senders-reviewed.why':
+      'Een beperkte gebruiker is waarschijnlijk gecompromitteerd: tot een beheerder het account beveiligt en de beperking opheft, kan de gebruiker niet werken en leest de indringer misschien nog mee.',
+    'admin.control.audit.high-alerts-triaged.title':
+      'Waarschuwingen met hoge ernst binnen 7 dagen beoordeeld',
+    'admin.control.audit.high-alerts-triaged.why':
+      'Een hoge waarschuwing is waarschijnlijk een compromittering; onbeoordeeld wordt het een inbreuk waar niemand naar heeft gekeken.',
     'admin.control.domains.spf.title': 'SPF gepubliceerd, eindigend op -all of ~all, binnen 10 DNS-lookups',
-    'admin.control.domains.spf.why': 'Zonder SPF kan iedereen e-mail verzenden als uw domein en kunnen ontvangers dat niet zien; een record dat eindigt op +all of ?all staat iedereen toe.',
+    'admin.control.domains.spf.why':
+      'Zonder SPF kan iedereen e-mail verzenden als uw domein en kunnen ontvangers dat niet zien; een record dat eindigt op +all of ?all staat iedereen toe.',
     'admin.control.domains.dkim.title': 'DKIM-sleutel gepubliceerd (RSA ≥ 2048 bits of Ed25519)',
-    'admin.control.domains.dkim.why': 'DKIM ondertekent uw e-mail zodat ontvangers (en DMARC) kunnen zien dat die echt van u komt; sleutels onder 2048 bits kunnen worden gefactoriseerd.',
+    'admin.control.domains.dkim.why':
+      'DKIM ondertekent uw e-mail zodat ontvangers (en DMARC) kunnen zien dat die echt van u komt; sleutels onder 2048 bits kunnen worden gefactoriseerd.',
     'admin.control.domains.dmarc.title': 'DMARC op p=quarantine of p=reject, met rapportage',
-    'admin.control.domains.dmarc.why': 'DMARC vraagt ontvangers e-mail te weigeren die voor uw domein niet door SPF en DKIM komt; een beleid dat alleen toekijkt houdt niets tegen, en zonder rua ziet niemand het misbruik.',
+    'admin.control.domains.dmarc.why':
+      'DMARC vraagt ontvangers e-mail te weigeren die voor uw domein niet door SPF en DKIM komt; een beleid dat alleen toekijkt houdt niets tegen, en zonder rua ziet niemand het misbruik.',
     'admin.control.domains.mta-sts.title': 'MTA-STS in de modus enforce met een bereikbaar beleid',
-    'admin.control.domains.mta-sts.why': 'Zonder MTA-STS kan een aanvaller onderweg STARTTLS weghalen en e-mail aan u meelezen; enforce laat afzenders onversleutelde verbindingen weigeren.',
+    'admin.control.domains.mta-sts.why':
+      'Zonder MTA-STS kan een aanvaller onderweg STARTTLS weghalen en e-mail aan u meelezen; enforce laat afzenders onversleutelde verbindingen weigeren.',
     'admin.control.domains.tls-rpt.title': 'TLS-RPT gepubliceerd',
-    'admin.control.domains.tls-rpt.why': 'TLS-rapporten laten u weten wanneer afzenders u niet via TLS kunnen bereiken: een kapot certificaat, of iemand die de verbinding verzwakt.',
+    'admin.control.domains.tls-rpt.why':
+      'TLS-rapporten laten u weten wanneer afzenders u niet via TLS kunnen bereiken: een kapot certificaat, of iemand die de verbinding verzwakt.',
     'admin.control.domains.mx.title': 'MX-records aanwezig',
-    'admin.control.domains.mx.why': 'Zonder MX gaan antwoorden, bounces en DMARC-rapporten aan uw domein verloren, en heeft MTA-STS niets te beschermen.',
+    'admin.control.domains.mx.why':
+      'Zonder MX gaan antwoorden, bounces en DMARC-rapporten aan uw domein verloren, en heeft MTA-STS niets te beschermen.',
     // Organization settings by key (English as src/settings defines them)
-    'admin.setting.mfa.requireForAdmins': 'beheerders moeten een tweede factor gebruiken (webconsole, API-tokens die zij bezitten)',
-    'admin.setting.mfa.requireForAll': 'elke gebruiker moet na de respijtperiode een tweede factor registreren',
-    'admin.setting.mfa.registrationGraceDays': 'dagen om een tweede factor te registreren zodra die vereist is',
-    'admin.setting.mailSignIn.accountPassword': 'mailprogramma’s en het accountwachtwoord: toegestaan (niet voor MFA-gebruikers), alleen app-wachtwoorden, of geblokkeerd (helemaal geen aanmelding vanuit mailprogramma’s)',
-    'admin.setting.passwords.bannedList': 'wachtwoorden weigeren die op de meegeleverde lijst van veelgebruikte en gelekte wachtwoorden staan',
+    'admin.setting.mfa.requireForAdmins':
+      'beheerders moeten een tweede factor gebruiken (webconsole, API-tokens die zij bezitten)',
+    'admin.setting.mfa.requireForAll':
+      'elke gebruiker moet na de respijtperiode een tweede factor registreren',
+    'admin.setting.mfa.registrationGraceDays':
+      'dagen om een tweede factor te registreren zodra die vereist is',
+    'admin.setting.mailSignIn.accountPassword':
+      'mailprogramma’s en het accountwachtwoord: toegestaan (niet voor MFA-gebruikers), alleen app-wachtwoorden, of geblokkeerd (helemaal geen aanmelding vanuit mailprogramma’s)',
+    'admin.setting.passwords.bannedList':
+      'wachtwoorden weigeren die op de meegeleverde lijst van veelgebruikte en gelekte wachtwoorden staan',
     'admin.setting.lockout.enabled': 'slimme vergrendeling per account en bron',
-    'admin.setting.lockout.threshold': 'verschillende onjuiste wachtwoorden vanaf één bron waarna die wordt vergrendeld',
-    'admin.setting.lockout.durationSeconds': 'duur van de eerste vergrendeling; verdubbelt bij elke herhaling',
-    'admin.setting.risk.policyEnabled': 'aanmeldingen met hoog risico weigeren; gemiddeld risico vereist MFA (web) of een app-wachtwoord (e-mail)',
+    'admin.setting.lockout.threshold':
+      'verschillende onjuiste wachtwoorden vanaf één bron waarna die wordt vergrendeld',
+    'admin.setting.lockout.durationSeconds':
+      'duur van de eerste vergrendeling; verdubbelt bij elke herhaling',
+    'admin.setting.risk.policyEnabled':
+      'aanmeldingen met hoog risico weigeren; gemiddeld risico vereist MFA (web) of een app-wachtwoord (e-mail)',
     'admin.setting.signIns.retentionDays': 'dagen dat het aanmeldlogboek de vermeldingen bewaart',
-    'admin.setting.audit.retentionDays': 'dagen dat het auditlogboek de records bewaart (standaard: de opstartinstelling audit.retentionDays)',
-    'admin.setting.policy.unknownSender': 'Postfix-SASL-aanmeldingen die geen Mailwarden-gebruiker zijn: tellen en waarschuwen (het standaardverzendbeleid geldt en er komt een waarschuwing) of weigeren (550 5.7.1)',
-    'admin.setting.locale': 'de taal van waarschuwingsmails, en van pagina’s wanneer de gebruiker noch de browser er een noemt: en of nl',
-    'admin.setting.timeZone': 'de tijdzone waarin pagina’s en waarschuwingsmails tijden tonen (IANA-naam, bijv. Europe/Amsterdam)',
+    'admin.setting.audit.retentionDays':
+      'dagen dat het auditlogboek de records bewaart (standaard: de opstartinstelling audit.retentionDays)',
+    'admin.setting.policy.unknownSender':
+      'Postfix-SASL-aanmeldingen die geen Mailwarden-gebruiker zijn: tellen en waarschuwen (het standaardverzendbeleid geldt en er komt een waarschuwing) of weigeren (550 5.7.1)',
+    'admin.setting.locale':
+      'de taal van waarschuwingsmails, en van pagina’s wanneer de gebruiker noch de browser er een noemt: en of nl',
+    'admin.setting.timeZone':
+      'de tijdzone waarin pagina’s en waarschuwingsmails tijden tonen (IANA-naam, bijv. Europe/Amsterdam)',
     // Sending policy fields by name (English as src/outbound defines them)
     'admin.policyField.externalPerHour': 'ontvangers buiten de organisatie per voortschrijdend uur',
     'admin.policyField.internalPerHour': 'ontvangers binnen de organisatie per voortschrijdend uur',
@@ -1077,10 +1217,12 @@ export const admin = defineMessages(
     'admin.policyField.perMessage': 'envelope-ontvangers van één bericht',
     'admin.policyField.perMinute': 'berichten per minuut; daarboven: 451 4.7.1',
     'admin.policyField.action': 'wat er gebeurt wanneer een uur- of daglimiet is bereikt',
-    'admin.policyField.externalForwarding': 'automatisch doorsturen naar externe adressen (automatisch = uit): naast Dovecot wordt een Sieve-regel die naar buiten doorstuurt bij het opslaan uitgeschakeld',
+    'admin.policyField.externalForwarding':
+      'automatisch doorsturen naar externe adressen (automatisch = uit): naast Dovecot wordt een Sieve-regel die naar buiten doorstuurt bij het opslaan uitgeschakeld',
     'admin.policyField.spamScore': 'spamscore waarbij de spamactie van toepassing is',
     'admin.policyField.spamAction': 'wat een spamoordeel met het bericht doet',
-    'admin.policyField.spamVerdictsToRestrict': 'spamoordelen binnen het tijdvenster waarna de afzender wordt beperkt',
+    'admin.policyField.spamVerdictsToRestrict':
+      'spamoordelen binnen het tijdvenster waarna de afzender wordt beperkt',
     'admin.policyField.spamWindowMinutes': 'tijdvenster voor het tellen van spamoordelen',
     'admin.policyField.earlyWarningPercent': 'deel van een limiet waarbij een vroege waarschuwing volgt',
     // Choices of settings and policy fields, by value
@@ -1113,9 +1255,12 @@ export const admin = defineMessages(
     'admin.finding.auditKeptForever': 'auditrecords onbeperkt bewaard',
     'admin.finding.auditKeptDays': 'auditrecords {days} dagen bewaard',
     'admin.finding.chainEmpty': 'de keten klopt (het logboek bleek leeg bij de controle op {at})',
-    'admin.finding.chainVerifies': 'de keten klopt tot en met record {id} ({count} records, gecontroleerd op {at})',
-    'admin.finding.chainNewerOne': '1 nieuwer record is nog niet gecontroleerd (`mailwarden score snapshot` controleert ze nu)',
-    'admin.finding.chainNewer': '{count} nieuwere records zijn nog niet gecontroleerd (`mailwarden score snapshot` controleert ze nu)',
+    'admin.finding.chainVerifies':
+      'de keten klopt tot en met record {id} ({count} records, gecontroleerd op {at})',
+    'admin.finding.chainNewerOne':
+      '1 nieuwer record is nog niet gecontroleerd (`mailwarden score snapshot` controleert ze nu)',
+    'admin.finding.chainNewer':
+      '{count} nieuwere records zijn nog niet gecontroleerd (`mailwarden score snapshot` controleert ze nu)',
     'admin.finding.chainTampered': 'er is met het auditlogboek geknoeid: {detail} (gecontroleerd op {at})',
     'admin.finding.noChannel': 'geen kanaal: geen ingeschakelde beheerder en geen actieve webhook',
     'admin.finding.deliveries': '{delivered} bezorgd, {failed} mislukt in 30 dagen',
@@ -1144,7 +1289,8 @@ export const admin = defineMessages(
     'admin.finding.adminCount': '{count} ingeschakelde beheerders',
     'admin.finding.noAppPasswords': 'geen actieve app-wachtwoorden',
     'admin.finding.appPasswordsUnused': '{stale} van {total} actieve app-wachtwoorden 90 dagen niet gebruikt',
-    'admin.finding.inactiveAccounts': '{stale} van {total} ingeschakelde accounts zonder aanmelding in 90 dagen',
+    'admin.finding.inactiveAccounts':
+      '{stale} van {total} ingeschakelde accounts zonder aanmelding in 90 dagen',
     'admin.finding.noApiTokens': 'geen actieve API-tokens',
     'admin.finding.apiTokensUnused': '{stale} van {total} actieve API-tokens 90 dagen niet gebruikt',
     'admin.finding.policyPasses': 'het verzendbeleid voldoet',
@@ -1154,14 +1300,18 @@ export const admin = defineMessages(
     'admin.finding.policyForwarding': '{name} (doorsturen {value})',
     'admin.finding.policySpam': '{name} ({action} bij {score})',
     'admin.finding.channels': 'e-mail aan {emails} beheerder(s), {webhooks} actieve webhook(s)',
-    'admin.finding.authBeforeTls': 'de STARTTLS-listener accepteert AUTH vóór STARTTLS (smtp.requireTls is false)',
+    'admin.finding.authBeforeTls':
+      'de STARTTLS-listener accepteert AUTH vóór STARTTLS (smtp.requireTls is false)',
     'admin.finding.authNeedsTls': 'AUTH vereist TLS op elke listener',
     'admin.finding.noHeld': 'geen vastgehouden berichten',
     'admin.finding.heldWaiting': '{stale} van {total} vastgehouden berichten wachten langer dan 7 dagen',
-    'admin.finding.legacyHashes': '{legacy} van {total} wachtwoorden staan nog op een geïmporteerde hash ({schemes}), waarvan {weak} zwak',
+    'admin.finding.legacyHashes':
+      '{legacy} van {total} wachtwoorden staan nog op een geïmporteerde hash ({schemes}), waarvan {weak} zwak',
     'admin.finding.allArgon': 'elk wachtwoord is opgeslagen als argon2id',
-    'admin.finding.noAccountPassword': 'geen enkel account gebruikt bij uitzondering het accountwachtwoord voor e-mail',
+    'admin.finding.noAccountPassword':
+      'geen enkel account gebruikt bij uitzondering het accountwachtwoord voor e-mail',
     'admin.finding.accountPasswordOne': '1 account gebruikt nog het accountwachtwoord voor e-mail ({sample})',
-    'admin.finding.accountPasswordMany': '{count} accounts gebruiken nog het accountwachtwoord voor e-mail ({sample})',
+    'admin.finding.accountPasswordMany':
+      '{count} accounts gebruiken nog het accountwachtwoord voor e-mail ({sample})',
   },
 );
