@@ -4,11 +4,11 @@ import { catalogues, type MessageKey } from './messages/index.js';
 export type MessageParams = Readonly<Record<string, string | number>>;
 
 /** The base of a plural pair: `x` when both `x.one` and `x.other` are keys. */
-export type PluralKey = MessageKey extends infer K
-  ? K extends `${infer Base}.other`
-    ? `${Base}.one` extends MessageKey
-      ? Base
-      : never
+export type PluralKey = PluralBase<MessageKey>;
+// A named helper, so that the union distributes (the `extends infer K` form came out `never`).
+type PluralBase<K> = K extends `${infer Base}.other`
+  ? `${Base}.one` extends MessageKey
+    ? Base
     : never
   : never;
 
