@@ -105,8 +105,7 @@ export function consoleRoutes(services: ConsoleServices): Hono<ConsoleEnv> {
   // Layer 2, the synchronizer token, is checked per form below, once the body is read.
   use(async (c, next) => {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
-    if (!sameOrigin(c))
-      return refusePage(c, 403, c.var.t('common.csrf.origin'));
+    if (!sameOrigin(c)) return refusePage(c, 403, c.var.t('common.csrf.origin'));
     if (!(await csrfTokenMatches(c, deps))) return refusePage(c, 403, c.var.t('common.csrf.expired'));
     return next();
   });

@@ -173,7 +173,13 @@ function totpRoutes(deps: ConsoleDeps, pages: SecurityPages): Hono<ConsoleEnv> {
       const secret = uri ? (new URL(uri).searchParams.get('secret') ?? '') : '';
       if (confirmed.code === 'bad-code' && uri)
         return pages.totpConfirmPage(c, secret, uri, mfaRefusal(c, confirmed));
-      return pages.securityPage(c, session, { kind: 'error', text: mfaRefusal(c, confirmed) }, undefined, 400);
+      return pages.securityPage(
+        c,
+        session,
+        { kind: 'error', text: mfaRefusal(c, confirmed) },
+        undefined,
+        400,
+      );
     }
     const current = await pages.finishEnrolment(c, session, 'totp');
     // The first second factor comes with recovery codes, so that a lost phone is not a locked account.

@@ -72,7 +72,9 @@ export function signInRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       return signInPage(c, 403, {
         kind: 'error',
         text: c.var.t(
-          step.code === 'mfa-registration-overdue' ? 'account.signIn.mfaOverdue' : 'account.signIn.mfaUnavailable',
+          step.code === 'mfa-registration-overdue'
+            ? 'account.signIn.mfaOverdue'
+            : 'account.signIn.mfaUnavailable',
         ),
       });
     const stage: WebSessionStage =
@@ -147,7 +149,10 @@ function secondFactorRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
           passkeys: methods.passkeys > 0,
           notice: error
             ? { kind: 'error', text: error }
-            : { kind: 'info', text: t('account.secondFactor.signingInAs', { address: session.user.address }) },
+            : {
+                kind: 'info',
+                text: t('account.secondFactor.signingInAs', { address: session.user.address }),
+              },
         },
         secondFactorView(methods, csrf, t),
       ),

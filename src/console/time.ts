@@ -11,7 +11,11 @@ const FALLBACK = formatter('en', 'UTC');
  * Text that is not a date is shown as it is. `fmt` is last and optional so that older call sites
  * keep compiling; every page should pass it.
  */
-export function when(iso: string, precision: 'minute' | 'day' = 'minute', fmt: Formatter = FALLBACK): SafeHtml {
+export function when(
+  iso: string,
+  precision: 'minute' | 'day' = 'minute',
+  fmt: Formatter = FALLBACK,
+): SafeHtml {
   if (Number.isNaN(Date.parse(iso))) return html`${iso}`;
   const text = precision === 'day' ? fmt.day(iso) : fmt.moment(iso);
   return html`<time datetime="${iso}" title="${iso}">${text}</time>`;

@@ -33,7 +33,8 @@ export const account = defineMessages(
     'account.secondFactor.recoveryLabel': 'One of your recovery codes',
     'account.secondFactor.useRecovery': 'Use recovery code',
     'account.secondFactor.throttled': 'Too many wrong codes for this account. Wait 15 minutes and try again.',
-    'account.secondFactor.wrongCode': 'That code is not right, or it was used already. Wait for the next one.',
+    'account.secondFactor.wrongCode':
+      'That code is not right, or it was used already. Wait for the next one.',
     'account.secondFactor.wrongRecovery': 'That recovery code is not right, or it was used already.',
 
     'account.authenticatorApp': 'Authenticator app',
@@ -51,7 +52,8 @@ export const account = defineMessages(
     'account.overview.recoveryCodes.one': '{count} recovery code',
     'account.overview.recoveryCodes.other': '{count} recovery codes',
     'account.overview.manage': 'Manage sign-in methods',
-    'account.overview.mailApps': 'Mail apps (Thunderbird, phone mail) sign in with an {link}, not your account password.',
+    'account.overview.mailApps':
+      'Mail apps (Thunderbird, phone mail) sign in with an {link}, not your account password.',
     'account.overview.appPassword': 'app password',
     'account.overview.admin': '{link}: restricted users, alerts, securing an account.',
     'account.overview.administration': 'Administration',
@@ -76,10 +78,12 @@ export const account = defineMessages(
     'account.password.forgotTotp':
       'Forgot it? Leave it empty and give a code from your authenticator app or a recovery code instead.',
     'account.password.codeLabel': 'Authenticator or recovery code',
-    'account.password.forgotRecovery': 'Forgot it? Leave it empty and give one of your recovery codes instead.',
+    'account.password.forgotRecovery':
+      'Forgot it? Leave it empty and give one of your recovery codes instead.',
     'account.password.new': 'New password (at least 12 characters)',
     'account.password.confirm': 'New password again',
-    'account.password.othersEnd': 'Your other sessions end. App passwords keep working; revoke them separately.',
+    'account.password.othersEnd':
+      'Your other sessions end. App passwords keep working; revoke them separately.',
     'account.password.differ': 'The two new passwords differ.',
     'account.password.throttled': 'Too many wrong codes; wait 15 minutes.',
     'account.password.wrongCode': 'That code is not right, or it was used already.',
@@ -113,11 +117,13 @@ export const account = defineMessages(
       'Your administrator requires a second factor. Set up an authenticator app or a passkey to continue.',
     'account.security.requiredBy': 'A second factor is required for your account: set one up by {date}.',
     'account.security.recoveryNone': 'Create your recovery codes now, for the day your device is lost.',
-    'account.security.recoveryLeft.one': 'You have {count} recovery code left; consider replacing your codes.',
+    'account.security.recoveryLeft.one':
+      'You have {count} recovery code left; consider replacing your codes.',
     'account.security.recoveryLeft.other': 'You have {count} recovery codes left; consider replacing them.',
     'account.security.appSet': 'An authenticator app is set up.',
     'account.security.removeApp': 'Remove authenticator app',
-    'account.security.appHint': 'Use an app such as Aegis, FreeOTP or Google Authenticator for 6-digit codes.',
+    'account.security.appHint':
+      'Use an app such as Aegis, FreeOTP or Google Authenticator for 6-digit codes.',
     'account.security.startApp': 'Set up an authenticator app',
     'account.security.noPasskeys':
       'No passkeys yet. A passkey lives in your device or security key; nothing to type.',
@@ -137,7 +143,8 @@ export const account = defineMessages(
     'account.security.newCodes': 'Your new recovery codes',
     'account.security.saveNow': 'Save them now: they are shown only this once.',
     'account.security.eachOnce': 'Each code works one time.',
-    'account.security.scan': 'Scan this code with your authenticator app, then type the 6-digit code it shows.',
+    'account.security.scan':
+      'Scan this code with your authenticator app, then type the 6-digit code it shows.',
     'account.security.cannotScan': 'Cannot scan? Enter this key by hand:',
     'account.security.orOpen': 'Or open:',
     'account.security.codeFromApp': 'Code from the app',
@@ -158,7 +165,8 @@ export const account = defineMessages(
     'account.mfa.no-challenge': 'The passkey request expired; try again.',
     'account.mfa.passkey-not-verified': 'The passkey could not be verified, or it is registered already.',
     'account.mfa.passkey-not-found': 'This passkey is not registered to your account.',
-    'account.mfa.invalid-name': 'A passkey name is 1–64 characters, and an account holds a limited number of passkeys.',
+    'account.mfa.invalid-name':
+      'A passkey name is 1–64 characters, and an account holds a limited number of passkeys.',
     'account.mfa.last-method-required':
       'A second factor is required for your account: add another before removing this one.',
 
@@ -296,7 +304,8 @@ export const account = defineMessages(
 
     'account.security.required':
       'Uw beheerder vereist een tweede factor. Stel een authenticator-app of een passkey in om verder te gaan.',
-    'account.security.requiredBy': 'Voor uw account is een tweede factor vereist: stel er een in vóór {date}.',
+    'account.security.requiredBy':
+      'Voor uw account is een tweede factor vereist: stel er een in vóór {date}.',
     'account.security.recoveryNone': 'Maak nu uw herstelcodes aan, voor het geval u uw apparaat kwijtraakt.',
     'account.security.recoveryLeft.one': 'U hebt nog {count} herstelcode; overweeg uw codes te vervangen.',
     'account.security.recoveryLeft.other': 'U hebt nog {count} herstelcodes; overweeg ze te vervangen.',
@@ -339,7 +348,8 @@ export const account = defineMessages(
 
     'account.mfa.user-not-found': 'Dit account bestaat niet meer.',
     'account.mfa.totp-already-enrolled': 'Er is al een authenticator-app ingesteld; verwijder die eerst.',
-    'account.mfa.totp-not-started': 'Begin eerst met het instellen van een authenticator-app, of begin opnieuw.',
+    'account.mfa.totp-not-started':
+      'Begin eerst met het instellen van een authenticator-app, of begin opnieuw.',
     'account.mfa.totp-not-enrolled': 'Er is geen authenticator-app ingesteld.',
     'account.mfa.bad-code': 'Deze code is onjuist; controleer de tijd op uw apparaat.',
     'account.mfa.no-challenge': 'Het passkeyverzoek is verlopen; probeer het opnieuw.',

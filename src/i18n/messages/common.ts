@@ -38,7 +38,8 @@ export const common = defineMessages(
     'common.goToAccount': 'Go to your account',
     'common.noSuchPage': 'There is no page {path}.',
     'common.csrf.origin': 'This request did not come from this site, so it was refused.',
-    'common.csrf.expired': 'This form has expired or did not come from this site. Reload the page and try again.',
+    'common.csrf.expired':
+      'This form has expired or did not come from this site. Reload the page and try again.',
   },
   {
     'common.brand': 'Mailwarden',
