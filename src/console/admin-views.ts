@@ -171,7 +171,7 @@ export function userView(facts: UserFacts, csrf: string, r: Reader): SafeHtml {
           <li class="${facts.mfaOn ? 'ok' : 'missing'}">${t('admin.user.mfa')} <strong id="check-mfa">${mfaWords(t, facts.mfaState)}</strong></li>
         </ul>
       </section>
-      <section id="recent-sign-ins"><h2>${t('admin.user.recentSignIns')}</h2>${signInTable(facts.signIns)}
+      <section id="recent-sign-ins"><h2>${t('admin.user.recentSignIns')}</h2>${signInTable(facts.signIns, t, r.fmt, r.now)}
         <p><a id="mailbox-audit" href="/admin/audit?mailbox=${encodeURIComponent(user.address)}&amp;hours=720">${t('admin.user.mailboxAudit')}</a></p></section>
       <section id="inbox-rules"><h2>${t('admin.user.inboxRules')}</h2>${inboxRulesBlock(facts.rules, t)}</section>
       ${mailPasswordBlock(user, facts.mailPassword, csrf, t)}

@@ -105,14 +105,8 @@ export function consoleRoutes(services: ConsoleServices): Hono<ConsoleEnv> {
   // Layer 2, the synchronizer token, is checked per form below, once the body is read.
   use(async (c, next) => {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
-    if (!sameOrigin(c))
-      return refusePage(c, 403, 'This request did not come from this site, so it was refused.');
-    if (!(await csrfTokenMatches(c, deps)))
-      return refusePage(
-        c,
-        403,
-        'This form has expired or did not come from this site. Reload the page and try again.',
-      );
+    if (!sameOrigin(c)) return refusePage(c, 403, c.var.t('common.csrf.origin'));
+    if (!(await csrfTokenMatches(c, deps))) return refusePage(c, 403, c.var.t('common.csrf.expired'));
     return next();
   });
 

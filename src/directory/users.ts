@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Actor, AuditLog } from '../audit/index.js';
-import type { Clock } from '../runtime/clock.js';
 import type { Locale } from '../i18n/index.js';
+import type { Clock } from '../runtime/clock.js';
 import { compiledQuery, type Executor, type Store, type UserTable } from '../store/index.js';
 import { type DirectoryFailure, directoryFailure } from './directory.outcomes.js';
 import { parseEmailAddress } from './email-address.js';

@@ -3,16 +3,14 @@ import { catalogues, type MessageKey } from './messages/index.js';
 
 export type MessageParams = Readonly<Record<string, string | number>>;
 
-/**
- * The base of a plural pair: `x` when both `x.one` and `x.other` are keys. Through a generic so that
- * the conditional distributes over the keys (an `infer`red K does not: that form was always never).
- */
+/** The base of a plural pair: `x` when both `x.one` and `x.other` are keys. */
+export type PluralKey = PluralBase<MessageKey>;
+// A named helper, so that the union distributes (the `extends infer K` form came out `never`).
 type PluralBase<K> = K extends `${infer Base}.other`
   ? `${Base}.one` extends MessageKey
     ? Base
     : never
   : never;
-export type PluralKey = PluralBase<MessageKey>;
 
 export interface Translator {
   readonly locale: Locale;
