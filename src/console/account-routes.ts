@@ -1,4 +1,5 @@
 import { type Context, Hono } from 'hono';
+import { isLocale, LOCALES, type Translator } from '../i18n/index.js';
 import type { WebSession } from '../identity/index.js';
 import { ownerActor } from './actor.js';
 import { appPasswordRoutes } from './app-password-routes.js';
@@ -6,9 +7,10 @@ import { signInsBlock } from './chart-blocks.js';
 import type { ConsoleDeps } from './console-deps.js';
 import type { ConsoleEnv } from './console-env.js';
 import { gate } from './gate.js';
-import { html } from './html.js';
-import { csrfField, layout } from './layout.js';
+import { html, type SafeHtml } from './html.js';
+import { csrfField, htmlMessage, layout } from './layout.js';
 import { recordSecondFactor } from './password-step.js';
+import { refusePage } from './refusals.js';
 import { recentSignIns, signInTable } from './sign-in-log.js';
 
 type Notice = { kind: 'info' | 'ok' | 'error'; text: string } | null;
@@ -27,23 +29,60 @@ export function accountRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       deps.identity.mfa.countUnusedRecoveryCodes(session.user.id),
     ]);
     const mfaOn = methods.totp || methods.passkeys > 0;
+    const t = c.var.t;
+    const counts = [
+      ...(methods.totp ? [t('account.overview.app')] : []),
+      t.plural('account.overview.passkeys', methods.passkeys),
+      t.plural('account.overview.recoveryCodes', recoveryLeft),
+    ].join(', ');
+    const notice =
+      c.req.query('language') === 'saved' ? { kind: 'ok' as const, text: t('account.language.saved') } : null;
     return c.html(
       layout(
-        { title: 'Your account', csrfToken: csrf, signedIn: true, current: c.req.path },
+        { t, title: t('common.yourAccount'), csrfToken: csrf, signedIn: true, notice, current: c.req.path },
         html`<section>
-          <p>Signed in as <strong id="account-address">${session.user.address}</strong>.</p>
-          <p>Second factor: <strong id="mfa-status">${mfaOn ? 'on' : 'off'}</strong>
-            (${methods.totp ? 'authenticator app, ' : ''}${methods.passkeys} passkey${methods.passkeys === 1 ? '' : 's'}, ${recoveryLeft} recovery codes).
-            <a href="/account/security">Manage sign-in methods</a></p>
-          <p class="muted">Mail apps (Thunderbird, phone mail) sign in with an <a href="/account/app-passwords">app password</a>, not your account password.</p>
-          ${session.user.role === 'admin' ? html`<p><a href="/admin" id="admin-link">Administration</a>: restricted senders, alerts, securing an account.</p>` : ''}
+          <p>${htmlMessage(t('account.overview.signedInAs'), {
+            address: html`<strong id="account-address" translate="no">${session.user.address}</strong>`,
+          })}</p>
+          <p>${htmlMessage(t('account.overview.secondFactor'), {
+            state: html`<strong id="mfa-status">${mfaOn ? t('account.overview.on') : t('account.overview.off')}</strong>`,
+          })}
+            (${counts}).
+            <a href="/account/security">${t('account.overview.manage')}</a></p>
+          <p class="muted">${htmlMessage(t('account.overview.mailApps'), {
+            link: html`<a href="/account/app-passwords">${t('account.overview.appPassword')}</a>`,
+          })}</p>
+          ${
+            session.user.role === 'admin'
+              ? html`<p>${htmlMessage(t('account.overview.admin'), {
+                  link: html`<a href="/admin" id="admin-link">${t('account.overview.administration')}</a>`,
+                })}</p>`
+              : ''
+          }
         </section>
-        <section><h2>Sessions</h2>
-          <p>Signed in somewhere you should not be? End every session of this account, including this one.</p>
-          <form method="post" action="/account/sign-out-everywhere">${csrfField(csrf)}<button class="danger" type="submit" id="sign-out-everywhere">Sign out everywhere</button></form>
+        ${languageForm(t, csrf, session.user.locale ?? null)}
+        <section><h2>${t('account.overview.sessions')}</h2>
+          <p>${t('account.overview.sessionsText')}</p>
+          <form method="post" action="/account/sign-out-everywhere">${csrfField(csrf)}<button class="danger" type="submit" id="sign-out-everywhere">${t('account.overview.signOutEverywhere')}</button></form>
         </section>`,
       ),
     );
+  });
+
+  // The user's own language for these pages; "automatic" (null) follows the browser, then the org.
+  routes.post('/account/language', async (c) => {
+    const session = gate(c);
+    if (session instanceof Response) return session;
+    const body = await c.req.parseBody();
+    const chosen = typeof body['locale'] === 'string' ? body['locale'] : '';
+    if (chosen !== '' && !isLocale(chosen)) return refusePage(c, 400, c.var.t('account.language.invalid'));
+    const outcome = await deps.directory.updateUser(
+      session.user.id,
+      { locale: chosen === '' ? null : chosen },
+      ownerActor(c, session.user.address),
+    );
+    if (!outcome.ok) return refusePage(c, 400, c.var.t('account.userGone'));
+    return c.redirect('/account?language=saved', 303);
   });
 
   const passwordPage = async (
@@ -55,46 +94,41 @@ export function accountRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     const csrf = csrfOf(c);
     const methods = await deps.identity.mfa.methods(session.user.id);
     const temporary = session.user.must_change_password === 1;
+    const t = c.var.t;
     return c.html(
       layout(
         {
-          title: 'Change password',
+          t,
+          title: t('account.password.title'),
           csrfToken: csrf,
           signedIn: !temporary,
           current: c.req.path,
-          notice:
-            notice ??
-            (temporary
-              ? {
-                  kind: 'info',
-                  text: 'Your password was reset by an administrator. Choose a new one to continue.',
-                }
-              : null),
+          notice: notice ?? (temporary ? { kind: 'info', text: t('account.password.resetByAdmin') } : null),
         },
         html`<section>
           <form method="post" action="/account/password">${csrfField(csrf)}
             ${
               temporary
                 ? ''
-                : html`<label for="current">Current password</label>
+                : html`<label for="current">${t('account.password.current')}</label>
                   <input type="password" id="current" name="current" autocomplete="current-password">
                   ${
                     methods.totp
-                      ? html`<p class="muted">Forgot it? Leave it empty and give a code from your authenticator app or a recovery code instead.</p>
-                        <label for="mfa-code">Authenticator or recovery code</label>
+                      ? html`<p class="muted">${t('account.password.forgotTotp')}</p>
+                        <label for="mfa-code">${t('account.password.codeLabel')}</label>
                         <input type="text" id="mfa-code" name="mfaCode" autocomplete="off">`
-                      : html`<p class="muted">Forgot it? Leave it empty and give one of your recovery codes instead.</p>
-                        <label for="mfa-code">Recovery code</label>
+                      : html`<p class="muted">${t('account.password.forgotRecovery')}</p>
+                        <label for="mfa-code">${t('account.recoveryCode')}</label>
                         <input type="text" id="mfa-code" name="mfaCode" autocomplete="off">`
                   }`
             }
-            <label for="new">New password (at least 12 characters)</label>
+            <label for="new">${t('account.password.new')}</label>
             <input type="password" id="new" name="new" autocomplete="new-password" required minlength="12">
-            <label for="confirm">New password again</label>
+            <label for="confirm">${t('account.password.confirm')}</label>
             <input type="password" id="confirm" name="confirm" autocomplete="new-password" required minlength="12">
-            <button type="submit" id="change-password">Change password</button>
+            <button type="submit" id="change-password">${t('account.password.title')}</button>
           </form>
-          <p class="muted">Your other sessions end. App passwords keep working; revoke them separately.</p>
+          <p class="muted">${t('account.password.othersEnd')}</p>
         </section>`,
       ),
       status,
@@ -113,7 +147,7 @@ export function accountRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     const body = await c.req.parseBody();
     const field = (name: string) => (typeof body[name] === 'string' ? (body[name] as string) : '');
     if (field('new') !== field('confirm'))
-      return passwordPage(c, session, { kind: 'error', text: 'the two new passwords differ' }, 400);
+      return passwordPage(c, session, { kind: 'error', text: c.var.t('account.password.differ') }, 400);
     const actor = ownerActor(c, session.user.address);
     let proof: { kind: 'current-password'; password: string } | { kind: 'second-factor'; method: string };
     if (session.user.must_change_password === 1) {
@@ -122,12 +156,7 @@ export function accountRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     } else if (field('current')) proof = { kind: 'current-password', password: field('current') };
     else if (field('mfaCode')) {
       if (await deps.identity.mfa.secondFactorThrottled(session.user.id))
-        return passwordPage(
-          c,
-          session,
-          { kind: 'error', text: 'too many wrong codes; wait 15 minutes' },
-          401,
-        );
+        return passwordPage(c, session, { kind: 'error', text: c.var.t('account.password.throttled') }, 401);
       const code = field('mfaCode');
       const viaTotp =
         /^\s*\d{3}\s?\d{3}\s*$/.test(code) && (await deps.identity.mfa.verifyTotp(session.user.id, code));
@@ -142,21 +171,11 @@ export function accountRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
           clientInfo: c.req.header('user-agent') ?? null,
           sessionId: c.var.requestId,
         });
-        return passwordPage(
-          c,
-          session,
-          { kind: 'error', text: 'that code is not right, or it was used already' },
-          401,
-        );
+        return passwordPage(c, session, { kind: 'error', text: c.var.t('account.password.wrongCode') }, 401);
       }
       proof = { kind: 'second-factor', method: viaTotp ? 'totp' : 'recovery-code' };
     } else
-      return passwordPage(
-        c,
-        session,
-        { kind: 'error', text: 'give your current password, or a second-factor code' },
-        400,
-      );
+      return passwordPage(c, session, { kind: 'error', text: c.var.t('account.password.proofNeeded') }, 400);
     const outcome = await deps.identity.changeOwnPassword(
       { user: session.user, newPassword: field('new'), proof, keepSessionId: session.id },
       actor,
@@ -165,13 +184,23 @@ export function accountRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       return passwordPage(
         c,
         session,
-        { kind: 'error', text: outcome.message },
+        {
+          kind: 'error',
+          // Told by the refusal's code in the reader's language (the domain's message is English).
+          text: c.var.t(
+            outcome.code === 'wrong-password'
+              ? 'account.password.wrongPassword'
+              : outcome.code === 'weak-password'
+                ? 'account.password.weak'
+                : 'account.userGone',
+          ),
+        },
         outcome.code === 'wrong-password' ? 401 : 400,
       );
     const updated = { ...session, user: { ...session.user, must_change_password: 0 } };
     return passwordPage(c, updated, {
       kind: 'ok',
-      text: 'Your password was changed; your other sessions ended.',
+      text: c.var.t('account.password.changed'),
     });
   });
 
@@ -179,13 +208,14 @@ export function accountRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     const session = gate(c);
     if (session instanceof Response) return session;
     const entries = await recentSignIns(deps, session.user);
+    const { t, fmt } = c.var;
     return c.html(
       layout(
-        { title: 'Recent sign-ins', csrfToken: csrfOf(c), signedIn: true, current: c.req.path },
+        { t, title: t('nav.account.signIns'), csrfToken: csrfOf(c), signedIn: true, current: c.req.path },
         html`<section>
           ${await signInsBlock(c, deps, session.user.id)}
-          ${signInTable(entries)}
-          <p class="muted">Not you? Change your password and sign out everywhere.</p>
+          ${signInTable(entries, t, fmt, new Date(deps.clock.nowMs()))}
+          <p class="muted">${t('account.signIns.notYou')}</p>
         </section>`,
       ),
     );
@@ -193,4 +223,20 @@ export function accountRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
 
   routes.route('/', appPasswordRoutes(deps));
   return routes;
+}
+
+/** The language form on the overview: automatic (browser, then organization) or one language. */
+function languageForm(t: Translator, csrf: string, chosen: string | null): SafeHtml {
+  return html`<section id="language"><h2>${t('account.language.title')}</h2>
+    <form method="post" action="/account/language">${csrfField(csrf)}
+      <label for="locale">${t('account.language.label')}</label>
+      <select id="locale" name="locale">
+        <option value="" ${chosen === null ? html`selected` : ''}>${t('account.language.auto')}</option>
+        ${LOCALES.map(
+          (locale) =>
+            html`<option value="${locale}" lang="${locale}" ${chosen === locale ? html`selected` : ''}>${t(`account.language.${locale}`)}</option>`,
+        )}
+      </select>
+      <button type="submit" class="secondary" id="save-language">${t('account.language.save')}</button>
+    </form></section>`;
 }

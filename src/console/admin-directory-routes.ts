@@ -21,40 +21,41 @@ export function adminDirectoryRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     status: ContentfulStatusCode = 200,
   ) => {
     const csrf = adminCsrf(c, deps);
+    const t = c.var.t;
     const [domains, groups] = await Promise.all([deps.directory.listDomains(), deps.directory.listGroups()]);
     return adminPage(
       c,
       deps,
-      'Domains and groups',
-      html`<section><h2>Domains</h2>
+      t('admin.directory.title'),
+      html`<section><h2>${t('admin.directory.domains')}</h2>
           <ul id="domains">${domains.map(
             (domain) =>
-              html`<li class="domain" data-name="${domain.name}">${domain.name} <a class="remove" href="/admin/directory/domains/${encodeURIComponent(domain.name)}/remove">Remove</a></li>`,
+              html`<li class="domain" data-name="${domain.name}">${domain.name} <a class="remove" href="/admin/directory/domains/${encodeURIComponent(domain.name)}/remove">${t('admin.remove')}</a></li>`,
           )}</ul>
           <form method="post" action="/admin/directory/domains" class="row">${csrfField(csrf)}
-            <input type="text" id="domain-name" name="name" placeholder="example.net" aria-label="Domain">
-            <button type="submit" id="add-domain">Add domain</button>
+            <input type="text" id="domain-name" name="name" placeholder="example.net" aria-label="${t('admin.directory.domain')}">
+            <button type="submit" id="add-domain">${t('admin.directory.addDomain')}</button>
           </form></section>
-        <section><h2>Groups</h2>
-          <table id="groups"><thead><tr><th>Group</th><th>Members</th><th></th><th></th></tr></thead>
+        <section><h2>${t('admin.directory.groups')}</h2>
+          <table id="groups"><thead><tr><th>${t('admin.directory.group')}</th><th>${t('admin.directory.members')}</th><th><span class="visually-hidden">${t('admin.directory.removeMembers')}</span></th><th><span class="visually-hidden">${t('admin.col.actions')}</span></th></tr></thead>
             <tbody>${groups.map((group) => {
               const groupPath = `/admin/directory/groups/${encodeURIComponent(group.name)}`;
               return html`<tr class="group" data-name="${group.name}"><td>${group.name}</td>
                 <td class="members">${group.members.join(', ') || '—'}</td>
                 <td>${group.members.map(
                   (member) =>
-                    html`<a class="remove member-removal" href="${groupPath}/members/${encodeURIComponent(member)}/remove">Remove ${member}</a><br>`,
+                    html`<a class="remove member-removal" href="${groupPath}/members/${encodeURIComponent(member)}/remove">${t('admin.directory.removeMember', { member })}</a><br>`,
                 )}</td>
-                <td><a class="remove" href="${groupPath}/delete">Delete</a></td></tr>`;
+                <td><a class="remove" href="${groupPath}/delete">${t('admin.delete')}</a></td></tr>`;
             })}</tbody></table>
           <form method="post" action="/admin/directory/groups" class="row">${csrfField(csrf)}
-            <input type="text" id="group-name" name="name" placeholder="sales" aria-label="Group">
-            <button type="submit" id="add-group">Add group</button>
+            <input type="text" id="group-name" name="name" placeholder="${t('admin.directory.groupPlaceholder')}" aria-label="${t('admin.directory.group')}">
+            <button type="submit" id="add-group">${t('admin.directory.addGroup')}</button>
           </form>
           <form method="post" action="/admin/directory/members" class="row">${csrfField(csrf)}
-            <input type="text" id="member-group" name="group" placeholder="group" aria-label="Group">
-            <input type="text" id="member-user" name="user" placeholder="user address" aria-label="User">
-            <button type="submit" id="add-member">Add member</button>
+            <input type="text" id="member-group" name="group" placeholder="${t('admin.directory.groupField')}" aria-label="${t('admin.directory.group')}">
+            <input type="text" id="member-user" name="user" placeholder="${t('admin.directory.userField')}" aria-label="${t('admin.directory.user')}">
+            <button type="submit" id="add-member">${t('admin.directory.addMember')}</button>
           </form></section>`,
       notice,
       status,
@@ -64,7 +65,7 @@ export function adminDirectoryRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   routes.get('/admin/directory', (c) => {
     const session = adminGate(c);
     if (session instanceof Response) return session;
-    return directoryPage(c, c.req.query('saved') ? { kind: 'ok', text: 'Saved.' } : null);
+    return directoryPage(c, c.req.query('saved') ? { kind: 'ok', text: c.var.t('admin.saved') } : null);
   });
 
   // `(?:…)`: with a bare `{domains|groups|members}` Hono's combined pattern also took

@@ -1,7 +1,8 @@
 import { type Context, Hono } from 'hono';
+import type { Translator } from '../i18n/index.js';
 import { type PolicyChange, policyFields, type SendingPolicy } from '../outbound/index.js';
 import { adminActor } from './actor.js';
-import { type AdminNotice, adminCsrf, adminGate, adminPage } from './admin-page.js';
+import { type AdminNotice, adminCsrf, adminGate, adminPage, wordsOr } from './admin-page.js';
 import type { ConsoleDeps } from './console-deps.js';
 import type { ConsoleEnv } from './console-env.js';
 import { html } from './html.js';
@@ -10,6 +11,13 @@ import { refusePage } from './refusals.js';
 
 type Notice = AdminNotice;
 type FieldName = keyof typeof policyFields;
+
+/** A policy field's description in the reader's words (the field table keeps the English one). */
+const fieldWords = (t: Translator, field: string, english: string) =>
+  wordsOr(t, `admin.policyField.${field}`, english);
+
+/** A choice of an enum field in words (the option's value is what the CLI and the API take). */
+const optionWords = (t: Translator, value: string) => wordsOr(t, `admin.value.${value}`, value);
 
 const policyPath = (name: string) => `/admin/policies/${encodeURIComponent(name)}`;
 const list = (value: unknown) =>
@@ -58,27 +66,34 @@ export function adminPolicyRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     const wanted = c.req.query('new')?.trim().toLowerCase();
     if (wanted) return c.redirect(policyPath(wanted), 303);
     const policies = await deps.outbound.listPolicies();
+    const t = c.var.t;
+    const fmt = c.var.fmt;
     return adminPage(
       c,
       deps,
-      'Sending policies',
-      html`<section><p class="muted">The first policy whose scope matches a sender applies; the default applies to everyone else.</p>
+      t('nav.admin.policies'),
+      html`<section><p class="muted">${t('admin.policies.explain')}</p>
           <table id="policies">
-            <thead><tr><th>Policy</th><th>Priority</th><th>Applies to</th><th>Limits</th></tr></thead>
+            <thead><tr><th>${t('admin.policies.policy')}</th><th>${t('admin.policies.priority')}</th><th>${t('admin.policies.appliesTo')}</th><th>${t('admin.policies.limits')}</th></tr></thead>
             <tbody>${policies.map(
               (policy) => html`<tr class="policy">
                 <td><a href="${policyPath(policy.name)}">${policy.name}</a></td>
-                <td>${policy.name === 'default' ? 'last' : policy.priority}</td>
-                <td>${scopeWords(policy)}</td>
-                <td>${policy.settings.externalPerHour} external / ${policy.settings.internalPerHour} internal per hour, ${policy.settings.perDay} per day; ${policy.settings.action}</td>
+                <td>${policy.name === 'default' ? t('admin.policies.last') : fmt.number(policy.priority)}</td>
+                <td>${scopeWords(policy, t)}</td>
+                <td>${t('admin.policies.limitsLine', {
+                  external: fmt.number(policy.settings.externalPerHour),
+                  internal: fmt.number(policy.settings.internalPerHour),
+                  day: fmt.number(policy.settings.perDay),
+                  action: optionWords(t, policy.settings.action),
+                })}</td>
               </tr>`,
             )}</tbody>
           </table></section>
-        <section><h2>New policy</h2>
+        <section><h2>${t('admin.policies.newHeading')}</h2>
           <form method="get" action="/admin/policies">
-            <label for="new-policy-name">Name (lowercase letters, digits, . _ -)</label>
+            <label for="new-policy-name">${t('admin.policies.newName')}</label>
             <input type="text" id="new-policy-name" name="new" required>
-            <button type="submit" id="new-policy">Continue</button>
+            <button type="submit" id="new-policy">${t('admin.policies.continue')}</button>
           </form></section>`,
       null,
     );
@@ -97,41 +112,42 @@ export function adminPolicyRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     const typedOr = (name: string, stored: string) =>
       typeof typed[name] === 'string' ? (typed[name] as string) : stored;
     const value = (field: FieldName) => typedOr(field, policy ? String(policy.settings[field]) : '');
+    const t = c.var.t;
     return adminPage(
       c,
       deps,
-      policy ? `Policy ${name}` : `New policy ${name}`,
+      policy ? t('admin.policies.title', { name }) : t('admin.policies.newTitle', { name }),
       html`<section>
           <form method="post" action="${policyPath(name)}" id="policy-form">${csrfField(adminCsrf(c, deps))}
             ${
               isDefault
-                ? html`<p class="muted">The default policy applies to everyone no other policy matches.</p>`
-                : html`<label for="policy-users">Users (addresses, comma-separated)</label>
+                ? html`<p class="muted">${t('admin.policies.defaultExplain')}</p>`
+                : html`<label for="policy-users">${t('admin.policies.users')}</label>
                   <input type="text" id="policy-users" name="users" value="${typedOr('users', policy?.scope.users.join(', ') ?? '')}">
-                  <label for="policy-groups">Groups</label>
+                  <label for="policy-groups">${t('admin.policies.groups')}</label>
                   <input type="text" id="policy-groups" name="groups" value="${typedOr('groups', policy?.scope.groups.join(', ') ?? '')}">
-                  <label for="policy-domains">Domains</label>
+                  <label for="policy-domains">${t('admin.policies.domains')}</label>
                   <input type="text" id="policy-domains" name="domains" value="${typedOr('domains', policy?.scope.domains.join(', ') ?? '')}">
-                  <label for="policy-priority">Priority (lower first)</label>
+                  <label for="policy-priority">${t('admin.policies.priorityLabel')}</label>
                   <input type="text" id="policy-priority" name="priority" value="${typedOr('priority', String(policy?.priority ?? ''))}">`
             }
             ${Object.entries(policyFields).map(([field, definition]) =>
               definition.kind === 'enum'
-                ? html`<label for="policy-${field}">${field}: ${definition.description}</label>
-                  <select id="policy-${field}" name="${field}">${policy ? '' : html`<option value="">(the default policy's)</option>`}${definition.values.map(
+                ? html`<label for="policy-${field}"><code>${field}</code>: ${fieldWords(t, field, definition.description)}</label>
+                  <select id="policy-${field}" name="${field}">${policy ? '' : html`<option value="">${t('admin.policies.inherit')}</option>`}${definition.values.map(
                     (option) =>
-                      html`<option value="${option}" ${value(field as FieldName) === option ? html`selected` : ''}>${option}</option>`,
+                      html`<option value="${option}" ${value(field as FieldName) === option ? html`selected` : ''}>${optionWords(t, option)}</option>`,
                   )}</select>`
-                : html`<label for="policy-${field}">${field}: ${definition.description} (${definition.min}–${definition.max})</label>
+                : html`<label for="policy-${field}"><code>${field}</code>: ${fieldWords(t, field, definition.description)} (${c.var.fmt.number(definition.min)}–${c.var.fmt.number(definition.max)})</label>
                   <input type="text" inputmode="numeric" id="policy-${field}" name="${field}" value="${value(field as FieldName)}">`,
             )}
-            <button type="submit" id="save-policy">Save</button>
+            <button type="submit" id="save-policy">${t('admin.save')}</button>
           </form>
         </section>
         ${
           policy && !isDefault
             ? html`<section><form method="post" action="${policyPath(name)}/delete">${csrfField(adminCsrf(c, deps))}
-                <button type="submit" class="danger" id="delete-policy">Delete this policy</button></form></section>`
+                <button type="submit" class="danger" id="delete-policy">${t('admin.policies.delete')}</button></form></section>`
             : ''
         }`,
       notice,
@@ -143,7 +159,7 @@ export function adminPolicyRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     const session = adminGate(c);
     if (session instanceof Response) return session;
     const saved = c.req.query('saved') === '1';
-    return policyPage(c, c.req.param('name'), saved ? { kind: 'ok', text: 'Saved.' } : null);
+    return policyPage(c, c.req.param('name'), saved ? { kind: 'ok', text: c.var.t('admin.saved') } : null);
   });
 
   routes.post('/admin/policies/:name', async (c) => {
@@ -169,12 +185,12 @@ export function adminPolicyRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   return routes;
 }
 
-function scopeWords(policy: SendingPolicy): string {
-  if (policy.name === 'default') return 'everyone else';
+function scopeWords(policy: SendingPolicy, t: Translator): string {
+  if (policy.name === 'default') return t('admin.policies.everyoneElse');
   const parts = [
     ...policy.scope.users,
-    ...policy.scope.groups.map((group) => `group ${group}`),
+    ...policy.scope.groups.map((group) => t('admin.policies.groupScope', { group })),
     ...policy.scope.domains.map((domain) => `@${domain}`),
   ];
-  return parts.length > 0 ? parts.join(', ') : 'nobody yet';
+  return parts.length > 0 ? parts.join(', ') : t('admin.policies.nobody');
 }

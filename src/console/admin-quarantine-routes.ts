@@ -1,11 +1,10 @@
 import { type Context, Hono } from 'hono';
 import { adminActor } from './actor.js';
-import { type AdminNotice, adminCsrf, adminGate, adminPage } from './admin-page.js';
+import { type AdminNotice, adminCsrf, adminGate, adminPage, at, readerOf } from './admin-page.js';
 import type { ConsoleDeps } from './console-deps.js';
 import type { ConsoleEnv } from './console-env.js';
 import { html } from './html.js';
 import { csrfField } from './layout.js';
-import { when } from './time.js';
 
 type Notice = AdminNotice;
 
@@ -22,25 +21,27 @@ export function adminQuarantineRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     status: 200 | 404 | 409 | 502 = 200,
   ) => {
     const csrf = adminCsrf(c, deps);
+    const r = readerOf(c, deps);
+    const { t } = r;
     const held = await deps.outbound.quarantine.list({ status: 'held', limit: 200 });
     return adminPage(
       c,
       deps,
-      'Quarantine',
+      t('nav.admin.quarantine'),
       html`<section>${
         held.length === 0
-          ? html`<p class="muted" id="nothing-held">No message is held.</p>`
+          ? html`<p class="muted" id="nothing-held">${t('admin.quarantine.none')}</p>`
           : html`<table id="quarantine">
-              <thead><tr><th>Held (UTC)</th><th>From</th><th>Subject and recipients</th><th>Why</th><th></th></tr></thead>
+              <thead><tr><th>${t('admin.quarantine.held')}</th><th>${t('admin.col.from')}</th><th>${t('admin.quarantine.subject')}</th><th>${t('admin.col.why')}</th><th><span class="visually-hidden">${t('admin.col.actions')}</span></th></tr></thead>
               <tbody>${held.map(
                 (message) => html`<tr class="held-message" data-id="${message.id}">
-                  <td>${when(message.heldAt)}</td>
+                  <td>${at(r, message.heldAt)}</td>
                   <td>${message.mailbox}</td>
-                  <td>${message.subject ?? '(no subject)'}<br><span class="muted">to ${message.recipients.join(', ')}</span></td>
-                  <td>score ${message.score}: ${message.findings.map((finding) => finding.name).join(', ')}</td>
+                  <td>${message.subject === null ? t('admin.quarantine.noSubject') : html`<span translate="no">${message.subject}</span>`}<br><span class="muted">${t('admin.quarantine.to', { recipients: message.recipients.join(', ') })}</span></td>
+                  <td>${t('admin.quarantine.score', { score: r.fmt.number(message.score) })} ${message.findings.map((finding) => finding.name).join(', ')}</td>
                   <td>${(['release', 'delete'] as const).map(
                     (verb) =>
-                      html`<form method="post" action="/admin/quarantine/${message.id}/${verb}" class="inline">${csrfField(csrf)}<button type="submit" class="${verb === 'delete' ? 'danger ' : ''}${verb}">${verb === 'release' ? 'Release' : 'Delete'}</button></form>`,
+                      html`<form method="post" action="/admin/quarantine/${message.id}/${verb}" class="inline">${csrfField(csrf)}<button type="submit" class="${verb === 'delete' ? 'danger ' : ''}${verb}">${verb === 'release' ? t('admin.release.button') : t('admin.delete')}</button></form>`,
                   )}</td>
                 </tr>`,
               )}</tbody>
@@ -57,7 +58,12 @@ export function adminQuarantineRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     const done = c.req.query('done');
     return quarantinePage(
       c,
-      done === 'released' || done === 'deleted' ? { kind: 'ok', text: `The message was ${done}.` } : null,
+      done === 'released' || done === 'deleted'
+        ? {
+            kind: 'ok',
+            text: c.var.t(done === 'released' ? 'admin.quarantine.released' : 'admin.quarantine.deleted'),
+          }
+        : null,
     );
   });
 

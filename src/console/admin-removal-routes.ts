@@ -50,11 +50,11 @@ export function adminRemovalRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       html`<section id="confirm-removal"><h2>${removal.title}</h2>${removal.explain}
         <form method="post">${csrfField(adminCsrf(c, deps))}
           ${removal.extra ?? ''}
-          <label for="confirm">Type <code>${removal.expected}</code> to confirm</label>
+          <label for="confirm">${c.var.t('admin.removal.typeBefore')} <code>${removal.expected}</code> ${c.var.t('admin.removal.typeAfter')}</label>
           <input type="text" id="confirm" name="confirm" required autocomplete="off" spellcheck="false">
           <button type="submit" class="danger" id="${removal.button.id}">${removal.button.label}</button>
         </form>
-        <p><a href="${removal.back}" id="cancel-removal">Cancel</a></p></section>`,
+        <p><a href="${removal.back}" id="cancel-removal">${c.var.t('admin.cancel')}</a></p></section>`,
       notice,
       status,
     );
@@ -86,7 +86,7 @@ export function adminRemovalRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
         return confirmPage(
           c,
           removal,
-          { kind: 'error', text: `Nothing was removed: type ${removal.expected} exactly to confirm.` },
+          { kind: 'error', text: c.var.t('admin.removal.mismatch', { expected: removal.expected }) },
           422,
         );
       const outcome = await remove(c, adminActor(c, session), body);
@@ -99,14 +99,19 @@ export function adminRemovalRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   confirmed(
     '/admin/users/:address/delete',
     async (c) => {
+      const t = c.var.t;
       const user = await deps.directory.findUser(param(c, 'address'));
-      if (!user) return `There is no user ${param(c, 'address')}.`;
+      if (!user) return t('admin.users.noSuchUser', { address: param(c, 'address') });
       return {
-        title: `Delete ${user.address}`,
-        explain: html`<p>Every way in ends at once: web sessions, app passwords, second factors and the API tokens ${user.address} owns. The addresses${user.aliases.length > 0 ? html` (also ${user.aliases.join(', ')})` : ''} are freed and the group memberships removed.</p>
-          <p>The audit log, the sign-in log, restrictions and held messages stay as evidence.</p>`,
+        title: t('admin.removal.deleteUserTitle', { address: user.address }),
+        explain: html`<p>${t('admin.removal.deleteUserEnds', { address: user.address })} ${
+          user.aliases.length > 0
+            ? t('admin.removal.deleteUserAliases', { aliases: user.aliases.join(', ') })
+            : t('admin.removal.deleteUserAddresses')
+        }</p>
+          <p>${t('admin.removal.deleteUserStays')}</p>`,
         expected: user.address,
-        button: { id: 'delete-user', label: 'Delete the user' },
+        button: { id: 'delete-user', label: t('admin.removal.deleteUserButton') },
         back: userPath(user.address),
       };
     },
@@ -121,14 +126,16 @@ export function adminRemovalRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   confirmed(
     '/admin/users/:address/aliases/:alias/remove',
     async (c) => {
+      const t = c.var.t;
       const user = await deps.directory.findUser(param(c, 'address'));
       const alias = param(c, 'alias').toLowerCase();
-      if (!user?.aliases.includes(alias)) return `${param(c, 'address')} has no alias ${param(c, 'alias')}.`;
+      if (!user?.aliases.includes(alias))
+        return t('admin.removal.noAlias', { address: param(c, 'address'), alias: param(c, 'alias') });
       return {
-        title: `Remove the alias ${alias}`,
-        explain: html`<p>${user.address} can no longer send as ${alias}.</p>`,
+        title: t('admin.removal.aliasTitle', { alias }),
+        explain: html`<p>${t('admin.removal.aliasExplain', { address: user.address, alias })}</p>`,
         expected: alias,
-        button: { id: 'remove-alias', label: 'Remove the alias' },
+        button: { id: 'remove-alias', label: t('admin.removal.aliasButton') },
         back: userPath(user.address),
       };
     },
@@ -141,16 +148,16 @@ export function adminRemovalRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   confirmed(
     '/admin/directory/domains/:name/remove',
     async (c) => {
+      const t = c.var.t;
       const name = param(c, 'name').toLowerCase();
       const domains = await deps.directory.listDomains();
-      if (!domains.some((domain) => domain.name === name))
-        return `${name} is not a domain of the organization.`;
+      if (!domains.some((domain) => domain.name === name)) return t('admin.removal.noDomain', { name });
       return {
-        title: `Remove the domain ${name}`,
-        explain: html`<p>While users or aliases have addresses in ${name} the removal is refused and names them, unless you tick the box below.</p>`,
-        extra: html`<label><input type="checkbox" name="withUsers" id="with-users"> Also delete every user of ${name} and remove every alias in it (each audited)</label>`,
+        title: t('admin.removal.domainTitle', { name }),
+        explain: html`<p>${t('admin.removal.domainExplain', { name })}</p>`,
+        extra: html`<label><input type="checkbox" name="withUsers" id="with-users"> ${t('admin.removal.domainWithUsers', { name })}</label>`,
         expected: name,
-        button: { id: 'remove-domain', label: 'Remove the domain' },
+        button: { id: 'remove-domain', label: t('admin.removal.domainButton') },
         back: '/admin/directory',
       };
     },
@@ -167,14 +174,15 @@ export function adminRemovalRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   confirmed(
     '/admin/directory/groups/:name/delete',
     async (c) => {
+      const t = c.var.t;
       const name = param(c, 'name').toLowerCase();
       const group = (await deps.directory.listGroups()).find((candidate) => candidate.name === name);
-      if (!group) return `There is no group ${name}.`;
+      if (!group) return t('admin.removal.noGroup', { name });
       return {
-        title: `Delete the group ${name}`,
-        explain: html`<p>Its members (${group.members.join(', ') || 'none'}) stay users. A group that a sending policy is scoped to is refused.</p>`,
+        title: t('admin.removal.groupTitle', { name }),
+        explain: html`<p>${t('admin.removal.groupExplain', { members: group.members.join(', ') || t('admin.removal.none') })}</p>`,
         expected: name,
-        button: { id: 'delete-group', label: 'Delete the group' },
+        button: { id: 'delete-group', label: t('admin.removal.groupButton') },
         back: '/admin/directory',
       };
     },
@@ -187,15 +195,16 @@ export function adminRemovalRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   confirmed(
     '/admin/directory/groups/:name/members/:address/remove',
     async (c) => {
+      const t = c.var.t;
       const name = param(c, 'name').toLowerCase();
       const address = param(c, 'address').toLowerCase();
       const group = (await deps.directory.listGroups()).find((candidate) => candidate.name === name);
-      if (!group?.members.includes(address)) return `${address} is not a member of group ${name}.`;
+      if (!group?.members.includes(address)) return t('admin.removal.notMember', { address, name });
       return {
-        title: `Remove ${address} from ${name}`,
-        explain: html`<p>Sending policies scoped to ${name} no longer apply to ${address}.</p>`,
+        title: t('admin.removal.memberTitle', { address, name }),
+        explain: html`<p>${t('admin.removal.memberExplain', { address, name })}</p>`,
         expected: address,
-        button: { id: 'remove-member', label: 'Remove from the group' },
+        button: { id: 'remove-member', label: t('admin.removal.memberButton') },
         back: '/admin/directory',
       };
     },

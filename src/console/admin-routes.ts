@@ -3,7 +3,7 @@ import { adminActor } from './actor.js';
 import { adminAuditRoutes } from './admin-audit-routes.js';
 import { adminDirectoryRoutes } from './admin-directory-routes.js';
 import { adminNotificationRoutes } from './admin-notification-routes.js';
-import { adminCsrf, adminGate, adminPage } from './admin-page.js';
+import { adminCsrf, adminGate, adminPage, readerOf } from './admin-page.js';
 import { adminPolicyRoutes } from './admin-policy-routes.js';
 import { adminQuarantineRoutes } from './admin-quarantine-routes.js';
 import { adminRemovalRoutes } from './admin-removal-routes.js';
@@ -33,13 +33,15 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       deps.outbound.listRestricted(),
       deps.alerts.list({ status: 'new', limit: 50 }),
     ]);
+    const r = readerOf(c, deps);
+    const { t } = r;
     return adminPage(
       c,
       deps,
-      'Needs attention',
-      html`<section><h2>Restricted senders (${restricted.length})</h2>${restrictedTable(restricted)}</section>
-        <section><h2>New alerts (${alerts.length})</h2>${alertsTable(alerts, adminCsrf(c, deps))}
-          <p><a href="/admin/alerts">Every alert</a></p></section>`,
+      t('nav.admin.attention'),
+      html`<section><h2>${t('admin.home.restricted', { count: restricted.length })}</h2>${restrictedTable(restricted, r)}</section>
+        <section><h2>${t('admin.home.newAlerts', { count: alerts.length })}</h2>${alertsTable(alerts, adminCsrf(c, deps), r)}
+          <p><a href="/admin/alerts">${t('admin.home.everyAlert')}</a></p></section>`,
     );
   });
 
@@ -49,8 +51,8 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     return adminPage(
       c,
       deps,
-      'Restricted senders',
-      html`<section>${restrictedTable(await deps.outbound.listRestricted())}</section>`,
+      c.var.t('nav.admin.restricted'),
+      html`<section>${restrictedTable(await deps.outbound.listRestricted(), readerOf(c, deps))}</section>`,
     );
   });
 
@@ -63,8 +65,8 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     return adminPage(
       c,
       deps,
-      'Alerts',
-      html`${await alertsPerDayBlock(c, deps)}<section>${alertsTable(alerts, adminCsrf(c, deps))}</section>`,
+      c.var.t('nav.admin.alerts'),
+      html`${await alertsPerDayBlock(c, deps)}<section>${alertsTable(alerts, adminCsrf(c, deps), readerOf(c, deps))}</section>`,
     );
   });
 

@@ -1,7 +1,7 @@
 import { type Context, Hono } from 'hono';
 import { type OrgSettingKey, orgSettingFields } from '../settings/index.js';
 import { adminActor } from './actor.js';
-import { type AdminNotice, adminCsrf, adminGate, adminPage } from './admin-page.js';
+import { type AdminNotice, adminCsrf, adminGate, adminPage, wordsOr } from './admin-page.js';
 import type { ConsoleDeps } from './console-deps.js';
 import type { ConsoleEnv } from './console-env.js';
 import { html } from './html.js';
@@ -25,27 +25,35 @@ export function adminSettingsRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   ) => {
     const csrf = adminCsrf(c, deps);
     const entries = await deps.settings.describe();
+    const t = c.var.t;
+    // A value in words (true → "yes"); the option's value is what `mailwarden org set` takes.
+    const valueWords = (value: string) => wordsOr(t, `admin.value.${value}`, value);
     return adminPage(
       c,
       deps,
-      'Organization settings',
+      t('admin.settings.title'),
       html`<section><form method="post" action="/admin/settings" id="settings-form">${csrfField(csrf)}
           ${entries.map((entry) => {
             const field = orgSettingFields[entry.key];
             const id = `setting-${entry.key.replace('.', '-')}`;
             const shown = typed[entry.key] ?? String(entry.value);
-            const label = html`<label for="${id}">${entry.key}: ${field.description}${
-              entry.updatedBy ? html` <span class="muted">(set by ${entry.updatedBy})</span>` : ''
+            const description = wordsOr(t, `admin.setting.${entry.key}`, field.description);
+            const label = html`<label for="${id}"><code>${entry.key}</code>: ${description}${
+              entry.updatedBy
+                ? html` <span class="muted">${t('admin.settings.setBy', { by: entry.updatedBy })}</span>`
+                : ''
             }</label>`;
             if (field.kind === 'integer')
               return html`${label}<input type="text" inputmode="numeric" id="${id}" name="${entry.key}" value="${shown}">`;
+            if (field.kind === 'string')
+              return html`${label}<input type="text" id="${id}" name="${entry.key}" value="${shown}">`;
             const values = field.kind === 'boolean' ? ['true', 'false'] : field.values;
             return html`${label}<select id="${id}" name="${entry.key}">${values.map(
               (value) =>
-                html`<option value="${value}" ${value === shown ? html`selected` : ''}>${value}</option>`,
+                html`<option value="${value}" ${value === shown ? html`selected` : ''}>${valueWords(value)}</option>`,
             )}</select>`;
           })}
-          <button type="submit" id="save-settings">Save</button>
+          <button type="submit" id="save-settings">${t('admin.save')}</button>
         </form></section>`,
       notice,
       status,
@@ -55,7 +63,10 @@ export function adminSettingsRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   routes.get('/admin/settings', async (c) => {
     const session = adminGate(c);
     if (session instanceof Response) return session;
-    return settingsPage(c, c.req.query('saved') === '1' ? { kind: 'ok', text: 'Saved.' } : null);
+    return settingsPage(
+      c,
+      c.req.query('saved') === '1' ? { kind: 'ok', text: c.var.t('admin.saved') } : null,
+    );
   });
 
   routes.post('/admin/settings', async (c) => {

@@ -5,7 +5,7 @@ import { apiErrorStatus } from '../http-status/index.js';
 import { isMailPasswordMode, MAIL_PASSWORD_MODES } from '../identity/index.js';
 import type { Restriction } from '../outbound/index.js';
 import { adminActor } from './actor.js';
-import { type AdminNotice, adminCsrf, adminGate, adminPage } from './admin-page.js';
+import { type AdminNotice, adminCsrf, adminGate, adminPage, readerOf } from './admin-page.js';
 import {
   createdUserView,
   playbookNotice,
@@ -79,13 +79,19 @@ export function adminUserRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     status: ContentfulStatusCode = 200,
   ) => {
     const facts = await readUserFacts(address);
-    if (!facts) return refusePage(c, 404, `There is no user ${address}.`);
+    if (!facts) return refusePage(c, 404, c.var.t('admin.users.noSuchUser', { address }));
     const [sending, signIns] = await Promise.all([
       sendingBlock(c, deps, facts.user.address, facts.active),
       signInsBlock(c, deps, facts.user.id),
     ]);
-    const view = userView({ ...facts, charts: { sending, signIns } }, adminCsrf(c, deps));
-    return adminPage(c, deps, facts.user.address, view, notice, status);
+    return adminPage(
+      c,
+      deps,
+      facts.user.address,
+      userView({ ...facts, charts: { sending, signIns } }, adminCsrf(c, deps), readerOf(c, deps)),
+      notice,
+      status,
+    );
   };
 
   const usersPage = async (
@@ -99,24 +105,23 @@ export function adminUserRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       deps.outbound.listRestricted(),
     ]);
     const restrictedMailboxes = new Set(restricted.map((restriction) => restriction.mailbox));
-    const mailPasswords = await deps.identity.mailPasswordStates(listed.users.map((user) => user.address));
-    // One MFA read per listed user (at most a page of them): the state lives with identity.
-    const rows = await Promise.all(
-      listed.users.map(async (user) => {
-        const mfa = await deps.identity.mfa.show(user.address);
-        return {
-          user,
-          mfaState: mfa.ok ? mfa.mfa.state : null,
-          restricted: restrictedMailboxes.has(user.address),
-          mailAccountPassword: mailPasswords.get(user.address)?.mode === 'account-password',
-        };
-      }),
-    );
+    // One query each for the page's MFA states and mail password modes, not one per user.
+    const addresses = listed.users.map((user) => user.address);
+    const [mailPasswords, mfaStates] = await Promise.all([
+      deps.identity.mailPasswordStates(addresses),
+      deps.identity.mfaStates(addresses),
+    ]);
+    const rows = listed.users.map((user) => ({
+      user,
+      mfaState: mfaStates.get(user.address) ?? null,
+      restricted: restrictedMailboxes.has(user.address),
+      mailAccountPassword: mailPasswords.get(user.address)?.mode === 'account-password',
+    }));
     return adminPage(
       c,
       deps,
-      'Users',
-      usersView({ rows, nextCursor: listed.nextCursor }, adminCsrf(c, deps)),
+      c.var.t('nav.admin.users'),
+      usersView({ rows, nextCursor: listed.nextCursor }, adminCsrf(c, deps), readerOf(c, deps)),
       notice,
       status,
     );
@@ -126,7 +131,10 @@ export function adminUserRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     const session = adminGate(c);
     if (session instanceof Response) return session;
     const deleted = c.req.query('deleted');
-    return usersPage(c, deleted ? { kind: 'ok', text: `${deleted} was deleted.` } : null);
+    return usersPage(
+      c,
+      deleted ? { kind: 'ok', text: c.var.t('admin.users.deleted', { address: deleted }) } : null,
+    );
   });
 
   /**
@@ -159,9 +167,9 @@ export function adminUserRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     return adminPage(
       c,
       deps,
-      `Created ${created.user.address}`,
-      createdUserView(created.user.address, reset.temporaryPassword),
-      { kind: 'ok', text: `${created.user.address} was created.` },
+      c.var.t('admin.users.createdTitle', { address: created.user.address }),
+      createdUserView(created.user.address, reset.temporaryPassword, c.var.t),
+      { kind: 'ok', text: c.var.t('admin.users.created', { address: created.user.address }) },
     );
   });
 
@@ -172,7 +180,7 @@ export function adminUserRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     return userPage(
       c,
       c.req.param('address'),
-      released ? { kind: 'ok', text: 'Released: the account can send again.' } : null,
+      released ? { kind: 'ok', text: c.var.t('admin.release.done') } : null,
     );
   });
 
@@ -212,20 +220,25 @@ export function adminUserRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       return userPage(
         c,
         address,
-        { kind: 'error', text: `The mode is ${MAIL_PASSWORD_MODES.join(' or ')}.` },
+        {
+          kind: 'error',
+          text: c.var.t('admin.mailPassword.badMode', {
+            first: MAIL_PASSWORD_MODES[0],
+            second: MAIL_PASSWORD_MODES[1],
+          }),
+        },
         400,
       );
     const outcome = await deps.identity.setMailPassword(address, mode, adminActor(c, session));
-    if (!outcome.ok) return refusePage(c, 404, `There is no user ${address}.`);
+    const t = c.var.t;
+    if (!outcome.ok) return refusePage(c, 404, t('admin.users.noSuchUser', { address }));
     const now =
-      mode === 'app-passwords-only'
-        ? 'its mail clients use app passwords only'
-        : 'its mail clients may use the account password again';
+      mode === 'app-passwords-only' ? t('admin.mailPassword.nowAppOnly') : t('admin.mailPassword.nowAccount');
     return userPage(c, outcome.user.address, {
       kind: outcome.changed ? 'ok' : 'info',
       text: outcome.changed
-        ? `${outcome.user.address}: ${now}.`
-        : `Nothing changed: ${outcome.user.address} already had this setting (${now}).`,
+        ? t('admin.mailPassword.changed', { address: outcome.user.address, now })
+        : t('admin.mailPassword.unchanged', { address: outcome.user.address, now }),
     });
   });
 
@@ -247,7 +260,13 @@ export function adminUserRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       adminActor(c, session),
     );
     if (!outcome.ok) return refusePage(c, 404, outcome.message);
-    return adminPage(c, deps, `Secured ${outcome.user}`, securedView(outcome), playbookNotice(outcome.steps));
+    return adminPage(
+      c,
+      deps,
+      c.var.t('admin.secure.doneTitle', { address: outcome.user }),
+      securedView(outcome, c.var.t),
+      playbookNotice(outcome.steps, c.var.t),
+    );
   });
 
   return routes;

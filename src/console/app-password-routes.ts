@@ -1,11 +1,12 @@
 import { type Context, Hono } from 'hono';
-import { APP_PASSWORD_SCOPES, type WebSession } from '../identity/index.js';
+import type { Translator } from '../i18n/index.js';
+import { APP_PASSWORD_SCOPES, type AppPasswordFailure, type WebSession } from '../identity/index.js';
 import { ownerActor } from './actor.js';
 import type { ConsoleDeps } from './console-deps.js';
 import type { ConsoleEnv } from './console-env.js';
 import { gate } from './gate.js';
 import { html, type SafeHtml } from './html.js';
-import { csrfField, layout } from './layout.js';
+import { csrfField, htmlMessage, layout } from './layout.js';
 import { when } from './time.js';
 
 type Notice = { kind: 'info' | 'ok' | 'error'; text: string } | null;
@@ -24,37 +25,45 @@ export function appPasswordRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     const csrf = deps.identity.webSessions.csrfTokenFor(c.var.sessionToken!);
     const listed = await deps.identity.listAppPasswords(session.user.id);
     const entries = listed.ok ? listed.appPasswords : [];
+    const { t, fmt } = c.var;
     return c.html(
       layout(
-        { title: 'App passwords', csrfToken: csrf, signedIn: true, notice, current: c.req.path },
+        {
+          t,
+          title: t('nav.account.appPasswords'),
+          csrfToken: csrf,
+          signedIn: true,
+          notice,
+          current: c.req.path,
+        },
         html`${created ?? ''}
         <section>
-          <p class="muted">Mail apps (Thunderbird, Outlook, phone mail) sign in with an app password: one per device, limited to the protocols it needs, revocable on its own.</p>
+          <p class="muted">${t('account.appPasswords.intro')}</p>
           ${
             entries.length === 0
-              ? html`<p>No app passwords yet.</p>`
-              : html`<table id="app-passwords"><thead><tr><th>Name</th><th>For</th><th>Created</th><th>Last used</th><th></th></tr></thead><tbody>
+              ? html`<p>${t('account.appPasswords.none')}</p>`
+              : html`<table id="app-passwords"><thead><tr><th>${t('common.name')}</th><th>${t('account.appPasswords.for')}</th><th>${t('account.appPasswords.created')}</th><th>${t('account.security.lastUsed')}</th><th></th></tr></thead><tbody>
                 ${entries.map(
                   (
                     entry,
-                  ) => html`<tr class="app-password"><td>${entry.name}</td><td>${entry.scopes.join(', ')}</td><td>${when(entry.createdAt, 'day')}</td>
-                    <td>${entry.lastUsedAt ? html`${when(entry.lastUsedAt)} (${entry.lastUsedProtocol ?? ''} ${entry.lastUsedIp ?? ''})` : 'never'}${entry.state === 'expired' ? ' · expired' : ''}</td>
-                    <td><form method="post" action="/account/app-passwords/revoke" class="inline">${csrfField(csrf)}<input type="hidden" name="name" value="${entry.name}"><button class="danger" type="submit">Revoke</button></form></td></tr>`,
+                  ) => html`<tr class="app-password"><td translate="no">${entry.name}</td><td>${entry.scopes.join(', ')}</td><td>${when(entry.createdAt, 'day', fmt)}</td>
+                    <td>${entry.lastUsedAt ? html`${when(entry.lastUsedAt, 'minute', fmt)} <span translate="no">(${entry.lastUsedProtocol ?? ''} ${entry.lastUsedIp ?? ''})</span>` : t('common.never')}${entry.state === 'expired' ? ` · ${t('account.appPasswords.expired')}` : ''}</td>
+                    <td><form method="post" action="/account/app-passwords/revoke" class="inline">${csrfField(csrf)}<input type="hidden" name="name" value="${entry.name}"><button class="danger" type="submit">${t('account.appPasswords.revoke')}</button></form></td></tr>`,
                 )}</tbody></table>`
           }
         </section>
-        <section><h2>New app password</h2>
+        <section><h2>${t('account.appPasswords.new')}</h2>
           <form method="post" action="/account/app-passwords">${csrfField(csrf)}
-            <label for="app-name">Name (the device or app)</label>
-            <input type="text" id="app-name" name="name" maxlength="64" required placeholder="Thunderbird on my laptop">
-            <label>For</label>
+            <label for="app-name">${t('account.appPasswords.nameLabel')}</label>
+            <input type="text" id="app-name" name="name" maxlength="64" required placeholder="${t('account.appPasswords.placeholder')}">
+            <label>${t('account.appPasswords.for')}</label>
             ${APP_PASSWORD_SCOPES.map(
               (scope) =>
                 html`<label class="inline"><input type="checkbox" name="scope" value="${scope}" ${scope === 'smtp' || scope === 'imap' ? 'checked' : ''}> ${scope.toUpperCase()}</label> `,
             )}
-            <label for="expires">Expires after (days, empty: never)</label>
+            <label for="expires">${t('account.appPasswords.expires')}</label>
             <input type="text" id="expires" name="expiresDays" inputmode="numeric">
-            <button type="submit" id="create-app-password">Create app password</button>
+            <button type="submit" id="create-app-password">${t('account.appPasswords.create')}</button>
           </form>
         </section>`,
       ),
@@ -84,7 +93,7 @@ export function appPasswordRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       return page(
         c,
         session,
-        { kind: 'error', text: 'the expiry is a whole number of days' },
+        { kind: 'error', text: c.var.t('account.appPasswords.badExpiry') },
         undefined,
         400,
       );
@@ -93,15 +102,20 @@ export function appPasswordRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       { name, scopes, expiresDays: expires },
       ownerActor(c, session.user.address),
     );
-    if (!outcome.ok) return page(c, session, { kind: 'error', text: outcome.message }, undefined, 400);
+    const t = c.var.t;
+    if (!outcome.ok)
+      return page(c, session, { kind: 'error', text: appPasswordRefusal(t, outcome, name) }, undefined, 400);
     return page(
       c,
       session,
-      { kind: 'ok', text: `App password ${outcome.appPassword.name} created.` },
-      html`<section id="new-app-password"><h2>Your new app password</h2>
-        <p><strong>Copy it into your mail app now: it is shown only this once.</strong></p>
-        <p><span class="secret" id="app-password-secret">${outcome.password}</span></p>
-        <p class="muted">User name: ${session.user.address}. It works for ${outcome.appPassword.scopes.join(', ')}.</p></section>`,
+      { kind: 'ok', text: t('account.appPasswords.createdNotice', { name: outcome.appPassword.name }) },
+      html`<section id="new-app-password"><h2>${t('account.appPasswords.yourNew')}</h2>
+        <p><strong>${t('account.appPasswords.copyNow')}</strong></p>
+        <p><span class="secret" id="app-password-secret" translate="no">${outcome.password}</span></p>
+        <p class="muted">${htmlMessage(t('account.appPasswords.usage'), {
+          address: html`<span translate="no">${session.user.address}</span>`,
+          scopes: outcome.appPassword.scopes.join(', '),
+        })}</p></section>`,
     );
   });
 
@@ -119,11 +133,25 @@ export function appPasswordRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       c,
       session,
       outcome.ok
-        ? { kind: 'ok', text: `App password ${name} revoked.` }
-        : { kind: 'error', text: outcome.message },
+        ? { kind: 'ok', text: c.var.t('account.appPasswords.revoked', { name }) }
+        : { kind: 'error', text: appPasswordRefusal(c.var.t, outcome, name) },
       undefined,
       outcome.ok ? 200 : 400,
     );
   });
   return routes;
+}
+
+/** An app-password refusal in the reader's language, told by its code. */
+function appPasswordRefusal(t: Translator, failure: Pick<AppPasswordFailure, 'code'>, name: string): string {
+  switch (failure.code) {
+    case 'invalid-app-password':
+      return t('account.appPasswords.invalid');
+    case 'app-password-name-taken':
+      return t('account.appPasswords.nameTaken');
+    case 'app-password-not-found':
+      return t('account.appPasswords.notFound', { name });
+    case 'user-not-found':
+      return t('account.userGone');
+  }
 }

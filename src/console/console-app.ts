@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { Hono } from 'hono';
 import { isLoopbackHost } from '../config/index.js';
-import { chooseLocale, formatter, translator } from '../i18n/index.js';
+import { chooseLocale, formatter, isLocale, translator } from '../i18n/index.js';
 import { accountRoutes } from './account-routes.js';
 import { adminRoutes } from './admin-routes.js';
 import { passkeyScript, styleSheet } from './assets.js';
@@ -84,25 +84,29 @@ export function consoleRoutes(services: ConsoleServices): Hono<ConsoleEnv> {
         c.set('session', checked.session);
       } else clearCookie(c, deps.names, deps.names.session);
     }
-    // TODO(i18n): the user's own setting and the org's `locale` / `timeZone` come next.
-    const locale = chooseLocale({ acceptLanguage: c.req.header('accept-language') ?? null });
+    // The reader's language: their own choice (/account), the browser's, then the organization's.
+    // Moments in the organization's time zone. The settings are a snapshot (no query per page).
+    const org = await deps.settings.current();
+    const user = c.var.session?.user.locale;
+    const locale = chooseLocale({
+      user: isLocale(user) ? user : null,
+      acceptLanguage: c.req.header('accept-language') ?? null,
+      org: org.locale,
+    });
     c.set('t', translator(locale));
-    c.set('fmt', formatter(locale, 'UTC'));
+    c.set('fmt', formatter(locale, org.timeZone));
     await next();
+    // The page's language for clients and caches. No `Vary: Accept-Language`: every page is
+    // no-store (above), so no cache keeps a copy that another language could be served from.
+    if (c.res.headers.get('content-type')?.startsWith('text/html')) c.header('Content-Language', locale);
   });
 
   // CSRF, layer 1: a state-changing request must come from our own origin (Fetch metadata + Origin).
   // Layer 2, the synchronizer token, is checked per form below, once the body is read.
   use(async (c, next) => {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
-    if (!sameOrigin(c))
-      return refusePage(c, 403, 'This request did not come from this site, so it was refused.');
-    if (!(await csrfTokenMatches(c, deps)))
-      return refusePage(
-        c,
-        403,
-        'This form has expired or did not come from this site. Reload the page and try again.',
-      );
+    if (!sameOrigin(c)) return refusePage(c, 403, c.var.t('common.csrf.origin'));
+    if (!(await csrfTokenMatches(c, deps))) return refusePage(c, 403, c.var.t('common.csrf.expired'));
     return next();
   });
 

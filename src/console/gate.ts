@@ -14,7 +14,8 @@ export function gate(
   options: { enrol?: boolean; passwordChange?: boolean; json?: boolean } = {},
 ): WebSession | Response {
   const session = c.var.session;
-  const refuse = (to: string) => (options.json ? jsonRefusal(c, 401, 'sign in first') : c.redirect(to, 303));
+  const refuse = (to: string) =>
+    options.json ? jsonRefusal(c, 401, c.var.t('account.signIn.first')) : c.redirect(to, 303);
   if (!session) return refuse('/account/sign-in');
   if (session.stage === 'enrol' && options.enrol) return session;
   if (session.stage !== 'complete') return refuse(homeOf(session.stage, false));

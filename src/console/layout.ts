@@ -1,5 +1,5 @@
 import { type MessageKey, type Translator, translator } from '../i18n/index.js';
-import { html, SafeHtml } from './html.js';
+import { escapeHtml, html, SafeHtml } from './html.js';
 
 export interface PageOptions {
   title: string;
@@ -117,4 +117,22 @@ function scrollingTables(body: SafeHtml): SafeHtml {
 /** The hidden CSRF field every form carries. */
 export function csrfField(token: string | null): SafeHtml {
   return html`<input type="hidden" name="_csrf" value="${token ?? ''}">`;
+}
+
+/**
+ * A catalogue message whose placeholders are markup (a link, an address in <strong>): `message` is
+ * `t(key)` without params, so its `{name}`s are still there; the words around them are escaped.
+ */
+export function htmlMessage(message: string, params: Readonly<Record<string, SafeHtml | string>>): SafeHtml {
+  const parts = message.split(/\{(\w+)\}/);
+  return new SafeHtml(
+    parts
+      .map((part, index) => {
+        if (index % 2 === 0) return escapeHtml(part);
+        const value = params[part];
+        if (value === undefined) return escapeHtml(`{${part}}`);
+        return value instanceof SafeHtml ? value.text : escapeHtml(value);
+      })
+      .join(''),
+  );
 }

@@ -1,3 +1,4 @@
+import type { MessageKey, Translator } from '../i18n/index.js';
 import type { ConsoleDeps } from './console-deps.js';
 
 export type PasswordStepOutcome =
@@ -5,11 +6,11 @@ export type PasswordStepOutcome =
   | { ok: false; message: string };
 
 /** What the sign-in page says for each refusal of the pipeline; the account state only after a right password. */
-const refusalText: Record<string, string> = {
-  'bad-credentials': 'wrong address or password',
-  'locked-out': 'too many failed sign-ins from your network; wait a little and try again',
-  'account-disabled': 'this account is disabled',
-  'high-risk': 'this sign-in was blocked because it looks risky; ask an administrator',
+const refusalText: Record<string, MessageKey> = {
+  'bad-credentials': 'account.signIn.badCredentials',
+  'locked-out': 'account.signIn.lockedOut',
+  'account-disabled': 'account.signIn.accountDisabled',
+  'high-risk': 'account.signIn.highRisk',
 };
 
 /**
@@ -19,6 +20,8 @@ const refusalText: Record<string, string> = {
 export async function passwordStep(
   deps: Pick<ConsoleDeps, 'identity'>,
   input: {
+    /** The reader's language: the refusal is told in it, by the pipeline's code. */
+    t: Translator;
     login: string;
     secret: string;
     clientIp: string | null;
@@ -35,8 +38,14 @@ export async function passwordStep(
     sessionId: input.sessionId,
   });
   if (!outcome.ok) {
-    const retry = outcome.retryAfterSeconds ? ` (about ${outcome.retryAfterSeconds} s)` : '';
-    return { ok: false, message: (refusalText[outcome.code] ?? 'sign-in refused') + retry };
+    const { t } = input;
+    const message = t(refusalText[outcome.code] ?? 'account.signIn.refused');
+    return {
+      ok: false,
+      message: outcome.retryAfterSeconds
+        ? t('account.signIn.retryAfter', { message, seconds: outcome.retryAfterSeconds })
+        : message,
+    };
   }
   return { ok: true, userId: outcome.user.id, address: outcome.user.address, risk: outcome.risk.level };
 }

@@ -1,23 +1,34 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { type Translator, translator } from '../i18n/index.js';
 import type { ConsoleEnv } from './console-env.js';
 import { html } from './html.js';
 import { layout } from './layout.js';
 
-/** A refusal as a page: the reason in words, a way back, never a stack trace. */
+/**
+ * A refusal as a page: the reason in words, a way back, never a stack trace. `message` is already in
+ * the reader's language (`c.get('t')`); the title and the way back are translated here.
+ */
 export function refusePage(c: Context<ConsoleEnv>, status: ContentfulStatusCode, message: string): Response {
+  const t = readerOf(c);
   return c.html(
     layout(
       {
-        title: status === 404 ? 'Not found' : 'Not allowed',
+        title: status === 404 ? t('common.notFound') : t('common.notAllowed'),
         csrfToken: null,
         signedIn: false,
         notice: { kind: 'error', text: message },
+        t,
       },
-      html`<section><p><a href="/account">Back to your account</a></p></section>`,
+      html`<section><p><a href="/account">${t('common.backToAccount')}</a></p></section>`,
     ),
     status,
   );
+}
+
+/** The request's translator; English for a context the console's middleware did not see. */
+function readerOf(c: Context): Translator {
+  return (c.get('t') as Translator | undefined) ?? translator('en');
 }
 
 /** For the passkey script's JSON calls. */
@@ -32,15 +43,17 @@ export function jsonRefusal(c: Context<ConsoleEnv>, status: ContentfulStatusCode
 export function notFoundPage(c: Context, formPage: string | null): Response {
   if (formPage !== null && (c.req.method === 'GET' || c.req.method === 'HEAD'))
     return c.redirect(formPage, 303);
+  const t = readerOf(c);
   return c.html(
     layout(
       {
-        title: 'Not found',
+        title: t('common.notFound'),
         csrfToken: null,
         signedIn: false,
-        notice: { kind: 'error', text: `There is no page ${c.req.path}.` },
+        notice: { kind: 'error', text: t('common.noSuchPage', { path: c.req.path }) },
+        t,
       },
-      html`<section><p><a href="/account">Go to your account</a></p></section>`,
+      html`<section><p><a href="/account">${t('common.goToAccount')}</a></p></section>`,
     ),
     404,
   );

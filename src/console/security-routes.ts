@@ -1,5 +1,6 @@
 import { type Context, Hono } from 'hono';
-import type { WebSession } from '../identity/index.js';
+import type { MessageKey } from '../i18n/index.js';
+import type { MfaFailure, WebSession } from '../identity/index.js';
 import { ownerActor } from './actor.js';
 import type { ConsoleDeps } from './console-deps.js';
 import type { ConsoleEnv } from './console-env.js';
@@ -25,13 +26,15 @@ export function securityRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     const session = gate(c, { enrol: true });
     if (session instanceof Response) return session;
     const left = c.req.query('recovery-left');
+    const count = left !== undefined && /^\d{1,3}$/.test(left) ? Number(left) : null;
+    const t = c.var.t;
     return pages.securityPage(
       c,
       session,
-      left === '0'
-        ? { kind: 'info', text: 'Create your recovery codes now, for the day your device is lost.' }
-        : left !== undefined
-          ? { kind: 'info', text: `You have ${left} recovery codes left; consider replacing them.` }
+      count === 0
+        ? { kind: 'info', text: t('account.security.recoveryNone') }
+        : count !== null
+          ? { kind: 'info', text: t.plural('account.security.recoveryLeft', count) }
           : null,
     );
   });
@@ -85,17 +88,19 @@ function securityPages(deps: ConsoleDeps) {
       mfa.requirement(session.user),
     ]);
     const enrolOnly = session.stage === 'enrol';
+    const { t, fmt } = c.var;
     return c.html(
       layout(
         {
-          title: 'Sign-in methods',
+          t,
+          title: t('nav.account.security'),
           csrfToken: csrf,
           signedIn: !enrolOnly,
           current: c.req.path,
           passkeys: true,
-          notice: notice ?? requirementNotice(enrolOnly, requirement),
+          notice: notice ?? requirementNotice(enrolOnly, requirement, t, fmt),
         },
-        securityView({ methods, passkeys, recoveryLeft, enrolOnly }, csrf, extra),
+        securityView({ methods, passkeys, recoveryLeft, enrolOnly, t, fmt }, csrf, extra),
       ),
       status,
     );
@@ -105,13 +110,13 @@ function securityPages(deps: ConsoleDeps) {
   const afterChange = (
     c: Context<ConsoleEnv>,
     session: WebSession,
-    outcome: { ok: true } | { ok: false; message: string },
-    done: string,
+    outcome: { ok: true } | MfaFailure,
+    done: MessageKey,
   ) =>
     securityPage(
       c,
       session,
-      outcome.ok ? { kind: 'ok', text: done } : { kind: 'error', text: outcome.message },
+      outcome.ok ? { kind: 'ok', text: c.var.t(done) } : { kind: 'error', text: mfaRefusal(c, outcome) },
       undefined,
       outcome.ok ? 200 : 400,
     );
@@ -123,15 +128,17 @@ function securityPages(deps: ConsoleDeps) {
     error: string | null,
   ) => {
     const csrf = csrfOf(c);
+    const t = c.var.t;
     return c.html(
       layout(
         {
-          title: 'Set up an authenticator app',
+          t,
+          title: t('account.security.startApp'),
           csrfToken: csrf,
           signedIn: c.var.session?.stage === 'complete',
           notice: error ? { kind: 'error', text: error } : null,
         },
-        await totpConfirmView(secret, uri, csrf),
+        await totpConfirmView(secret, uri, csrf, t),
       ),
       error ? 400 : 200,
     );
@@ -150,7 +157,7 @@ function totpRoutes(deps: ConsoleDeps, pages: SecurityPages): Hono<ConsoleEnv> {
     if (session instanceof Response) return session;
     const started = await mfa.startTotpEnrolment(session.user);
     if (!started.ok)
-      return pages.securityPage(c, session, { kind: 'error', text: started.message }, undefined, 400);
+      return pages.securityPage(c, session, { kind: 'error', text: mfaRefusal(c, started) }, undefined, 400);
     return pages.totpConfirmPage(c, started.secret, started.uri, null);
   });
 
@@ -166,8 +173,14 @@ function totpRoutes(deps: ConsoleDeps, pages: SecurityPages): Hono<ConsoleEnv> {
         typeof body['uri'] === 'string' && body['uri'].startsWith('otpauth://') ? body['uri'] : null;
       const secret = uri ? (new URL(uri).searchParams.get('secret') ?? '') : '';
       if (confirmed.code === 'bad-code' && uri)
-        return pages.totpConfirmPage(c, secret, uri, confirmed.message);
-      return pages.securityPage(c, session, { kind: 'error', text: confirmed.message }, undefined, 400);
+        return pages.totpConfirmPage(c, secret, uri, mfaRefusal(c, confirmed));
+      return pages.securityPage(
+        c,
+        session,
+        { kind: 'error', text: mfaRefusal(c, confirmed) },
+        undefined,
+        400,
+      );
     }
     const current = await pages.finishEnrolment(c, session, 'totp');
     // The first second factor comes with recovery codes, so that a lost phone is not a locked account.
@@ -178,8 +191,8 @@ function totpRoutes(deps: ConsoleDeps, pages: SecurityPages): Hono<ConsoleEnv> {
     return pages.securityPage(
       c,
       current,
-      { kind: 'ok', text: 'The authenticator app is set up.' },
-      codes ? recoveryCodesView(codes) : undefined,
+      { kind: 'ok', text: c.var.t('account.security.appDone') },
+      codes ? recoveryCodesView(codes, c.var.t) : undefined,
     );
   });
 
@@ -187,7 +200,7 @@ function totpRoutes(deps: ConsoleDeps, pages: SecurityPages): Hono<ConsoleEnv> {
     const session = gate(c);
     if (session instanceof Response) return session;
     const removed = await mfa.removeTotp(session.user, ownerActor(c, session.user.address));
-    return pages.afterChange(c, session, removed, 'The authenticator app was removed.');
+    return pages.afterChange(c, session, removed, 'account.security.appRemoved');
   });
 
   return routes;
@@ -218,7 +231,7 @@ function passkeyRoutes(deps: ConsoleDeps, pages: SecurityPages): Hono<ConsoleEnv
       },
       ownerActor(c, session.user.address),
     );
-    if (!outcome.ok) return jsonRefusal(c, 400, outcome.message);
+    if (!outcome.ok) return jsonRefusal(c, 400, mfaRefusal(c, outcome));
     await pages.finishEnrolment(c, session, 'passkey');
     // Codes cannot be shown in a JSON answer: the page asks for them once a first factor exists.
     const noCodes = (await mfa.countUnusedRecoveryCodes(session.user.id)) === 0;
@@ -238,7 +251,7 @@ function passkeyRoutes(deps: ConsoleDeps, pages: SecurityPages): Hono<ConsoleEnv
       typeof body['name'] === 'string' ? body['name'] : '',
       ownerActor(c, session.user.address),
     );
-    return pages.afterChange(c, session, outcome, 'The passkey was renamed.');
+    return pages.afterChange(c, session, outcome, 'account.security.passkeyRenamed');
   });
 
   routes.post('/account/passkeys/:id/remove', async (c) => {
@@ -249,7 +262,7 @@ function passkeyRoutes(deps: ConsoleDeps, pages: SecurityPages): Hono<ConsoleEnv
       c.req.param('id'),
       ownerActor(c, session.user.address),
     );
-    return pages.afterChange(c, session, outcome, 'The passkey was removed.');
+    return pages.afterChange(c, session, outcome, 'account.security.passkeyRemoved');
   });
 
   return routes;
@@ -268,9 +281,14 @@ function recoveryCodeRoutes(deps: ConsoleDeps, pages: SecurityPages): Hono<Conso
     return pages.securityPage(
       c,
       session,
-      { kind: 'ok', text: 'New recovery codes replaced the old ones.' },
-      recoveryCodesView(codes),
+      { kind: 'ok', text: c.var.t('account.security.codesReplaced') },
+      recoveryCodesView(codes, c.var.t),
     );
   });
   return routes;
+}
+
+/** An MFA refusal in the reader's language, told by its code (the domain's message is English). */
+function mfaRefusal(c: Context<ConsoleEnv>, failure: Pick<MfaFailure, 'code'>): string {
+  return c.var.t(`account.mfa.${failure.code}`);
 }

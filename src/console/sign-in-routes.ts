@@ -34,10 +34,11 @@ export function signInRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       preSession = randomBytes(32).toString('base64url');
       writeCookie(c, names, names.preSession, preSession);
     }
+    const t = c.var.t;
     return c.html(
       layout(
-        { title: 'Sign in', csrfToken: null, signedIn: false, notice: notice ?? null },
-        signInView(sessions.csrfTokenFor(preSession)),
+        { title: t('account.signIn.title'), csrfToken: null, signedIn: false, notice: notice ?? null, t },
+        signInView(sessions.csrfTokenFor(preSession), t),
       ),
       status,
     );
@@ -54,9 +55,10 @@ export function signInRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     const login = typeof body['login'] === 'string' ? body['login'].slice(0, 320) : '';
     const secret = typeof body['password'] === 'string' ? body['password'].slice(0, 1024) : '';
     if (!login || !secret)
-      return signInPage(c, 401, { kind: 'error', text: 'enter your email address and password' });
+      return signInPage(c, 401, { kind: 'error', text: c.var.t('account.signIn.missing') });
     const userAgent = c.req.header('user-agent') ?? null;
     const outcome = await passwordStep(deps, {
+      t: c.var.t,
       login,
       secret,
       clientIp: c.var.clientIp,
@@ -65,7 +67,16 @@ export function signInRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     });
     if (!outcome.ok) return signInPage(c, 401, { kind: 'error', text: outcome.message });
     const step = await deps.identity.mfa.webSecondStep(outcome.userId, outcome.risk);
-    if (step.next === 'refuse') return signInPage(c, 403, { kind: 'error', text: step.message });
+    // Told by the refusal's code, in the reader's language (the domain's message is English).
+    if (step.next === 'refuse')
+      return signInPage(c, 403, {
+        kind: 'error',
+        text: c.var.t(
+          step.code === 'mfa-registration-overdue'
+            ? 'account.signIn.mfaOverdue'
+            : 'account.signIn.mfaUnavailable',
+        ),
+      });
     const stage: WebSessionStage =
       step.next === 'second-factor' ? 'password' : step.next === 'enrol-now' ? 'enrol' : 'complete';
     if (c.var.session) await sessions.revoke(c.var.session.id);
@@ -127,18 +138,23 @@ function secondFactorRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     const session = c.var.session!;
     const methods = await deps.identity.mfa.methods(session.user.id);
     const csrf = sessions.csrfTokenFor(c.var.sessionToken!);
+    const t = c.var.t;
     return c.html(
       layout(
         {
-          title: 'Second step',
+          t,
+          title: t('account.secondFactor.title'),
           csrfToken: csrf,
           signedIn: false,
           passkeys: methods.passkeys > 0,
           notice: error
             ? { kind: 'error', text: error }
-            : { kind: 'info', text: `Signing in as ${session.user.address}` },
+            : {
+                kind: 'info',
+                text: t('account.secondFactor.signingInAs', { address: session.user.address }),
+              },
         },
-        secondFactorView(methods, csrf),
+        secondFactorView(methods, csrf, t),
       ),
       status,
     );
@@ -182,22 +198,21 @@ function secondFactorRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
 
   const throttled = async (c: Context<ConsoleEnv>) =>
     deps.identity.mfa.secondFactorThrottled(c.var.session!.user.id);
-  const THROTTLED = 'Too many wrong codes for this account. Wait 15 minutes and try again.';
 
   routes.post('/account/second-factor/totp', async (c) => {
     if (!needsSecondFactor(c)) return c.redirect('/account/sign-in', 303);
-    if (await throttled(c)) return secondFactorPage(c, 429, THROTTLED);
+    if (await throttled(c)) return secondFactorPage(c, 429, c.var.t('account.secondFactor.throttled'));
     const body = await c.req.parseBody();
     const code = typeof body['code'] === 'string' ? body['code'] : '';
     if (await deps.identity.mfa.verifyTotp(c.var.session!.user.id, code))
       return c.redirect(await complete(c, 'totp'), 303);
     await failed(c, 'totp');
-    return secondFactorPage(c, 401, 'That code is not right, or it was used already. Wait for the next one.');
+    return secondFactorPage(c, 401, c.var.t('account.secondFactor.wrongCode'));
   });
 
   routes.post('/account/second-factor/recovery', async (c) => {
     if (!needsSecondFactor(c)) return c.redirect('/account/sign-in', 303);
-    if (await throttled(c)) return secondFactorPage(c, 429, THROTTLED);
+    if (await throttled(c)) return secondFactorPage(c, 429, c.var.t('account.secondFactor.throttled'));
     const body = await c.req.parseBody();
     const code = typeof body['code'] === 'string' ? body['code'] : '';
     const user = c.var.session!.user;
@@ -207,11 +222,11 @@ function secondFactorRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       return c.redirect(left <= 3 ? `/account/security?recovery-left=${left}` : home, 303);
     }
     await failed(c, 'recovery-code');
-    return secondFactorPage(c, 401, 'That recovery code is not right, or it was used already.');
+    return secondFactorPage(c, 401, c.var.t('account.secondFactor.wrongRecovery'));
   });
 
   routes.post('/account/second-factor/passkey/options', async (c) => {
-    if (!needsSecondFactor(c)) return jsonRefusal(c, 401, 'sign in with your password first');
+    if (!needsSecondFactor(c)) return jsonRefusal(c, 401, c.var.t('account.signIn.passwordFirst'));
     const options = await deps.identity.mfa.passkeyAuthenticationOptions(
       c.var.session!.id,
       c.var.session!.user.id,
@@ -221,8 +236,8 @@ function secondFactorRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   });
 
   routes.post('/account/second-factor/passkey', async (c) => {
-    if (!needsSecondFactor(c)) return jsonRefusal(c, 401, 'sign in with your password first');
-    if (await throttled(c)) return jsonRefusal(c, 429, THROTTLED);
+    if (!needsSecondFactor(c)) return jsonRefusal(c, 401, c.var.t('account.signIn.passwordFirst'));
+    if (await throttled(c)) return jsonRefusal(c, 429, c.var.t('account.secondFactor.throttled'));
     const body = (await c.req.json().catch(() => null)) as { response?: unknown } | null;
     const outcome = await deps.identity.mfa.verifyPasskeyAuthentication({
       sessionId: c.var.session!.id,
@@ -232,7 +247,7 @@ function secondFactorRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     });
     if (!outcome.ok) {
       await failed(c, 'passkey');
-      return jsonRefusal(c, 401, outcome.message);
+      return jsonRefusal(c, 401, c.var.t(`account.mfa.${outcome.code}`));
     }
     return c.json({ redirect: await complete(c, 'passkey') });
   });

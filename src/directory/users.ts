@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Actor, AuditLog } from '../audit/index.js';
+import type { Locale } from '../i18n/index.js';
 import type { Clock } from '../runtime/clock.js';
 import { compiledQuery, type Executor, type Store, type UserTable } from '../store/index.js';
 import { type DirectoryFailure, directoryFailure } from './directory.outcomes.js';
@@ -135,6 +136,8 @@ export async function setDisabled(
 export interface UserUpdate {
   displayName?: string | null;
   role?: Role;
+  /** The page language the user chose; null follows the browser, then the organization. */
+  locale?: Locale | null;
 }
 
 export async function updateUser(
@@ -151,7 +154,13 @@ export async function updateUser(
     const changes: Partial<UserTable> = { updated_at: now };
     if (displayName !== undefined) changes.display_name = displayName;
     if (update.role !== undefined) changes.role = update.role;
+    if (update.locale !== undefined) changes.locale = update.locale;
     await trx.updateTable('users').set(changes).where('id', '=', row.id).execute();
+    // The language is audited only when it is what changed, so the other records read as before.
+    const language =
+      update.locale !== undefined
+        ? { before: { locale: row.locale ?? null }, after: { locale: update.locale } }
+        : null;
     await deps.audit.appendWithin(trx, [
       {
         operation: 'UpdateUser',
@@ -159,8 +168,12 @@ export async function updateUser(
         mailbox: row.address,
         ...actor,
         details: {
-          before: { displayName: row.display_name, role: row.role },
-          after: { displayName: changes.display_name ?? row.display_name, role: changes.role ?? row.role },
+          before: { displayName: row.display_name, role: row.role, ...language?.before },
+          after: {
+            displayName: changes.display_name ?? row.display_name,
+            role: changes.role ?? row.role,
+            ...language?.after,
+          },
         },
       },
     ]);

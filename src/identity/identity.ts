@@ -21,6 +21,7 @@ import {
   setMailPassword,
 } from './imported-accounts.js';
 import { lastSignInTrackedSince, startLastSignInTracking } from './last-sign-in.js';
+import { mfaStates } from './mfa-state.js';
 import type { PasswordHasher } from './passwords.js';
 import {
   recordSignInStep,
@@ -109,6 +110,8 @@ export function createIdentity(deps: IdentityDeps) {
       setMailPassword(deps, user, mode, actor),
     /** Each account's mail password mode and import source, by address (for the admin pages). */
     mailPasswordStates: (addresses: readonly string[]) => mailPasswordStates(deps.store.db, addresses),
+    /** Each account's MFA state, by address, in one query (for the admin users list). */
+    mfaStates: (addresses: readonly string[]) => mfaStates(deps.store.db, addresses),
     /** How enabled accounts' passwords are stored (legacy schemes left) and who keeps the account password on mail. */
     passwordStorage: () => passwordStorageCounts(deps.store.db),
   };

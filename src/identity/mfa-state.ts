@@ -49,3 +49,20 @@ export async function syncMfaState(trx: Executor, userId: string): Promise<void>
       .where('mfa_state', '=', 'enabled')
       .execute();
 }
+
+/**
+ * The MFA state of each of these accounts, by address, in one query (the admin users list shows a
+ * page of them at a time; absent: no such user).
+ */
+export async function mfaStates(
+  db: Executor,
+  addresses: readonly string[],
+): Promise<Map<string, 'disabled' | 'enabled' | 'enforced'>> {
+  if (addresses.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('users')
+    .select(['address', 'mfa_state'])
+    .where('address', 'in', [...addresses])
+    .execute();
+  return new Map(rows.map((row) => [row.address, row.mfa_state]));
+}

@@ -3,6 +3,8 @@
  * CLI (`mailwarden org show|set`), the API and the docs read. Start-up configuration (ports, paths,
  * the database) is in src/config; what is here is policy, changed while Mailwarden runs, audited.
  */
+import { isTimeZone, LOCALES, type Locale } from '../i18n/index.js';
+
 export type MailAccountPasswordPolicy = 'allowed' | 'app-passwords-only' | 'blocked';
 export type UnknownSenderPolicy = 'count-and-alert' | 'refuse';
 
@@ -37,6 +39,13 @@ export interface OrgSettings {
    * the default sending policy and raise an alert, or refuse its mail.
    */
   'policy.unknownSender': UnknownSenderPolicy;
+  /**
+   * The organization's language: pages for readers whose browser names no language we have, and the
+   * alert emails (`mailwarden org set locale nl`). A user's own choice on /account comes first.
+   */
+  locale: Locale;
+  /** The time zone pages and alert emails write moments in (`mailwarden org set timeZone Europe/Amsterdam`). */
+  timeZone: string;
 }
 
 export type OrgSettingKey = keyof OrgSettings;
@@ -59,13 +68,25 @@ interface EnumField<V extends string> {
   values: readonly V[];
   description: string;
 }
+/** Free text that one check accepts (a time zone name): the check's words say what is expected. */
+interface StringField {
+  kind: 'string';
+  default: string;
+  /** Null when the value is fine, else why not ("… is an IANA time zone name, e.g. Europe/Amsterdam"). */
+  validate(value: string): string | null;
+  /** The value as stored once valid (a time zone's canonical spelling). */
+  normalize?(value: string): string;
+  description: string;
+}
 type FieldFor<T> = [T] extends [boolean]
   ? BooleanField
   : [T] extends [number]
     ? IntegerField
-    : EnumField<T & string>;
+    : string extends T
+      ? StringField
+      : EnumField<T & string>;
 
-export type OrgSettingField = BooleanField | IntegerField | EnumField<string>;
+export type OrgSettingField = BooleanField | IntegerField | EnumField<string> | StringField;
 
 /** Defaults follow NIST SP 800-63B and PRODUCT.md ("Sign-in and lockout"): secure unless changed. */
 export const orgSettingFields: { [K in OrgSettingKey]: FieldFor<OrgSettings[K]> } = {
@@ -139,6 +160,23 @@ export const orgSettingFields: { [K in OrgSettingKey]: FieldFor<OrgSettings[K]> 
     description:
       'Postfix SASL logins that are no Mailwarden user: count-and-alert (the default sending policy applies, and an alert is raised) or refuse (550 5.7.1)',
   },
+  locale: {
+    kind: 'enum',
+    default: 'en',
+    values: LOCALES,
+    description:
+      'the language of alert emails, and of pages when neither the user nor the browser names one: en or nl',
+  },
+  timeZone: {
+    kind: 'string',
+    default: 'UTC',
+    validate: (value) =>
+      isTimeZone(value) && value.trim() !== ''
+        ? null
+        : `timeZone is an IANA time zone name, e.g. Europe/Amsterdam or UTC (not "${value}")`,
+    normalize: (value) => new Intl.DateTimeFormat('en', { timeZone: value }).resolvedOptions().timeZone,
+    description: 'the time zone pages and alert emails show times in (IANA name, e.g. Europe/Amsterdam)',
+  },
 };
 
 export function isOrgSettingKey(key: string): key is OrgSettingKey {
@@ -175,6 +213,12 @@ export function parseOrgSettingValue(key: OrgSettingKey, raw: unknown): ParsedVa
       if (typeof raw !== 'string' || !field.values.includes(raw))
         return { ok: false, message: `${key} is one of ${field.values.join(', ')}` };
       return { ok: true, value: raw };
+    }
+    case 'string': {
+      const value = typeof raw === 'string' ? raw.trim() : '';
+      const problem = typeof raw === 'string' ? field.validate(value) : field.validate(String(raw));
+      if (problem !== null) return { ok: false, message: problem };
+      return { ok: true, value: field.normalize ? field.normalize(value) : value };
     }
   }
 }

@@ -30,6 +30,8 @@ export interface UserTable {
   mfa_grace_from: number | null;
   /** The latest successful sign-in, rewritten at most hourly (migration 011; null: none since it was added). */
   last_sign_in_at: number | null;
+  /** The page language the user chose on /account, 'en' | 'nl' (migration 021); null: browser, then org. */
+  locale?: string | null;
   /** Where an imported account came from (migration 016); null for accounts made here. */
   imported_from?: string | null;
   /** The source's `{SCHEME}hash` at the last import or sync, to tell whose change is newer. */

@@ -38,6 +38,7 @@ import { auditSearchKeysGuardMigration } from './migrations/014-audit-search-key
 import { restrictionsOutliveUsersMigration } from './migrations/015-restrictions-outlive-users.js';
 import { importedAccountsMigration } from './migrations/016-imported-accounts.js';
 import { sendReservationsMigration } from './migrations/019-send-reservations.js';
+import { usersLocaleMigration } from './migrations/021-users-locale.js';
 import { alertsFirstAtMigration } from './migrations/022-alerts-first-at.js';
 import type { Database } from './schema.js';
 
@@ -406,6 +407,7 @@ async function migrate(store: Store): Promise<void> {
     '015-restrictions-outlive-users': restrictionsOutliveUsersMigration(store.dialect),
     '016-imported-accounts': importedAccountsMigration(),
     '019-send-reservations': sendReservationsMigration(),
+    '021-users-locale': usersLocaleMigration(),
     '022-alerts-first-at': alertsFirstAtMigration(),
   };
   const migrator = new Migrator({

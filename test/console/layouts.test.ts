@@ -18,6 +18,14 @@ const CAROL = 'carol@example.org';
 const IMPORTED = 'imported.mailbox-with-a-long-name@example.org';
 /** A laptop and a phone: no page may be wider than either window. */
 const WIDTHS = [1366, 390] as const;
+/**
+ * Every page in each language: Dutch words are longer ("Postvak IN-regels uitschakelen"), so a page
+ * that fits in English may not in Dutch. The browser asks for the language, as a reader's would.
+ */
+const LANGUAGES = [
+  { locale: 'en', acceptLanguage: 'en-GB,en' },
+  { locale: 'nl', acceptLanguage: 'nl-NL,nl' },
+] as const;
 const SCREENSHOTS = path.resolve('test-artifacts', 'screenshots');
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -171,70 +179,80 @@ describe('every page fits a laptop and a phone, and passes axe-core, in Chromium
     }
   });
 
-  test('the self-service pages', async () => {
-    for (const width of WIDTHS) {
-      await admin.page.setViewportSize({ width, height: 800 });
-      for (const [name, url] of [
-        ['account', '/account'],
-        ['security', '/account/security'],
-        ['app-passwords', '/account/app-passwords'],
-        ['password', '/account/password'],
-        ['sign-ins', '/account/sign-ins'],
-        ['not-found', '/account/no-such-page'],
-      ] as const) {
-        const response = await admin.page.goto(url);
-        assert.equal(response?.status(), name === 'not-found' ? 404 : 200, `${url} opens`);
-        assert.equal(new URL(admin.page.url()).pathname, url, `${url} is shown, not a redirect`);
-        await checkPage(admin.page, name, admin.blocked);
+  test('the self-service pages, in English and Dutch', async () => {
+    for (const { locale, acceptLanguage } of LANGUAGES)
+      for (const width of WIDTHS) {
+        await admin.page.setExtraHTTPHeaders({ 'Accept-Language': acceptLanguage });
+        await admin.page.setViewportSize({ width, height: 800 });
+        for (const [name, url] of [
+          ['account', '/account'],
+          ['security', '/account/security'],
+          ['app-passwords', '/account/app-passwords'],
+          ['password', '/account/password'],
+          ['sign-ins', '/account/sign-ins'],
+          ['not-found', '/account/no-such-page'],
+        ] as const) {
+          const response = await admin.page.goto(url);
+          assert.equal(response?.status(), name === 'not-found' ? 404 : 200, `${url} opens`);
+          assert.equal(new URL(admin.page.url()).pathname, url, `${url} is shown, not a redirect`);
+          await checkPage(admin.page, locale === 'en' ? name : `${name}-${locale}`, admin.blocked);
+        }
       }
-    }
+    await admin.page.setExtraHTTPHeaders({ 'Accept-Language': LANGUAGES[0].acceptLanguage });
   });
 
-  test('the admin pages', async () => {
+  test('the admin pages, in English and Dutch', async () => {
     const user = `/admin/users/${encodeURIComponent(ALICE)}`;
-    for (const width of WIDTHS) {
-      await admin.page.setViewportSize({ width, height: 800 });
-      for (const [name, url] of [
-        ['admin', '/admin'],
-        ['admin-restricted', '/admin/restricted'],
-        ['admin-users', '/admin/users'],
-        ['admin-user', user],
-        ['admin-user-imported', `/admin/users/${encodeURIComponent(IMPORTED)}`],
-        ['admin-user-delete', `${user}/delete`],
-        ['admin-directory', '/admin/directory'],
-        ['admin-policies', '/admin/policies'],
-        ['admin-policy', '/admin/policies/default'],
-        ['admin-alerts', '/admin/alerts'],
-        ['admin-quarantine', '/admin/quarantine'],
-        ['admin-audit', '/admin/audit?hours=720'],
-        ['admin-score', '/admin/score'],
-        ['admin-settings', '/admin/settings'],
-        ['admin-tokens', '/admin/tokens'],
-        ['admin-notifications', '/admin/notifications'],
-      ] as const) {
-        const response = await admin.page.goto(url);
-        assert.equal(response?.status(), 200, `${url} opens`);
-        assert.equal(
-          new URL(admin.page.url()).pathname,
-          url.split('?')[0],
-          `${url} is shown, not a redirect`,
-        );
-        await checkPage(admin.page, name, admin.blocked);
+    for (const { locale, acceptLanguage } of LANGUAGES)
+      for (const width of WIDTHS) {
+        await admin.page.setExtraHTTPHeaders({ 'Accept-Language': acceptLanguage });
+        await admin.page.setViewportSize({ width, height: 800 });
+        for (const [name, url] of [
+          ['admin', '/admin'],
+          ['admin-restricted', '/admin/restricted'],
+          ['admin-users', '/admin/users'],
+          ['admin-user', user],
+          ['admin-user-imported', `/admin/users/${encodeURIComponent(IMPORTED)}`],
+          ['admin-user-delete', `${user}/delete`],
+          ['admin-directory', '/admin/directory'],
+          ['admin-policies', '/admin/policies'],
+          ['admin-policy', '/admin/policies/default'],
+          ['admin-alerts', '/admin/alerts'],
+          ['admin-quarantine', '/admin/quarantine'],
+          ['admin-audit', '/admin/audit?hours=720'],
+          ['admin-score', '/admin/score'],
+          ['admin-settings', '/admin/settings'],
+          ['admin-tokens', '/admin/tokens'],
+          ['admin-notifications', '/admin/notifications'],
+        ] as const) {
+          const response = await admin.page.goto(url);
+          assert.equal(response?.status(), 200, `${url} opens`);
+          assert.equal(
+            new URL(admin.page.url()).pathname,
+            url.split('?')[0],
+            `${url} is shown, not a redirect`,
+          );
+          assert.equal(await admin.page.getAttribute('html', 'lang'), locale, `${url} is in ${locale}`);
+          await checkPage(admin.page, locale === 'en' ? name : `${name}-${locale}`, admin.blocked);
+        }
       }
-    }
     // At laptop width the admin menu is one line with every entry in view, nothing scrolled away.
     await admin.page.setViewportSize({ width: WIDTHS[0], height: 800 });
-    await admin.page.goto('/admin');
-    const menu = (await admin.page.evaluate(
-      `(() => { const nav = document.querySelector('header nav');
-        return { tops: [...nav.querySelectorAll('a')].map((a) => a.getBoundingClientRect().top),
-          scrollWidth: nav.scrollWidth, clientWidth: nav.clientWidth }; })()`,
-    )) as { tops: number[]; scrollWidth: number; clientWidth: number };
-    assert.equal(new Set(menu.tops).size, 1, 'the admin menu is on one line');
-    assert.ok(
-      menu.scrollWidth <= menu.clientWidth,
-      `the admin menu fits (${menu.scrollWidth} px in ${menu.clientWidth} px)`,
-    );
+    for (const { locale, acceptLanguage } of LANGUAGES) {
+      await admin.page.setExtraHTTPHeaders({ 'Accept-Language': acceptLanguage });
+      await admin.page.goto('/admin');
+      const menu = (await admin.page.evaluate(
+        `(() => { const nav = document.querySelector('header nav');
+          return { tops: [...nav.querySelectorAll('a')].map((a) => a.getBoundingClientRect().top),
+            scrollWidth: nav.scrollWidth, clientWidth: nav.clientWidth }; })()`,
+      )) as { tops: number[]; scrollWidth: number; clientWidth: number };
+      assert.equal(new Set(menu.tops).size, 1, `the admin menu is on one line (${locale})`);
+      assert.ok(
+        menu.scrollWidth <= menu.clientWidth,
+        `the admin menu fits (${locale}: ${menu.scrollWidth} px in ${menu.clientWidth} px)`,
+      );
+    }
+    await admin.page.setExtraHTTPHeaders({ 'Accept-Language': LANGUAGES[0].acceptLanguage });
   });
 
   test('timestamps read as a short date, with the exact time in the title; the audit details are words, not JSON', async () => {

@@ -58,6 +58,7 @@ const migrations = [
   '015-restrictions-outlive-users',
   '016-imported-accounts',
   '019-send-reservations',
+  '021-users-locale',
   '022-alerts-first-at',
 ];
 
