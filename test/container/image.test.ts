@@ -12,9 +12,10 @@ import {
   podman,
   podmanOk,
   publishedPort,
+  stageBuildContext,
   waitHealthy,
 } from '../support/podman.js';
-import { createPostgresDatabase, runAdminSql } from '../support/test-app.js';
+import { createPostgresDatabase, makeTempDir, runAdminSql } from '../support/test-app.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const missing = missingPodman();
@@ -70,8 +71,10 @@ describe('the container image (Dockerfile, built and run with Podman)', { skip }
   const volumes: string[] = [];
   const cleanups: (() => Promise<void>)[] = [];
   let built = false;
+  const context = makeTempDir('mailwarden-container-context-');
   after(async () => {
-    for (const name of containers) await podman(['rm', '--force', '--time', '0', name]);
+    context.remove();
+    for (const name of containers) await podman(['rm', '--force', '--volumes', '--time', '0', name]);
     for (const volume of volumes) await podman(['volume', 'rm', '--force', volume]);
     for (const cleanup of cleanups) await cleanup();
     // Only the tag: the layers stay in Podman's cache, so the next run builds in seconds.
@@ -81,7 +84,8 @@ describe('the container image (Dockerfile, built and run with Podman)', { skip }
   test('builds from the Dockerfile with no registry (local base), in the Docker format that keeps the HEALTHCHECK', {
     timeout: 1_500_000,
   }, async () => {
-    const result = await buildImage(REPO, TAG);
+    stageBuildContext(REPO, context.dir);
+    const result = await buildImage(context.dir, TAG);
     assert.equal(result.code, 0, `podman build failed:\n${result.stderr.slice(-6000)}`);
     built = true;
     const [image] = JSON.parse(await podmanOk(['image', 'inspect', TAG])) as {

@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
+import path from 'node:path';
 
 /** The Dockerfile's base; where no registry is reachable, .ci/container-base.sh imports it. */
 export const CONTAINER_BASE = 'docker.io/library/debian:trixie-slim';
@@ -66,6 +67,29 @@ export function buildImage(context: string, tag: string): Promise<PodmanResult> 
   return podman(['build', '--format', 'docker', '--pull=never', ...secret, '-t', tag, context], {
     timeoutMs: 1_500_000,
   });
+}
+
+/** Any fixed time: what matters is that it is the same on every run. */
+const FIXED_TIME = new Date('2020-01-01T00:00:00Z');
+
+/**
+ * Copies the build context (Dockerfile, .dockerignore and what its `!` lines let in) to `into`, every
+ * file and folder with one fixed modification time. Podman's layer cache keys a COPY on the files'
+ * times as well as their contents, so a fresh clone, or a checkout that rewrote package-lock.json
+ * with the same bytes, would otherwise redo `npm ci` and SQLite's compile (minutes) on every run.
+ */
+export function stageBuildContext(repo: string, into: string): void {
+  const allowed = readFileSync(path.join(repo, '.dockerignore'), 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith('!'))
+    .map((line) => line.slice(1).trim());
+  for (const name of ['Dockerfile', '.dockerignore', ...allowed])
+    cpSync(path.join(repo, name), path.join(into, name), { recursive: true });
+  const touch = (file: string) => {
+    if (statSync(file).isDirectory()) for (const entry of readdirSync(file)) touch(path.join(file, entry));
+    utimesSync(file, FIXED_TIME, FIXED_TIME);
+  };
+  touch(into);
 }
 
 /** Polls `podman healthcheck run` (the image's HEALTHCHECK, run inside the container) until it passes. */
