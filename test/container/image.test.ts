@@ -40,7 +40,8 @@ function submit(port: number, pass: string, subject: string) {
 
 /** `mailwarden …` inside the running container, as its image user (`podman exec`). */
 function cli(name: string, args: readonly string[], input?: string) {
-  return podmanOk(['exec', '-i', name, 'mailwarden', ...args], input === undefined ? {} : { input });
+  if (input === undefined) return podmanOk(['exec', name, 'mailwarden', ...args]);
+  return podmanOk(['exec', '-i', name, 'mailwarden', ...args], { input });
 }
 
 /** Adds example.org and Alice, and returns an SMTP app password for her (printed once by the CLI). */

@@ -27,7 +27,8 @@ export function missingPodman(): string | null {
 /** Runs podman and collects its output; never throws for a non-zero exit (the caller asserts). */
 export function podman(args: readonly string[], options: { input?: string; timeoutMs?: number } = {}) {
   return new Promise<PodmanResult>((resolve, reject) => {
-    const child = spawn('podman', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const input = options.input;
+    const child = spawn('podman', args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
@@ -42,7 +43,10 @@ export function podman(args: readonly string[], options: { input?: string; timeo
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
-    child.stdin.end(options.input ?? '');
+    // A command that exits before reading all its input closes the pipe (EPIPE): its exit code and
+    // output are what the caller asserts.
+    child.stdin?.on('error', () => {});
+    child.stdin?.end(input);
   });
 }
 
