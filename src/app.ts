@@ -5,6 +5,7 @@ import { anchorAuditHead, countSignIns, createScoreInputs, databaseReadings } fr
 import type { Config } from './config/index.js';
 import { createDelivery, type Delivery } from './delivery/index.js';
 import { createDirectory, type Directory } from './directory/index.js';
+import { formatter, translator } from './i18n/index.js';
 import { createIdentity, createPasswordHasher, type Identity } from './identity/index.js';
 import { createImporting, type Importing } from './importing/index.js';
 import {
@@ -182,6 +183,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       dnsTries: config.dns.tries,
     },
     emailFrom: config.notify.emailFrom,
+    // Alert emails in the organization's language and time zone, read when each is written.
+    language: async () => {
+      const org = await settings.current();
+      return { t: translator(org.locale), fmt: formatter(org.locale, org.timeZone) };
+    },
   });
   const score = createScore({
     store,

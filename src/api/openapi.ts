@@ -732,7 +732,7 @@ const routes: RouteDoc[] = [
     path: '/api/v1/org/settings',
     operationId: 'getOrgSettings',
     summary:
-      'The org-wide settings (MFA, mail sign-in, passwords, lockout, risk) with defaults and last change',
+      'The org-wide settings (MFA, mail sign-in, passwords, lockout, risk, locale, timeZone) with defaults and last change',
     access: 'read',
     success: { status: 200, schema: 'OrgSettings', description: 'Every setting' },
   },
@@ -741,7 +741,7 @@ const routes: RouteDoc[] = [
     path: '/api/v1/org/settings',
     operationId: 'changeOrgSettings',
     summary:
-      'Change org-wide settings: every key is checked first (400 lists all problems), each change is audited',
+      'Change org-wide settings, e.g. {"locale": "nl", "timeZone": "Europe/Amsterdam"}: every key is checked first (400 lists all problems), each change is audited',
     access: 'write',
     body: 'OrgSettingsUpdate',
     success: { status: 200, schema: 'OrgSettingsChanged', description: 'The settings after the change' },

@@ -174,14 +174,15 @@ export const passkeyScript = `'use strict';
     var button = event.target.closest('button[data-passkey]');
     if (!button) return;
     event.preventDefault();
-    if (!window.PublicKeyCredential) return show('This browser does not support passkeys.');
+    // The page writes these two in the reader's language (data-unsupported, data-failed).
+    if (!window.PublicKeyCredential) return show(button.getAttribute('data-unsupported') || 'This browser does not support passkeys.');
     button.disabled = true;
     var action = button.getAttribute('data-passkey') === 'register' ? register : authenticate;
     action(button).then(function (result) {
       window.location.assign(result.redirect || window.location.href);
     }).catch(function (error) {
       button.disabled = false;
-      show(error && error.message ? error.message : 'The passkey did not work.');
+      show(error && error.message ? error.message : button.getAttribute('data-failed') || 'The passkey did not work.');
     });
   });
 })();

@@ -81,7 +81,8 @@ function passkeysBlock({ passkeys, enrolOnly, t, fmt }: SecurityFacts, csrf: str
             <div><label for="passkey-name">${t('account.security.newPasskeyName')}</label>
             <input type="text" id="passkey-name" maxlength="64" value="${t('account.security.defaultPasskeyName')}"></div>
             <div><button type="button" id="add-passkey" data-passkey="register"
-              data-options="/account/passkeys/registration-options" data-verify="/account/passkeys/registration">${t('account.security.addPasskey')}</button></div>
+              data-options="/account/passkeys/registration-options" data-verify="/account/passkeys/registration"
+              data-unsupported="${t('account.passkey.unsupported')}" data-failed="${t('account.passkey.failed')}">${t('account.security.addPasskey')}</button></div>
           </div>
         </section>`;
 }

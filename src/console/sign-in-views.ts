@@ -27,7 +27,8 @@ export function secondFactorView(
     methods.passkeys > 0
       ? html`<section><h2>${t('account.secondFactor.usePasskey')}</h2>
               <button type="button" id="use-passkey" data-passkey="authenticate"
-                data-options="/account/second-factor/passkey/options" data-verify="/account/second-factor/passkey">${t('account.secondFactor.usePasskey')}</button>
+                data-options="/account/second-factor/passkey/options" data-verify="/account/second-factor/passkey"
+                data-unsupported="${t('account.passkey.unsupported')}" data-failed="${t('account.passkey.failed')}">${t('account.secondFactor.usePasskey')}</button>
             </section>`
       : ''
   }

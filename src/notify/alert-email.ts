@@ -1,30 +1,11 @@
-import type { Alert, AlertSeverity } from '../alerts/index.js';
+import { type Alert, type AlertType, alertTypes } from '../alerts/index.js';
+import { type Formatter, formatter, type Translator, translator } from '../i18n/index.js';
 
 /** The admins' email about an alert: what happened, the evidence, and the exact commands to run next. */
 export interface AlertEmail {
   subject: string;
   text: string;
 }
-
-const severityNames: Record<AlertSeverity, string> = {
-  informational: 'Informational',
-  low: 'Low',
-  medium: 'Medium',
-  high: 'High',
-};
-
-const limitNames: Record<string, string> = {
-  'hourly-external-limit': 'the hourly limit of external recipients',
-  'hourly-internal-limit': 'the hourly limit of internal recipients',
-  'daily-limit': 'the daily limit of recipients',
-  'spam-verdicts': 'the limit of messages judged as spam',
-};
-
-const actionNames: Record<string, string> = {
-  restrict: 'restricted from sending until an administrator releases it',
-  'restrict-today': 'restricted from sending until 00:00 UTC',
-  alert: 'alert only: the account can still send',
-};
 
 /** Evidence keys written out by the lines above; any other key is listed as it is. */
 const describedKeys = new Set([
@@ -42,116 +23,163 @@ const describedKeys = new Set([
   'sourceIps',
 ]);
 
-export function composeAlertEmail(alert: Alert, isNew: boolean): AlertEmail {
-  const severity = severityNames[alert.severity];
-  const subject = `[Mailwarden] ${severity}: ${alert.title}${alert.mailbox ? ` — ${alert.mailbox}` : ''}`;
+/** The language an email is written in: the organization's (`org set locale`, `org set timeZone`). */
+export interface EmailLanguage {
+  t: Translator;
+  fmt: Formatter;
+}
+
+const ENGLISH: EmailLanguage = { t: translator('en'), fmt: formatter('en', 'UTC') };
+
+export function composeAlertEmail(
+  alert: Alert,
+  isNew: boolean,
+  language: EmailLanguage = ENGLISH,
+): AlertEmail {
+  const { t, fmt } = language;
+  const severity = t(`alerts.severity.${alert.severity}`);
+  const title = isAlertType(alert.type) ? t(`alerts.type.${alert.type}`) : alert.title;
+  const subject = `[Mailwarden] ${severity}: ${title}${alert.mailbox ? ` — ${alert.mailbox}` : ''}`;
+  const first = fmt.moment(alert.firstAt);
+  // Labels padded to one column, whatever their length in this language.
+  const rows: Array<[string, string]> = [
+    [t('alerts.email.alert'), title],
+    [t('alerts.email.severity'), severity],
+    [t('alerts.email.mailbox'), alert.mailbox ?? '-'],
+    [
+      t('alerts.email.occurrences'),
+      t('alerts.email.occurrencesValue', { count: alert.count, first, last: fmt.moment(alert.lastAt) }),
+    ],
+    [t('alerts.email.status'), t(`alerts.status.${alert.status}`)],
+    [t('alerts.email.id'), alert.id],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length)) + 2;
   const text = [
-    isNew
-      ? 'Mailwarden raised an alert.'
-      : `A Mailwarden alert happened again: ${alert.count} times since ${alert.firstAt}.`,
+    isNew ? t('alerts.email.raised') : t('alerts.email.repeated', { count: alert.count, first }),
     '',
-    `  Alert:        ${alert.title}`,
-    `  Severity:     ${severity}`,
-    `  Mailbox:      ${alert.mailbox ?? '-'}`,
-    `  Occurrences:  ${alert.count} (first ${alert.firstAt}, last ${alert.lastAt})`,
-    `  Status:       ${alert.status}`,
-    `  Alert ID:     ${alert.id}`,
+    ...rows.map(([label, value]) => `  ${`${label}:`.padEnd(width)}${value}`),
     '',
-    'What happened',
-    ...wrap(whatHappened(alert), '  '),
+    t('alerts.email.whatHappened'),
+    ...wrap(whatHappened(alert, title, t), '  '),
     '',
-    'Evidence',
-    ...evidenceLines(alert.evidence),
+    t('alerts.email.evidence'),
+    ...evidenceLines(alert.evidence, t),
     '',
-    'What to do next',
-    ...nextSteps(alert),
+    t('alerts.email.next'),
+    ...nextSteps(alert, t),
     '',
     '-- ',
-    'Sent by Mailwarden to every administrator. All alerts: mailwarden alerts list',
+    t('alerts.email.footer'),
   ].join('\n');
   return { subject, text };
 }
 
-function whatHappened(alert: Alert): string {
+function isAlertType(type: string): type is AlertType {
+  return Object.hasOwn(alertTypes, type);
+}
+
+function whatHappened(alert: Alert, title: string, t: Translator): string {
   const evidence = alert.evidence;
-  const who = alert.mailbox ?? 'An account';
-  const limit = limitName(evidence['limitKind']);
-  const usage = `${text(evidence['used'])} of ${text(evidence['limit'])}`;
-  const policy = `sending policy "${text(evidence['policy'])}"`;
+  const who = alert.mailbox ?? t('alerts.who.unknown');
+  const limit = limitName(evidence['limitKind'], t);
+  const usage = t('alerts.usage', { used: text(evidence['used']), limit: text(evidence['limit']) });
+  const policy = t('alerts.policy', { policy: text(evidence['policy']) });
+  const action = actionName(evidence['action'], t);
   switch (alert.type) {
     case 'user-restricted':
-      return `${who} reached ${limit} (${usage}) under ${policy} and was ${actionName(evidence['action'])}. A sudden burst of sending like this is the typical sign of a compromised account sending spam.`;
     case 'sending-limit-exceeded':
-      return `${who} reached ${limit} (${usage}) under ${policy}; the policy's action: ${actionName(evidence['action'])}.`;
+      return t(`alerts.what.${alert.type}`, { who, limit, usage, policy, action });
     case 'suspicious-sending':
-      return `${who} has used ${usage} of ${limit} under ${policy}, past the early-warning share of ${text(evidence['percent'])}%. The account can still send; this is an early warning.`;
+      return t('alerts.what.suspicious-sending', {
+        who,
+        usage,
+        limit,
+        policy,
+        percent: text(evidence['percent']),
+      });
     case 'suspicious-sign-in':
-      return `${who}: a ${text(evidence['risk'])}-risk sign-in (${listOf(evidence['reasons'])
-        .map((reason) => text(reason))
-        .join(
-          ', ',
-        )}) over ${text(evidence['protocol'])} from ${text(evidence['clientIp'])}${evidence['country'] ? ` (${text(evidence['country'])})` : ''}: ${text(evidence['result'])}, ${text(evidence['reason'])}. If it was not the user: mailwarden user reset-password ${alert.mailbox ?? '<user>'} --revoke-app-passwords, and see mailwarden signins list --user ${alert.mailbox ?? '<user>'}.`;
+      return t('alerts.what.suspicious-sign-in', {
+        who,
+        risk: text(evidence['risk']),
+        reasons: listOf(evidence['reasons'])
+          .map((reason) => text(reason))
+          .join(', '),
+        protocol: text(evidence['protocol']),
+        ip: text(evidence['clientIp']),
+        country: evidence['country'] ? ` (${text(evidence['country'])})` : '',
+        result: text(evidence['result']),
+        reason: text(evidence['reason']),
+        resetCommand: `mailwarden user reset-password ${alert.mailbox ?? '<user>'} --revoke-app-passwords`,
+        signInsCommand: `mailwarden signins list --user ${alert.mailbox ?? '<user>'}`,
+      });
     case 'unknown-sender':
-      return `${who} signed in to Postfix and sent mail, but is no Mailwarden user. Its mail is counted under ${policy} (org setting policy.unknownSender); find where Postfix authenticates it (another passdb?), add the account to Mailwarden, or set policy.unknownSender to refuse.`;
+      return t('alerts.what.unknown-sender', { who, policy });
     case 'audit-record-unwritten':
-      return `A message from ${who} was delivered, but its Send audit record could not be written (${text(evidence['error'])}). The client got 250, so the audit log has a gap for this message; check the database and Mailwarden's log (Send audit record not written).`;
+      return t('alerts.what.audit-record-unwritten', { who, error: text(evidence['error']) });
     default:
-      return `${alert.title}.`;
+      return `${title}.`;
   }
 }
 
-function evidenceLines(evidence: Record<string, unknown>): string[] {
+function evidenceLines(evidence: Record<string, unknown>, t: Translator): string[] {
   const lines: Array<[string, string]> = [];
   if (evidence['limitKind'] !== undefined)
     lines.push([
-      'Limit',
-      `${limitName(evidence['limitKind'])} (${text(evidence['limitKind'])}): ${text(evidence['used'])} of ${text(evidence['limit'])} used`,
+      t('alerts.evidence.limit'),
+      t('alerts.evidence.limitValue', {
+        name: limitName(evidence['limitKind'], t),
+        kind: text(evidence['limitKind']),
+        used: text(evidence['used']),
+        limit: text(evidence['limit']),
+      }),
     ]);
   if (evidence['policy'] !== undefined)
     lines.push([
-      'Sending policy',
-      `${text(evidence['policy'])}${evidence['policyVersion'] !== undefined ? ` (version ${text(evidence['policyVersion'])})` : ''}`,
+      t('alerts.evidence.policy'),
+      `${text(evidence['policy'])}${evidence['policyVersion'] !== undefined ? ` ${t('alerts.evidence.version', { version: text(evidence['policyVersion']) })}` : ''}`,
     ]);
-  if (evidence['action'] !== undefined) lines.push(['Action', actionName(evidence['action'])]);
-  if (evidence['percent'] !== undefined) lines.push(['Early warning at', `${text(evidence['percent'])}%`]);
+  if (evidence['action'] !== undefined)
+    lines.push([t('alerts.evidence.action'), actionName(evidence['action'], t)]);
+  if (evidence['percent'] !== undefined)
+    lines.push([t('alerts.evidence.earlyWarning'), `${text(evidence['percent'])}%`]);
   const counts = evidence['counts'];
   if (isRecord(counts)) {
     const extra = Object.entries(counts).filter(([key]) => key !== 'used' && key !== 'limit');
     if (extra.length > 0)
-      lines.push(['Counts', extra.map(([key, value]) => `${key} ${text(value)}`).join(', ')]);
+      lines.push([
+        t('alerts.evidence.counts'),
+        extra.map(([key, value]) => `${key} ${text(value)}`).join(', '),
+      ]);
   }
   if (evidence['messagesLastHour'] !== undefined)
-    lines.push(['Messages in the hour before', text(evidence['messagesLastHour'])]);
+    lines.push([t('alerts.evidence.lastHour'), text(evidence['messagesLastHour'])]);
   const subjects = listOf(evidence['sampleSubjects']);
   if (subjects.length > 0)
     lines.push([
-      'Sample subjects',
+      t('alerts.evidence.subjects'),
       subjects.map((subject) => `"${text(subject, 120)}"`).join('\n                   '),
     ]);
   const domains = listOf(evidence['recipientDomains']).map((entry) =>
     isRecord(entry) ? `${text(entry['domain'])} (${text(entry['recipients'])})` : text(entry),
   );
-  if (domains.length > 0) lines.push(['Recipient domains', domains.join(', ')]);
+  if (domains.length > 0) lines.push([t('alerts.evidence.domains'), domains.join(', ')]);
   const ips = listOf(evidence['sourceIps']);
-  if (ips.length > 0) lines.push(['Source IPs', ips.map((ip) => text(ip)).join(', ')]);
+  if (ips.length > 0) lines.push([t('alerts.evidence.ips'), ips.map((ip) => text(ip)).join(', ')]);
   for (const [key, value] of Object.entries(evidence))
     if (!describedKeys.has(key))
       lines.push([key, oneLine(typeof value === 'string' ? value : JSON.stringify(value), 300)]);
-  if (lines.length === 0) return ['  (none recorded)'];
+  if (lines.length === 0) return [`  ${t('alerts.email.none')}`];
   return lines.flatMap(([label, value]) => {
     const [first, ...rest] = value.split('\n');
     return [`  ${label}: ${first}`, ...rest];
   });
 }
 
-function nextSteps(alert: Alert): string[] {
-  const acknowledge = [
-    'Acknowledge the alert, so that the other administrators know someone is on it:',
-    `       mailwarden alerts ack ${alert.id}`,
-  ];
+function nextSteps(alert: Alert, t: Translator): string[] {
+  const acknowledge = [t('alerts.next.acknowledge'), `       mailwarden alerts ack ${alert.id}`];
   if (!alert.mailbox)
     return [
-      '  See the whole alert:',
+      `  ${t('alerts.next.seeAll')}`,
       `    mailwarden alerts show ${alert.id}`,
       `  ${acknowledge[0]}`,
       acknowledge[1]!,
@@ -159,19 +187,15 @@ function nextSteps(alert: Alert): string[] {
   const mailbox = shellWord(alert.mailbox);
   const restricted = alert.type === 'user-restricted';
   return [
-    restricted
-      ? '  1. See why the account was restricted: counts, sample subjects, recipient domains, source IPs:'
-      : '  1. See whether the account is restricted, and what it sent in the last hour:',
+    `  1. ${restricted ? t('alerts.next.whyRestricted') : t('alerts.next.whetherRestricted')}`,
     `       mailwarden restricted show ${mailbox}`,
     ...(restricted
       ? []
       : [`       mailwarden audit search --mailbox ${mailbox} --operation Send,SendAs --since 1h`]),
-    '  2. If the user did not send this, treat the account as compromised and reset its password',
-    '     (the new password is read from standard input):',
+    `  2. ${t('alerts.next.reset')}`,
+    `     ${t('alerts.next.resetStdin')}`,
     `       mailwarden user set-password ${mailbox} --password-stdin`,
-    restricted
-      ? '  3. Once the account is secured, let it send again:'
-      : '  3. If the account is restricted and has been secured, let it send again:',
+    `  3. ${restricted ? t('alerts.next.releaseRestricted') : t('alerts.next.releaseIfRestricted')}`,
     `       mailwarden restricted release ${mailbox} --reason "password reset after compromise"`,
     `  4. ${acknowledge[0]}`,
     acknowledge[1]!,
@@ -197,12 +221,22 @@ function wrap(paragraph: string, indent: string, width = 76): string[] {
   return lines;
 }
 
-function limitName(kind: unknown): string {
-  return limitNames[text(kind)] ?? `the ${text(kind)} limit`;
+const LIMIT_KINDS = [
+  'hourly-external-limit',
+  'hourly-internal-limit',
+  'daily-limit',
+  'spam-verdicts',
+] as const;
+const ACTIONS = ['restrict', 'restrict-today', 'alert'] as const;
+
+function limitName(kind: unknown, t: Translator): string {
+  const named = LIMIT_KINDS.find((known) => known === text(kind));
+  return named ? t(`alerts.limit.${named}`) : t('alerts.limit.other', { kind: text(kind) });
 }
 
-function actionName(action: unknown): string {
-  return actionNames[text(action)] ?? text(action);
+function actionName(action: unknown, t: Translator): string {
+  const named = ACTIONS.find((known) => known === text(action));
+  return named ? t(`alerts.action.${named}`) : text(action);
 }
 
 function text(value: unknown, maxLength = 200): string {

@@ -2,7 +2,7 @@ import type { Alert, AlertSeverity } from '../alerts/index.js';
 import type { Directory } from '../directory/index.js';
 import type { Clock } from '../runtime/clock.js';
 import type { Store } from '../store/index.js';
-import { composeAlertEmail } from './alert-email.js';
+import { composeAlertEmail, type EmailLanguage } from './alert-email.js';
 import { emailedSince, insertPending, type PendingNotification } from './notification-deliveries.js';
 import { listActiveWebhookIds } from './webhooks.js';
 
@@ -19,6 +19,8 @@ export interface EnqueueDeps {
   hostname: string;
   /** The admin's chosen From address (notify.emailFrom); null: mailwarden@ the first domain added. */
   emailFrom?: string | null;
+  /** The organization's language and time zone for the emails (org settings); English and UTC without. */
+  language?: () => Promise<EmailLanguage>;
 }
 
 export type WebhookEvent = 'alert.raised' | 'alert.repeated';
@@ -68,7 +70,7 @@ export async function enqueueAlertNotifications(
   let emails: PendingNotification[] = [];
   if (admins.length > 0) {
     const from = deps.emailFrom ?? `mailwarden@${await firstDomainAdded(deps)}`;
-    const email = composeAlertEmail(alert, isNew);
+    const email = composeAlertEmail(alert, isNew, deps.language ? await deps.language() : undefined);
     emails = admins.map((address) => ({
       channel: 'email',
       target: address,

@@ -6,6 +6,7 @@ import type { Clock } from '../runtime/clock.js';
 import type { Logger } from '../runtime/logger.js';
 import type { SecretBox } from '../runtime/secret-box.js';
 import type { Store } from '../store/index.js';
+import type { EmailLanguage } from './alert-email.js';
 import { type DispatchSummary, dispatchDueDeliveries } from './dispatch-deliveries.js';
 import { enqueueAlertNotifications } from './enqueue-alert-notifications.js';
 import { listDeliveries } from './notification-deliveries.js';
@@ -27,6 +28,8 @@ export interface NotifierDeps {
   webhookTargets: WebhookTargetOptions;
   /** notify.emailFrom: the From address of alert emails (null: mailwarden@ the first domain added). */
   emailFrom?: string | null;
+  /** The organization's language and time zone for alert emails (`org set locale`, `org set timeZone`). */
+  language?: () => Promise<EmailLanguage>;
   timer?: Timer;
 }
 

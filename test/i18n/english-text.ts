@@ -75,8 +75,9 @@ function catalogueMessages(): Pattern[] {
   for (const [key, english] of Object.entries(en)) {
     if (english === nl[key]) continue;
     const pieces = english.split(/\{\w+\}/);
-    // Only placeholders and punctuation: nothing to recognise.
-    if (!pieces.some((piece) => /\p{L}{2,}/u.test(piece))) continue;
+    // Only placeholders, punctuation and short words ("{used} of {limit}": "of" is Dutch too):
+    // nothing that tells English apart.
+    if (!pieces.some((piece) => /\p{L}{4,}/u.test(piece))) continue;
     // The English text is part of a Dutch message too ("Secure Score"): its presence proves nothing.
     if (dutch.some((message) => message.includes(english))) continue;
     const body = pieces.map((piece) => escapeRegExp(piece)).join('.+?');
