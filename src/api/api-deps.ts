@@ -31,6 +31,8 @@ export interface ApiDeps {
   /** The Dovecot event ingest's counters, shown by /metrics. */
   dovecotEvents: DovecotEventCounts;
   logger: Logger;
+  /** Which worker process of `serve` this is (/healthz names it); null in a single process. */
+  worker?: number | null;
   /** config web.publicUrl: the origin the OpenAPI document names, else the Host the client reached. */
   publicUrl: string | null;
 }

@@ -17,6 +17,8 @@ import {
   createPostgresChangeFeed,
   createPostgresLeadership,
   type Leadership,
+  neverLeader,
+  type SiblingChannel,
 } from './cluster.js';
 import { holdingSqliteConnection } from './held-connection.js';
 import { initialMigration } from './migrations/001-initial.js';
@@ -76,6 +78,11 @@ export interface Store {
   /** Changes other instances' caches must hear of (cluster.ts): announced in the changing transaction. */
   changes: ChangeFeed;
   /**
+   * The other worker processes of this host (cluster.ts), for the little per-process state they must
+   * share that is no database change (respond's own Sieve deactivations); null in a single process.
+   */
+  siblings: SiblingChannel | null;
+  /**
    * Starts competing for the one periodic-jobs holder of the cluster (cluster.ts); the server calls
    * it once. Closed with the store.
    */
@@ -99,6 +106,12 @@ export interface StoreOptions {
    * connections (set through Store.secondConnection; see beginImmediate).
    */
   waitingWriters?: Int32Array;
+  /**
+   * One of several worker processes of this host (`workers` > 1): the others, told of every change
+   * (cluster.ts), and whether this one runs the periodic jobs on SQLite (worker 1; on PostgreSQL the
+   * advisory lock decides among every worker of every host).
+   */
+  worker?: { siblings: SiblingChannel; leadsPeriodicJobs: boolean };
 }
 
 const AUDIT_CHAIN_LOCK_KEY = 7_201_947_001;
@@ -116,7 +129,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const opened = options.databaseUrl
     ? openPostgres(options.databaseUrl, options.poolSize ?? 10)
     : openSqlite(options);
-  const store = withCluster(opened, options.databaseUrl);
+  const store = withCluster(opened, options.databaseUrl, options.worker ?? null);
   if (options.migrate === false) return store;
   try {
     await migrate(store);
@@ -127,7 +140,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   return store;
 }
 
-function openSqlite(options: StoreOptions): Omit<Store, 'changes' | 'lead'> {
+function openSqlite(options: StoreOptions): Omit<Store, 'changes' | 'lead' | 'siblings'> {
   // The database holds password and token hashes and the audit log: readable by this account only.
   // SQLite creates the -wal and -shm files with the database file's mode, so creating the (empty)
   // database file 0600 before SQLite opens it covers all three.
@@ -225,7 +238,7 @@ function openSqlite(options: StoreOptions): Omit<Store, 'changes' | 'lead'> {
   };
 }
 
-function openPostgres(url: string, poolSize: number): Omit<Store, 'changes' | 'lead'> {
+function openPostgres(url: string, poolSize: number): Omit<Store, 'changes' | 'lead' | 'siblings'> {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
@@ -280,15 +293,27 @@ function openPostgres(url: string, poolSize: number): Omit<Store, 'changes' | 'l
 }
 
 /** Adds the change feed and leadership to a store (see cluster.ts). */
-function withCluster(base: Omit<Store, 'changes' | 'lead'>, databaseUrl: string | null): Store {
-  const changes = databaseUrl ? createPostgresChangeFeed(databaseUrl) : createLocalChangeFeed();
+function withCluster(
+  base: Omit<Store, 'changes' | 'lead' | 'siblings'>,
+  databaseUrl: string | null,
+  worker: StoreOptions['worker'] | null,
+): Store {
+  const siblings = worker?.siblings ?? null;
+  const changes = databaseUrl
+    ? createPostgresChangeFeed(databaseUrl, { siblings })
+    : createLocalChangeFeed(siblings);
   let leadership: Leadership | null = null;
   return {
     ...base,
     writeTransaction: announcingAfterCommit(changes, base.writeTransaction),
     changes,
+    siblings,
     lead() {
-      leadership ??= databaseUrl ? createPostgresLeadership(databaseUrl) : alwaysLeader();
+      leadership ??= databaseUrl
+        ? createPostgresLeadership(databaseUrl)
+        : !worker || worker.leadsPeriodicJobs
+          ? alwaysLeader()
+          : neverLeader();
       return leadership;
     },
     async close() {

@@ -1,7 +1,12 @@
-import { buildApp } from '../../app.js';
-import type { Config } from '../../config/index.js';
-import { createLogger } from '../../runtime/logger.js';
-import { startServer } from '../../server.js';
+import { readdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildApp, dovecotSpool } from '../../app.js';
+import { type Config, workerCount } from '../../config/index.js';
+import { createLogger, type Logger } from '../../runtime/logger.js';
+import { prepareDataDir, prepareTlsCertificate, startServer } from '../../server.js';
+import { openStore } from '../../store/index.js';
+import { linkToSupervisor, superviseWorkers, workerSlot } from '../../worker-pool.js';
 import type { CliCommand } from '../cli-context.js';
 import { loadCliConfig } from '../open-app.js';
 import { writeLine } from '../output.js';
@@ -16,6 +21,11 @@ export const serveCommand: CliCommand = {
     const config = loadCliConfig(context.io, context.configFile);
     let logLevel = config.log.level;
     const logger = createLogger({ level: () => logLevel, sink: context.io.stderr });
+    // MAILWARDEN_WORKERS: this process supervises the workers, or is one, or is the only one.
+    const count = workerCount(config.workers, os.availableParallelism()) ?? 1;
+    const slot = workerSlot(context.io.env);
+    if (slot === null && count > 1) return supervise(config, logger, count);
+    const supervisor = slot === null ? null : linkToSupervisor();
     // SIGHUP: re-read the configuration, then apply what can change without a restart (the log
     // level, the TLS certificate and key); the rest of a changed configuration waits for a restart.
     // Installed first: a SIGHUP during start-up must not end the process (Node's default).
@@ -46,12 +56,16 @@ export const serveCommand: CliCommand = {
       reloading = reloading.then(reload).catch((error: unknown) => logger.error('reload failed', { error }));
     };
     process.on('SIGHUP', onHangup);
-    const app = await buildApp(config, { logger });
+    const app = await buildApp(config, {
+      logger,
+      ...(supervisor && slot !== null ? { worker: { slot, count, siblings: supervisor.siblings } } : {}),
+    });
     try {
       server = await startServer(app);
     } catch (error) {
       process.off('SIGHUP', onHangup);
       await app.close();
+      supervisor?.close();
       const inUse = portInUse(config, error);
       if (inUse) {
         writeLine(context.io.stderr, `mailwarden: ${inUse}`);
@@ -60,9 +74,14 @@ export const serveCommand: CliCommand = {
       logger.error('could not start', { error });
       return 1;
     }
-    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    supervisor?.ready();
+    supervisor?.onReload(onHangup);
+    const signal = await new Promise<NodeJS.Signals | 'supervisor'>((resolve) => {
       process.once('SIGTERM', () => resolve('SIGTERM'));
       process.once('SIGINT', () => resolve('SIGINT'));
+      // A worker stops when its supervisor asks (its SIGTERM passed on) or is gone. A signal sent to the
+      // whole process group (Ctrl-C, systemd's control group) reaches it directly too: one stop.
+      supervisor?.onStop(() => resolve('supervisor'));
     });
     logger.info('stopping: no new connections; sessions in flight may finish', {
       signal,
@@ -80,9 +99,59 @@ export const serveCommand: CliCommand = {
     await server.stop();
     await app.close();
     logger.info('stopped');
+    supervisor?.close();
     return 0;
   },
 };
+
+/**
+ * Several workers: what must happen once happens here, before any worker starts (migrations, the data
+ * dir's partial spool files, the TLS certificate); then the supervisor runs them (worker-pool.ts).
+ */
+async function supervise(config: Config, logger: Logger, count: number): Promise<number> {
+  let location: string;
+  try {
+    const store = await openStore({
+      databaseUrl: config.database.url,
+      dataDir: config.data.dir,
+      poolSize: 1,
+    });
+    location = store.location;
+    await store.close();
+    await prepareDataDir({ config, logger });
+    await prepareTlsCertificate({ config });
+  } catch (error) {
+    logger.error('could not start', { error });
+    return 1;
+  }
+  warnOrphanedEventSpools(config, count, logger);
+  return superviseWorkers({
+    count,
+    logger,
+    describe: { database: location },
+    stopTimeoutMs: config.shutdown.graceMs + 15_000,
+  });
+}
+
+/** Dovecot events a worker numbered above `count` accepted (a host that ran more workers before). */
+function warnOrphanedEventSpools(config: Config, count: number, logger: Logger): void {
+  let names: string[];
+  try {
+    names = readdirSync(config.data.dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const slot = Number(/^dovecot-events-(\d+)$/.exec(name)?.[1] ?? 0);
+    if (slot <= count) continue;
+    const { dir } = dovecotSpool(config.data.dir, slot);
+    if (readdirSync(dir).some((file) => file.endsWith('.jsonl')))
+      logger.warn('Dovecot events wait in the spool of a worker this start does not run', {
+        spool: path.join(dir),
+        fix: `start with MAILWARDEN_WORKERS=${slot} once, until that spool is empty`,
+      });
+  }
+}
 
 /**
  * A port another program (or a second Mailwarden) holds is an admin's fix, not a crash: one line
