@@ -72,6 +72,8 @@ export interface WorkerRole {
   /** 1…count; a replacement takes the number of the worker it replaces. */
   slot: number;
   count: number;
+  /** The first worker of a start: it does what must happen once before the others start. */
+  first: boolean;
   /** The other workers, through the supervisor. */
   siblings: SiblingChannel;
 }

@@ -50,9 +50,9 @@ export async function startServer(app: App): Promise<RunningServer> {
   let http: HttpServer | null = null;
   let policy: PostfixPolicyServer | null = null;
   let milter: MilterServer | null = null;
-  // With several workers the supervisor checked the data dir once, before any worker started: a
-  // worker (a replacement too) must not remove the partial spool files of another one's sessions.
-  if (!app.worker) await prepareDataDir(app);
+  // With several workers the first worker 1 checks the data dir, before the others start: a later
+  // worker (a replacement) must not remove the partial spool files of another one's sessions.
+  if (!app.worker || app.worker.first) await prepareDataDir(app);
   const lead = app.store.lead();
   // What belongs to the host rather than to a process runs on worker 1 only: the anchor file.
   const hostLead = !app.worker || app.worker.slot === 1;
@@ -352,7 +352,7 @@ export async function startServer(app: App): Promise<RunningServer> {
  * Before listening: warn about data files other local accounts can read (Mailwarden creates them
  * 0700/0600, but an older version, a restore or an admin's cp may have left them open), and remove
  * the partial files a crash left in spool/tmp/ (they never became messages). Once per start of
- * `serve`: by the single process, or by the supervisor before it starts the workers.
+ * `serve`: by the single process, or by the first worker before the others start.
  */
 export async function prepareDataDir({ config, logger }: Pick<App, 'config' | 'logger'>): Promise<void> {
   for (const loose of await findLoosePermissions(config.data.dir))
@@ -362,19 +362,4 @@ export async function prepareDataDir({ config, logger }: Pick<App, 'config' | 'l
     });
   const removed = await removePartialSpoolFiles(path.join(config.data.dir, 'spool'));
   if (removed > 0) logger.info('removed partial spool files left by an earlier crash', { removed });
-}
-
-/**
- * The TLS certificate the submission listeners present: with none configured, the first start makes a
- * self-signed one in the data dir. The supervisor does it before the workers start, so that they all
- * present the same one instead of racing to make their own.
- */
-export async function prepareTlsCertificate({ config }: Pick<App, 'config'>): Promise<void> {
-  if (!config.smtp.enabled && !config.smtps.enabled) return;
-  await loadTlsMaterial({
-    certFile: config.tls.certFile,
-    keyFile: config.tls.keyFile,
-    dataDir: config.data.dir,
-    hostname: config.smtp.hostname,
-  });
 }

@@ -5,9 +5,11 @@ import type { SiblingChannel, SiblingMessage } from './store/index.js';
 /**
  * `serve` with `workers` > 1 (MAILWARDEN_WORKERS): a supervisor process (node:cluster's primary) starts
  * that many worker processes, each a whole server (SMTP, policy port, HTTP) on the same listening ports;
- * node:cluster hands each new connection to one worker. The supervisor holds no data and serves
- * nothing: it prepared what must happen once (migrations, the data dir, the TLS certificate) before
- * the first worker started, then it
+ * node:cluster hands each new connection to one worker. The supervisor holds no data, serves nothing
+ * and loads none of the server's modules (bin/mailwarden.js starts it through serve-supervisor.ts, so
+ * it stays small). What must happen once per start (migrations, the partial spool files a crash left,
+ * a self-signed TLS certificate) the first worker 1 does before it serves; the others start once it is
+ * ready. Then the supervisor
  *
  * - replaces a worker that died (same number, so it resumes that worker's Dovecot event spool and,
  *   as worker 1, the periodic jobs on SQLite), after a pause that doubles while replacements die young;
@@ -22,7 +24,10 @@ import type { SiblingChannel, SiblingMessage } from './store/index.js';
  * PostgreSQL is exact across workers, and a crash takes one worker, not the host's service.
  */
 
-/** Set by the supervisor on each worker it starts: which worker (1…count) it is. */
+/**
+ * Set by the supervisor on each worker it starts: which worker (1…count) it is; `1:first` for the first
+ * worker 1 of a start, which prepares what must happen once.
+ */
 export const WORKER_SLOT_VARIABLE = 'MAILWARDEN_WORKER_SLOT';
 /** How long a teller waits for its siblings to hear it (a worker stuck that long is not waited for). */
 const TELL_TIMEOUT_MS = 2000;
@@ -91,6 +96,8 @@ export function superviseWorkers(options: SupervisorOptions): Promise<number> {
       const entry = slots.get(slot);
       if (entry?.worker !== worker) return;
       entry.ready = true;
+      // Worker 1 prepared the data dir and the database: the others start now.
+      if (!started && slot === 1) for (let next = 2; next <= count; next += 1) fork(next, 0);
       if (!started && [...slots.values()].filter((s) => s.ready).length === count) {
         started = true;
         logger.info('mailwarden started', {
@@ -116,8 +123,8 @@ export function superviseWorkers(options: SupervisorOptions): Promise<number> {
     }
   };
 
-  const fork = (slot: number, restartDelayMs: number) => {
-    const worker = cluster.fork({ [WORKER_SLOT_VARIABLE]: String(slot) });
+  const fork = (slot: number, restartDelayMs: number, first = false) => {
+    const worker = cluster.fork({ [WORKER_SLOT_VARIABLE]: first ? `${slot}:first` : String(slot) });
     slots.set(slot, { worker, ready: false, startedAtMs: Date.now(), restartDelayMs });
     worker.on('message', (message: unknown) => onMessage(slot, worker, message));
     worker.on('exit', (code, signal) => onExit(slot, worker, code, signal));
@@ -194,7 +201,7 @@ export function superviseWorkers(options: SupervisorOptions): Promise<number> {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   process.on('SIGHUP', onHangup);
-  for (let slot = 1; slot <= count; slot += 1) fork(slot, 0);
+  fork(1, 0, true);
   return done.finally(() => {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
@@ -203,11 +210,15 @@ export function superviseWorkers(options: SupervisorOptions): Promise<number> {
   });
 }
 
-/** In a worker: which one it is (its slot), or null when this process is no worker of a supervisor. */
-export function workerSlot(env: Record<string, string | undefined>): number | null {
+/**
+ * In a worker: which one it is (its slot) and whether it is the first worker 1 of this start, or null
+ * when this process is no worker of a supervisor.
+ */
+export function workerSlot(env: Record<string, string | undefined>): { slot: number; first: boolean } | null {
   if (!cluster.isWorker) return null;
-  const slot = Number(env[WORKER_SLOT_VARIABLE]);
-  return Number.isSafeInteger(slot) && slot >= 1 ? slot : null;
+  const match = /^(\d+)(:first)?$/.exec(env[WORKER_SLOT_VARIABLE] ?? '');
+  const slot = Number(match?.[1]);
+  return match && slot >= 1 ? { slot, first: match[2] !== undefined } : null;
 }
 
 /** In a worker: what the supervisor asks of it (stop, reload), and the line back to it. */

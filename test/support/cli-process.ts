@@ -19,6 +19,9 @@ function baseEnv(): Record<string, string> {
     PATH: process.env['PATH'] ?? '',
     HOME: process.env['HOME'] ?? '/tmp',
     MAILWARDEN_DNS_SERVERS: NO_DNS_SERVER,
+    // One process unless a test asks for workers (test/support/served-workers.ts): the tests that
+    // kill, starve or measure `serve` mean the process they started.
+    MAILWARDEN_WORKERS: '1',
   };
 }
 

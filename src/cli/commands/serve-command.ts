@@ -1,12 +1,9 @@
-import { readdirSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { buildApp, dovecotSpool } from '../../app.js';
+import { buildApp } from '../../app.js';
 import { type Config, workerCount } from '../../config/index.js';
-import { createLogger, type Logger } from '../../runtime/logger.js';
-import { prepareDataDir, prepareTlsCertificate, startServer } from '../../server.js';
-import { openStore } from '../../store/index.js';
-import { linkToSupervisor, superviseWorkers, workerSlot } from '../../worker-pool.js';
+import { createLogger } from '../../runtime/logger.js';
+import { startServer } from '../../server.js';
+import { linkToSupervisor, workerSlot } from '../../worker-pool.js';
 import type { CliCommand } from '../cli-context.js';
 import { loadCliConfig } from '../open-app.js';
 import { writeLine } from '../output.js';
@@ -20,12 +17,18 @@ export const serveCommand: CliCommand = {
   async run(context) {
     const config = loadCliConfig(context.io, context.configFile);
     let logLevel = config.log.level;
-    const logger = createLogger({ level: () => logLevel, sink: context.io.stderr });
-    // MAILWARDEN_WORKERS: this process supervises the workers, or is one, or is the only one.
+    // MAILWARDEN_WORKERS: bin/mailwarden.js runs the supervisor before it loads this
+    // (serve-supervisor.ts), so here this process is one of its workers or the only process; a
+    // `serve` run any other way (in-process) is one process whatever `workers` says.
     const count = workerCount(config.workers, os.availableParallelism()) ?? 1;
-    const slot = workerSlot(context.io.env);
-    if (slot === null && count > 1) return supervise(config, logger, count);
-    const supervisor = slot === null ? null : linkToSupervisor();
+    const role = workerSlot(context.io.env);
+    const supervisor = role === null ? null : linkToSupervisor();
+    // A worker's every line names it (last, so that fail2ban's line keeps its shape).
+    const logger = createLogger({
+      level: () => logLevel,
+      sink: context.io.stderr,
+      ...(role ? { trailer: { worker: role.slot } } : {}),
+    });
     // SIGHUP: re-read the configuration, then apply what can change without a restart (the log
     // level, the TLS certificate and key); the rest of a changed configuration waits for a restart.
     // Installed first: a SIGHUP during start-up must not end the process (Node's default).
@@ -58,7 +61,7 @@ export const serveCommand: CliCommand = {
     process.on('SIGHUP', onHangup);
     const app = await buildApp(config, {
       logger,
-      ...(supervisor && slot !== null ? { worker: { slot, count, siblings: supervisor.siblings } } : {}),
+      ...(supervisor && role ? { worker: { ...role, count, siblings: supervisor.siblings } } : {}),
     });
     try {
       server = await startServer(app);
@@ -103,55 +106,6 @@ export const serveCommand: CliCommand = {
     return 0;
   },
 };
-
-/**
- * Several workers: what must happen once happens here, before any worker starts (migrations, the data
- * dir's partial spool files, the TLS certificate); then the supervisor runs them (worker-pool.ts).
- */
-async function supervise(config: Config, logger: Logger, count: number): Promise<number> {
-  let location: string;
-  try {
-    const store = await openStore({
-      databaseUrl: config.database.url,
-      dataDir: config.data.dir,
-      poolSize: 1,
-    });
-    location = store.location;
-    await store.close();
-    await prepareDataDir({ config, logger });
-    await prepareTlsCertificate({ config });
-  } catch (error) {
-    logger.error('could not start', { error });
-    return 1;
-  }
-  warnOrphanedEventSpools(config, count, logger);
-  return superviseWorkers({
-    count,
-    logger,
-    describe: { database: location },
-    stopTimeoutMs: config.shutdown.graceMs + 15_000,
-  });
-}
-
-/** Dovecot events a worker numbered above `count` accepted (a host that ran more workers before). */
-function warnOrphanedEventSpools(config: Config, count: number, logger: Logger): void {
-  let names: string[];
-  try {
-    names = readdirSync(config.data.dir);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const slot = Number(/^dovecot-events-(\d+)$/.exec(name)?.[1] ?? 0);
-    if (slot <= count) continue;
-    const { dir } = dovecotSpool(config.data.dir, slot);
-    if (readdirSync(dir).some((file) => file.endsWith('.jsonl')))
-      logger.warn('Dovecot events wait in the spool of a worker this start does not run', {
-        spool: path.join(dir),
-        fix: `start with MAILWARDEN_WORKERS=${slot} once, until that spool is empty`,
-      });
-  }
-}
 
 /**
  * A port another program (or a second Mailwarden) holds is an admin's fix, not a crash: one line
