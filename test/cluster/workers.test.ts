@@ -40,11 +40,11 @@ async function signIn(port: number, user: string, password: string) {
   return { client, auth: await client.authPlain(user, password) };
 }
 
-async function sendData(client: SmtpDialogue, subject: string): Promise<SmtpResponse> {
+async function sendData(client: SmtpDialogue, subject: string, from = BOB.address): Promise<SmtpResponse> {
   const data = await client.command('DATA');
   assert.equal(data.code, 354, line(data));
   return client.command(
-    `From: ${BOB.address}\r\nTo: someone@customer.test\r\nSubject: ${subject}\r\n\r\nPlease pay the invoice.\r\n.`,
+    `From: ${from}\r\nTo: someone@customer.test\r\nSubject: ${subject}\r\n\r\nPlease pay the invoice.\r\n.`,
   );
 }
 
@@ -207,6 +207,47 @@ function workerTests(kind: StoreKind): void {
         .map((entry) => entry['worker']),
     );
     assert.deepEqual([...refusedBy].sort(), [1, 2]);
+  });
+
+  test('a sending policy changed through one worker’s API holds for the next message on every worker (its 5-second cache included)', async () => {
+    // Sessions of alice on both workers, each through a whole transaction: both workers hold her
+    // policy (two recipients a message allowed) in their cache now.
+    const sessions = await Promise.all(
+      Array.from({ length: 6 }, () => signIn(served.ports.smtp, SENDER, served.appPassword)),
+    );
+    for (const { auth } of sessions) assert.equal(auth.code, 235, line(auth));
+    const clients = sessions.map((session) => session.client);
+    // A whole transaction: the 250 after DATA is logged with the worker that served it.
+    const transaction = (tag: string) =>
+      Promise.all(
+        clients.map(async (client, index) => {
+          assert.equal((await client.command(`MAIL FROM:<${SENDER}>`)).code, 250);
+          const first = await client.command(`RCPT TO:<${tag}${index}a@customer.test>`);
+          const second = await client.command(`RCPT TO:<${tag}${index}b@customer.test>`);
+          const sent = await sendData(client, `${tag} ${index}`, SENDER);
+          return [first, second, sent].map(line);
+        }),
+      );
+    const fromLine = logLines(served).length;
+    for (const replies of await transaction('before'))
+      assert.deepEqual(
+        replies.map((r) => r.slice(0, 3)),
+        ['250', '250', '250'],
+      );
+    assert.deepEqual([...workersThatServedSmtp(served, fromLine)].sort(), [1, 2]);
+
+    const changed = await api(served, 'PUT', '/api/v1/policies/load', { perMessage: 1 });
+    assert.equal(changed.status, 200, JSON.stringify(changed.body));
+    const changedFrom = logLines(served).length;
+    const replies = await transaction('after');
+    await Promise.all(clients.map((client) => client.quit()));
+    for (const reply of replies)
+      assert.deepEqual(
+        reply.map((r) => r.slice(0, 3)),
+        ['250', '452', '250'],
+        reply.join(' | '),
+      );
+    assert.deepEqual([...workersThatServedSmtp(served, changedFrom)].sort(), [1, 2]);
   });
 
   test('SIGTERM to the supervisor stops every worker cleanly: exit status 0, no worker left', async () => {
