@@ -30,11 +30,12 @@ export interface ChangeFeed {
 
 /**
  * What a cache may depend on. `settings`: org settings; `policies`: sending policies, domains and
- * group membership; `accounts`: a user's password, app passwords, state, lockouts or restrictions.
+ * group membership; `accounts`: a user's password, app passwords, state, lockouts or restrictions;
+ * `mailboxAudit`: which mailboxes have auditing off (audit/mailbox-settings.ts).
  */
-export type ChangeTopic = 'settings' | 'policies' | 'accounts';
+export type ChangeTopic = 'settings' | 'policies' | 'accounts' | 'mailboxAudit';
 
-const CHANGE_TOPICS: readonly ChangeTopic[] = ['settings', 'policies', 'accounts'];
+const CHANGE_TOPICS: readonly ChangeTopic[] = ['settings', 'policies', 'accounts', 'mailboxAudit'];
 export const CHANGE_CHANNEL = 'mailwarden_changes';
 const RETRY_MS = 1000;
 

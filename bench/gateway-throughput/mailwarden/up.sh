@@ -37,6 +37,8 @@ done
 
 if [ -f "$W/run/mw.pid" ] && kill -0 "$(cat "$W/run/mw.pid")" 2>/dev/null; then die "already running (pid $(cat "$W/run/mw.pid")); run down.sh first"; fi
 mkdir -p "$W/log" "$W/run"
+# The anchor file is append-only (chattr +a, when the file system allows it): lift that to remove it.
+chattr -a "$W/data/audit-anchors.jsonl" 2>/dev/null || true
 rm -rf "$W/data"; mkdir -p "$W/data"
 make_cert "$W/tls"   # the same kind of certificate (RSA 2048, self-signed) as the baseline peer
 
