@@ -72,7 +72,10 @@ export function startMailwardenServe(options: { env: Record<string, string>; cwd
     });
     let log = '';
     const exited = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
-    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${log}`)), 20_000);
+    // Several workers start one after the other (worker 1 prepares first): more time on a busy machine.
+    const workers = options.env['MAILWARDEN_WORKERS'] ?? '1';
+    const timeoutMs = workers === '1' ? 20_000 : 60_000;
+    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${log}`)), timeoutMs);
     const onOutput = (chunk: Buffer) => {
       log += chunk.toString();
       if (log.includes('"mailwarden started"')) {
