@@ -22,7 +22,7 @@ export async function superviseIfAsked(argv: readonly string[], io: CliIo): Prom
   try {
     const parsed = parseArgs({
       args: [...argv.slice(1)],
-      options: { config: { type: 'string' } },
+      options: { config: { type: 'string' }, json: { type: 'boolean' } },
       allowPositionals: false,
       strict: true,
     });
