@@ -27,7 +27,7 @@ import { createSecretBox } from './runtime/secret-box.js';
 import { createScore, type Score } from './score/index.js';
 import { createOrgSettings, type OrgSettingsService } from './settings/index.js';
 import { logFailedSignIns } from './sign-in-log.js';
-import { openStore, type Store } from './store/index.js';
+import { openStore, type SiblingChannel, type Store } from './store/index.js';
 
 /** The domain modules over one store: what the server, the CLI and the tests all build on. */
 export interface App {
@@ -59,6 +59,8 @@ export interface App {
   metrics: Metrics;
   clock: Clock;
   logger: Logger;
+  /** Which worker of `serve` this process is; null in a single process (and in the CLI). */
+  worker: WorkerRole | null;
   close(): Promise<void>;
 }
 
@@ -71,6 +73,28 @@ export interface AppDeps {
    * command or a test building many apps has no use for.
    */
   processMetrics?: boolean;
+  /** This process is worker `slot` (1…count) of `serve`'s supervisor (worker-pool.ts). */
+  worker?: WorkerRole;
+}
+
+/** What a worker process of `serve` is told by the supervisor that started it. */
+export interface WorkerRole {
+  /** 1…count; a replacement takes the number of the worker it replaces. */
+  slot: number;
+  count: number;
+  /** The first worker of a start: it does what must happen once before the others start. */
+  first: boolean;
+  /** The other workers, through the supervisor. */
+  siblings: SiblingChannel;
+}
+
+/**
+ * Worker 1 keeps the single process's file and cursor names, so a host that goes from one process to
+ * several (or back) resumes the spool it has; worker N > 1 has `dovecot-events-N`.
+ */
+export function dovecotSpool(dataDir: string, slot: number): { dir: string; source: string } {
+  const source = slot === 1 ? 'dovecot-events' : `dovecot-events-${slot}`;
+  return { dir: path.join(dataDir, source), source };
 }
 
 export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
@@ -80,6 +104,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     databaseUrl: config.database.url,
     dataDir: config.data.dir,
     poolSize: config.database.poolSize,
+    ...(deps.worker
+      ? { worker: { siblings: deps.worker.siblings, leadsPeriodicJobs: deps.worker.slot === 1 } }
+      : {}),
   });
   const secrets = createSecretBox({ key: config.secrets.key, dataDir: config.data.dir });
   const audit = createAuditLog({
@@ -220,12 +247,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     trashFolders: config.dovecot.trashFolders,
   });
   const importing = createImporting({ store, audit, clock });
+  const eventSpool = dovecotSpool(config.data.dir, deps.worker?.slot ?? 1);
   const dovecotEvents = createDovecotEventIngest({
     audit,
     clock,
     logger: deps.logger.child({ role: 'dovecot-events' }),
     trashFolders: config.dovecot.trashFolders,
-    spoolDir: path.join(config.data.dir, 'dovecot-events'),
+    spoolDir: eventSpool.dir,
+    source: eventSpool.source,
     doveadm,
     onInboxRuleChanged: (change) => respond.reviewInboxRuleChange(change),
     isOwnDeactivation: (mailbox, timeMs) => respond.isOwnDeactivation(mailbox, timeMs),
@@ -256,6 +285,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     metrics,
     clock,
     logger: deps.logger,
+    worker: deps.worker ?? null,
     async close() {
       // A process that wrote records (a CLI command) anchors them before it goes; the server's timer
       // anchors what others wrote.

@@ -72,6 +72,7 @@ export function createHttpApp(app: App, options: HttpAppOptions = {}): Hono<ApiE
         metrics: app.metrics.source,
         logger: app.logger,
         publicUrl: app.config.web.publicUrl,
+        worker: app.worker?.slot ?? null,
       },
       { healthTimeoutMs: options.healthTimeoutMs ?? HEALTH_TIMEOUT_MS },
     ),

@@ -50,8 +50,15 @@ export async function startServer(app: App): Promise<RunningServer> {
   let http: HttpServer | null = null;
   let policy: PostfixPolicyServer | null = null;
   let milter: MilterServer | null = null;
-  await checkDataDir(app);
+  // With several workers the first worker 1 checks the data dir, before the others start: a later
+  // worker (a replacement) must not remove the partial spool files of another one's sessions.
+  if (!app.worker || app.worker.first) await prepareDataDir(app);
   const lead = app.store.lead();
+  // What belongs to the host rather than to a process runs on worker 1 only: the anchor file.
+  const hostLead = !app.worker || app.worker.slot === 1;
+  // The policy service hands a message to the milter in memory (awaiting-content.ts), and Postfix's
+  // two connections could reach two workers: with the milter on, worker 1 alone serves both.
+  const servesPostfix = !app.worker || app.worker.slot === 1 || config.milter.listen === null;
   const onLead = (job: () => unknown) => (): void => {
     if (lead.isLeader()) void job();
   };
@@ -105,11 +112,12 @@ export async function startServer(app: App): Promise<RunningServer> {
     }
     // With the milter on, the policy service hands each counted message to it at END-OF-MESSAGE and
     // its Send record waits for the content verdict (mailstack/milter/awaiting-content.ts).
-    const milterAt = config.milter.listen === null ? null : parseHostPort(config.milter.listen);
+    const milterAt =
+      config.milter.listen === null || !servesPostfix ? null : parseHostPort(config.milter.listen);
     const awaitingContent = milterAt
       ? new AwaitingContent({ ttlMs: 600_000, maxEntries: 10_000, nowMs: () => app.clock.nowMs() })
       : null;
-    if (config.policy.enabled) {
+    if (config.policy.enabled && servesPostfix) {
       policy = createPostfixPolicyServer(app, awaitingContent ? { awaitingContent } : {});
       await policy.start(config.listen, config.policy.port);
     }
@@ -163,6 +171,7 @@ export async function startServer(app: App): Promise<RunningServer> {
   windowTimer.unref();
   // Every instance anchors the chain's head to its own anchor file at least every anchorIntervalSeconds
   // while records arrive, and compares it with its newest anchor first (a cut raises a high alert).
+  // The workers of one host share the file: worker 1 anchors.
   let anchorInFlight: Promise<unknown> = Promise.resolve();
   let firstAnchor = true;
   const anchorHead = () => {
@@ -172,11 +181,10 @@ export async function startServer(app: App): Promise<RunningServer> {
       logger.warn('anchoring the audit head failed', { error }),
     );
   };
-  const anchorTimer = config.audit.anchoring
-    ? setInterval(anchorHead, config.audit.anchorIntervalSeconds * 1000)
-    : null;
+  const anchoring = config.audit.anchoring && hostLead;
+  const anchorTimer = anchoring ? setInterval(anchorHead, config.audit.anchorIntervalSeconds * 1000) : null;
   anchorTimer?.unref();
-  if (config.audit.anchoring) anchorHead();
+  if (anchoring) anchorHead();
   // Retention: every 6 hours, first a minute after start.
   const retain = () => {
     app.settings
@@ -277,7 +285,9 @@ export async function startServer(app: App): Promise<RunningServer> {
   // The lead is often taken while the listeners start, before the listener above exists: the jobs
   // above ran for it already, and the operator still reads which instance runs them.
   if (lead.isLeader()) logger.info('this instance runs the periodic jobs');
-  logger.info('mailwarden started', {
+  // With several workers, the supervisor says "mailwarden started" once every worker is.
+  logger.info(app.worker ? 'worker started' : 'mailwarden started', {
+    ...(app.worker ? { worker: app.worker.slot, workers: app.worker.count } : {}),
     smtp: gateway?.addresses() ?? [],
     http: http?.port() ?? null,
     policy: policy?.port() ?? null,
@@ -346,10 +356,10 @@ export async function startServer(app: App): Promise<RunningServer> {
 /**
  * Before listening: warn about data files other local accounts can read (Mailwarden creates them
  * 0700/0600, but an older version, a restore or an admin's cp may have left them open), and remove
- * the partial files a crash left in spool/tmp/ (they never became messages).
+ * the partial files a crash left in spool/tmp/ (they never became messages). Once per start of
+ * `serve`: by the single process, or by the first worker before the others start.
  */
-async function checkDataDir(app: App): Promise<void> {
-  const { config, logger } = app;
+export async function prepareDataDir({ config, logger }: Pick<App, 'config' | 'logger'>): Promise<void> {
   for (const loose of await findLoosePermissions(config.data.dir))
     logger.warn('data file readable by other local accounts', {
       ...loose,

@@ -133,6 +133,10 @@ const ratioHead = [
   'baseline greet0',
   'ratio greet0',
   'cpu ratio greet0',
+  // Postfix (the harness's peer), when the run had it: issue 22's targets are ≥ 2× (1 message per
+  // connection) and ≥ 2.5× (50 per connection).
+  'postfix',
+  'x postfix',
 ];
 const ratioRows = [];
 for (const system of sortedSystems.filter((name) => name.startsWith('mailwarden'))) {
@@ -141,6 +145,7 @@ for (const system of sortedSystems.filter((name) => name.startsWith('mailwarden'
     if (!mine) continue;
     const stock = stats('baseline', load);
     const greet0 = stats('baseline greet0', load);
+    const postfix = stats('postfix', load);
     ratioRows.push([
       system,
       load,
@@ -151,6 +156,8 @@ for (const system of sortedSystems.filter((name) => name.startsWith('mailwarden'
       fmt(greet0?.rate),
       ratio(mine, greet0),
       cpuRatio(mine, greet0),
+      fmt(postfix?.rate),
+      mine.rate !== null && postfix?.rate ? (mine.rate / postfix.rate).toFixed(2) : '-',
     ]);
   }
 }

@@ -43,7 +43,8 @@ case "$W/" in "$PEERS"/*) die "WORKDIR must not be inside the read-only harness 
 
 SYSTEMS=${SYSTEMS:-"baseline baseline:greet0 mailwarden"}
 ROUNDS=${ROUNDS:-3}
-LOADS=${LOADS:-"per-conn=50:50:5000 per-conn=1:1:2000 tls-per-conn=50:50:5000:tls"}  # name:per-conn:total[:tls]
+# name:per-conn:total[:tls[:conns]]; e.g. per-conn=1,conns=100:1:3000::100 (conns overrides CONNS)
+LOADS=${LOADS:-"per-conn=50:50:5000 per-conn=1:1:2000 tls-per-conn=50:50:5000:tls"}
 CONNS=${CONNS:-20}; RCPTS=${RCPTS:-1}; SIZE=${SIZE:-2048}
 WARMUP=${WARMUP:-500}; DRAIN_TIMEOUT=${DRAIN_TIMEOUT:-60}; MAX_SECONDS=${MAX_SECONDS:-120}
 # per-load (default): every system is started fresh (and warmed up) for each measurement, because
@@ -153,9 +154,11 @@ down() { "$dir/down.sh" "$W" >>"$OUT/updown.log" 2>&1 || log "down.sh of $label 
 
 # measure ROUND LOAD: one recorded measurement of the running system
 measure() {
-  local round=$1 lname perconn total tlsflag extra=() quiet load1 t0 t1 line
-  IFS=: read -r lname perconn total tlsflag <<<"$2"
+  local round=$1 lname perconn total tlsflag conns extra=() quiet load1 t0 t1 line
+  IFS=: read -r lname perconn total tlsflag conns <<<"$2"
   [ "${tlsflag:-}" = tls ] && extra=(--starttls)
+  # A fifth field overrides CONNS for this load (the loadgen takes the last --conns given).
+  [ -n "${conns:-}" ] && extra+=(--conns "$conns")
   quiet=$(wait_quiet); load1=$(cut -d' ' -f1 /proc/loadavg); t0=$(proc_ticks "$name")
   line=$(node "$PEERS/lib/measure.mjs" --system "$label" --load "$lname" --round "$round" --sink-http "$SINK_HTTP" \
            --drain-timeout "$DRAIN_TIMEOUT" -- "${LG[@]}" --per-conn "$perconn" --total "$total" "${extra[@]}" --label "$label $lname") || true

@@ -31,6 +31,8 @@ export interface ApiDeps {
   /** What /metrics serves: this process's registry (metrics/), or later a cluster's aggregate. */
   metrics: MetricsSource;
   logger: Logger;
+  /** Which worker process of `serve` this is (/healthz names it); null in a single process. */
+  worker?: number | null;
   /** config web.publicUrl: the origin the OpenAPI document names, else the Host the client reached. */
   publicUrl: string | null;
 }

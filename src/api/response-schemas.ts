@@ -285,6 +285,9 @@ export const healthSchema = z.object({
   status: z.enum(['ok', 'degraded', 'down']),
   database: check,
   delivery: check.extend({ target: z.string().meta({ description: 'smtp://host:port or spool:/path' }) }),
+  worker: z.number().int().optional().meta({
+    description: 'Which worker process answered (MAILWARDEN_WORKERS > 1): 1 to the number of workers.',
+  }),
 }) satisfies z.ZodType<Health>;
 
 export const errorSchema = z.object({

@@ -22,7 +22,10 @@ export interface MailboxAuditCoverage {
   audited: number;
 }
 
-/** How long another instance's change of a setting may take to reach this one's writer. */
+/**
+ * How long the writer keeps the list without reading it again. A change made anywhere is heard at once
+ * (the change feed's `mailboxAudit` topic); this bounds a change missed while the feed was down.
+ */
 const SETTINGS_REFRESH_MS = 30_000;
 
 /**
@@ -41,6 +44,10 @@ export function createMailboxSettings(deps: {
   const refreshMs = deps.refreshMs ?? SETTINGS_REFRESH_MS;
   let disabled = new Set<string>();
   let loadedAtMs = Number.NEGATIVE_INFINITY;
+  // A change made anywhere (another worker, another instance) makes the next keep() read the list.
+  deps.store.changes.subscribe('mailboxAudit', () => {
+    loadedAtMs = Number.NEGATIVE_INFINITY;
+  });
 
   const refresh = async (executor: Executor) => {
     const rows = await executor
@@ -94,6 +101,8 @@ export function createMailboxSettings(deps: {
               .doUpdateSet({ enabled: row.enabled, changed_at: now, changed_by: actor.actor }),
           )
           .execute();
+        // Other instances' and workers' writers read the list again at their next record (cluster.ts).
+        await deps.store.changes.announce(trx, 'mailboxAudit');
         await appendRecords(deps.store, trx, [
           sealRecord({
             timeMs: now,

@@ -41,6 +41,13 @@ export const configKeys: readonly ConfigKey[] = [
       'Unset: SQLite file DATA_DIR/mailwarden.sqlite. postgres://user:pass@host:port/db: PostgreSQL.',
   },
   {
+    path: 'workers',
+    kind: 'string',
+    defaultValue: 'auto',
+    description:
+      'Processes serving SMTP, the policy port and HTTP on this host: auto (one per core), or a number from 1 to 64 (1: one process, no supervisor).',
+  },
+  {
     path: 'database.poolSize',
     kind: 'integer',
     defaultValue: 10,

@@ -1,6 +1,8 @@
 /** The validated, frozen configuration every module receives (never read from process.env elsewhere). */
 export interface Config {
   listen: string;
+  /** `auto` or a whole number 1–64 (checked by loadConfig); see workerCount. */
+  workers: string;
   data: { dir: string };
   database: { url: string | null; poolSize: number };
   smtp: {

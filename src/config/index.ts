@@ -5,6 +5,8 @@ export {
   isLoopbackHost,
   type LoadConfigOutcome,
   loadConfig,
+  MAX_WORKERS,
   parseHostPort,
+  workerCount,
 } from './load-config.js';
 export { redactConfig } from './redact-config.js';

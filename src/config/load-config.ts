@@ -17,7 +17,8 @@ export interface ConfigSources {
 }
 
 /** Variables that are not config keys but are read here on purpose. */
-const nonKeyEnvironmentNames = new Set(['MAILWARDEN_CONFIG']);
+// MAILWARDEN_WORKER_SLOT: set by `serve`'s supervisor on each worker process it starts (worker-pool.ts).
+const nonKeyEnvironmentNames = new Set(['MAILWARDEN_CONFIG', 'MAILWARDEN_WORKER_SLOT']);
 
 /**
  * Loads defaults ← YAML file ← environment ← overrides, validates every key and the combinations,
@@ -169,8 +170,27 @@ function toConfig(values: Record<string, unknown>): Config {
   return typed;
 }
 
+/** More processes than this on one host would share its cores and memory with no gain. */
+export const MAX_WORKERS = 64;
+
+/**
+ * How many processes `serve` runs: `auto` is one per core (`cores`, os.availableParallelism()), else
+ * the number given; null when the value is neither (loadConfig reports it).
+ */
+export function workerCount(value: string, cores: number): number | null {
+  const text = value.trim().toLowerCase();
+  if (text === 'auto') return Math.max(1, Math.min(MAX_WORKERS, cores));
+  if (!/^\d+$/.test(text)) return null;
+  const count = Number(text);
+  return count >= 1 && count <= MAX_WORKERS ? count : null;
+}
+
 function checkCombinations(config: Config): string[] {
   const problems: string[] = [];
+  if (workerCount(config.workers, 1) === null)
+    problems.push(
+      `workers: must be auto (one per core) or a whole number from 1 to ${MAX_WORKERS} (got "${config.workers}")`,
+    );
   if (config.database.url !== null && !/^postgres(ql)?:\/\//.test(config.database.url))
     problems.push('database.url: must start with postgres:// (leave unset for SQLite)');
   if (config.notify.emailFrom !== null && !/^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$/.test(config.notify.emailFrom))

@@ -69,7 +69,7 @@ export function createInboxRuleAccess(deps: RespondDeps, own: OwnDeactivations) 
     actor: Actor,
     details: Record<string, unknown>,
   ): Promise<{ ok: true } | RespondFailure> {
-    own.note(address);
+    await own.note(address);
     const done = await mailServer.deactivateSieveScript(address);
     if (!done.ok) return failure('mail-server-unavailable', done.message);
     await deps.audit.append({

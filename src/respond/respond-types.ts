@@ -13,7 +13,7 @@ export interface RespondDeps {
   outbound: Pick<Outbound, 'release' | 'effectivePolicy'>;
   audit: Pick<AuditLog, 'append'>;
   alerts: Pick<Alerts, 'raiseWithin' | 'announce'>;
-  store: Pick<Store, 'writeTransaction'>;
+  store: Pick<Store, 'writeTransaction' | 'siblings'>;
   /** Null when no mail server is configured (dovecot.doveadmUrl unset): rules are out of reach. */
   mailServer: MailServer | null;
   /** Filing into one of these is deleting (dovecot.trashFolders). */

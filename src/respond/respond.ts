@@ -11,7 +11,7 @@ import type { InboxRuleChange, RespondDeps } from './respond-types.js';
  * (playbook.ts), and the review of every rule change Dovecot reports (inbox-rule-review.ts).
  */
 export function createRespond(deps: RespondDeps) {
-  const own = createOwnDeactivations();
+  const own = createOwnDeactivations(deps.store.siblings);
   const rules = createInboxRuleAccess(deps, own);
   return {
     inboxRules: rules.inboxRules,

@@ -23,13 +23,25 @@ export function createLogger(options: {
   level: LogLevel | (() => LogLevel);
   sink: LogSink;
   base?: Record<string, unknown>;
+  /**
+   * Fields every line ends with, children's too (a worker's number): after the line's own fields, so
+   * that fixed-format lines keep their order (sign-in-log.ts: clientIp right after msg).
+   */
+  trailer?: Record<string, unknown>;
 }): Logger {
   const level = options.level;
   const threshold = typeof level === 'function' ? () => levelRank[level()] : () => levelRank[level];
   const base = options.base ?? {};
   const emit = (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
     if (levelRank[level] < threshold()) return;
-    const record = { time: new Date().toISOString(), level, msg: message, ...base, ...fields };
+    const record = {
+      time: new Date().toISOString(),
+      level,
+      msg: message,
+      ...base,
+      ...fields,
+      ...options.trailer,
+    };
     options.sink.write(`${JSON.stringify(record, errorReplacer)}\n`);
   };
   return {

@@ -11,7 +11,12 @@ import type { Executor } from './store.js';
  *   by itself; while it is down, and once when it is back, every subscriber is told that everything
  *   changed (a notification sent meanwhile is lost), so a cache is never stale for longer than the
  *   retry interval.
- * - SQLite: one process owns the database, so the announcement is heard in this process after commit.
+ * - SQLite: the announcement is heard in this process after commit.
+ * - Worker processes of one host (`workers` > 1, worker-pool.ts), on either database: after commit the
+ *   topic is also told to the other workers through the supervisor (a SiblingChannel), and the
+ *   committing call returns only once every live worker heard it. So a change made through one worker
+ *   (an API call) holds for the very next command any other worker serves; on PostgreSQL pg_notify
+ *   still reaches the instances on other hosts.
  */
 export interface ChangeFeed {
   /** Inside a writeTransaction (or on the store's db outside one): `topic` changed. */
@@ -25,11 +30,12 @@ export interface ChangeFeed {
 
 /**
  * What a cache may depend on. `settings`: org settings; `policies`: sending policies, domains and
- * group membership; `accounts`: a user's password, app passwords, state, lockouts or restrictions.
+ * group membership; `accounts`: a user's password, app passwords, state, lockouts or restrictions;
+ * `mailboxAudit`: which mailboxes have auditing off (audit/mailbox-settings.ts).
  */
-export type ChangeTopic = 'settings' | 'policies' | 'accounts';
+export type ChangeTopic = 'settings' | 'policies' | 'accounts' | 'mailboxAudit';
 
-const CHANGE_TOPICS: readonly ChangeTopic[] = ['settings', 'policies', 'accounts'];
+const CHANGE_TOPICS: readonly ChangeTopic[] = ['settings', 'policies', 'accounts', 'mailboxAudit'];
 export const CHANGE_CHANNEL = 'mailwarden_changes';
 /**
  * pg_stat_activity's application_name of every connection unless the database URL names one
@@ -38,20 +44,44 @@ export const CHANGE_CHANNEL = 'mailwarden_changes';
 export const PG_APPLICATION_NAME = 'mailwarden';
 const RETRY_MS = 1000;
 
+/**
+ * The other worker processes of this host, through the supervisor's IPC (worker-pool.ts builds it; the
+ * store only uses it). Messages are small JSON objects.
+ */
+export interface SiblingChannel {
+  /** Tells every other worker; resolves once each live one has heard it (or a short timeout passed). */
+  tell(message: SiblingMessage): Promise<void>;
+  /** Runs for every message another worker told (synchronously, must not throw). */
+  onTold(listener: (message: SiblingMessage) => void): void;
+}
+
+export type SiblingMessage =
+  | { kind: 'changed'; topic: ChangeTopic }
+  | { kind: 'own-deactivation'; mailbox: string; atMs: number };
+
 interface FeedCore {
   subscribers: Map<ChangeTopic, Set<() => void>>;
+  /** The other workers of this host, told of each committed topic (null: a single process). */
+  siblings: SiblingChannel | null;
   /** Topics announced in a transaction that has not committed yet, by its executor. */
   pending: WeakMap<object, Set<ChangeTopic>>;
   /** What runs in this process once a transaction commits (store.afterCommit), by its executor. */
   afterCommit: WeakMap<object, Array<() => void>>;
 }
 
-function createCore(): FeedCore {
-  return {
+function createCore(siblings: SiblingChannel | null): FeedCore {
+  const core: FeedCore = {
     subscribers: new Map(CHANGE_TOPICS.map((topic) => [topic, new Set()])),
     pending: new WeakMap(),
     afterCommit: new WeakMap(),
+    siblings,
   };
+  siblings?.onTold((message) => {
+    if (message.kind !== 'changed') return;
+    if (CHANGE_TOPICS.includes(message.topic)) fire(core, message.topic);
+    else fireAll(core);
+  });
+  return core;
 }
 
 /**
@@ -62,6 +92,12 @@ export function runAfterCommit(feed: { core: FeedCore }, executor: Executor, run
   const waiting = feed.core.afterCommit.get(executor);
   if (waiting) waiting.push(run);
   else run();
+}
+
+/** Fires `topic` here and waits until the other workers of this host heard it too. */
+async function fireEverywhere(core: FeedCore, topic: ChangeTopic): Promise<void> {
+  fire(core, topic);
+  await core.siblings?.tell({ kind: 'changed', topic });
 }
 
 function fire(core: FeedCore, topic: ChangeTopic): void {
@@ -93,20 +129,22 @@ export function announcingAfterCommit(
       feed.core.afterCommit.set(trx, committed);
       return work(trx);
     });
-    for (const topic of (topics as Set<ChangeTopic> | null) ?? []) fire(feed.core, topic);
+    for (const topic of (topics as Set<ChangeTopic> | null) ?? []) await fireEverywhere(feed.core, topic);
     for (const run of committed) run();
     return result;
   };
 }
 
-export function createLocalChangeFeed(): ChangeFeed & { core: FeedCore } {
-  const core = createCore();
+export function createLocalChangeFeed(
+  siblings: SiblingChannel | null = null,
+): ChangeFeed & { core: FeedCore } {
+  const core = createCore(siblings);
   return {
     core,
     async announce(executor, topic) {
       const pending = core.pending.get(executor);
       if (pending) pending.add(topic);
-      else fire(core, topic);
+      else await fireEverywhere(core, topic);
     },
     subscribe(topic, onChange) {
       core.subscribers.get(topic)?.add(onChange);
@@ -119,10 +157,10 @@ export function createLocalChangeFeed(): ChangeFeed & { core: FeedCore } {
 
 export function createPostgresChangeFeed(
   connectionString: string,
-  options: { onListenError?: (error: unknown) => void } = {},
+  options: { onListenError?: (error: unknown) => void; siblings?: SiblingChannel | null } = {},
 ): ChangeFeed & { core: FeedCore; ready: Promise<void> } {
   /** `ready` settles after the first attempt to listen (connected or not) once something subscribed. */
-  const local = createLocalChangeFeed();
+  const local = createLocalChangeFeed(options.siblings ?? null);
   const { core } = local;
   let client: pg.Client | null = null;
   let live = false;
@@ -225,7 +263,8 @@ export function createPostgresChangeFeed(
  * anchoring, pruning): the instance that holds a session advisory lock on its own connection.
  * PostgreSQL releases the lock when that connection ends, so when the holder stops or dies (SIGKILL
  * included: the server closes the session when the socket goes) another instance takes it at its
- * next try. SQLite: one process owns the database, so it always holds it.
+ * next try. SQLite: the one process holds it; with several worker processes, worker 1 (the supervisor
+ * replaces it under the same number when it dies).
  */
 export interface Leadership {
   isLeader(): boolean;
@@ -238,6 +277,11 @@ export const LEADERSHIP_LOCK_KEY = 0x6d77_6c64;
 
 export function alwaysLeader(): Leadership {
   return { isLeader: () => true, onChange() {}, async close() {} };
+}
+
+/** A worker of this host that is not the designated one (SQLite: worker 1 runs the periodic jobs). */
+export function neverLeader(): Leadership {
+  return { isLeader: () => false, onChange() {}, async close() {} };
 }
 
 export function createPostgresLeadership(

@@ -7,7 +7,14 @@ export {
   SEARCH_KEYS_EVERY,
   type SearchKeyKind,
 } from './audit-rows.js';
-export { CHANGE_CHANNEL, type ChangeFeed, type ChangeTopic, type Leadership } from './cluster.js';
+export {
+  CHANGE_CHANNEL,
+  type ChangeFeed,
+  type ChangeTopic,
+  type Leadership,
+  type SiblingChannel,
+  type SiblingMessage,
+} from './cluster.js';
 export { compiledQuery, type ParameterOf } from './compiled-query.js';
 export type {
   AddressTable,

@@ -17,8 +17,10 @@ import {
   createPostgresChangeFeed,
   createPostgresLeadership,
   type Leadership,
+  neverLeader,
   PG_APPLICATION_NAME,
   runAfterCommit,
+  type SiblingChannel,
 } from './cluster.js';
 import { holdingSqliteConnection } from './held-connection.js';
 import { initialMigration } from './migrations/001-initial.js';
@@ -86,6 +88,11 @@ export interface Store {
    */
   afterCommit(executor: Executor, run: () => void): void;
   /**
+   * The other worker processes of this host (cluster.ts), for the little per-process state they must
+   * share that is no database change (respond's own Sieve deactivations); null in a single process.
+   */
+  siblings: SiblingChannel | null;
+  /**
    * Starts competing for the one periodic-jobs holder of the cluster (cluster.ts); the server calls
    * it once. Closed with the store.
    */
@@ -109,6 +116,12 @@ export interface StoreOptions {
    * connections (set through Store.secondConnection; see beginImmediate).
    */
   waitingWriters?: Int32Array;
+  /**
+   * One of several worker processes of this host (`workers` > 1): the others, told of every change
+   * (cluster.ts), and whether this one runs the periodic jobs on SQLite (worker 1; on PostgreSQL the
+   * advisory lock decides among every worker of every host).
+   */
+  worker?: { siblings: SiblingChannel; leadsPeriodicJobs: boolean };
 }
 
 const AUDIT_CHAIN_LOCK_KEY = 7_201_947_001;
@@ -126,7 +139,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const opened = options.databaseUrl
     ? openPostgres(options.databaseUrl, options.poolSize ?? 10)
     : openSqlite(options);
-  const store = withCluster(opened, options.databaseUrl);
+  const store = withCluster(opened, options.databaseUrl, options.worker ?? null);
   if (options.migrate === false) return store;
   try {
     await migrate(store);
@@ -137,7 +150,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   return store;
 }
 
-function openSqlite(options: StoreOptions): Omit<Store, 'changes' | 'lead' | 'afterCommit'> {
+function openSqlite(options: StoreOptions): Omit<Store, 'changes' | 'lead' | 'afterCommit' | 'siblings'> {
   // The database holds password and token hashes and the audit log: readable by this account only.
   // SQLite creates the -wal and -shm files with the database file's mode, so creating the (empty)
   // database file 0600 before SQLite opens it covers all three.
@@ -235,7 +248,10 @@ function openSqlite(options: StoreOptions): Omit<Store, 'changes' | 'lead' | 'af
   };
 }
 
-function openPostgres(url: string, poolSize: number): Omit<Store, 'changes' | 'lead' | 'afterCommit'> {
+function openPostgres(
+  url: string,
+  poolSize: number,
+): Omit<Store, 'changes' | 'lead' | 'afterCommit' | 'siblings'> {
   const pool = new pg.Pool({
     connectionString: url,
     fallback_application_name: PG_APPLICATION_NAME,
@@ -292,18 +308,27 @@ function openPostgres(url: string, poolSize: number): Omit<Store, 'changes' | 'l
 
 /** Adds the change feed and leadership to a store (see cluster.ts). */
 function withCluster(
-  base: Omit<Store, 'changes' | 'lead' | 'afterCommit'>,
+  base: Omit<Store, 'changes' | 'lead' | 'afterCommit' | 'siblings'>,
   databaseUrl: string | null,
+  worker: StoreOptions['worker'] | null,
 ): Store {
-  const changes = databaseUrl ? createPostgresChangeFeed(databaseUrl) : createLocalChangeFeed();
+  const siblings = worker?.siblings ?? null;
+  const changes = databaseUrl
+    ? createPostgresChangeFeed(databaseUrl, { siblings })
+    : createLocalChangeFeed(siblings);
   let leadership: Leadership | null = null;
   return {
     ...base,
     writeTransaction: announcingAfterCommit(changes, base.writeTransaction),
     changes,
     afterCommit: (executor, run) => runAfterCommit(changes, executor, run),
+    siblings,
     lead() {
-      leadership ??= databaseUrl ? createPostgresLeadership(databaseUrl) : alwaysLeader();
+      leadership ??= databaseUrl
+        ? createPostgresLeadership(databaseUrl)
+        : !worker || worker.leadsPeriodicJobs
+          ? alwaysLeader()
+          : neverLeader();
       return leadership;
     },
     async close() {

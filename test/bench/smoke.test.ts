@@ -87,6 +87,13 @@ const RUNS: SmokeRun[] = [
     figures: [/^\s+\d+\s+\d+\s+\d+ \|/m, /messages relayed to the sink: [1-9]/, /^verdict: (flat|not flat)/m],
   },
   {
+    file: 'idle-sessions/idle-sessions.bench.js',
+    figures: [
+      /workers=1: 1 process\(es\); no session: RSS [\d.]+ MB.* idle sessions: RSS [\d.]+ MB, PSS [\d.]+ MB/,
+      /workers=2: 3 process\(es\); .* idle sessions: RSS [\d.]+ MB, PSS [\d.]+ MB/,
+    ],
+  },
+  {
     file: 'gateway-throughput/run.sh',
     env: async () => ({
       SMOKE: '1',

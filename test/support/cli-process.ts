@@ -19,6 +19,9 @@ function baseEnv(): Record<string, string> {
     PATH: process.env['PATH'] ?? '',
     HOME: process.env['HOME'] ?? '/tmp',
     MAILWARDEN_DNS_SERVERS: NO_DNS_SERVER,
+    // One process unless a test asks for workers (test/support/served-workers.ts): the tests that
+    // kill, starve or measure `serve` mean the process they started.
+    MAILWARDEN_WORKERS: '1',
   };
 }
 
@@ -70,7 +73,8 @@ export function startMailwardenServe(options: { env: Record<string, string>; cwd
     let log = '';
     const exited = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
     // A server that did not start in time is ended: left running, it would hold the test run open.
-    // A minute: on a shared two-core machine under load a start has taken more than 20 s.
+    // A minute: on a shared two-core machine under load a start has taken more than 20 s (several
+    // workers start one after the other, worker 1 preparing first).
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`serve did not start:\n${log}`));

@@ -9,6 +9,8 @@
 #   pool=N       relay.poolSize (default 20, Mailwarden's default and the baseline's pool)
 #   requiretls   smtp.requireTls=true (Mailwarden's default; then only `:tls` loads can AUTH)
 #   cpuprof      run node with --cpu-prof; the profile lands in WORKDIR/mailwarden/prof/ at down.sh
+#   workers=N    MAILWARDEN_WORKERS (default 1: one process, as before; `auto` is one per core): a
+#                supervisor and N worker processes on the same port; run.sh counts all their CPU
 # Writes only under WORKDIR/mailwarden. Records the PID it starts in WORKDIR/mailwarden/run/.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -21,11 +23,12 @@ MW_ROOT=${MW_ROOT:-$REPO}
 [ -f "$MW_ROOT/dist/src/cli/main.js" ] || die "no $MW_ROOT/dist/src/cli/main.js: build first (npx tsc -p .)"
 [ -d "$MW_ROOT/node_modules" ] || die "no $MW_ROOT/node_modules: run npm ci in $REPO first"
 
-GREET=0; POOL=20; REQUIRE_TLS=false; NODE_FLAGS=()
+GREET=0; POOL=20; REQUIRE_TLS=false; NODE_FLAGS=(); WORKERS=1
 for opt in ${VARIANT//,/ }; do
   case "$opt" in
     greet=*) GREET=${opt#greet=} ;;
     pool=*) POOL=${opt#pool=} ;;
+    workers=*) WORKERS=${opt#workers=} ;;
     requiretls) REQUIRE_TLS=true ;;
     cpuprof) NODE_FLAGS+=(--cpu-prof --cpu-prof-dir "$W/prof") ;;
     *) die "unknown variant option $opt" ;;
@@ -34,6 +37,8 @@ done
 
 if [ -f "$W/run/mw.pid" ] && kill -0 "$(cat "$W/run/mw.pid")" 2>/dev/null; then die "already running (pid $(cat "$W/run/mw.pid")); run down.sh first"; fi
 mkdir -p "$W/log" "$W/run"
+# The anchor file is append-only (chattr +a, when the file system allows it): lift that to remove it.
+chattr -a "$W/data/audit-anchors.jsonl" 2>/dev/null || true
 rm -rf "$W/data"; mkdir -p "$W/data"
 make_cert "$W/tls"   # the same kind of certificate (RSA 2048, self-signed) as the baseline peer
 
@@ -53,6 +58,9 @@ export MAILWARDEN_DATA_DIR="$W/data" \
   MAILWARDEN_TLS_KEY_FILE="$W/tls/key.pem" \
   MAILWARDEN_SHUTDOWN_GRACE_MS=2000 \
   MAILWARDEN_LOG_LEVEL=warn
+# Builds with MAILWARDEN_WORKERS (issue 22) default to one per core: the plain variant stays one process.
+if grep -q "path: 'workers'" "$MW_ROOT/dist/src/config/config-keys.js" 2>/dev/null; then export MAILWARDEN_WORKERS="$WORKERS"
+elif [ "$WORKERS" != 1 ]; then die "this build has no MAILWARDEN_WORKERS"; fi
 # The Postfix policy listener (policy.enabled, newer builds only) is not part of the submission path.
 if grep -q "'policy.enabled'" "$MW_ROOT/dist/src/config/config-keys.js" 2>/dev/null; then export MAILWARDEN_POLICY_ENABLED=false; fi
 # Nor is the Secure Score daily snapshot (its DNS checks would reach out at start; newer builds only).
@@ -79,6 +87,12 @@ fi
 
 nohup node "${NODE_FLAGS[@]}" "${MW[@]}" serve </dev/null >"$W/log/mailwarden.log" 2>&1 &
 echo $! >"$W/run/mw.pid"
+# With workers the port opens with worker 1, and the others start after it (at log level warn the
+# supervisor's "mailwarden started" is not written): wait for all of them, then for their start-up.
+if [ "$WORKERS" != 1 ]; then
+  for _ in $(seq 1 60); do [ "$(pgrep -c -P "$(cat "$W/run/mw.pid")")" -ge "${WORKERS/auto/$(nproc)}" ] && break; sleep 0.5; done
+  sleep 8
+fi
 if ! wait_port "$SUT_PORT" 30; then cat "$W/log/mailwarden.log" >&2; die "mailwarden not listening on $SUT_PORT"; fi
 kill -0 "$(cat "$W/run/mw.pid")" 2>/dev/null || { cat "$W/log/mailwarden.log" >&2; die "mailwarden exited"; }
-log "mailwarden up (${VARIANT:-default}) on 127.0.0.1:$SUT_PORT, pid $(cat "$W/run/mw.pid"), relay smtp://$SINK_HOST:$SINK_PORT"
+log "mailwarden up (${VARIANT:-default}; $(pgrep -c -P "$(cat "$W/run/mw.pid")") worker processes) on 127.0.0.1:$SUT_PORT, pid $(cat "$W/run/mw.pid"), relay smtp://$SINK_HOST:$SINK_PORT"

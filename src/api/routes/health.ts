@@ -13,6 +13,8 @@ export interface Health {
   status: 'ok' | 'degraded' | 'down';
   database: HealthCheck;
   delivery: HealthCheck & { target: string };
+  /** Which worker process answered, when `serve` runs several (MAILWARDEN_WORKERS). */
+  worker?: number;
 }
 
 /**
@@ -21,7 +23,12 @@ export interface Health {
  * leave (200, "degraded"). Each check is bounded so the endpoint answers even when a peer hangs.
  */
 export function healthRoutes(
-  app: { store: Pick<Store, 'ping'>; delivery: Pick<Delivery, 'check' | 'describe'>; logger: Logger },
+  app: {
+    store: Pick<Store, 'ping'>;
+    delivery: Pick<Delivery, 'check' | 'describe'>;
+    logger: Logger;
+    worker?: number | null;
+  },
   timeoutMs: number,
 ): Hono<ApiEnv> {
   const routes = new Hono<ApiEnv>();
@@ -46,6 +53,7 @@ export function healthRoutes(
         ? { ok: true }
         : { ok: false, message: 'the database is unavailable (see the server log)' },
       delivery: { ...delivery, target: app.delivery.describe() },
+      ...(app.worker ? { worker: app.worker } : {}),
     };
     return c.json(health, database.ok ? 200 : 503);
   });

@@ -1,8 +1,10 @@
+import os from 'node:os';
 import { buildApp } from '../../app.js';
-import type { Config } from '../../config/index.js';
+import { type Config, workerCount } from '../../config/index.js';
 import { createLogger } from '../../runtime/logger.js';
 import { unsupportedNodeReason } from '../../runtime/node-support.js';
 import { startServer } from '../../server.js';
+import { linkToSupervisor, workerSlot } from '../../worker-pool.js';
 import type { CliCommand } from '../cli-context.js';
 import { loadCliConfig } from '../open-app.js';
 import { writeLine } from '../output.js';
@@ -16,7 +18,18 @@ export const serveCommand: CliCommand = {
   async run(context) {
     const config = loadCliConfig(context.io, context.configFile);
     let logLevel = config.log.level;
-    const logger = createLogger({ level: () => logLevel, sink: context.io.stderr });
+    // MAILWARDEN_WORKERS: bin/mailwarden.js runs the supervisor before it loads this
+    // (serve-supervisor.ts), so here this process is one of its workers or the only process; a
+    // `serve` run any other way (in-process) is one process whatever `workers` says.
+    const count = workerCount(config.workers, os.availableParallelism()) ?? 1;
+    const role = workerSlot(context.io.env);
+    const supervisor = role === null ? null : linkToSupervisor();
+    // A worker's every line names it (last, so that fail2ban's line keeps its shape).
+    const logger = createLogger({
+      level: () => logLevel,
+      sink: context.io.stderr,
+      ...(role ? { trailer: { worker: role.slot } } : {}),
+    });
     // Said, not refused: the server does run; the operator learns why it may abort (node-support.ts).
     const nodeProblem = unsupportedNodeReason();
     if (nodeProblem) logger.warn('unsupported Node.js', { problem: nodeProblem });
@@ -50,12 +63,17 @@ export const serveCommand: CliCommand = {
       reloading = reloading.then(reload).catch((error: unknown) => logger.error('reload failed', { error }));
     };
     process.on('SIGHUP', onHangup);
-    const app = await buildApp(config, { logger, processMetrics: true });
+    const app = await buildApp(config, {
+      logger,
+      processMetrics: true,
+      ...(supervisor && role ? { worker: { ...role, count, siblings: supervisor.siblings } } : {}),
+    });
     try {
       server = await startServer(app);
     } catch (error) {
       process.off('SIGHUP', onHangup);
       await app.close();
+      supervisor?.close();
       const inUse = portInUse(config, error);
       if (inUse) {
         writeLine(context.io.stderr, `mailwarden: ${inUse}`);
@@ -64,9 +82,14 @@ export const serveCommand: CliCommand = {
       logger.error('could not start', { error });
       return 1;
     }
-    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    supervisor?.ready();
+    supervisor?.onReload(onHangup);
+    const signal = await new Promise<NodeJS.Signals | 'supervisor'>((resolve) => {
       process.once('SIGTERM', () => resolve('SIGTERM'));
       process.once('SIGINT', () => resolve('SIGINT'));
+      // A worker stops when its supervisor asks (its SIGTERM passed on) or is gone. A signal sent to the
+      // whole process group (Ctrl-C, systemd's control group) reaches it directly too: one stop.
+      supervisor?.onStop(() => resolve('supervisor'));
     });
     logger.info('stopping: no new connections; sessions in flight may finish', {
       signal,
@@ -84,6 +107,7 @@ export const serveCommand: CliCommand = {
     await server.stop();
     await app.close();
     logger.info('stopped');
+    supervisor?.close();
     return 0;
   },
 };

@@ -54,7 +54,7 @@ const EVENTS_PER_COMMIT = 5000;
  * writer is a thread of its own, bench/audit/README.md).
  */
 const BATCHES_IN_FLIGHT = 2;
-const SOURCE = 'dovecot-events';
+const DEFAULT_SOURCE = 'dovecot-events';
 /** How long before Dovecot's event of a sign-in Mailwarden's own record of it may have been written. */
 const LOGIN_RECORDED_BEFORE_MS = 10 * 60_000;
 /** Sign-ins of one mailbox looked up per batch: a burst of more is not a duplicate worth the read. */
@@ -102,8 +102,13 @@ export interface DovecotEventIngestDeps {
   logger: Logger;
   trashFolders: readonly string[];
   doveadm: DoveadmClient | null;
-  /** The spool folder (DATA_DIR/dovecot-events). */
+  /** The spool folder (DATA_DIR/dovecot-events; each worker process of a host has its own). */
   spoolDir: string;
+  /**
+   * The name its committed spool position is kept under (default `dovecot-events`): one per spool,
+   * so worker N's replacement resumes worker N's spool.
+   */
+  source?: string;
   /**
    * Told, once its record is committed, of every Sieve script saved or activated whose text could be
    * read (respond's rule review raises the forwarding and hidden-mail alerts). Not awaited: a slow
@@ -115,6 +120,7 @@ export interface DovecotEventIngestDeps {
 }
 
 export function createDovecotEventIngest(deps: DovecotEventIngestDeps): DovecotEventIngest {
+  const source = deps.source ?? DEFAULT_SOURCE;
   const trashFolders = new Set(deps.trashFolders.map((name) => name.toLowerCase()));
   const counters: DovecotIngestCounters = {
     accepted: 0,
@@ -127,7 +133,7 @@ export function createDovecotEventIngest(deps: DovecotEventIngestDeps): DovecotE
   // The spool opens on the first request: it needs the committed position to resume from.
   let opening: Promise<EventSpool> | null = null;
   const openSpool = () =>
-    (opening ??= deps.audit.ingestCursor(SOURCE).then(
+    (opening ??= deps.audit.ingestCursor(source).then(
       (cursor) => {
         spool = createEventSpool({
           dir: deps.spoolDir,
@@ -276,7 +282,7 @@ export function createDovecotEventIngest(deps: DovecotEventIngestDeps): DovecotE
     // Handed to the audit log in spool order, even when a later batch's scripts are read first. The
     // commit is wrapped so that the next batch waits for the hand-over, not for the commit.
     const handed = Promise.all([steps, handedOver]).then(([ready]) => ({
-      committed: deps.audit.ingest(ready, { cursor: { source: SOURCE, position: batches.at(-1)!.position } }),
+      committed: deps.audit.ingest(ready, { cursor: { source, position: batches.at(-1)!.position } }),
     }));
     handedOver = handed.catch(() => {});
     return handed.then(({ committed }) =>
