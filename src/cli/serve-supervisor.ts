@@ -33,7 +33,12 @@ export async function superviseIfAsked(argv: readonly string[], io: CliIo): Prom
   const choice = chooseConfigFile(io, configFile);
   const loaded = loadConfig({ env: io.env, file: choice.file });
   if (!loaded.ok) return null;
-  const count = workerCount(loaded.config.workers, os.availableParallelism()) ?? 1;
+  const count =
+    workerCount(
+      loaded.config.workers,
+      os.availableParallelism(),
+      loaded.config.database.url ? 'postgres' : 'sqlite',
+    ) ?? 1;
   if (count === 1 || !checkDataDir(loaded.config, 'creates', choice).ok) return null;
   const logger = createLogger({ level: loaded.config.log.level, sink: io.stderr });
   warnOrphanedEventSpools(loaded.config, count, logger);

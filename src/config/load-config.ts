@@ -174,12 +174,19 @@ function toConfig(values: Record<string, unknown>): Config {
 export const MAX_WORKERS = 64;
 
 /**
- * How many processes `serve` runs: `auto` is one per core (`cores`, os.availableParallelism()), else
- * the number given; null when the value is neither (loadConfig reports it).
+ * How many processes `serve` runs: the number given, or for `auto` one per core (`cores`,
+ * os.availableParallelism()) on PostgreSQL and one on SQLite; null when the value is neither
+ * (loadConfig reports it).
+ *
+ * Why one on SQLite: every worker writes the same file, and SQLite lets one writer in at a time, the
+ * others waiting by polling. Measured with bench/gateway-throughput on 2 cores (the load generator on
+ * the same machine), two workers on SQLite took 1.6× the CPU per message of one process and gave
+ * 0.8–0.9× its throughput. On PostgreSQL the workers' writes interleave in the server as several
+ * instances' do. `workers: 2` (or more) on SQLite still runs that many, exact as on PostgreSQL.
  */
-export function workerCount(value: string, cores: number): number | null {
+export function workerCount(value: string, cores: number, database: 'sqlite' | 'postgres'): number | null {
   const text = value.trim().toLowerCase();
-  if (text === 'auto') return Math.max(1, Math.min(MAX_WORKERS, cores));
+  if (text === 'auto') return database === 'sqlite' ? 1 : Math.max(1, Math.min(MAX_WORKERS, cores));
   if (!/^\d+$/.test(text)) return null;
   const count = Number(text);
   return count >= 1 && count <= MAX_WORKERS ? count : null;
@@ -187,7 +194,7 @@ export function workerCount(value: string, cores: number): number | null {
 
 function checkCombinations(config: Config): string[] {
   const problems: string[] = [];
-  if (workerCount(config.workers, 1) === null)
+  if (workerCount(config.workers, 1, 'sqlite') === null)
     problems.push(
       `workers: must be auto (one per core) or a whole number from 1 to ${MAX_WORKERS} (got "${config.workers}")`,
     );

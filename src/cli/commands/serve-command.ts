@@ -21,7 +21,9 @@ export const serveCommand: CliCommand = {
     // MAILWARDEN_WORKERS: bin/mailwarden.js runs the supervisor before it loads this
     // (serve-supervisor.ts), so here this process is one of its workers or the only process; a
     // `serve` run any other way (in-process) is one process whatever `workers` says.
-    const count = workerCount(config.workers, os.availableParallelism()) ?? 1;
+    const count =
+      workerCount(config.workers, os.availableParallelism(), config.database.url ? 'postgres' : 'sqlite') ??
+      1;
     const role = workerSlot(context.io.env);
     const supervisor = role === null ? null : linkToSupervisor();
     // A worker's every line names it (last, so that fail2ban's line keeps its shape).
