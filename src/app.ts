@@ -16,7 +16,7 @@ import {
   type DovecotEventIngest,
   type RspamdClient,
 } from './mailstack/index.js';
-import { createMetrics, type Metrics } from './metrics/index.js';
+import { createMetrics, type Metrics, type MetricsSiblings } from './metrics/index.js';
 import { createNotifier, type Notifier } from './notify/index.js';
 import { createOutbound, type Outbound } from './outbound/index.js';
 import { createRespond, type Respond } from './respond/index.js';
@@ -86,6 +86,8 @@ export interface WorkerRole {
   first: boolean;
   /** The other workers, through the supervisor. */
   siblings: SiblingChannel;
+  /** The other workers' metrics, for /metrics (absent: this worker's own only). */
+  metrics?: MetricsSiblings;
 }
 
 /**
@@ -99,7 +101,10 @@ export function dovecotSpool(dataDir: string, slot: number): { dir: string; sour
 
 export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   const clock = deps.clock ?? systemClock;
-  const metrics = createMetrics({ processMetrics: deps.processMetrics ?? false });
+  const metrics = createMetrics({
+    processMetrics: deps.processMetrics ?? false,
+    ...(deps.worker?.metrics ? { siblings: deps.worker.metrics } : {}),
+  });
   const store = await openStore({
     databaseUrl: config.database.url,
     dataDir: config.data.dir,

@@ -17,7 +17,10 @@ import type { SiblingChannel, SiblingMessage } from './store/index.js';
  *   and exits once every worker has; a second signal kills them at once;
  * - passes SIGHUP on (each worker re-reads the configuration and the TLS certificate);
  * - relays what one worker tells the others (SiblingChannel: a committed change, a Sieve deactivation
- *   respond asked for) and answers the teller once every live worker heard it.
+ *   respond asked for) and answers the teller once every live worker heard it;
+ * - gathers, for the worker that answers a /metrics scrape, every other worker's metrics (collect:
+ *   each replies with its registry as JSON; the asker gets the replies once all came or after
+ *   COLLECT_TIMEOUT_MS, without a worker that did not answer), so one scrape shows the whole service.
  *
  * Why processes and not threads: each worker is the single-process server unchanged (its own event
  * loop, SQLite connection, ingest thread and caches), so what was exact across instances on one
@@ -31,6 +34,11 @@ import type { SiblingChannel, SiblingMessage } from './store/index.js';
 export const WORKER_SLOT_VARIABLE = 'MAILWARDEN_WORKER_SLOT';
 /** How long a teller waits for its siblings to hear it (a worker stuck that long is not waited for). */
 const TELL_TIMEOUT_MS = 2000;
+/**
+ * How long the supervisor waits for the workers' metrics for one scrape: a worker stuck (or killed
+ * mid-way) is left out of that scrape rather than making it hang.
+ */
+const COLLECT_TIMEOUT_MS = 1000;
 /** A worker that dies sooner than this after it started is replaced after a growing pause. */
 const YOUNG_DEATH_MS = 10_000;
 const MAX_RESTART_DELAY_MS = 30_000;
@@ -38,11 +46,15 @@ const MAX_RESTART_DELAY_MS = 30_000;
 type ToSupervisor =
   | { mw: 'ready' }
   | { mw: 'tell'; id: number; message: SiblingMessage }
-  | { mw: 'heard'; key: string };
+  | { mw: 'heard'; key: string }
+  | { mw: 'collect'; id: number }
+  | { mw: 'collected'; key: string; metrics: unknown };
 
 type ToWorker =
   | { mw: 'told'; key: string; message: SiblingMessage }
   | { mw: 'told-all'; id: number }
+  | { mw: 'collect'; key: string }
+  | { mw: 'collected-all'; id: number; metrics: unknown[] }
   | { mw: 'stop' }
   | { mw: 'reload' };
 
@@ -71,6 +83,11 @@ export function superviseWorkers(options: SupervisorOptions): Promise<number> {
   const slots = new Map<number, Slot>();
   /** Tells in flight: the teller and the workers (by cluster id) that have not heard it yet. */
   const tells = new Map<string, { teller: Worker; id: number; waiting: Set<number> }>();
+  /** Collections in flight: the asker, what came back, and the workers (by cluster id) still to answer. */
+  const collections = new Map<
+    string,
+    { asker: Worker; id: number; replies: unknown[]; waiting: Set<number>; timer: NodeJS.Timeout }
+  >();
   let stopping = false;
   let started = false;
   let exitCode = 0;
@@ -87,6 +104,14 @@ export function superviseWorkers(options: SupervisorOptions): Promise<number> {
     if (!tell || tell.waiting.size > 0) return;
     tells.delete(key);
     send(tell.teller, { mw: 'told-all', id: tell.id });
+  };
+
+  const settleCollection = (key: string, force = false) => {
+    const collection = collections.get(key);
+    if (!collection || (collection.waiting.size > 0 && !force)) return;
+    collections.delete(key);
+    clearTimeout(collection.timer);
+    send(collection.asker, { mw: 'collected-all', id: collection.id, metrics: collection.replies });
   };
 
   const onMessage = (slot: number, worker: Worker, message: unknown) => {
@@ -120,6 +145,25 @@ export function superviseWorkers(options: SupervisorOptions): Promise<number> {
     } else if (received.mw === 'heard') {
       tells.get(received.key)?.waiting.delete(worker.id);
       settleTell(received.key);
+    } else if (received.mw === 'collect') {
+      // The asker reads its own registry: only the others are asked.
+      const key = `${worker.id}:${received.id}`;
+      const waiting = new Set<number>();
+      for (const other of slots.values()) {
+        if (other.worker === worker || !other.worker.isConnected()) continue;
+        send(other.worker, { mw: 'collect', key });
+        waiting.add(other.worker.id);
+      }
+      const timer = setTimeout(() => settleCollection(key, true), COLLECT_TIMEOUT_MS);
+      timer.unref();
+      collections.set(key, { asker: worker, id: received.id, replies: [], waiting, timer });
+      settleCollection(key);
+    } else if (received.mw === 'collected') {
+      const collection = collections.get(received.key);
+      if (!collection?.waiting.delete(worker.id)) return;
+      // null: a worker still starting, with no metrics to give yet.
+      if (received.metrics !== null) collection.replies.push(received.metrics);
+      settleCollection(received.key);
     }
   };
 
@@ -138,6 +182,10 @@ export function superviseWorkers(options: SupervisorOptions): Promise<number> {
     for (const [key, tell] of tells) {
       tell.waiting.delete(worker.id);
       settleTell(key);
+    }
+    for (const [key, collection] of collections) {
+      collection.waiting.delete(worker.id);
+      settleCollection(key);
     }
     if (stopping) {
       if (code !== 0 && code !== null) exitCode = Math.max(exitCode, code);
@@ -230,6 +278,13 @@ export interface SupervisorLink {
   onStop(listener: () => void): void;
   /** The supervisor passes a SIGHUP on. */
   onReload(listener: () => void): void;
+  /**
+   * The other workers' metrics for one scrape (each its registry as JSON, as the provider gave it);
+   * those that did not answer within COLLECT_TIMEOUT_MS are left out, and none on a lost supervisor.
+   */
+  collectFromSiblings(): Promise<unknown[]>;
+  /** What this worker gives a sibling's collect: its registry as JSON. */
+  provideMetrics(provider: () => Promise<unknown>): void;
   /** Closes the line so that the process can end. */
   close(): void;
 }
@@ -239,6 +294,8 @@ export function linkToSupervisor(): SupervisorLink {
   const stopListeners: Array<() => void> = [];
   const reloadListeners: Array<() => void> = [];
   const waiting = new Map<number, () => void>();
+  const collecting = new Map<number, (metrics: unknown[]) => void>();
+  let provider: (() => Promise<unknown>) | null = null;
   let nextId = 1;
   const send = (message: ToSupervisor, onSent?: (error: Error | null) => void) => {
     if (!process.connected || !process.send) {
@@ -254,12 +311,20 @@ export function linkToSupervisor(): SupervisorLink {
       for (const listener of told) listener(received.message);
       send({ mw: 'heard', key: received.key });
     } else if (received.mw === 'told-all') waiting.get(received.id)?.();
+    else if (received.mw === 'collect') {
+      const key = received.key;
+      // A metrics failure answers null (left out) rather than keeping the asker waiting for the timeout.
+      (provider ? provider().catch(() => null) : Promise.resolve(null)).then((metrics) =>
+        send({ mw: 'collected', key, metrics }),
+      );
+    } else if (received.mw === 'collected-all') collecting.get(received.id)?.(received.metrics);
     else if (received.mw === 'stop') for (const listener of stopListeners) listener();
     else if (received.mw === 'reload') for (const listener of reloadListeners) listener();
   });
   // The supervisor is gone (killed): nobody replaces this worker or relays for it, so it stops.
   process.on('disconnect', () => {
     for (const settle of [...waiting.values()]) settle();
+    for (const settle of [...collecting.values()]) settle([]);
     for (const listener of stopListeners) listener();
   });
   return {
@@ -283,6 +348,26 @@ export function linkToSupervisor(): SupervisorLink {
       onTold(listener) {
         told.push(listener);
       },
+    },
+    collectFromSiblings() {
+      return new Promise<unknown[]>((resolve) => {
+        const id = nextId++;
+        // The supervisor answers within COLLECT_TIMEOUT_MS; this covers a supervisor that cannot.
+        const timer = setTimeout(() => settle([]), COLLECT_TIMEOUT_MS * 2);
+        timer.unref();
+        const settle = (metrics: unknown[]) => {
+          clearTimeout(timer);
+          collecting.delete(id);
+          resolve(metrics);
+        };
+        collecting.set(id, settle);
+        send({ mw: 'collect', id }, (error) => {
+          if (error) settle([]);
+        });
+      });
+    },
+    provideMetrics(next) {
+      provider = next;
     },
     ready: () => send({ mw: 'ready' }),
     onStop(listener) {

@@ -28,7 +28,7 @@ export interface ApiDeps {
   importing: Pick<Importing, 'run'>;
   /** /healthz pings it. */
   store: Pick<Store, 'ping'>;
-  /** What /metrics serves: this process's registry (metrics/), or later a cluster's aggregate. */
+  /** What /metrics serves: this process's registry (metrics/), or with several workers every worker's merged. */
   metrics: MetricsSource;
   logger: Logger;
   /** Which worker process of `serve` this is (/healthz names it); null in a single process. */

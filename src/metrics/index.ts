@@ -2,13 +2,11 @@
  * Metrics: the one module that knows prom-client. createMetrics() owns one Registry per App and
  * returns the recorders other modules take as narrow dependencies, and the source /metrics serves.
  *
- * Several processes (node:cluster): each worker keeps its own createMetrics() and registers its
- * registry with prom-client's AggregatorRegistry (`AggregatorRegistry.setRegistries([metrics.registry])`
- * in the worker); whatever serves /metrics then takes a source over the aggregate instead of
- * `metrics.source`: `aggregatedSource(new AggregatorRegistry())`. Counters sum; the database gauges
- * say aggregator 'first' (every instance reads the same rows).
+ * Several worker processes (`serve` with MAILWARDEN_WORKERS): each keeps its own createMetrics(),
+ * given the line to its siblings (`siblings`); its `source` then serves the aggregate of every
+ * worker's registry (aggregated-source.ts). Counters and histograms sum; the database gauges say
+ * aggregator 'first' (every worker reads the same rows), the ingest lag 'max'.
  */
-export { aggregatedSource } from './aggregated-source.js';
 export { createMetrics, type Metrics, type MetricsOptions } from './metrics.js';
 export type {
   AlertRecorder,
@@ -16,6 +14,7 @@ export type {
   DatabaseReadings,
   MessageOutcome,
   MetricsRecorder,
+  MetricsSiblings,
   MetricsSource,
   MilterRecorder,
   PolicyRecorder,

@@ -1,8 +1,10 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { siblingsSource } from './aggregated-source.js';
 import type {
   DatabaseReadings,
   MessageOutcome,
   MetricsRecorder,
+  MetricsSiblings,
   MetricsSource,
   PulledCounters,
   RecordedAuditOperation,
@@ -16,15 +18,17 @@ export interface MetricsOptions {
   processMetrics?: boolean;
   /** A database reading that takes longer is left out of the scrape (default 2 s). */
   readingTimeoutMs?: number;
+  /**
+   * The other worker processes of `serve`: /metrics then serves every worker's series merged
+   * (aggregated-source.ts). Absent: this process's registry alone.
+   */
+  siblings?: MetricsSiblings;
 }
 
 export interface Metrics extends MetricsRecorder {
-  /** This process's registry as /metrics serves it. */
+  /** What /metrics serves: this process's registry, or with siblings every worker's merged. */
   readonly source: MetricsSource;
-  /**
-   * The registry itself, for a cluster: each worker hands it to prom-client's AggregatorRegistry
-   * (AggregatorRegistry.setRegistries([metrics.registry])) and the primary serves the sum.
-   */
+  /** This process's registry alone (what a sibling's collect is given). */
   readonly registry: Registry;
   /** Counters other modules keep in memory, read at scrape time. Call once, from the composition. */
   pull(counters: PulledCounters): void;
@@ -42,13 +46,14 @@ const DEFAULT_READING_TIMEOUT_MS = 2000;
  *
  * Series counted by events are this process's since it started. Gauges read from the database are
  * the cluster's (every instance reports the same value), so they carry aggregator 'first' for a
- * cluster's aggregate; the counters sum.
+ * cluster's aggregate; the counters sum. Each gauge states its aggregator (aggregated-source.ts).
  */
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
   const registers = [registry];
   const readingTimeoutMs = options.readingTimeoutMs ?? DEFAULT_READING_TIMEOUT_MS;
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
+  options.siblings?.provide(() => registry.getMetricsAsJSON());
 
   const smtpSessions = new Counter({
     name: 'mailwarden_smtp_sessions_total',
@@ -173,10 +178,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   return {
     ...recorder,
     registry,
-    source: {
-      contentType: registry.contentType,
-      text: () => registry.metrics(),
-    },
+    source: options.siblings
+      ? siblingsSource(registry, options.siblings)
+      : { contentType: registry.contentType, text: () => registry.metrics() },
     pull(counters) {
       const { dovecotEvents, unrecordedSends, rspamd } = counters;
       if (dovecotEvents) {
@@ -205,6 +209,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
           name: 'mailwarden_dovecot_events_backlog',
           help: 'Events accepted (spooled) and not yet in the audit log.',
           registers,
+          // Each worker has its own spool (app.ts dovecotSpool): the service's backlog is the sum.
+          aggregator: 'sum',
           collect() {
             this.set(dovecotEvents().backlog);
           },

@@ -66,6 +66,17 @@ export interface MetricsRecorder
     AuditRecorder {}
 
 /** What /metrics serves: one registry's text, or later a cluster's aggregate (see index.ts). */
+/**
+ * The other worker processes of `serve`, for /metrics (worker-pool.ts's supervisor line; metrics/
+ * only uses it). What travels is prom-client's getMetricsAsJSON(), opaque to the line.
+ */
+export interface MetricsSiblings {
+  /** Every sibling's metrics that answered in time (none on a lost supervisor). */
+  collect(): Promise<unknown[]>;
+  /** What this process gives a sibling that collects. Called once, by createMetrics. */
+  provide(provider: () => Promise<unknown>): void;
+}
+
 export interface MetricsSource {
   contentType: string;
   text(): Promise<string>;

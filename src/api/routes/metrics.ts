@@ -4,7 +4,7 @@ import type { ApiEnv } from '../api-env.js';
 
 /**
  * GET /metrics in the Prometheus text format (0.0.4), without authentication, like /healthz. The
- * source is this process's registry; a cluster would hand an aggregated one instead (metrics/index.ts).
+ * source is this process's registry, or with `serve`'s workers every worker's merged (metrics/aggregated-source.ts).
  * A database reading that fails is left out inside the source, so the page itself does not fail.
  */
 export function metricsRoutes(source: MetricsSource): Hono<ApiEnv> {

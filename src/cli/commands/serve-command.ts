@@ -68,7 +68,16 @@ export const serveCommand: CliCommand = {
     const app = await buildApp(config, {
       logger,
       processMetrics: true,
-      ...(supervisor && role ? { worker: { ...role, count, siblings: supervisor.siblings } } : {}),
+      ...(supervisor && role
+        ? {
+            worker: {
+              ...role,
+              count,
+              siblings: supervisor.siblings,
+              metrics: { collect: supervisor.collectFromSiblings, provide: supervisor.provideMetrics },
+            },
+          }
+        : {}),
     });
     try {
       server = await startServer(app);
