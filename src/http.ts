@@ -9,6 +9,7 @@ import type { App } from './app.js';
 import { consoleRoutes, notFoundPage } from './console/index.js';
 import { errorResponse } from './http-status/index.js';
 import { dovecotAuthRoutes, dovecotEventRoutes } from './mailstack/index.js';
+import { listenOn } from './runtime/listen.js';
 
 /**
  * The composition of the HTTP listener: one Hono app holding the REST API (api/), the pages
@@ -126,13 +127,7 @@ export function createHttpServer(app: App, options: HttpAppOptions = {}): HttpSe
       if (server) throw new Error('the HTTP server is already started');
       // Without serverOptions or a createServer of its own, the adaptor builds a plain node:http Server.
       const created = createAdaptorServer({ fetch: honoApp.fetch, hostname: host }) as Server;
-      await new Promise<void>((resolve, reject) => {
-        created.once('error', reject);
-        created.listen(port, host, () => {
-          created.off('error', reject);
-          resolve();
-        });
-      });
+      await listenOn(created, host, port);
       created.on('error', (error) => app.logger.error('http server error', { error }));
       server = created;
     },

@@ -351,13 +351,7 @@ async function* modoboaEntries(reader: SqlReader): AsyncGenerator<ImportEntry> {
     }
     if (current) {
       index += 1;
-      yield {
-        kind: 'alias',
-        at: `admin_alias row ${index}`,
-        address: current.address,
-        targets: current.targets,
-        active: current.enabled,
-      };
+      yield modoboaAlias(current, index);
     }
     current = {
       id: row['id'],
@@ -368,13 +362,7 @@ async function* modoboaEntries(reader: SqlReader): AsyncGenerator<ImportEntry> {
   }
   if (current) {
     index += 1;
-    yield {
-      kind: 'alias',
-      at: `admin_alias row ${index}`,
-      address: current.address,
-      targets: current.targets,
-      active: current.enabled,
-    };
+    yield modoboaAlias(current, index);
   }
 }
 
@@ -412,4 +400,15 @@ async function* mailInABoxEntries(reader: SqlReader): AsyncGenerator<ImportEntry
       active: true,
     };
   }
+}
+
+/** One Modoboa alias, its recipient rows (read in address order, across pages) gathered. */
+function modoboaAlias(alias: { address: string; enabled: boolean; targets: string[] }, index: number) {
+  return {
+    kind: 'alias' as const,
+    at: `admin_alias row ${index}`,
+    address: alias.address,
+    targets: alias.targets,
+    active: alias.enabled,
+  };
 }

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { listenOn } from '../../runtime/listen.js';
 import type { Logger } from '../../runtime/logger.js';
 import { createContentCheck, gatewayReply } from './content-check.js';
 import { encodeReply, MilterReader, type MilterReply } from './milter-codec.js';
@@ -108,13 +109,7 @@ export function createMilterServer(deps: MilterDeps, options: MilterServerOption
       if (server) throw new Error('the milter server is already started');
       const created = net.createServer(serve);
       created.maxConnections = options.maxConnections ?? 1000;
-      await new Promise<void>((resolve, reject) => {
-        created.once('error', reject);
-        created.listen(port, host, () => {
-          created.off('error', reject);
-          resolve();
-        });
-      });
+      await listenOn(created, host, port);
       created.on('error', (error) => logger.error('milter server error', { error }));
       server = created;
       sweepTimer = setInterval(sweep, options.sweepIntervalMs ?? 60_000);

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { listenOn } from '../../runtime/listen.js';
 import type { PolicyServerDeps } from '../mailstack-deps.js';
 import type { AwaitingContent } from '../milter/awaiting-content.js';
 import { createPolicyDecider, pendingMessageKey } from './policy-decider.js';
@@ -171,13 +172,7 @@ export function createPostfixPolicyServer(
       if (server) throw new Error('the postfix policy server is already started');
       const created = net.createServer(serve);
       created.maxConnections = options.maxConnections ?? 1000;
-      await new Promise<void>((resolve, reject) => {
-        created.once('error', reject);
-        created.listen(port, host, () => {
-          created.off('error', reject);
-          resolve();
-        });
-      });
+      await listenOn(created, host, port);
       created.on('error', (error) => logger.error('postfix policy server error', { error }));
       server = created;
       stopping = false;
