@@ -16,8 +16,7 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { SMTPServer } from 'smtp-server';
-import { CHANGE_CHANNEL } from '../../src/store/cluster.js';
+import { CHANGE_CHANNEL } from '../../src/store/index.js';
 import { type RunningHaproxy, startHaproxy } from '../../test/support/haproxy.js';
 import { seededRandom } from '../../test/support/seeded-random.js';
 import {
@@ -27,6 +26,7 @@ import {
 } from '../../test/support/served-mailwarden.js';
 import { startSmtpLoad, waitUntil } from '../../test/support/smtp-load.js';
 import { createPostgresDatabase } from '../../test/support/test-app.js';
+import { startCountingSink } from '../counting-sink.js';
 import { sized, smokeOption } from '../smoke-size.js';
 
 const { values } = parseArgs({
@@ -53,30 +53,6 @@ function cpuSeconds(pid: number): number {
   }
 }
 
-async function startSink(): Promise<{ port: number; received: () => number; stop(): Promise<void> }> {
-  let received = 0;
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    disableReverseLookup: true,
-    onData(stream, _session, callback) {
-      stream.resume();
-      stream.on('end', () => {
-        received++;
-        callback(null, 'queued');
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const address = server.server.address();
-  return {
-    port: typeof address === 'object' && address ? address.port : 0,
-    received: () => received,
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
 interface Measurement {
   instances: number;
   messages: number;
@@ -92,7 +68,7 @@ interface Measurement {
 
 async function measure(count: number): Promise<Measurement> {
   const database = await createPostgresDatabase();
-  const sink = await startSink();
+  const sink = await startCountingSink();
   // Two connections: the sampler's queries, and one listening for the instances' change notifications.
   const admin = new pg.Pool({ connectionString: database.url, max: 2 });
   const listener = new pg.Client({ connectionString: database.url });

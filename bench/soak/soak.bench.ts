@@ -15,7 +15,6 @@
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import nodemailer from 'nodemailer';
-import { SMTPServer } from 'smtp-server';
 import { PolicyClient, rcptRequest } from '../../test/support/postfix-policy-client.js';
 import {
   DOVECOT_AUTH_SECRET,
@@ -23,6 +22,7 @@ import {
   SENDER,
   type ServedMailwarden,
 } from '../../test/support/served-mailwarden.js';
+import { startCountingSink } from '../counting-sink.js';
 import { smoke, smokeOption } from '../smoke-size.js';
 
 const { values } = parseArgs({
@@ -66,31 +66,6 @@ function percentile(samples: number[], share: number): number {
   if (samples.length === 0) return Number.NaN;
   const sorted = [...samples].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))]!;
-}
-
-/** A relay target that takes every message and keeps only a count (an hour of mail would not fit). */
-async function startCountingSink(): Promise<{ port: number; received: () => number; stop(): Promise<void> }> {
-  let received = 0;
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    disableReverseLookup: true,
-    onData(stream, _session, callback) {
-      stream.resume();
-      stream.on('end', () => {
-        received++;
-        callback(null, 'queued');
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const address = server.server.address();
-  return {
-    port: typeof address === 'object' && address ? address.port : 0,
-    received: () => received,
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
 }
 
 /** Runs `operation` every 1000/perSecond ms until the deadline, recording into the current window. */
