@@ -70,9 +70,23 @@ const DOVECOT_DEPLOY_DIR = path.join(ROOT, 'deploy', 'dovecot');
 /** The harness's Dovecot master user (deploy/dovecot/conf.d/93-mailwarden-master-users.conf). */
 export const MASTER_USER = { name: 'helpdesk', password: 'master-key-for-tests-0123' } as const;
 
+/**
+ * Starts the harness on free ports. A port found free can be taken by another test before Dovecot or
+ * Postfix binds it (tests run two at a time): that start is stopped and tried again on new ports.
+ */
 export async function startDovecotAuthHarness(
   options: DovecotAuthHarnessOptions,
 ): Promise<DovecotAuthHarness> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnFreePorts(options);
+    } catch (error) {
+      if (attempt >= 3 || !/Address already in use/.test((error as Error).message)) throw error;
+    }
+  }
+}
+
+async function startOnFreePorts(options: DovecotAuthHarnessOptions): Promise<DovecotAuthHarness> {
   const temp = makeTempDir('mailwarden-dovecot-auth-');
   const work = temp.dir;
   chmodSync(work, 0o755);
