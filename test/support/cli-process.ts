@@ -95,14 +95,37 @@ export function startMailwardenServe(options: { env: Record<string, string>; cwd
   });
 }
 
+/**
+ * Ports handed out by this process. The kernel's own pick (listen on 0) can hand the same port out
+ * twice once the probe closes it, and it picks from the ephemeral range, where every outgoing
+ * connection (to PostgreSQL, to a daemon under test) also takes its local port: both raced a
+ * daemon's bind in CI ("port 34505 is already used by smtps.port"). So tests take ports below the
+ * ephemeral range (32768 on Linux), never the same one twice in a process, and each test process
+ * draws from its own slice of that range (by pid) so the two files running at once rarely meet.
+ */
+const handedOut = new Set<number>();
+const PORT_FLOOR = 20_000;
+const PORT_CEILING = 32_767;
+const SLICES = 4;
+
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+  const sliceSize = Math.floor((PORT_CEILING - PORT_FLOOR + 1) / SLICES);
+  const sliceStart = PORT_FLOOR + (process.pid % SLICES) * sliceSize;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = sliceStart + Math.floor(Math.random() * sliceSize);
+    if (handedOut.has(port)) continue;
+    if (await canListenOn(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free port found in ${sliceStart}-${sliceStart + sliceSize - 1}`);
+}
+
+function canListenOn(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
