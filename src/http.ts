@@ -82,7 +82,15 @@ export function createHttpApp(app: App, options: HttpAppOptions = {}): Hono<ApiE
   // /dovecot router, whose bearer check must not run for it.
   http.route('/', dovecotEventRoutes(app.dovecotEvents, app.config.dovecot.eventsSecret));
   // Dovecot's Lua passdb and auth policy server (shared secret, not API tokens): deploy/dovecot/.
-  http.route('/dovecot', dovecotAuthRoutes(app));
+  http.route(
+    '/dovecot',
+    dovecotAuthRoutes({
+      config: { dovecot: app.config.dovecot },
+      directory: app.directory,
+      identity: app.identity,
+      logger: app.logger,
+    }),
+  );
   // The self-service area (server-rendered, cookie sessions), outside /api/v1 and its bearer tokens;
   // its middleware is scoped to /account/* (console-app.ts), so it never touches other routes.
   if (app.config.web.enabled) http.route('/', consoleRoutes(app) as unknown as Hono<ApiEnv>);

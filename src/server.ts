@@ -118,7 +118,19 @@ export async function startServer(app: App): Promise<RunningServer> {
       ? new AwaitingContent({ ttlMs: 600_000, maxEntries: 10_000, nowMs: () => app.clock.nowMs() })
       : null;
     if (config.policy.enabled && servesPostfix) {
-      policy = createPostfixPolicyServer(app, awaitingContent ? { awaitingContent } : {});
+      policy = createPostfixPolicyServer(
+        {
+          directory: app.directory,
+          outbound: app.outbound,
+          settings: app.settings,
+          audit: app.audit,
+          clock: app.clock,
+          logger: app.logger,
+          metrics: app.metrics,
+          config: { policy: config.policy, smtp: config.smtp, shutdown: config.shutdown },
+        },
+        awaitingContent ? { awaitingContent } : {},
+      );
       await policy.start(config.listen, config.policy.port);
     }
     if (milterAt && awaitingContent) {

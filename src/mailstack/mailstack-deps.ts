@@ -5,7 +5,7 @@ import type { PolicyRecorder } from '../metrics/index.js';
 import type { Logger } from '../runtime/logger.js';
 import type { PolicyDeciderDeps } from './postfix-policy/policy-decider.js';
 
-/** What Dovecot's passdb and auth policy endpoints use (dovecot-auth.ts); the App fits it as it is. */
+/** What Dovecot's passdb and auth policy endpoints use (dovecot-auth.ts); http.ts passes these alone. */
 export interface DovecotAuthDeps {
   config: { dovecot: Pick<Config['dovecot'], 'authSecret'> };
   directory: Pick<Directory, 'findLoginRow'>;

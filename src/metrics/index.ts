@@ -4,8 +4,8 @@
  *
  * Several worker processes (`serve` with MAILWARDEN_WORKERS): each keeps its own createMetrics(),
  * given the line to its siblings (`siblings`); its `source` then serves the aggregate of every
- * worker's registry (aggregated-source.ts). Counters and histograms sum; the database gauges say
- * aggregator 'first' (every worker reads the same rows), the ingest lag 'max'.
+ * worker's registry (aggregated-source.ts). Counters and histograms sum, the ingest lag 'max'; the
+ * database gauges (every worker would read the same rows) are read by the answering worker alone.
  */
 export { createMetrics, type Metrics, type MetricsOptions } from './metrics.js';
 export type {

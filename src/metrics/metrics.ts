@@ -45,12 +45,16 @@ const DEFAULT_READING_TIMEOUT_MS = 2000;
  * counters, base units, labels from closed sets only: never an address or an IP).
  *
  * Series counted by events are this process's since it started. Gauges read from the database are
- * the cluster's (every instance reports the same value), so they carry aggregator 'first' for a
- * cluster's aggregate; the counters sum. Each gauge states its aggregator (aggregated-source.ts).
+ * the cluster's (every instance reports the same value): they are kept in a registry of their own,
+ * read by the worker that answers a scrape and never by a sibling's collect (aggregated-source.ts);
+ * their aggregator 'first' only says so. The counters sum; each gauge states its aggregator.
  */
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
   const registers = [registry];
+  // The database gauges live in a registry of their own: the worker that answers a scrape reads them
+  // and a sibling's collect does not, so one scrape runs each query once whatever the worker count.
+  const readings = new Registry();
   const readingTimeoutMs = options.readingTimeoutMs ?? DEFAULT_READING_TIMEOUT_MS;
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
   options.siblings?.provide(() => registry.getMetricsAsJSON());
@@ -179,8 +183,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     ...recorder,
     registry,
     source: options.siblings
-      ? siblingsSource(registry, options.siblings)
-      : { contentType: registry.contentType, text: () => registry.metrics() },
+      ? siblingsSource({ registry, readings }, options.siblings)
+      : {
+          contentType: registry.contentType,
+          // The readings first: mailwarden_scrape_errors_total (in registry) then counts their failures.
+          text: async () => (await readings.metrics()) + (await registry.metrics()),
+        },
     pull(counters) {
       const { dovecotEvents, unrecordedSends, rspamd } = counters;
       if (dovecotEvents) {
@@ -251,8 +259,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
           },
         });
     },
-    read(readings) {
-      const { notificationBacklog, restrictedSenders, openAlerts } = readings;
+    read(databaseReadings) {
+      const { notificationBacklog, restrictedSenders, openAlerts } = databaseReadings;
       // Every reading's error series starts at 0, so rate() sees the first failure.
       if (notificationBacklog) failedReadings.set('notification_backlog', 0);
       if (restrictedSenders) failedReadings.set('restricted_senders', 0);
@@ -262,7 +270,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
           name: 'mailwarden_notification_backlog',
           help: 'Alert notifications (email, webhook) waiting to be delivered, by channel.',
           labelNames: ['channel'],
-          registers,
+          registers: [readings],
           aggregator: 'first',
           async collect() {
             const byChannel = await withinScrape('notification_backlog', notificationBacklog);
@@ -276,7 +284,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         new Gauge({
           name: 'mailwarden_restricted_senders',
           help: 'Accounts restricted from sending now.',
-          registers,
+          registers: [readings],
           aggregator: 'first',
           async collect() {
             const count = await withinScrape('restricted_senders', restrictedSenders);
@@ -289,7 +297,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
           name: 'mailwarden_alerts_open',
           help: 'Alerts neither acknowledged nor resolved, by severity.',
           labelNames: ['severity'],
-          registers,
+          registers: [readings],
           aggregator: 'first',
           async collect() {
             const bySeverity = await withinScrape('alerts_open', openAlerts);
@@ -299,8 +307,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
               this.set({ severity }, bySeverity[severity] ?? 0);
           },
         });
-      // Registered after the gauges: a registry collects in registration order, so the readings of
-      // this scrape have started when this waits for them, and their failures show in this scrape.
+      // In this process's registry (summed across workers, so it never goes back when another worker
+      // answers): the readings registry is collected first, so this scrape's failures show in it.
       new Counter({
         name: 'mailwarden_scrape_errors_total',
         help: 'Database readings left out of a scrape (failed or too slow); their gauges are absent from that scrape.',
