@@ -321,8 +321,13 @@ export function linkToSupervisor(): SupervisorLink {
     else if (received.mw === 'stop') for (const listener of stopListeners) listener();
     else if (received.mw === 'reload') for (const listener of reloadListeners) listener();
   });
-  // The supervisor is gone (killed): nobody replaces this worker or relays for it, so it stops.
+  // The supervisor is gone (killed): nobody replaces this worker or relays for it, and the listening
+  // sockets were its own (node:cluster's round-robin), so this worker takes no new connection: it
+  // drains what it has and stops. A worker still starting when that happens stops once it has started
+  // (onStop below), rather than run on unseen.
+  let supervisorGone = !process.connected;
   process.on('disconnect', () => {
+    supervisorGone = true;
     for (const settle of [...waiting.values()]) settle();
     for (const settle of [...collecting.values()]) settle([]);
     for (const listener of stopListeners) listener();
@@ -372,6 +377,7 @@ export function linkToSupervisor(): SupervisorLink {
     ready: () => send({ mw: 'ready' }),
     onStop(listener) {
       stopListeners.push(listener);
+      if (supervisorGone) queueMicrotask(listener);
     },
     onReload(listener) {
       reloadListeners.push(listener);
