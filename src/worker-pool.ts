@@ -323,8 +323,15 @@ export function linkToSupervisor(): SupervisorLink {
   });
   // The supervisor is gone (killed): nobody replaces this worker or relays for it, and the listening
   // sockets were its own (node:cluster's round-robin), so this worker takes no new connection: it
-  // drains what it has and stops. A worker still starting when that happens stops once it has started
-  // (onStop below), rather than run on unseen.
+  // drains the sessions it has, as on SIGTERM, and stops. A worker still starting when that happens
+  // stops once it has started (onStop below), rather than run on unseen.
+  // node:cluster would end the process at once (process.exit in its own 'disconnect' listener, cutting
+  // a message in DATA) unless the disconnect is one the worker asked for: the flag it checks right
+  // after emitting the worker's 'disconnect' says so, and serve then exits once drained.
+  let closing = false;
+  cluster.worker?.once('disconnect', () => {
+    if (!closing && cluster.worker) cluster.worker.exitedAfterDisconnect = true;
+  });
   let supervisorGone = !process.connected;
   process.on('disconnect', () => {
     supervisorGone = true;
@@ -383,6 +390,7 @@ export function linkToSupervisor(): SupervisorLink {
       reloadListeners.push(listener);
     },
     close() {
+      closing = true;
       if (process.connected) process.disconnect();
     },
   };
