@@ -12,8 +12,36 @@ import { sendOne, waitUntil } from '../support/smtp-load.js';
  */
 let served: ServedMailwarden;
 
+/** May send one message an hour to the outside; the second restricts the account (action restrict). */
+const EVE = { address: 'eve@example.org', password: 'eve-account-password-123' };
+
 before(async () => {
   served = await prepareWorkers({ env: { MAILWARDEN_LOG_LEVEL: 'info' } });
+  for (const [args, input] of [
+    [['user', 'add', EVE.address, '--password-stdin'], `${EVE.password}\n`],
+    [['org', 'set', 'mailSignIn.accountPassword', 'allowed'], ''],
+    [
+      [
+        'policy',
+        'set',
+        'tight',
+        '--users',
+        EVE.address,
+        '--external-per-hour',
+        '1',
+        '--per-minute',
+        '100',
+        '--per-day',
+        '100',
+        '--action',
+        'restrict',
+      ],
+      '',
+    ],
+  ] as const) {
+    const result = await served.cli(args, input);
+    assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
+  }
   await served.start();
 });
 after(async () => {
@@ -85,6 +113,33 @@ test('with two workers every /metrics scrape counts the messages both workers ac
       0,
       'a database gauge is read once, not summed',
     );
+  }
+});
+
+test('with two workers a database gauge appears once in every scrape, with the value of the database', async () => {
+  // eve's second message crosses her hourly limit: her account is restricted (a row, whichever worker).
+  const replies = [];
+  for (let index = 0; index < 3; index++)
+    replies.push(
+      await sendOne({
+        port: served.ports.smtp,
+        user: EVE.address,
+        password: EVE.password,
+        messageId: `<metrics-restricted-${index}@example.org>`,
+      }),
+    );
+  assert.equal(replies[0]?.code, 250, replies[0]?.response);
+  assert.ok(
+    replies.slice(1).every((reply) => reply.code >= 500),
+    replies.map((r) => r.response).join('\n'),
+  );
+  const restricted = await served.cli(['restricted', 'list']);
+  assert.ok(restricted.stdout.includes(EVE.address), restricted.stdout);
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const { status, text } = await scrape();
+    assert.equal(status, 200);
+    const lines = text.split('\n').filter((line) => line.startsWith('mailwarden_restricted_senders '));
+    assert.deepEqual(lines, ['mailwarden_restricted_senders 1'], `scrape ${attempt}`);
   }
 });
 
