@@ -82,25 +82,66 @@ async function transaction(
   return replies;
 }
 
-/** GET /healthz on a connection of its own (no keep-alive): the worker that answers it. */
-function healthzOnNewConnection(served: ServedMailwarden): { answer: Promise<number> } {
-  return {
-    answer: new Promise((resolve, reject) => {
-      const request = http.get(
-        { host: '127.0.0.1', port: served.ports.http, path: '/healthz', agent: false },
-        (response) => {
-          let text = '';
-          response.setEncoding('utf8');
-          response.on('data', (chunk: string) => {
-            text += chunk;
-          });
-          response.on('end', () => resolve((JSON.parse(text) as { worker: number }).worker));
-          response.on('error', reject);
+/** An HTTP agent whose one kept-alive connection is with `worker`. */
+async function keptAliveTo(served: ServedMailwarden, worker: number): Promise<http.Agent> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    if ((await healthzThrough(served, agent)) === worker) return agent;
+    agent.destroy();
+  }
+  throw new Error(`no connection reached worker ${worker}`);
+}
+
+/** GET /healthz through `agent` (a kept-alive connection stays with the worker that took it). */
+async function healthzThrough(served: ServedMailwarden, agent: http.Agent): Promise<number> {
+  const { body } = await apiThrough(served, agent, 'GET', '/healthz');
+  return (body as { worker: number }).worker;
+}
+
+/** An API call with the admin token through `agent`. */
+function apiThrough(
+  served: ServedMailwarden,
+  agent: http.Agent,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? null : JSON.stringify(body);
+    const request = http.request(
+      {
+        host: '127.0.0.1',
+        port: served.ports.http,
+        path,
+        method,
+        agent,
+        headers: {
+          authorization: `Bearer ${served.apiToken}`,
+          ...(payload === null ? {} : { 'content-type': 'application/json' }),
         },
-      );
-      request.on('error', reject);
-    }),
-  };
+      },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, body: text ? (JSON.parse(text) as unknown) : null }),
+        );
+        response.on('error', reject);
+      },
+    );
+    request.on('error', reject);
+    request.end(payload ?? undefined);
+  });
+}
+
+/** The worker of every `msg` line of the log, in order. */
+function workersThatLoggedEach(served: ServedMailwarden, msg: string): number[] {
+  return logLines(served)
+    .filter((entry) => entry['msg'] === msg)
+    .map((entry) => entry['worker'] as number);
 }
 
 const within = <T>(promise: Promise<T>, ms: number): Promise<T | 'pending'> =>
@@ -205,73 +246,68 @@ function failureTests(kind: StoreKind): void {
   });
 
   test('a change told while a sibling is frozen (SIGSTOP): the committing call returns, the live worker applies it at once, the frozen one at its first command once resumed', async () => {
-    // Sessions on both workers, each through a transaction of two recipients: both workers hold the
-    // sending policy (no per-message limit) in their 5-second cache.
-    const sessions = await Promise.all(
-      Array.from({ length: 4 }, () => signIn(served.ports.smtp, SENDER, served.appPassword)),
-    );
-    for (const { auth } of sessions) assert.equal(auth.code, 235, line(auth));
-    const clients = sessions.map((session) => session.client);
-    const fromLine = logLines(served).length;
-    for (const [index, client] of clients.entries())
-      assert.deepEqual(
-        (await transaction(client, SENDER, `frozen-before-${index}`, 2)).map((reply) => reply.slice(0, 3)),
-        ['250', '250', '250'],
-      );
-    assert.deepEqual(workersThatLogged(served, fromLine, 'smtp transaction'), [1, 2]);
-
-    const second = workerPids(served)[1];
-    assert.ok(second, 'two workers run');
-    process.kill(second, 'SIGSTOP');
-    let resumed = false;
-    const resume = () => {
-      if (!resumed) process.kill(second, 'SIGCONT');
-      resumed = true;
-    };
+    // Sessions opened one at a time, each through a transaction: its log line says which worker has it.
+    const byWorker = new Map<number, SmtpDialogue>();
+    const opened: SmtpDialogue[] = [];
     try {
-      // Which sessions the frozen worker holds: those whose NOOP gets no answer while it is frozen.
-      const noops = clients.map((client) => {
-        client.write('NOOP\r\n');
-        return client.read(BOUND_MS);
-      });
-      const answered = await Promise.all(noops.map((noop) => within(noop, 1500)));
-      const live = clients.filter((_, index) => answered[index] !== 'pending');
-      const frozen = clients.filter((_, index) => answered[index] === 'pending');
-      assert.ok(live.length > 0 && frozen.length > 0, 'sessions on both workers');
-
-      // The supervisor hands the frozen worker one HTTP connection (it never takes it): the next go to
-      // the live worker, the API call that makes the change among them.
-      let plugged: Promise<number> | null = null;
-      for (let attempt = 0; attempt < 4 && !plugged; attempt++) {
-        const { answer } = healthzOnNewConnection(served);
-        if ((await within(answer, 1500)) === 'pending') plugged = answer;
+      for (let attempt = 0; attempt < 8 && byWorker.size < 2; attempt++) {
+        const { client, auth } = await signIn(served.ports.smtp, SENDER, served.appPassword);
+        opened.push(client);
+        assert.equal(auth.code, 235, line(auth));
+        const before = workersThatLoggedEach(served, 'smtp transaction').length;
+        await transaction(client, SENDER, `frozen-open-${attempt}`);
+        await waitUntil(
+          () => workersThatLoggedEach(served, 'smtp transaction').length > before,
+          BOUND_MS,
+          'the transaction was logged',
+        );
+        const worker = workersThatLoggedEach(served, 'smtp transaction').at(-1)!;
+        if (!byWorker.has(worker)) byWorker.set(worker, client);
       }
-      assert.ok(plugged, 'an HTTP connection waits for the frozen worker');
-
-      const changed = await within(api(served, 'PUT', '/api/v1/policies/load', { perMessage: 1 }), BOUND_MS);
-      assert.notEqual(changed, 'pending', 'the committing call returned while a sibling was frozen');
-      assert.equal(changed !== 'pending' && changed.status, 200, JSON.stringify(changed));
-      for (const [index, client] of live.entries())
+      const live = byWorker.get(1);
+      const frozen = byWorker.get(2);
+      assert.ok(live && frozen, 'a session on each worker');
+      // An HTTP connection kept alive on worker 1: the API call that makes the change goes there.
+      const agent = await keptAliveTo(served, 1);
+      try {
+        // Both workers forget the sending policies (a change), then worker 2 reads them again for a
+        // message of two recipients, right before it is frozen: its cache is fresh (5 s).
+        const reset = await apiThrough(served, agent, 'PUT', '/api/v1/policies/load', { perMessage: 50 });
+        assert.equal(reset.status, 200, JSON.stringify(reset.body));
         assert.deepEqual(
-          (await transaction(client, SENDER, `frozen-live-${index}`, 2)).map((reply) => reply.slice(0, 3)),
-          ['250', '452', '250'],
-          'the live worker applies the change at its next message',
+          (await transaction(frozen, SENDER, 'frozen-before', 2)).map((reply) => reply.slice(0, 3)),
+          ['250', '250', '250'],
         );
-
-      resume();
-      assert.equal(await plugged, 2, 'the connection it held is answered once it is resumed');
-      for (const noop of noops) assert.equal((await noop).code, 250);
-      const resumedFrom = logLines(served).length;
-      for (const [index, client] of frozen.entries())
+        const second = workerPids(served)[1];
+        assert.ok(second, 'two workers run');
+        process.kill(second, 'SIGSTOP');
+        try {
+          const changed = await within(
+            apiThrough(served, agent, 'PUT', '/api/v1/policies/load', { perMessage: 1 }),
+            BOUND_MS,
+          );
+          assert.notEqual(changed, 'pending', 'the committing call returned while a sibling was frozen');
+          assert.equal(changed !== 'pending' && changed.status, 200, JSON.stringify(changed));
+          assert.deepEqual(
+            (await transaction(live, SENDER, 'frozen-live', 2)).map((reply) => reply.slice(0, 3)),
+            ['250', '452', '250'],
+            'the live worker applies the change at its next message',
+          );
+        } finally {
+          process.kill(second, 'SIGCONT');
+        }
+        const resumedFrom = logLines(served).length;
         assert.deepEqual(
-          (await transaction(client, SENDER, `frozen-resumed-${index}`, 2)).map((reply) => reply.slice(0, 3)),
+          (await transaction(frozen, SENDER, 'frozen-resumed', 2)).map((reply) => reply.slice(0, 3)),
           ['250', '452', '250'],
-          'the resumed worker applies the change told while it was frozen',
+          'the resumed worker applies the change told while it was frozen (its cached policies forgotten)',
         );
-      assert.deepEqual(workersThatLogged(served, resumedFrom, 'smtp transaction'), [2]);
+        assert.deepEqual(workersThatLogged(served, resumedFrom, 'smtp transaction'), [2]);
+      } finally {
+        agent.destroy();
+      }
     } finally {
-      resume();
-      await Promise.all(clients.map((client) => client.quit()));
+      await Promise.all(opened.map((client) => client.quit()));
     }
     assert.equal(workerPids(served).length, 2, 'no worker was replaced');
   });
