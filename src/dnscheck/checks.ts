@@ -149,7 +149,8 @@ export const checks: Record<DomainCheckName, (domain: string, context: CheckCont
     } catch (error) {
       return fail(say('dnscheck.mtaSts.invalid', { problem: (error as Error).message }));
     }
-    if (policy.mode !== 'enforce') return fail(say('dnscheck.mtaSts.notEnforce', { mode: String(policy.mode) }));
+    if (policy.mode !== 'enforce')
+      return fail(say('dnscheck.mtaSts.notEnforce', { mode: String(policy.mode) }));
     let mxHosts: Array<{ exchange: string }> = [];
     try {
       mxHosts = (await context.resolve(domain, 'MX')) as Array<{ exchange: string }>;
@@ -169,7 +170,9 @@ export const checks: Record<DomainCheckName, (domain: string, context: CheckCont
     try {
       rows = (await context.resolve(name, 'TXT')) as string[][];
     } catch (error) {
-      return isAbsent(error) ? fail(say('dnscheck.tlsRpt.noRecord', { name })) : unknown(dnsErrorAt(name, error));
+      return isAbsent(error)
+        ? fail(say('dnscheck.tlsRpt.noRecord', { name }))
+        : unknown(dnsErrorAt(name, error));
     }
     const records = rows
       .map((row) => row.join('').trim())

@@ -38,7 +38,9 @@ type Placeholders<Text> = Text extends `${string}{${infer Name}}${infer Rest}`
   ? Name | Placeholders<Rest>
   : never;
 /** The values a key's English text asks for: exactly its placeholders. */
-export type MessageValues<K extends MessageKey> = { readonly [Name in Placeholders<English[K]>]: MessageValue };
+export type MessageValues<K extends MessageKey> = {
+  readonly [Name in Placeholders<English[K]>]: MessageValue;
+};
 
 /** What follows the key: nothing for a message without placeholders, else exactly their values. */
 export type MessageArgs<K extends MessageKey> = [Placeholders<English[K]>] extends [never]

@@ -45,11 +45,7 @@ export interface ControlDefinition {
 export const DAY_MS = 86_400_000;
 
 /** Full points, or none. */
-export function allOrNothing(
-  passed: boolean,
-  found: Message,
-  detail?: Record<string, unknown>,
-): Measurement {
+export function allOrNothing(passed: boolean, found: Message, detail?: Record<string, unknown>): Measurement {
   return { state: passed ? 'completed' : 'to-address', share: passed ? 1 : 0, finding: found, detail };
 }
 

@@ -114,7 +114,10 @@ describe('Secure Score findings and DNS check details are messages of both catal
         [],
         'keys written that the source scan does not see',
       );
-      assert.ok([...used].some((key) => key.startsWith('dnscheck.')), 'the DNS checks wrote details');
+      assert.ok(
+        [...used].some((key) => key.startsWith('dnscheck.')),
+        'the DNS checks wrote details',
+      );
     });
   });
 });

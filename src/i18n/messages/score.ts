@@ -89,7 +89,8 @@ export const score = defineMessages(
     // Remarks beside a finding
     'score.note.retentionUnlimited':
       'retention beyond {min} days (unlimited) lets investigations reach further back',
-    'score.note.retentionDays': 'retention beyond {min} days ({days} days) lets investigations reach further back',
+    'score.note.retentionDays':
+      'retention beyond {min} days ({days} days) lets investigations reach further back',
     'score.note.nothingSent': 'nothing was sent in 30 days, so delivery itself is not proven',
   },
   {
@@ -138,7 +139,8 @@ export const score = defineMessages(
     'score.finding.adminCount': '{count} ingeschakelde beheerders',
     'score.finding.noAppPasswords': 'geen actieve app-wachtwoorden',
     'score.finding.appPasswordsUnused': '{stale} van {total} actieve app-wachtwoorden 90 dagen niet gebruikt',
-    'score.finding.inactiveAccounts': '{stale} van {total} ingeschakelde accounts zonder aanmelding in 90 dagen',
+    'score.finding.inactiveAccounts':
+      '{stale} van {total} ingeschakelde accounts zonder aanmelding in 90 dagen',
     'score.finding.noApiTokens': 'geen actieve API-tokens',
     'score.finding.apiTokensUnused': '{stale} van {total} actieve API-tokens 90 dagen niet gebruikt',
     'score.finding.legacyHashes':
@@ -171,7 +173,8 @@ export const score = defineMessages(
       '{count} accounts van vóór het bijhouden van de laatste aanmelding hebben sindsdien geen aanmelding, en het aanmeldlogboek bewaart {days} dagen (signIns.retentionDays), minder dan de {period} die deze controle terugkijkt; exact vanaf {day}, {period} dagen nadat de laatste aanmeldingen werden bijgehouden',
     'score.note.retentionUnlimited':
       'bewaren langer dan {min} dagen (onbeperkt) laat onderzoek verder terugkijken',
-    'score.note.retentionDays': 'bewaren langer dan {min} dagen ({days} dagen) laat onderzoek verder terugkijken',
+    'score.note.retentionDays':
+      'bewaren langer dan {min} dagen ({days} dagen) laat onderzoek verder terugkijken',
     'score.note.nothingSent': 'in 30 dagen is niets verstuurd, dus de bezorging zelf is niet bewezen',
   },
 );

@@ -14,9 +14,7 @@ import { finding } from '../finding.js';
 function enforcedButUnregistered(count: number): Message[] {
   if (count === 0) return [];
   return [
-    count === 1
-      ? finding('score.finding.enforcedOne')
-      : finding('score.finding.enforcedMany', { count }),
+    count === 1 ? finding('score.finding.enforcedOne') : finding('score.finding.enforcedMany', { count }),
   ];
 }
 
