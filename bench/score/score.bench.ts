@@ -26,6 +26,7 @@ import type { AuditRecordInput } from '../../src/audit/index.js';
 import { createScoreInputs } from '../../src/composition/index.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createDnsChecker } from '../../src/dnscheck/index.js';
+import { message } from '../../src/i18n/index.js';
 import { silentLogger } from '../../src/runtime/logger.js';
 import { createScore, domainCheckNames, type ScoreInputs } from '../../src/score/index.js';
 import type { UserTable } from '../../src/store/index.js';
@@ -238,7 +239,7 @@ function withoutDns(inputs: ScoreInputs): ScoreInputs {
         domains.map((domain) => ({
           domain,
           outcome: 'unknown' as const,
-          detail: 'excluded from this measurement',
+          detail: message('dnscheck.dns.error', { error: 'excluded from this measurement' }),
         })),
     },
   };

@@ -135,6 +135,7 @@ const schemas = {
     changed: z.boolean().meta({ description: 'false: it already was so (nothing audited).' }),
   }),
   ScoreStatus: scoreStatusBody,
+  Message: responses.messageSchema,
   ScoreReport: responses.scoreReportSchema,
   ScoredControl: responses.scoredControlSchema,
   ScoredControlResponse: z.object({ control: responses.scoredControlSchema }),

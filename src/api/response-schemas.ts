@@ -10,6 +10,7 @@ import type {
 } from '../audit/index.js';
 import type { Domain, Group, RemovedDomain, RemovedUser, User } from '../directory/index.js';
 import { type ApiErrorBody, type ApiErrorCode, apiErrorStatus } from '../http-status/index.js';
+import { catalogues, type Message, type MessageKey } from '../i18n/index.js';
 import type { AppPassword, MfaSummary, SignInEntry } from '../identity/index.js';
 import type { NotificationDelivery, Webhook } from '../notify/index.js';
 import type { PolicySettings, QuarantinedMessage, Restriction, SendingPolicy } from '../outbound/index.js';
@@ -303,6 +304,33 @@ export const errorSchema = z.object({
   }),
 }) satisfies z.ZodType<ApiErrorBody>;
 
+/** The keys a Secure Score finding may hold: the score's and the DNS checks' areas of the catalogue. */
+const findingKeys = Object.keys(catalogues.en).filter(
+  (key) => key.startsWith('score.') || key.startsWith('dnscheck.'),
+) as [MessageKey, ...MessageKey[]];
+
+/** A sentence as a catalogue key and its values (src/i18n/message.ts); values may be sentences too. */
+export const messageSchema: z.ZodType<Message> = z
+  .object({
+    key: z.enum(findingKeys),
+    get params() {
+      return z.record(z.string(), messageValueSchema).optional();
+    },
+  })
+  .meta({
+    description:
+      'A sentence as a message key of the catalogue (src/i18n/messages/) and the values of its {placeholders}, for a reader in any language.',
+  });
+
+const messageValueSchema = z.union([
+  z.string().meta({ description: 'Data (a name, a record, an error), written as it is.' }),
+  z.number(),
+  z.object({ percent: z.number().meta({ description: 'A share, 0–1.' }) }),
+  z.object({ moment: isoTime }),
+  messageSchema,
+  z.object({ list: z.array(messageSchema), separator: z.enum(['; ', ', ']) }),
+]);
+
 const scoreCategory = z.enum(['identity', 'mail-flow', 'audit', 'domains']);
 const measuredState = z.enum(['completed', 'partial', 'to-address', 'not-available']);
 
@@ -322,7 +350,8 @@ export const scoredControlSchema = z.object({
   measured: z.object({
     state: measuredState,
     points: z.number(),
-    current: z.string(),
+    current: z.string().meta({ description: 'The finding in English.' }),
+    finding: messageSchema,
     detail: z.record(z.string(), z.unknown()).optional(),
   }),
   notes: z.array(z.string()),

@@ -1,5 +1,5 @@
 import type { ExpressionBuilder } from 'kysely';
-import { notAvailable, type Reading, reading } from '../score/index.js';
+import { finding, notAvailable, type Reading, reading } from '../score/index.js';
 import type { Database } from '../store/index.js';
 import { count, read } from './score-read-helpers.js';
 import type { ScoreSources } from './score-sources.js';
@@ -57,17 +57,19 @@ export async function inactiveAccounts(
   if (!retention.available) return retention;
   const periodDays = Math.round((sources.clock.nowMs() - sinceMs) / 86_400_000);
   if (retention.value < periodDays) {
-    const exactFrom =
-      trackedSince.value === null
-        ? ''
-        : `; exact from ${new Date(trackedSince.value + periodDays * 86_400_000).toISOString().slice(0, 10)}, ${periodDays} days after last sign-ins began to be kept`;
+    const values = { count: counted.value.unsure, days: retention.value, period: periodDays };
     return notAvailable(
-      `${counted.value.unsure} accounts older than last-sign-in tracking have no sign-in since it began, and the sign-in log keeps ${retention.value} days (signIns.retentionDays), fewer than the ${periodDays} this control looks back${exactFrom}`,
+      trackedSince.value === null
+        ? finding('score.reason.signInLogShort', values)
+        : finding('score.reason.signInLogShortUntil', {
+            ...values,
+            day: new Date(trackedSince.value + periodDays * 86_400_000).toISOString().slice(0, 10),
+          }),
     );
   }
   const logged = await read(() => db.selectFrom('sign_ins').select('id').limit(1).executeTakeFirst());
   if (!logged.available) return logged;
-  if (!logged.value) return notAvailable('the sign-in log has no entries yet');
+  if (!logged.value) return notAvailable(finding('score.reason.signInLogEmpty'));
   return read(async () => {
     const [all, active] = await Promise.all([
       db

@@ -1,5 +1,5 @@
 import type { ExpressionBuilder } from 'kysely';
-import { notAvailable, type Reading, reading } from '../score/index.js';
+import { errorReason, notAvailable, type Reading, reading } from '../score/index.js';
 import type { Database } from '../store/index.js';
 
 /** Runs a read; a failure (database down) is "could not check" with the reason, never a pass. */
@@ -7,7 +7,7 @@ export async function read<T>(work: () => Promise<T>): Promise<Reading<T>> {
   try {
     return reading(await work());
   } catch (error) {
-    return notAvailable((error as Error).message);
+    return notAvailable(errorReason(error));
   }
 }
 

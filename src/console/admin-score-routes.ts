@@ -2,13 +2,13 @@ import { type Context, Hono } from 'hono';
 import type { MessageKey, Translator } from '../i18n/index.js';
 import { type ScoreCategory, type ScoredControl, settableStatuses } from '../score/index.js';
 import { adminActor } from './actor.js';
-import { findingWords } from './admin-findings.js';
 import { type AdminNotice, adminCsrf, adminGate, adminPage, readerOf, wordsOr } from './admin-page.js';
 import { scoreHistoryBlock } from './chart-blocks.js';
 import type { ConsoleDeps } from './console-deps.js';
 import type { ConsoleEnv } from './console-env.js';
 import { html } from './html.js';
 import { csrfField } from './layout.js';
+import { messageHtml } from './message-html.js';
 
 const STATUS_WORDS: Record<ScoredControl['status'], MessageKey> = {
   completed: 'admin.score.status.completed',
@@ -61,7 +61,8 @@ export function adminScoreRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
   const scorePage = async (c: Context<ConsoleEnv>, notice: Notice, status: 200 | 422 = 200) => {
     const report = await deps.score.report();
     const csrf = adminCsrf(c, deps);
-    const { t, fmt } = readerOf(c, deps);
+    const reader = readerOf(c, deps);
+    const { t, fmt } = reader;
     const points = pointsIn(t.locale);
     return adminPage(
       c,
@@ -91,7 +92,7 @@ export function adminScoreRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
                   <td><strong>${words.title}</strong><br><code class="muted">${control.id}</code></td>
                   <td>${points(control.points)}/${points(control.maxPoints)}${control.pointsToGain > 0 ? html`<br><span class="muted">+${points(control.pointsToGain)}</span>` : ''}</td>
                   <td class="control-status">${t(STATUS_WORDS[control.status])}</td>
-                  <td>${findingWords(t, control.measured.current)}
+                  <td>${messageHtml(reader, control.measured.finding)}
                     ${
                       control.pointsToGain > 0
                         ? html`<br><span class="muted">${words.why}</span><br><code>${control.recommendation.cli}</code>

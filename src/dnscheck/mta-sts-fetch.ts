@@ -1,5 +1,7 @@
 import { type RequestOptions, request } from 'node:https';
 import { type ConnectionOptions, createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
+import type { Message } from '../i18n/index.js';
+import { checkMessage } from './check-message.js';
 
 export interface PolicyFetchOptions {
   /** 443 in production; tests serve the policy on a free loopback port. */
@@ -28,7 +30,7 @@ export function fetchPolicyText(
   address: string,
   options: PolicyFetchOptions,
   secureContext: SecureContext | undefined,
-): Promise<{ ok: true; text: string } | { ok: false; error: string }> {
+): Promise<{ ok: true; text: string } | { ok: false; error: Message }> {
   const servername = `mta-sts.${domain}`;
   // https.request passes TLS options (secureContext among them) on to tls.connect.
   const requestOptions: RequestOptions & ConnectionOptions = {
@@ -53,21 +55,39 @@ export function fetchPolicyText(
         size += chunk.length;
         if (size > MAX_POLICY_BYTES) {
           req.destroy();
-          resolve({ ok: false, error: 'policy larger than 64 KiB' });
+          resolve({ ok: false, error: checkMessage('dnscheck.mtaSts.tooLarge') });
         } else chunks.push(chunk);
       });
       res.on('end', () => {
         if (res.statusCode !== 200)
-          resolve({ ok: false, error: `HTTP ${res.statusCode ?? '?'} from ${servername}` });
+          resolve({
+            ok: false,
+            error: checkMessage('dnscheck.mtaSts.httpStatus', {
+              status: String(res.statusCode ?? '?'),
+              host: servername,
+            }),
+          });
         else resolve({ ok: true, text: Buffer.concat(chunks).toString('utf8') });
       });
-      res.on('error', (error) => resolve({ ok: false, error: error.message }));
+      res.on('error', (error) =>
+        resolve({ ok: false, error: checkMessage('dnscheck.mtaSts.error', { error: error.message }) }),
+      );
     });
     req.on('timeout', () => {
       req.destroy();
-      resolve({ ok: false, error: `timeout fetching https://${servername}/.well-known/mta-sts.txt` });
+      resolve({
+        ok: false,
+        error: checkMessage('dnscheck.mtaSts.timeout', {
+          url: `https://${servername}/.well-known/mta-sts.txt`,
+        }),
+      });
     });
-    req.on('error', (error) => resolve({ ok: false, error: `${servername}: ${error.message}` }));
+    req.on('error', (error) =>
+      resolve({
+        ok: false,
+        error: checkMessage('dnscheck.mtaSts.fetchError', { host: servername, error: error.message }),
+      }),
+    );
     req.end();
   });
 }

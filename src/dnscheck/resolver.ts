@@ -1,4 +1,6 @@
 import { Resolver } from 'node:dns/promises';
+import type { Message } from '../i18n/index.js';
+import { checkMessage } from './check-message.js';
 
 /** The resolver function mailauth takes: (name, rrtype) → records, throwing node:dns errors. */
 export type DnsResolve = (name: string, type: string) => Promise<unknown>;
@@ -16,20 +18,27 @@ export function isAbsent(error: unknown): boolean {
   return code === 'ENOTFOUND' || code === 'ENODATA';
 }
 
-export function describeDnsError(error: unknown): string {
+export function describeDnsError(error: unknown): Message {
   const code = (error as { code?: string } | null)?.code;
   switch (code) {
     case 'ETIMEOUT':
-      return 'DNS timeout';
+      return checkMessage('dnscheck.dns.timeout');
     case 'ESERVFAIL':
-      return 'DNS SERVFAIL';
+      return checkMessage('dnscheck.dns.servfail');
     case 'EREFUSED':
-      return 'DNS query refused';
+      return checkMessage('dnscheck.dns.refused');
     case 'ECONNREFUSED':
-      return 'DNS server unreachable';
+      return checkMessage('dnscheck.dns.unreachable');
     default:
-      return code ? `DNS error ${code}` : `DNS error: ${(error as Error)?.message ?? String(error)}`;
+      return code
+        ? checkMessage('dnscheck.dns.code', { code })
+        : checkMessage('dnscheck.dns.error', { error: (error as Error)?.message ?? String(error) });
   }
+}
+
+/** The DNS did not answer for `name` (a record other than the domain's own). */
+export function dnsErrorAt(name: string, error: unknown): Message {
+  return checkMessage('dnscheck.dns.at', { name, problem: describeDnsError(error) });
 }
 
 /** A node:dns Resolver on the configured servers (c-ares: UDP, TCP on truncation), as mailauth wants it. */

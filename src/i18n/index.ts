@@ -8,5 +8,25 @@ export {
   type Locale,
   preferredFromAcceptLanguage,
 } from './locales.js';
+export {
+  inEnglish,
+  items,
+  type Message,
+  type MessageArgs,
+  type MessageList,
+  type MessagePiece,
+  type MessageValue,
+  type MessageValues,
+  type Moment,
+  message,
+  messageKeys,
+  messagePieces,
+  moment,
+  type Percent,
+  parts,
+  percent,
+  type WriteOptions,
+  writeMessage,
+} from './message.js';
 export { catalogues, type MessageKey } from './messages/index.js';
 export { type MessageParams, type PluralKey, type Translator, translator } from './translator.js';

@@ -1,5 +1,7 @@
+import { inEnglish, type Message } from '../i18n/index.js';
 import {
   type ControlDefinition,
+  couldNotCheck,
   type MeasuredState,
   type Measurement,
   type ScoreCategory,
@@ -7,6 +9,7 @@ import {
 } from './control-definition.js';
 import type { ControlOverride } from './control-statuses.js';
 import type { Facts } from './facts.js';
+import { errorReason } from './finding.js';
 
 export type ControlStatus = MeasuredState | ControlOverride['status'];
 
@@ -20,7 +23,16 @@ export interface ScoredControl {
   pointsToGain: number;
   /** The admin's status when one is set, otherwise the measured state. */
   status: ControlStatus;
-  measured: { state: MeasuredState; points: number; current: string; detail?: Record<string, unknown> };
+  measured: {
+    state: MeasuredState;
+    points: number;
+    /** The finding in English (the CLI's and the scripts' text). */
+    current: string;
+    /** The same finding as a catalogue key and values: the console writes it in the reader's language. */
+    finding: Message;
+    detail?: Record<string, unknown>;
+  };
+  /** In English, as `current`. */
   notes: string[];
   override: ControlOverride | null;
   measuredBy: string;
@@ -62,11 +74,7 @@ export async function scoreControl(
     measurement = await definition.measure(facts);
   } catch (error) {
     // A source that throws (database down) is a control that could not be checked, not a failure.
-    measurement = {
-      state: 'not-available',
-      share: 0,
-      current: `could not check: ${(error as Error).message}`,
-    };
+    measurement = couldNotCheck(errorReason(error));
   }
   const measuredPoints = round(definition.maxPoints * measurement.share);
   const points =
@@ -83,10 +91,11 @@ export async function scoreControl(
     measured: {
       state: measurement.state,
       points: measuredPoints,
-      current: measurement.current,
+      current: inEnglish(measurement.finding),
+      finding: measurement.finding,
       ...(measurement.detail ? { detail: measurement.detail } : {}),
     },
-    notes: measurement.notes ?? [],
+    notes: (measurement.notes ?? []).map(inEnglish),
     override,
     measuredBy: definition.measuredBy,
     why: definition.why,

@@ -15,6 +15,7 @@ export {
 export { RECOMMENDED_LIMITS } from './controls/mail-flow.js';
 export { controlDefinitions, controlIds } from './controls.js';
 export type { CategoryTotal, ControlStatus, ScoredControl, ScoreReport } from './evaluate.js';
+export { errorReason, finding, type ScoreMessageKey } from './finding.js';
 export { createScore, MAX_HISTORY_DAYS, type Score, type ScoreDeps } from './score.js';
 export { type ScoreFailure, type ScoreFailureCode, scoreFailureCodes } from './score.outcomes.js';
 export {

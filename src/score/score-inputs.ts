@@ -1,15 +1,17 @@
+import type { Message } from '../i18n/index.js';
+
 /**
  * What Secure Score reads, as one explicit interface built in src/composition/score-readings.ts from the other
  * modules. Every source answers a Reading: a value, or "not available" with the reason, which a
  * control shows as "could not check" with 0 points — never as a pass.
  */
-export type Reading<T> = { available: true; value: T } | { available: false; reason: string };
+export type Reading<T> = { available: true; value: T } | { available: false; reason: Message };
 
 export function reading<T>(value: T): Reading<T> {
   return { available: true, value };
 }
 
-export function notAvailable<T = never>(reason: string): Reading<T> {
+export function notAvailable<T = never>(reason: Message): Reading<T> {
   return { available: false, reason };
 }
 
@@ -96,8 +98,11 @@ export const domainCheckNames: readonly DomainCheckName[] = [
 export interface DomainCheckResult {
   domain: string;
   outcome: 'pass' | 'fail' | 'unknown';
-  /** What was found, for people: the record, the mode, the key size, or why it could not be checked. */
-  detail: string;
+  /**
+   * What was found, for people (src/i18n/messages/dnscheck.ts): the record, the mode, the key size,
+   * or why it could not be checked; the record's own text stays a value inside the sentence.
+   */
+  detail: Message;
 }
 
 /** How enabled accounts' passwords are stored, and which keep the account password on mail protocols. */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { scoreReportSchema } from '../../src/api/response-schemas.js';
 import { storeKinds } from '../support/test-app.js';
 import { ADMIN_TOKEN_NAME, type ApiHarness, createApiHarness } from './api-harness.js';
 
@@ -23,6 +24,9 @@ for (const kind of storeKinds) {
         ['identity', 'mail-flow', 'audit', 'domains'],
       );
       assert.equal(response.headers.get('cache-control'), 'no-store');
+      // Every finding as the documented schema says: English beside the message key and values.
+      const parsed = scoreReportSchema.safeParse(report);
+      assert.ok(parsed.success, parsed.error?.message);
     });
 
     test('GET /score/controls/{id} answers one control, 404 for an unknown id', async () => {
@@ -30,6 +34,8 @@ for (const kind of storeKinds) {
       assert.equal(found.status, 200);
       assert.equal(found.body.control.id, 'mail-flow.submission-tls');
       assert.equal(found.body.control.status, 'completed');
+      assert.equal(found.body.control.measured.current, 'AUTH needs TLS on every listener');
+      assert.deepEqual(found.body.control.measured.finding, { key: 'score.finding.authNeedsTls' });
       const missing = await api.call('GET', '/api/v1/score/controls/no.such-control');
       assert.equal(missing.status, 404);
       assert.equal(missing.body.error.code, 'control-not-found');

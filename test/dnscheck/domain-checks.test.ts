@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { createDnsChecker, type DnsChecker } from '../../src/dnscheck/index.js';
+import { inEnglish } from '../../src/i18n/index.js';
 import type { DomainCheckName, DomainCheckResult } from '../../src/score/index.js';
 import { startDnsServer, type TestDnsServer, type TestZone } from '../support/dns-server.js';
 import { dkimPublicKey, enforcePolicy, goodDomain, testingPolicy, weakDomain } from '../support/dns-zones.js';
@@ -71,64 +72,65 @@ describe('domain checks against a real DNS server and a real HTTPS policy host',
     temp.remove();
   });
 
-  async function one(name: DomainCheckName, domain: string): Promise<DomainCheckResult> {
+  /** One check's result, with its detail in English (the CLI's words) as `text`. */
+  async function one(name: DomainCheckName, domain: string): Promise<DomainCheckResult & { text: string }> {
     const [result] = await checker.check(name, [domain]);
     assert.ok(result);
     assert.equal(result.domain, domain);
-    return result;
+    return { ...result, text: inEnglish(result.detail) };
   }
 
   test('a domain with every record right passes all six checks', async () => {
     for (const name of ['spf', 'dkim', 'dmarc', 'mta-sts', 'tls-rpt', 'mx'] as const) {
       const result = await one(name, 'good.test');
-      assert.equal(result.outcome, 'pass', `${name}: ${result.detail}`);
+      assert.equal(result.outcome, 'pass', `${name}: ${result.text}`);
     }
-    assert.match((await one('dkim', 'good.test')).detail, /RSA 2048 bits/);
-    assert.match((await one('mta-sts', 'good.test')).detail, /enforce/);
+    assert.match((await one('dkim', 'good.test')).text, /RSA 2048 bits/);
+    assert.match((await one('mta-sts', 'good.test')).text, /enforce/);
     assert.ok(https.requests.includes('mta-sts.good.test/.well-known/mta-sts.txt'));
   });
 
   test('SPF passes with -all or ~all and fails with +all, no all, or more than 10 lookups', async () => {
     assert.equal((await one('spf', 'soft.test')).outcome, 'pass');
-    assert.match((await one('spf', 'soft.test')).detail, /~all/);
+    assert.match((await one('spf', 'soft.test')).text, /~all/);
     assert.equal((await one('spf', 'weak.test')).outcome, 'fail');
     assert.equal((await one('spf', 'neutral.test')).outcome, 'fail');
     const many = await one('spf', 'many.test');
     assert.equal(many.outcome, 'fail');
-    assert.match(many.detail, /Too many DNS/i);
+    assert.match(many.text, /Too many DNS/i);
     assert.equal((await one('spf', 'nothing.test')).outcome, 'fail');
   });
 
   test('DKIM needs the configured selector and a key of at least 2048 bits or Ed25519', async () => {
     const ed = await one('dkim', 'soft.test');
-    assert.equal(ed.outcome, 'pass', ed.detail);
-    assert.match(ed.detail, /Ed25519/);
+    assert.equal(ed.outcome, 'pass', ed.text);
+    assert.match(ed.text, /Ed25519/);
     const short = await one('dkim', 'weak.test');
     assert.equal(short.outcome, 'fail');
-    assert.match(short.detail, /shorter than 2048/);
+    assert.match(short.text, /shorter than 2048/);
     const unconfigured = await one('dkim', 'neutral.test');
     assert.equal(unconfigured.outcome, 'fail');
-    assert.match(unconfigured.detail, /no DKIM selector configured/);
+    assert.match(unconfigured.text, /no DKIM selector configured/);
   });
 
   test('DMARC needs p=quarantine or p=reject and a rua= address', async () => {
     assert.equal((await one('dmarc', 'weak.test')).outcome, 'fail');
     const noRua = await one('dmarc', 'soft.test');
     assert.equal(noRua.outcome, 'fail');
-    assert.match(noRua.detail, /without rua/);
+    assert.match(noRua.text, /without rua/);
     assert.equal((await one('dmarc', 'neutral.test')).outcome, 'fail');
   });
 
   test('MTA-STS fails in testing mode, with an unreachable policy, or when the policy misses an MX', async () => {
     const testing = await one('mta-sts', 'weak.test');
     assert.equal(testing.outcome, 'fail');
-    assert.match(testing.detail, /testing/);
+    assert.match(testing.text, /testing/);
     const missing = await one('mta-sts', 'nopolicy.test');
     assert.equal(missing.outcome, 'fail');
-    assert.match(missing.detail, /not reachable.*404/);
+    assert.match(missing.text, /not reachable.*404/);
     const mx = await one('mta-sts', 'stsmx.test');
     assert.equal(mx.outcome, 'fail');
-    assert.match(mx.detail, /other-mx\.example\.net/);
+    assert.match(mx.text, /other-mx\.example\.net/);
     assert.equal((await one('mta-sts', 'neutral.test')).outcome, 'fail');
   });
 
@@ -143,7 +145,7 @@ describe('domain checks against a real DNS server and a real HTTPS policy host',
       for (const name of ['spf', 'dkim', 'dmarc', 'mta-sts', 'tls-rpt', 'mx'] as const) {
         if (name === 'dkim') continue; // no selector is configured for them: a configuration gap, checked below
         const result = await one(name, domain);
-        assert.equal(result.outcome, 'unknown', `${domain} ${name}: ${result.outcome} ${result.detail}`);
+        assert.equal(result.outcome, 'unknown', `${domain} ${name}: ${result.outcome} ${result.text}`);
       }
     }
     assert.ok(dns.queries.some((query) => query.startsWith('slow.test')));
@@ -174,6 +176,6 @@ describe('domain checks against a real DNS server and a real HTTPS policy host',
     });
     const [result] = await untrusting.check('mta-sts', ['good.test']);
     assert.equal(result?.outcome, 'fail');
-    assert.match(result?.detail ?? '', /not reachable/);
+    assert.match(result ? inEnglish(result.detail) : '', /not reachable/);
   });
 });

@@ -4,8 +4,11 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { fromBase32, totpCode, totpStepAt } from '../../src/identity/index.js';
 import { type ConsoleHarness, startConsoleHarness } from '../console/browser-harness.js';
 import { external, sendThroughPolicy } from '../outbound/send-helper.js';
+import { startDnsServer, type TestDnsServer } from '../support/dns-server.js';
+import { enforcePolicy, goodDomain, testingPolicy, weakDomain } from '../support/dns-zones.js';
+import { type MtaStsServer, startMtaStsServer } from '../support/mta-sts-server.js';
 import { holdPhishing } from '../support/phishing.js';
-import { addUser, cliActor } from '../support/test-app.js';
+import { addUser, cliActor, makeTempDir } from '../support/test-app.js';
 import { englishIn, VISIBLE_TEXT } from './english-text.js';
 import {
   ALICE,
@@ -33,12 +36,36 @@ async function enterPassword(page: Page, login: string): Promise<void> {
 
 describe('a Dutch reader sees no English on any page', () => {
   let harness: ConsoleHarness;
+  let dns: TestDnsServer;
+  let https: MtaStsServer;
+  const temp = makeTempDir();
   const pages = new Map<PageToRead['as'], Page>();
   const contexts: BrowserContext[] = [];
 
   before(async () => {
-    harness = await startConsoleHarness('sqlite');
+    // Secure Score with DNS findings of every kind: a domain that passes, one that fails each check
+    // in its own way, one whose DNS answers SERVFAIL, and example.org, which the zone does not know.
+    dns = await startDnsServer(
+      { ...goodDomain('good.test', 'mail'), ...weakDomain('weak.test', 'mail') },
+      { servfail: ['broken.test'] },
+    );
+    https = await startMtaStsServer(
+      { 'mta-sts.good.test': enforcePolicy('good.test'), 'mta-sts.weak.test': testingPolicy('weak.test') },
+      temp.dir,
+    );
+    harness = await startConsoleHarness('sqlite', {
+      overrides: {
+        'dns.servers': [dns.address],
+        'dns.timeoutMs': 300,
+        'dns.tries': 1,
+        'score.dkimSelectors': ['mail'],
+        'score.mtaStsPort': https.port,
+        'score.mtaStsCaFile': https.caFile,
+      },
+    });
     const app = harness.testApp.app;
+    for (const domain of ['good.test', 'weak.test', 'broken.test'])
+      assert.ok((await app.directory.addDomain(domain, cliActor)).ok);
     await addUser(app, ROOT, PASSWORD, { role: 'admin' });
     await addUser(app, CAROL, PASSWORD);
     await addUser(app, BOB, PASSWORD);
@@ -80,7 +107,10 @@ describe('a Dutch reader sees no English on any page', () => {
   });
   after(async () => {
     for (const context of contexts) await context.close().catch(() => {});
-    await harness.close();
+    await harness?.close();
+    await dns?.close();
+    await https?.close();
+    temp.remove();
   });
 
   for (const entry of ALL_PAGES) {
@@ -108,6 +138,28 @@ describe('a Dutch reader sees no English on any page', () => {
       assert.deepEqual(problems, [], `${entry.name} (${entry.url}) is not all Dutch`);
     });
   }
+
+  test('the Secure Score page writes its DNS findings in Dutch, with no English fallback (lang="en")', async () => {
+    const page = pages.get('admin')!;
+    await page.goto('/admin/score');
+    const finding = async (id: string) =>
+      ((await page.textContent(`tr.control[data-id="${id}"] td:last-child`)) ?? '').replace(/\s+/g, ' ');
+    // The checks' own details, in Dutch, around the records and names they name.
+    assert.match(await finding('domains.spf'), /weak\.test: SPF staat elke afzender toe \(v=spf1 \+all\)/);
+    assert.match(await finding('domains.spf'), /broken\.test: niet te controleren \(DNS SERVFAIL\)/);
+    assert.match(await finding('domains.dkim'), /weak\.test: mail: RSA-sleutel korter dan 2048 bits/);
+    assert.match(await finding('domains.mta-sts'), /weak\.test: beleidsmodus testing, niet enforce/);
+    assert.match(await finding('domains.mx'), /example\.org: geen MX-record/);
+    assert.deepEqual(
+      await page.$$eval('[lang]:not(html)', (elements) =>
+        elements.map((element) => `${element.getAttribute('lang')}: ${element.textContent}`),
+      ),
+      [],
+      'no part of the page falls back to another language',
+    );
+    // A record's text, a name or a resolver's error is data: written as it came, marked so.
+    assert.ok((await page.$$('tr.control[data-id="domains.spf"] [translate="no"]')).length > 0);
+  });
 });
 
 describe('the English finder', () => {

@@ -51,6 +51,24 @@ describe('mailwarden score (the built CLI, real DNS and HTTPS on loopback)', () 
     assert.equal(domains.length, 6);
     for (const control of domains)
       assert.equal(control.status, 'completed', `${control.id}: ${control.measured.current}`);
+    // The finding for scripts in English (`current`), and beside it the same finding as a message key
+    // and its values, the DNS check's detail nested inside.
+    const mx = domains.find((c: Json) => c.id === 'domains.mx');
+    assert.equal(mx.measured.current, '1 of 1 domains pass');
+    assert.deepEqual(mx.measured.finding, {
+      key: 'score.finding.domainsPass',
+      params: { good: 1, total: 1 },
+    });
+    const dmarc = domains.find((c: Json) => c.id === 'domains.dmarc');
+    assert.deepEqual(dmarc.measured.detail.domains['good.test'], {
+      outcome: 'pass',
+      detail: 'p=reject, rua=mailto:dmarc@good.test',
+    });
+    const admins = report.controls.find((c: Json) => c.id === 'identity.admin-count');
+    assert.deepEqual(
+      [admins.measured.current, admins.measured.finding],
+      ['1 enabled admin', { key: 'score.finding.adminCountOne' }],
+    );
     assert.ok(dns.queries.some((query) => query === '_dmarc.good.test TXT'));
     assert.ok(https.requests.includes('mta-sts.good.test/.well-known/mta-sts.txt'));
     const gains = report.controls.map((c: Json) => c.pointsToGain);

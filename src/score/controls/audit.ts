@@ -1,27 +1,49 @@
+import { type Message, moment } from '../../i18n/index.js';
 import {
   allOrNothing,
   type ControlDefinition,
   couldNotCheck,
   coverage,
   DAY_MS,
+  findingOf,
   type Measurement,
-  percent,
+  share,
   withReading,
 } from '../control-definition.js';
+import { finding } from '../finding.js';
 import type { ChainStatus } from '../score-inputs.js';
 
 export const MIN_AUDIT_RETENTION_DAYS = 90;
 
 /** What a walk that passed covered, and what was appended after it (and so is not proven yet). */
-function walkedChain(chain: ChainStatus): string {
-  const walked = `walked ${chain.verifiedAt ?? 'now'}`;
+function walkedChain(chain: ChainStatus, at: string): Message {
   const covered =
     chain.throughId === null
-      ? `the chain verifies (the log was empty when ${walked})`
-      : `the chain verifies through record ${chain.throughId} (${chain.recordsChecked} records, ${walked})`;
+      ? finding('score.finding.chainEmpty', { at: moment(at) })
+      : finding('score.finding.chainVerifies', {
+          // An identifier, not an amount: written as it is ("12345", not "12,345").
+          id: String(chain.throughId),
+          count: chain.recordsChecked,
+          at: moment(at),
+        });
   const newer = chain.newerRecords ?? 0;
   if (newer === 0) return covered;
-  return `${covered}; ${newer} newer record${newer === 1 ? ' is' : 's are'} not walked yet (\`mailwarden score snapshot\` walks them now)`;
+  return findingOf([
+    covered,
+    newer === 1
+      ? finding('score.finding.chainNewerOne')
+      : finding('score.finding.chainNewer', { count: newer }),
+  ]);
+}
+
+/** The chain walk's finding: what it covered, or where it found the log altered. */
+function chainFinding(chain: ChainStatus, nowMs: number): Message {
+  // The score sets verifiedAt on every walk (chain-status.ts); a walk without one ran just now.
+  const at = chain.verifiedAt ?? new Date(nowMs).toISOString();
+  if (chain.ok) return walkedChain(chain, at);
+  return chain.detail
+    ? finding('score.finding.chainTampered', { detail: chain.detail, at: moment(at) })
+    : finding('score.finding.chainTamperedUnknown', { at: moment(at) });
 }
 
 export const auditControls: ControlDefinition[] = [
@@ -41,7 +63,11 @@ export const auditControls: ControlDefinition[] = [
         coverage(
           audit.audited,
           audit.total,
-          `${audit.audited} of ${audit.total} mailboxes audited (${percent(audit.audited, audit.total)})`,
+          finding('score.finding.mailboxesAudited', {
+            good: audit.audited,
+            total: audit.total,
+            percent: share(audit.audited, audit.total),
+          }),
           { ...audit },
         ),
       ),
@@ -59,18 +85,17 @@ export const auditControls: ControlDefinition[] = [
     },
     measure: (facts) =>
       withReading(facts.inputs.audit.retentionDays(), (days): Measurement => {
-        const kept = days === null ? 'kept without limit' : `kept ${days} days`;
         const measurement = allOrNothing(
           days === null || days >= MIN_AUDIT_RETENTION_DAYS,
-          `audit records ${kept}`,
-          {
-            retentionDays: days,
-          },
+          days === null
+            ? finding('score.finding.auditKeptForever')
+            : finding('score.finding.auditKeptDays', { days }),
+          { retentionDays: days },
         );
-        if (days === null || days > MIN_AUDIT_RETENTION_DAYS)
-          measurement.notes = [
-            `retention beyond ${MIN_AUDIT_RETENTION_DAYS} days (${days === null ? 'unlimited' : `${days} days`}) lets investigations reach further back`,
-          ];
+        if (days === null)
+          measurement.notes = [finding('score.note.retentionUnlimited', { min: MIN_AUDIT_RETENTION_DAYS })];
+        else if (days > MIN_AUDIT_RETENTION_DAYS)
+          measurement.notes = [finding('score.note.retentionDays', { min: MIN_AUDIT_RETENTION_DAYS, days })];
         return measurement;
       }),
   },
@@ -88,13 +113,7 @@ export const auditControls: ControlDefinition[] = [
     },
     measure: (facts) =>
       withReading(facts.inputs.audit.verifyChain(), (chain) =>
-        allOrNothing(
-          chain.ok,
-          chain.ok
-            ? walkedChain(chain)
-            : `the audit log was tampered with: ${chain.detail ?? 'unknown problem'} (walked ${chain.verifiedAt ?? 'now'})`,
-          { ...chain },
-        ),
+        allOrNothing(chain.ok, chainFinding(chain, facts.nowMs), { ...chain }),
       ),
   },
   {
@@ -113,24 +132,27 @@ export const auditControls: ControlDefinition[] = [
       const channels = await facts.once('notify.channels', () => facts.inputs.notify.channels());
       if (!channels.available) return couldNotCheck(channels.reason);
       const total = channels.value.adminEmails + channels.value.activeWebhooks;
-      if (total === 0) return allOrNothing(false, 'no channel: no enabled admin and no active webhook');
+      if (total === 0) return allOrNothing(false, finding('score.finding.noChannel'));
       return withReading(facts.inputs.notify.deliveries(facts.nowMs - 30 * DAY_MS), (deliveries) => {
         const detail = { ...channels.value, ...deliveries };
         if (deliveries.delivered > 0)
           return allOrNothing(
             true,
-            `${deliveries.delivered} delivered, ${deliveries.failed} failed in 30 days`,
+            finding('score.finding.deliveries', {
+              delivered: deliveries.delivered,
+              failed: deliveries.failed,
+            }),
             detail,
           );
         if (deliveries.failed > 0)
           return allOrNothing(
             false,
-            `every notification of the last 30 days failed (${deliveries.failed})`,
+            finding('score.finding.allFailed', { failed: deliveries.failed }),
             detail,
           );
         return {
-          ...allOrNothing(true, 'channels are set up; no notification was due in 30 days', detail),
-          notes: ['nothing was sent in 30 days, so delivery itself is not proven'],
+          ...allOrNothing(true, finding('score.finding.channelsIdle'), detail),
+          notes: [finding('score.note.nothingSent')],
         };
       });
     },
@@ -153,8 +175,11 @@ export const auditControls: ControlDefinition[] = [
           restricted.active - restricted.stale,
           restricted.active,
           restricted.active === 0
-            ? 'no restricted senders'
-            : `${restricted.stale} of ${restricted.active} restricted senders waiting more than 7 days`,
+            ? finding('score.finding.noRestricted')
+            : finding('score.finding.restrictedWaiting', {
+                stale: restricted.stale,
+                total: restricted.active,
+              }),
           { ...restricted },
         ),
       ),
@@ -178,8 +203,8 @@ export const auditControls: ControlDefinition[] = [
           alerts.open - alerts.stale,
           alerts.open,
           alerts.open === 0
-            ? 'no untriaged high alerts'
-            : `${alerts.stale} of ${alerts.open} new high alerts older than 7 days`,
+            ? finding('score.finding.noHighAlerts')
+            : finding('score.finding.highAlertsOld', { stale: alerts.stale, total: alerts.open }),
           { ...alerts },
         ),
       ),

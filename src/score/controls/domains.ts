@@ -1,5 +1,13 @@
-import { type ControlDefinition, couldNotCheck, coverage, type Measurement } from '../control-definition.js';
+import { inEnglish } from '../../i18n/index.js';
+import {
+  type ControlDefinition,
+  couldNotCheck,
+  coverage,
+  findingOf,
+  type Measurement,
+} from '../control-definition.js';
 import type { Facts } from '../facts.js';
+import { finding } from '../finding.js';
 import type { DomainCheckName, DomainCheckResult } from '../score-inputs.js';
 
 /**
@@ -10,20 +18,25 @@ async function perDomain(facts: Facts, check: DomainCheckName): Promise<Measurem
   const results = await facts.domainCheck(check);
   if (!results.available) return couldNotCheck(results.reason);
   const list = results.value;
-  if (list.length === 0) return couldNotCheck('the organization has no domains yet');
+  if (list.length === 0) return couldNotCheck(finding('score.reason.noDomains'));
   const by = (outcome: DomainCheckResult['outcome']) => list.filter((result) => result.outcome === outcome);
   const [passing, failing, unknown] = [by('pass'), by('fail'), by('unknown')];
+  // For scripts: each domain's detail in English (the finding carries it as a message).
   const detail = {
     domains: Object.fromEntries(
-      list.map((result) => [result.domain, { outcome: result.outcome, detail: result.detail }]),
+      list.map((result) => [result.domain, { outcome: result.outcome, detail: inEnglish(result.detail) }]),
     ),
   };
-  const parts = [
-    `${passing.length} of ${list.length} domains pass`,
-    ...failing.map((result) => `${result.domain}: ${result.detail}`),
-    ...unknown.map((result) => `${result.domain}: could not check (${result.detail})`),
-  ];
-  const measurement = coverage(passing.length, list.length, parts.join('; '), detail);
+  const found = findingOf([
+    finding('score.finding.domainsPass', { good: passing.length, total: list.length }),
+    ...failing.map((result) =>
+      finding('score.finding.domainFails', { domain: result.domain, detail: result.detail }),
+    ),
+    ...unknown.map((result) =>
+      finding('score.finding.domainUnknown', { domain: result.domain, detail: result.detail }),
+    ),
+  ]);
+  const measurement = coverage(passing.length, list.length, found, detail);
   if (unknown.length > 0) return { ...measurement, state: 'not-available' };
   return measurement;
 }

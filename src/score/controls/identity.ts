@@ -1,16 +1,21 @@
+import type { Message } from '../../i18n/index.js';
 import {
   allOrNothing,
   type ControlDefinition,
   coverage,
   DAY_MS,
-  percent,
+  findingOf,
+  share,
   withReading,
 } from '../control-definition.js';
+import { finding } from '../finding.js';
 
 /** Enforcement is a demand: until the user registers a factor, a stolen password is still enough. */
-function enforcedButUnregistered(count: number): string {
-  if (count === 0) return '';
-  return `; ${count} more ${count === 1 ? 'has' : 'have'} MFA enforced but no factor registered yet`;
+function enforcedButUnregistered(count: number): Message[] {
+  if (count === 0) return [];
+  return [
+    count === 1 ? finding('score.finding.enforcedOne') : finding('score.finding.enforcedMany', { count }),
+  ];
 }
 
 /**
@@ -33,14 +38,22 @@ export const identityControls: ControlDefinition[] = [
     async measure(facts) {
       const settings = await facts.once('identity.mfaSettings', () => facts.inputs.identity.mfaSettings());
       if (settings.available && (settings.value.requireForAdmins || settings.value.requireForAll))
-        return allOrNothing(true, 'MFA is required for every administrator by org setting');
+        return allOrNothing(true, finding('score.finding.mfaRequiredAdmins'));
       return withReading(
         facts.once('identity.mfaCoverage', () => facts.inputs.identity.mfaCoverage()),
         (mfa) =>
           coverage(
             mfa.adminsWithMfa,
             mfa.admins,
-            `not required by org setting; ${mfa.adminsWithMfa} of ${mfa.admins} admins have MFA registered (${percent(mfa.adminsWithMfa, mfa.admins)})${enforcedButUnregistered(mfa.adminsEnforcedUnregistered)}`,
+            findingOf([
+              finding('score.finding.mfaNotRequired'),
+              finding('score.finding.adminsMfa', {
+                good: mfa.adminsWithMfa,
+                total: mfa.admins,
+                percent: share(mfa.adminsWithMfa, mfa.admins),
+              }),
+              ...enforcedButUnregistered(mfa.adminsEnforcedUnregistered),
+            ]),
             {
               admins: mfa.admins,
               adminsWithMfa: mfa.adminsWithMfa,
@@ -69,7 +82,14 @@ export const identityControls: ControlDefinition[] = [
           coverage(
             mfa.usersWithMfa,
             mfa.users,
-            `${mfa.usersWithMfa} of ${mfa.users} users have MFA registered (${percent(mfa.usersWithMfa, mfa.users)})${enforcedButUnregistered(mfa.usersEnforcedUnregistered)}`,
+            findingOf([
+              finding('score.finding.usersMfa', {
+                good: mfa.usersWithMfa,
+                total: mfa.users,
+                percent: share(mfa.usersWithMfa, mfa.users),
+              }),
+              ...enforcedButUnregistered(mfa.usersEnforcedUnregistered),
+            ]),
             {
               users: mfa.users,
               usersWithMfa: mfa.usersWithMfa,
@@ -92,7 +112,7 @@ export const identityControls: ControlDefinition[] = [
     },
     measure: (facts) =>
       withReading(facts.inputs.identity.mailSignIn(), (mode) =>
-        allOrNothing(mode !== 'allowed', `mail-protocol sign-in with the account password: ${mode}`),
+        allOrNothing(mode !== 'allowed', finding('score.finding.mailSignInMode', { mode })),
       ),
   },
   {
@@ -110,7 +130,9 @@ export const identityControls: ControlDefinition[] = [
       withReading(facts.inputs.identity.passwordExpiryDays(), (days) =>
         allOrNothing(
           days === null || days === 0,
-          days === null || days === 0 ? 'passwords never expire' : `passwords expire every ${days} days`,
+          days === null || days === 0
+            ? finding('score.finding.noExpiry')
+            : finding('score.finding.expiryDays', { days }),
         ),
       ),
   },
@@ -127,7 +149,7 @@ export const identityControls: ControlDefinition[] = [
     },
     measure: (facts) =>
       withReading(facts.inputs.identity.bannedPasswordList(), (on) =>
-        allOrNothing(on, on ? 'the banned-password list is on' : 'the banned-password list is off'),
+        allOrNothing(on, finding(on ? 'score.finding.bannedOn' : 'score.finding.bannedOff')),
       ),
   },
   {
@@ -143,7 +165,7 @@ export const identityControls: ControlDefinition[] = [
     },
     measure: (facts) =>
       withReading(facts.inputs.identity.smartLockout(), (on) =>
-        allOrNothing(on, on ? 'smart lockout is on' : 'smart lockout is off'),
+        allOrNothing(on, finding(on ? 'score.finding.lockoutOn' : 'score.finding.lockoutOff')),
       ),
   },
   {
@@ -159,7 +181,7 @@ export const identityControls: ControlDefinition[] = [
     },
     measure: (facts) =>
       withReading(facts.inputs.identity.riskPolicy(), (on) =>
-        allOrNothing(on, on ? 'the sign-in risk policy is on' : 'the sign-in risk policy is off'),
+        allOrNothing(on, finding(on ? 'score.finding.riskOn' : 'score.finding.riskOff')),
       ),
   },
   {
@@ -179,7 +201,9 @@ export const identityControls: ControlDefinition[] = [
         (accounts) =>
           allOrNothing(
             accounts.enabledAdmins >= 2 && accounts.enabledAdmins <= 4,
-            `${accounts.enabledAdmins} enabled admin${accounts.enabledAdmins === 1 ? '' : 's'}`,
+            accounts.enabledAdmins === 1
+              ? finding('score.finding.adminCountOne')
+              : finding('score.finding.adminCount', { count: accounts.enabledAdmins }),
             { enabledAdmins: accounts.enabledAdmins },
           ),
       ),
@@ -202,8 +226,8 @@ export const identityControls: ControlDefinition[] = [
           apps.active - apps.unused,
           apps.active,
           apps.active === 0
-            ? 'no active app passwords'
-            : `${apps.unused} of ${apps.active} active app passwords unused for 90 days`,
+            ? finding('score.finding.noAppPasswords')
+            : finding('score.finding.appPasswordsUnused', { stale: apps.unused, total: apps.active }),
           { active: apps.active, unused: apps.unused },
         ),
       ),
@@ -225,7 +249,10 @@ export const identityControls: ControlDefinition[] = [
         coverage(
           accounts.eligible - accounts.inactive,
           accounts.eligible,
-          `${accounts.inactive} of ${accounts.eligible} enabled accounts without a sign-in for 90 days`,
+          finding('score.finding.inactiveAccounts', {
+            stale: accounts.inactive,
+            total: accounts.eligible,
+          }),
           { eligible: accounts.eligible, inactive: accounts.inactive },
         ),
       ),
@@ -244,8 +271,8 @@ export const identityControls: ControlDefinition[] = [
           tokens.active - tokens.unused,
           tokens.active,
           tokens.active === 0
-            ? 'no active API tokens'
-            : `${tokens.unused} of ${tokens.active} active API tokens unused for 90 days`,
+            ? finding('score.finding.noApiTokens')
+            : finding('score.finding.apiTokensUnused', { stale: tokens.unused, total: tokens.active }),
           { active: tokens.active, unused: tokens.unused },
         ),
       ),

@@ -1,3 +1,4 @@
+import { type Message, parts } from '../../i18n/index.js';
 import {
   allOrNothing,
   type ControlDefinition,
@@ -7,6 +8,7 @@ import {
   withReading,
 } from '../control-definition.js';
 import type { Facts } from '../facts.js';
+import { finding } from '../finding.js';
 import type { PolicyFacts } from '../score-inputs.js';
 
 /** PRODUCT.md, "Outbound spam policy": the recommended strict values. */
@@ -22,7 +24,7 @@ function policies(facts: Facts) {
 function byPolicy(
   facts: Facts,
   passes: (policy: PolicyFacts) => boolean,
-  describe: (policy: PolicyFacts) => string,
+  describe: (policy: PolicyFacts) => Message,
 ): Promise<Measurement> {
   return withReading(policies(facts), (list) => {
     const failing = list.filter((policy) => !passes(policy));
@@ -31,9 +33,13 @@ function byPolicy(
       list.length,
       failing.length === 0
         ? list.length === 1
-          ? 'the sending policy passes'
-          : `all ${list.length} sending policies pass`
-        : `${failing.length} of ${list.length} sending policies do not: ${failing.map(describe).join('; ')}`,
+          ? finding('score.finding.policyPasses')
+          : finding('score.finding.policiesPass', { count: list.length })
+        : finding('score.finding.policiesFail', {
+            bad: failing.length,
+            total: list.length,
+            policies: parts(failing.map(describe)),
+          }),
       { policies: list.length, failing: failing.map((policy) => policy.name) },
     );
   });
@@ -59,7 +65,12 @@ export const mailFlowControls: ControlDefinition[] = [
           p.internalPerHour <= RECOMMENDED_LIMITS.internalPerHour &&
           p.perDay <= RECOMMENDED_LIMITS.perDay,
         (p) =>
-          `${p.name} (${p.externalPerHour} external/h, ${p.internalPerHour} internal/h, ${p.perDay}/day)`,
+          finding('score.finding.policyLimits', {
+            name: p.name,
+            external: p.externalPerHour,
+            internal: p.internalPerHour,
+            perDay: p.perDay,
+          }),
       ),
   },
   {
@@ -77,7 +88,7 @@ export const mailFlowControls: ControlDefinition[] = [
       byPolicy(
         facts,
         (p) => p.action === 'restrict',
-        (p) => `${p.name} (${p.action})`,
+        (p) => finding('score.finding.policyAction', { name: p.name, action: p.action }),
       ),
   },
   {
@@ -98,7 +109,10 @@ export const mailFlowControls: ControlDefinition[] = [
         (channels) =>
           allOrNothing(
             channels.adminEmails + channels.activeWebhooks > 0,
-            `${channels.adminEmails} admin email recipient(s), ${channels.activeWebhooks} active webhook(s)`,
+            finding('score.finding.channels', {
+              emails: channels.adminEmails,
+              webhooks: channels.activeWebhooks,
+            }),
             { ...channels },
           ),
       ),
@@ -119,7 +133,7 @@ export const mailFlowControls: ControlDefinition[] = [
       byPolicy(
         facts,
         (p) => p.externalForwarding !== 'on',
-        (p) => `${p.name} (forwarding ${p.externalForwarding})`,
+        (p) => finding('score.finding.policyForwarding', { name: p.name, value: p.externalForwarding }),
       ),
   },
   {
@@ -136,9 +150,7 @@ export const mailFlowControls: ControlDefinition[] = [
         const plaintext = submission.starttlsListener && !submission.requireTls;
         return allOrNothing(
           !plaintext,
-          plaintext
-            ? 'the STARTTLS listener accepts AUTH before STARTTLS (smtp.requireTls is false)'
-            : 'AUTH needs TLS on every listener',
+          finding(plaintext ? 'score.finding.authBeforeTls' : 'score.finding.authNeedsTls'),
           { ...submission },
         );
       }),
@@ -159,7 +171,8 @@ export const mailFlowControls: ControlDefinition[] = [
         facts,
         (p) =>
           (p.spamAction === 'hold' || p.spamAction === 'reject') && p.spamScore <= MAX_ENFORCING_SPAM_SCORE,
-        (p) => `${p.name} (${p.spamAction} at ${p.spamScore})`,
+        (p) =>
+          finding('score.finding.policySpam', { name: p.name, action: p.spamAction, score: p.spamScore }),
       ),
   },
   {
@@ -179,8 +192,8 @@ export const mailFlowControls: ControlDefinition[] = [
           held.held - held.stale,
           held.held,
           held.held === 0
-            ? 'no held messages'
-            : `${held.stale} of ${held.held} held messages waiting more than 7 days`,
+            ? finding('score.finding.noHeld')
+            : finding('score.finding.heldWaiting', { stale: held.stale, total: held.held }),
           { ...held },
         ),
       ),

@@ -1,4 +1,5 @@
 import { type ControlDefinition, coverage, withReading } from '../control-definition.js';
+import { finding } from '../finding.js';
 
 /** A weak legacy hash ({PLAIN}, {MD5-CRYPT}, {SSHA}) counts this many times against the share. */
 export const WEAK_HASH_WEIGHT = 3;
@@ -35,8 +36,13 @@ export const passwordStorageControls: ControlDefinition[] = [
           const penalty = strongLegacy + storage.weak * WEAK_HASH_WEIGHT;
           const left =
             storage.legacyTotal === 0
-              ? 'every password is stored as argon2id'
-              : `${storage.legacyTotal} of ${storage.withPassword} passwords are still on an imported hash (${schemeList(storage.legacy)}), ${storage.weak} of them weak`;
+              ? finding('score.finding.allArgon')
+              : finding('score.finding.legacyHashes', {
+                  legacy: storage.legacyTotal,
+                  total: storage.withPassword,
+                  schemes: schemeList(storage.legacy),
+                  weak: storage.weak,
+                });
           return coverage(storage.withPassword - penalty, storage.withPassword, left, {
             withPassword: storage.withPassword,
             legacy: storage.legacyTotal,
@@ -63,13 +69,17 @@ export const passwordStorageControls: ControlDefinition[] = [
         facts.once('identity.passwordStorage', () => facts.inputs.identity.passwordStorage()),
         (storage) => {
           const count = storage.mailAccountPassword;
+          // The addresses are data: written as they are, in any language.
+          const sample = storage.mailAccountPasswordSample.join(', ');
           const more = count > storage.mailAccountPasswordSample.length ? ', …' : '';
           return coverage(
             storage.enabledAccounts - count,
             storage.enabledAccounts,
             count === 0
-              ? 'no account uses the account password on mail by exception'
-              : `${count} ${count === 1 ? 'account still uses' : 'accounts still use'} the account password on mail (${storage.mailAccountPasswordSample.join(', ')}${more})`,
+              ? finding('score.finding.noAccountPassword')
+              : count === 1
+                ? finding('score.finding.accountPasswordOne', { sample: sample + more })
+                : finding('score.finding.accountPasswordMany', { count, sample: sample + more }),
             { accounts: count, sample: storage.mailAccountPasswordSample },
           );
         },
