@@ -20,7 +20,12 @@ function collect(dir) {
 }
 
 const files = collect(testRoot)
-  .filter((file) => filters.length === 0 || filters.some((filter) => file.includes(filter)))
+  // Matched against the path inside the checkout (dist/test/…), so a checkout's own folder name (a worktree called
+  // i18n-…) cannot make a filter match every file.
+  .filter((file) => {
+    const relative = path.relative(root, file);
+    return filters.length === 0 || filters.some((filter) => relative.includes(filter));
+  })
   .sort();
 if (files.length === 0) {
   console.error('no test files found under dist/test (run npm run build first)');
