@@ -102,7 +102,10 @@ async function storeFigures(dialect: 'sqlite' | 'postgres'): Promise<Record<stri
       const note = noteOf(index);
       const key = `send-journal:${note.id}`;
       await app.store.writeTransaction((trx) =>
-        trx.insertInto('meta').values({ key, value: JSON.stringify(note) }).execute(),
+        trx
+          .insertInto('meta')
+          .values({ key, value: JSON.stringify(note) })
+          .execute(),
       );
       await app.store.writeTransaction((trx) => trx.deleteFrom('meta').where('key', '=', key).execute());
     });
