@@ -61,8 +61,9 @@ export interface RecoveryDeps {
  * its own.
  *
  * A note whose message did get its Send record (the process ended between that commit and the
- * closing line) is skipped: the records of its mailbox since it was written are read once, by
- * `queuedAs`. So a start that is itself killed midway can run again without writing a record twice.
+ * closing line, or its closing line could not be written) is skipped: the records of its mailbox
+ * since it was written are read once, by `queuedAs` (or `journalId`, for a message the relay did not
+ * take). So a start that is itself killed midway can run again without writing a record twice.
  */
 export async function recoverJournalNotes(
   deps: RecoveryDeps,
@@ -98,7 +99,7 @@ export async function recoverJournalNotes(
   return recovered;
 }
 
-/** The `queuedAs` of every Send/SendAs record of the notes' mailboxes since their first note. */
+/** The journal ids of every Send/SendAs record of the notes' mailboxes since their first note. */
 async function recordedIds(audit: AuditLog, notes: readonly JournalNote[]): Promise<Set<string>> {
   const since = new Map<string, number>();
   for (const note of notes)
@@ -111,8 +112,11 @@ async function recordedIds(audit: AuditLog, notes: readonly JournalNote[]): Prom
       operations: ['Send', 'SendAs'],
       sinceMs: sinceMs - 1000,
     })) {
-      const queuedAs = record.details?.['queuedAs'];
-      if (typeof queuedAs === 'string') ids.add(queuedAs);
+      // A delivered message's record carries its id as queuedAs, a failed one's as journalId.
+      for (const key of ['queuedAs', 'journalId']) {
+        const id = record.details?.[key];
+        if (typeof id === 'string') ids.add(id);
+      }
     }
   }
   return ids;

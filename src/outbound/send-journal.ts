@@ -149,8 +149,11 @@ function parseLine(line: string): JournalLine | string {
 export interface SendJournal {
   /** Written before the message is handed to delivery; throws if the file cannot take it. */
   note(note: JournalNote): void;
-  /** The message's outcome is committed (or given up on): its note is no longer needed. */
-  close(id: string): void;
+  /**
+   * The message's outcome is committed (or given up on): its note is no longer needed. Never throws
+   * (the client's reply must not depend on it); false when the closing line could not be written.
+   */
+  close(id: string): boolean;
   /** Notes written and not closed by this process. */
   openCount(): number;
   readonly file: string;
@@ -174,8 +177,15 @@ export function openSendJournal(dataDir: string, worker: number): SendJournal {
   /** The open notes' lines, kept so that compaction rewrites them without reading the file. */
   const open = new Map<string, string>();
 
+  /** A write failed or fell short (a full disk): the next line starts on a line of its own. */
+  let brokenLine = false;
   const write = (line: string) => {
-    size += writeSync(fd, line);
+    const text = brokenLine ? `\n${line}` : line;
+    brokenLine = true;
+    const written = writeSync(fd, text);
+    size += written;
+    if (written < Buffer.byteLength(text)) throw new Error('short write to the send journal');
+    brokenLine = false;
   };
 
   /**
@@ -203,9 +213,15 @@ export function openSendJournal(dataDir: string, worker: number): SendJournal {
       open.set(note.id, line);
     },
     close(id) {
-      if (!open.delete(id)) return;
-      write(`{"closed":${JSON.stringify(id)}}\n`);
-      if (size >= COMPACT_AT_BYTES) compact();
+      if (!open.delete(id)) return false;
+      try {
+        write(`{"closed":${JSON.stringify(id)}}\n`);
+        if (size >= COMPACT_AT_BYTES) compact();
+        return true;
+      } catch {
+        // The note stays open in the file: the next start finds its record (by its id) and skips it.
+        return false;
+      }
     },
     openCount: () => open.size,
     shut() {

@@ -95,7 +95,11 @@ export async function receiveMessage(
     });
   } finally {
     // The outcome is committed (or given up on, logged and alerted): the note is no longer needed.
-    deps.journal?.close(queuedAs);
+    if (deps.journal && !deps.journal.close(queuedAs))
+      deps.logger.warn('send journal note not closed (the next start skips it: its record exists)', {
+        session: session.id,
+        queuedAs,
+      });
   }
 }
 
@@ -177,7 +181,8 @@ async function deliverAndRecord(
             queuedAs,
             refusedRecipients: outcome.refusedRecipients.map((r) => r.address),
           }
-        : { failure: outcome.kind, upstream: outcome.message }),
+        : // The journal's id of the message (its note), so that a restart knows it was recorded.
+          { failure: outcome.kind, upstream: outcome.message, journalId: queuedAs }),
       policy: state.budget.policy.name,
       policyVersion: state.budget.policy.version,
       spamScore: judgement.verdict.score,
