@@ -61,7 +61,7 @@ describe('send journal file', () => {
 
 for (const kind of storeKinds)
   describe(`send journal recovery (${kind})`, () => {
-    test('a note recovered twice (a start killed midway) is one Send record, counted once, its reservation gone', async () => {
+    test('a note recovered twice (a start killed midway) is one Send record, counted once, its reservation gone; a note whose record exists is skipped', async () => {
       const { app, dataDir, cleanup } = await createTestApp(kind);
       try {
         const user = await addUser(app, 'alice@example.org');
@@ -76,7 +76,20 @@ for (const kind of storeKinds)
             expires_at: Date.now() + RESERVATION_TTL_MS,
           })
           .execute();
+        // A message the relay refused: its failure record committed, then the process died before
+        // the closing line. It is recorded already and must not be recorded again.
+        const refused = noteOf('refused-then-killed', { id: user.id, address: user.address });
+        await app.audit.append({
+          operation: 'Send',
+          result: 'failure',
+          mailbox: user.address,
+          actor: user.address,
+          logonType: 'owner',
+          messageId: refused.messageId,
+          details: { failure: 'permanent', upstream: '554 no', journalId: refused.id },
+        });
         const journal = openSendJournal(dataDir, 1);
+        journal.note(refused);
         journal.note(note);
         journal.shut();
 
@@ -84,7 +97,11 @@ for (const kind of storeKinds)
           const outcome = await app.outbound.recoverSendJournals([journal.file], silentLogger);
           assert.deepEqual(outcome, { recovered: start === 0 ? 1 : 0, problems: [] });
         }
-        const page = await app.audit.search({ mailbox: user.address, operations: ['Send'] });
+        const page = await app.audit.search({
+          mailbox: user.address,
+          operations: ['Send'],
+          result: 'success',
+        });
         assert.equal(page.records.length, 1);
         assert.equal(page.records[0]?.details?.['outcome'], 'unknown');
         assert.equal(page.records[0]?.details?.['queuedAs'], note.id);
