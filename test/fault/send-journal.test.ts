@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/index.js';
@@ -7,8 +7,9 @@ import { journalFileOf, UNKNOWN_OUTCOME } from '../../src/outbound/index.js';
 import { readJournalFile } from '../../src/outbound/send-journal.js';
 import { silentLogger } from '../../src/runtime/logger.js';
 import { prepareMailwarden, SENDER, type ServedMailwarden } from '../support/served-mailwarden.js';
-import { logLines } from '../support/served-workers.js';
+import { logLines, prepareWorkers, workerPids } from '../support/served-workers.js';
 import { SmtpDialogue, type SmtpResponse } from '../support/smtp-dialogue.js';
+import { waitUntil } from '../support/smtp-load.js';
 import { createPostgresDatabase, type StoreKind, storeKinds } from '../support/test-app.js';
 import { startUpstreamServer } from '../support/upstream-server.js';
 
@@ -16,13 +17,58 @@ import { startUpstreamServer } from '../support/upstream-server.js';
  * The pre-relay journal (outbound/send-journal.ts) against real processes: a `serve` killed with
  * SIGKILL while the upstream holds its reply to a relayed message, and started again.
  */
-for (const kind of storeKinds) describe(`send journal on ${kind}`, () => journalTests(kind));
+for (const kind of storeKinds) {
+  describe(`send journal on ${kind}`, () => journalTests(kind));
+  describe(`send journal with two workers on ${kind}`, () => workerTests(kind));
+}
 
 interface SendRecord {
   operation: string;
   result: string;
   messageId: string | null;
   details: Record<string, unknown> | null;
+}
+
+/** Signs in and sends one message; resolves with the reply to its final dot (never, if held). */
+async function send(
+  served: ServedMailwarden,
+  messageId: string,
+): Promise<{ reply: Promise<SmtpResponse>; client: SmtpDialogue }> {
+  const { client } = await SmtpDialogue.connect(served.ports.smtps, { implicitTls: true });
+  const steps = [
+    ['EHLO client.test', 250],
+    [`AUTH PLAIN ${Buffer.from(`\0${SENDER}\0${served.appPassword}`).toString('base64')}`, 235],
+    [`MAIL FROM:<${SENDER}>`, 250],
+    ['RCPT TO:<someone@customer.test>', 250],
+    ['DATA', 354],
+  ] as const;
+  for (const [line, code] of steps) {
+    const response = await client.command(line);
+    assert.equal(response.code, code, `${line.split(' ')[0]}: ${response.lines.join(' ')}`);
+  }
+  const reply = client.command(
+    `From: ${SENDER}\r\nTo: someone@customer.test\r\nSubject: Quarterly figures\r\n` +
+      `Message-ID: ${messageId}\r\n\r\nThe figures are attached.\r\n.`,
+  );
+  // Held replies never come: the test must not fail on the dialogue's own timeout.
+  reply.catch(() => undefined);
+  return { reply, client };
+}
+
+async function sendRecords(served: ServedMailwarden, messageId: string): Promise<SendRecord[]> {
+  const exported = await served.cli(['audit', 'export', '--operation', 'Send', '--format', 'jsonl']);
+  assert.equal(exported.code, 0, exported.stderr);
+  return exported.stdout
+    .split('\n')
+    .filter((line) => line.trim())
+    .map((line) => JSON.parse(line) as SendRecord)
+    .filter((record) => record.messageId === messageId);
+}
+
+async function assertChainVerifies(served: ServedMailwarden): Promise<void> {
+  const verify = await served.cli(['audit', 'verify', '--json']);
+  assert.equal(verify.code, 0, `audit verify: ${verify.stdout}${verify.stderr}`);
+  assert.equal((JSON.parse(verify.stdout) as { ok: boolean }).ok, true);
 }
 
 function journalTests(kind: StoreKind): void {
@@ -47,50 +93,11 @@ function journalTests(kind: StoreKind): void {
 
   const journalFile = () => journalFileOf(served.dataDir, 1);
 
-  /** Signs in and sends one message; resolves with the reply to its final dot (never, if held). */
-  async function send(messageId: string): Promise<{ reply: Promise<SmtpResponse>; client: SmtpDialogue }> {
-    const { client } = await SmtpDialogue.connect(served.ports.smtps, { implicitTls: true });
-    const steps = [
-      ['EHLO client.test', 250],
-      [`AUTH PLAIN ${Buffer.from(`\0${SENDER}\0${served.appPassword}`).toString('base64')}`, 235],
-      [`MAIL FROM:<${SENDER}>`, 250],
-      ['RCPT TO:<someone@customer.test>', 250],
-      ['DATA', 354],
-    ] as const;
-    for (const [line, code] of steps) {
-      const response = await client.command(line);
-      assert.equal(response.code, code, `${line.split(' ')[0]}: ${response.lines.join(' ')}`);
-    }
-    const reply = client.command(
-      `From: ${SENDER}\r\nTo: someone@customer.test\r\nSubject: Quarterly figures\r\n` +
-        `Message-ID: ${messageId}\r\n\r\nThe figures are attached.\r\n.`,
-    );
-    // Held replies never come: the test must not fail on the dialogue's own timeout.
-    reply.catch(() => undefined);
-    return { reply, client };
-  }
-
-  async function sendRecords(messageId: string): Promise<SendRecord[]> {
-    const exported = await served.cli(['audit', 'export', '--operation', 'Send', '--format', 'jsonl']);
-    assert.equal(exported.code, 0, exported.stderr);
-    return exported.stdout
-      .split('\n')
-      .filter((line) => line.trim())
-      .map((line) => JSON.parse(line) as SendRecord)
-      .filter((record) => record.messageId === messageId);
-  }
-
-  async function assertChainVerifies(): Promise<void> {
-    const verify = await served.cli(['audit', 'verify', '--json']);
-    assert.equal(verify.code, 0, `audit verify: ${verify.stdout}${verify.stderr}`);
-    assert.equal((JSON.parse(verify.stdout) as { ok: boolean }).ok, true);
-  }
-
   /** Relays a message that the upstream holds, then SIGKILLs serve before the client hears back. */
   async function killWhileHeld(messageId: string): Promise<void> {
     upstream.setMode('hold');
     const before = (await upstream.held(0)).length;
-    const { client } = await send(messageId);
+    const { client } = await send(served, messageId);
     await upstream.held(before + 1);
     const open = readJournalFile(journalFile()).open;
     assert.deepEqual(
@@ -130,7 +137,7 @@ function journalTests(kind: StoreKind): void {
   test('a message answered 250 leaves no open note, and the journal file is 0600', async () => {
     await served.start();
     try {
-      const { reply, client } = await send('<answered@client.test>');
+      const { reply, client } = await send(served, '<answered@client.test>');
       assert.equal((await reply).code, 250);
       await client.quit();
       assert.deepEqual(readJournalFile(journalFile()), { open: [], problems: [] });
@@ -147,11 +154,11 @@ function journalTests(kind: StoreKind): void {
     await served.start();
     const messageId = '<held-at-kill@client.test>';
     await killWhileHeld(messageId);
-    assert.deepEqual(await sendRecords(messageId), [], 'no Send record before the restart');
+    assert.deepEqual(await sendRecords(served, messageId), [], 'no Send record before the restart');
 
     await served.start();
     try {
-      const records = await sendRecords(messageId);
+      const records = await sendRecords(served, messageId);
       assert.equal(records.length, 1, 'one record for the relayed message');
       const [record] = records;
       assert.equal(record?.operation, 'Send');
@@ -168,13 +175,13 @@ function journalTests(kind: StoreKind): void {
         'the start says what it recovered',
       );
       assert.deepEqual(readJournalFile(journalFile()).open, [], 'the note is gone once recorded');
-      await assertChainVerifies();
+      await assertChainVerifies(served);
 
       // The client never heard 250, so it sends the message again: a second copy, its own record.
-      const { reply, client } = await send(messageId);
+      const { reply, client } = await send(served, messageId);
       assert.equal((await reply).code, 250);
       await client.quit();
-      assert.equal((await sendRecords(messageId)).length, 2);
+      assert.equal((await sendRecords(served, messageId)).length, 2);
     } finally {
       assert.equal(await served.stop(), 0);
     }
@@ -209,13 +216,77 @@ function journalTests(kind: StoreKind): void {
           [3, `truncated last line (${cut.length} bytes without a line end)`],
         ],
       );
-      const records = await sendRecords(messageId);
+      const records = await sendRecords(served, messageId);
       assert.equal(records.length, 1);
       assert.equal(records[0]?.details?.['outcome'], 'unknown');
       assert.deepEqual(readJournalFile(journalFile()), { open: [], problems: [] });
-      await assertChainVerifies();
+      await assertChainVerifies(served);
     } finally {
       assert.equal(await served.stop(), 0);
     }
+  });
+}
+
+/** The worker process of a slot, from the MAILWARDEN_WORKER_SLOT its supervisor gave it. */
+function pidOfWorker(served: ServedMailwarden, slot: number): number {
+  for (const pid of workerPids(served)) {
+    const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    const given = environ.find((entry) => entry.startsWith('MAILWARDEN_WORKER_SLOT='))?.split('=')[1];
+    if (Number(given?.split(':')[0]) === slot) return pid;
+  }
+  throw new Error(`no worker ${slot} runs`);
+}
+
+function workerTests(kind: StoreKind): void {
+  let served: ServedMailwarden;
+  let upstream: Awaited<ReturnType<typeof startUpstreamServer>>;
+  let database: { url: string; drop(): Promise<void> } | null = null;
+
+  before(async () => {
+    database = kind === 'postgres' ? await createPostgresDatabase() : null;
+    upstream = await startUpstreamServer();
+    served = await prepareWorkers({
+      relayUrl: `smtp://127.0.0.1:${upstream.port}`,
+      env: { MAILWARDEN_LOG_LEVEL: 'info' },
+      ...(database ? { databaseUrl: database.url } : {}),
+    });
+    await served.start();
+  });
+  after(async () => {
+    await served?.remove();
+    await upstream?.stop();
+    await database?.drop();
+  });
+
+  test('a worker SIGKILLed while the upstream holds its relayed message is replaced under the same number, and the replacement records the message with outcome unknown', {
+    timeout: 120_000,
+  }, async () => {
+    upstream.setMode('hold');
+    const messageId = `<worker-killed-${kind}@client.test>`;
+    const { client } = await send(served, messageId);
+    await upstream.held(1);
+    const slot = [1, 2].find(
+      (worker) => readJournalFile(journalFileOf(served.dataDir, worker)).open.length > 0,
+    );
+    assert.ok(slot, 'the worker that took the message noted it in its own journal');
+    process.kill(pidOfWorker(served, slot), 'SIGKILL');
+    client.destroy();
+    upstream.setMode('accept');
+    await waitUntil(
+      () =>
+        logLines(served).some(
+          (line) =>
+            line['msg'] === 'messages handed to delivery by an ended process recorded with outcome unknown' &&
+            line['worker'] === slot,
+        ),
+      60_000,
+      `the replacement worker ${slot} recovered the note`,
+    );
+    const records = await sendRecords(served, messageId);
+    assert.equal(records.length, 1);
+    assert.equal(records[0]?.details?.['outcome'], 'unknown');
+    assert.equal(records[0]?.details?.['worker'], slot);
+    assert.deepEqual(readJournalFile(journalFileOf(served.dataDir, slot)), { open: [], problems: [] });
+    await assertChainVerifies(served);
   });
 }
