@@ -196,8 +196,11 @@ export function openSendJournal(dataDir: string, worker: number): SendJournal {
     const fresh = `${file}.compact`;
     const next = openSync(fresh, 'w', 0o600);
     let written = 0;
-    for (const line of open.values()) written += writeSync(next, line);
-    closeSync(next);
+    try {
+      for (const line of open.values()) written += writeSync(next, line);
+    } finally {
+      closeSync(next);
+    }
     renameSync(fresh, file);
     closeSync(fd);
     fd = openSync(file, 'a', 0o600);
