@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { App } from './app.js';
 import { anchorAuditHead } from './composition/index.js';
@@ -19,6 +20,7 @@ import {
   type MilterServer,
   type PostfixPolicyServer,
 } from './mailstack/index.js';
+import { journalFileOf, listJournalFiles, openSendJournal, type SendJournal } from './outbound/index.js';
 import { findLoosePermissions } from './runtime/data-dir-permissions.js';
 
 /** How long at most a delivered message's reply waits for the database to store its Send record. */
@@ -50,6 +52,7 @@ export async function startServer(app: App): Promise<RunningServer> {
   let http: HttpServer | null = null;
   let policy: PostfixPolicyServer | null = null;
   let milter: MilterServer | null = null;
+  let journal: SendJournal | undefined;
   // With several workers the first worker 1 checks the data dir, before the others start: a later
   // worker (a replacement) must not remove the partial spool files of another one's sessions.
   if (!app.worker || app.worker.first) await prepareDataDir(app);
@@ -69,6 +72,7 @@ export async function startServer(app: App): Promise<RunningServer> {
     if (config.smtps.enabled)
       listeners.push({ mode: 'implicit-tls', host: config.listen, port: config.smtps.port });
     if (listeners.length > 0) {
+      journal = await startSendJournal(app);
       const tls = await loadTlsMaterial({
         certFile: config.tls.certFile,
         keyFile: config.tls.keyFile,
@@ -83,6 +87,7 @@ export async function startServer(app: App): Promise<RunningServer> {
           outbound: app.outbound,
           audit: app.audit,
           delivery: app.delivery,
+          journal,
           logger: logger.child({ role: 'gateway' }),
           metrics: app.metrics,
           limits: {
@@ -155,6 +160,7 @@ export async function startServer(app: App): Promise<RunningServer> {
     await http?.stop();
     await policy?.stop();
     await milter?.stop();
+    journal?.shut();
     throw error;
   }
   // Send counters older than the longest window, and reservations past their time, are dropped every
@@ -361,6 +367,8 @@ export async function startServer(app: App): Promise<RunningServer> {
         anchorInFlight,
         syncInFlight,
       ]);
+      // Every session drained: no note is open unless a Send record could not be written.
+      journal?.shut();
     },
   };
 }
@@ -379,4 +387,39 @@ export async function prepareDataDir({ config, logger }: Pick<App, 'config' | 'l
     });
   const removed = await removePartialSpoolFiles(path.join(config.data.dir, 'spool'));
   if (removed > 0) logger.info('removed partial spool files left by an earlier crash', { removed });
+}
+
+/**
+ * The pre-relay journal of this process (outbound/send-journal.ts), opened empty once what an ended
+ * process left in it became Send records with outcome unknown. A worker recovers its own file (a
+ * replacement resumes the one it replaces); the first worker of a start, or the single process, also
+ * the files of worker numbers that no longer run (a host that ran more workers before). A line that
+ * cannot be read is logged and skipped; a database error stops the start with the notes kept.
+ */
+async function startSendJournal(app: App): Promise<SendJournal> {
+  const { config, logger } = app;
+  const slot = app.worker?.slot ?? 1;
+  const count = app.worker?.count ?? 1;
+  const own = journalFileOf(config.data.dir, slot);
+  const ownerless =
+    !app.worker || app.worker.first
+      ? listJournalFiles(config.data.dir).filter((file) => {
+          const worker = Number(/worker-(\d+)\.jsonl$/.exec(file)?.[1]);
+          return worker > count;
+        })
+      : [];
+  const journalLog = logger.child({ role: 'send-journal' });
+  const { recovered, problems } = await app.outbound.recoverSendJournals([own, ...ownerless], journalLog);
+  for (const problem of problems)
+    journalLog.error('send journal line skipped: it cannot be read', {
+      file: problem.file,
+      line: problem.line,
+      problem: problem.problem,
+    });
+  if (recovered > 0)
+    journalLog.warn('messages handed to delivery by an ended process recorded with outcome unknown', {
+      recovered,
+    });
+  for (const file of ownerless) await rm(file, { force: true });
+  return openSendJournal(config.data.dir, slot);
 }

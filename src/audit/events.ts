@@ -4,7 +4,7 @@
  */
 export const auditOperations = {
   MailboxLogin: 'A sign-in to the mailbox on any protocol, successful or not.',
-  Send: 'A message was sent from the mailbox owner’s own address; result failure: refused or held (reply, reason, count per burst).',
+  Send: 'A message was sent from the mailbox owner’s own address; result failure: refused or held (reply, reason, count per burst); details outcome unknown: handed to delivery by a process that ended before the outcome was recorded and the client told (from the send journal, at the next start).',
   SendAs:
     'A message was sent from one of the mailbox’s aliases; result failure: refused or held, or a sender not the mailbox’s.',
   SendOnBehalf: 'A delegate sent a message on behalf of the mailbox owner.',

@@ -3,7 +3,7 @@ import type { Delivery } from '../delivery/index.js';
 import type { Directory } from '../directory/index.js';
 import type { Identity } from '../identity/index.js';
 import type { SmtpRecorder } from '../metrics/index.js';
-import type { MessageBudget, Outbound } from '../outbound/index.js';
+import type { MessageBudget, Outbound, SendJournal } from '../outbound/index.js';
 import type { Logger } from '../runtime/logger.js';
 
 /** What every SMTP stage may use; the composition root builds it once. */
@@ -16,6 +16,11 @@ export interface GatewayDeps {
   logger: Logger;
   /** Sessions, replies by code and message outcomes (GET /metrics); none in some tests. */
   metrics?: SmtpRecorder;
+  /**
+   * This process's pre-relay journal (outbound/send-journal.ts): a note before each message is handed
+   * to delivery, closed once its Send record committed. None in tests that build the gateway alone.
+   */
+  journal?: SendJournal;
   limits: {
     maxMessageBytes: number;
     maxRecipients: number;

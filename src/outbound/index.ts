@@ -4,6 +4,7 @@ export type {
   ExternalEvidence,
   ExternalSpamCheck,
 } from './external-spam-check.js';
+export { UNKNOWN_OUTCOME } from './journal-recovery.js';
 export type { Judgement, MessageBudget, MessageToJudge, SubmittingUser } from './message-budget.js';
 export { type MessageSummary, summarizeMessage } from './message-summary.js';
 export {
@@ -34,6 +35,15 @@ export {
 } from './refused-submissions.js';
 export type { Restriction, RestrictionEvidence, RestrictionReason } from './restrictions.js';
 export { type HourOfSending, MINUTE_MS } from './send-counters.js';
+export {
+  type JournalNote,
+  type JournalProblem,
+  journalFileOf,
+  listJournalFiles,
+  openSendJournal,
+  SEND_JOURNAL_FOLDER,
+  type SendJournal,
+} from './send-journal.js';
 export { RESERVATION_TTL_MS } from './send-reservations.js';
 export {
   DEFAULT_POLICY_NAME,

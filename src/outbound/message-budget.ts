@@ -150,6 +150,28 @@ export class MessageBudget {
   }
 
   /**
+   * What the pre-relay journal keeps so that a process ended mid-delivery can still count the message
+   * once and remove its reservation (journal-recovery.ts).
+   */
+  journalFacts(): {
+    userId: string;
+    reservationId: string;
+    internalRecipients: number;
+    externalRecipients: number;
+    policy: string;
+    policyVersion: number;
+  } {
+    return {
+      userId: this.user.id,
+      reservationId: this.reservationId,
+      internalRecipients: this.internalRecipients,
+      externalRecipients: this.externalRecipients,
+      policy: this.policy.name,
+      policyVersion: this.policy.version,
+    };
+  }
+
+  /**
    * Counts the delivered message inside the transaction that writes its Send record; its reservation
    * leaves in the same transaction, so the recipients are counted once, never twice or not at all.
    */

@@ -5,12 +5,14 @@ import type { Clock } from '../runtime/clock.js';
 import type { Logger } from '../runtime/logger.js';
 import type { Store } from '../store/index.js';
 import type { ExternalSpamCheck } from './external-spam-check.js';
+import { recoverJournalNotes } from './journal-recovery.js';
 import { type BudgetDeps, MessageBudget, type SubmittingUser } from './message-budget.js';
 import { type OutboundFailure, outboundFailure } from './outbound.outcomes.js';
 import { createQuarantine } from './quarantine.js';
 import { createRefusedSubmissions } from './refused-submissions.js';
 import { findActiveRestriction, markReleased, type Restriction, toRestriction } from './restrictions.js';
 import { type HourOfSending, pruneCounters, readSendingState, sendingPerHour } from './send-counters.js';
+import { type JournalProblem, readJournalFile } from './send-journal.js';
 import { pruneReservations } from './send-reservations.js';
 import { createSenderHistory } from './sender-history.js';
 import {
@@ -177,6 +179,26 @@ export function createOutbound(deps: OutboundDeps) {
         accountless: true,
       });
       return { ok: true, budget };
+    },
+
+    /**
+     * At start, before the gateway listens: the notes that ended processes left open in these
+     * journal files become Send records with outcome unknown (journal-recovery.ts), one transaction
+     * each. Lines that cannot be read are returned, not thrown: they must not stop the start. The
+     * caller empties a file only after this resolved (a database error rejects, and the notes stay).
+     */
+    async recoverSendJournals(
+      files: readonly string[],
+      logger: Logger,
+    ): Promise<{ recovered: number; problems: JournalProblem[] }> {
+      let recovered = 0;
+      const problems: JournalProblem[] = [];
+      for (const file of files) {
+        const contents = readJournalFile(file);
+        problems.push(...contents.problems);
+        recovered += await recoverJournalNotes({ ...deps, logger }, contents.open);
+      }
+      return { recovered, problems };
     },
 
     /** Delivered messages whose Send record could not be written: counted and alerted. */

@@ -11,11 +11,12 @@ export interface LoosePermission {
 }
 
 /** Folders whose files are checked one by one (the spool's messages are covered by their folder). */
-const CHECKED_SUBFOLDERS = ['tls', 'keys'];
+const CHECKED_SUBFOLDERS = ['tls', 'keys', 'send-journal'];
 
 /**
  * The data dir's entries that group or others can read: the dir itself, what lies at its top
- * (database, WAL and SHM files, spool and event folders) and the files of tls/ and keys/. The
+ * (database, WAL and SHM files, spool and event folders) and the files of tls/, keys/ and
+ * send-journal/ (the recipients and subjects of messages in flight). The
  * database holds password and token hashes and the audit log; keys/ the key that seals secrets.
  * A certificate (`*cert.pem`) is public and may stay readable.
  */

@@ -45,6 +45,13 @@ const RUNS: SmokeRun[] = [
     figures: [/"appPassword_logins_per_s"/, /"ratio_app_vs_cold"/],
   },
   { file: 'policy-decision/policy-decision.bench.js', figures: [/"decision_ms"/, /"p99"/, /"ratio_p50"/] },
+  {
+    file: 'send-journal/send-journal.bench.js',
+    figures: [
+      /"journal_file": \{\s+"micros_per_message": [\d.]+/,
+      /"database_row": \{\s+"micros_per_message": [\d.]+/,
+    ],
+  },
   { file: 'audit/append-path.bench.js', figures: [/audit\.append, \d+ callers: \d+ records\/s/] },
   {
     file: 'audit/ingest.bench.js',

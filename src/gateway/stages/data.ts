@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { AlsoWithin, AuditRecordInput } from '../../audit/index.js';
-import { summarizeMessage } from '../../outbound/index.js';
+import {
+  type JournalNote,
+  type Judgement,
+  type MessageSummary,
+  summarizeMessage,
+} from '../../outbound/index.js';
 import { acceptedReply, replyError, upstreamRefusalError } from '../../smtp-status/index.js';
 import type { GatewayDeps, SessionUser, TransactionState } from '../gateway-deps.js';
 import { recordSubmission, refuseSubmission } from '../refusal-records.js';
@@ -65,12 +70,93 @@ export async function receiveMessage(
     throw refuseSubmission(deps, session, 'spam-rejected', facts);
   }
 
+  // The id in the client's 250, kept in the Send record so that an admin can find the message by it;
+  // also the id of its note in the pre-relay journal.
+  const queuedAs = randomUUID();
+  noteBeforeDelivery(deps, session, state, {
+    id: queuedAs,
+    operation: state.senderKind === 'alias' ? 'SendAs' : 'Send',
+    mailbox: user.address,
+    from,
+    recipients: to,
+    messageId: summary.messageId,
+    subject: summary.subject,
+    sizeBytes: raw.length,
+  });
+  try {
+    return await deliverAndRecord(deps, session, state, {
+      user,
+      from,
+      to,
+      raw,
+      summary,
+      judgement,
+      queuedAs,
+    });
+  } finally {
+    // The outcome is committed (or given up on, logged and alerted): the note is no longer needed.
+    if (deps.journal && !deps.journal.close(queuedAs))
+      deps.logger.warn('send journal note not closed (the next start skips it: its record exists)', {
+        session: session.id,
+        queuedAs,
+      });
+  }
+}
+
+/**
+ * The pre-relay journal's note (outbound/send-journal.ts): written before the message is handed to
+ * delivery, so that a process killed before its Send record commits leaves a trace the next start
+ * turns into a record. A journal that cannot be written (a full disk) refuses the message with a
+ * 4xx before it leaves: the client keeps it and retries, and no message leaves unaccounted for.
+ */
+function noteBeforeDelivery(
+  deps: GatewayDeps,
+  session: SMTPServerSession,
+  state: TransactionState,
+  message: Pick<
+    JournalNote,
+    'id' | 'operation' | 'mailbox' | 'from' | 'recipients' | 'messageId' | 'subject' | 'sizeBytes'
+  >,
+): void {
+  const journal = deps.journal;
+  if (!journal) return;
+  try {
+    journal.note({
+      ...message,
+      ...state.budget.journalFacts(),
+      atMs: Date.now(),
+      worker: journal.worker,
+      clientIp: session.remoteAddress,
+      clientInfo: session.hostNameAppearsAs ? `ehlo:${session.hostNameAppearsAs}` : null,
+      sessionId: session.id,
+    });
+  } catch (error) {
+    deps.logger.error('send journal not written: message deferred', { error, session: session.id });
+    throw replyError('local-error');
+  }
+}
+
+interface ReceivedMessage {
+  user: SessionUser;
+  from: string;
+  to: string[];
+  raw: Buffer;
+  summary: MessageSummary;
+  judgement: Judgement;
+  queuedAs: string;
+}
+
+/** Hands the message to delivery, commits its Send record (and count), and gives the reply. */
+async function deliverAndRecord(
+  deps: GatewayDeps,
+  session: SMTPServerSession,
+  state: TransactionState,
+  { user, from, to, raw, summary, judgement, queuedAs }: ReceivedMessage,
+): Promise<string> {
   const outcome = await deps.delivery.deliver({ from, to, raw });
   deps.metrics?.message(
     !outcome.ok ? 'failed' : deps.delivery.describe().startsWith('spool:') ? 'spooled' : 'relayed',
   );
-  // The id in the client's 250, kept in the Send record so that an admin can find the message by it.
-  const queuedAs = randomUUID();
 
   const record: AuditRecordInput = {
     operation: state.senderKind === 'alias' ? 'SendAs' : 'Send',
@@ -95,7 +181,8 @@ export async function receiveMessage(
             queuedAs,
             refusedRecipients: outcome.refusedRecipients.map((r) => r.address),
           }
-        : { failure: outcome.kind, upstream: outcome.message }),
+        : // The journal's id of the message (its note), so that a restart knows it was recorded.
+          { failure: outcome.kind, upstream: outcome.message, journalId: queuedAs }),
       policy: state.budget.policy.name,
       policyVersion: state.budget.policy.version,
       spamScore: judgement.verdict.score,
