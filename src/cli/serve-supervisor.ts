@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Config, loadConfig, workerCount } from '../config/index.js';
 import { createLogger, type Logger } from '../runtime/logger.js';
-import { superviseWorkers } from '../worker-pool.js';
+import { superviseWorkers, workerExecArgv } from '../worker-pool.js';
 import type { CliIo } from './cli-context.js';
 import { checkDataDir, chooseConfigFile } from './data-location.js';
 
@@ -48,6 +48,7 @@ export async function superviseIfAsked(argv: readonly string[], io: CliIo): Prom
     describe: {},
     // A worker drains for shutdown.graceMs, then closes its store and audit log.
     stopTimeoutMs: loaded.config.shutdown.graceMs + 15_000,
+    execArgv: workerExecArgv(process.execArgv, io.env['NODE_OPTIONS']),
   });
 }
 
