@@ -13,7 +13,7 @@ import { checkDataDir, chooseConfigFile } from './data-location.js';
  * `mailwarden serve` with `workers` > 1: runs the supervisor (worker-pool.ts) and returns its exit
  * status; null for everything else, which bin/mailwarden.js then hands to the CLI. It is imported
  * before the CLI so that the supervisor, which lives as long as the service, never loads the server's
- * modules (about 90 MB a process). A configuration with problems is left to the CLI, which reports
+ * modules (about 65 MB PSS a worker, bench/idle-sessions). A configuration with problems is left to the CLI, which reports
  * it as `serve` always has.
  */
 export async function superviseIfAsked(argv: readonly string[], io: CliIo): Promise<number | null> {

@@ -4,7 +4,7 @@ import { isIPv4 } from 'node:net';
 /**
  * A MaxMind DB (MMDB, https://maxmind.github.io/MaxMind-DB/) read from its file a block at a time,
  * instead of whole into memory. The DB-IP City Lite files are 63 MB (IPv4) and 71 MB (IPv6): read
- * whole, as `maxmind`'s Reader needs them, they cost every worker process that much heap from its
+ * whole, as `maxmind`'s Reader needs them, they cost every worker process that much memory from its
  * first sign-in on (bench/idle-sessions). Read by block, a lookup touches some 20–30 blocks of 4 KiB
  * whose pages the kernel caches once for every process of the host, and each process keeps only its
  * BLOCK_CACHE most recently used blocks (the top of the search tree stays among them).
@@ -80,14 +80,20 @@ function createReader(handle: FileHandle, nodeCount: number, recordSize: number,
     }
     return pending;
   };
+  let lastIndex = -1;
+  let lastBlock: Buffer | undefined;
   const byteAt = (offset: number): number => {
     const index = Math.floor(offset / BLOCK_BYTES);
-    const block = blocks.get(index);
-    if (!block) throw new MissingBlock(index);
-    // Most recently used last, so that the eviction above drops the least recently used.
-    blocks.delete(index);
-    blocks.set(index, block);
-    const byte = block[offset - index * BLOCK_BYTES];
+    if (index !== lastIndex || !lastBlock) {
+      const block = blocks.get(index);
+      if (!block) throw new MissingBlock(index);
+      // Most recently used last, so that the eviction in load drops the least recently used.
+      blocks.delete(index);
+      blocks.set(index, block);
+      lastIndex = index;
+      lastBlock = block;
+    }
+    const byte = lastBlock[offset - index * BLOCK_BYTES];
     if (byte === undefined) throw new Error('MaxMind DB: read past the end of the file');
     return byte;
   };
@@ -139,13 +145,16 @@ function createReader(handle: FileHandle, nodeCount: number, recordSize: number,
     async get(ip: string): Promise<unknown> {
       const address = addressBytes(ip);
       if (!address) throw new Error(`not an IP address: ${ip}`);
-      let node = address.length === 4 ? await ipv4StartNode() : 0;
+      const start = address.length === 4 ? await ipv4StartNode() : 0;
       const bits = address.length * 8;
-      for (let depth = 0; depth < bits && node < nodeCount; depth++) {
-        const bit = ((address[depth >> 3] ?? 0) >> (7 - (depth % 8))) & 1;
-        const from = node;
-        node = await withBlocks(() => readNode(from, bit));
-      }
+      // One synchronous walk from the root, started over after each block it had to wait for: the
+      // blocks it already read are in memory, so only the first lookups of a region wait at all.
+      const node = await withBlocks(() => {
+        let at = start;
+        for (let depth = 0; depth < bits && at < nodeCount; depth++)
+          at = readNode(at, ((address[depth >> 3] ?? 0) >> (7 - (depth % 8))) & 1);
+        return at;
+      });
       if (node <= nodeCount) return null;
       const recordAt = node - nodeCount + searchTreeBytes;
       return withBlocks(() => decoder.decode(recordAt).value);
