@@ -46,9 +46,9 @@ const MAX_RESTART_DELAY_MS = 30_000;
  * The young generation of a worker's V8 heap: each of its two semi-spaces at most this many MiB
  * (V8's default on 64-bit is 16, so 32 MiB held by every worker once a burst has grown it, and kept
  * while idle). Measured with bench/idle-sessions: 4 MiB takes 24 MB off each worker, which is what
- * puts 1,000 idle sessions under 200 MB on two workers; a scavenge then runs more often (a few per
- * cent more CPU per message under full load, bench/idle-sessions/README.md). An operator who would
- * rather spend the memory sets --max-semi-space-size in NODE_OPTIONS, which wins.
+ * puts 1,000 idle sessions under 200 MB on two workers; a scavenge then runs more often (about 4 %
+ * fewer messages per CPU-second under a steady load, bench/idle-sessions/README.md). An operator who
+ * would rather spend the memory sets --max-semi-space-size in NODE_OPTIONS, which wins.
  */
 export const WORKER_SEMI_SPACE_MIB = 4;
 
