@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Config, loadConfig, workerCount } from '../config/index.js';
 import { createLogger, type Logger } from '../runtime/logger.js';
-import { superviseWorkers } from '../worker-pool.js';
+import { superviseWorkers, workerExecArgv } from '../worker-pool.js';
 import type { CliIo } from './cli-context.js';
 import { checkDataDir, chooseConfigFile } from './data-location.js';
 
@@ -13,7 +13,7 @@ import { checkDataDir, chooseConfigFile } from './data-location.js';
  * `mailwarden serve` with `workers` > 1: runs the supervisor (worker-pool.ts) and returns its exit
  * status; null for everything else, which bin/mailwarden.js then hands to the CLI. It is imported
  * before the CLI so that the supervisor, which lives as long as the service, never loads the server's
- * modules (about 90 MB a process). A configuration with problems is left to the CLI, which reports
+ * modules (about 65 MB PSS a worker, bench/idle-sessions). A configuration with problems is left to the CLI, which reports
  * it as `serve` always has.
  */
 export async function superviseIfAsked(argv: readonly string[], io: CliIo): Promise<number | null> {
@@ -48,6 +48,7 @@ export async function superviseIfAsked(argv: readonly string[], io: CliIo): Prom
     describe: {},
     // A worker drains for shutdown.graceMs, then closes its store and audit log.
     stopTimeoutMs: loaded.config.shutdown.graceMs + 15_000,
+    execArgv: workerExecArgv(process.execArgv, io.env['NODE_OPTIONS']),
   });
 }
 

@@ -1,5 +1,5 @@
 import type { DomainCheckName, DomainCheckResult } from '../score/index.js';
-import { type CheckContext, checks } from './checks.js';
+import type { CheckContext } from './checks.js';
 import { createLimiter } from './limiter.js';
 import { policySecureContext } from './mta-sts-fetch.js';
 import { createResolver, describeDnsError, type ResolverOptions } from './resolver.js';
@@ -20,6 +20,11 @@ export interface DnsChecker {
  * Secure Score's domain checks against real DNS (and HTTPS for MTA-STS): SPF, DKIM and DMARC through
  * mailauth, on a resolver that can point at other servers (dns.servers). A check that throws, times
  * out or meets SERVFAIL gives `unknown` ("could not check"), never pass or fail.
+ *
+ * The checks (checks.ts, and with them mailauth: some 4 MB of heap) are loaded on the first check, not
+ * at start: every `serve` worker builds this checker, and only the one that takes the score's
+ * snapshot, or an admin reading the score, ever runs one. What can be wrong in the options (the
+ * resolver's servers, the MTA-STS CA) is still found here, at start.
  */
 export function createDnsChecker(options: DnsCheckerOptions): DnsChecker {
   const context: CheckContext = {
@@ -29,8 +34,11 @@ export function createDnsChecker(options: DnsCheckerOptions): DnsChecker {
     mtaStsContext: policySecureContext(options.mtaSts.extraCa),
   };
   const limit = createLimiter(options.concurrency);
+  let loading: Promise<typeof import('./checks.js')> | null = null;
   return {
-    check(name, domains) {
+    async check(name, domains) {
+      loading ??= import('./checks.js');
+      const { checks } = await loading;
       return Promise.all(
         domains.map((domain) =>
           limit(async (): Promise<DomainCheckResult> => {

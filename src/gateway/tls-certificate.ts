@@ -2,7 +2,6 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createSecureContext } from 'node:tls';
-import { generate } from 'selfsigned';
 
 export interface TlsMaterial {
   key: Buffer;
@@ -35,6 +34,9 @@ export async function loadTlsMaterial(options: {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   await fs.mkdir(directory, { recursive: true, mode: 0o700 });
+  // Loaded only to make the certificate (once per data dir): selfsigned brings an X.509 library
+  // that a worker serving with a certificate on disk never needs.
+  const { generate } = await import('selfsigned');
   const generated = await generate([{ name: 'commonName', value: options.hostname }], {
     keySize: 2048,
     notAfterDate: new Date(Date.now() + 825 * 24 * 3600 * 1000),

@@ -1,14 +1,19 @@
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-} from '@simplewebauthn/server';
+import type { verifyRegistrationResponse } from '@simplewebauthn/server';
 import type { Actor } from '../audit/index.js';
 import { type MfaFailure, mfaFailure } from './mfa.outcomes.js';
 import type { MfaDeps, MfaSubject } from './mfa-deps.js';
 import { syncMfaState } from './mfa-state.js';
 import { putChallenge, takeChallenge } from './web-sessions.js';
+
+/**
+ * @simplewebauthn/server (with its CBOR and X.509 parsers, some 4 MB of heap) is loaded by the first
+ * passkey ceremony, not by every `serve` worker: most never see one.
+ */
+let webauthnLoading: Promise<typeof import('@simplewebauthn/server')> | null = null;
+const webauthn = () => {
+  webauthnLoading ??= import('@simplewebauthn/server');
+  return webauthnLoading;
+};
 
 /** The relying party as the browser sees it: RP ID (a host name) and the page's origin. */
 export interface RelyingParty {
@@ -45,6 +50,7 @@ export async function passkeyRegistrationOptions(
     .select(['id', 'transports'])
     .where('user_id', '=', user.id)
     .execute();
+  const { generateRegistrationOptions } = await webauthn();
   const options = await generateRegistrationOptions({
     rpName: RP_NAME,
     rpID: rp.rpId,
@@ -69,9 +75,10 @@ export async function verifyPasskeyRegistration(
   if (!name) return mfaFailure('invalid-name', 'a passkey name is 1–64 characters');
   const challenge = await takeChallenge(deps, input.sessionId, 'passkey-registration');
   if (!challenge) return mfaFailure('no-challenge', 'the passkey request expired; try again');
+  const { verifyRegistrationResponse: verifyRegistration } = await webauthn();
   let verified: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
   try {
-    verified = await verifyRegistrationResponse({
+    verified = await verifyRegistration({
       // biome-ignore lint/suspicious/noExplicitAny: shape checked by the library, which throws on garbage
       response: input.response as any,
       expectedChallenge: challenge,
@@ -135,6 +142,7 @@ export async function passkeyAuthenticationOptions(
     .select(['id', 'transports'])
     .where('user_id', '=', userId)
     .execute();
+  const { generateAuthenticationOptions } = await webauthn();
   const options = await generateAuthenticationOptions({
     rpID: rp.rpId,
     timeout: CHALLENGE_TTL_MS,
@@ -169,7 +177,7 @@ export async function verifyPasskeyAuthentication(
   if (!row) return mfaFailure('passkey-not-found', 'this passkey is not registered to your account');
   let newCounter: number;
   try {
-    const verified = await verifyAuthenticationResponse({
+    const verified = await (await webauthn()).verifyAuthenticationResponse({
       // biome-ignore lint/suspicious/noExplicitAny: shape checked by the library, which throws on garbage
       response: input.response as any,
       expectedChallenge: challenge,

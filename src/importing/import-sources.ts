@@ -3,8 +3,8 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { csvFileEntries } from './csv-file.js';
 import { type ImportEntry, type ImportSource, SQL_PRESETS, type SqlPreset } from './entries.js';
+import { describe } from './error-line.js';
 import { passwdFileEntries } from './passwd-file.js';
-import { describe, openSqlSource, sqlEntries } from './sql-source.js';
 
 /** A file's lines, read as a stream: memory does not grow with the file. */
 async function* fileLines(file: string): AsyncGenerator<string> {
@@ -55,6 +55,8 @@ export type OpenedSource =
 
 export async function openSource(source: ImportSource): Promise<OpenedSource> {
   if (source.kind === 'sql') {
+    // The SQL drivers (mysql2, pg) are loaded by the first SQL import, not by every `serve` worker.
+    const { openSqlSource, sqlEntries } = await import('./sql-source.js');
     const opened = await openSqlSource(source.url);
     if (!opened.ok) return { ok: false, code: 'source-unreadable', message: opened.message };
     return {

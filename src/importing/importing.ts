@@ -1,9 +1,9 @@
 import type { Actor } from '../audit/index.js';
 import type { ImportEntry, ImportSource } from './entries.js';
+import { describe } from './error-line.js';
 import { openSource, sourceLabel } from './import-sources.js';
 import type { ImportReport } from './report.js';
 import { type ImportDeps, runImport } from './run-import.js';
-import { describe } from './sql-source.js';
 
 export type ImportOutcome =
   | { ok: true; report: ImportReport }

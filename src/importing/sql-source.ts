@@ -2,6 +2,7 @@ import SqliteDatabase from 'better-sqlite3';
 import mysql from 'mysql2';
 import pg from 'pg';
 import type { ImportEntry, SqlPreset } from './entries.js';
+import { describe } from './error-line.js';
 
 type Row = Record<string, unknown>;
 
@@ -140,12 +141,6 @@ export async function openSqlSource(
     return { ok: false, message: `the source database could not be opened: ${describe(error)}` };
   }
   return { ok: false, message: 'the URL must start with mysql://, postgres:// or sqlite:///' };
-}
-
-/** A database error as one line, without the URL's password (drivers do not print it). */
-export function describe(error: unknown): string {
-  const message = (error as Error).message ?? String(error);
-  return message.split('\n')[0] ?? message;
 }
 
 /** true for 1, '1', true (MySQL tinyint, PostgreSQL boolean, SQLite integer). */

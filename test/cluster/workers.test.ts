@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import { WORKER_SEMI_SPACE_MIB } from '../../src/worker-pool.js';
 import { runMailwarden } from '../support/cli-process.js';
 import { seededRandom } from '../support/seeded-random.js';
 import {
@@ -107,6 +109,13 @@ function workerTests(kind: StoreKind): void {
     for (let attempt = 0; attempt < 40 && seen.size < 2; attempt++) seen.add(await healthzWorker(served));
     assert.deepEqual([...seen].sort(), [1, 2]);
     assert.equal(workerPids(served).length, 2);
+  });
+
+  test('every worker starts with the young-generation cap of the memory target; the supervisor without it', () => {
+    const argv = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    const cap = `--max-semi-space-size=${WORKER_SEMI_SPACE_MIB}`;
+    for (const pid of workerPids(served)) assert.ok(argv(pid).includes(cap), argv(pid).join(' '));
+    assert.ok(!argv(served.child.pid!).includes(cap));
   });
 
   test('a worker killed with SIGKILL under load is replaced; every 250 is a stored message with its Send record, and the audit chain verifies', async () => {

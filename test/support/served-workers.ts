@@ -28,22 +28,44 @@ export function workerPids(served: ServedMailwarden): number[] {
   return children ? children.split(/\s+/).map(Number) : [];
 }
 
+/** One process's memory, from /proc: resident (RSS) and proportional (PSS, and its anonymous part). */
+export interface ProcessMemory {
+  pid: number;
+  /** 'supervisor', 'worker' (each of its children) or 'server' (a single process, no workers). */
+  role: 'supervisor' | 'worker' | 'server';
+  rssBytes: number;
+  pssBytes: number;
+  /** PSS of anonymous memory: the V8 heap, buffers, OpenSSL and SQLite allocations. */
+  pssAnonBytes: number;
+}
+
 /** Resident memory of the supervisor and every worker, summed (and proportional: shared pages split). */
 export function memoryOfAll(served: ServedMailwarden): {
   rssBytes: number;
   pssBytes: number;
   processes: number;
+  each: ProcessMemory[];
 } {
-  const pids = [served.child.pid!, ...workerPids(served)];
-  let rssBytes = 0;
-  let pssBytes = 0;
-  for (const pid of pids) {
-    rssBytes +=
-      Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
-    pssBytes +=
-      Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0) * 1024;
-  }
-  return { rssBytes, pssBytes, processes: pids.length };
+  const workers = workerPids(served);
+  const pids = [served.child.pid!, ...workers];
+  const kb = (text: string, field: string) =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0) * 1024;
+  const each = pids.map((pid, index): ProcessMemory => {
+    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    return {
+      pid,
+      role: index > 0 ? 'worker' : workers.length > 0 ? 'supervisor' : 'server',
+      rssBytes: kb(readFileSync(`/proc/${pid}/status`, 'utf8'), 'VmRSS'),
+      pssBytes: kb(rollup, 'Pss'),
+      pssAnonBytes: kb(rollup, 'Pss_Anon'),
+    };
+  });
+  return {
+    rssBytes: each.reduce((sum, one) => sum + one.rssBytes, 0),
+    pssBytes: each.reduce((sum, one) => sum + one.pssBytes, 0),
+    processes: pids.length,
+    each,
+  };
 }
 
 /** The JSON lines of the log (others, such as a stack trace, are skipped). */
