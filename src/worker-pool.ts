@@ -5,11 +5,11 @@ import type { SiblingChannel, SiblingMessage } from './store/index.js';
 /**
  * `serve` with `workers` > 1 (MAILWARDEN_WORKERS): a supervisor process (node:cluster's primary) starts
  * that many worker processes, each a whole server (SMTP, policy port, HTTP) on the same listening ports;
- * each worker accepts connections from the shared socket itself (chooseSchedulingPolicy). The supervisor
- * holds no data, serves nothing and loads none of the server's modules (bin/mailwarden.js starts it
- * through serve-supervisor.ts, so it stays small). What must happen once per start (migrations, the
- * partial spool files a crash left, a self-signed TLS certificate) the first worker 1 does before it
- * serves; the others start once it is ready. Then the supervisor
+ * node:cluster hands each new connection to one worker. The supervisor holds no data, serves nothing
+ * and loads none of the server's modules (bin/mailwarden.js starts it through serve-supervisor.ts, so
+ * it stays small). What must happen once per start (migrations, the partial spool files a crash left,
+ * a self-signed TLS certificate) the first worker 1 does before it serves; the others start once it is
+ * ready. Then the supervisor
  *
  * - replaces a worker that died (same number, so it resumes that worker's Dovecot event spool and,
  *   as worker 1, the periodic jobs on SQLite), after a pause that doubles while replacements die young;
@@ -249,7 +249,6 @@ export function superviseWorkers(options: SupervisorOptions): Promise<number> {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   process.on('SIGHUP', onHangup);
-  chooseSchedulingPolicy(process.env);
   fork(1, 0, true);
   return done.finally(() => {
     process.off('SIGTERM', onSignal);
@@ -257,19 +256,6 @@ export function superviseWorkers(options: SupervisorOptions): Promise<number> {
     process.off('SIGHUP', onHangup);
     logger.info('stopped');
   });
-}
-
-/**
- * Who accepts a new connection: each worker itself, from the listening socket they share (the kernel
- * wakes one of those waiting), unless NODE_CLUSTER_SCHED_POLICY says otherwise. node:cluster's default
- * on Linux is round-robin: the supervisor accepts every connection and passes its handle to a worker
- * over IPC, a cost paid once per connection on top of the worker's own, and at one message per
- * connection it is paid per message (bench/gateway-throughput/README.md, "Worker processes"). Must run
- * before the first fork.
- */
-function chooseSchedulingPolicy(env: Record<string, string | undefined>): void {
-  if (env['NODE_CLUSTER_SCHED_POLICY']) return;
-  cluster.schedulingPolicy = cluster.SCHED_NONE;
 }
 
 /**
