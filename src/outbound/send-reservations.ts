@@ -1,4 +1,4 @@
-import type { Executor } from '../store/index.js';
+import { compiledQuery, type Executor } from '../store/index.js';
 
 /**
  * Recipients accepted for messages not sent yet (send_reservations): what makes the sending limits
@@ -19,6 +19,48 @@ export interface Reserved {
   external: number;
 }
 
+// Every RCPT runs the first two and every message the last: built and compiled once (compiled-query.ts).
+const reservedByOthersQuery = compiledQuery<
+  { userId: string; exceptId: string; nowMs: number },
+  { internal: number | string; external: number | string }
+>((db, param) =>
+  db
+    .selectFrom('send_reservations')
+    .select((eb) => [
+      eb.fn.coalesce(eb.fn.sum<number | string>('internal_recipients'), eb.lit(0)).as('internal'),
+      eb.fn.coalesce(eb.fn.sum<number | string>('external_recipients'), eb.lit(0)).as('external'),
+    ])
+    .where('user_id', '=', param('userId'))
+    .where('expires_at', '>', param('nowMs'))
+    .where('id', '!=', param('exceptId')),
+);
+
+const saveReservationQuery = compiledQuery<
+  { id: string; userId: string; internal: number; external: number; expiresAtMs: number },
+  never
+>((db, param) =>
+  db
+    .insertInto('send_reservations')
+    .values({
+      id: param('id'),
+      user_id: param('userId'),
+      internal_recipients: param('internal'),
+      external_recipients: param('external'),
+      expires_at: param('expiresAtMs'),
+    })
+    .onConflict((conflict) =>
+      conflict.column('id').doUpdateSet((eb) => ({
+        internal_recipients: eb.ref('excluded.internal_recipients'),
+        external_recipients: eb.ref('excluded.external_recipients'),
+        expires_at: eb.ref('excluded.expires_at'),
+      })),
+    ),
+);
+
+const dropReservationQuery = compiledQuery<{ id: string }, never>((db, param) =>
+  db.deleteFrom('send_reservations').where('id', '=', param('id')),
+);
+
 /** The account's live reservations other than `exceptId` (this message's own). */
 export async function reservedByOthers(
   db: Executor,
@@ -26,16 +68,8 @@ export async function reservedByOthers(
   exceptId: string,
   nowMs: number,
 ): Promise<Reserved> {
-  const row = await db
-    .selectFrom('send_reservations')
-    .select((eb) => [
-      eb.fn.coalesce(eb.fn.sum<number | string>('internal_recipients'), eb.lit(0)).as('internal'),
-      eb.fn.coalesce(eb.fn.sum<number | string>('external_recipients'), eb.lit(0)).as('external'),
-    ])
-    .where('user_id', '=', userId)
-    .where('expires_at', '>', nowMs)
-    .where('id', '!=', exceptId)
-    .executeTakeFirst();
+  const { rows } = await reservedByOthersQuery(db, { userId, exceptId, nowMs });
+  const row = rows[0];
   return { internal: Number(row?.internal ?? 0), external: Number(row?.external ?? 0) };
 }
 
@@ -44,23 +78,7 @@ export async function saveReservation(
   db: Executor,
   reservation: { id: string; userId: string; internal: number; external: number; expiresAtMs: number },
 ): Promise<void> {
-  await db
-    .insertInto('send_reservations')
-    .values({
-      id: reservation.id,
-      user_id: reservation.userId,
-      internal_recipients: reservation.internal,
-      external_recipients: reservation.external,
-      expires_at: reservation.expiresAtMs,
-    })
-    .onConflict((conflict) =>
-      conflict.column('id').doUpdateSet({
-        internal_recipients: reservation.internal,
-        external_recipients: reservation.external,
-        expires_at: reservation.expiresAtMs,
-      }),
-    )
-    .execute();
+  await saveReservationQuery(db, reservation);
 }
 
 export async function renewReservation(db: Executor, id: string, expiresAtMs: number): Promise<void> {
@@ -69,7 +87,7 @@ export async function renewReservation(db: Executor, id: string, expiresAtMs: nu
 
 /** Gives a reservation back (or drops it as its message is counted); none left is no error. */
 export async function dropReservation(db: Executor, id: string): Promise<void> {
-  await db.deleteFrom('send_reservations').where('id', '=', id).execute();
+  await dropReservationQuery(db, { id });
 }
 
 /** Reservations past their time count no more: their rows go. */

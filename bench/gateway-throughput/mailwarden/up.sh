@@ -11,6 +11,9 @@
 #   cpuprof      run node with --cpu-prof; the profile lands in WORKDIR/mailwarden/prof/ at down.sh
 #   workers=N    MAILWARDEN_WORKERS (default 1: one process, as before; `auto` is one per core): a
 #                supervisor and N worker processes on the same port; run.sh counts all their CPU
+#   pg           PostgreSQL instead of SQLite: a fresh database mw_gwbench_<port> on MW_BENCH_PG
+#                (default postgres://postgres@127.0.0.1:5432), dropped by down.sh. The PostgreSQL
+#                server's CPU is not in "process cpu" (it is not ours to count): it shows in "other"
 # Writes only under WORKDIR/mailwarden. Records the PID it starts in WORKDIR/mailwarden/run/.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -23,13 +26,14 @@ MW_ROOT=${MW_ROOT:-$REPO}
 [ -f "$MW_ROOT/dist/src/cli/main.js" ] || die "no $MW_ROOT/dist/src/cli/main.js: build first (npx tsc -p .)"
 [ -d "$MW_ROOT/node_modules" ] || die "no $MW_ROOT/node_modules: run npm ci in $REPO first"
 
-GREET=0; POOL=20; REQUIRE_TLS=false; NODE_FLAGS=(); WORKERS=1
+GREET=0; POOL=20; REQUIRE_TLS=false; NODE_FLAGS=(); WORKERS=1; PG=0
 for opt in ${VARIANT//,/ }; do
   case "$opt" in
     greet=*) GREET=${opt#greet=} ;;
     pool=*) POOL=${opt#pool=} ;;
     workers=*) WORKERS=${opt#workers=} ;;
     requiretls) REQUIRE_TLS=true ;;
+    pg) PG=1 ;;
     cpuprof) NODE_FLAGS+=(--cpu-prof --cpu-prof-dir "$W/prof") ;;
     *) die "unknown variant option $opt" ;;
   esac
@@ -58,6 +62,13 @@ export MAILWARDEN_DATA_DIR="$W/data" \
   MAILWARDEN_TLS_KEY_FILE="$W/tls/key.pem" \
   MAILWARDEN_SHUTDOWN_GRACE_MS=2000 \
   MAILWARDEN_LOG_LEVEL=warn
+if [ "$PG" = 1 ]; then
+  PG_SERVER=${MW_BENCH_PG:-postgres://postgres@127.0.0.1:5432}; PG_DB=mw_gwbench_$SUT_PORT
+  psql "$PG_SERVER/postgres" -qAtc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" -c "CREATE DATABASE $PG_DB" >/dev/null \
+    || die "could not create database $PG_DB on $PG_SERVER"
+  echo "$PG_SERVER $PG_DB" >"$W/run/pgdb"
+  export MAILWARDEN_DATABASE_URL="$PG_SERVER/$PG_DB"
+fi
 # Builds with MAILWARDEN_WORKERS (issue 22) default to one per core: the plain variant stays one process.
 if grep -q "path: 'workers'" "$MW_ROOT/dist/src/config/config-keys.js" 2>/dev/null; then export MAILWARDEN_WORKERS="$WORKERS"
 elif [ "$WORKERS" != 1 ]; then die "this build has no MAILWARDEN_WORKERS"; fi
