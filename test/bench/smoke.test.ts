@@ -101,6 +101,9 @@ const RUNS: SmokeRun[] = [
       /^ {2}\d+ sessions: worker 2 +pid \d+: RSS [\d.]+ MB, PSS [\d.]+ MB/m,
       /workers=2: target 1000 idle sessions under 200 MB PSS across all 3 process\(es\): /,
     ],
+    // Two serve starts (one process, then a supervisor and two workers) and their sign-ins: about
+    // 33 s alone, and it ran past 60 s beside the cluster tests on a busy machine.
+    timeoutMs: 150_000,
   },
   {
     file: 'gateway-throughput/run.sh',
