@@ -59,7 +59,7 @@ describe('domain checks against a real DNS server and a real HTTPS policy host',
     );
     checker = createDnsChecker({
       servers: [dns.address],
-      timeoutMs: 300,
+      timeoutMs: 2000,
       tries: 1,
       concurrency: 4,
       dkimSelectors: ['good.test:sel2048', 'weak.test:sel1024', 'soft.test:ed'],
@@ -168,7 +168,7 @@ describe('domain checks against a real DNS server and a real HTTPS policy host',
   test('the policy host certificate is verified: without the test CA the policy is not reachable', async () => {
     const untrusting = createDnsChecker({
       servers: [dns.address],
-      timeoutMs: 300,
+      timeoutMs: 2000,
       tries: 1,
       concurrency: 2,
       dkimSelectors: [],

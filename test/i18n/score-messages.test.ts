@@ -84,7 +84,7 @@ describe('Secure Score findings and DNS check details are messages of both catal
       testApp = await createTestApp('sqlite', {
         overrides: {
           'dns.servers': [dns.address],
-          'dns.timeoutMs': 300,
+          'dns.timeoutMs': 2000,
           'dns.tries': 1,
           'score.dkimSelectors': ['mail'],
         },

@@ -56,7 +56,7 @@ describe('a Dutch reader sees no English on any page', () => {
     harness = await startConsoleHarness('sqlite', {
       overrides: {
         'dns.servers': [dns.address],
-        'dns.timeoutMs': 300,
+        'dns.timeoutMs': 2000,
         'dns.tries': 1,
         'score.dkimSelectors': ['mail'],
         'score.mtaStsPort': https.port,

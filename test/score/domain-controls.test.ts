@@ -32,7 +32,7 @@ describe("domain controls: partial credit by share of the org's domains, from re
     testApp = await createTestApp('sqlite', {
       overrides: {
         'dns.servers': [dns.address],
-        'dns.timeoutMs': 300,
+        'dns.timeoutMs': 2000,
         'dns.tries': 1,
         'score.dkimSelectors': ['mail'],
         'score.mtaStsPort': https.port,

@@ -22,7 +22,7 @@ describe('mailwarden score (the built CLI, real DNS and HTTPS on loopback)', () 
     env = {
       MAILWARDEN_DATA_DIR: path.join(temp.dir, 'data'),
       MAILWARDEN_DNS_SERVERS: dns.address,
-      MAILWARDEN_DNS_TIMEOUT_MS: '500',
+      MAILWARDEN_DNS_TIMEOUT_MS: '2000',
       MAILWARDEN_SCORE_DKIM_SELECTORS: 'good.test:mail2026',
       MAILWARDEN_SCORE_MTA_STS_PORT: String(https.port),
       MAILWARDEN_SCORE_MTA_STS_CA_FILE: https.caFile,
