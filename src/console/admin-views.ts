@@ -1,6 +1,6 @@
 import type { Alert } from '../alerts/index.js';
 import type { User } from '../directory/index.js';
-import type { MessageKey, Translator } from '../i18n/index.js';
+import type { MessageKey, Phrase, Translator } from '../i18n/index.js';
 import type { MailPasswordState, SignInEntry } from '../identity/index.js';
 import type { Restriction } from '../outbound/index.js';
 import type { InboxRuleScript, PlaybookStep } from '../respond/index.js';
@@ -374,7 +374,7 @@ function inboxRulesBlock(rules: InboxRules, t: Translator): SafeHtml {
       (script) => html`<tr class="rule ${script.suspicious ? 'suspicious' : ''}">
         <td>${script.name}</td>
         <td>${script.active ? t('admin.rules.active') : script.includedByActive ? t('admin.rules.included') : t('admin.no')}</td>
-        <td>${script.findings.map((finding) => finding.description).join('; ') || t('admin.rules.harmless')}</td>
+        <td>${script.findings.map((finding) => said(t, finding.phrase)).join('; ') || t('admin.rules.harmless')}</td>
       </tr>`,
     )}</tbody>
   </table>`;
@@ -385,7 +385,7 @@ export function playbookNotice(steps: readonly PlaybookStep[], t: Translator): A
   const named = (status: PlaybookStep['status'][]) =>
     steps
       .filter((step) => status.includes(step.status))
-      .map((step) => `${t(STEP_WORDS[step.step])} (${step.detail})`)
+      .map((step) => `${t(STEP_WORDS[step.step])} (${stepDetail(step, t)})`)
       .join('; ');
   const failed = named(['failed', 'refused']);
   const skipped = named(['skipped']);
@@ -399,12 +399,22 @@ export function playbookNotice(steps: readonly PlaybookStep[], t: Translator): A
   return { kind: failed ? 'error' : 'info', text };
 }
 
+/** A phrase of the domain (an inbox rule finding, a part of a step's detail) in the reader's words. */
+function said(t: Translator, words: Phrase): string {
+  return t(words.key, words.params);
+}
+
+/** What a playbook step did, in the reader's words: its phrases, one sentence part each. */
+function stepDetail(step: PlaybookStep, t: Translator): string {
+  return step.phrases.map((words) => said(t, words)).join('; ');
+}
+
 function stepsTable(steps: readonly PlaybookStep[], t: Translator): SafeHtml {
   return html`<table id="steps">
     <thead><tr><th>${t('admin.steps.step')}</th><th>${t('admin.col.status')}</th><th>${t('admin.steps.detail')}</th></tr></thead>
     <tbody>${steps.map(
       (step) => html`<tr class="step" data-step="${step.step}">
-        <td>${t(STEP_WORDS[step.step])}</td><td class="step-status">${badge(t(STEP_STATUS_WORDS[step.status]), step.status === 'done' || step.status === 'unchanged' ? 'ok' : step.status === 'skipped' ? 'neutral' : 'bad')}</td><td>${step.detail}</td>
+        <td>${t(STEP_WORDS[step.step])}</td><td class="step-status">${badge(t(STEP_STATUS_WORDS[step.status]), step.status === 'done' || step.status === 'unchanged' ? 'ok' : step.status === 'skipped' ? 'neutral' : 'bad')}</td><td>${stepDetail(step, t)}</td>
       </tr>`,
     )}</tbody>
   </table>`;

@@ -9,4 +9,10 @@ export {
   preferredFromAcceptLanguage,
 } from './locales.js';
 export { catalogues, type MessageKey } from './messages/index.js';
-export { type MessageParams, type PluralKey, type Translator, translator } from './translator.js';
+export {
+  type MessageParams,
+  type Phrase,
+  type PluralKey,
+  type Translator,
+  translator,
+} from './translator.js';

@@ -3,14 +3,15 @@ import { admin } from './admin.js';
 import { alerts } from './alerts.js';
 import { charts } from './charts.js';
 import { common } from './common.js';
+import { respond } from './respond.js';
 
 /**
  * Every catalogue, one object per language. Each area lives in its own file so that pages can be
  * translated side by side; keys are prefixed by area, so the spread below never overwrites one.
  */
 export const catalogues = {
-  en: { ...common.en, ...account.en, ...admin.en, ...alerts.en, ...charts.en },
-  nl: { ...common.nl, ...account.nl, ...admin.nl, ...alerts.nl, ...charts.nl },
+  en: { ...common.en, ...account.en, ...admin.en, ...alerts.en, ...charts.en, ...respond.en },
+  nl: { ...common.nl, ...account.nl, ...admin.nl, ...alerts.nl, ...charts.nl, ...respond.nl },
 };
 
 export type MessageKey = keyof typeof catalogues.en;

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 
 /**
  * The sign-ins-by-country chart (/account/sign-ins, the admin's user page) groups an account's last
