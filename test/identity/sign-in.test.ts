@@ -199,7 +199,7 @@ for (const kind of storeKinds) {
         clientIp: HOME_IP,
         clientInfo: 'Firefox',
         result: 'failure',
-        reason: 'wrong-code',
+        reason: 'wrong-or-used-code',
         credential: 'totp',
       });
       const [entry] = await app.identity.listSignIns({ login: 'mfa@example.org', limit: 1 });
