@@ -16,6 +16,7 @@ import { alertsPerDayBlock } from './chart-blocks.js';
 import type { ConsoleDeps } from './console-deps.js';
 import type { ConsoleEnv } from './console-env.js';
 import { html } from './html.js';
+import { refusalWords } from './refusal-words.js';
 import { refusePage } from './refusals.js';
 
 /**
@@ -75,7 +76,7 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     if (session instanceof Response) return session;
     const status = c.req.param('verb') === 'acknowledge' ? 'acknowledged' : 'resolved';
     const outcome = await deps.alerts.setStatus(c.req.param('id'), status, adminActor(c, session));
-    if (!outcome.ok) return refusePage(c, 404, outcome.message);
+    if (!outcome.ok) return refusePage(c, 404, refusalWords(c.var.t, outcome));
     return c.redirect('/admin/alerts', 303);
   });
 

@@ -3,6 +3,7 @@ import { admin } from './admin.js';
 import { alerts } from './alerts.js';
 import { charts } from './charts.js';
 import { common } from './common.js';
+import { refusals } from './refusals.js';
 import { respond } from './respond.js';
 
 /**
@@ -10,8 +11,8 @@ import { respond } from './respond.js';
  * translated side by side; keys are prefixed by area, so the spread below never overwrites one.
  */
 export const catalogues = {
-  en: { ...common.en, ...account.en, ...admin.en, ...alerts.en, ...charts.en, ...respond.en },
-  nl: { ...common.nl, ...account.nl, ...admin.nl, ...alerts.nl, ...charts.nl, ...respond.nl },
+  en: { ...common.en, ...account.en, ...admin.en, ...alerts.en, ...charts.en, ...respond.en, ...refusals.en },
+  nl: { ...common.nl, ...account.nl, ...admin.nl, ...alerts.nl, ...charts.nl, ...respond.nl, ...refusals.nl },
 };
 
 export type MessageKey = keyof typeof catalogues.en;
