@@ -121,7 +121,7 @@ export function alertsTable(alerts: readonly Alert[], csrf: string, r: Reader): 
           <tbody>${alerts.map(
             (alert) => html`<tr class="alert" data-id="${alert.id}" data-type="${alert.type}">
               <td class="severity-${alert.severity}">${badge(t(SEVERITY_WORDS[alert.severity]), SEVERITY_TONES[alert.severity] ?? 'neutral')}</td>
-              <td>${alertTitle(t, alert)}</td>
+              <td><a href="/admin/alerts/${alert.id}">${alertTitle(t, alert)}</a></td>
               <td>${alert.mailbox ? html`<a href="${userPath(alert.mailbox)}">${alert.mailbox}</a>` : '—'}</td>
               <td>${at(r, alert.lastAt, 'relative')}</td>
               <td>${r.fmt.number(alert.count)}</td>
@@ -130,6 +130,37 @@ export function alertsTable(alerts: readonly Alert[], csrf: string, r: Reader): 
             </tr>`,
           )}</tbody>
         </table>`;
+}
+
+/**
+ * One alert: what, who, when, and its evidence as labelled lines in the reader's words (the same
+ * lines as the alert email), moments in the organization's time zone.
+ */
+export function alertView(
+  alert: Alert,
+  evidence: ReadonlyArray<readonly [string, string]>,
+  csrf: string,
+  r: Reader,
+): SafeHtml {
+  const { t } = r;
+  return html`<section><table id="alert">
+      <tbody>
+        <tr><th>${t('admin.col.severity')}</th><td>${badge(t(SEVERITY_WORDS[alert.severity]), SEVERITY_TONES[alert.severity] ?? 'neutral')}</td></tr>
+        <tr><th>${t('admin.col.mailbox')}</th><td>${alert.mailbox ? html`<a href="${userPath(alert.mailbox)}">${alert.mailbox}</a>` : '—'}</td></tr>
+        <tr><th>${t('admin.alert.first')}</th><td>${at(r, alert.firstAt)}</td></tr>
+        <tr><th>${t('admin.col.last')}</th><td>${at(r, alert.lastAt)}</td></tr>
+        <tr><th>${t('admin.col.count')}</th><td>${r.fmt.number(alert.count)}</td></tr>
+        <tr><th>${t('admin.col.status')}</th><td class="alert-status">${badge(t(ALERT_STATUS_WORDS[alert.status]), alert.status === 'new' ? 'warn' : alert.status === 'resolved' ? 'ok' : 'neutral')} ${alertActions(alert, csrf, t)}</td></tr>
+      </tbody></table></section>
+    <section><h2>${t('admin.alert.evidence')}</h2>${
+      evidence.length === 0
+        ? html`<p class="muted">${t('admin.alert.noEvidence')}</p>`
+        : html`<table id="evidence"><tbody>${evidence.map(
+            ([label, value]) =>
+              html`<tr><th>${label}</th><td>${value.split('\n').map((line, index) => html`${index > 0 ? html`<br>` : ''}${line.trim()}`)}</td></tr>`,
+          )}</tbody></table>`
+    }
+      <p><a href="/admin/alerts">${t('admin.alert.all')}</a></p></section>`;
 }
 
 /** Acknowledge while new, resolve until resolved. */
