@@ -43,7 +43,7 @@ export const refusals = defineMessages(
     'refusal.message-not-held': 'The message was already released or deleted.',
     'refusal.release-failed': 'The held message could not be delivered.',
     'refusal.alert-not-found': 'There is no such alert.',
-    'refusal.invalid-status': 'That status cannot be set here.',
+    'refusal.invalid-status': 'The status is not one an admin can set.',
     'refusal.invalid-url': 'A webhook URL is an absolute http:// or https:// URL.',
     'refusal.internal-url':
       'A webhook may not reach an internal address (loopback, private, link-local, unique-local, multicast, unspecified) unless notify.webhooks.allowInternalHosts lists it.',
@@ -112,7 +112,7 @@ export const refusals = defineMessages(
     'refusal.message-not-held': 'Het bericht is al vrijgegeven of verwijderd.',
     'refusal.release-failed': 'Het vastgehouden bericht kon niet worden bezorgd.',
     'refusal.alert-not-found': 'Deze waarschuwing bestaat niet.',
-    'refusal.invalid-status': 'Deze status kan hier niet worden ingesteld.',
+    'refusal.invalid-status': 'Deze status kan een beheerder niet instellen.',
     'refusal.invalid-url': 'Een webhook-URL is een volledige http://- of https://-URL.',
     'refusal.internal-url':
       'Een webhook mag geen intern adres bereiken (loopback, privé, link-local, unique-local, multicast, niet-gespecificeerd), tenzij notify.webhooks.allowInternalHosts het noemt.',
