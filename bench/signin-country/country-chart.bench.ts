@@ -146,7 +146,8 @@ async function main(): Promise<void> {
                 .execute();
           });
         const perInsertUs = (msSince(start) * 1000) / INSERTS;
-        const entry = (results[name] ??= { query: [], insert: [] });
+        const entry = results[name] ?? { query: [], insert: [] };
+        results[name] = entry;
         entry.query.push(median(queries));
         entry.insert.push(perInsertUs);
         console.log(
