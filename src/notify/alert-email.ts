@@ -1,6 +1,7 @@
 import { type Alert, type AlertType, alertTypes } from '../alerts/index.js';
 import { type Formatter, formatter, type Translator, translator } from '../i18n/index.js';
 import { type RiskReason, signInLogReasons } from '../identity/index.js';
+import { type RespondPhrase, respondMessageKeys } from '../respond/index.js';
 
 /** The admins' email about an alert: what happened, the evidence, and the exact commands to run next. */
 export interface AlertEmail {
@@ -186,10 +187,17 @@ export function alertEvidence(
     isRecord(entry) ? `${text(entry['domain'])} (${text(entry['recipients'])})` : text(entry),
   );
   if (domains.length > 0) lines.push([t('alerts.evidence.domains'), domains.join(', ')]);
+  const findings = phrasesOf(evidence['findingPhrases']);
+  if (findings.length > 0)
+    lines.push([
+      t('alerts.evidence.findings'),
+      findings.map((words) => t(words.key, words.params)).join('; '),
+    ]);
   const ips = listOf(evidence['sourceIps']);
   if (ips.length > 0) lines.push([t('alerts.evidence.ips'), ips.map((ip) => text(ip)).join(', ')]);
+  // The English findings are the phrases above, when the alert has them.
   for (const [key, value] of Object.entries(evidence))
-    if (!describedKeys.has(key))
+    if (!describedKeys.has(key) && !(findings.length > 0 && (key === 'findings' || key === 'findingPhrases')))
       lines.push([
         key,
         fmt.momentsIn(oneLine(typeof value === 'string' ? value : JSON.stringify(value), 300)),
@@ -291,6 +299,18 @@ function oneLine(value: string, maxLength: number): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
   const clean = value.replace(/[\u0000-\u001f\u007f]+/g, ' ');
   return clean.length > maxLength ? `${clean.slice(0, maxLength - 1)}…` : clean;
+}
+
+/** The respond module's phrases stored in evidence; anything else (older evidence) is left out. */
+function phrasesOf(value: unknown): RespondPhrase[] {
+  return listOf(value).flatMap((entry): RespondPhrase[] => {
+    if (!isRecord(entry) || !isRecord(entry['params'])) return [];
+    const key = respondMessageKeys.find((known) => known === entry['key']);
+    const params = Object.entries(entry['params']).filter(
+      (pair): pair is [string, string | number] => typeof pair[1] === 'string' || typeof pair[1] === 'number',
+    );
+    return key ? [{ key, params: Object.fromEntries(params) }] : [];
+  });
 }
 
 function listOf(value: unknown): unknown[] {
