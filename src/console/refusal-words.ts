@@ -3,23 +3,26 @@ import type { Translator } from '../i18n/index.js';
 import { html, type SafeHtml } from './html.js';
 
 /**
- * A module's refusal as a notice in the reader's language, told by its outcome code (the module's
- * `message` is English, for the CLI and the API). Every code of the one outcome table has a sentence
- * (`refusal.<code>`): the template below does not compile for a code without one, and
+ * A module's refusal as a notice in the reader's language. The module's own `message` is English and
+ * names the values (the address, the internal IP, the length a reason needs), so an English reader gets
+ * it as it is; a reader of another language gets the sentence of its outcome code (`refusal.<code>`),
+ * which names no values: the outcomes carry them only inside the English text. Every code of the one
+ * outcome table has a sentence: the template below does not compile for a code without one, and
  * test/i18n/domain-words.test.ts checks both languages.
  */
-export function refusalWords(t: Translator, refusal: { code: ApiErrorCode }): string {
-  return t(`refusal.${refusal.code}`);
+export function refusalWords(t: Translator, refusal: { code: ApiErrorCode; message?: string }): string {
+  return t.locale === 'en' && refusal.message ? refusal.message : t(`refusal.${refusal.code}`);
 }
 
 /**
- * A refusal of several values at once (a settings or policy form): the sentence by code, then which
- * fields and why. The modules word those problems in English only (one per field, from their field
- * tables), so they are marked as English for the browser and assistive tools.
+ * A refusal of several values at once (a settings or policy form): for a reader of another language
+ * than English, the sentence by code, then which fields and why in the module's English (one problem
+ * per field, from their field tables), marked as English for the browser and assistive tools.
  */
 export function refusalWithProblems(
   t: Translator,
   refusal: { code: ApiErrorCode; message: string },
 ): SafeHtml {
-  return html`${refusalWords(t, refusal)} <span lang="en">${refusal.message}</span>`;
+  if (t.locale === 'en') return html`${refusal.message}`;
+  return html`${t(`refusal.${refusal.code}`)} <span lang="en">${refusal.message}</span>`;
 }

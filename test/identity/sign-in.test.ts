@@ -205,7 +205,7 @@ for (const kind of storeKinds) {
       const [entry] = await app.identity.listSignIns({ login: 'mfa@example.org', limit: 1 });
       assert.equal(entry?.id, id);
       assert.equal(entry?.credential, 'totp');
-      assert.equal(entry?.reason, 'wrong-code');
+      assert.equal(entry?.reason, 'wrong-or-used-code');
       assert.equal(entry?.country, 'GB');
       const { records } = await app.audit.search({
         mailbox: 'mfa@example.org',
