@@ -215,10 +215,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       dnsTries: config.dns.tries,
     },
     emailFrom: config.notify.emailFrom,
-    // Alert emails in the organization's language and time zone, read when each is written.
-    language: async () => {
+    // Alert emails in the recipient's language (theirs, else the organization's) and the
+    // organization's time zone, read when each is written.
+    language: async (locale) => {
       const org = await settings.current();
-      return { t: translator(org.locale), fmt: formatter(org.locale, org.timeZone) };
+      const chosen = locale ?? org.locale;
+      return { t: translator(chosen), fmt: formatter(chosen, org.timeZone) };
     },
   });
   const score = createScore({

@@ -20,6 +20,7 @@ import {
   type PlaybookStep,
   playbookStepNames,
   playbookStepStatuses,
+  respondMessageKeys,
 } from '../respond/index.js';
 import {
   overrideStatuses,
@@ -467,6 +468,17 @@ export const mfaSummarySchema = z.object({
 }) satisfies z.ZodType<MfaSummary>;
 
 // Inbox rules and the secure-this-account playbook.
+/** A sentence the API also gives as a catalogue key and values, for a client that tells it in its own language. */
+const respondPhraseSchema = z
+  .object({
+    key: z.enum(respondMessageKeys),
+    params: z.record(z.string(), z.union([z.string(), z.number()])),
+  })
+  .meta({
+    description:
+      'The same words as a message key of Mailwarden’s catalogues and the values of its {placeholders}.',
+  });
+
 export const inboxRuleScriptSchema = z.object({
   name: z.string(),
   active: z.boolean(),
@@ -478,7 +490,8 @@ export const inboxRuleScriptSchema = z.object({
     z.object({
       kind: z.enum(inboxRuleFindingKinds),
       target: z.string().nullable().meta({ description: 'The address, folder or flag the rule names.' }),
-      description: z.string(),
+      description: z.string().meta({ description: 'What the rule does, in English.' }),
+      phrase: respondPhraseSchema,
     }),
   ),
 }) satisfies z.ZodType<InboxRuleScript>;
@@ -486,5 +499,6 @@ export const inboxRuleScriptSchema = z.object({
 export const playbookStepSchema = z.object({
   step: z.enum(playbookStepNames),
   status: z.enum(playbookStepStatuses),
-  detail: z.string(),
+  detail: z.string().meta({ description: 'What the step did, in English.' }),
+  phrases: z.array(respondPhraseSchema),
 }) satisfies z.ZodType<PlaybookStep>;

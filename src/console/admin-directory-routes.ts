@@ -7,6 +7,7 @@ import type { ConsoleDeps } from './console-deps.js';
 import type { ConsoleEnv } from './console-env.js';
 import { html } from './html.js';
 import { csrfField } from './layout.js';
+import { refusalWords } from './refusal-words.js';
 
 /**
  * /admin/directory: the organization's domains (what counts as internal for limits, forwarding and
@@ -85,7 +86,11 @@ export function adminDirectoryRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
           : await deps.directory.addGroupMember(field('group'), field('user'), actor);
     if (outcome.ok) return c.redirect('/admin/directory?saved=1', 303);
     // The directory's own words, with the status the API gives the same refusal.
-    return directoryPage(c, { kind: 'error', text: outcome.message }, apiErrorStatus[outcome.code]);
+    return directoryPage(
+      c,
+      { kind: 'error', text: refusalWords(c.var.t, outcome) },
+      apiErrorStatus[outcome.code],
+    );
   });
 
   return routes;

@@ -8,6 +8,7 @@ import type { ConsoleDeps } from './console-deps.js';
 import type { ConsoleEnv } from './console-env.js';
 import { html, type SafeHtml } from './html.js';
 import { csrfField } from './layout.js';
+import { refusalWords } from './refusal-words.js';
 
 const DELIVERY_STATUS_WORDS: Record<'pending' | 'delivered' | 'failed', MessageKey> = {
   pending: 'admin.notifications.status.pending',
@@ -91,7 +92,12 @@ export function adminNotificationRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       adminActor(c, session),
     );
     if (!outcome.ok)
-      return notificationsPage(c, { kind: 'error', text: outcome.message }, '', apiErrorStatus[outcome.code]);
+      return notificationsPage(
+        c,
+        { kind: 'error', text: refusalWords(c.var.t, outcome) },
+        '',
+        apiErrorStatus[outcome.code],
+      );
     return notificationsPage(
       c,
       { kind: 'ok', text: c.var.t('admin.notifications.added', { name: outcome.webhook.name }) },
@@ -106,7 +112,12 @@ export function adminNotificationRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     if (session instanceof Response) return session;
     const outcome = await deps.notifier.removeWebhook(c.req.param('name'), adminActor(c, session));
     if (!outcome.ok)
-      return notificationsPage(c, { kind: 'error', text: outcome.message }, '', apiErrorStatus[outcome.code]);
+      return notificationsPage(
+        c,
+        { kind: 'error', text: refusalWords(c.var.t, outcome) },
+        '',
+        apiErrorStatus[outcome.code],
+      );
     return c.redirect('/admin/notifications?removed=1', 303);
   });
 

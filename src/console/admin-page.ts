@@ -10,7 +10,7 @@ import { layout } from './layout.js';
 import { refusePage } from './refusals.js';
 import { ago, when } from './time.js';
 
-export type AdminNotice = { kind: 'info' | 'ok' | 'error'; text: string } | null;
+export type AdminNotice = { kind: 'info' | 'ok' | 'error'; text: string | SafeHtml } | null;
 
 /**
  * Who reads an admin page: their language (`t`), dates and numbers their way in the organization's

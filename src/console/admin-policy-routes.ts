@@ -7,6 +7,7 @@ import type { ConsoleDeps } from './console-deps.js';
 import type { ConsoleEnv } from './console-env.js';
 import { html } from './html.js';
 import { csrfField } from './layout.js';
+import { refusalWithProblems, refusalWords } from './refusal-words.js';
 import { refusePage } from './refusals.js';
 
 type Notice = AdminNotice;
@@ -171,14 +172,14 @@ export function adminPolicyRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     const outcome = await deps.outbound.setPolicy(name, change, adminActor(c, session));
     return outcome.ok
       ? c.redirect(`${policyPath(outcome.policy.name)}?saved=1`, 303)
-      : policyPage(c, name, { kind: 'error', text: outcome.message }, 422, body);
+      : policyPage(c, name, { kind: 'error', text: refusalWithProblems(c.var.t, outcome) }, 422, body);
   });
 
   routes.post('/admin/policies/:name/delete', async (c) => {
     const session = adminGate(c);
     if (session instanceof Response) return session;
     const outcome = await deps.outbound.deletePolicy(c.req.param('name'), adminActor(c, session));
-    if (!outcome.ok) return refusePage(c, 404, outcome.message);
+    if (!outcome.ok) return refusePage(c, 404, refusalWords(c.var.t, outcome));
     return c.redirect('/admin/policies', 303);
   });
 

@@ -5,6 +5,7 @@ import type { ConsoleDeps } from './console-deps.js';
 import type { ConsoleEnv } from './console-env.js';
 import { html } from './html.js';
 import { csrfField } from './layout.js';
+import { refusalWords } from './refusal-words.js';
 
 type Notice = AdminNotice;
 
@@ -79,7 +80,7 @@ export function adminQuarantineRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     // Not delivered (the relay refused it: it stays held), or decided already by someone else.
     return quarantinePage(
       c,
-      { kind: 'error', text: outcome.message },
+      { kind: 'error', text: refusalWords(c.var.t, outcome) },
       outcome.code === 'release-failed' ? 502 : 409,
     );
   });

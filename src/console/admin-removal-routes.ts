@@ -9,6 +9,7 @@ import type { ConsoleDeps } from './console-deps.js';
 import type { ConsoleEnv } from './console-env.js';
 import { html, type SafeHtml } from './html.js';
 import { csrfField } from './layout.js';
+import { refusalWords } from './refusal-words.js';
 import { refusePage } from './refusals.js';
 
 interface Removal {
@@ -92,7 +93,12 @@ export function adminRemovalRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       const outcome = await remove(c, adminActor(c, session), body);
       if (outcome.ok) return c.redirect(outcome.next, 303);
       // The directory's own words, with the status the API gives the same refusal.
-      return confirmPage(c, removal, { kind: 'error', text: outcome.message }, apiErrorStatus[outcome.code]);
+      return confirmPage(
+        c,
+        removal,
+        { kind: 'error', text: refusalWords(c.var.t, outcome) },
+        apiErrorStatus[outcome.code],
+      );
     });
   };
 

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { alertEvidence } from '../notify/index.js';
 import { adminActor } from './actor.js';
 import { adminAuditRoutes } from './admin-audit-routes.js';
 import { adminDirectoryRoutes } from './admin-directory-routes.js';
@@ -11,11 +12,12 @@ import { adminScoreRoutes } from './admin-score-routes.js';
 import { adminSettingsRoutes } from './admin-settings-routes.js';
 import { adminTokenRoutes } from './admin-token-routes.js';
 import { adminUserRoutes } from './admin-user-routes.js';
-import { alertsTable, restrictedTable } from './admin-views.js';
+import { alertsTable, alertTitle, alertView, restrictedTable } from './admin-views.js';
 import { alertsPerDayBlock } from './chart-blocks.js';
 import type { ConsoleDeps } from './console-deps.js';
 import type { ConsoleEnv } from './console-env.js';
 import { html } from './html.js';
+import { refusalWords } from './refusal-words.js';
 import { refusePage } from './refusals.js';
 
 /**
@@ -70,12 +72,26 @@ export function adminRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     );
   });
 
+  routes.get('/admin/alerts/:id', async (c) => {
+    const session = adminGate(c);
+    if (session instanceof Response) return session;
+    const alert = await deps.alerts.get(c.req.param('id'));
+    if (!alert) return refusePage(c, 404, refusalWords(c.var.t, { code: 'alert-not-found' }));
+    const reader = readerOf(c, deps);
+    return adminPage(
+      c,
+      deps,
+      alertTitle(c.var.t, alert),
+      alertView(alert, alertEvidence(alert.evidence, reader), adminCsrf(c, deps), reader),
+    );
+  });
+
   routes.post('/admin/alerts/:id/:verb{(?:acknowledge|resolve)}', async (c) => {
     const session = adminGate(c);
     if (session instanceof Response) return session;
     const status = c.req.param('verb') === 'acknowledge' ? 'acknowledged' : 'resolved';
     const outcome = await deps.alerts.setStatus(c.req.param('id'), status, adminActor(c, session));
-    if (!outcome.ok) return refusePage(c, 404, outcome.message);
+    if (!outcome.ok) return refusePage(c, 404, refusalWords(c.var.t, outcome));
     return c.redirect('/admin/alerts', 303);
   });
 

@@ -9,6 +9,7 @@ import type { ConsoleEnv } from './console-env.js';
 import { html } from './html.js';
 import { csrfField } from './layout.js';
 import { messageHtml } from './message-html.js';
+import { refusalWords } from './refusal-words.js';
 
 const STATUS_WORDS: Record<ScoredControl['status'], MessageKey> = {
   completed: 'admin.score.status.completed',
@@ -145,7 +146,7 @@ export function adminScoreRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     // Saved: back to the page (a reload does not post again); refused: the page with the reason.
     return outcome.ok
       ? c.redirect(`/admin/score?saved=${encodeURIComponent(outcome.controlId)}`, 303)
-      : scorePage(c, { kind: 'error', text: outcome.message }, 422);
+      : scorePage(c, { kind: 'error', text: refusalWords(c.var.t, outcome) }, 422);
   });
 
   return routes;

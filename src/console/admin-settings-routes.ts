@@ -6,6 +6,7 @@ import type { ConsoleDeps } from './console-deps.js';
 import type { ConsoleEnv } from './console-env.js';
 import { html } from './html.js';
 import { csrfField } from './layout.js';
+import { refusalWithProblems } from './refusal-words.js';
 
 type Notice = AdminNotice;
 
@@ -82,7 +83,7 @@ export function adminSettingsRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     const outcome = await deps.settings.change(typed, adminActor(c, session));
     return outcome.ok
       ? c.redirect('/admin/settings?saved=1', 303)
-      : settingsPage(c, { kind: 'error', text: outcome.message }, 422, typed);
+      : settingsPage(c, { kind: 'error', text: refusalWithProblems(c.var.t, outcome) }, 422, typed);
   });
 
   return routes;

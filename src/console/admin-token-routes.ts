@@ -8,6 +8,7 @@ import type { ConsoleDeps } from './console-deps.js';
 import type { ConsoleEnv } from './console-env.js';
 import { html, type SafeHtml } from './html.js';
 import { csrfField } from './layout.js';
+import { refusalWords } from './refusal-words.js';
 import { refusePage } from './refusals.js';
 
 /**
@@ -87,7 +88,12 @@ export function adminTokenRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       adminActor(c, session),
     );
     if (!outcome.ok)
-      return tokensPage(c, { kind: 'error', text: outcome.message }, '', apiErrorStatus[outcome.code]);
+      return tokensPage(
+        c,
+        { kind: 'error', text: refusalWords(c.var.t, outcome) },
+        '',
+        apiErrorStatus[outcome.code],
+      );
     return tokensPage(
       c,
       { kind: 'ok', text: c.var.t('admin.tokens.created', { name: outcome.record.name }) },
@@ -101,7 +107,7 @@ export function adminTokenRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     const session = adminGate(c);
     if (session instanceof Response) return session;
     const outcome = await deps.directory.revokeApiToken(c.req.param('name'), adminActor(c, session));
-    if (!outcome.ok) return refusePage(c, 404, outcome.message);
+    if (!outcome.ok) return refusePage(c, 404, refusalWords(c.var.t, outcome));
     return c.redirect('/admin/tokens?revoked=1', 303);
   });
 

@@ -18,6 +18,7 @@ import {
 import { sendingBlock, signInsBlock } from './chart-blocks.js';
 import type { ConsoleDeps } from './console-deps.js';
 import type { ConsoleEnv } from './console-env.js';
+import { refusalWords } from './refusal-words.js';
 import { refusePage } from './refusals.js';
 import { recentSignIns } from './sign-in-log.js';
 
@@ -157,13 +158,17 @@ export function adminUserRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       actor,
     );
     if (!created.ok)
-      return usersPage(c, { kind: 'error', text: created.message }, apiErrorStatus[created.code]);
+      return usersPage(
+        c,
+        { kind: 'error', text: refusalWords(c.var.t, created) },
+        apiErrorStatus[created.code],
+      );
     const reset = await deps.identity.resetPassword(
       created.user.address,
       { revokeAppPasswords: false },
       actor,
     );
-    if (!reset.ok) return refusePage(c, 404, reset.message);
+    if (!reset.ok) return refusePage(c, 404, refusalWords(c.var.t, reset));
     return adminPage(
       c,
       deps,
@@ -195,7 +200,7 @@ export function adminUserRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       adminActor(c, session),
     );
     if (outcome.ok) return c.redirect(`${userPath(outcome.restriction.mailbox)}?released=1`, 303);
-    return userPage(c, address, { kind: 'error', text: outcome.message }, 409);
+    return userPage(c, address, { kind: 'error', text: refusalWords(c.var.t, outcome) }, 409);
   });
 
   // Alternatives in a group: Hono's `{a|b}` leaks the `|` into its combined pattern, which then takes
@@ -205,7 +210,7 @@ export function adminUserRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     if (session instanceof Response) return session;
     const disable = c.req.param('verb') === 'disable';
     const outcome = await deps.directory.setDisabled(c.req.param('address'), disable, adminActor(c, session));
-    if (!outcome.ok) return refusePage(c, 404, outcome.message);
+    if (!outcome.ok) return refusePage(c, 404, refusalWords(c.var.t, outcome));
     return c.redirect(userPath(outcome.user.address), 303);
   });
 
@@ -259,7 +264,7 @@ export function adminUserRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       },
       adminActor(c, session),
     );
-    if (!outcome.ok) return refusePage(c, 404, outcome.message);
+    if (!outcome.ok) return refusePage(c, 404, refusalWords(c.var.t, outcome));
     return adminPage(
       c,
       deps,

@@ -1,6 +1,6 @@
 import type { Alert } from '../alerts/index.js';
 import type { User } from '../directory/index.js';
-import type { MessageKey, Translator } from '../i18n/index.js';
+import type { MessageKey, Phrase, Translator } from '../i18n/index.js';
 import type { MailPasswordState, SignInEntry } from '../identity/index.js';
 import type { Restriction } from '../outbound/index.js';
 import type { InboxRuleScript, PlaybookStep } from '../respond/index.js';
@@ -121,7 +121,7 @@ export function alertsTable(alerts: readonly Alert[], csrf: string, r: Reader): 
           <tbody>${alerts.map(
             (alert) => html`<tr class="alert" data-id="${alert.id}" data-type="${alert.type}">
               <td class="severity-${alert.severity}">${badge(t(SEVERITY_WORDS[alert.severity]), SEVERITY_TONES[alert.severity] ?? 'neutral')}</td>
-              <td>${alertTitle(t, alert)}</td>
+              <td><a href="/admin/alerts/${alert.id}">${alertTitle(t, alert)}</a></td>
               <td>${alert.mailbox ? html`<a href="${userPath(alert.mailbox)}">${alert.mailbox}</a>` : '—'}</td>
               <td>${at(r, alert.lastAt, 'relative')}</td>
               <td>${r.fmt.number(alert.count)}</td>
@@ -130,6 +130,37 @@ export function alertsTable(alerts: readonly Alert[], csrf: string, r: Reader): 
             </tr>`,
           )}</tbody>
         </table>`;
+}
+
+/**
+ * One alert: what, who, when, and its evidence as labelled lines in the reader's words (the same
+ * lines as the alert email), moments in the organization's time zone.
+ */
+export function alertView(
+  alert: Alert,
+  evidence: ReadonlyArray<readonly [string, string]>,
+  csrf: string,
+  r: Reader,
+): SafeHtml {
+  const { t } = r;
+  return html`<section><table id="alert">
+      <tbody>
+        <tr><th>${t('admin.col.severity')}</th><td>${badge(t(SEVERITY_WORDS[alert.severity]), SEVERITY_TONES[alert.severity] ?? 'neutral')}</td></tr>
+        <tr><th>${t('admin.col.mailbox')}</th><td>${alert.mailbox ? html`<a href="${userPath(alert.mailbox)}">${alert.mailbox}</a>` : '—'}</td></tr>
+        <tr><th>${t('admin.alert.first')}</th><td>${at(r, alert.firstAt)}</td></tr>
+        <tr><th>${t('admin.col.last')}</th><td>${at(r, alert.lastAt)}</td></tr>
+        <tr><th>${t('admin.col.count')}</th><td>${r.fmt.number(alert.count)}</td></tr>
+        <tr><th>${t('admin.col.status')}</th><td class="alert-status">${badge(t(ALERT_STATUS_WORDS[alert.status]), alert.status === 'new' ? 'warn' : alert.status === 'resolved' ? 'ok' : 'neutral')} ${alertActions(alert, csrf, t)}</td></tr>
+      </tbody></table></section>
+    <section><h2>${t('admin.alert.evidence')}</h2>${
+      evidence.length === 0
+        ? html`<p class="muted">${t('admin.alert.noEvidence')}</p>`
+        : html`<table id="evidence"><tbody>${evidence.map(
+            ([label, value]) =>
+              html`<tr><th>${label}</th><td>${value.split('\n').map((line, index) => html`${index > 0 ? html`<br>` : ''}${line.trim()}`)}</td></tr>`,
+          )}</tbody></table>`
+    }
+      <p><a href="/admin/alerts">${t('admin.alert.all')}</a></p></section>`;
 }
 
 /** Acknowledge while new, resolve until resolved. */
@@ -374,7 +405,7 @@ function inboxRulesBlock(rules: InboxRules, t: Translator): SafeHtml {
       (script) => html`<tr class="rule ${script.suspicious ? 'suspicious' : ''}">
         <td>${script.name}</td>
         <td>${script.active ? t('admin.rules.active') : script.includedByActive ? t('admin.rules.included') : t('admin.no')}</td>
-        <td>${script.findings.map((finding) => finding.description).join('; ') || t('admin.rules.harmless')}</td>
+        <td>${script.findings.map((finding) => said(t, finding.phrase)).join('; ') || t('admin.rules.harmless')}</td>
       </tr>`,
     )}</tbody>
   </table>`;
@@ -385,7 +416,7 @@ export function playbookNotice(steps: readonly PlaybookStep[], t: Translator): A
   const named = (status: PlaybookStep['status'][]) =>
     steps
       .filter((step) => status.includes(step.status))
-      .map((step) => `${t(STEP_WORDS[step.step])} (${step.detail})`)
+      .map((step) => `${t(STEP_WORDS[step.step])} (${stepDetail(step, t)})`)
       .join('; ');
   const failed = named(['failed', 'refused']);
   const skipped = named(['skipped']);
@@ -399,12 +430,22 @@ export function playbookNotice(steps: readonly PlaybookStep[], t: Translator): A
   return { kind: failed ? 'error' : 'info', text };
 }
 
+/** A phrase of the domain (an inbox rule finding, a part of a step's detail) in the reader's words. */
+function said(t: Translator, words: Phrase): string {
+  return t(words.key, words.params);
+}
+
+/** What a playbook step did, in the reader's words: its phrases, one sentence part each. */
+function stepDetail(step: PlaybookStep, t: Translator): string {
+  return step.phrases.map((words) => said(t, words)).join('; ');
+}
+
 function stepsTable(steps: readonly PlaybookStep[], t: Translator): SafeHtml {
   return html`<table id="steps">
     <thead><tr><th>${t('admin.steps.step')}</th><th>${t('admin.col.status')}</th><th>${t('admin.steps.detail')}</th></tr></thead>
     <tbody>${steps.map(
       (step) => html`<tr class="step" data-step="${step.step}">
-        <td>${t(STEP_WORDS[step.step])}</td><td class="step-status">${badge(t(STEP_STATUS_WORDS[step.status]), step.status === 'done' || step.status === 'unchanged' ? 'ok' : step.status === 'skipped' ? 'neutral' : 'bad')}</td><td>${step.detail}</td>
+        <td>${t(STEP_WORDS[step.step])}</td><td class="step-status">${badge(t(STEP_STATUS_WORDS[step.status]), step.status === 'done' || step.status === 'unchanged' ? 'ok' : step.status === 'skipped' ? 'neutral' : 'bad')}</td><td>${stepDetail(step, t)}</td>
       </tr>`,
     )}</tbody>
   </table>`;

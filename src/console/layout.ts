@@ -7,7 +7,7 @@ export interface PageOptions {
   csrfToken: string | null;
   /** Show the navigation of a signed-in user. */
   signedIn: boolean;
-  notice?: { kind: 'info' | 'ok' | 'error'; text: string } | null;
+  notice?: { kind: 'info' | 'ok' | 'error'; text: string | SafeHtml } | null;
   /** Pages with passkey buttons load the passkey script. */
   passkeys?: boolean;
   /** The admin pages (/admin) have their own navigation. */

@@ -1,4 +1,5 @@
 import type { MessageKey, Translator } from '../i18n/index.js';
+import type { SignInLogReason } from '../identity/index.js';
 import type { ConsoleDeps } from './console-deps.js';
 
 export type PasswordStepOutcome =
@@ -57,7 +58,7 @@ export async function recordSecondFactor(
     userId: string;
     method: string;
     ok: boolean;
-    reason: string;
+    reason: SignInLogReason;
     clientIp: string | null;
     clientInfo: string | null;
     sessionId: string | null;

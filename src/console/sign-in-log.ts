@@ -1,5 +1,5 @@
 import { type Formatter, type Translator, translator } from '../i18n/index.js';
-import type { SignInEntry } from '../identity/index.js';
+import { isSignInLogReason, type SignInEntry } from '../identity/index.js';
 import type { ConsoleDeps } from './console-deps.js';
 import { html, type SafeHtml } from './html.js';
 import { ago, when } from './time.js';
@@ -40,9 +40,17 @@ export function signInTable(
       ) => html`<tr class="sign-in"><td>${moment(entry.at)}</td><td translate="no">${entry.protocol}${entry.credential ? ` · ${entry.credential}` : ''}</td>
         <td translate="no">${entry.clientIp ?? '-'}${entry.country ? ` (${entry.city ? `${entry.city}, ` : ''}${entry.country})` : ''}</td>
         <td>${entry.result === 'success' ? t('account.signIns.success') : t('account.signIns.failure')}${
-          entry.reason && entry.result !== 'success'
-            ? html` · <span translate="no">${entry.reason}</span>`
-            : ''
+          entry.reason && entry.result !== 'success' ? html` · ${signInReasonWords(entry.reason, t)}` : ''
         }${risk(entry)}</td></tr>`,
     )}</tbody></table>`;
+}
+
+/**
+ * Why a sign-in failed, in the reader's words. A reason the list does not know (a row written before
+ * it was added) is shown as its code, marked as not to be translated.
+ */
+export function signInReasonWords(reason: string, t: Translator): SafeHtml | string {
+  return isSignInLogReason(reason)
+    ? t(`account.signInReason.${reason}`)
+    : html`<span translate="no">${reason}</span>`;
 }

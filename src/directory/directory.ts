@@ -46,6 +46,7 @@ export function createDirectory(deps: DirectoryDeps) {
     listGroups: () => groups.listGroups(db),
     groupsOf: (userId: string) => groups.groupsOf(db, userId),
     listUsers: (options?: { limit?: number; afterAddress?: string }) => users.listUsers(db, options),
+    listAdminRecipients: () => users.listAdminRecipients(db),
     /** `reader`: a store.readSnapshot executor, when the row is read with others. */
     findLoginRow: (login: string, reader: Executor = db): Promise<UserTable | null> =>
       users.findLoginRow(reader, login),

@@ -9,4 +9,4 @@ export type { Domain } from './domains.js';
 export { isDomainName, parseEmailAddress } from './email-address.js';
 export type { Group } from './groups.js';
 export type { RemovedDomain, RemovedUser } from './user-removal.js';
-export type { NewUser, PasswordPolicy, Role, User, UserUpdate } from './users.js';
+export type { AdminRecipient, NewUser, PasswordPolicy, Role, User, UserUpdate } from './users.js';

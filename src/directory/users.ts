@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Actor, AuditLog } from '../audit/index.js';
-import type { Locale } from '../i18n/index.js';
+import { isLocale, type Locale } from '../i18n/index.js';
 import type { Clock } from '../runtime/clock.js';
 import { compiledQuery, type Executor, type Store, type UserTable } from '../store/index.js';
 import { type DirectoryFailure, directoryFailure } from './directory.outcomes.js';
@@ -250,6 +250,25 @@ export async function findUser(db: Executor, reference: string): Promise<User | 
   const row = await findUserRow(db, reference);
   if (!row) return null;
   return toUser(row, await aliasesOf(db, row.id));
+}
+
+/** Someone who gets what goes to every administrator (alert emails), in the language they chose. */
+export interface AdminRecipient {
+  address: string;
+  /** users.locale: the language the admin chose on /account; null: the organization's. */
+  locale: Locale | null;
+}
+
+/** The enabled administrators, with their chosen language: one read, ordered by address. */
+export async function listAdminRecipients(db: Executor): Promise<AdminRecipient[]> {
+  const rows = await db
+    .selectFrom('users')
+    .select(['address', 'locale'])
+    .where('role', '=', 'admin')
+    .where('disabled_at', 'is', null)
+    .orderBy('address')
+    .execute();
+  return rows.map((row) => ({ address: row.address, locale: isLocale(row.locale) ? row.locale : null }));
 }
 
 export async function listUsers(

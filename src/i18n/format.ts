@@ -15,6 +15,11 @@ export interface Formatter {
   /** "3 min ago" / "3 min geleden" for the last 24 hours; otherwise the moment. */
   relative(iso: string, now: Date): string;
   number(value: number): string;
+  /**
+   * Every ISO 8601 moment inside a text (alert evidence, which the modules write as UTC ISO strings,
+   * alone or within JSON) written as `moment` writes it; the rest of the text stays as it is.
+   */
+  momentsIn(text: string): string;
   /** 0.42 → "42%" / "42%". */
   percent(ratio: number): string;
 }
@@ -29,6 +34,9 @@ export function isTimeZone(value: string): boolean {
 }
 
 const formatters = new Map<string, Formatter>();
+
+/** 2026-12-07T16:41:00.123Z, 2026-12-07T17:41+01:00: a date, a time with minutes, and a zone. */
+const ISO_MOMENT = /\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})/g;
 
 export function formatter(locale: Locale, timeZone = 'UTC'): Formatter {
   const zone = isTimeZone(timeZone) ? timeZone : 'UTC';
@@ -71,6 +79,7 @@ export function formatter(locale: Locale, timeZone = 'UTC'): Formatter {
       return relative.format(Math.round(seconds / 3_600), 'hour');
     },
     number: (value) => numbers.format(value),
+    momentsIn: (text) => text.replace(ISO_MOMENT, (iso) => made.moment(iso)),
     percent: (ratio) => percents.format(ratio),
   };
   formatters.set(cacheKey, made);

@@ -29,4 +29,10 @@ export {
   writeMessage,
 } from './message.js';
 export { catalogues, type MessageKey } from './messages/index.js';
-export { type MessageParams, type PluralKey, type Translator, translator } from './translator.js';
+export {
+  type MessageParams,
+  type Phrase,
+  type PluralKey,
+  type Translator,
+  translator,
+} from './translator.js';

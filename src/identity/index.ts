@@ -63,6 +63,7 @@ export {
   type SignInFilter,
   type SignInsFromCountry,
 } from './sign-in-log.js';
+export { isSignInLogReason, type SignInLogReason, signInLogReasons } from './sign-in-reasons.js';
 export {
   fromBase32,
   matchTotpStep,

@@ -1,6 +1,7 @@
 import type { MailAccountPasswordPolicy } from '../settings/index.js';
 import type { AppPasswordTable, UserTable } from '../store/index.js';
 import { riskRank, type SignInRisk } from './risk.js';
+import type { SignInLogReason } from './sign-in-reasons.js';
 
 /**
  * The decision of a sign-in, apart from reading and recording: a pure function of what was read.
@@ -25,7 +26,7 @@ export type SignInRefusalCode = (typeof signInRefusalCodes)[number];
 /** How the secret compared with the account's credentials (read before deciding). */
 export type CredentialCheck =
   | { ok: true; appPassword: AppPasswordTable | null }
-  | { ok: false; reason: string; countFailure: boolean };
+  | { ok: false; reason: SignInLogReason; countFailure: boolean };
 
 /** The account fields the decision reads. */
 export type DecisionAccount = Pick<UserTable, 'disabled_at' | 'mfa_state' | 'must_change_password'> & {
@@ -49,7 +50,7 @@ export interface SignInFacts {
 export type SignInDecision =
   | {
       ok: true;
-      reason: string;
+      reason: SignInLogReason;
       credential: string;
       credentialVerified: true;
       countFailure: false;
@@ -59,7 +60,7 @@ export type SignInDecision =
   | {
       ok: false;
       code: SignInRefusalCode;
-      reason: string;
+      reason: SignInLogReason;
       credential: string | null;
       credentialVerified: boolean;
       countFailure: boolean;
@@ -96,7 +97,7 @@ export function decideSignIn(facts: SignInFacts): SignInDecision {
     return refuse('bad-credentials', verified.reason, { countFailure: verified.countFailure });
   if (account === null) return refuse('bad-credentials', 'unknown-user', { countFailure: true });
   const credential = verified.appPassword ? `app-password:${verified.appPassword.name}` : 'password';
-  const refuseKnown = (code: SignInRefusalCode, reason: string = code) =>
+  const refuseKnown = (code: Exclude<SignInRefusalCode, 'bad-credentials'>, reason: SignInLogReason = code) =>
     refuse(code, reason, { credential, credentialVerified: true });
   if (account.disabled_at !== null) return refuseKnown('account-disabled');
   if (protocol !== 'web' && policy.mailAccountPassword === 'blocked')
@@ -126,7 +127,7 @@ export function decideSignIn(facts: SignInFacts): SignInDecision {
 
 function refuse(
   code: SignInRefusalCode,
-  reason: string,
+  reason: SignInLogReason,
   options: {
     credential?: string;
     credentialVerified?: boolean;

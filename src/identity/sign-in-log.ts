@@ -99,7 +99,7 @@ export interface SignInsFromCountry {
 
 /**
  * A user's sign-ins since `sinceMs` by country and result, most first: a range of the
- * sign_ins_user_at index, grouped. At most (countries × 2) rows.
+ * sign_ins_user_at_country index (user_id, at, country, result), grouped without reading the table. At most (countries × 2) rows.
  */
 export async function signInsByCountry(
   db: Executor,

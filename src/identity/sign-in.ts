@@ -38,6 +38,7 @@ import {
   type SignInProtocol,
   type SignInRefusalCode,
 } from './sign-in-decision.js';
+import type { SignInLogReason } from './sign-in-reasons.js';
 import type { VerifiedCredentialCache } from './verified-credential-cache.js';
 
 /**
@@ -202,7 +203,7 @@ function signInEntry(entry: {
   geo: GeoLocation | null;
   clientInfo: string | null | undefined;
   result: 'success' | 'failure';
-  reason: string;
+  reason: SignInLogReason;
   credential: string | null;
   risk: SignInRisk;
   failureTag?: string | null;
@@ -561,8 +562,8 @@ export interface SignInStep {
   clientInfo?: string | null;
   sessionId?: string | null;
   result: 'success' | 'failure';
-  /** e.g. 'signed-in', 'wrong-code', 'replayed-code'. */
-  reason: string;
+  /** e.g. 'signed-in', 'wrong-or-used-code' (the closed list: sign-in-reasons.ts). */
+  reason: SignInLogReason;
   /** 'totp', 'passkey', 'recovery-code', 'master-user:<name>'. */
   credential: string;
   risk?: SignInRisk;

@@ -1,5 +1,7 @@
 import { type Alert, type AlertType, alertTypes } from '../alerts/index.js';
 import { type Formatter, formatter, type Translator, translator } from '../i18n/index.js';
+import { type RiskReason, signInLogReasons } from '../identity/index.js';
+import { type RespondPhrase, respondMessageKeys } from '../respond/index.js';
 
 /** The admins' email about an alert: what happened, the evidence, and the exact commands to run next. */
 export interface AlertEmail {
@@ -63,7 +65,7 @@ export function composeAlertEmail(
     ...wrap(whatHappened(alert, title, t), '  '),
     '',
     t('alerts.email.evidence'),
-    ...evidenceLines(alert.evidence, t),
+    ...evidenceLines(alert.evidence, language),
     '',
     t('alerts.email.next'),
     ...nextSteps(alert, t),
@@ -100,15 +102,20 @@ function whatHappened(alert: Alert, title: string, t: Translator): string {
     case 'suspicious-sign-in':
       return t('alerts.what.suspicious-sign-in', {
         who,
-        risk: text(evidence['risk']),
+        risk: known(RISK_LEVELS, evidence['risk'], (level) => t(`account.risk.${level}`)),
         reasons: listOf(evidence['reasons'])
-          .map((reason) => text(reason))
+          .map((reason) => known(RISK_REASONS, reason, (named) => t(`account.risk.${named}`)))
           .join(', '),
         protocol: text(evidence['protocol']),
         ip: text(evidence['clientIp']),
         country: evidence['country'] ? ` (${text(evidence['country'])})` : '',
-        result: text(evidence['result']),
-        reason: text(evidence['reason']),
+        result:
+          evidence['result'] === 'success'
+            ? t('account.signIns.success')
+            : evidence['result'] === 'failure'
+              ? t('account.signIns.failure')
+              : text(evidence['result']),
+        reason: known(signInLogReasons, evidence['reason'], (named) => t(`account.signInReason.${named}`)),
         resetCommand: `mailwarden user reset-password ${alert.mailbox ?? '<user>'} --revoke-app-passwords`,
         signInsCommand: `mailwarden signins list --user ${alert.mailbox ?? '<user>'}`,
       });
@@ -121,7 +128,24 @@ function whatHappened(alert: Alert, title: string, t: Translator): string {
   }
 }
 
-function evidenceLines(evidence: Record<string, unknown>, t: Translator): string[] {
+function evidenceLines(evidence: Record<string, unknown>, language: EmailLanguage): string[] {
+  const lines = alertEvidence(evidence, language);
+  if (lines.length === 0) return [`  ${language.t('alerts.email.none')}`];
+  return lines.flatMap(([label, value]) => {
+    const [first, ...rest] = value.split('\n');
+    return [`  ${label}: ${first}`, ...rest];
+  });
+}
+
+/**
+ * An alert's evidence as labelled lines in the reader's language, for the email and the alert's page:
+ * the keys the alerts share in words, any other key as it is, with the moments in it written the
+ * reader's way in the organization's time zone.
+ */
+export function alertEvidence(
+  evidence: Record<string, unknown>,
+  { t, fmt }: EmailLanguage,
+): Array<[string, string]> {
   const lines: Array<[string, string]> = [];
   if (evidence['limitKind'] !== undefined)
     lines.push([
@@ -163,16 +187,22 @@ function evidenceLines(evidence: Record<string, unknown>, t: Translator): string
     isRecord(entry) ? `${text(entry['domain'])} (${text(entry['recipients'])})` : text(entry),
   );
   if (domains.length > 0) lines.push([t('alerts.evidence.domains'), domains.join(', ')]);
+  const findings = phrasesOf(evidence['findingPhrases']);
+  if (findings.length > 0)
+    lines.push([
+      t('alerts.evidence.findings'),
+      findings.map((words) => t(words.key, words.params)).join('; '),
+    ]);
   const ips = listOf(evidence['sourceIps']);
   if (ips.length > 0) lines.push([t('alerts.evidence.ips'), ips.map((ip) => text(ip)).join(', ')]);
+  // The English findings are the phrases above, when the alert has them.
   for (const [key, value] of Object.entries(evidence))
-    if (!describedKeys.has(key))
-      lines.push([key, oneLine(typeof value === 'string' ? value : JSON.stringify(value), 300)]);
-  if (lines.length === 0) return [`  ${t('alerts.email.none')}`];
-  return lines.flatMap(([label, value]) => {
-    const [first, ...rest] = value.split('\n');
-    return [`  ${label}: ${first}`, ...rest];
-  });
+    if (!describedKeys.has(key) && !(findings.length > 0 && (key === 'findings' || key === 'findingPhrases')))
+      lines.push([
+        key,
+        fmt.momentsIn(oneLine(typeof value === 'string' ? value : JSON.stringify(value), 300)),
+      ]);
+  return lines;
 }
 
 function nextSteps(alert: Alert, t: Translator): string[] {
@@ -221,6 +251,26 @@ function wrap(paragraph: string, indent: string, width = 76): string[] {
   return lines;
 }
 
+const RISK_LEVELS = ['low', 'medium', 'high'] as const;
+const RISK_REASONS = [
+  'unfamiliar-network',
+  'new-country',
+  'impossible-travel',
+  'password-spray',
+  'brute-force',
+  'after-lockout',
+] as const satisfies readonly RiskReason[];
+
+/** A code of a known list in words; any other value as it is (evidence written by an older version). */
+function known<const T extends string>(
+  list: readonly T[],
+  value: unknown,
+  words: (code: T) => string,
+): string {
+  const named = list.find((code) => code === value);
+  return named ? words(named) : text(value);
+}
+
 const LIMIT_KINDS = [
   'hourly-external-limit',
   'hourly-internal-limit',
@@ -249,6 +299,18 @@ function oneLine(value: string, maxLength: number): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
   const clean = value.replace(/[\u0000-\u001f\u007f]+/g, ' ');
   return clean.length > maxLength ? `${clean.slice(0, maxLength - 1)}…` : clean;
+}
+
+/** The respond module's phrases stored in evidence; anything else (older evidence) is left out. */
+function phrasesOf(value: unknown): RespondPhrase[] {
+  return listOf(value).flatMap((entry): RespondPhrase[] => {
+    if (!isRecord(entry) || !isRecord(entry['params'])) return [];
+    const key = respondMessageKeys.find((known) => known === entry['key']);
+    const params = Object.entries(entry['params']).filter(
+      (pair): pair is [string, string | number] => typeof pair[1] === 'string' || typeof pair[1] === 'number',
+    );
+    return key ? [{ key, params: Object.fromEntries(params) }] : [];
+  });
 }
 
 function listOf(value: unknown): unknown[] {

@@ -1,8 +1,9 @@
 import type { Alert, AlertSeverity } from '../alerts/index.js';
 import type { Directory } from '../directory/index.js';
+import type { Locale } from '../i18n/index.js';
 import type { Clock } from '../runtime/clock.js';
 import type { Store } from '../store/index.js';
-import { composeAlertEmail, type EmailLanguage } from './alert-email.js';
+import { type AlertEmail, composeAlertEmail, type EmailLanguage } from './alert-email.js';
 import { emailedSince, insertPending, type PendingNotification } from './notification-deliveries.js';
 import { listActiveWebhookIds } from './webhooks.js';
 
@@ -19,8 +20,12 @@ export interface EnqueueDeps {
   hostname: string;
   /** The admin's chosen From address (notify.emailFrom); null: mailwarden@ the first domain added. */
   emailFrom?: string | null;
-  /** The organization's language and time zone for the emails (org settings); English and UTC without. */
-  language?: () => Promise<EmailLanguage>;
+  /**
+   * The language an email is written in for a recipient: their own choice (users.locale) or, when
+   * null, the organization's (`org set locale`); the organization's time zone either way. English and
+   * UTC without.
+   */
+  language?: (locale: Locale | null) => Promise<EmailLanguage>;
 }
 
 export type WebhookEvent = 'alert.raised' | 'alert.repeated';
@@ -40,7 +45,8 @@ export interface EmailPayload {
 
 /**
  * Writes the pending deliveries for one raised alert: one per active webhook, and, for a medium or
- * high alert that is new (or a repeat not emailed within the hour), one email per enabled admin.
+ * high alert that is new (or a repeat not emailed within the hour), one email per enabled admin, in
+ * that admin's language.
  * The dispatcher sends them; nothing here talks to the network.
  */
 export async function enqueueAlertNotifications(
@@ -54,7 +60,7 @@ export async function enqueueAlertNotifications(
     EMAILED_SEVERITIES.has(alert.severity) &&
     (isNew || !(await emailedSince(deps.store.db, alert.id, emailSince)));
   // Read before the write transaction: on SQLite it holds the only connection (store.ts).
-  const admins = wantsEmail ? await listAdminAddresses(deps.directory) : [];
+  const admins = wantsEmail ? await deps.directory.listAdminRecipients() : [];
   const webhookIds = await listActiveWebhookIds(deps.store.db);
   if (webhookIds.length === 0 && admins.length === 0) return 0;
 
@@ -70,13 +76,28 @@ export async function enqueueAlertNotifications(
   let emails: PendingNotification[] = [];
   if (admins.length > 0) {
     const from = deps.emailFrom ?? `mailwarden@${await firstDomainAdded(deps)}`;
-    const email = composeAlertEmail(alert, isNew, deps.language ? await deps.language() : undefined);
-    emails = admins.map((address) => ({
-      channel: 'email',
-      target: address,
-      alertId: alert.id,
-      payload: { from, subject: email.subject, text: email.text } satisfies EmailPayload,
-    }));
+    // Written once per language among the recipients, each recipient getting their own.
+    const written = new Map<Locale | null, Promise<AlertEmail>>();
+    const emailIn = (locale: Locale | null) => {
+      let email = written.get(locale);
+      if (!email) {
+        email = (async () =>
+          composeAlertEmail(alert, isNew, deps.language ? await deps.language(locale) : undefined))();
+        written.set(locale, email);
+      }
+      return email;
+    };
+    emails = await Promise.all(
+      admins.map(async ({ address, locale }): Promise<PendingNotification> => {
+        const email = await emailIn(locale);
+        return {
+          channel: 'email',
+          target: address,
+          alertId: alert.id,
+          payload: { from, subject: email.subject, text: email.text } satisfies EmailPayload,
+        };
+      }),
+    );
   }
   return deps.store.writeTransaction(async (trx) => {
     // Checked again under the write lock: two repeats at once must not both email.
@@ -85,18 +106,6 @@ export async function enqueueAlertNotifications(
     await insertPending(trx, rows, now);
     return rows.length;
   });
-}
-
-/** Enabled users with the admin role, through the directory's pages. */
-async function listAdminAddresses(directory: Directory): Promise<string[]> {
-  const addresses: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await directory.listUsers({ limit: 1000, afterAddress: cursor });
-    for (const user of page.users) if (user.role === 'admin' && !user.disabled) addresses.push(user.address);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
-  return addresses;
 }
 
 /**

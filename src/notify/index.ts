@@ -1,4 +1,4 @@
-export { type AlertEmail, composeAlertEmail, type EmailLanguage } from './alert-email.js';
+export { type AlertEmail, alertEvidence, composeAlertEmail, type EmailLanguage } from './alert-email.js';
 export type { DispatchSummary } from './dispatch-deliveries.js';
 export {
   EMAIL_REPEAT_INTERVAL_MS,

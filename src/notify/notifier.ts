@@ -2,6 +2,7 @@ import type { Alert } from '../alerts/index.js';
 import type { Actor, AuditLog } from '../audit/index.js';
 import type { Delivery } from '../delivery/index.js';
 import type { Directory } from '../directory/index.js';
+import type { Locale } from '../i18n/index.js';
 import type { Clock } from '../runtime/clock.js';
 import type { Logger } from '../runtime/logger.js';
 import type { SecretBox } from '../runtime/secret-box.js';
@@ -28,8 +29,11 @@ export interface NotifierDeps {
   webhookTargets: WebhookTargetOptions;
   /** notify.emailFrom: the From address of alert emails (null: mailwarden@ the first domain added). */
   emailFrom?: string | null;
-  /** The organization's language and time zone for alert emails (`org set locale`, `org set timeZone`). */
-  language?: () => Promise<EmailLanguage>;
+  /**
+   * The language of an alert email for a recipient's own choice (null: the organization's, `org set
+   * locale`), in the organization's time zone (`org set timeZone`).
+   */
+  language?: (locale: Locale | null) => Promise<EmailLanguage>;
   timer?: Timer;
 }
 

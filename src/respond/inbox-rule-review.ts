@@ -36,6 +36,8 @@ export async function reviewInboxRuleChange(review: ReviewDeps, change: InboxRul
     action: change.action,
     changedBy: change.actor,
     findings: findings.map((finding) => finding.description),
+    // The same findings to be told in each reader's language (the alert email and page).
+    findingPhrases: findings.map((finding) => finding.phrase),
     forwardingTo,
     // The policy in force, whichever of a save and its activation deactivated the script.
     ...(enforced

@@ -1,3 +1,4 @@
+import { inEnglish, phrase, type RespondPhrase } from './respond-words.js';
 import { type SieveAction, sieveActions } from './sieve-rules.js';
 
 /**
@@ -19,8 +20,15 @@ export interface InboxRuleFinding {
   kind: InboxRuleFindingKind;
   /** The address, folder or flag the rule names. */
   target: string | null;
-  /** One line for the admin. */
+  /** One line for the admin, in English (the CLI, the API, alert evidence). */
   description: string;
+  /** The same line to be told in the reader's language. */
+  phrase: RespondPhrase;
+}
+
+/** A finding worded once: the phrase, and its English as the description. */
+function found(kind: InboxRuleFindingKind, target: string | null, words: RespondPhrase): InboxRuleFinding {
+  return { kind, target, description: inEnglish([words]), phrase: words };
 }
 
 /** Findings that make a script suspicious; forwarding inside the org and ordinary filing do not. */
@@ -72,46 +80,50 @@ function judgeAction(
       const domain = target.includes('@') ? target.slice(target.lastIndexOf('@') + 1) : '';
       // A target built from variables cannot be placed, so it counts as leaving the org.
       const internal = domain !== '' && !target.includes('${') && context.isInternalDomain(domain);
-      const copy = action.tags.includes(':copy') ? ' (a copy; the owner still gets it)' : '';
+      const copy = action.tags.includes(':copy');
       return [
         internal
-          ? { kind: 'internal-forwarding', target, description: `forwards mail to ${target}${copy}` }
-          : {
-              kind: 'external-forwarding',
+          ? found(
+              'internal-forwarding',
               target,
-              description: `forwards mail outside the organization, to ${target}${copy}`,
-            },
+              phrase(copy ? 'respond.finding.forwardsInternalCopy' : 'respond.finding.forwardsInternal', {
+                target,
+              }),
+            )
+          : found(
+              'external-forwarding',
+              target,
+              phrase(copy ? 'respond.finding.forwardsExternalCopy' : 'respond.finding.forwardsExternal', {
+                target,
+              }),
+            ),
       ];
     }
     case 'discard':
-      return [{ kind: 'deletes-mail', target: null, description: 'silently deletes mail (discard)' }];
+      return [found('deletes-mail', null, phrase('respond.finding.discards'))];
     case 'reject':
     case 'ereject':
-      return [{ kind: 'rejects-mail', target: null, description: 'bounces mail back to its sender' }];
+      return [found('rejects-mail', null, phrase('respond.finding.rejects'))];
     case 'fileinto': {
       const folder = first ?? '';
       if (trash.has(folder.toLowerCase()))
-        return [{ kind: 'deletes-mail', target: folder, description: `moves mail to the trash (${folder})` }];
+        return [found('deletes-mail', folder, phrase('respond.finding.movesToTrash', { folder }))];
       if (RARELY_USED_FOLDER.test(folder.trim()))
         return [
-          {
-            kind: 'moves-to-rarely-used-folder',
-            target: folder,
-            description: `hides mail in the rarely used folder "${folder}"`,
-          },
+          found('moves-to-rarely-used-folder', folder, phrase('respond.finding.hidesInFolder', { folder })),
         ];
-      return [{ kind: 'moves-mail', target: folder, description: `files mail into "${folder}"` }];
+      return [found('moves-mail', folder, phrase('respond.finding.filesInto', { folder }))];
     }
     case 'addflag':
     case 'setflag': {
       // The flags are the last argument (a variable name may come first); a list may hold several.
       const flags = action.strings.join(' ').toLowerCase().split(/\s+/);
-      const found: InboxRuleFinding[] = [];
+      const findings: InboxRuleFinding[] = [];
       if (flags.includes('\\seen'))
-        found.push({ kind: 'marks-read', target: '\\Seen', description: 'marks mail as read' });
+        findings.push(found('marks-read', '\\Seen', phrase('respond.finding.marksRead')));
       if (flags.includes('\\deleted'))
-        found.push({ kind: 'deletes-mail', target: '\\Deleted', description: 'flags mail as deleted' });
-      return found;
+        findings.push(found('deletes-mail', '\\Deleted', phrase('respond.finding.flagsDeleted')));
+      return findings;
     }
     default:
       return [];

@@ -17,4 +17,9 @@ export type {
   RespondDeps,
   RespondFailure,
 } from './respond-types.js';
+export {
+  type RespondMessageKey,
+  type RespondPhrase,
+  respondMessageKeys,
+} from './respond-words.js';
 export { sieveActions, sieveRedirectTargets } from './sieve-rules.js';

@@ -1,6 +1,7 @@
 import type { Actor } from '../audit/index.js';
 import type { InboxRuleAccess } from './inbox-rule-access.js';
 import { failure, type RespondDeps, type RespondFailure } from './respond-types.js';
+import { inEnglish, phrase, type RespondPhrase } from './respond-words.js';
 
 /** The playbook's steps, in the order they run. */
 export const playbookStepNames = [
@@ -19,7 +20,10 @@ export const playbookStepStatuses = ['done', 'unchanged', 'skipped', 'failed', '
 export interface PlaybookStep {
   step: PlaybookStepName;
   status: (typeof playbookStepStatuses)[number];
+  /** What it did, in English (the CLI, the API): the phrases below told in English. */
   detail: string;
+  /** What it did, to be told in the reader's language (the console). */
+  phrases: RespondPhrase[];
 }
 
 export interface SecureAccountOptions {
@@ -43,11 +47,12 @@ type PlaybookDeps = { deps: RespondDeps; rules: Pick<InboxRuleAccess, 'disableIn
 const stepOutcome = (
   step: PlaybookStepName,
   status: PlaybookStep['status'],
-  detail: string,
+  ...phrases: RespondPhrase[]
 ): PlaybookStep => ({
   step,
   status,
-  detail,
+  detail: inEnglish(phrases),
+  phrases,
 });
 
 /**
@@ -95,12 +100,12 @@ async function resetPassword(
   const step = stepOutcome(
     'reset-password',
     'done',
-    'temporary password set, to be changed at the next sign-in; web sessions ended' +
-      (options.revokeAppPasswords === false
-        ? '; app passwords kept'
-        : reset.revokedAppPasswords.length > 0
-          ? `; app passwords revoked: ${reset.revokedAppPasswords.join(', ')}`
-          : '; no app passwords to revoke'),
+    phrase('respond.step.passwordReset'),
+    options.revokeAppPasswords === false
+      ? phrase('respond.step.appPasswordsKept')
+      : reset.revokedAppPasswords.length > 0
+        ? phrase('respond.step.appPasswordsRevoked', { names: reset.revokedAppPasswords.join(', ') })
+        : phrase('respond.step.noAppPasswords'),
   );
   return { ok: true, step, temporaryPassword: reset.temporaryPassword };
 }
@@ -119,13 +124,18 @@ async function requireMfa(
     return stepOutcome(
       'require-mfa',
       'done',
-      `${options.resetMfa ? 'second factors removed; ' : ''}a second factor must be registered at the next sign-in`,
+      ...(options.resetMfa ? [phrase('respond.step.factorsRemoved')] : []),
+      phrase('respond.step.mfaRequired'),
     );
   }
   return stepOutcome(
     'require-mfa',
     'unchanged',
-    `multi-factor authentication is already ${mfa.ok ? mfa.mfa.state : 'on'}`,
+    phrase(
+      mfa.ok && mfa.mfa.state === 'enforced'
+        ? 'respond.step.mfaAlreadyEnforced'
+        : 'respond.step.mfaAlreadyEnabled',
+    ),
   );
 }
 
@@ -139,12 +149,12 @@ async function revokeApiTokens(deps: RespondDeps, user: PlaybookUser, actor: Act
     return stepOutcome(
       'revoke-api-tokens',
       'done',
-      `revoked: ${tokens.map((token) => token.name).join(', ')}`,
+      phrase('respond.step.tokensRevoked', { names: tokens.map((token) => token.name).join(', ') }),
     );
-  return stepOutcome('revoke-api-tokens', 'unchanged', 'the account owns no API tokens');
+  return stepOutcome('revoke-api-tokens', 'unchanged', phrase('respond.step.noTokens'));
 }
 
-const NO_MAIL_SERVER = 'no mail server is configured (dovecot.doveadmUrl)';
+const NO_MAIL_SERVER = phrase('respond.step.noMailServer');
 
 /** The inbox rules in the mail server: the active script stops when it forwards or hides mail. */
 async function disableInboxRules(
@@ -155,18 +165,24 @@ async function disableInboxRules(
   actor: Actor,
 ): Promise<PlaybookStep> {
   if (!deps.mailServer) return stepOutcome('disable-inbox-rules', 'skipped', NO_MAIL_SERVER);
-  if (options.disableInboxRules === false) return stepOutcome('disable-inbox-rules', 'skipped', 'not asked');
+  if (options.disableInboxRules === false)
+    return stepOutcome('disable-inbox-rules', 'skipped', phrase('respond.step.notAsked'));
   const disabled = await rules.disableInboxRules(user.address, {}, actor);
-  if (!disabled.ok) return stepOutcome('disable-inbox-rules', 'failed', disabled.message);
+  if (!disabled.ok)
+    return stepOutcome(
+      'disable-inbox-rules',
+      'failed',
+      phrase('respond.step.mailServerFailed', { reason: disabled.message }),
+    );
   if (!disabled.deactivated)
-    return stepOutcome('disable-inbox-rules', 'unchanged', 'no active rule forwards or hides mail');
+    return stepOutcome('disable-inbox-rules', 'unchanged', phrase('respond.step.noRuleToDisable'));
   return stepOutcome(
     'disable-inbox-rules',
     'done',
-    `deactivated the Sieve script "${disabled.deactivated}" (kept, not deleted): ${disabled.scripts
+    phrase('respond.step.scriptDeactivated', { script: disabled.deactivated }),
+    ...disabled.scripts
       .filter((script) => script.name === disabled.deactivated || script.includedByActive)
-      .flatMap((script) => script.findings.map((finding) => finding.description))
-      .join('; ')}`,
+      .flatMap((script) => script.findings.map((finding) => finding.phrase)),
   );
 }
 
@@ -174,7 +190,12 @@ async function disableInboxRules(
 async function endMailSessions(deps: RespondDeps, user: PlaybookUser, actor: Actor): Promise<PlaybookStep> {
   if (!deps.mailServer) return stepOutcome('end-mail-sessions', 'skipped', NO_MAIL_SERVER);
   const ended = await deps.mailServer.endMailSessions(user.address);
-  if (!ended.ok) return stepOutcome('end-mail-sessions', 'failed', ended.message);
+  if (!ended.ok)
+    return stepOutcome(
+      'end-mail-sessions',
+      'failed',
+      phrase('respond.step.mailServerFailed', { reason: ended.message }),
+    );
   await deps.audit.append({
     operation: 'EndMailSessions',
     result: 'success',
@@ -186,9 +207,15 @@ async function endMailSessions(deps: RespondDeps, user: PlaybookUser, actor: Act
     ? stepOutcome(
         'end-mail-sessions',
         'done',
-        `closed ${ended.value.sessionsEnded} open mail session(s); cached logins forgotten`,
+        phrase('respond.step.sessionsClosed', { count: ended.value.sessionsEnded }),
+        phrase('respond.step.loginsForgotten'),
       )
-    : stepOutcome('end-mail-sessions', 'unchanged', 'no open mail sessions; cached logins forgotten');
+    : stepOutcome(
+        'end-mail-sessions',
+        'unchanged',
+        phrase('respond.step.noSessions'),
+        phrase('respond.step.loginsForgotten'),
+      );
 }
 
 /** The sender leaves the restricted list, when asked and when outbound's release checks pass. */
@@ -198,11 +225,18 @@ async function release(
   options: SecureAccountOptions,
   actor: Actor,
 ): Promise<PlaybookStep> {
-  if (!options.release) return stepOutcome('release', 'skipped', 'not asked');
+  if (!options.release) return stepOutcome('release', 'skipped', phrase('respond.step.notAsked'));
   const released = await deps.outbound.release(user.address, options.release, actor);
-  if (released.ok) return stepOutcome('release', 'done', 'released from the restricted senders list');
-  if (released.code === 'not-restricted') return stepOutcome('release', 'unchanged', released.message);
-  return stepOutcome('release', 'refused', released.message);
+  if (released.ok) return stepOutcome('release', 'done', phrase('respond.step.released'));
+  if (released.code === 'not-restricted')
+    return stepOutcome('release', 'unchanged', phrase('respond.step.notRestricted'));
+  return stepOutcome(
+    'release',
+    'refused',
+    phrase(
+      released.code === 'release-refused' ? 'respond.step.releaseRefused' : 'respond.step.releaseFailed',
+    ),
+  );
 }
 
 /** One SecureAccount record naming every step's outcome: a failure when any step failed or was refused. */

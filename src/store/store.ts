@@ -42,6 +42,7 @@ import { importedAccountsMigration } from './migrations/016-imported-accounts.js
 import { sendReservationsMigration } from './migrations/019-send-reservations.js';
 import { usersLocaleMigration } from './migrations/021-users-locale.js';
 import { alertsFirstAtMigration } from './migrations/022-alerts-first-at.js';
+import { signInsUserCountryMigration } from './migrations/023-sign-ins-user-country.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -434,6 +435,7 @@ async function migrate(store: Store): Promise<void> {
     '019-send-reservations': sendReservationsMigration(),
     '021-users-locale': usersLocaleMigration(),
     '022-alerts-first-at': alertsFirstAtMigration(),
+    '023-sign-ins-user-country': signInsUserCountryMigration(),
   };
   const migrator = new Migrator({
     db: store.db,

@@ -44,6 +44,10 @@ const RUNS: SmokeRun[] = [
     file: 'signin-verification/signin.bench.js',
     figures: [/"appPassword_logins_per_s"/, /"ratio_app_vs_cold"/],
   },
+  {
+    file: 'signin-country/country-chart.bench.js',
+    figures: [/replaced +chart query median [\d.]+ ms; insert median [\d.]+ µs\/row/],
+  },
   { file: 'policy-decision/policy-decision.bench.js', figures: [/"decision_ms"/, /"p99"/, /"ratio_p50"/] },
   {
     file: 'send-journal/send-journal.bench.js',

@@ -5,7 +5,7 @@ import { createTestApp, type StoreKind, type TestApp } from '../support/test-app
 
 /** Debian's Chromium, never a downloaded browser; flags per docs (TESTING.md) so it stays offline. */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
+export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-background-networking',

@@ -50,6 +50,8 @@ export const ADMIN_PAGES: readonly PageToRead[] = [
   { name: 'admin-policies', url: '/admin/policies', as: 'admin' },
   { name: 'admin-policy', url: '/admin/policies/default', as: 'admin' },
   { name: 'admin-alerts', url: '/admin/alerts', as: 'admin' },
+  // `{alert}`: the alert the test raises with a moment in its evidence (its id is made when raised).
+  { name: 'admin-alert', url: '/admin/alerts/{alert}', as: 'admin' },
   { name: 'admin-quarantine', url: '/admin/quarantine', as: 'admin' },
   { name: 'admin-audit', url: '/admin/audit?hours=720', as: 'admin' },
   { name: 'admin-score', url: '/admin/score', as: 'admin' },

@@ -40,6 +40,10 @@ describe('a Dutch reader sees no English on any page', () => {
   let https: MtaStsServer;
   const temp = makeTempDir();
   const pages = new Map<PageToRead['as'], Page>();
+  /** Parts of a page's address known only once the test made them. */
+  const placeholders = new Map<string, string>();
+  const addressOf = (entry: PageToRead) =>
+    [...placeholders].reduce((url, [name, value]) => url.replace(name, value), entry.url);
   const contexts: BrowserContext[] = [];
 
   before(async () => {
@@ -75,6 +79,27 @@ describe('a Dutch reader sees no English on any page', () => {
     await sendThroughPolicy(app, alice, external(2), 'Urgent');
     await sendThroughPolicy(app, alice, external(1), 'Urgent');
     await holdPhishing(app, BOB, 1);
+    // A failed sign-in in Carol's and Alice's logs (/account/sign-ins, the admin's user page).
+    for (const login of [CAROL, ALICE])
+      assert.ok(
+        !(
+          await app.identity.signIn({
+            login,
+            secret: 'not the password',
+            protocol: 'imap',
+            clientIp: '198.51.100.9',
+          })
+        ).ok,
+      );
+    // An alert whose evidence holds a moment (the alert page writes it the reader's way).
+    const dated = await app.store.writeTransaction((trx) =>
+      app.alerts.raiseWithin(trx, {
+        type: 'audit-log-cut',
+        mailbox: null,
+        evidence: { anchoredAt: '2026-12-07T15:02:03.456Z', firstMissingId: 'r-42' },
+      }),
+    );
+    placeholders.set('{alert}', dated.alert.id);
 
     const open = async () => {
       const made = await dutchPage(harness);
@@ -121,13 +146,10 @@ describe('a Dutch reader sees no English on any page', () => {
         : false;
     test(`${entry.name} (${entry.url}) is all Dutch`, { skip }, async () => {
       const page = pages.get(entry.as)!;
-      const response = await page.goto(entry.url);
-      assert.equal(response?.status(), entry.status ?? 200, `${entry.url} opens`);
-      assert.equal(
-        new URL(page.url()).pathname,
-        entry.url.split('?')[0],
-        `${entry.url} is shown, not a redirect`,
-      );
+      const url = addressOf(entry);
+      const response = await page.goto(url);
+      assert.equal(response?.status(), entry.status ?? 200, `${url} opens`);
+      assert.equal(new URL(page.url()).pathname, url.split('?')[0], `${url} is shown, not a redirect`);
       // Every finding at once, so that one run lists all that is left on the page.
       const problems: string[] = [];
       const lang = await page.getAttribute('html', 'lang');
@@ -159,6 +181,96 @@ describe('a Dutch reader sees no English on any page', () => {
     );
     // A record's text, a name or a resolver's error is data: written as it came, marked so.
     assert.ok((await page.$$('tr.control[data-id="domains.spf"] [translate="no"]')).length > 0);
+  });
+});
+
+/** The states a GET does not reach: a refusal's notice, the playbook's answer, a failed sign-in's reason. */
+describe('a Dutch reader sees the domain’s words in Dutch too', () => {
+  let harness: ConsoleHarness;
+  let admin: Page;
+  let context: BrowserContext;
+
+  before(async () => {
+    harness = await startConsoleHarness('sqlite');
+    const app = harness.testApp.app;
+    await addUser(app, ROOT, PASSWORD, { role: 'admin' });
+    await addUser(app, BOB, PASSWORD);
+    // A failed sign-in in the admin's own log.
+    assert.ok(
+      !(
+        await app.identity.signIn({
+          login: ROOT,
+          secret: 'not the password',
+          protocol: 'imap',
+          clientIp: '198.51.100.9',
+        })
+      ).ok,
+    );
+    ({ context, page: admin } = await dutchPage(harness));
+    await enterPassword(admin, ROOT);
+    await admin.goto('/account/security');
+    await admin.click('#start-totp');
+    const secret = fromBase32((await admin.textContent('#totp-secret'))!.trim())!;
+    await admin.fill('#code', totpCode(secret, totpStepAt(Date.now())));
+    await admin.click('#confirm-totp');
+    await Promise.all([admin.waitForURL('**/account/sign-in'), admin.click('#sign-out')]);
+    await enterPassword(admin, ROOT);
+    await admin.fill('#code', totpCode(secret, totpStepAt(Date.now()) + 1));
+    await Promise.all([admin.waitForURL(/\/account$/), admin.click('#verify-code')]);
+  });
+  after(async () => {
+    await context.close().catch(() => {});
+    await harness.close();
+  });
+
+  const visibleEnglish = async () => englishIn((await admin.evaluate(VISIBLE_TEXT)) as string);
+
+  test('a refusal of the directory (an address already taken) is told in Dutch, by its code', async () => {
+    await admin.goto('/admin/users');
+    await admin.fill('#new-user-address', BOB);
+    const [refused] = await Promise.all([
+      admin.waitForResponse((response) => response.request().method() === 'POST'),
+      admin.click('#create-user'),
+    ]);
+    assert.equal(refused.status(), 409);
+    await admin.waitForLoadState('load');
+    assert.equal((await admin.textContent('.notice'))?.trim(), 'Een andere gebruiker heeft dit adres al.');
+    assert.deepEqual(await visibleEnglish(), []);
+  });
+
+  test('a failed sign-in names its reason in Dutch', async () => {
+    await admin.goto('/account/sign-ins');
+    assert.match((await admin.textContent('#sign-ins'))!, /mislukt · onjuist wachtwoord/);
+    assert.deepEqual(await visibleEnglish(), []);
+  });
+
+  test('an alert’s page writes the moments in its evidence the Dutch way, in the org’s time zone', async () => {
+    const app = harness.testApp.app;
+    assert.ok((await app.settings.change({ timeZone: 'Europe/Amsterdam' }, cliActor)).ok);
+    const raised = await app.store.writeTransaction((trx) =>
+      app.alerts.raiseWithin(trx, {
+        type: 'audit-log-cut',
+        mailbox: null,
+        evidence: { anchoredAt: '2026-12-07T15:02:03.456Z', firstMissingId: 'r-42' },
+      }),
+    );
+    await admin.goto(`/admin/alerts/${raised.alert.id}`);
+    const evidence = (await admin.textContent('#evidence'))!;
+    assert.match(evidence, /7 dec\.? 2026.*16:02 CET/);
+    assert.doesNotMatch(evidence, /2026-12-07T/);
+    assert.deepEqual(await visibleEnglish(), []);
+  });
+
+  test('the playbook’s answer: every step and what it did in Dutch', async () => {
+    await admin.goto(`/admin/users/${encodeURIComponent(BOB)}`);
+    await Promise.all([admin.waitForLoadState('load'), admin.click('#secure-account')]);
+    assert.ok(await admin.$('#temporary-password'), 'the playbook ran');
+    const details = await admin.$$eval('tr.step td:last-child', (cells) =>
+      cells.map((cell) => cell.textContent),
+    );
+    assert.match(details[0] ?? '', /tijdelijk wachtwoord ingesteld/);
+    assert.ok(details.some((detail) => /geen mailserver geconfigureerd/.test(detail ?? '')));
+    assert.deepEqual(await visibleEnglish(), []);
   });
 });
 

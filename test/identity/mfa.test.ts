@@ -247,7 +247,7 @@ for (const kind of storeKinds) {
           protocol: 'web' as const,
           clientIp: '127.0.0.1',
           result: 'failure' as const,
-          reason: 'wrong-or-used-code',
+          reason: 'wrong-or-used-code' as const,
           credential: 'totp',
         };
         for (let attempt = 0; attempt < 9; attempt++) await t.app.identity.recordSignInStep(wrong);

@@ -199,13 +199,13 @@ for (const kind of storeKinds) {
         clientIp: HOME_IP,
         clientInfo: 'Firefox',
         result: 'failure',
-        reason: 'wrong-code',
+        reason: 'wrong-or-used-code',
         credential: 'totp',
       });
       const [entry] = await app.identity.listSignIns({ login: 'mfa@example.org', limit: 1 });
       assert.equal(entry?.id, id);
       assert.equal(entry?.credential, 'totp');
-      assert.equal(entry?.reason, 'wrong-code');
+      assert.equal(entry?.reason, 'wrong-or-used-code');
       assert.equal(entry?.country, 'GB');
       const { records } = await app.audit.search({
         mailbox: 'mfa@example.org',

@@ -60,6 +60,7 @@ const migrations = [
   '019-send-reservations',
   '021-users-locale',
   '022-alerts-first-at',
+  '023-sign-ins-user-country',
 ];
 
 /** A fresh place for a store of this kind, and the options to open it as often as a test likes. */

@@ -34,6 +34,7 @@ export const alerts = defineMessages(
     'alerts.status.resolved': 'resolved',
     'alerts.email.whatHappened': 'What happened',
     'alerts.email.evidence': 'Evidence',
+    'alerts.evidence.findings': 'What the rule does',
     'alerts.email.next': 'What to do next',
     'alerts.email.footer': 'Sent by Mailwarden to every administrator. All alerts: mailwarden alerts list',
     'alerts.email.none': '(none recorded)',
@@ -115,6 +116,7 @@ export const alerts = defineMessages(
     'alerts.status.resolved': 'opgelost',
     'alerts.email.whatHappened': 'Wat er is gebeurd',
     'alerts.email.evidence': 'Bewijs',
+    'alerts.evidence.findings': 'Wat de regel doet',
     'alerts.email.next': 'Wat u nu kunt doen',
     'alerts.email.footer':
       'Door Mailwarden verzonden aan elke beheerder. Alle waarschuwingen: mailwarden alerts list',

@@ -5,6 +5,8 @@ import { charts } from './charts.js';
 import { common } from './common.js';
 import { dnscheck } from './dnscheck.js';
 import { score } from './score.js';
+import { refusals } from './refusals.js';
+import { respond } from './respond.js';
 
 /**
  * Every catalogue, one object per language. Each area lives in its own file so that pages can be
@@ -19,6 +21,8 @@ export const catalogues = {
     ...charts.en,
     ...score.en,
     ...dnscheck.en,
+    ...respond.en,
+    ...refusals.en,
   },
   nl: {
     ...common.nl,
@@ -28,6 +32,8 @@ export const catalogues = {
     ...charts.nl,
     ...score.nl,
     ...dnscheck.nl,
+    ...respond.nl,
+    ...refusals.nl,
   },
 };
 
