@@ -4,9 +4,9 @@ import { alerts } from './alerts.js';
 import { charts } from './charts.js';
 import { common } from './common.js';
 import { dnscheck } from './dnscheck.js';
-import { score } from './score.js';
 import { refusals } from './refusals.js';
 import { respond } from './respond.js';
+import { score } from './score.js';
 
 /**
  * Every catalogue, one object per language. Each area lives in its own file so that pages can be
