@@ -7,16 +7,10 @@
  *   npm run build && node dist/bench/policy-decision/policy-decision.bench.js [--users 100000] [--decisions 20000] [--postgres]
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
-import { buildApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config/index.js';
-import { silentLogger } from '../../src/runtime/logger.js';
+import type { buildApp } from '../../src/app.js';
 import type { AddressTable, SendCounterTable, UserTable } from '../../src/store/index.js';
-import { removeDataDir } from '../bench-data-dir.js';
+import { openBenchApp } from '../bench-app.js';
 import { sized, smokeOption } from '../smoke-size.js';
 
 const { values } = parseArgs({
@@ -29,24 +23,11 @@ const { values } = parseArgs({
 });
 const USERS = Number(values.users);
 const DECISIONS = Number(values.decisions);
-const POSTGRES_ADMIN = process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const _POSTGRES_ADMIN = process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 async function main(): Promise<void> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'mw-bench-policy-'));
-  let databaseUrl: string | null = null;
-  const dbName = `mw_bench_${Date.now().toString(36)}`;
-  if (values.postgres) {
-    const admin = new pg.Client({ connectionString: POSTGRES_ADMIN });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${dbName}`);
-    await admin.end();
-    const url = new URL(POSTGRES_ADMIN);
-    url.pathname = `/${dbName}`;
-    databaseUrl = url.toString();
-  }
-  const loaded = loadConfig({ env: {}, overrides: { 'data.dir': dataDir, 'database.url': databaseUrl } });
-  if (!loaded.ok) throw new Error(loaded.problems.join('; '));
-  const app = await buildApp(loaded.config, { logger: silentLogger });
+  const bench = await openBenchApp({ name: 'policy', postgres: Boolean(values.postgres) });
+  const { app } = bench;
   try {
     const t0 = Date.now();
     await seed(app, USERS);
@@ -83,14 +64,7 @@ async function main(): Promise<void> {
     };
     console.log(JSON.stringify(report, null, 2));
   } finally {
-    await app.close();
-    removeDataDir(dataDir);
-    if (values.postgres) {
-      const admin = new pg.Client({ connectionString: POSTGRES_ADMIN });
-      await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-      await admin.end();
-    }
+    await bench.close();
   }
 }
 

@@ -20,19 +20,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
-import pg from 'pg';
-import { type App, buildApp } from '../../src/app.js';
+import type { App } from '../../src/app.js';
 import type { AuditRecordInput } from '../../src/audit/index.js';
 import { createScoreInputs } from '../../src/composition/index.js';
-import { loadConfig } from '../../src/config/index.js';
 import { createDnsChecker } from '../../src/dnscheck/index.js';
 import { message } from '../../src/i18n/index.js';
-import { silentLogger } from '../../src/runtime/logger.js';
 import { createScore, domainCheckNames, type ScoreInputs } from '../../src/score/index.js';
 import type { UserTable } from '../../src/store/index.js';
 import { startDnsServer, type TestZone } from '../../test/support/dns-server.js';
 import { dkimPublicKey, enforcePolicy, goodDomain } from '../../test/support/dns-zones.js';
 import { startMtaStsServer } from '../../test/support/mta-sts-server.js';
+import { openBenchApp } from '../bench-app.js';
 import { removeDataDir } from '../bench-data-dir.js';
 import { sized, smokeOption } from '../smoke-size.js';
 
@@ -51,7 +49,7 @@ const AUDIT_RECORDS = Number(values['audit-records']);
 const DOMAINS = Number(values.domains);
 const DNS_DELAY_MS = Number(values['dns-delay-ms']);
 const BASELINE_USERS = 1000;
-const POSTGRES_ADMIN = process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const _POSTGRES_ADMIN = process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const DAY = 86_400_000;
 
 const median = (samples: number[]) => [...samples].sort((a, b) => a - b)[Math.floor(samples.length / 2)]!;
@@ -288,24 +286,12 @@ async function evaluation(app: App, label: string): Promise<{ report: number; fr
 }
 
 async function partA(): Promise<void> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'mw-bench-score-'));
-  let databaseUrl: string | null = null;
-  const dbName = `mw_bench_score_${Date.now().toString(36)}`;
-  if (values.postgres) {
-    const admin = new pg.Client({ connectionString: POSTGRES_ADMIN });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${dbName}`);
-    await admin.end();
-    const url = new URL(POSTGRES_ADMIN);
-    url.pathname = `/${dbName}`;
-    databaseUrl = url.toString();
-  }
-  const loaded = loadConfig({
-    env: {},
-    overrides: { 'data.dir': dataDir, 'database.url': databaseUrl, 'dns.servers': ['127.0.0.1:9'] },
+  const bench = await openBenchApp({
+    name: 'score',
+    postgres: Boolean(values.postgres),
+    overrides: { 'dns.servers': ['127.0.0.1:9'] },
   });
-  if (!loaded.ok) throw new Error(loaded.problems.join('; '));
-  const app = await buildApp(loaded.config, { logger: silentLogger });
+  const { app } = bench;
   try {
     await app.store.db
       .insertInto('domains')
@@ -329,14 +315,7 @@ async function partA(): Promise<void> {
       `   ratio ${USERS}/${BASELINE_USERS} users: report ${(full.report / base.report).toFixed(2)}x, with a fresh chain walk ${(full.fresh / base.fresh).toFixed(2)}x`,
     );
   } finally {
-    await app.close();
-    removeDataDir(dataDir);
-    if (values.postgres) {
-      const admin = new pg.Client({ connectionString: POSTGRES_ADMIN });
-      await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-      await admin.end();
-    }
+    await bench.close();
   }
 }
 

@@ -7,16 +7,9 @@
  *
  *   npm run build && node dist/bench/send-journal/send-journal.bench.js [--messages 20000] [--postgres]
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
-import { buildApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config/index.js';
 import { type JournalNote, openSendJournal } from '../../src/outbound/index.js';
-import { silentLogger } from '../../src/runtime/logger.js';
-import { removeDataDir } from '../bench-data-dir.js';
+import { openBenchApp } from '../bench-app.js';
 import { sized, smokeOption } from '../smoke-size.js';
 
 const { values } = parseArgs({
@@ -27,7 +20,7 @@ const { values } = parseArgs({
   },
 });
 const MESSAGES = Number(values.messages);
-const POSTGRES_ADMIN = process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const _POSTGRES_ADMIN = process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** A note of the size the gateway writes: two recipients, a subject, the ids. */
 function noteOf(index: number): JournalNote {
@@ -74,21 +67,8 @@ async function measure(run: (index: number) => Promise<void> | void): Promise<Fi
 }
 
 async function storeFigures(dialect: 'sqlite' | 'postgres'): Promise<Record<string, Figures>> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'mw-bench-journal-'));
-  let databaseUrl: string | null = null;
-  const dbName = `mw_bench_journal_${Date.now().toString(36)}`;
-  if (dialect === 'postgres') {
-    const admin = new pg.Client({ connectionString: POSTGRES_ADMIN });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${dbName}`);
-    await admin.end();
-    const url = new URL(POSTGRES_ADMIN);
-    url.pathname = `/${dbName}`;
-    databaseUrl = url.toString();
-  }
-  const loaded = loadConfig({ env: {}, overrides: { 'data.dir': dataDir, 'database.url': databaseUrl } });
-  if (!loaded.ok) throw new Error(loaded.problems.join('; '));
-  const app = await buildApp(loaded.config, { logger: silentLogger });
+  const bench = await openBenchApp({ name: 'journal', postgres: dialect === 'postgres' });
+  const { app, dataDir } = bench;
   try {
     const journal = openSendJournal(dataDir, 1);
     const file = await measure((index) => {
@@ -111,14 +91,7 @@ async function storeFigures(dialect: 'sqlite' | 'postgres'): Promise<Record<stri
     });
     return { journal_file: file, database_row: row };
   } finally {
-    await app.close();
-    removeDataDir(dataDir);
-    if (dialect === 'postgres') {
-      const admin = new pg.Client({ connectionString: POSTGRES_ADMIN });
-      await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-      await admin.end();
-    }
+    await bench.close();
   }
 }
 

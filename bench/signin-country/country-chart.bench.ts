@@ -14,17 +14,10 @@
  *
  *   npm run build && node dist/bench/signin-country/country-chart.bench.js [--postgres] [--user-rows 37000]
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
-import pg from 'pg';
-import { buildApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config/index.js';
-import { silentLogger } from '../../src/runtime/logger.js';
 import type { SignInTable } from '../../src/store/index.js';
-import { removeDataDir } from '../bench-data-dir.js';
+import { openBenchApp } from '../bench-app.js';
 import { sized, smokeOption } from '../smoke-size.js';
 
 const { values } = parseArgs({
@@ -47,7 +40,7 @@ const QUERIES = Number(values.queries);
 const INSERTS = Number(values.inserts);
 const BATCH = Number(values.batch);
 const ROUNDS = Number(values.rounds);
-const POSTGRES_ADMIN = process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const _POSTGRES_ADMIN = process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const DAY = 86_400_000;
 const COUNTRIES = ['NL', 'NL', 'NL', 'NL', 'BE', 'DE', 'GB', 'US', 'FR', null];
 
@@ -89,21 +82,8 @@ const LAYOUTS = {
 } as const;
 
 async function main(): Promise<void> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'mw-bench-country-'));
-  const dbName = `mw_bench_country_${Date.now().toString(36)}`;
-  let databaseUrl: string | null = null;
-  if (values.postgres) {
-    const admin = new pg.Client({ connectionString: POSTGRES_ADMIN });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${dbName}`);
-    await admin.end();
-    const url = new URL(POSTGRES_ADMIN);
-    url.pathname = `/${dbName}`;
-    databaseUrl = url.toString();
-  }
-  const loaded = loadConfig({ env: {}, overrides: { 'data.dir': dataDir, 'database.url': databaseUrl } });
-  if (!loaded.ok) throw new Error(loaded.problems.join('; '));
-  const app = await buildApp(loaded.config, { logger: silentLogger });
+  const bench = await openBenchApp({ name: 'country', postgres: Boolean(values.postgres) });
+  const { app } = bench;
   const db = app.store.db;
   try {
     const nowMs = Date.now();
@@ -159,14 +139,7 @@ async function main(): Promise<void> {
         `${name.padEnd(8)} chart query median ${median(entry.query).toFixed(2)} ms; insert median ${median(entry.insert).toFixed(1)} µs/row`,
       );
   } finally {
-    await app.close();
-    removeDataDir(dataDir);
-    if (values.postgres) {
-      const admin = new pg.Client({ connectionString: POSTGRES_ADMIN });
-      await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-      await admin.end();
-    }
+    await bench.close();
   }
 }
 

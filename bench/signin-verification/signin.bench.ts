@@ -8,15 +8,9 @@
  *
  *   npm run build && node dist/bench/signin-verification/signin.bench.js [--users 200] [--logins 4000] [--concurrency 50] [--postgres]
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
-import { type App, buildApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config/index.js';
-import { silentLogger } from '../../src/runtime/logger.js';
-import { removeDataDir } from '../bench-data-dir.js';
+import type { App } from '../../src/app.js';
+import { openBenchApp } from '../bench-app.js';
 import { sized, smokeOption } from '../smoke-size.js';
 
 const { values } = parseArgs({
@@ -34,7 +28,7 @@ const LOGINS = Number(values.logins);
 const CONCURRENCY = Number(values.concurrency);
 const ROUNDS = Number(values.rounds);
 const PASSWORD = 'lantern-orchard-piano';
-const POSTGRES_ADMIN = process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const _POSTGRES_ADMIN = process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const actor = { actor: 'bench', logonType: 'admin' as const };
 
 interface Account {
@@ -43,21 +37,8 @@ interface Account {
 }
 
 async function main(): Promise<void> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'mw-bench-signin-'));
-  let databaseUrl: string | null = null;
-  const dbName = `mw_bench_${Date.now().toString(36)}`;
-  if (values.postgres) {
-    const admin = new pg.Client({ connectionString: POSTGRES_ADMIN });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${dbName}`);
-    await admin.end();
-    const url = new URL(POSTGRES_ADMIN);
-    url.pathname = `/${dbName}`;
-    databaseUrl = url.toString();
-  }
-  const loaded = loadConfig({ env: {}, overrides: { 'data.dir': dataDir, 'database.url': databaseUrl } });
-  if (!loaded.ok) throw new Error(loaded.problems.join('; '));
-  const app = await buildApp(loaded.config, { logger: silentLogger });
+  const bench = await openBenchApp({ name: 'signin', postgres: Boolean(values.postgres) });
+  const { app } = bench;
   try {
     const accounts = await seed(app);
     await app.settings.change({ 'mailSignIn.accountPassword': 'allowed' }, actor);
@@ -89,14 +70,7 @@ async function main(): Promise<void> {
     };
     console.log(JSON.stringify(report, null, 2));
   } finally {
-    await app.close();
-    removeDataDir(dataDir);
-    if (values.postgres) {
-      const admin = new pg.Client({ connectionString: POSTGRES_ADMIN });
-      await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-      await admin.end();
-    }
+    await bench.close();
   }
 }
 
