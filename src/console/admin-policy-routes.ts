@@ -172,7 +172,7 @@ export function adminPolicyRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     const outcome = await deps.outbound.setPolicy(name, change, adminActor(c, session));
     return outcome.ok
       ? c.redirect(`${policyPath(outcome.policy.name)}?saved=1`, 303)
-      : policyPage(c, name, { kind: 'error', text: refusalWithProblems(c.var.t, outcome) }, 422, body);
+      : policyPage(c, name, { kind: 'error', text: refusalWithProblems(c.var, outcome) }, 422, body);
   });
 
   routes.post('/admin/policies/:name/delete', async (c) => {

@@ -83,7 +83,7 @@ export function adminSettingsRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     const outcome = await deps.settings.change(typed, adminActor(c, session));
     return outcome.ok
       ? c.redirect('/admin/settings?saved=1', 303)
-      : settingsPage(c, { kind: 'error', text: refusalWithProblems(c.var.t, outcome) }, 422, typed);
+      : settingsPage(c, { kind: 'error', text: refusalWithProblems(c.var, outcome) }, 422, typed);
   });
 
   return routes;

@@ -1,6 +1,8 @@
 import type { ApiErrorCode } from '../http-status/index.js';
-import type { Translator } from '../i18n/index.js';
+import type { Message, Translator } from '../i18n/index.js';
+import type { Reader } from './admin-page.js';
 import { html, type SafeHtml } from './html.js';
+import { messageHtml } from './message-html.js';
 
 /**
  * A module's refusal as a notice in the reader's language. The module's own `message` is English and
@@ -15,14 +17,17 @@ export function refusalWords(t: Translator, refusal: { code: ApiErrorCode; messa
 }
 
 /**
- * A refusal of several values at once (a settings or policy form): for a reader of another language
- * than English, the sentence by code, then which fields and why in the module's English (one problem
- * per field, from their field tables), marked as English for the browser and assistive tools.
+ * A refusal of several values at once (a settings or policy form), for every reader: the sentence of
+ * its outcome code, then which fields and why, one problem after the other, in the reader's language
+ * (the field's name, its bounds and the value typed stay data, marked translate="no"). A refusal the
+ * module gave without problems gets its sentence, and its English words only for an English reader.
  */
 export function refusalWithProblems(
-  t: Translator,
-  refusal: { code: ApiErrorCode; message: string },
+  reader: Pick<Reader, 't' | 'fmt'>,
+  refusal: { code: ApiErrorCode; message: string; problemMessages?: readonly Message[] },
 ): SafeHtml {
-  if (t.locale === 'en') return html`${refusal.message}`;
-  return html`${t(`refusal.${refusal.code}`)} <span lang="en">${refusal.message}</span>`;
+  const sentence = reader.t(`refusal.${refusal.code}`);
+  const problems = refusal.problemMessages ?? [];
+  if (problems.length === 0) return html`${refusalWords(reader.t, refusal)}`;
+  return html`${sentence} ${problems.map((problem, index) => html`${index === 0 ? '' : '; '}${messageHtml(reader, problem)}`)}`;
 }

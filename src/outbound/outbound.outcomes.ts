@@ -1,3 +1,5 @@
+import { inEnglish, type Message } from '../i18n/index.js';
+
 /** The closed catalogue of outbound outcomes; gateway/replies.ts and http-status/errors.ts map each once. */
 export const outboundFailureCodes = {
   'sender-restricted': 'The account is restricted from sending until an administrator releases it.',
@@ -18,8 +20,24 @@ export const outboundFailureCodes = {
 
 export type OutboundFailureCode = keyof typeof outboundFailureCodes;
 
-export type OutboundFailure = { ok: false; code: OutboundFailureCode; message: string };
+export type OutboundFailure = {
+  ok: false;
+  code: OutboundFailureCode;
+  message: string;
+  /** Why a policy change was refused, field by field, for a reader of any language (the console). */
+  problemMessages?: Message[];
+};
 
 export function outboundFailure(code: OutboundFailureCode, message?: string): OutboundFailure {
   return { ok: false, code, message: message ?? outboundFailureCodes[code] };
+}
+
+/** A refused policy change: its problems as messages, and in English joined by "; " as its message. */
+export function invalidPolicy(problemMessages: Message[]): OutboundFailure {
+  return {
+    ok: false,
+    code: 'invalid-policy',
+    message: problemMessages.map(inEnglish).join('; '),
+    problemMessages,
+  };
 }

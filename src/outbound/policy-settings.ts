@@ -2,6 +2,8 @@
  * The settings of a sending policy (PRODUCT.md, "Outbound spam policy"), their defaults and allowed
  * ranges, in one table that validation, the CLI, the API and the docs all read.
  */
+import { type Message, message } from '../i18n/index.js';
+
 export type LimitAction = 'restrict' | 'restrict-today' | 'alert';
 export type ExternalForwarding = 'off' | 'on' | 'automatic';
 export type SpamAction = 'hold' | 'reject';
@@ -108,31 +110,36 @@ export const DEFAULT_POLICY_SETTINGS: Readonly<PolicySettings> = Object.freeze({
   spamWeights: {},
 });
 
-export type SettingsOutcome = { ok: true; settings: PolicySettings } | { ok: false; problems: string[] };
+export type SettingsOutcome = { ok: true; settings: PolicySettings } | { ok: false; problems: Message[] };
 
-/** Applies changes to a base, naming every field that is out of range, and its range. */
+/**
+ * Applies changes to a base, naming every field that is out of range, and its range. The field's name,
+ * its bounds and the value given are data in each problem (src/i18n/messages/problems.ts).
+ */
 export function applySettings(base: PolicySettings, changes: Record<string, unknown>): SettingsOutcome {
-  const problems: string[] = [];
+  const problems: Message[] = [];
   const next: PolicySettings = { ...base, spamWeights: { ...base.spamWeights } };
   for (const [name, value] of Object.entries(changes)) {
     if (value === undefined) continue;
     if (name === 'spamWeights') {
       if (!value || typeof value !== 'object' || Array.isArray(value)) {
-        problems.push('spamWeights: must be an object of finding name → weight');
+        problems.push(message('policy.problem.spamWeights', { field: 'spamWeights' }));
         continue;
       }
       for (const [finding, weight] of Object.entries(value as Record<string, unknown>)) {
         if (!/^[A-Z][A-Z0-9_]{1,63}$/.test(finding))
-          problems.push(`spamWeights.${finding}: finding names are SCREAMING_SNAKE`);
+          problems.push(message('policy.problem.findingName', { field: `spamWeights.${finding}` }));
         else if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < -100 || weight > 100)
-          problems.push(`spamWeights.${finding}: must be a number from -100 to 100`);
+          problems.push(
+            message('policy.problem.weight', { field: `spamWeights.${finding}`, min: '-100', max: '100' }),
+          );
         else next.spamWeights[finding] = weight;
       }
       continue;
     }
     const field = policyFields[name as keyof typeof policyFields];
     if (!field) {
-      problems.push(`${name}: unknown policy setting`);
+      problems.push(message('policy.problem.unknownSetting', { field: name }));
       continue;
     }
     if (field.kind === 'integer') {
@@ -144,14 +151,25 @@ export function applySettings(base: PolicySettings, changes: Record<string, unkn
         number > field.max
       ) {
         problems.push(
-          `${name}: must be a whole number from ${field.min} to ${field.max} (got ${JSON.stringify(value)})`,
+          message('policy.problem.wholeNumberGot', {
+            field: name,
+            min: String(field.min),
+            max: String(field.max),
+            value: String(JSON.stringify(value)),
+          }),
         );
         continue;
       }
       (next as unknown as Record<string, unknown>)[name] = number;
     } else {
       if (typeof value !== 'string' || !field.values.includes(value)) {
-        problems.push(`${name}: must be one of ${field.values.join(', ')} (got ${JSON.stringify(value)})`);
+        problems.push(
+          message('policy.problem.oneOf', {
+            field: name,
+            values: field.values.join(', '),
+            value: String(JSON.stringify(value)),
+          }),
+        );
         continue;
       }
       (next as unknown as Record<string, unknown>)[name] = value;

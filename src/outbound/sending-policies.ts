@@ -1,7 +1,8 @@
 import type { Actor, AuditLog } from '../audit/index.js';
+import { message } from '../i18n/index.js';
 import type { Clock } from '../runtime/clock.js';
 import type { Executor, SendingPolicyTable, Store } from '../store/index.js';
-import { type OutboundFailure, outboundFailure } from './outbound.outcomes.js';
+import { invalidPolicy, type OutboundFailure, outboundFailure } from './outbound.outcomes.js';
 import { applySettings, DEFAULT_POLICY_SETTINGS, type PolicySettings } from './policy-settings.js';
 
 export const DEFAULT_POLICY_NAME = 'default';
@@ -60,22 +61,17 @@ export async function setPolicy(
   actor: Actor,
 ): Promise<{ ok: true; policy: SendingPolicy } | OutboundFailure> {
   const policyName = name.trim().toLowerCase();
-  if (!NAME.test(policyName))
-    return outboundFailure(
-      'invalid-policy',
-      'a policy name is 1–64 lower-case letters, digits, dots, dashes or underscores',
-    );
+  if (!NAME.test(policyName)) return invalidPolicy([message('policy.problem.name')]);
   const isDefault = policyName === DEFAULT_POLICY_NAME;
   if (isDefault && change.scope && Object.values(change.scope).some((list) => list && list.length > 0))
-    return outboundFailure(
-      'invalid-policy',
-      'the default policy applies to everyone and takes no users, groups or domains',
-    );
+    return invalidPolicy([message('policy.problem.defaultScope')]);
   if (
     change.priority !== undefined &&
     (!Number.isInteger(change.priority) || change.priority < 0 || change.priority > 1_000_000)
   )
-    return outboundFailure('invalid-policy', 'priority: must be a whole number from 0 to 1000000');
+    return invalidPolicy([
+      message('policy.problem.wholeNumber', { field: 'priority', min: '0', max: '1000000' }),
+    ]);
   const now = deps.clock.nowMs();
   return deps.store.writeTransaction(async (trx) => {
     const existingRow = await trx
@@ -88,17 +84,14 @@ export async function setPolicy(
       existing?.settings ?? { ...DEFAULT_POLICY_SETTINGS },
       change.settings ?? {},
     );
-    if (!applied.ok) return outboundFailure('invalid-policy', applied.problems.join('; '));
+    if (!applied.ok) return invalidPolicy(applied.problems);
     const scope: PolicyScope = {
       users: normalizeList(change.scope?.users ?? existing?.scope.users ?? []),
       groups: normalizeList(change.scope?.groups ?? existing?.scope.groups ?? []),
       domains: normalizeList(change.scope?.domains ?? existing?.scope.domains ?? []),
     };
     if (!isDefault && scope.users.length + scope.groups.length + scope.domains.length === 0)
-      return outboundFailure(
-        'invalid-policy',
-        `policy ${policyName} applies to nobody: give it users, groups or domains`,
-      );
+      return invalidPolicy([message('policy.problem.nobody', { name: policyName })]);
     let priority = change.priority ?? existing?.priority;
     if (priority === undefined) {
       const highest = await trx

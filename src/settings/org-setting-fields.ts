@@ -3,7 +3,7 @@
  * CLI (`mailwarden org show|set`), the API and the docs read. Start-up configuration (ports, paths,
  * the database) is in src/config; what is here is policy, changed while Mailwarden runs, audited.
  */
-import { isTimeZone, LOCALES, type Locale } from '../i18n/index.js';
+import { inEnglish, isTimeZone, LOCALES, type Locale, type Message, message } from '../i18n/index.js';
 
 export type MailAccountPasswordPolicy = 'allowed' | 'app-passwords-only' | 'blocked';
 export type UnknownSenderPolicy = 'count-and-alert' | 'refuse';
@@ -73,7 +73,7 @@ interface StringField {
   kind: 'string';
   default: string;
   /** Null when the value is fine, else why not ("… is an IANA time zone name, e.g. Europe/Amsterdam"). */
-  validate(value: string): string | null;
+  validate(value: string): Message | null;
   /** The value as stored once valid (a time zone's canonical spelling). */
   normalize?(value: string): string;
   description: string;
@@ -173,7 +173,12 @@ export const orgSettingFields: { [K in OrgSettingKey]: FieldFor<OrgSettings[K]> 
     validate: (value) =>
       isTimeZone(value) && value.trim() !== ''
         ? null
-        : `timeZone is an IANA time zone name, e.g. Europe/Amsterdam or UTC (not "${value}")`,
+        : message('settings.problem.timeZone', {
+            key: 'timeZone',
+            example: 'Europe/Amsterdam',
+            utc: 'UTC',
+            value,
+          }),
     normalize: (value) => new Intl.DateTimeFormat('en', { timeZone: value }).resolvedOptions().timeZone,
     description: 'the time zone pages and alert emails show times in (IANA name, e.g. Europe/Amsterdam)',
   },
@@ -189,10 +194,16 @@ export function defaultOrgSettings(): OrgSettings {
   ) as unknown as OrgSettings;
 }
 
-export type ParsedValue = { ok: true; value: boolean | number | string } | { ok: false; message: string };
+/** A refused value says why as a message (src/i18n/messages/problems.ts), and in English for the CLI and API. */
+export type ParsedValue =
+  | { ok: true; value: boolean | number | string }
+  | { ok: false; problem: Message; message: string };
+
+const refused = (problem: Message): ParsedValue => ({ ok: false, problem, message: inEnglish(problem) });
 
 /**
  * Checks a value for a setting. Text is accepted too (the CLI passes words): "true"/"false", digits.
+ * The setting's name, its bounds and its values are data in the message: they are typed as they are.
  */
 export function parseOrgSettingValue(key: OrgSettingKey, raw: unknown): ParsedValue {
   const field: OrgSettingField = orgSettingFields[key];
@@ -201,23 +212,25 @@ export function parseOrgSettingValue(key: OrgSettingKey, raw: unknown): ParsedVa
       if (typeof raw === 'boolean') return { ok: true, value: raw };
       if (raw === 'true' || raw === 'on' || raw === 'yes') return { ok: true, value: true };
       if (raw === 'false' || raw === 'off' || raw === 'no') return { ok: true, value: false };
-      return { ok: false, message: `${key} is true or false` };
+      return refused(message('settings.problem.boolean', { key }));
     }
     case 'integer': {
       const value = typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
       if (typeof value !== 'number' || !Number.isInteger(value) || value < field.min || value > field.max)
-        return { ok: false, message: `${key} is a whole number from ${field.min} to ${field.max}` };
+        return refused(
+          message('settings.problem.wholeNumber', { key, min: String(field.min), max: String(field.max) }),
+        );
       return { ok: true, value };
     }
     case 'enum': {
       if (typeof raw !== 'string' || !field.values.includes(raw))
-        return { ok: false, message: `${key} is one of ${field.values.join(', ')}` };
+        return refused(message('settings.problem.oneOf', { key, values: field.values.join(', ') }));
       return { ok: true, value: raw };
     }
     case 'string': {
       const value = typeof raw === 'string' ? raw.trim() : '';
       const problem = typeof raw === 'string' ? field.validate(value) : field.validate(String(raw));
-      if (problem !== null) return { ok: false, message: problem };
+      if (problem !== null) return refused(problem);
       return { ok: true, value: field.normalize ? field.normalize(value) : value };
     }
   }

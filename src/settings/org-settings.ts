@@ -1,4 +1,5 @@
 import type { Actor, AuditLog } from '../audit/index.js';
+import { inEnglish, type Message, message } from '../i18n/index.js';
 import type { Clock } from '../runtime/clock.js';
 import type { Store } from '../store/index.js';
 import {
@@ -12,7 +13,16 @@ import {
 
 export type OrgSettingsChangeOutcome =
   | { ok: true; settings: OrgSettings; changed: OrgSettingKey[] }
-  | { ok: false; code: 'invalid-setting'; message: string; problems: string[] };
+  | {
+      ok: false;
+      code: 'invalid-setting';
+      /** The problems in English, joined by "; " (the CLI and the API). */
+      message: string;
+      /** One line per problem, in English. */
+      problems: string[];
+      /** The same problems as messages, for a reader of any language (the console). */
+      problemMessages: Message[];
+    };
 
 export interface OrgSettingEntry {
   key: OrgSettingKey;
@@ -95,20 +105,31 @@ export function createOrgSettings(deps: {
       });
     },
     async change(changes, actor) {
-      const problems: string[] = [];
+      const problemMessages: Message[] = [];
       const parsed: [OrgSettingKey, boolean | number | string][] = [];
       for (const [key, raw] of Object.entries(changes)) {
         if (!isOrgSettingKey(key)) {
-          problems.push(`${key} is not a setting (see mailwarden org show)`);
+          problemMessages.push(
+            message('settings.problem.notASetting', { key, command: 'mailwarden org show' }),
+          );
           continue;
         }
         const outcome = parseOrgSettingValue(key, raw);
         if (outcome.ok) parsed.push([key, outcome.value]);
-        else problems.push(outcome.message);
+        else problemMessages.push(outcome.problem);
       }
-      if (parsed.length === 0 && problems.length === 0) problems.push('no setting to change');
-      if (problems.length > 0)
-        return { ok: false, code: 'invalid-setting', message: problems.join('; '), problems };
+      if (parsed.length === 0 && problemMessages.length === 0)
+        problemMessages.push(message('settings.problem.nothingToChange'));
+      if (problemMessages.length > 0) {
+        const problems = problemMessages.map(inEnglish);
+        return {
+          ok: false,
+          code: 'invalid-setting',
+          message: problems.join('; '),
+          problems,
+          problemMessages,
+        };
+      }
       // Fresh, not the snapshot: the audit record's "from" must be what was stored.
       const before = await readSettings();
       const changed = parsed.filter(([key, value]) => before[key] !== value);

@@ -4,6 +4,7 @@ import { alerts } from './alerts.js';
 import { charts } from './charts.js';
 import { common } from './common.js';
 import { dnscheck } from './dnscheck.js';
+import { problems } from './problems.js';
 import { refusals } from './refusals.js';
 import { respond } from './respond.js';
 import { score } from './score.js';
@@ -23,6 +24,7 @@ export const catalogues = {
     ...dnscheck.en,
     ...respond.en,
     ...refusals.en,
+    ...problems.en,
   },
   nl: {
     ...common.nl,
@@ -34,6 +36,7 @@ export const catalogues = {
     ...dnscheck.nl,
     ...respond.nl,
     ...refusals.nl,
+    ...problems.nl,
   },
 };
 
