@@ -212,7 +212,7 @@ export function parseOrgSettingValue(key: OrgSettingKey, raw: unknown): ParsedVa
       if (typeof raw === 'boolean') return { ok: true, value: raw };
       if (raw === 'true' || raw === 'on' || raw === 'yes') return { ok: true, value: true };
       if (raw === 'false' || raw === 'off' || raw === 'no') return { ok: true, value: false };
-      return refused(message('settings.problem.boolean', { key }));
+      return refused(message('settings.problem.boolean', { key, true: 'true', false: 'false' }));
     }
     case 'integer': {
       const value = typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;

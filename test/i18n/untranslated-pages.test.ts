@@ -238,6 +238,59 @@ describe('a Dutch reader sees the domain’s words in Dutch too', () => {
     assert.deepEqual(await visibleEnglish(), []);
   });
 
+  /** The refusal's notice, its text, and the parts of the page marked as another language than Dutch. */
+  const refusedNotice = async () => ({
+    text: ((await admin.textContent('.notice.error')) ?? '').replace(/\s+/g, ' ').trim(),
+    otherLanguage: await admin.$$eval('[lang]:not(html)', (elements) =>
+      elements.map((element) => `${element.getAttribute('lang')}: ${element.textContent}`),
+    ),
+  });
+
+  test('a refused settings form names each field and why in Dutch, with no English fallback (lang="en")', async () => {
+    await admin.goto('/admin/settings');
+    await admin.fill('#setting-lockout-threshold', '1');
+    await admin.fill('#setting-timeZone', 'Mars/Olympus');
+    const [refused] = await Promise.all([
+      admin.waitForResponse((response) => response.request().method() === 'POST'),
+      admin.click('#save-settings'),
+    ]);
+    assert.equal(refused.status(), 422);
+    await admin.waitForLoadState('load');
+    const notice = await refusedNotice();
+    assert.equal(
+      notice.text,
+      'Een instelling is ongeldig; er is niets opgeslagen. lockout.threshold is een geheel getal van 3 tot en met 100; ' +
+        'timeZone is de naam van een IANA-tijdzone, bijvoorbeeld Europe/Amsterdam of UTC (niet "Mars/Olympus")',
+    );
+    assert.deepEqual(notice.otherLanguage, [], 'no part of the notice falls back to English');
+    // The setting's name and what was typed are data, written as they are and marked so.
+    assert.deepEqual(
+      await admin.$$eval('.notice.error [translate="no"]', (elements) =>
+        elements.map((element) => element.textContent),
+      ),
+      ['lockout.threshold', '3', '100', 'timeZone', 'Europe/Amsterdam', 'UTC', 'Mars/Olympus'],
+    );
+    assert.deepEqual(await visibleEnglish(), []);
+  });
+
+  test('a refused sending policy names each field and why in Dutch, with no English fallback (lang="en")', async () => {
+    await admin.goto('/admin/policies/default');
+    await admin.fill('#policy-perMessage', 'veel');
+    const [refused] = await Promise.all([
+      admin.waitForResponse((response) => response.request().method() === 'POST'),
+      admin.click('#save-policy'),
+    ]);
+    assert.equal(refused.status(), 422);
+    await admin.waitForLoadState('load');
+    const notice = await refusedNotice();
+    assert.equal(
+      notice.text,
+      'Het verzendbeleid is ongeldig. perMessage: moet een geheel getal van 1 tot en met 1000 zijn (ontvangen: "veel")',
+    );
+    assert.deepEqual(notice.otherLanguage, [], 'no part of the notice falls back to English');
+    assert.deepEqual(await visibleEnglish(), []);
+  });
+
   test('a failed sign-in names its reason in Dutch', async () => {
     await admin.goto('/account/sign-ins');
     assert.match((await admin.textContent('#sign-ins'))!, /mislukt · onjuist wachtwoord/);

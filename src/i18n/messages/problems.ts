@@ -10,7 +10,7 @@ import { defineMessages } from './define.js';
  */
 export const problems = defineMessages(
   {
-    'settings.problem.boolean': '{key} is true or false',
+    'settings.problem.boolean': '{key} is {true} or {false}',
     'settings.problem.wholeNumber': '{key} is a whole number from {min} to {max}',
     'settings.problem.oneOf': '{key} is one of {values}',
     'settings.problem.timeZone': '{key} is an IANA time zone name, e.g. {example} or {utc} (not "{value}")',
@@ -29,7 +29,7 @@ export const problems = defineMessages(
     'policy.problem.nobody': 'policy {name} applies to nobody: give it users, groups or domains',
   },
   {
-    'settings.problem.boolean': '{key} is true of false',
+    'settings.problem.boolean': '{key} is {true} of {false}',
     'settings.problem.wholeNumber': '{key} is een geheel getal van {min} tot en met {max}',
     'settings.problem.oneOf': '{key} is een van {values}',
     'settings.problem.timeZone':
