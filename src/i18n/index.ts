@@ -23,6 +23,7 @@ export {
   messagePieces,
   moment,
   type Percent,
+  type Phrase,
   parts,
   percent,
   type WriteOptions,
@@ -31,7 +32,6 @@ export {
 export { catalogues, type MessageKey } from './messages/index.js';
 export {
   type MessageParams,
-  type Phrase,
   type PluralKey,
   type Translator,
   translator,

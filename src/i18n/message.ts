@@ -1,6 +1,6 @@
 import { type Formatter, formatter } from './format.js';
 import type { catalogues, MessageKey } from './messages/index.js';
-import { type Translator, translator } from './translator.js';
+import { type MessageParams, type Translator, translator } from './translator.js';
 
 /**
  * A sentence a module writes for people, as a catalogue key and the values it holds, so that each
@@ -12,6 +12,16 @@ import { type Translator, translator } from './translator.js';
 export interface Message {
   readonly key: MessageKey;
   readonly params?: Readonly<Record<string, MessageValue>>;
+}
+
+/**
+ * A message whose values are only text and numbers, so it can be stored (in alert evidence) and
+ * given through the API as it is, and written with a plain translator call as well as by the
+ * message writers: what the respond module says (inbox-rule findings, playbook steps).
+ */
+export interface Phrase<K extends MessageKey = MessageKey> extends Message {
+  readonly key: K;
+  readonly params: MessageParams;
 }
 
 /** A share of a whole, 0–1, written as a percentage ("75.5%" / "75,5%"). */

@@ -3,15 +3,6 @@ import { catalogues, type MessageKey } from './messages/index.js';
 
 export type MessageParams = Readonly<Record<string, string | number>>;
 
-/**
- * A message told later, in the reader's language: a catalogue key and the values of its placeholders.
- * A domain module that words something a person reads returns these; whoever shows it translates.
- */
-export interface Phrase<K extends MessageKey = MessageKey> {
-  key: K;
-  params: MessageParams;
-}
-
 /** `x` for each key `x.other` whose `x.one` is a key too (distributes over the union of keys). */
 type PluralBase<K> = K extends `${infer Base}.other`
   ? `${Base}.one` extends MessageKey
