@@ -65,7 +65,14 @@ function sqliteAddon(node) {
   const source = path.join(root, 'node_modules', 'better-sqlite3');
   const { version } = JSON.parse(readFileSync(path.join(source, 'package.json'), 'utf8'));
   const target = path.join(node.dir, `better-sqlite3-${version}`);
-  if (existsSync(path.join(target, 'build', 'Release', 'better_sqlite3.node'))) return target;
+  const abi = spawnSync(node.binary, ['-p', 'process.versions.modules'], { encoding: 'utf8' }).stdout.trim();
+  if (existsSync(path.join(target, 'build', 'Release', 'better_sqlite3.node'))) {
+    if (builtForAbi(target) === abi) return target;
+    log(
+      `the cached better-sqlite3 for ${path.basename(node.dir)} was built for another Node (ABI ${builtForAbi(target)}, not ${abi}): building it again`,
+    );
+    rmSync(target, { recursive: true, force: true });
+  }
   const building = `${target}.building`;
   rmSync(building, { recursive: true, force: true });
   cpSync(source, building, {
@@ -84,10 +91,33 @@ function sqliteAddon(node) {
       '--release',
       `--nodedir=${path.join(node.dir, 'package')}`,
     ],
-    { cwd: building },
+    // Under `npm test`, npm hands its configuration to scripts as npm_config_* variables, and
+    // node-gyp takes npm_config_nodedir (this machine's ~/.npmrc says /usr: Node 20's headers) over
+    // --nodedir: the addon came out built for Node 20. So node-gyp gets none of npm's settings.
+    {
+      cwd: building,
+      env: { ...withoutNpmConfig(process.env), npm_config_nodedir: path.join(node.dir, 'package') },
+    },
   );
+  if (builtForAbi(building) !== abi)
+    throw new Error(
+      `better-sqlite3 was built for ABI ${builtForAbi(building)}, not Node ${path.basename(node.dir)}'s ${abi}`,
+    );
   renameSync(building, target);
   return target;
+}
+
+/** The Node ABI (NODE_MODULE_VERSION) an addon build was configured for, from node-gyp's config.gypi. */
+function builtForAbi(dir) {
+  const config = path.join(dir, 'build', 'config.gypi');
+  if (!existsSync(config)) return null;
+  return /"node_module_version": (\d+)/.exec(readFileSync(config, 'utf8'))?.[1] ?? null;
+}
+
+function withoutNpmConfig(env) {
+  return Object.fromEntries(
+    Object.entries(env).filter(([name]) => !name.toLowerCase().startsWith('npm_config_')),
+  );
 }
 
 /** A copy of the compiled tree for one Node version; node_modules links to the shared packages. */
